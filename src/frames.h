@@ -1,0 +1,51 @@
+/* frames.h — molecular configurations in memory (the data module).
+ * Contract: a TeannFrames holds nframes configurations stored as contiguous
+ * ragged arrays (atoms of frame f are atom_start[f] .. atom_start[f+1]-1),
+ * with per-frame properties. Every property array is always allocated; a
+ * property a frame lacks is NaN there and its bit is clear in fprops[f].
+ * Readers check everything a user can get wrong and fail with
+ * "FILE:LINE: frame N: what" (N and LINE 1-based), never with a crash. */
+#ifndef TEANN_FRAMES_H
+#define TEANN_FRAMES_H
+#include "teann.h"
+
+typedef struct _n_TeannFrames *TeannFrames;
+struct _n_TeannFrames {
+  char       source[PETSC_MAX_PATH_LEN]; /* file the frames were read from               */
+  PetscInt   nframes, natoms;            /* frames held here, atoms over those frames      */
+  PetscInt  *atom_start;                 /* [nframes+1]                                    */
+  PetscInt  *Z;                          /* [natoms] atomic numbers 1..86                  */
+  PetscReal *x;                          /* [3*natoms] positions, Angstrom                 */
+  PetscInt  *frame_id;                   /* [nframes] 0-based frame number in the source   */
+  PetscInt  *line;                       /* [nframes] 1-based first line in the source (0: none) */
+  PetscInt  *fprops;                     /* [nframes] TEANN_PROP_* bits present            */
+  PetscReal *dipole;                     /* [3*nframes] e*Angstrom                         */
+  PetscReal *polar;                      /* [9*nframes] Angstrom^3, row-major, symmetric   */
+  PetscReal *tdipole;                    /* [3*nframes] e*Angstrom                         */
+  PetscReal *charge;                     /* [nframes] e; 0 when absent (neutral)           */
+  PetscReal *energy;                     /* [nframes] eV                                   */
+  char     **comment;                    /* [nframes] original comment line (xyz) or NULL  */
+};
+
+PETSC_EXTERN PetscErrorCode TeannFramesCreate(TeannFrames *);
+/* Allocate arrays for nframes frames holding natoms atoms in all; properties set to NaN, fprops to 0. */
+PETSC_EXTERN PetscErrorCode TeannFramesAllocate(TeannFrames, PetscInt nframes, PetscInt natoms);
+PETSC_EXTERN PetscErrorCode TeannFramesDestroy(TeannFrames *);
+/* Read any supported file: NetCDF dataset (.nc), extended XYZ, or the EANN "configuration" format (detected from content). Serial: every caller reads the whole file. */
+PETSC_EXTERN PetscErrorCode TeannFramesRead(const char path[], TeannFrames);
+PETSC_EXTERN PetscErrorCode TeannFramesReadXYZ(const char path[], TeannFrames);
+PETSC_EXTERN PetscErrorCode TeannFramesReadEANN(const char path[], TeannFrames);
+/* Error naming file, frame and line for the first frame lacking one of the bits in mask. */
+PETSC_EXTERN PetscErrorCode TeannFramesRequire(TeannFrames, PetscInt mask);
+/* New TeannFrames with frames idx[0..n-1] (in that order), all fields copied. */
+PETSC_EXTERN PetscErrorCode TeannFramesSubset(TeannFrames, PetscInt n, const PetscInt idx[], TeannFrames *);
+/* Sorted distinct atomic numbers present. *Z is allocated with PetscMalloc1. */
+PETSC_EXTERN PetscErrorCode TeannFramesGetElements(TeannFrames, PetscInt *nel, PetscInt **Z);
+/* Summary: frames, atoms, elements, properties present with mean and spread. */
+PETSC_EXTERN PetscErrorCode TeannFramesView(TeannFrames, PetscViewer);
+
+/* Elements 1..86. Symbol lookup is case-sensitive as written in files ("Cl", not "CL"); returns 0 if unknown. */
+PETSC_EXTERN PetscInt    TeannElementZ(const char symbol[]);
+PETSC_EXTERN const char *TeannElementSymbol(PetscInt Z);
+PETSC_EXTERN PetscReal   TeannElementMass(PetscInt Z); /* standard atomic weight, u */
+#endif

@@ -1,0 +1,78 @@
+/* model.h — the EANN model: hyperparameters, parameter layout, evaluation.
+ * Contract: a TeannModel describes the function (design eq. 1-8); the
+ * trainable parameters theta live outside it in one flat array of
+ * TeannModelGetNumParameters() reals, cut into named blocks (TeannParamBlock)
+ * that model.nc stores one variable each. A TeannEval binds a model to the
+ * frames one rank owns and evaluates predictions, the eq. 9 loss and its
+ * exact gradient with OpenMP threads; results do not depend on the thread
+ * count beyond round-off (fixed-order reduction). */
+#ifndef TEANN_MODEL_H
+#define TEANN_MODEL_H
+#include "frames.h"
+
+#define TEANN_MAX_ELEMENTS 16
+#define TEANN_MAX_LAYERS   8
+
+typedef enum { TEANN_ACT_RELU_LIKE, TEANN_ACT_SILU, TEANN_ACT_TANH } TeannActivation;
+PETSC_EXTERN const char *const TeannActivations[]; /* "relu_like","silu","tanh", PETSc enum list form */
+
+typedef struct {
+  char     name[96];        /* NetCDF variable name, e.g. "orbital_coeff", "dipole_O_layer1_weight"   */
+  PetscInt offset;          /* first entry in theta                                                    */
+  PetscInt ndim;            /* 1 or 2                                                                  */
+  PetscInt dims[2];         /* row-major shape                                                         */
+  char     dimnames[2][96]; /* NetCDF dimension names; equal names always have equal sizes             */
+} TeannParamBlock;
+
+typedef struct _n_TeannModel *TeannModel;
+struct _n_TeannModel {
+  MPI_Comm        comm;
+  /* hyperparameters: set by SetFromOptions or by the model reader, then SetUp */
+  PetscReal       cutoff;                  /* r_c, Angstrom (default 4.0)            */
+  PetscInt        nwave;                   /* K (default 8)                          */
+  PetscInt        lmax;                    /* 0..3 (default 2)                       */
+  PetscInt        neigh_atoms;             /* initial c = 1/neigh_atoms (default 12)  */
+  PetscInt        nel, Z[TEANN_MAX_ELEMENTS]; /* elements, ascending Z                */
+  PetscInt        nlayers, hidden[TEANN_MAX_LAYERS]; /* hidden sizes (default 64,64)   */
+  TeannActivation act;                     /* default relu_like                       */
+  PetscInt        props;                   /* fitted TEANN_PROP_* bits                */
+  PetscBool       fix_radial;              /* eta, s not trained; pair cache on       */
+  PetscBool       charge_neutral;          /* eq. 6 note                              */
+  /* layout: filled by SetUp */
+  PetscBool       setup;
+  PetscInt        nparam;
+  PetscInt        nblocks;
+  TeannParamBlock *blocks;
+  void           *impl;                    /* private layout data of the model module */
+};
+
+PETSC_EXTERN PetscErrorCode TeannModelCreate(MPI_Comm, TeannModel *);
+/* -teann_cutoff -teann_nwave -teann_lmax -teann_neigh_atoms -teann_hidden -teann_activation
+   -teann_properties -teann_fix_radial -teann_charge_neutral */
+PETSC_EXTERN PetscErrorCode TeannModelSetFromOptions(TeannModel);
+PETSC_EXTERN PetscErrorCode TeannModelSetElements(TeannModel, PetscInt nel, const PetscInt Z[]);
+PETSC_EXTERN PetscErrorCode TeannModelSetUp(TeannModel);
+PETSC_EXTERN PetscErrorCode TeannModelGetNumParameters(TeannModel, PetscInt *);
+/* Number of predicted components per frame: dipole 3, then polarizability 9, then transition_dipole 3, for the fitted properties in that order. */
+PETSC_EXTERN PetscErrorCode TeannModelGetNumComponents(TeannModel, PetscInt *);
+/* EANN initial values (s = linspace(0, r_c, K), eta = 0.4, c = 1/neigh_atoms, Xavier-uniform hidden weights, zero last layer) from seed. */
+PETSC_EXTERN PetscErrorCode TeannModelInitialParameters(TeannModel, PetscInt seed, PetscReal theta[]);
+/* Mask (1.0 trainable, 0.0 fixed) per parameter: eta and s are fixed under -teann_fix_radial. */
+PETSC_EXTERN PetscErrorCode TeannModelGetTrainableMask(TeannModel, PetscReal mask[]);
+PETSC_EXTERN PetscErrorCode TeannModelView(TeannModel, PetscViewer);
+PETSC_EXTERN PetscErrorCode TeannModelDestroy(TeannModel *);
+
+typedef struct _n_TeannEval *TeannEval;
+/* Bind model (SetUp done) to the local frames (neighbour lists, pair cache). */
+PETSC_EXTERN PetscErrorCode TeannEvalCreate(TeannModel, TeannFrames, TeannEval *);
+/* Weight of property p in eq. 9: w_p / (N_p sigma_p^2). Default 1. */
+PETSC_EXTERN PetscErrorCode TeannEvalSetLossScale(TeannEval, TeannProp p, PetscReal scale);
+/* Sum over local frames idx[0..n-1] of scale_p * ||y - yhat||^2 (transition dipole sign-free),
+   and its gradient with respect to theta (grad overwritten; NULL: loss only). No L2 term. */
+PETSC_EXTERN PetscErrorCode TeannEvalLossGradient(TeannEval, const PetscReal theta[], PetscInt n, const PetscInt idx[], PetscReal *loss, PetscReal grad[]);
+/* Predictions of frames idx[]: out[k*ncomp + c] with ncomp from TeannModelGetNumComponents. */
+PETSC_EXTERN PetscErrorCode TeannEvalPredict(TeannEval, const PetscReal theta[], PetscInt n, const PetscInt idx[], PetscReal out[]);
+/* d out_c / d x for local frame f: dout[c*3*natoms_f + 3*a + d]. */
+PETSC_EXTERN PetscErrorCode TeannEvalPositionGradient(TeannEval, const PetscReal theta[], PetscInt f, PetscReal dout[]);
+PETSC_EXTERN PetscErrorCode TeannEvalDestroy(TeannEval *);
+#endif

@@ -1,0 +1,36 @@
+/* ncutil.h — NetCDF helpers used by every file teann writes or reads.
+ * Contract: PetscCallNC() turns a NetCDF status into a PETSc error naming the
+ * file; TeannNCCreate() opens "<path>.tmp" (serial on rank 0 of comm if
+ * parallel is false, collectively otherwise) with the design-note global
+ * attributes; TeannNCClose() closes, fsyncs and renames it onto <path>, so a
+ * file on disk is either the old complete one or the new complete one. */
+#ifndef TEANN_NCUTIL_H
+#define TEANN_NCUTIL_H
+#include "teann.h"
+#include <netcdf.h>
+
+#define PetscCallNC(path, call) \
+  do { \
+    int _nc_st = (call); \
+    PetscCheck(_nc_st == NC_NOERR, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: NetCDF error: %s", (path), nc_strerror(_nc_st)); \
+  } while (0)
+
+typedef struct {
+  char     path[PETSC_MAX_PATH_LEN]; /* final name */
+  char     tmp[PETSC_MAX_PATH_LEN];  /* name while being written */
+  int      ncid;
+  MPI_Comm comm;
+  PetscBool parallel;
+} TeannNCFile;
+
+/* Create <path>.tmp; title goes to the "title" attribute. If parallel is false only rank 0 of comm holds an open file. */
+PETSC_EXTERN PetscErrorCode TeannNCCreate(MPI_Comm comm, const char path[], const char title[], PetscBool parallel, TeannNCFile *f);
+/* Close, fsync and rename onto the final name (collective on comm). */
+PETSC_EXTERN PetscErrorCode TeannNCClose(TeannNCFile *f);
+/* Open an existing file read-only (collectively and parallel if parallel is true). */
+PETSC_EXTERN PetscErrorCode TeannNCOpen(MPI_Comm comm, const char path[], PetscBool parallel, int *ncid);
+/* Put a text attribute ("units", ...) on varid (NC_GLOBAL for the file). */
+PETSC_EXTERN PetscErrorCode TeannNCPutText(const TeannNCFile *f, int varid, const char name[], const char value[]);
+/* The command line as one string (for the "history" attribute and checkpoints). */
+PETSC_EXTERN PetscErrorCode TeannCommandLine(char buf[], size_t len);
+#endif

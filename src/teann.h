@@ -1,0 +1,26 @@
+/* teann.h — common definitions shared by every module of libteann.
+ * Contract: include this first; it brings PETSc, the property bits and
+ * TeannInitialize(), which registers teann's log events and classes once. */
+#ifndef TEANN_H
+#define TEANN_H
+#include <petscsys.h>
+
+#define TEANN_VERSION "0.1.0"
+
+/* Properties a frame may carry / a model may fit (bit mask). */
+typedef enum {
+  TEANN_PROP_DIPOLE     = 1, /* mu, 3 components, e*Angstrom                     */
+  TEANN_PROP_POLAR      = 2, /* alpha, 3x3 row-major symmetric, Angstrom^3        */
+  TEANN_PROP_TDIPOLE    = 4, /* transition dipole, 3 components, e*Angstrom      */
+  TEANN_PROP_CHARGE     = 8, /* total charge, e                                   */
+  TEANN_PROP_ENERGY     = 16 /* energy, eV                                        */
+} TeannProp;
+
+/* Name <-> bit for the fitted properties ("dipole", "polarizability", "transition_dipole"). */
+PETSC_EXTERN const char *TeannPropName(TeannProp);
+PETSC_EXTERN PetscErrorCode TeannPropParse(const char list[], PetscInt *mask);
+
+PETSC_EXTERN PetscErrorCode TeannInitialize(void);
+PETSC_EXTERN PetscClassId TEANN_CLASSID;
+
+#endif
