@@ -1,0 +1,216 @@
+/* The TeannFrames container: life cycle, subsets, element list, the check
+ * that required properties are present, and the summary teann-convert -info
+ * prints. Readers live in xyz.c and eannconfig.c. */
+#include "framesimpl.h"
+
+PetscErrorCode TeannFramesCreate(TeannFrames *frames)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscNew(frames));
+  PetscFunctionReturn(0);
+}
+
+/* Release the arrays, keep the object (and its source name). */
+static PetscErrorCode TeannFramesReset(TeannFrames fr)
+{
+  PetscFunctionBegin;
+  if (fr->comment) {
+    for (PetscInt f = 0; f < fr->nframes; f++) PetscCall(PetscFree(fr->comment[f]));
+  }
+  PetscCall(PetscFree(fr->comment));
+  PetscCall(PetscFree(fr->atom_start));
+  PetscCall(PetscFree(fr->Z));
+  PetscCall(PetscFree(fr->x));
+  PetscCall(PetscFree(fr->frame_id));
+  PetscCall(PetscFree(fr->line));
+  PetscCall(PetscFree(fr->fprops));
+  PetscCall(PetscFree(fr->dipole));
+  PetscCall(PetscFree(fr->polar));
+  PetscCall(PetscFree(fr->tdipole));
+  PetscCall(PetscFree(fr->charge));
+  PetscCall(PetscFree(fr->energy));
+  fr->nframes = 0;
+  fr->natoms  = 0;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFramesAllocate(TeannFrames fr, PetscInt nframes, PetscInt natoms)
+{
+  PetscFunctionBegin;
+  PetscCheck(nframes >= 0 && natoms >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "negative size: %" PetscInt_FMT " frames, %" PetscInt_FMT " atoms", nframes, natoms);
+  PetscCall(TeannFramesReset(fr));
+  fr->nframes = nframes;
+  fr->natoms  = natoms;
+  PetscCall(PetscCalloc1(nframes + 1, &fr->atom_start));
+  PetscCall(PetscCalloc1(natoms, &fr->Z));
+  PetscCall(PetscCalloc1(3 * natoms, &fr->x));
+  PetscCall(PetscMalloc1(nframes, &fr->frame_id));
+  PetscCall(PetscCalloc1(nframes, &fr->line));
+  PetscCall(PetscCalloc1(nframes, &fr->fprops));
+  PetscCall(PetscMalloc1(3 * nframes, &fr->dipole));
+  PetscCall(PetscMalloc1(9 * nframes, &fr->polar));
+  PetscCall(PetscMalloc1(3 * nframes, &fr->tdipole));
+  PetscCall(PetscCalloc1(nframes, &fr->charge));
+  PetscCall(PetscMalloc1(nframes, &fr->energy));
+  PetscCall(PetscCalloc1(nframes, &fr->comment));
+  for (PetscInt f = 0; f < nframes; f++) fr->frame_id[f] = f;
+  for (PetscInt i = 0; i < 3 * nframes; i++) fr->dipole[i] = fr->tdipole[i] = NAN;
+  for (PetscInt i = 0; i < 9 * nframes; i++) fr->polar[i] = NAN;
+  for (PetscInt f = 0; f < nframes; f++) fr->energy[f] = NAN;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFramesDestroy(TeannFrames *frames)
+{
+  PetscFunctionBegin;
+  if (!*frames) PetscFunctionReturn(0);
+  PetscCall(TeannFramesReset(*frames));
+  PetscCall(PetscFree(*frames));
+  PetscFunctionReturn(0);
+}
+
+/* The names of the bits in mask, comma separated, as -teann_properties takes them. */
+static void TeannPropMaskNames(PetscInt mask, char buf[], size_t len)
+{
+  size_t n = 0;
+
+  buf[0] = 0;
+  for (PetscInt b = 1; b <= TEANN_PROP_ENERGY; b <<= 1) {
+    if (!(mask & b)) continue;
+    n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? "," : "", TeannPropName((TeannProp)b));
+    if (n >= len) break;
+  }
+}
+
+PetscErrorCode TeannFramesRequire(TeannFrames fr, PetscInt mask)
+{
+  PetscFunctionBegin;
+  for (PetscInt f = 0; f < fr->nframes; f++) {
+    PetscInt missing = mask & ~fr->fprops[f];
+    char     what[64], all[128], where[PETSC_MAX_PATH_LEN + 32];
+    PetscInt b;
+
+    if (!missing) continue;
+    for (b = 1; !(missing & b); b <<= 1) { }
+    TeannPropMaskNames(b, what, sizeof(what));
+    TeannPropMaskNames(mask, all, sizeof(all));
+    if (fr->line[f] > 0) PetscCall(PetscSNPrintf(where, sizeof(where), "%s:%" PetscInt_FMT, fr->source, fr->line[f]));
+    else PetscCall(PetscSNPrintf(where, sizeof(where), "%s", fr->source));
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: frame %" PetscInt_FMT ": no %s given (required by -teann_properties %s)", where, fr->frame_id[f] + 1, what, all);
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFramesSubset(TeannFrames fr, PetscInt n, const PetscInt idx[], TeannFrames *sub)
+{
+  TeannFrames s;
+  PetscInt    natoms = 0;
+
+  PetscFunctionBegin;
+  for (PetscInt k = 0; k < n; k++) {
+    PetscCheck(idx[k] >= 0 && idx[k] < fr->nframes, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frame index %" PetscInt_FMT " not in [0, %" PetscInt_FMT ")", idx[k], fr->nframes);
+    natoms += fr->atom_start[idx[k] + 1] - fr->atom_start[idx[k]];
+  }
+  PetscCall(TeannFramesCreate(&s));
+  PetscCall(PetscStrncpy(s->source, fr->source, sizeof(s->source)));
+  PetscCall(TeannFramesAllocate(s, n, natoms));
+  for (PetscInt k = 0; k < n; k++) {
+    PetscInt f = idx[k], a0 = fr->atom_start[f], na = fr->atom_start[f + 1] - a0, b0 = s->atom_start[k];
+
+    s->atom_start[k + 1] = b0 + na;
+    PetscCall(PetscArraycpy(s->Z + b0, fr->Z + a0, na));
+    PetscCall(PetscArraycpy(s->x + 3 * b0, fr->x + 3 * a0, 3 * na));
+    s->frame_id[k] = fr->frame_id[f];
+    s->line[k]     = fr->line[f];
+    s->fprops[k]   = fr->fprops[f];
+    PetscCall(PetscArraycpy(s->dipole + 3 * k, fr->dipole + 3 * f, 3));
+    PetscCall(PetscArraycpy(s->polar + 9 * k, fr->polar + 9 * f, 9));
+    PetscCall(PetscArraycpy(s->tdipole + 3 * k, fr->tdipole + 3 * f, 3));
+    s->charge[k] = fr->charge[f];
+    s->energy[k] = fr->energy[f];
+    if (fr->comment && fr->comment[f]) PetscCall(PetscStrallocpy(fr->comment[f], &s->comment[k]));
+  }
+  *sub = s;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFramesGetElements(TeannFrames fr, PetscInt *nel, PetscInt **Z)
+{
+  PetscBool seen[128] = {PETSC_FALSE};
+  PetscInt  n         = 0;
+
+  PetscFunctionBegin;
+  for (PetscInt a = 0; a < fr->natoms; a++) {
+    PetscCheck(fr->Z[a] >= 1 && fr->Z[a] < 128, PETSC_COMM_SELF, PETSC_ERR_PLIB, "atom %" PetscInt_FMT " has atomic number %" PetscInt_FMT, a, fr->Z[a]);
+    seen[fr->Z[a]] = PETSC_TRUE;
+  }
+  for (PetscInt z = 0; z < 128; z++) n += seen[z];
+  PetscCall(PetscMalloc1(n, Z));
+  *nel = 0;
+  for (PetscInt z = 0; z < 128; z++)
+    if (seen[z]) (*Z)[(*nel)++] = z;
+  PetscFunctionReturn(0);
+}
+
+/* Mean and standard deviation over the frames having property bit of ncomp components at stride ncomp in v. */
+static PetscErrorCode TeannFramesViewProperty(TeannFrames fr, PetscViewer viewer, PetscInt bit, const char name[], const char units[], const PetscReal v[], PetscInt ncomp, const char *const comp[])
+{
+  PetscInt  n = 0;
+  PetscReal mean[9] = {0}, m2[9] = {0};
+
+  PetscFunctionBegin;
+  for (PetscInt f = 0; f < fr->nframes; f++) {
+    if (!(fr->fprops[f] & bit)) continue;
+    n++;
+    /* Welford: stable for a million frames with a large mean */
+    for (PetscInt c = 0; c < ncomp; c++) {
+      PetscReal d = v[ncomp * f + c] - mean[c];
+      mean[c] += d / n;
+      m2[c] += d * (v[ncomp * f + c] - mean[c]);
+    }
+  }
+  if (!n) PetscFunctionReturn(0);
+  PetscCall(PetscViewerASCIIPrintf(viewer, "%s (%s): %" PetscInt_FMT " of %" PetscInt_FMT " frames\n", name, units, n, fr->nframes));
+  PetscCall(PetscViewerASCIIPushTab(viewer));
+  for (PetscInt c = 0; c < ncomp; c++) {
+    if (!comp[c]) continue;
+    PetscCall(PetscViewerASCIIPrintf(viewer, "%-3s mean %14.6g  std %14.6g\n", comp[c], (double)mean[c], (double)(n > 1 ? PetscSqrtReal(m2[c] / (n - 1)) : 0.0)));
+  }
+  PetscCall(PetscViewerASCIIPopTab(viewer));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFramesView(TeannFrames fr, PetscViewer viewer)
+{
+  PetscInt          nel, *Z, count[128] = {0}, amin = PETSC_MAX_INT, amax = 0;
+  PetscBool         isascii;
+  const char *const xyz[]   = {"x", "y", "z"};
+  const char *const polar[] = {"xx", "xy", "xz", NULL, "yy", "yz", NULL, NULL, "zz"};
+  const char *const one[]   = {""};
+
+  PetscFunctionBegin;
+  if (!viewer) PetscCall(PetscViewerASCIIGetStdout(PETSC_COMM_SELF, &viewer));
+  PetscCall(PetscObjectTypeCompare((PetscObject)viewer, PETSCVIEWERASCII, &isascii));
+  if (!isascii) PetscFunctionReturn(0);
+  for (PetscInt f = 0; f < fr->nframes; f++) {
+    PetscInt na = fr->atom_start[f + 1] - fr->atom_start[f];
+    amin        = PetscMin(amin, na);
+    amax        = PetscMax(amax, na);
+  }
+  if (!fr->nframes) amin = 0;
+  PetscCall(TeannFramesGetElements(fr, &nel, &Z));
+  for (PetscInt a = 0; a < fr->natoms; a++) count[fr->Z[a]]++;
+  PetscCall(PetscViewerASCIIPrintf(viewer, "%s: %" PetscInt_FMT " frames, %" PetscInt_FMT " atoms (%" PetscInt_FMT " to %" PetscInt_FMT " per frame)\n", fr->source, fr->nframes, fr->natoms, amin, amax));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "elements:"));
+  PetscCall(PetscViewerASCIIUseTabs(viewer, PETSC_FALSE));
+  for (PetscInt e = 0; e < nel; e++) PetscCall(PetscViewerASCIIPrintf(viewer, " %s %" PetscInt_FMT, TeannElementSymbol(Z[e]), count[Z[e]]));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "\n"));
+  PetscCall(PetscViewerASCIIUseTabs(viewer, PETSC_TRUE));
+  PetscCall(PetscFree(Z));
+  PetscCall(TeannFramesViewProperty(fr, viewer, TEANN_PROP_DIPOLE, "dipole", "e*Angstrom", fr->dipole, 3, xyz));
+  PetscCall(TeannFramesViewProperty(fr, viewer, TEANN_PROP_POLAR, "polarizability", "Angstrom^3", fr->polar, 9, polar));
+  PetscCall(TeannFramesViewProperty(fr, viewer, TEANN_PROP_TDIPOLE, "transition_dipole", "e*Angstrom", fr->tdipole, 3, xyz));
+  PetscCall(TeannFramesViewProperty(fr, viewer, TEANN_PROP_CHARGE, "charge", "e", fr->charge, 1, one));
+  PetscCall(TeannFramesViewProperty(fr, viewer, TEANN_PROP_ENERGY, "energy", "eV", fr->energy, 1, one));
+  PetscFunctionReturn(0);
+}

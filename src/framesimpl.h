@@ -1,0 +1,61 @@
+/* framesimpl.h — private to the readers (xyz.c, eannconfig.c, frames.c).
+ * Contract: a builder appends frames to a TeannFrames with geometric growth
+ * (amortised O(1) per atom); the line reader hands out one line at a time with
+ * its 1-based number; the checks report "FILE:LINE: frame N: what". */
+#ifndef TEANN_FRAMESIMPL_H
+#define TEANN_FRAMESIMPL_H
+#include "frames.h"
+#include <petscviewer.h>
+#include <math.h>
+#include <stdio.h>
+
+typedef struct {
+  TeannFrames fr;
+  PetscInt    fcap, acap; /* allocated frames and atoms */
+} TeannFramesBuilder;
+
+/* Empty fr and prepare to append. */
+PETSC_INTERN PetscErrorCode TeannFramesBuilderBegin(TeannFramesBuilder *, TeannFrames);
+/* Append a frame of natoms atoms (properties NaN, charge 0); *f is its index, *a0 its first atom. */
+PETSC_INTERN PetscErrorCode TeannFramesBuilderAdd(TeannFramesBuilder *, PetscInt natoms, PetscInt *f, PetscInt *a0);
+
+typedef struct {
+  const char *path;
+  FILE       *fp;
+  char       *buf;
+  size_t      cap;
+  PetscInt    lineno; /* number of the line in buf */
+  size_t      len;    /* its length without the newline */
+} TeannLineReader;
+
+PETSC_INTERN PetscErrorCode TeannLineReaderOpen(const char path[], TeannLineReader *);
+/* Next line in r->buf (newline and carriage return stripped); *eof set at end of file. */
+PETSC_INTERN PetscErrorCode TeannLineReaderNext(TeannLineReader *, PetscBool *eof);
+PETSC_INTERN PetscErrorCode TeannLineReaderClose(TeannLineReader *);
+
+/* Parse a whole token as a real (also Fortran "1.0D-3"); *ok false if it is not a number. */
+PETSC_INTERN void TeannParseReal(const char tok[], size_t len, PetscReal *v, PetscBool *ok);
+
+/* Per-frame checks shared by all readers: atoms closer than 0.1 Angstrom
+ * (line of atom i is atomline0 + i), and a polarizability that is symmetric to
+ * tolerance, which is then symmetrised exactly. */
+PETSC_INTERN PetscErrorCode TeannFramesCheckAtoms(TeannFrames, PetscInt f, PetscInt atomline0);
+PETSC_INTERN PetscErrorCode TeannFramesCheckPolar(TeannFrames, PetscInt f, PetscInt line);
+
+/* Voigt order of the 6-value polarizability: xx yy zz yz xz xy. */
+PETSC_INTERN void TeannPolarFromVoigt(const PetscReal v[6], PetscReal a[9]);
+
+/* Fail with "PATH:LINE: frame N: <printf message>" unless cond. */
+#define TeannReadCheck(path, line, frame, cond, ...) \
+  do { \
+    if (PetscUnlikely(!(cond))) { \
+      char _teann_msg[512]; \
+      PetscCall(PetscSNPrintf(_teann_msg, sizeof(_teann_msg), __VA_ARGS__)); \
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%" PetscInt_FMT ": frame %" PetscInt_FMT ": %s", (path), (PetscInt)(line), (PetscInt)(frame), _teann_msg); \
+    } \
+  } while (0)
+
+#define TEANN_MIN_DISTANCE 0.1   /* Angstrom */
+#define TEANN_POLAR_SYM_RTOL 1e-6 /* of the largest |alpha_ij| */
+#define TEANN_POLAR_SYM_ATOL 1e-8 /* Angstrom^3 */
+#endif

@@ -1,0 +1,211 @@
+/* What the text readers share: appending frames with geometric growth, a
+ * getline-based line reader, number parsing, and the per-frame checks
+ * (atoms too close, polarizability not symmetric). */
+#include "framesimpl.h"
+#include <errno.h>
+#include <math.h>
+
+PetscErrorCode TeannFramesBuilderBegin(TeannFramesBuilder *b, TeannFrames fr)
+{
+  PetscFunctionBegin;
+  b->fr = fr;
+  PetscCall(TeannFramesAllocate(fr, 0, 0));
+  b->fcap = 0;
+  b->acap = 0;
+  PetscFunctionReturn(0);
+}
+
+/* Grow *p from n to m elements of size sz, keeping the first n. */
+static PetscErrorCode TeannGrow(void *p, size_t n, size_t m, size_t sz)
+{
+  void *q;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMallocA(1, PETSC_FALSE, __LINE__, PETSC_FUNCTION_NAME, __FILE__, m * sz, &q));
+  if (n) PetscCall(PetscMemcpy(q, *(void **)p, n * sz));
+  PetscCall(PetscFree(*(void **)p));
+  *(void **)p = q;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFramesBuilderAdd(TeannFramesBuilder *b, PetscInt natoms, PetscInt *f, PetscInt *a0)
+{
+  TeannFrames fr = b->fr;
+  PetscInt    nf = fr->nframes, na = fr->natoms;
+
+  PetscFunctionBegin;
+  if (nf + 1 > b->fcap) {
+    PetscInt m = PetscMax(1024, 2 * b->fcap);
+    PetscCall(TeannGrow(&fr->atom_start, (size_t)nf + 1, (size_t)m + 1, sizeof(PetscInt)));
+    PetscCall(TeannGrow(&fr->frame_id, nf, m, sizeof(PetscInt)));
+    PetscCall(TeannGrow(&fr->line, nf, m, sizeof(PetscInt)));
+    PetscCall(TeannGrow(&fr->fprops, nf, m, sizeof(PetscInt)));
+    PetscCall(TeannGrow(&fr->dipole, 3 * (size_t)nf, 3 * (size_t)m, sizeof(PetscReal)));
+    PetscCall(TeannGrow(&fr->polar, 9 * (size_t)nf, 9 * (size_t)m, sizeof(PetscReal)));
+    PetscCall(TeannGrow(&fr->tdipole, 3 * (size_t)nf, 3 * (size_t)m, sizeof(PetscReal)));
+    PetscCall(TeannGrow(&fr->charge, nf, m, sizeof(PetscReal)));
+    PetscCall(TeannGrow(&fr->energy, nf, m, sizeof(PetscReal)));
+    PetscCall(TeannGrow(&fr->comment, nf, m, sizeof(char *)));
+    b->fcap = m;
+  }
+  if (na + natoms > b->acap) {
+    PetscInt m = PetscMax(PetscMax(8192, 2 * b->acap), na + natoms);
+    PetscCall(TeannGrow(&fr->Z, na, m, sizeof(PetscInt)));
+    PetscCall(TeannGrow(&fr->x, 3 * (size_t)na, 3 * (size_t)m, sizeof(PetscReal)));
+    b->acap = m;
+  }
+  fr->frame_id[nf] = nf;
+  fr->line[nf]     = 0;
+  fr->fprops[nf]   = 0;
+  for (int c = 0; c < 3; c++) fr->dipole[3 * nf + c] = fr->tdipole[3 * nf + c] = NAN;
+  for (int c = 0; c < 9; c++) fr->polar[9 * nf + c] = NAN;
+  fr->charge[nf]         = 0.0;
+  fr->energy[nf]         = NAN;
+  fr->comment[nf]        = NULL;
+  fr->atom_start[nf + 1] = na + natoms;
+  fr->nframes            = nf + 1;
+  fr->natoms             = na + natoms;
+  *f                     = nf;
+  *a0                    = na;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannLineReaderOpen(const char path[], TeannLineReader *r)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(r, sizeof(*r)));
+  r->path = path;
+  r->fp   = fopen(path, "r");
+  PetscCheck(r->fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot open (%s)", path, strerror(errno));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannLineReaderNext(TeannLineReader *r, PetscBool *eof)
+{
+  ssize_t n;
+
+  PetscFunctionBegin;
+  errno = 0;
+  n     = getline(&r->buf, &r->cap, r->fp);
+  if (n < 0) {
+    PetscCheck(!ferror(r->fp), PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "%s:%" PetscInt_FMT ": read error (%s)", r->path, r->lineno + 1, strerror(errno));
+    *eof   = PETSC_TRUE;
+    r->len = 0;
+    if (r->buf) r->buf[0] = 0;
+    PetscFunctionReturn(0);
+  }
+  while (n > 0 && (r->buf[n - 1] == '\n' || r->buf[n - 1] == '\r')) r->buf[--n] = 0;
+  r->len = (size_t)n;
+  r->lineno++;
+  *eof = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannLineReaderClose(TeannLineReader *r)
+{
+  PetscFunctionBegin;
+  if (r->fp) fclose(r->fp);
+  r->fp = NULL;
+  free(r->buf); /* allocated by getline() */
+  r->buf = NULL;
+  PetscFunctionReturn(0);
+}
+
+void TeannParseReal(const char tok[], size_t len, PetscReal *v, PetscBool *ok)
+{
+  char  *end;
+  double d;
+
+  *ok = PETSC_FALSE;
+  if (!len) return;
+  d = strtod(tok, &end);
+  if (end == tok + len) {
+    *v  = (PetscReal)d;
+    *ok = PETSC_TRUE;
+    return;
+  }
+  if (end > tok && (*end == 'D' || *end == 'd') && len < 64) {
+    /* Fortran double-precision exponent, as older EANN tools write */
+    char buf[64];
+
+    memcpy(buf, tok, len);
+    buf[len]       = 0;
+    buf[end - tok] = 'e';
+    d              = strtod(buf, &end);
+    if (end == buf + len) {
+      *v  = (PetscReal)d;
+      *ok = PETSC_TRUE;
+    }
+  }
+}
+
+static PetscErrorCode TeannFramesCheckPair(TeannFrames fr, PetscInt f, PetscInt atomline0, PetscInt i, PetscInt j)
+{
+  const PetscReal *x = fr->x + 3 * fr->atom_start[f];
+  PetscReal        d[3], r2;
+
+  PetscFunctionBegin;
+  for (int c = 0; c < 3; c++) d[c] = x[3 * j + c] - x[3 * i + c];
+  r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+  if (r2 < TEANN_MIN_DISTANCE * TEANN_MIN_DISTANCE) {
+    PetscInt lo = PetscMin(i, j), hi = PetscMax(i, j);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%" PetscInt_FMT ": frame %" PetscInt_FMT ": atoms %" PetscInt_FMT " and %" PetscInt_FMT " are %g Angstrom apart (closer than %g)", fr->source, atomline0 + hi,
+            fr->frame_id[f] + 1, lo + 1, hi + 1, (double)PetscSqrtReal(r2), (double)TEANN_MIN_DISTANCE);
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFramesCheckAtoms(TeannFrames fr, PetscInt f, PetscInt atomline0)
+{
+  PetscInt         a0 = fr->atom_start[f], n = fr->atom_start[f + 1] - a0;
+  const PetscReal *x  = fr->x + 3 * a0;
+
+  PetscFunctionBegin;
+  if (n <= 48) {
+    for (PetscInt j = 1; j < n; j++)
+      for (PetscInt i = 0; i < j; i++) PetscCall(TeannFramesCheckPair(fr, f, atomline0, i, j));
+  } else {
+    /* Large molecules: sweep along x so only neighbours within 0.1 in x are compared. */
+    PetscReal *key;
+    PetscInt  *perm;
+
+    PetscCall(PetscMalloc2(n, &key, n, &perm));
+    for (PetscInt i = 0; i < n; i++) {
+      key[i]  = x[3 * i];
+      perm[i] = i;
+    }
+    PetscCall(PetscSortRealWithArrayInt(n, key, perm));
+    for (PetscInt i = 0; i < n; i++)
+      for (PetscInt j = i + 1; j < n && key[j] - key[i] < TEANN_MIN_DISTANCE; j++) PetscCall(TeannFramesCheckPair(fr, f, atomline0, perm[i], perm[j]));
+    PetscCall(PetscFree2(key, perm));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFramesCheckPolar(TeannFrames fr, PetscInt f, PetscInt line)
+{
+  PetscReal *a = fr->polar + 9 * f, amax = 0.0;
+
+  PetscFunctionBegin;
+  for (int k = 0; k < 9; k++) amax = PetscMax(amax, PetscAbsReal(a[k]));
+  for (int i = 0; i < 3; i++)
+    for (int j = i + 1; j < 3; j++) {
+      const char *ax = "xyz";
+      PetscReal   d  = PetscAbsReal(a[3 * i + j] - a[3 * j + i]);
+
+      PetscCheck(d <= TEANN_POLAR_SYM_RTOL * amax + TEANN_POLAR_SYM_ATOL, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s:%" PetscInt_FMT ": frame %" PetscInt_FMT ": polarizability not symmetric: %c%c = %g but %c%c = %g", fr->source, line, fr->frame_id[f] + 1, ax[i], ax[j], (double)a[3 * i + j], ax[j], ax[i], (double)a[3 * j + i]);
+      a[3 * i + j] = a[3 * j + i] = 0.5 * (a[3 * i + j] + a[3 * j + i]);
+    }
+  PetscFunctionReturn(0);
+}
+
+void TeannPolarFromVoigt(const PetscReal v[6], PetscReal a[9])
+{
+  a[0] = v[0];
+  a[4] = v[1];
+  a[8] = v[2];
+  a[5] = a[7] = v[3];
+  a[2] = a[6] = v[4];
+  a[1] = a[3] = v[5];
+}

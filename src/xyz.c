@@ -1,0 +1,368 @@
+/* Extended XYZ reader (the layout ASE writes).
+ * Per frame: a line with the atom count; a comment line of key=value pairs in
+ * any order (values bare, "quoted", 'quoted', {braced} or [bracketed]; keys
+ * without a value are flags and ignored; known keys are matched without regard
+ * to case); one line per atom whose columns are described by
+ * Properties=name:type:count:... (species:S:1:pos:R:3 when absent; atomic
+ * numbers may come from a Z:I:1 column instead of species). Read keys:
+ *   dipole=            3 values, e*Angstrom
+ *   polarizability=    9 values row-major, or 6 in Voigt order xx yy zz yz xz xy,
+ *                      Angstrom^3; must be symmetric to 1e-6 relative
+ *                      (+1e-8 absolute) and is then symmetrised exactly
+ *   transition_dipole= 3 values, e*Angstrom
+ *   charge=, energy=   1 value each, e and eV
+ *   pbc=, Lattice=     periodic systems are refused: any T in pbc, or a
+ *                      Lattice without pbc (ASE then means periodic);
+ *                      Lattice with pbc="F F F" is a molecule in a box and allowed.
+ * Blank lines are allowed only at the end of the file. */
+#include "framesimpl.h"
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+
+#define TEANN_XYZ_MAXVAL 9
+
+typedef struct {
+  PetscInt  props;                      /* TEANN_PROP_* bits found */
+  PetscReal dipole[3], polar[9], tdipole[3], charge, energy;
+  PetscBool have_lattice, have_pbc, periodic;
+  PetscInt  ncols;                      /* columns of an atom line */
+  PetscInt  species_col, z_col, pos_col; /* -1 when absent */
+} TeannXYZInfo;
+
+/* Context for error messages: file, line, frame. */
+typedef struct {
+  const char *path;
+  PetscInt    line, frame;
+} TeannXYZWhere;
+
+#define XYZCheck(w, cond, ...) TeannReadCheck((w)->path, (w)->line, (w)->frame, cond, __VA_ARGS__)
+
+static PetscBool KeyIs(const char *k, size_t klen, const char name[])
+{
+  return (PetscBool)(strlen(name) == klen && !strncasecmp(k, name, klen));
+}
+
+/* Up to max reals from a value (separated by blanks or commas) into v; *n is how many there were. */
+static PetscErrorCode ParseReals(const TeannXYZWhere *w, const char *key, size_t klen, const char *val, size_t vlen, PetscInt max, PetscReal v[], PetscInt *n)
+{
+  const char *p = val, *end = val + vlen;
+
+  PetscFunctionBegin;
+  *n = 0;
+  while (p < end) {
+    const char *t;
+    PetscBool   ok;
+    PetscReal   x = 0;
+
+    while (p < end && (isspace((unsigned char)*p) || *p == ',')) p++;
+    if (p >= end) break;
+    t = p;
+    while (p < end && !isspace((unsigned char)*p) && *p != ',') p++;
+    if (*n < max) {
+      char tok[64];
+      size_t len = (size_t)(p - t);
+
+      XYZCheck(w, len < sizeof(tok), "%.*s= value '%.*s' is not a number", (int)klen, key, (int)PetscMin(len, 40), t);
+      memcpy(tok, t, len);
+      tok[len] = 0;
+      TeannParseReal(tok, len, &x, &ok);
+      XYZCheck(w, ok, "%.*s= value '%s' is not a number", (int)klen, key, tok);
+      XYZCheck(w, isfinite(x), "%.*s= value '%s' is not finite", (int)klen, key, tok);
+      v[*n] = x;
+    }
+    (*n)++;
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ParseFixed(const TeannXYZWhere *w, const char *key, size_t klen, const char *val, size_t vlen, PetscInt want, PetscReal v[])
+{
+  PetscInt n;
+
+  PetscFunctionBegin;
+  PetscCall(ParseReals(w, key, klen, val, vlen, want, v, &n));
+  XYZCheck(w, n == want, "%.*s= has %" PetscInt_FMT " value%s, expected %" PetscInt_FMT, (int)klen, key, n, n == 1 ? "" : "s", want);
+  PetscFunctionReturn(0);
+}
+
+/* True for T, True, 1 (any case); false for F, False, 0; *ok false otherwise. */
+static void ParseBool(const char *t, size_t len, PetscBool *b, PetscBool *ok)
+{
+  *ok = PETSC_TRUE;
+  if ((len == 1 && (*t == 'T' || *t == 't' || *t == '1')) || (len == 4 && !strncasecmp(t, "true", 4))) *b = PETSC_TRUE;
+  else if ((len == 1 && (*t == 'F' || *t == 'f' || *t == '0')) || (len == 5 && !strncasecmp(t, "false", 5))) *b = PETSC_FALSE;
+  else *ok = PETSC_FALSE;
+}
+
+static PetscErrorCode ParsePBC(const TeannXYZWhere *w, const char *val, size_t vlen, TeannXYZInfo *info)
+{
+  const char *p = val, *end = val + vlen;
+  PetscInt    n = 0;
+
+  PetscFunctionBegin;
+  info->have_pbc = PETSC_TRUE;
+  info->periodic = PETSC_FALSE;
+  while (p < end) {
+    const char *t;
+    PetscBool   b, ok;
+
+    while (p < end && (isspace((unsigned char)*p) || *p == ',')) p++;
+    if (p >= end) break;
+    t = p;
+    while (p < end && !isspace((unsigned char)*p) && *p != ',') p++;
+    ParseBool(t, (size_t)(p - t), &b, &ok);
+    XYZCheck(w, ok, "pbc= value '%.*s' is not T or F", (int)(p - t), t);
+    if (b) info->periodic = PETSC_TRUE;
+    n++;
+  }
+  XYZCheck(w, n == 1 || n == 3, "pbc= has %" PetscInt_FMT " values, expected 3", n);
+  PetscFunctionReturn(0);
+}
+
+/* Properties=name:type:count:... -> column of species (or Z) and of pos, total columns. */
+static PetscErrorCode ParseProperties(const TeannXYZWhere *w, const char *val, size_t vlen, TeannXYZInfo *info)
+{
+  const char *p = val, *end = val + vlen;
+  PetscInt    col = 0;
+
+  PetscFunctionBegin;
+  info->species_col = info->z_col = info->pos_col = -1;
+  while (p < end) {
+    const char *f[3];
+    size_t      fl[3];
+    PetscInt    cnt;
+    char       *e, num[16];
+
+    for (int k = 0; k < 3; k++) {
+      f[k] = p;
+      while (p < end && *p != ':') p++;
+      fl[k] = (size_t)(p - f[k]);
+      XYZCheck(w, fl[k] > 0 && (k == 2 || p < end), "Properties='%.*s' is not a list of name:type:count", (int)vlen, val);
+      if (p < end) p++;
+    }
+    XYZCheck(w, fl[1] == 1 && strchr("SRIL", f[1][0]), "Properties='%.*s': type '%.*s' of '%.*s' is not S, R, I or L", (int)vlen, val, (int)fl[1], f[1], (int)fl[0], f[0]);
+    XYZCheck(w, fl[2] < sizeof(num), "Properties='%.*s' is not a list of name:type:count", (int)vlen, val);
+    memcpy(num, f[2], fl[2]);
+    num[fl[2]] = 0;
+    cnt        = (PetscInt)strtol(num, &e, 10);
+    XYZCheck(w, *e == 0 && cnt > 0, "Properties='%.*s': count '%s' of '%.*s' is not a positive integer", (int)vlen, val, num, (int)fl[0], f[0]);
+    if (KeyIs(f[0], fl[0], "species")) {
+      XYZCheck(w, f[1][0] == 'S' && cnt == 1, "Properties: species must be species:S:1");
+      info->species_col = col;
+    } else if (fl[0] == 1 && f[0][0] == 'Z') {
+      XYZCheck(w, f[1][0] == 'I' && cnt == 1, "Properties: Z must be Z:I:1");
+      info->z_col = col;
+    } else if (KeyIs(f[0], fl[0], "pos")) {
+      XYZCheck(w, f[1][0] == 'R' && cnt == 3, "Properties: pos must be pos:R:3");
+      info->pos_col = col;
+    }
+    col += cnt;
+  }
+  info->ncols = col;
+  XYZCheck(w, info->pos_col >= 0, "Properties='%.*s' has no pos:R:3 column", (int)vlen, val);
+  XYZCheck(w, info->species_col >= 0 || info->z_col >= 0, "Properties='%.*s' has no species:S:1 column", (int)vlen, val);
+  PetscFunctionReturn(0);
+}
+
+/* Walk the key=value pairs of the comment line. */
+static PetscErrorCode ParseComment(const TeannXYZWhere *w, const char *line, TeannXYZInfo *info)
+{
+  const char *p = line;
+  PetscInt    n;
+  PetscReal   v[TEANN_XYZ_MAXVAL];
+
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(info, sizeof(*info)));
+  info->ncols       = 4;
+  info->species_col = 0;
+  info->z_col       = -1;
+  info->pos_col     = 1;
+  for (;;) {
+    const char *key, *val = NULL;
+    size_t      klen, vlen = 0;
+
+    while (isspace((unsigned char)*p)) p++;
+    if (!*p) break;
+    key = p;
+    while (*p && !isspace((unsigned char)*p) && *p != '=') p++;
+    klen = (size_t)(p - key);
+    while (isspace((unsigned char)*p)) p++;
+    if (*p != '=') {
+      if (!klen) p++; /* stray character */
+      continue;       /* a flag: nothing teann uses */
+    }
+    p++;
+    while (isspace((unsigned char)*p)) p++;
+    if (*p == '"' || *p == '\'' || *p == '{' || *p == '[') {
+      char close = *p == '{' ? '}' : *p == '[' ? ']' : *p;
+
+      val = ++p;
+      while (*p && *p != close) {
+        if (*p == '\\' && p[1]) p++;
+        p++;
+      }
+      XYZCheck(w, *p == close, "unterminated quote in the value of '%.*s'", (int)klen, key);
+      vlen = (size_t)(p - val);
+      p++;
+    } else {
+      val = p;
+      while (*p && !isspace((unsigned char)*p)) p++;
+      vlen = (size_t)(p - val);
+    }
+    if (!klen) continue;
+    if (KeyIs(key, klen, "dipole")) {
+      PetscCall(ParseFixed(w, key, klen, val, vlen, 3, info->dipole));
+      info->props |= TEANN_PROP_DIPOLE;
+    } else if (KeyIs(key, klen, "polarizability")) {
+      PetscCall(ParseReals(w, key, klen, val, vlen, 9, v, &n));
+      XYZCheck(w, n == 9 || n == 6, "polarizability= has %" PetscInt_FMT " value%s, expected 9 (row-major) or 6 (xx yy zz yz xz xy)", n, n == 1 ? "" : "s");
+      if (n == 9) PetscCall(PetscArraycpy(info->polar, v, 9));
+      else TeannPolarFromVoigt(v, info->polar);
+      info->props |= TEANN_PROP_POLAR;
+    } else if (KeyIs(key, klen, "transition_dipole")) {
+      PetscCall(ParseFixed(w, key, klen, val, vlen, 3, info->tdipole));
+      info->props |= TEANN_PROP_TDIPOLE;
+    } else if (KeyIs(key, klen, "charge")) {
+      PetscCall(ParseFixed(w, key, klen, val, vlen, 1, &info->charge));
+      info->props |= TEANN_PROP_CHARGE;
+    } else if (KeyIs(key, klen, "energy")) {
+      PetscCall(ParseFixed(w, key, klen, val, vlen, 1, &info->energy));
+      info->props |= TEANN_PROP_ENERGY;
+    } else if (KeyIs(key, klen, "lattice")) {
+      PetscCall(ParseFixed(w, key, klen, val, vlen, 9, v));
+      info->have_lattice = PETSC_TRUE;
+    } else if (KeyIs(key, klen, "pbc")) {
+      PetscCall(ParsePBC(w, val, vlen, info));
+    } else if (KeyIs(key, klen, "properties")) {
+      PetscCall(ParseProperties(w, val, vlen, info));
+    }
+  }
+  XYZCheck(w, !info->periodic && (info->have_pbc || !info->have_lattice), "periodic systems are not supported yet (%s)", info->periodic ? "pbc= has T" : "Lattice= without pbc=\"F F F\"");
+  PetscFunctionReturn(0);
+}
+
+/* Count line: a positive integer and nothing else. */
+static PetscErrorCode ParseCount(const TeannXYZWhere *w, const char *line, PetscInt *n)
+{
+  char *end;
+  long  v;
+
+  PetscFunctionBegin;
+  errno = 0;
+  v     = strtol(line, &end, 10);
+  while (isspace((unsigned char)*end)) end++;
+  XYZCheck(w, end != line && !*end && errno == 0 && v > 0 && v <= PETSC_MAX_INT / 3, "atom count line '%.40s' is not a positive integer", line);
+  *n = (PetscInt)v;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ParseAtom(const TeannXYZWhere *w, char *line, const TeannXYZInfo *info, PetscInt iatom, PetscInt natoms, PetscInt *Z, PetscReal x[3])
+{
+  char    *p = line;
+  PetscInt col = 0;
+
+  PetscFunctionBegin;
+  *Z = 0;
+  while (*p) {
+    char *t;
+
+    while (isspace((unsigned char)*p)) p++;
+    if (!*p) break;
+    t = p;
+    while (*p && !isspace((unsigned char)*p)) p++;
+    if (col == info->species_col) {
+      char sym[4] = {0};
+      size_t len = (size_t)(p - t);
+
+      if (len < sizeof(sym)) memcpy(sym, t, len);
+      *Z = TeannElementZ(sym);
+      XYZCheck(w, *Z > 0, "atom %" PetscInt_FMT ": unknown element symbol '%.*s'", iatom + 1, (int)PetscMin(len, 16), t);
+    } else if (col == info->z_col && info->species_col < 0) {
+      char *e;
+      long  z = strtol(t, &e, 10);
+
+      XYZCheck(w, e == p && z >= 1 && z <= 86, "atom %" PetscInt_FMT ": atomic number '%.*s' not in 1..86", iatom + 1, (int)PetscMin(p - t, 16), t);
+      *Z = (PetscInt)z;
+    } else if (col >= info->pos_col && col < info->pos_col + 3) {
+      PetscBool ok;
+      PetscReal v = 0;
+
+      TeannParseReal(t, (size_t)(p - t), &v, &ok);
+      XYZCheck(w, ok, "atom %" PetscInt_FMT ": coordinate '%.*s' is not a number", iatom + 1, (int)PetscMin(p - t, 40), t);
+      XYZCheck(w, isfinite(v), "atom %" PetscInt_FMT ": coordinate '%.*s' is not finite", iatom + 1, (int)PetscMin(p - t, 40), t);
+      x[col - info->pos_col] = v;
+    }
+    col++;
+  }
+  if (col != info->ncols) {
+    char *e;
+    long  v = strtol(line, &e, 10);
+
+    while (isspace((unsigned char)*e)) e++;
+    XYZCheck(w, !(col == 1 && !*e && v > 0), "atom %" PetscInt_FMT ": a count line where an atom line was expected (fewer atom lines than the count %" PetscInt_FMT ")", iatom + 1, natoms);
+    XYZCheck(w, PETSC_FALSE, "atom %" PetscInt_FMT ": %" PetscInt_FMT " column%s, Properties needs %" PetscInt_FMT, iatom + 1, col, col == 1 ? "" : "s", info->ncols);
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFramesReadXYZ(const char path[], TeannFrames fr)
+{
+  TeannLineReader    r;
+  TeannFramesBuilder b;
+  TeannXYZInfo       info;
+  TeannXYZWhere      w;
+  PetscBool          eof;
+
+  PetscFunctionBegin;
+  PetscCall(TeannLineReaderOpen(path, &r));
+  PetscCall(TeannFramesBuilderBegin(&b, fr));
+  PetscCall(PetscStrncpy(fr->source, path, sizeof(fr->source)));
+  w.path = path;
+  for (;;) {
+    PetscInt f, a0, natoms = 0, countline;
+
+    PetscCall(TeannLineReaderNext(&r, &eof));
+    if (eof) break;
+    w.frame = fr->nframes + 1;
+    w.line  = r.lineno;
+    if (r.buf[strspn(r.buf, " \t")] == 0) {
+      /* only blank lines may follow */
+      PetscInt blank = r.lineno;
+
+      do PetscCall(TeannLineReaderNext(&r, &eof));
+      while (!eof && r.buf[strspn(r.buf, " \t")] == 0);
+      w.line = blank;
+      XYZCheck(&w, eof, "blank line where the atom count was expected");
+      break;
+    }
+    PetscCall(ParseCount(&w, r.buf, &natoms));
+    countline = r.lineno;
+    PetscCall(TeannLineReaderNext(&r, &eof));
+    w.line = countline;
+    XYZCheck(&w, !eof, "truncated: the file ends before the comment line");
+    w.line = r.lineno;
+    PetscCall(ParseComment(&w, r.buf, &info));
+    PetscCall(TeannFramesBuilderAdd(&b, natoms, &f, &a0));
+    fr->line[f]   = countline;
+    fr->fprops[f] = info.props;
+    if (info.props & TEANN_PROP_DIPOLE) PetscCall(PetscArraycpy(fr->dipole + 3 * f, info.dipole, 3));
+    if (info.props & TEANN_PROP_POLAR) PetscCall(PetscArraycpy(fr->polar + 9 * f, info.polar, 9));
+    if (info.props & TEANN_PROP_TDIPOLE) PetscCall(PetscArraycpy(fr->tdipole + 3 * f, info.tdipole, 3));
+    if (info.props & TEANN_PROP_CHARGE) fr->charge[f] = info.charge;
+    if (info.props & TEANN_PROP_ENERGY) fr->energy[f] = info.energy;
+    PetscCall(PetscStrallocpy(r.buf, &fr->comment[f]));
+    if (info.props & TEANN_PROP_POLAR) PetscCall(TeannFramesCheckPolar(fr, f, r.lineno));
+    for (PetscInt i = 0; i < natoms; i++) {
+      PetscCall(TeannLineReaderNext(&r, &eof));
+      w.line = countline;
+      XYZCheck(&w, !eof, "truncated: %" PetscInt_FMT " atoms announced, the file ends after %" PetscInt_FMT, natoms, i);
+      w.line = r.lineno;
+      PetscCall(ParseAtom(&w, r.buf, &info, i, natoms, &fr->Z[a0 + i], &fr->x[3 * (a0 + i)]));
+    }
+    PetscCall(TeannFramesCheckAtoms(fr, f, countline + 2));
+  }
+  PetscCall(TeannLineReaderClose(&r));
+  PetscCheck(fr->nframes > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: no frames", path);
+  PetscFunctionReturn(0);
+}
