@@ -1,0 +1,570 @@
+/* The NetCDF training dataset (design section 4): CF-1.8 contiguous ragged
+ * arrays written serially by rank 0 and read slab-wise in parallel, plus the
+ * reader that dispatches any input file to the right parser by its content. */
+#include "dataset.h"
+#include "ncutil.h"
+#include <netcdf_par.h>
+#include <math.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#if !defined(PETSC_USE_REAL_DOUBLE)
+  #error "teann datasets store double precision; build PETSc with real double"
+#endif
+
+static PetscLogEvent TEANN_DatasetWrite, TEANN_DatasetRead;
+
+static PetscErrorCode DatasetRegisterEvents(void)
+{
+  PetscFunctionBegin;
+  if (TEANN_DatasetRead) PetscFunctionReturn(0);
+  PetscCall(TeannInitialize());
+  PetscCall(PetscLogEventRegister("TeannDatasetWrite", TEANN_CLASSID, &TEANN_DatasetWrite));
+  PetscCall(PetscLogEventRegister("TeannDatasetRead", TEANN_CLASSID, &TEANN_DatasetRead));
+  PetscFunctionReturn(0);
+}
+
+/* The optional per-frame properties, in the order of the presence flags. */
+typedef struct {
+  TeannProp   bit;
+  const char *name;
+  int         ncomp; /* 1, 3 or 9: (frame), (frame, spatial), (frame, spatial, spatial) */
+  const char *units;
+  const char *long_name;
+} DatasetProp;
+
+static const DatasetProp dataset_props[] = {
+  {TEANN_PROP_DIPOLE,  "dipole",            3, "e angstrom", "electric dipole moment"     },
+  {TEANN_PROP_POLAR,   "polarizability",    9, "angstrom^3", "static polarizability volume"},
+  {TEANN_PROP_TDIPOLE, "transition_dipole", 3, "e angstrom", "transition dipole moment"   },
+  {TEANN_PROP_CHARGE,  "charge",            1, "e",          "total charge"               },
+  {TEANN_PROP_ENERGY,  "energy",            1, "eV",         "total energy"               },
+};
+#define NPROPS ((int)(sizeof(dataset_props) / sizeof(dataset_props[0])))
+
+static PetscReal *DatasetPropArray(TeannFrames fr, TeannProp bit)
+{
+  switch (bit) {
+  case TEANN_PROP_DIPOLE: return fr->dipole;
+  case TEANN_PROP_POLAR: return fr->polar;
+  case TEANN_PROP_TDIPOLE: return fr->tdipole;
+  case TEANN_PROP_CHARGE: return fr->charge;
+  case TEANN_PROP_ENERGY: return fr->energy;
+  }
+  return NULL;
+}
+
+static int DatasetNDims(int ncomp)
+{
+  return ncomp == 1 ? 1 : (ncomp == 3 ? 2 : 3);
+}
+
+/* PetscInt may be 32 or 64 bits; NetCDF converts from the stored int type. */
+static int nc_get_vara_petscint(int ncid, int varid, const size_t start[], const size_t count[], PetscInt *v)
+{
+#if defined(PETSC_USE_64BIT_INDICES)
+  return nc_get_vara_longlong(ncid, varid, start, count, (long long *)v);
+#else
+  return nc_get_vara_int(ncid, varid, start, count, v);
+#endif
+}
+
+static int nc_put_vara_petscint(int ncid, int varid, const size_t start[], const size_t count[], const PetscInt *v)
+{
+#if defined(PETSC_USE_64BIT_INDICES)
+  return nc_put_vara_longlong(ncid, varid, start, count, (const long long *)v);
+#else
+  return nc_put_vara_int(ncid, varid, start, count, v);
+#endif
+}
+
+/* ------------------------------------------------------------------------ */
+/* Writing                                                                   */
+
+typedef struct {
+  int frame, atom, spatial;                           /* dimension ids */
+  int natoms, species, positions, frame_id, properties; /* variable ids */
+  int prop[NPROPS];                                   /* -1: not written */
+} DatasetIds;
+
+static PetscErrorCode DatasetDefine(TeannNCFile *f, TeannFrames fr, PetscInt present, DatasetIds *id)
+{
+  const char *path = f->tmp;
+  int         ncid = f->ncid, dims[3];
+  const int   masks[NPROPS] = {TEANN_PROP_DIPOLE, TEANN_PROP_POLAR, TEANN_PROP_TDIPOLE, TEANN_PROP_CHARGE, TEANN_PROP_ENERGY};
+  const char *meanings      = "dipole polarizability transition_dipole charge energy";
+  const double nan          = NAN;
+
+  PetscFunctionBegin;
+  PetscCallNC(path, nc_def_dim(ncid, "frame", (size_t)fr->nframes, &id->frame));
+  PetscCallNC(path, nc_def_dim(ncid, "atom", (size_t)fr->natoms, &id->atom));
+  PetscCallNC(path, nc_def_dim(ncid, "spatial", 3, &id->spatial));
+  PetscCall(TeannNCPutText(f, NC_GLOBAL, "input_file", fr->source));
+  PetscCall(TeannNCPutText(f, NC_GLOBAL, "teann_file_type", "dataset"));
+
+  dims[0] = id->frame;
+  PetscCallNC(path, nc_def_var(ncid, "natoms", NC_INT, 1, dims, &id->natoms));
+  PetscCall(TeannNCPutText(f, id->natoms, "long_name", "number of atoms in the frame"));
+  PetscCall(TeannNCPutText(f, id->natoms, "sample_dimension", "atom"));
+
+  PetscCallNC(path, nc_def_var(ncid, "frame_id", NC_INT, 1, dims, &id->frame_id));
+  PetscCall(TeannNCPutText(f, id->frame_id, "long_name", "0-based index of the frame in the input file"));
+
+  PetscCallNC(path, nc_def_var(ncid, "properties", NC_INT, 1, dims, &id->properties));
+  PetscCall(TeannNCPutText(f, id->properties, "long_name", "properties present in the frame"));
+  PetscCallNC(path, nc_put_att_int(ncid, id->properties, "flag_masks", NC_INT, NPROPS, masks));
+  PetscCall(TeannNCPutText(f, id->properties, "flag_meanings", meanings));
+
+  dims[0] = id->atom;
+  PetscCallNC(path, nc_def_var(ncid, "species", NC_INT, 1, dims, &id->species));
+  PetscCall(TeannNCPutText(f, id->species, "long_name", "atomic number"));
+
+  dims[1] = id->spatial;
+  PetscCallNC(path, nc_def_var(ncid, "positions", NC_DOUBLE, 2, dims, &id->positions));
+  PetscCall(TeannNCPutText(f, id->positions, "long_name", "atom positions"));
+  PetscCall(TeannNCPutText(f, id->positions, "units", "angstrom"));
+
+  dims[0] = id->frame;
+  dims[1] = dims[2] = id->spatial;
+  for (int p = 0; p < NPROPS; p++) {
+    const DatasetProp *dp = &dataset_props[p];
+
+    id->prop[p] = -1;
+    if (!(present & dp->bit)) continue;
+    PetscCallNC(path, nc_def_var(ncid, dp->name, NC_DOUBLE, DatasetNDims(dp->ncomp), dims, &id->prop[p]));
+    PetscCall(TeannNCPutText(f, id->prop[p], "long_name", dp->long_name));
+    PetscCall(TeannNCPutText(f, id->prop[p], "units", dp->units));
+    /* An absent charge means neutral (0), every other absent property is NaN. */
+    if (dp->bit == TEANN_PROP_CHARGE) PetscCall(TeannNCPutText(f, id->prop[p], "comment", "0 where the frame gives no charge; see the properties flags"));
+    else PetscCallNC(path, nc_def_var_fill(ncid, id->prop[p], 0, &nan));
+  }
+  PetscCallNC(path, nc_enddef(ncid));
+  PetscFunctionReturn(0);
+}
+
+/* Frames written per NetCDF call: bounds the time between progress reports. */
+#define DATASET_WRITE_BATCH 16384
+
+static PetscErrorCode DatasetWriteContents(TeannNCFile *f, TeannFrames fr, PetscErrorCode (*monitor)(PetscInt, PetscInt, void *), void *ctx)
+{
+  const char *path    = f->tmp;
+  PetscInt    present = 0, *natoms;
+  DatasetIds  id;
+
+  PetscFunctionBegin;
+  for (PetscInt k = 0; k < fr->nframes; k++) present |= fr->fprops[k];
+  PetscCall(DatasetDefine(f, fr, present, &id));
+  PetscCall(PetscMalloc1(PetscMin(fr->nframes, DATASET_WRITE_BATCH), &natoms));
+  for (PetscInt f0 = 0; f0 < fr->nframes; f0 += DATASET_WRITE_BATCH) {
+    PetscInt f1 = PetscMin(f0 + DATASET_WRITE_BATCH, fr->nframes), a0 = fr->atom_start[f0], a1 = fr->atom_start[f1];
+    size_t   start[3] = {(size_t)f0, 0, 0}, count[3] = {(size_t)(f1 - f0), 3, 3};
+    size_t   astart[2] = {(size_t)a0, 0}, acount[2] = {(size_t)(a1 - a0), 3};
+
+    for (PetscInt k = f0; k < f1; k++) natoms[k - f0] = fr->atom_start[k + 1] - fr->atom_start[k];
+    PetscCallNC(path, nc_put_vara_petscint(f->ncid, id.natoms, start, count, natoms));
+    PetscCallNC(path, nc_put_vara_petscint(f->ncid, id.frame_id, start, count, fr->frame_id + f0));
+    PetscCallNC(path, nc_put_vara_petscint(f->ncid, id.properties, start, count, fr->fprops + f0));
+    for (int p = 0; p < NPROPS; p++) {
+      if (id.prop[p] < 0) continue;
+      PetscCallNC(path, nc_put_vara_double(f->ncid, id.prop[p], start, count, DatasetPropArray(fr, dataset_props[p].bit) + (size_t)dataset_props[p].ncomp * f0));
+    }
+    PetscCallNC(path, nc_put_vara_petscint(f->ncid, id.species, astart, acount, fr->Z + a0));
+    PetscCallNC(path, nc_put_vara_double(f->ncid, id.positions, astart, acount, fr->x + 3 * (size_t)a0));
+    if (monitor) PetscCall((*monitor)(f1, fr->nframes, ctx));
+  }
+  PetscCall(PetscFree(natoms));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode DatasetCheckFrames(TeannFrames fr)
+{
+  PetscFunctionBegin;
+  PetscCheck(fr->nframes >= 0 && fr->atom_start[0] == 0 && fr->atom_start[fr->nframes] == fr->natoms, PETSC_COMM_SELF, PETSC_ERR_ARG_CORRUPT, "%s: frames are inconsistent: atom_start does not cover the %" PetscInt_FMT " atoms", fr->source, fr->natoms);
+  for (PetscInt k = 0; k < fr->nframes; k++) PetscCheck(fr->atom_start[k + 1] > fr->atom_start[k], PETSC_COMM_SELF, PETSC_ERR_ARG_CORRUPT, "%s: frame %" PetscInt_FMT " has no atoms", fr->source, k + 1);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannDatasetWriteMonitor(MPI_Comm comm, TeannFrames frames, const char path[], PetscErrorCode (*monitor)(PetscInt, PetscInt, void *), void *ctx)
+{
+  PetscMPIInt    rank;
+  TeannNCFile    f;
+  PetscErrorCode ierr;
+  int            err;
+
+  PetscFunctionBegin;
+  PetscCall(DatasetRegisterEvents());
+  PetscCall(PetscLogEventBegin(TEANN_DatasetWrite, 0, 0, 0, 0));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  /* Rank 0 does all the work; its outcome is broadcast so that no rank waits
+   * in TeannNCClose() for a rank that has failed, and a failed write leaves
+   * only the temporary file, which is removed: an existing path is untouched. */
+  ierr = TeannNCCreate(comm, path, "teann dataset", PETSC_FALSE, &f);
+  if (!ierr && rank == 0) ierr = DatasetCheckFrames(frames);
+  if (!ierr && rank == 0) ierr = DatasetWriteContents(&f, frames, monitor, ctx);
+  err = (int)ierr;
+  PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
+  if (err) {
+    if (rank == 0) {
+      if (f.ncid >= 0) (void)nc_close(f.ncid);
+      if (f.tmp[0]) (void)unlink(f.tmp);
+    }
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "%s: dataset not written", path);
+  }
+  PetscCall(TeannNCClose(&f));
+  PetscCall(PetscLogEventEnd(TEANN_DatasetWrite, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannDatasetWrite(MPI_Comm comm, TeannFrames frames, const char path[])
+{
+  PetscFunctionBegin;
+  PetscCall(TeannDatasetWriteMonitor(comm, frames, path, NULL, NULL));
+  PetscFunctionReturn(0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Reading                                                                   */
+
+typedef struct {
+  size_t nframes, natoms;                             /* dimension lengths */
+  int    natoms_var, species, positions, frame_id, properties; /* -1: absent (optional ones) */
+  int    prop[NPROPS];
+} DatasetLayout;
+
+/* A variable must have exactly the named dimensions. */
+static PetscErrorCode DatasetCheckVar(const char path[], int ncid, int varid, const char name[], int ndims, const int dimids[])
+{
+  int     nd, d[NC_MAX_VAR_DIMS];
+  nc_type type;
+  char    expect[128] = "", dname[NC_MAX_NAME + 1];
+
+  PetscFunctionBegin;
+  PetscCallNC(path, nc_inq_var(ncid, varid, NULL, &type, &nd, d, NULL));
+  PetscCheck(type != NC_CHAR && type != NC_STRING, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: variable '%s' holds text, expected numbers", path, name);
+  PetscBool ok = (PetscBool)(nd == ndims);
+  for (int i = 0; ok && i < nd; i++) ok = (PetscBool)(d[i] == dimids[i]);
+  if (!ok) {
+    for (int i = 0; i < ndims; i++) {
+      PetscCallNC(path, nc_inq_dimname(ncid, dimids[i], dname));
+      PetscCall(PetscStrlcat(expect, i ? ", " : "", sizeof(expect)));
+      PetscCall(PetscStrlcat(expect, dname, sizeof(expect)));
+    }
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: variable '%s' must have dimensions (%s)", path, name, expect);
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode DatasetRequire(const char path[], int ncid, const char name[], PetscBool isdim, int *id)
+{
+  int st;
+
+  PetscFunctionBegin;
+  st = isdim ? nc_inq_dimid(ncid, name, id) : nc_inq_varid(ncid, name, id);
+  PetscCheck(st == NC_NOERR, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: not a teann dataset: no %s '%s' (make one with teann-convert)", path, isdim ? "dimension" : "variable", name);
+  PetscFunctionReturn(0);
+}
+
+/* Find and check every variable; the same on all ranks, so errors are collective. */
+static PetscErrorCode DatasetInquire(const char path[], int ncid, DatasetLayout *L)
+{
+  int    dframe, datom, dspatial, dims[3];
+  size_t nspatial;
+
+  PetscFunctionBegin;
+  PetscCall(DatasetRequire(path, ncid, "frame", PETSC_TRUE, &dframe));
+  PetscCall(DatasetRequire(path, ncid, "atom", PETSC_TRUE, &datom));
+  PetscCall(DatasetRequire(path, ncid, "spatial", PETSC_TRUE, &dspatial));
+  PetscCall(DatasetRequire(path, ncid, "natoms", PETSC_FALSE, &L->natoms_var));
+  PetscCall(DatasetRequire(path, ncid, "species", PETSC_FALSE, &L->species));
+  PetscCall(DatasetRequire(path, ncid, "positions", PETSC_FALSE, &L->positions));
+  PetscCallNC(path, nc_inq_dimlen(ncid, dframe, &L->nframes));
+  PetscCallNC(path, nc_inq_dimlen(ncid, datom, &L->natoms));
+  PetscCallNC(path, nc_inq_dimlen(ncid, dspatial, &nspatial));
+  PetscCheck(nspatial == 3, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: dimension 'spatial' has length %zu, expected 3", path, nspatial);
+  PetscCheck(L->nframes <= PETSC_MAX_INT && L->natoms <= PETSC_MAX_INT, PETSC_COMM_SELF, PETSC_ERR_SUP, "%s: %zu frames and %zu atoms need PETSc with 64-bit indices", path, L->nframes, L->natoms);
+
+  dims[0] = dframe;
+  dims[1] = dims[2] = dspatial;
+  PetscCall(DatasetCheckVar(path, ncid, L->natoms_var, "natoms", 1, dims));
+  if (nc_inq_varid(ncid, "frame_id", &L->frame_id) == NC_NOERR) PetscCall(DatasetCheckVar(path, ncid, L->frame_id, "frame_id", 1, dims));
+  else L->frame_id = -1;
+  if (nc_inq_varid(ncid, "properties", &L->properties) == NC_NOERR) PetscCall(DatasetCheckVar(path, ncid, L->properties, "properties", 1, dims));
+  else L->properties = -1;
+  for (int p = 0; p < NPROPS; p++) {
+    if (nc_inq_varid(ncid, dataset_props[p].name, &L->prop[p]) == NC_NOERR) PetscCall(DatasetCheckVar(path, ncid, L->prop[p], dataset_props[p].name, DatasetNDims(dataset_props[p].ncomp), dims));
+    else L->prop[p] = -1;
+  }
+  dims[0] = datom;
+  PetscCall(DatasetCheckVar(path, ncid, L->species, "species", 1, dims));
+  PetscCall(DatasetCheckVar(path, ncid, L->positions, "positions", 2, dims));
+  PetscFunctionReturn(0);
+}
+
+/* natoms of every frame, checked against the atom dimension; off[f] is the first atom of frame f. */
+static PetscErrorCode DatasetCheckNatoms(const char path[], const DatasetLayout *L, const PetscInt natoms[], size_t off[])
+{
+  PetscFunctionBegin;
+  off[0] = 0;
+  for (size_t f = 0; f < L->nframes; f++) {
+    PetscCheck(natoms[f] >= 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: inconsistent sizes: frame %zu has natoms = %" PetscInt_FMT, path, f + 1, natoms[f]);
+    off[f + 1] = off[f] + (size_t)natoms[f];
+  }
+  PetscCheck(off[L->nframes] == L->natoms, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: inconsistent sizes: natoms sums to %zu but dimension 'atom' is %zu", path, off[L->nframes], L->natoms);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannDatasetGetSizes(const char path[], PetscInt *nframes, PetscInt **natoms)
+{
+  int           ncid;
+  DatasetLayout L;
+  size_t        start = 0, count, *off;
+
+  PetscFunctionBegin;
+  PetscCall(TeannNCOpen(PETSC_COMM_SELF, path, PETSC_FALSE, &ncid));
+  PetscCall(DatasetInquire(path, ncid, &L));
+  count = L.nframes;
+  PetscCall(PetscMalloc1(L.nframes, natoms));
+  PetscCallNC(path, nc_get_vara_petscint(ncid, L.natoms_var, &start, &count, *natoms));
+  PetscCallNC(path, nc_close(ncid));
+  PetscCall(PetscMalloc1(L.nframes + 1, &off));
+  PetscCall(DatasetCheckNatoms(path, &L, *natoms, off));
+  PetscCall(PetscFree(off));
+  *nframes = (PetscInt)L.nframes;
+  PetscFunctionReturn(0);
+}
+
+/* The frames a rank reads, as blocks of the file: runs of consecutive ids,
+ * joined across gaps of at most this many frames (reading a little more
+ * beats one more collective call per variable). */
+#define DATASET_READ_GAP 64
+
+typedef struct {
+  size_t   f0, f1; /* frames [f0, f1) of the file */
+  PetscInt l0, l1; /* hold the local frames [l0, l1) */
+} DatasetBlock;
+
+typedef struct {
+  const char         *path;
+  int                 ncid;
+  PetscBool           parallel;
+  PetscInt            nblocks, maxblocks; /* here and the largest over ranks */
+  DatasetBlock       *blocks;
+  const PetscInt     *ids, *natoms;
+  const size_t       *off;
+  const PetscInt     *atom_start;
+  void               *tmp; /* sparse blocks are read here first */
+} DatasetReader;
+
+/* Read one variable for every local frame: item (frame or atom) values of
+ * ncomp entries each. Every rank makes maxblocks calls, some with nothing to
+ * read, because collective access needs the same calls everywhere. */
+static PetscErrorCode DatasetReadVar(DatasetReader *R, int varid, PetscBool peratom, PetscBool isint, int ncomp, void *dest)
+{
+  size_t esize = isint ? sizeof(PetscInt) : sizeof(PetscReal);
+  char   dummy[16];
+
+  PetscFunctionBegin;
+  if (R->parallel) PetscCallNC(R->path, nc_var_par_access(R->ncid, varid, NC_COLLECTIVE));
+  for (PetscInt b = 0; b < R->maxblocks; b++) {
+    size_t    start[3] = {0, 0, 0}, count[3] = {0, 3, 3};
+    char     *buf      = dummy;
+    PetscBool dense    = PETSC_TRUE;
+    int       st;
+
+    if (b < R->nblocks) {
+      const DatasetBlock *B = &R->blocks[b];
+
+      dense    = (PetscBool)(B->f1 - B->f0 == (size_t)(B->l1 - B->l0));
+      start[0] = peratom ? R->off[B->f0] : B->f0;
+      count[0] = peratom ? R->off[B->f1] - R->off[B->f0] : B->f1 - B->f0;
+      buf      = dense ? (char *)dest + esize * ncomp * (size_t)(peratom ? R->atom_start[B->l0] : B->l0) : (char *)R->tmp;
+    }
+    /* NetCDF uses only as many entries of start and count as the variable has dimensions. */
+    if (!count[0]) count[1] = count[2] = 0;
+    if (isint) st = nc_get_vara_petscint(R->ncid, varid, start, count, (PetscInt *)buf);
+    else st = nc_get_vara_double(R->ncid, varid, start, count, (double *)buf);
+    PetscCallNC(R->path, st);
+    if (b < R->nblocks && !dense) {
+      const DatasetBlock *B = &R->blocks[b];
+
+      for (PetscInt l = B->l0; l < B->l1; l++) {
+        size_t from = peratom ? R->off[R->ids[l]] - R->off[B->f0] : (size_t)R->ids[l] - B->f0;
+        size_t to   = peratom ? (size_t)R->atom_start[l] : (size_t)l;
+        size_t len  = peratom ? (size_t)R->natoms[R->ids[l]] : 1;
+
+        PetscCall(PetscMemcpy((char *)dest + esize * ncomp * to, (char *)R->tmp + esize * ncomp * from, esize * ncomp * len));
+      }
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode DatasetReadOpened(MPI_Comm comm, const char path[], int ncid, PetscBool parallel, PetscInt n, const PetscInt ids_in[], TeannFrames fr)
+{
+  DatasetLayout L;
+  DatasetReader R;
+  PetscInt     *natoms, *ids = NULL, nsel, nat = 0, bad = -1;
+  size_t       *off, start = 0, count, tmpsize = 0;
+  int           okl, ok;
+  PetscMPIInt   rank;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(DatasetInquire(path, ncid, &L));
+
+  /* The ids are each rank's own: agree on their validity before any collective read. */
+  nsel = ids_in ? n : (n < 0 ? (PetscInt)L.nframes : n);
+  okl  = nsel >= 0 && (size_t)nsel <= L.nframes;
+  if (okl && ids_in) {
+    for (PetscInt l = 0; l < nsel && bad < 0; l++)
+      if (ids_in[l] < 0 || (size_t)ids_in[l] >= L.nframes || (l && ids_in[l] <= ids_in[l - 1])) bad = l;
+    okl = bad < 0;
+  } else if (okl && !ids_in) okl = (n < 0 || (size_t)n == L.nframes);
+  ok = okl;
+  if (parallel) PetscCallMPI(MPI_Allreduce(&okl, &ok, 1, MPI_INT, MPI_MIN, comm));
+  if (!okl) {
+    PetscCheck(nsel >= 0 && (size_t)nsel <= L.nframes && (ids_in || n < 0 || (size_t)n == L.nframes), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%s: cannot read %" PetscInt_FMT " frames: the file has %zu%s", path, n, L.nframes, ids_in ? "" : " (ids NULL reads all, pass n < 0)");
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%s: frame ids must be ascending and in 0..%zu: rank %d has ids[%" PetscInt_FMT "] = %" PetscInt_FMT, path, L.nframes - 1, (int)rank, bad, ids_in[bad]);
+  }
+  PetscCheck(ok, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%s: invalid frame ids on another rank", path);
+
+  /* Every rank needs natoms of all frames to find its atoms; it is small. */
+  PetscCall(PetscMalloc1(L.nframes, &natoms));
+  PetscCall(PetscMalloc1(L.nframes + 1, &off));
+  if (parallel) PetscCallNC(path, nc_var_par_access(ncid, L.natoms_var, NC_COLLECTIVE));
+  count = L.nframes;
+  {
+    PetscInt dummy;
+    PetscCallNC(path, nc_get_vara_petscint(ncid, L.natoms_var, &start, &count, L.nframes ? natoms : &dummy));
+  }
+  PetscCall(DatasetCheckNatoms(path, &L, natoms, off));
+
+  if (ids_in) ids = (PetscInt *)ids_in;
+  else {
+    PetscCall(PetscMalloc1(nsel, &ids));
+    for (PetscInt l = 0; l < nsel; l++) ids[l] = l;
+  }
+  for (PetscInt l = 0; l < nsel; l++) nat += natoms[ids[l]];
+  PetscCall(TeannFramesAllocate(fr, nsel, nat));
+  PetscCall(PetscStrncpy(fr->source, path, sizeof(fr->source)));
+  fr->atom_start[0] = 0;
+  for (PetscInt l = 0; l < nsel; l++) {
+    fr->atom_start[l + 1] = fr->atom_start[l] + natoms[ids[l]];
+    fr->frame_id[l]       = ids[l];
+    fr->line[l]           = 0;
+  }
+
+  /* Blocks of the file to read, and the scratch the sparse ones need. */
+  PetscCall(PetscMemzero(&R, sizeof(R)));
+  PetscCall(PetscMalloc1(nsel, &R.blocks));
+  for (PetscInt l = 0; l < nsel;) {
+    DatasetBlock *B = &R.blocks[R.nblocks++];
+
+    B->l0 = l;
+    B->f0 = (size_t)ids[l];
+    for (l++; l < nsel && ids[l] - ids[l - 1] <= DATASET_READ_GAP + 1; l++) { }
+    B->l1 = l;
+    B->f1 = (size_t)ids[l - 1] + 1;
+    if (B->f1 - B->f0 != (size_t)(B->l1 - B->l0)) tmpsize = PetscMax(tmpsize, PetscMax(9 * (B->f1 - B->f0), 3 * (off[B->f1] - off[B->f0])));
+  }
+  R.maxblocks = R.nblocks;
+  if (parallel) PetscCallMPI(MPI_Allreduce(&R.nblocks, &R.maxblocks, 1, MPIU_INT, MPI_MAX, comm));
+  PetscCall(PetscMalloc(PetscMax(tmpsize, 1) * PetscMax(sizeof(PetscReal), sizeof(PetscInt)), &R.tmp));
+  R.path       = path;
+  R.ncid       = ncid;
+  R.parallel   = parallel;
+  R.ids        = ids;
+  R.natoms     = natoms;
+  R.off        = off;
+  R.atom_start = fr->atom_start;
+
+  PetscCall(DatasetReadVar(&R, L.species, PETSC_TRUE, PETSC_TRUE, 1, fr->Z));
+  PetscCall(DatasetReadVar(&R, L.positions, PETSC_TRUE, PETSC_FALSE, 3, fr->x));
+  if (L.frame_id >= 0) PetscCall(DatasetReadVar(&R, L.frame_id, PETSC_FALSE, PETSC_TRUE, 1, fr->frame_id));
+  for (int p = 0; p < NPROPS; p++)
+    if (L.prop[p] >= 0) PetscCall(DatasetReadVar(&R, L.prop[p], PETSC_FALSE, PETSC_FALSE, dataset_props[p].ncomp, DatasetPropArray(fr, dataset_props[p].bit)));
+  if (L.properties >= 0) PetscCall(DatasetReadVar(&R, L.properties, PETSC_FALSE, PETSC_TRUE, 1, fr->fprops));
+  else {
+    /* A file without flags: a property is present where its values are finite. */
+    for (int p = 0; p < NPROPS; p++) {
+      const PetscReal *v  = DatasetPropArray(fr, dataset_props[p].bit);
+      int              nc = dataset_props[p].ncomp;
+
+      if (L.prop[p] < 0) continue;
+      for (PetscInt l = 0; l < nsel; l++) {
+        PetscBool finite = PETSC_TRUE;
+        for (int c = 0; c < nc; c++) finite = (PetscBool)(finite && !PetscIsInfOrNanReal(v[nc * l + c]));
+        if (finite) fr->fprops[l] |= dataset_props[p].bit;
+      }
+    }
+  }
+  for (PetscInt a = 0; a < nat; a++) PetscCheck(fr->Z[a] >= 1 && fr->Z[a] <= 86, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: atom %" PetscInt_FMT " of this rank's frames has species %" PetscInt_FMT ", expected an atomic number 1..86", path, a + 1, fr->Z[a]);
+  for (PetscInt l = 0; l < nsel; l++) {
+    for (PetscInt a = fr->atom_start[l]; a < fr->atom_start[l + 1]; a++)
+      PetscCheck(!PetscIsInfOrNanReal(fr->x[3 * a]) && !PetscIsInfOrNanReal(fr->x[3 * a + 1]) && !PetscIsInfOrNanReal(fr->x[3 * a + 2]), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: frame %" PetscInt_FMT ": atom %" PetscInt_FMT " has a non-finite position", path, ids[l] + 1, a - fr->atom_start[l] + 1);
+  }
+
+  if (!ids_in) PetscCall(PetscFree(ids));
+  PetscCall(PetscFree(R.tmp));
+  PetscCall(PetscFree(R.blocks));
+  PetscCall(PetscFree(off));
+  PetscCall(PetscFree(natoms));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannDatasetRead(MPI_Comm comm, const char path[], PetscInt n, const PetscInt ids[], TeannFrames frames)
+{
+  PetscMPIInt    size;
+  PetscBool      exists;
+  PetscErrorCode ierr;
+  int            ncid;
+
+  PetscFunctionBegin;
+  PetscCall(DatasetRegisterEvents());
+  PetscCall(PetscLogEventBegin(TEANN_DatasetRead, 0, 0, 0, 0));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCall(PetscTestFile(path, 'r', &exists));
+  PetscCheck(exists, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot open: no such file or not readable", path);
+  /* One rank opens serially, which also reads classic-format files. */
+  PetscCall(TeannNCOpen(comm, path, size > 1 ? PETSC_TRUE : PETSC_FALSE, &ncid));
+  ierr = DatasetReadOpened(comm, path, ncid, size > 1 ? PETSC_TRUE : PETSC_FALSE, n, ids, frames);
+  (void)nc_close(ncid);
+  PetscCall(ierr);
+  PetscCall(PetscLogEventEnd(TEANN_DatasetRead, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Any input file                                                            */
+
+PetscErrorCode TeannFramesRead(const char path[], TeannFrames frames)
+{
+  FILE         *fp;
+  unsigned char magic[4] = {0, 0, 0, 0};
+  size_t        nmagic;
+  PetscBool     isnc, iseann = PETSC_FALSE;
+
+  PetscFunctionBegin;
+  fp = fopen(path, "rb");
+  PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot open: no such file or not readable", path);
+  nmagic = fread(magic, 1, sizeof(magic), fp);
+  isnc   = (PetscBool)((nmagic >= 3 && !memcmp(magic, "CDF", 3)) || (nmagic == 4 && !memcmp(magic, "\x89HDF", 4)));
+  if (!isnc) {
+    int c;
+
+    /* The first non-blank line decides between the EANN format and XYZ. */
+    rewind(fp);
+    do c = fgetc(fp);
+    while (c == ' ' || c == '\t' || c == '\r' || c == '\n');
+    if (c == 'p') {
+      char word[5];
+
+      iseann = (PetscBool)(fread(word, 1, 5, fp) == 5 && !memcmp(word, "oint=", 5));
+    }
+  }
+  (void)fclose(fp);
+  if (isnc) PetscCall(TeannDatasetRead(PETSC_COMM_SELF, path, -1, NULL, frames));
+  else if (iseann) PetscCall(TeannFramesReadEANN(path, frames));
+  else PetscCall(TeannFramesReadXYZ(path, frames));
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,126 @@
+/* teann-convert: turn any input teann reads (extended XYZ, EANN configuration
+ * format, NetCDF dataset) into the NetCDF dataset teann-train reads fastest,
+ * or describe a file. Runs on rank 0 only; an existing output survives any
+ * failure because the dataset is renamed into place only when complete. */
+#include "dataset.h"
+#include <petscviewer.h>
+#include <unistd.h>
+
+static const char help[] = "teann-convert: write molecular configurations as a teann NetCDF dataset, or describe a file.\n\n"
+                           "Usage: teann-convert IN OUT.nc [options]\n"
+                           "         reads IN (extended XYZ, EANN configuration format or a teann dataset)\n"
+                           "         and writes the dataset OUT.nc; prints a one-line summary.\n"
+                           "       teann-convert -info FILE\n"
+                           "         prints frames, atoms, elements and properties (mean and spread) of FILE.\n\n";
+
+typedef struct {
+  PetscBool      show;
+  PetscBool      lines;   /* whole lines (not on a terminal) instead of rewriting one */
+  PetscLogDouble t0, last;
+  PetscBool      printed, forced;
+} Progress;
+
+/* At most one report a second. */
+static PetscErrorCode ConvertProgress(PetscInt done, PetscInt total, void *ctx)
+{
+  Progress      *p = (Progress *)ctx;
+  PetscLogDouble now;
+
+  PetscFunctionBegin;
+  if (!p->show) PetscFunctionReturn(0);
+  PetscCall(PetscTime(&now));
+  if (now - p->last < 1.0 && done < total) PetscFunctionReturn(0);
+  if (now - p->t0 < 1.0 && !p->printed && !(p->forced && done == total)) PetscFunctionReturn(0);
+  p->last    = now;
+  p->printed = PETSC_TRUE;
+  PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "%steann-convert: %" PetscInt_FMT "/%" PetscInt_FMT " frames written (%.0f frames/s)%s", p->lines ? "" : "\r", done, total, done / PetscMax(now - p->t0, 1e-9), p->lines ? "\n" : ""));
+  if (!p->lines && done == total) PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "\n"));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ConvertSummary(TeannFrames fr, char buf[], size_t len)
+{
+  PetscInt  nel, *Z, present = 0;
+  const int bits[] = {TEANN_PROP_DIPOLE, TEANN_PROP_POLAR, TEANN_PROP_TDIPOLE, TEANN_PROP_CHARGE, TEANN_PROP_ENERGY};
+
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(buf, len, "%" PetscInt_FMT " frames, %" PetscInt_FMT " atoms, elements", fr->nframes, fr->natoms));
+  PetscCall(TeannFramesGetElements(fr, &nel, &Z));
+  for (PetscInt e = 0; e < nel; e++) {
+    PetscCall(PetscStrlcat(buf, " ", len));
+    PetscCall(PetscStrlcat(buf, TeannElementSymbol(Z[e]), len));
+  }
+  PetscCall(PetscFree(Z));
+  for (PetscInt f = 0; f < fr->nframes; f++) present |= fr->fprops[f];
+  PetscCall(PetscStrlcat(buf, ", properties", len));
+  if (!present) PetscCall(PetscStrlcat(buf, " none", len));
+  for (size_t b = 0; b < sizeof(bits) / sizeof(bits[0]); b++) {
+    if (!(present & bits[b])) continue;
+    PetscCall(PetscStrlcat(buf, " ", len));
+    PetscCall(PetscStrlcat(buf, TeannPropName((TeannProp)bits[b]), len));
+  }
+  PetscFunctionReturn(0);
+}
+
+int main(int argc, char **argv)
+{
+  char          *pos[3];
+  int            npos = 0, nargs = 1;
+  PetscBool      info = PETSC_FALSE, dohelp, set;
+  PetscMPIInt    rank;
+  Progress       prog;
+  TeannFrames    fr;
+  PetscLogDouble t0, t1;
+  char           summary[1024];
+
+  /* "-info FILE" is ours, not PETSc's -info logging, which would take FILE as a log file: take it out first. */
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "-info")) {
+      info = PETSC_TRUE;
+      continue;
+    }
+    argv[nargs++] = argv[i];
+  }
+  argc        = nargs;
+  argv[nargs] = NULL;
+  PetscCall(PetscInitialize(&argc, &argv, NULL, help));
+  PetscCall(TeannInitialize());
+  PetscCall(PetscMemzero(&prog, sizeof(prog)));
+  prog.show  = (PetscBool)isatty(2);
+  prog.lines = (PetscBool)!prog.show;
+  PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "teann-convert options", "teann");
+  PetscCall(PetscOptionsBool("-teann_progress", "Report frames written and rate at most once a second (default: on a terminal)", "teann-convert", prog.show, &prog.show, &set));
+  PetscOptionsEnd();
+  prog.forced = (PetscBool)(set && prog.show);
+  PetscCall(PetscOptionsHasHelp(NULL, &dohelp));
+  if (dohelp) {
+    PetscCall(PetscFinalize());
+    return 0;
+  }
+  /* Positional arguments come before the first option. */
+  for (int i = 1; i < argc && argv[i][0] != '-'; i++) {
+    if (npos < 3) pos[npos] = argv[i];
+    npos++;
+  }
+  PetscCheck(npos == (info ? 1 : 2), PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "usage: teann-convert IN OUT.nc, or teann-convert -info FILE (options after the file names; see -help)");
+
+  PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
+  if (rank == 0) {
+    PetscCall(TeannFramesCreate(&fr));
+    PetscCall(PetscTime(&t0));
+    PetscCall(TeannFramesRead(pos[0], fr));
+    if (info) {
+      PetscCall(TeannFramesView(fr, PETSC_VIEWER_STDOUT_SELF));
+    } else {
+      PetscCheck(fr->nframes > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: no frames to convert", pos[0]);
+      prog.t0 = prog.last = t0;
+      PetscCall(TeannDatasetWriteMonitor(PETSC_COMM_SELF, fr, pos[1], ConvertProgress, &prog));
+      PetscCall(PetscTime(&t1));
+      PetscCall(ConvertSummary(fr, summary, sizeof(summary)));
+      PetscCall(PetscPrintf(PETSC_COMM_SELF, "teann-convert: %s -> %s: %s (%.2f s)\n", pos[0], pos[1], summary, t1 - t0));
+    }
+    PetscCall(TeannFramesDestroy(&fr));
+  }
+  PetscCall(PetscFinalize());
+  return 0;
+}
