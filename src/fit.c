@@ -1,0 +1,727 @@
+/* The parallel fit (design section 3): data over ranks by work, theta as a
+ * distributed Vec gathered to every rank for each evaluation, TAO for the
+ * optimisation, validation in the monitor with early stopping. */
+#include "fit.h"
+#include "dataset.h"
+#include <math.h>
+#include <stdint.h>
+#if defined(_OPENMP)
+  #include <omp.h>
+#endif
+
+static PetscLogEvent TEANN_Reduce;
+static PetscLogStage TEANN_StageFit, TEANN_StageValid;
+static const char   *SubsetName[3] = {"train", "valid", "test"};
+
+/* ------------------------------------------------------------------ sources */
+
+struct _n_TeannSource {
+  MPI_Comm    comm;
+  char        path[PETSC_MAX_PATH_LEN];
+  PetscBool   isnc;
+  TeannFrames all;  /* every frame (not NetCDF) */
+  PetscInt    N;
+  PetscReal  *work; /* [N] */
+};
+
+PetscErrorCode TeannSourceCreate(MPI_Comm comm, const char path[], PetscReal cutoff, TeannSource *out)
+{
+  TeannSource  src;
+  PetscMPIInt  size, rank, *counts, *displs, cnt;
+  PetscInt     lo, hi, *ids, *pairs;
+  PetscReal   *w;
+  TeannFrames  slab;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(PetscNew(&src));
+  src->comm = comm;
+  PetscCall(PetscStrncpy(src->path, path, sizeof(src->path)));
+  PetscCall(PetscStrendswith(path, ".nc", &src->isnc));
+  if (src->isnc) {
+    PetscInt *natoms;
+    PetscCall(TeannDatasetGetSizes(path, &src->N, &natoms));
+    PetscCall(PetscFree(natoms));
+  } else {
+    PetscCall(TeannFramesCreate(&src->all));
+    PetscCall(TeannFramesRead(path, src->all));
+    src->N = src->all->nframes;
+  }
+  PetscCheck(src->N > 0, comm, PETSC_ERR_FILE_UNEXPECTED, "%s: no frames", path);
+  /* the work of each frame is counted on an even slab per rank, then shared */
+  lo = (src->N * rank) / size;
+  hi = (src->N * (rank + 1)) / size;
+  PetscCall(PetscMalloc3(hi - lo + 1, &ids, hi - lo + 1, &pairs, hi - lo + 1, &w));
+  for (PetscInt i = lo; i < hi; i++) ids[i - lo] = i;
+  if (src->isnc) {
+    PetscCall(TeannFramesCreate(&slab));
+    PetscCall(TeannDatasetRead(comm, path, hi - lo, ids, slab));
+  } else PetscCall(TeannFramesSubset(src->all, hi - lo, ids, &slab));
+  PetscCall(TeannFramesPairCount(slab, cutoff, pairs));
+  for (PetscInt i = 0; i < hi - lo; i++) w[i] = (PetscReal)(pairs[i] + slab->atom_start[i + 1] - slab->atom_start[i]);
+  PetscCall(TeannFramesDestroy(&slab));
+  PetscCall(PetscMalloc1(src->N, &src->work));
+  PetscCall(PetscMalloc2(size, &counts, size, &displs));
+  PetscCall(PetscMPIIntCast(hi - lo, &cnt));
+  PetscCallMPI(MPI_Allgather(&cnt, 1, MPI_INT, counts, 1, MPI_INT, comm));
+  displs[0] = 0;
+  for (PetscMPIInt r = 1; r < size; r++) displs[r] = displs[r - 1] + counts[r - 1];
+  PetscCallMPI(MPI_Allgatherv(w, cnt, MPIU_REAL, src->work, counts, displs, MPIU_REAL, comm));
+  PetscCall(PetscFree2(counts, displs));
+  PetscCall(PetscFree3(ids, pairs, w));
+  *out = src;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannSourceGetNumFrames(TeannSource src, PetscInt *N)
+{
+  PetscFunctionBegin;
+  *N = src->N;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannSourceDistribute(TeannSource src, PetscInt n, const PetscInt ids[], TeannFrames *local)
+{
+  PetscMPIInt size, rank;
+  PetscInt   *start, dummy = 0;
+  PetscReal  *w;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(src->comm, &size));
+  PetscCallMPI(MPI_Comm_rank(src->comm, &rank));
+  PetscCall(PetscCalloc1(size + 1, &start));
+  if (n > 0) {
+    PetscCall(PetscMalloc1(n, &w));
+    for (PetscInt i = 0; i < n; i++) {
+      PetscCheck(ids[i] >= 0 && ids[i] < src->N && (i == 0 || ids[i] > ids[i - 1]), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frame ids must be ascending and within 0..%" PetscInt_FMT, src->N - 1);
+      w[i] = src->work[ids[i]];
+    }
+    PetscCall(TeannPartition(n, w, size, start));
+    PetscCall(PetscFree(w));
+  }
+  if (src->isnc) {
+    PetscCall(TeannFramesCreate(local));
+    PetscCall(TeannDatasetRead(src->comm, src->path, start[rank + 1] - start[rank], n > 0 ? ids + start[rank] : &dummy, *local));
+  } else PetscCall(TeannFramesSubset(src->all, start[rank + 1] - start[rank], n > 0 ? ids + start[rank] : &dummy, local));
+  PetscCall(PetscFree(start));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannSourceDestroy(TeannSource *src)
+{
+  PetscFunctionBegin;
+  if (!*src) PetscFunctionReturn(0);
+  if ((*src)->all) PetscCall(TeannFramesDestroy(&(*src)->all));
+  PetscCall(PetscFree((*src)->work));
+  PetscCall(PetscFree(*src));
+  PetscFunctionReturn(0);
+}
+
+/* ------------------------------------------------------------------ split */
+
+static inline uint64_t SplitMix64(uint64_t *s)
+{
+  uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+  z             = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z             = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+PetscErrorCode TeannSplit(PetscInt N, PetscInt seed, PetscInt perm[])
+{
+  uint64_t s = (uint64_t)seed * 0x2545F4914F6CDD1DULL + 1;
+
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < N; i++) perm[i] = i;
+  for (PetscInt i = N - 1; i > 0; i--) {
+    PetscInt j = (PetscInt)(SplitMix64(&s) % (uint64_t)(i + 1)), t = perm[i];
+    perm[i]    = perm[j];
+    perm[j]    = t;
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannElementsUnion(MPI_Comm comm, PetscInt nf, TeannFrames fr[], PetscInt *nel, PetscInt Z[])
+{
+  PetscInt have[119] = {0};
+
+  PetscFunctionBegin;
+  for (PetscInt s = 0; s < nf; s++)
+    for (PetscInt a = 0; fr[s] && a < fr[s]->natoms; a++) {
+      PetscCheck(fr[s]->Z[a] > 0 && fr[s]->Z[a] < 119, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%s: atomic number %" PetscInt_FMT " out of range", fr[s]->source, fr[s]->Z[a]);
+      have[fr[s]->Z[a]] = 1;
+    }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, have, 119, MPIU_INT, MPI_MAX, comm));
+  *nel = 0;
+  for (PetscInt z = 1; z < 119; z++)
+    if (have[z]) Z[(*nel)++] = z;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannPredictionErrors(MPI_Comm comm, PetscInt props, TeannFrames fr, const PetscReal pred[], PetscReal sse[], PetscReal sae[], PetscReal cnt[])
+{
+  PetscInt  ncomp = 0;
+  PetscReal buf[3 * TEANN_NKIND] = {0};
+
+  PetscFunctionBegin;
+  for (PetscInt k = 0; k < TEANN_NKIND; k++)
+    if (props & TeannKinds[k].prop) ncomp += TeannKinds[k].ncomp;
+  for (PetscInt k = 0; k < TEANN_NKIND; k++) {
+    PetscInt         off = TeannKindOffset(props, k), nc = TeannKinds[k].ncomp;
+    const PetscReal *ref;
+    if (off < 0 || !fr) continue;
+    ref = TeannKindReference(fr, k);
+    for (PetscInt f = 0; f < fr->nframes; f++) {
+      const PetscReal *y = ref + f * nc, *p = pred + f * ncomp + off;
+      PetscReal        e2 = 0, e2m = 0, sgn = 1;
+      if (PetscIsNanReal(y[0])) continue;
+      for (PetscInt c = 0; c < nc; c++) {
+        e2 += (y[c] - p[c]) * (y[c] - p[c]);
+        e2m += (y[c] + p[c]) * (y[c] + p[c]);
+      }
+      if (k == 2 && e2m < e2) {
+        sgn = -1;
+        e2  = e2m;
+      }
+      buf[k] += e2;
+      for (PetscInt c = 0; c < nc; c++) buf[TEANN_NKIND + k] += PetscAbsReal(y[c] - sgn * p[c]);
+      buf[2 * TEANN_NKIND + k] += nc;
+    }
+  }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, buf, 3 * TEANN_NKIND, MPIU_REAL, MPIU_SUM, comm));
+  for (PetscInt k = 0; k < TEANN_NKIND; k++) {
+    sse[k] = buf[k];
+    sae[k] = buf[TEANN_NKIND + k];
+    cnt[k] = buf[2 * TEANN_NKIND + k];
+  }
+  PetscFunctionReturn(0);
+}
+
+/* ------------------------------------------------------------------ the fit */
+
+struct _n_TeannFit {
+  MPI_Comm    comm;
+  char        data[PETSC_MAX_PATH_LEN], valid[PETSC_MAX_PATH_LEN], test[PETSC_MAX_PATH_LEN], outdir[PETSC_MAX_PATH_LEN];
+  PetscReal   fvalid, ftest, weight[TEANN_NKIND], l2;
+  PetscInt    seed, patience;
+  PetscBool   hasdata;
+  TeannModel  model;
+  TeannFrames fr[3];      /* local frames of train, validation, test           */
+  TeannEval   ev[3];      /* NULL where a rank holds no frames of the subset   */
+  PetscInt    nglob[3];   /* frames per subset over all ranks                  */
+  PetscInt    keybase[3]; /* predictions.nc order: keybase + frame id         */
+  PetscInt   *idx;        /* 0..max local frames-1                             */
+  PetscReal  *pred;       /* scratch predictions                              */
+  PetscInt    ncomp, nparam, rstart, rend;
+  TeannStats  stats;
+  PetscReal   scale[TEANN_NKIND];
+  PetscReal  *mask, *gloc;
+  PetscMPIInt *counts;
+  Vec         theta, thetaAll, best;
+  VecScatter  scat;
+  Tao         tao;
+  PetscReal   t0, tfit, best_vloss;
+  PetscInt    best_it;
+  PetscBool   stop, header;
+};
+
+PetscErrorCode TeannFitCreate(MPI_Comm comm, TeannFit *out)
+{
+  static PetscBool registered = PETSC_FALSE;
+  TeannFit         fit;
+
+  PetscFunctionBegin;
+  PetscCall(TeannInitialize());
+  if (!registered) {
+    PetscCall(PetscLogEventRegister("TeannReduce", TEANN_CLASSID, &TEANN_Reduce));
+    PetscCall(PetscLogStageRegister("Fit", &TEANN_StageFit));
+    PetscCall(PetscLogStageRegister("Validation", &TEANN_StageValid));
+    registered = PETSC_TRUE;
+  }
+  PetscCall(PetscNew(&fit));
+  fit->comm   = comm;
+  fit->fvalid = 0.1;
+  fit->ftest  = 0.1;
+  fit->seed   = 1;
+  for (PetscInt k = 0; k < TEANN_NKIND; k++) fit->weight[k] = 1.0;
+  PetscCall(PetscStrncpy(fit->outdir, "./", sizeof(fit->outdir)));
+  fit->t0 = MPI_Wtime();
+  PetscCall(TeannModelCreate(comm, &fit->model));
+  *out = fit;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFitSetFromOptions(TeannFit fit)
+{
+  PetscBool set;
+
+  PetscFunctionBegin;
+  PetscOptionsBegin(fit->comm, NULL, "teann fit options", "TeannFit");
+  PetscCall(PetscOptionsString("-teann_data", "Training data: extended XYZ, EANN configuration or NetCDF dataset (.nc)", "TeannFitSetFromOptions", fit->data, fit->data, sizeof(fit->data), &fit->hasdata));
+  PetscCall(PetscOptionsString("-teann_valid", "Validation data file (instead of -teann_valid_fraction)", "TeannFitSetFromOptions", fit->valid, fit->valid, sizeof(fit->valid), NULL));
+  PetscCall(PetscOptionsString("-teann_test", "Test data file (instead of -teann_test_fraction)", "TeannFitSetFromOptions", fit->test, fit->test, sizeof(fit->test), NULL));
+  PetscCall(PetscOptionsReal("-teann_valid_fraction", "Fraction of -teann_data held out for validation", "TeannFitSetFromOptions", fit->fvalid, &fit->fvalid, NULL));
+  PetscCall(PetscOptionsReal("-teann_test_fraction", "Fraction of -teann_data held out for testing", "TeannFitSetFromOptions", fit->ftest, &fit->ftest, NULL));
+  PetscCall(PetscOptionsInt("-teann_seed", "Seed of the split and of the initial parameters", "TeannFitSetFromOptions", fit->seed, &fit->seed, NULL));
+  PetscCall(PetscOptionsReal("-teann_weight_dipole", "Loss weight w_p of the dipole (eq. 9)", "TeannFitSetFromOptions", fit->weight[0], &fit->weight[0], NULL));
+  PetscCall(PetscOptionsReal("-teann_weight_polarizability", "Loss weight w_p of the polarizability (eq. 9)", "TeannFitSetFromOptions", fit->weight[1], &fit->weight[1], NULL));
+  PetscCall(PetscOptionsReal("-teann_weight_transition_dipole", "Loss weight w_p of the transition dipole (eq. 9)", "TeannFitSetFromOptions", fit->weight[2], &fit->weight[2], NULL));
+  PetscCall(PetscOptionsReal("-teann_l2", "L2 regularisation lambda on the trainable parameters (eq. 9)", "TeannFitSetFromOptions", fit->l2, &fit->l2, NULL));
+  PetscCall(PetscOptionsString("-teann_output_dir", "Directory for model.nc and predictions.nc (created if missing)", "TeannFitSetFromOptions", fit->outdir, fit->outdir, sizeof(fit->outdir), NULL));
+  PetscCall(PetscOptionsInt("-teann_patience", "Stop after this many iterations without a better validation loss (0: off)", "TeannFitSetFromOptions", fit->patience, &fit->patience, NULL));
+  PetscCall(PetscOptionsName("-teann_check_gradient", "Print loss and gradient at a fixed point and stop", "TeannFitCheckGradient", &set));
+  PetscOptionsEnd();
+  PetscCheck(fit->fvalid >= 0 && fit->ftest >= 0 && fit->fvalid + fit->ftest < 1, fit->comm, PETSC_ERR_ARG_OUTOFRANGE, "-teann_valid_fraction %g and -teann_test_fraction %g must be >= 0 with sum < 1", (double)fit->fvalid, (double)fit->ftest);
+  PetscCheck(fit->l2 >= 0, fit->comm, PETSC_ERR_ARG_OUTOFRANGE, "-teann_l2 must be >= 0");
+  PetscCheck(fit->patience >= 0, fit->comm, PETSC_ERR_ARG_OUTOFRANGE, "-teann_patience must be >= 0");
+  for (PetscInt k = 0; k < TEANN_NKIND; k++) PetscCheck(fit->weight[k] >= 0, fit->comm, PETSC_ERR_ARG_OUTOFRANGE, "-teann_weight_%s must be >= 0", TeannKinds[k].name);
+  PetscCall(TeannModelSetFromOptions(fit->model));
+  PetscFunctionReturn(0);
+}
+
+/* Mean per component and pooled standard deviation of the training references (eq. 9 sigma_p). */
+static PetscErrorCode ComputeStats(TeannFit fit)
+{
+  TeannFrames fr    = fit->fr[0];
+  PetscInt    props = fit->model->props;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(&fit->stats, sizeof(fit->stats)));
+  fit->stats.ntrain = fit->nglob[0];
+  for (PetscInt k = 0; k < TEANN_NKIND; k++) {
+    PetscInt         nc = TeannKinds[k].ncomp;
+    const PetscReal *y  = TeannKindReference(fr, k);
+    PetscReal        sum[9] = {0}, ss = 0;
+    if (!(props & TeannKinds[k].prop)) continue;
+    /* a transition dipole's sign is arbitrary, so its mean is zero by construction */
+    if (k != 2) {
+      for (PetscInt f = 0; f < fr->nframes; f++)
+        for (PetscInt c = 0; c < nc; c++) sum[c] += y[f * nc + c];
+      PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, sum, (PetscMPIInt)nc, MPIU_REAL, MPIU_SUM, fit->comm));
+      for (PetscInt c = 0; c < nc; c++) fit->stats.mean[k][c] = sum[c] / fit->nglob[0];
+    }
+    for (PetscInt f = 0; f < fr->nframes; f++)
+      for (PetscInt c = 0; c < nc; c++) ss += PetscSqr(y[f * nc + c] - fit->stats.mean[k][c]);
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &ss, 1, MPIU_REAL, MPIU_SUM, fit->comm));
+    fit->stats.std[k] = PetscSqrtReal(ss / (fit->nglob[0] * nc));
+    PetscCheck(fit->stats.std[k] > 0, fit->comm, PETSC_ERR_ARG_WRONG, "%s: the training frames' %s has zero spread; nothing to fit", fit->data, TeannKinds[k].name);
+    /* eq. 9 divided by N_train (design 2.4): O(1) loss, lambda independent of the data size */
+    fit->scale[k] = fit->weight[k] / (nc * PetscSqr(fit->stats.std[k]) * fit->nglob[0]);
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode FormObjectiveGradient(Tao tao, Vec X, PetscReal *f, Vec G, void *ctx)
+{
+  TeannFit         fit = (TeannFit)ctx;
+  const PetscReal *th;
+  PetscReal       *g, loc = 0, tot, reg = 0;
+
+  PetscFunctionBegin;
+  PetscCall(VecScatterBegin(fit->scat, X, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(VecScatterEnd(fit->scat, X, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(VecGetArrayRead(fit->thetaAll, &th));
+  if (fit->ev[0]) PetscCall(TeannEvalLossGradient(fit->ev[0], th, fit->fr[0]->nframes, fit->idx, &loc, fit->gloc));
+  else PetscCall(PetscArrayzero(fit->gloc, fit->nparam));
+  PetscCall(VecGetArray(G, &g));
+  PetscCall(PetscLogEventBegin(TEANN_Reduce, 0, 0, 0, 0));
+  PetscCallMPI(MPI_Allreduce(&loc, &tot, 1, MPIU_REAL, MPIU_SUM, fit->comm));
+  PetscCallMPI(MPI_Reduce_scatter(fit->gloc, g, fit->counts, MPIU_REAL, MPIU_SUM, fit->comm));
+  PetscCall(PetscLogEventEnd(TEANN_Reduce, 0, 0, 0, 0));
+  /* the L2 term from the full theta every rank holds: independent of the rank count */
+  for (PetscInt i = 0; i < fit->nparam; i++) reg += fit->mask[i] * th[i] * th[i];
+  for (PetscInt i = 0; i < fit->rend - fit->rstart; i++) g[i] = fit->mask[fit->rstart + i] * (g[i] + 2 * fit->l2 * th[fit->rstart + i]);
+  PetscCall(PetscLogFlops(4.0 * fit->nparam));
+  PetscCall(VecRestoreArray(G, &g));
+  PetscCall(VecRestoreArrayRead(fit->thetaAll, &th));
+  *f = tot + fit->l2 * reg;
+  PetscFunctionReturn(0);
+}
+
+/* Global error sums of subset s at the gathered parameters th. */
+static PetscErrorCode SubsetErrors(TeannFit fit, PetscInt s, const PetscReal th[], PetscReal sse[], PetscReal sae[], PetscReal cnt[])
+{
+  PetscFunctionBegin;
+  if (fit->ev[s]) PetscCall(TeannEvalPredict(fit->ev[s], th, fit->fr[s]->nframes, fit->idx, fit->pred));
+  PetscCall(TeannPredictionErrors(fit->comm, fit->model->props, fit->ev[s] ? fit->fr[s] : NULL, fit->pred, sse, sae, cnt));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Monitor(Tao tao, void *ctx)
+{
+  TeannFit           fit = (TeannFit)ctx;
+  PetscInt           its;
+  PetscReal          f, gnorm, cnorm, xdiff, vloss = 0, reg = 0, tsse[TEANN_NKIND] = {0}, vsse[TEANN_NKIND] = {0}, sae[TEANN_NKIND], tcnt[TEANN_NKIND] = {1, 1, 1}, vcnt[TEANN_NKIND] = {1, 1, 1};
+  PetscInt           nfitted = 0, kfit = 0;
+  TaoConvergedReason reason;
+  const PetscReal   *th;
+  Vec                X;
+  char               line[1024], tok[64];
+
+  PetscFunctionBegin;
+  PetscCall(TaoGetSolutionStatus(tao, &its, &f, &gnorm, &cnorm, &xdiff, &reason));
+  PetscCall(TaoGetSolution(tao, &X));
+  PetscCall(PetscLogStagePush(TEANN_StageValid));
+  PetscCall(VecScatterBegin(fit->scat, X, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(VecScatterEnd(fit->scat, X, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(VecGetArrayRead(fit->thetaAll, &th));
+  for (PetscInt k = 0; k < TEANN_NKIND; k++)
+    if (fit->model->props & TeannKinds[k].prop) {
+      nfitted++;
+      kfit = k;
+    }
+  /* one property with nonzero weight: its training RMSE follows from the loss without another pass */
+  if (nfitted == 1 && fit->weight[kfit] > 0) {
+    for (PetscInt i = 0; i < fit->nparam; i++) reg += fit->mask[i] * th[i] * th[i];
+    tsse[kfit] = (f - fit->l2 * reg) / fit->scale[kfit];
+    tcnt[kfit] = (PetscReal)fit->nglob[0] * TeannKinds[kfit].ncomp;
+  } else PetscCall(SubsetErrors(fit, 0, th, tsse, sae, tcnt));
+  if (fit->nglob[1]) {
+    PetscCall(SubsetErrors(fit, 1, th, vsse, sae, vcnt));
+    for (PetscInt k = 0; k < TEANN_NKIND; k++)
+      if (fit->model->props & TeannKinds[k].prop) vloss += fit->weight[k] / (TeannKinds[k].ncomp * PetscSqr(fit->stats.std[k])) * vsse[k] / fit->nglob[1];
+  }
+  PetscCall(VecRestoreArrayRead(fit->thetaAll, &th));
+  if (!fit->nglob[1] || its == 0 || vloss < fit->best_vloss) {
+    fit->best_vloss = vloss;
+    fit->best_it    = its;
+    PetscCall(VecCopy(X, fit->best));
+  }
+  if (fit->nglob[1] && fit->patience > 0 && its - fit->best_it >= fit->patience) fit->stop = PETSC_TRUE;
+  PetscCall(PetscLogStagePop());
+
+  if (!fit->header) {
+    PetscCall(PetscStrncpy(line, "  it         loss     |grad|", sizeof(line)));
+    for (PetscInt k = 0; k < TEANN_NKIND; k++)
+      if (fit->model->props & TeannKinds[k].prop) {
+        PetscCall(PetscSNPrintf(tok, sizeof(tok), "  train RMSE %s  valid RMSE %s", TeannKinds[k].name, TeannKinds[k].name));
+        PetscCall(PetscStrlcat(line, tok, sizeof(line)));
+      }
+    PetscCall(PetscStrlcat(line, "   time/s", sizeof(line)));
+    PetscCall(PetscPrintf(fit->comm, "%s\n", line));
+    fit->header = PETSC_TRUE;
+  }
+  PetscCall(PetscSNPrintf(line, sizeof(line), "%4" PetscInt_FMT " %12.6e %10.3e", its, (double)f, (double)gnorm));
+  for (PetscInt k = 0; k < TEANN_NKIND; k++)
+    if (fit->model->props & TeannKinds[k].prop) {
+      PetscInt wt = (PetscInt)strlen(TeannKinds[k].name) + 11;
+      PetscCall(PetscSNPrintf(tok, sizeof(tok), "  %*.6g  %*.6g", (int)wt, (double)PetscSqrtReal(PetscMax(tsse[k], 0) / tcnt[k]), (int)wt, fit->nglob[1] ? (double)PetscSqrtReal(vsse[k] / vcnt[k]) : NAN));
+      PetscCall(PetscStrlcat(line, tok, sizeof(line)));
+    }
+  PetscCall(PetscSNPrintf(tok, sizeof(tok), " %8.2f%s", MPI_Wtime() - fit->t0, fit->best_it == its && fit->nglob[1] ? " *" : ""));
+  PetscCall(PetscStrlcat(line, tok, sizeof(line)));
+  PetscCall(PetscPrintf(fit->comm, "%s\n", line));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ConvergenceTest(Tao tao, void *ctx)
+{
+  TeannFit fit = (TeannFit)ctx;
+
+  PetscFunctionBegin;
+  PetscCall(TaoDefaultConvergenceTest(tao, NULL));
+  if (fit->stop) {
+    PetscCall(PetscInfo(tao, "no better validation loss for %" PetscInt_FMT " iterations\n", fit->patience));
+    PetscCall(TaoSetConvergedReason(tao, TAO_CONVERGED_USER));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFitSetUp(TeannFit fit)
+{
+  TeannSource src[3] = {NULL, NULL, NULL};
+  PetscInt    N, *perm, nsplit[3] = {0, 0, 0}, *ids[3] = {NULL, NULL, NULL}, nel, Z[119], nmax = 0, nloc;
+  PetscReal  *th0;
+  PetscMPIInt size;
+  const char *files[3] = {fit->data, fit->valid, fit->test};
+
+  PetscFunctionBegin;
+  PetscCheck(fit->hasdata && fit->data[0], fit->comm, PETSC_ERR_USER_INPUT, "no training data: give -teann_data FILE (extended XYZ, EANN configuration or NetCDF dataset)");
+  PetscCallMPI(MPI_Comm_size(fit->comm, &size));
+  PetscCall(TeannSourceCreate(fit->comm, fit->data, fit->model->cutoff, &src[0]));
+  PetscCall(TeannSourceGetNumFrames(src[0], &N));
+  for (PetscInt s = 1; s < 3; s++)
+    if (files[s][0]) PetscCall(TeannSourceCreate(fit->comm, files[s], fit->model->cutoff, &src[s]));
+  /* split: the first test, then validation frames of the permutation are held out; each subset ascending */
+  nsplit[2] = src[2] ? 0 : (PetscInt)PetscFloorReal(fit->ftest * N + 0.5);
+  nsplit[1] = src[1] ? 0 : (PetscInt)PetscFloorReal(fit->fvalid * N + 0.5);
+  nsplit[0] = N - nsplit[1] - nsplit[2];
+  PetscCheck(nsplit[0] > 0, fit->comm, PETSC_ERR_ARG_OUTOFRANGE, "%s: %" PetscInt_FMT " frames leave no training frames after the split", fit->data, N);
+  PetscCall(PetscMalloc1(N, &perm));
+  PetscCall(TeannSplit(N, fit->seed, perm));
+  PetscCall(PetscMalloc1(nsplit[2] + 1, &ids[2]));
+  PetscCall(PetscArraycpy(ids[2], perm, nsplit[2]));
+  PetscCall(PetscMalloc1(nsplit[1] + 1, &ids[1]));
+  PetscCall(PetscArraycpy(ids[1], perm + nsplit[2], nsplit[1]));
+  PetscCall(PetscMalloc1(nsplit[0] + 1, &ids[0]));
+  PetscCall(PetscArraycpy(ids[0], perm + nsplit[2] + nsplit[1], nsplit[0]));
+  PetscCall(PetscFree(perm));
+  for (PetscInt s = 0; s < 3; s++) {
+    PetscCall(PetscSortInt(nsplit[s], ids[s]));
+    if (src[s] && s > 0) {
+      PetscInt Ns;
+      PetscCall(TeannSourceGetNumFrames(src[s], &Ns));
+      PetscCall(PetscFree(ids[s]));
+      PetscCall(PetscMalloc1(Ns, &ids[s]));
+      for (PetscInt i = 0; i < Ns; i++) ids[s][i] = i;
+      nsplit[s] = Ns;
+    }
+    PetscCall(TeannSourceDistribute(src[s] ? src[s] : src[0], nsplit[s], ids[s], &fit->fr[s]));
+    fit->nglob[s] = nsplit[s];
+    PetscCall(PetscFree(ids[s]));
+    PetscCall(TeannFramesRequire(fit->fr[s], fit->model->props));
+    nmax = PetscMax(nmax, fit->fr[s]->nframes);
+  }
+  fit->keybase[0] = 0;
+  fit->keybase[1] = src[1] ? N : 0;
+  fit->keybase[2] = src[2] ? N + (src[1] ? fit->nglob[1] : 0) : 0;
+  for (PetscInt s = 0; s < 3; s++) PetscCall(TeannSourceDestroy(&src[s]));
+
+  PetscCall(TeannElementsUnion(fit->comm, 3, fit->fr, &nel, Z));
+  PetscCheck(nel <= TEANN_MAX_ELEMENTS, fit->comm, PETSC_ERR_SUP, "the data hold %" PetscInt_FMT " elements; at most %d are supported", nel, TEANN_MAX_ELEMENTS);
+  PetscCall(TeannModelSetElements(fit->model, nel, Z));
+  PetscCall(TeannModelSetUp(fit->model));
+  PetscCall(TeannModelGetNumParameters(fit->model, &fit->nparam));
+  PetscCall(TeannModelGetNumComponents(fit->model, &fit->ncomp));
+  PetscCall(ComputeStats(fit));
+
+  PetscCall(PetscMalloc1(nmax + 1, &fit->idx));
+  for (PetscInt i = 0; i < nmax; i++) fit->idx[i] = i;
+  PetscCall(PetscMalloc1(nmax * fit->ncomp + 1, &fit->pred));
+  for (PetscInt s = 0; s < 3; s++) {
+    if (!fit->fr[s]->nframes) continue;
+    PetscCall(TeannEvalCreate(fit->model, fit->fr[s], &fit->ev[s]));
+    for (PetscInt k = 0; k < TEANN_NKIND; k++)
+      if (fit->model->props & TeannKinds[k].prop) PetscCall(TeannEvalSetLossScale(fit->ev[s], TeannKinds[k].prop, fit->scale[k]));
+  }
+
+  /* theta: equal split as MATSCALAPACK wants; every rank starts from the same seeded values */
+  nloc = PETSC_DECIDE;
+  N    = fit->nparam;
+  PetscCall(PetscSplitOwnershipEqual(fit->comm, &nloc, &N));
+  PetscCall(VecCreateMPI(fit->comm, nloc, fit->nparam, &fit->theta));
+  PetscCall(VecGetOwnershipRange(fit->theta, &fit->rstart, &fit->rend));
+  PetscCall(PetscMalloc3(fit->nparam, &fit->mask, fit->nparam, &fit->gloc, size, &fit->counts));
+  PetscCall(PetscMPIIntCast(nloc, &fit->counts[0]));
+  {
+    PetscMPIInt c = fit->counts[0];
+    PetscCallMPI(MPI_Allgather(&c, 1, MPI_INT, fit->counts, 1, MPI_INT, fit->comm));
+  }
+  PetscCall(TeannModelGetTrainableMask(fit->model, fit->mask));
+  PetscCall(PetscMalloc1(fit->nparam, &th0));
+  PetscCall(TeannModelInitialParameters(fit->model, fit->seed, th0));
+  {
+    PetscReal *x;
+    PetscCall(VecGetArray(fit->theta, &x));
+    PetscCall(PetscArraycpy(x, th0 + fit->rstart, fit->rend - fit->rstart));
+    PetscCall(VecRestoreArray(fit->theta, &x));
+  }
+  PetscCall(PetscFree(th0));
+  PetscCall(VecDuplicate(fit->theta, &fit->best));
+  PetscCall(VecCopy(fit->theta, fit->best));
+  PetscCall(VecScatterCreateToAll(fit->theta, &fit->scat, &fit->thetaAll));
+
+  PetscCall(TaoCreate(fit->comm, &fit->tao));
+  PetscCall(TaoSetType(fit->tao, TAOLMVM));
+  PetscCall(TaoSetSolution(fit->tao, fit->theta));
+  PetscCall(TaoSetObjectiveAndGradient(fit->tao, NULL, FormObjectiveGradient, fit));
+  /* limited by iterations and patience, not by the gradient tolerances */
+  PetscCall(TaoSetMaximumIterations(fit->tao, 2000));
+  PetscCall(TaoSetMaximumFunctionEvaluations(fit->tao, 100000000));
+  PetscCall(TaoSetTolerances(fit->tao, 1e-12, 0, 0));
+  PetscCall(TaoSetMonitor(fit->tao, Monitor, fit, NULL));
+  PetscCall(TaoSetConvergenceTest(fit->tao, ConvergenceTest, fit));
+  PetscCall(TaoSetFromOptions(fit->tao));
+
+  {
+    char els[4 * TEANN_MAX_ELEMENTS] = "";
+    int  nthreads                    = 1;
+#if defined(_OPENMP)
+    nthreads = omp_get_max_threads();
+#endif
+    for (PetscInt e = 0; e < nel; e++) {
+      PetscCall(PetscStrlcat(els, " ", sizeof(els)));
+      PetscCall(PetscStrlcat(els, TeannElementSymbol(Z[e]), sizeof(els)));
+    }
+    PetscCall(PetscPrintf(fit->comm, "teann-train: %s: %" PetscInt_FMT " train, %" PetscInt_FMT " validation, %" PetscInt_FMT " test frames; elements%s; %" PetscInt_FMT " parameters; %d ranks x %d threads\n", fit->data, fit->nglob[0], fit->nglob[1], fit->nglob[2], els, fit->nparam, size, nthreads));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFitCheckGradient(TeannFit fit, PetscViewer viewer)
+{
+  Vec       X, G, W;
+  PetscReal f, gnorm, check;
+  PetscInt  lo, hi;
+
+  PetscFunctionBegin;
+  PetscCall(VecDuplicate(fit->theta, &X));
+  PetscCall(VecDuplicate(fit->theta, &G));
+  PetscCall(VecDuplicate(fit->theta, &W));
+  PetscCall(VecGetOwnershipRange(X, &lo, &hi));
+  {
+    PetscReal *x, *w;
+    const PetscReal *t;
+    PetscCall(VecGetArrayRead(fit->theta, &t));
+    PetscCall(VecGetArray(X, &x));
+    PetscCall(VecGetArray(W, &w));
+    /* away from the zero last layer, so every block of the gradient is exercised */
+    for (PetscInt i = lo; i < hi; i++) {
+      x[i - lo] = t[i - lo] + 0.01 * PetscSinReal(1.3 * i + 0.1);
+      w[i - lo] = 1.0 + (PetscReal)(i % 7) / 7.0;
+    }
+    PetscCall(VecRestoreArray(W, &w));
+    PetscCall(VecRestoreArray(X, &x));
+    PetscCall(VecRestoreArrayRead(fit->theta, &t));
+  }
+  PetscCall(FormObjectiveGradient(fit->tao, X, &f, G, fit));
+  PetscCall(VecNorm(G, NORM_2, &gnorm));
+  PetscCall(VecDot(G, W, &check));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "loss %.17g\ngradient_norm %.17g\ngradient_checksum %.17g\n", (double)f, (double)gnorm, (double)check));
+  PetscCall(VecDestroy(&X));
+  PetscCall(VecDestroy(&G));
+  PetscCall(VecDestroy(&W));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFitSolve(TeannFit fit)
+{
+  PetscReal          t;
+  TaoConvergedReason reason;
+  PetscInt           its;
+  TaoType            type;
+
+  PetscFunctionBegin;
+  fit->best_vloss = PETSC_MAX_REAL;
+  t               = MPI_Wtime();
+  PetscCall(PetscLogStagePush(TEANN_StageFit));
+  PetscCall(TaoSolve(fit->tao));
+  PetscCall(PetscLogStagePop());
+  fit->tfit = MPI_Wtime() - t;
+  PetscCall(TaoGetConvergedReason(fit->tao, &reason));
+  PetscCall(TaoGetIterationNumber(fit->tao, &its));
+  PetscCall(TaoGetType(fit->tao, &type));
+  PetscCall(PetscPrintf(fit->comm, "TAO %s stopped after %" PetscInt_FMT " iterations: %s; best validation at iteration %" PetscInt_FMT "\n", type, its, TaoConvergedReasons[reason], fit->best_it));
+  PetscFunctionReturn(0);
+}
+
+/* Gather the best parameters to every rank. */
+static PetscErrorCode GetBest(TeannFit fit, const PetscReal **th)
+{
+  PetscFunctionBegin;
+  PetscCall(VecScatterBegin(fit->scat, fit->best, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(VecScatterEnd(fit->scat, fit->best, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(VecGetArrayRead(fit->thetaAll, th));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFitSummary(TeannFit fit, PetscViewer viewer)
+{
+  const PetscReal *th;
+  PetscReal        sse[3][TEANN_NKIND], sae[3][TEANN_NKIND], cnt[3][TEANN_NKIND];
+
+  PetscFunctionBegin;
+  PetscCall(GetBest(fit, &th));
+  for (PetscInt s = 0; s < 3; s++) PetscCall(SubsetErrors(fit, s, th, sse[s], sae[s], cnt[s]));
+  PetscCall(VecRestoreArrayRead(fit->thetaAll, &th));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "Final errors (best validation model)\n"));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "  %-18s %-6s %7s %14s %14s  units\n", "property", "subset", "frames", "RMSE", "MAE"));
+  for (PetscInt k = 0; k < TEANN_NKIND; k++) {
+    if (!(fit->model->props & TeannKinds[k].prop)) continue;
+    for (PetscInt s = 0; s < 3; s++) {
+      if (!fit->nglob[s]) continue;
+      PetscCall(PetscViewerASCIIPrintf(viewer, "  %-18s %-6s %7" PetscInt_FMT " %14.6e %14.6e  %s\n", TeannKinds[k].name, SubsetName[s], fit->nglob[s], (double)PetscSqrtReal(sse[s][k] / cnt[s][k]), (double)(sae[s][k] / cnt[s][k]), TeannKinds[k].units));
+    }
+  }
+  PetscCall(PetscViewerASCIIPrintf(viewer, "wall time %.2f s (fit %.2f s)\n", MPI_Wtime() - fit->t0, (double)fit->tfit));
+  PetscFunctionReturn(0);
+}
+
+/* mkdir -p on rank 0 */
+static PetscErrorCode MakeDir(MPI_Comm comm, const char dir[])
+{
+  PetscMPIInt rank;
+  char        buf[PETSC_MAX_PATH_LEN];
+  PetscBool   exists;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0) {
+    PetscCall(PetscStrncpy(buf, dir, sizeof(buf)));
+    for (char *p = buf + 1;; p++) {
+      if (*p == '/' || !*p) {
+        char c = *p;
+        *p     = 0;
+        PetscCall(PetscTestDirectory(buf, 'w', &exists));
+        if (!exists) PetscCall(PetscMkdir(buf));
+        *p = c;
+        if (!c) break;
+      }
+    }
+    PetscCall(PetscTestDirectory(buf, 'w', &exists));
+    PetscCheck(exists, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot create output directory %s", dir);
+  }
+  PetscCallMPI(MPI_Barrier(comm));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFitWrite(TeannFit fit)
+{
+  const PetscReal *th;
+  char             path[PETSC_MAX_PATH_LEN];
+  PetscInt         n = 0, m = 0, *key, *fid, *sub;
+  PetscReal       *ref, *pred;
+
+  PetscFunctionBegin;
+  PetscCall(MakeDir(fit->comm, fit->outdir));
+  PetscCall(GetBest(fit, &th));
+  PetscCall(PetscSNPrintf(path, sizeof(path), "%s/model.nc", fit->outdir));
+  PetscCall(TeannModelWrite(fit->model, th, &fit->stats, path));
+  for (PetscInt s = 0; s < 3; s++) n += fit->fr[s]->nframes;
+  PetscCall(PetscMalloc5(n + 1, &key, n + 1, &fid, n + 1, &sub, n * fit->ncomp + 1, &ref, n * fit->ncomp + 1, &pred));
+  for (PetscInt s = 0; s < 3; s++) {
+    TeannFrames fr = fit->fr[s];
+    if (!fr->nframes) continue;
+    PetscCall(TeannEvalPredict(fit->ev[s], th, fr->nframes, fit->idx, pred + m * fit->ncomp));
+    for (PetscInt f = 0; f < fr->nframes; f++, m++) {
+      key[m] = fit->keybase[s] + fr->frame_id[f];
+      fid[m] = fr->frame_id[f];
+      sub[m] = s;
+      for (PetscInt k = 0; k < TEANN_NKIND; k++) {
+        PetscInt off = TeannKindOffset(fit->model->props, k);
+        if (off < 0) continue;
+        for (PetscInt c = 0; c < TeannKinds[k].ncomp; c++) ref[m * fit->ncomp + off + c] = TeannKindReference(fr, k)[f * TeannKinds[k].ncomp + c];
+      }
+    }
+  }
+  PetscCall(VecRestoreArrayRead(fit->thetaAll, &th));
+  PetscCall(PetscSNPrintf(path, sizeof(path), "%s/predictions.nc", fit->outdir));
+  PetscCall(TeannPredictionsWriteNC(fit->comm, path, fit->model->props, n, key, fid, sub, ref, pred));
+  PetscCall(PetscFree5(key, fid, sub, ref, pred));
+  PetscCall(PetscPrintf(fit->comm, "wrote %s/model.nc and %s/predictions.nc\n", fit->outdir, fit->outdir));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFitDestroy(TeannFit *fit)
+{
+  TeannFit t = *fit;
+
+  PetscFunctionBegin;
+  if (!t) PetscFunctionReturn(0);
+  for (PetscInt s = 0; s < 3; s++) {
+    if (t->ev[s]) PetscCall(TeannEvalDestroy(&t->ev[s]));
+    if (t->fr[s]) PetscCall(TeannFramesDestroy(&t->fr[s]));
+  }
+  PetscCall(TaoDestroy(&t->tao));
+  PetscCall(VecScatterDestroy(&t->scat));
+  PetscCall(VecDestroy(&t->thetaAll));
+  PetscCall(VecDestroy(&t->theta));
+  PetscCall(VecDestroy(&t->best));
+  PetscCall(PetscFree3(t->mask, t->gloc, t->counts));
+  PetscCall(PetscFree(t->idx));
+  PetscCall(PetscFree(t->pred));
+  PetscCall(TeannModelDestroy(&t->model));
+  PetscCall(PetscFree(*fit));
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,202 @@
+/* model.nc writer and reader (design section 4 "Model"). The file holds the
+ * hyperparameters TeannModelSetUp() needs, one variable per parameter block and
+ * the training-set statistics — nothing that depends on how the fit was run. */
+#include "modelio.h"
+#include "ncutil.h"
+
+#define MODEL_UNITS "cutoff: Angstrom; positions: Angstrom; dipole, transition_dipole: e*Angstrom; polarizability: Angstrom^3"
+
+static PetscErrorCode PutInt(const char path[], int ncid, const char name[], PetscInt n, const PetscInt v[])
+{
+  int buf[TEANN_MAX_ELEMENTS + TEANN_MAX_LAYERS];
+
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < n; i++) buf[i] = (int)v[i];
+  PetscCallNC(path, nc_put_att_int(ncid, NC_GLOBAL, name, NC_INT, (size_t)n, buf));
+  PetscFunctionReturn(0);
+}
+
+/* Dimension by name, created on first use; equal names must mean equal sizes. */
+static PetscErrorCode DefDim(const char path[], int ncid, const char name[], PetscInt len, int *dimid)
+{
+  size_t have;
+
+  PetscFunctionBegin;
+  if (nc_inq_dimid(ncid, name, dimid) == NC_NOERR) {
+    PetscCallNC(path, nc_inq_dimlen(ncid, *dimid, &have));
+    PetscCheck((PetscInt)have == len, PETSC_COMM_SELF, PETSC_ERR_PLIB, "%s: dimension %s has sizes %zu and %" PetscInt_FMT, path, name, have, len);
+  } else PetscCallNC(path, nc_def_dim(ncid, name, (size_t)len, dimid));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannModelWrite(TeannModel model, const PetscReal theta[], const TeannStats *stats, const char path[])
+{
+  TeannNCFile f;
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  PetscCheck(model->setup, model->comm, PETSC_ERR_ARG_WRONGSTATE, "TeannModelSetUp() first");
+  PetscCallMPI(MPI_Comm_rank(model->comm, &rank));
+  PetscCall(TeannNCCreate(model->comm, path, "teann EANN model", PETSC_FALSE, &f));
+  if (rank == 0) {
+    const char *p = f.tmp;
+    int         ncid = f.ncid, one = 1, dimspatial, *varids;
+    char        syms[4 * TEANN_MAX_ELEMENTS] = "", props[128] = "";
+    double      rc = (double)model->cutoff;
+
+    PetscCall(TeannNCPutText(&f, NC_GLOBAL, "units", MODEL_UNITS));
+    PetscCallNC(p, nc_put_att_double(ncid, NC_GLOBAL, "cutoff", NC_DOUBLE, 1, &rc));
+    PetscCall(PutInt(p, ncid, "nwave", 1, &model->nwave));
+    PetscCall(PutInt(p, ncid, "lmax", 1, &model->lmax));
+    PetscCall(PutInt(p, ncid, "neigh_atoms", 1, &model->neigh_atoms));
+    PetscCall(PutInt(p, ncid, "hidden", model->nlayers, model->hidden));
+    PetscCall(TeannNCPutText(&f, NC_GLOBAL, "activation", TeannActivations[model->act]));
+    PetscCall(PutInt(p, ncid, "elements", model->nel, model->Z));
+    for (PetscInt e = 0; e < model->nel; e++) {
+      if (e) PetscCall(PetscStrlcat(syms, " ", sizeof(syms)));
+      PetscCall(PetscStrlcat(syms, TeannElementSymbol(model->Z[e]), sizeof(syms)));
+    }
+    PetscCall(TeannNCPutText(&f, NC_GLOBAL, "element_symbols", syms));
+    for (PetscInt k = 0; k < TEANN_NKIND; k++) {
+      if (!(model->props & TeannKinds[k].prop)) continue;
+      if (props[0]) PetscCall(PetscStrlcat(props, ",", sizeof(props)));
+      PetscCall(PetscStrlcat(props, TeannKinds[k].name, sizeof(props)));
+    }
+    PetscCall(TeannNCPutText(&f, NC_GLOBAL, "properties", props));
+    one = model->fix_radial ? 1 : 0;
+    PetscCallNC(p, nc_put_att_int(ncid, NC_GLOBAL, "fix_radial", NC_INT, 1, &one));
+    one = model->charge_neutral ? 1 : 0;
+    PetscCallNC(p, nc_put_att_int(ncid, NC_GLOBAL, "charge_neutral", NC_INT, 1, &one));
+    if (stats) PetscCall(PutInt(p, ncid, "ntrain", 1, &stats->ntrain));
+
+    PetscCall(PetscMalloc1(model->nblocks, &varids));
+    for (PetscInt b = 0; b < model->nblocks; b++) {
+      const TeannParamBlock *blk = &model->blocks[b];
+      int                    dimids[2];
+      for (PetscInt d = 0; d < blk->ndim; d++) PetscCall(DefDim(p, ncid, blk->dimnames[d], blk->dims[d], &dimids[d]));
+      PetscCallNC(p, nc_def_var(ncid, blk->name, NC_DOUBLE, (int)blk->ndim, dimids, &varids[b]));
+    }
+    PetscCall(DefDim(p, ncid, "spatial", 3, &dimspatial));
+    for (PetscInt k = 0; stats && k < TEANN_NKIND; k++) {
+      char name[128];
+      int  vm, vs, dims[2] = {dimspatial, dimspatial};
+      if (!(model->props & TeannKinds[k].prop)) continue;
+      PetscCall(PetscSNPrintf(name, sizeof(name), "%s_mean", TeannKinds[k].name));
+      PetscCallNC(p, nc_def_var(ncid, name, NC_DOUBLE, TeannKinds[k].ncomp == 9 ? 2 : 1, dims, &vm));
+      PetscCall(TeannNCPutText(&f, vm, "units", TeannKinds[k].units));
+      PetscCall(TeannNCPutText(&f, vm, "long_name", "training-set mean per component"));
+      PetscCallNC(p, nc_put_var_double(ncid, vm, stats->mean[k]));
+      PetscCall(PetscSNPrintf(name, sizeof(name), "%s_std", TeannKinds[k].name));
+      PetscCallNC(p, nc_def_var(ncid, name, NC_DOUBLE, 0, NULL, &vs));
+      PetscCall(TeannNCPutText(&f, vs, "units", TeannKinds[k].units));
+      PetscCall(TeannNCPutText(&f, vs, "long_name", "training-set standard deviation pooled over components"));
+      PetscCallNC(p, nc_put_var_double(ncid, vs, &stats->std[k]));
+    }
+    for (PetscInt b = 0; b < model->nblocks; b++) PetscCallNC(p, nc_put_var_double(ncid, varids[b], theta + model->blocks[b].offset));
+    PetscCall(PetscFree(varids));
+  }
+  PetscCall(TeannNCClose(&f));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode GetInts(const char path[], int ncid, const char name[], PetscInt max, PetscInt *n, PetscInt v[])
+{
+  size_t  len;
+  nc_type type;
+  int     buf[TEANN_MAX_ELEMENTS + TEANN_MAX_LAYERS];
+
+  PetscFunctionBegin;
+  PetscCheck(nc_inq_att(ncid, NC_GLOBAL, name, &type, &len) == NC_NOERR, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: not a teann model: attribute '%s' missing", path, name);
+  PetscCheck(len >= 1 && (PetscInt)len <= max, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: attribute '%s' has %zu values, expected 1..%" PetscInt_FMT, path, name, len, max);
+  PetscCallNC(path, nc_get_att_int(ncid, NC_GLOBAL, name, buf));
+  for (size_t i = 0; i < len; i++) v[i] = buf[i];
+  if (n) *n = (PetscInt)len;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode GetText(const char path[], int ncid, const char name[], char buf[], size_t size)
+{
+  size_t len;
+
+  PetscFunctionBegin;
+  PetscCheck(nc_inq_attlen(ncid, NC_GLOBAL, name, &len) == NC_NOERR, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: not a teann model: attribute '%s' missing", path, name);
+  PetscCheck(len < size, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: attribute '%s' too long", path, name);
+  PetscCallNC(path, nc_get_att_text(ncid, NC_GLOBAL, name, buf));
+  buf[len] = 0;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannModelRead(MPI_Comm comm, const char path[], TeannModel *model, PetscReal **theta, TeannStats *stats)
+{
+  TeannModel m;
+  int        ncid;
+  double     rc;
+  PetscInt   v[TEANN_MAX_ELEMENTS], n, nel, Z[TEANN_MAX_ELEMENTS];
+  char       text[256];
+  PetscBool  found = PETSC_FALSE;
+
+  PetscFunctionBegin;
+  PetscCall(TeannNCOpen(comm, path, PETSC_FALSE, &ncid));
+  PetscCall(TeannModelCreate(comm, &m));
+  PetscCheck(nc_get_att_double(ncid, NC_GLOBAL, "cutoff", &rc) == NC_NOERR, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: not a teann model: attribute 'cutoff' missing", path);
+  m->cutoff = (PetscReal)rc;
+  PetscCall(GetInts(path, ncid, "nwave", 1, NULL, v));
+  m->nwave = v[0];
+  PetscCall(GetInts(path, ncid, "lmax", 1, NULL, v));
+  m->lmax = v[0];
+  PetscCall(GetInts(path, ncid, "neigh_atoms", 1, NULL, v));
+  m->neigh_atoms = v[0];
+  PetscCall(GetInts(path, ncid, "hidden", TEANN_MAX_LAYERS, &m->nlayers, m->hidden));
+  PetscCall(GetText(path, ncid, "activation", text, sizeof(text)));
+  for (PetscInt a = 0; a < 3; a++) {
+    PetscBool eq;
+    PetscCall(PetscStrcmp(text, TeannActivations[a], &eq));
+    if (eq) {
+      m->act = (TeannActivation)a;
+      found  = PETSC_TRUE;
+    }
+  }
+  PetscCheck(found, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: unknown activation '%s'", path, text);
+  PetscCall(GetText(path, ncid, "properties", text, sizeof(text)));
+  PetscCall(TeannPropParse(text, &m->props));
+  PetscCall(GetInts(path, ncid, "fix_radial", 1, NULL, v));
+  m->fix_radial = v[0] ? PETSC_TRUE : PETSC_FALSE;
+  PetscCall(GetInts(path, ncid, "charge_neutral", 1, NULL, v));
+  m->charge_neutral = v[0] ? PETSC_TRUE : PETSC_FALSE;
+  PetscCall(GetInts(path, ncid, "elements", TEANN_MAX_ELEMENTS, &nel, Z));
+  PetscCall(TeannModelSetElements(m, nel, Z));
+  PetscCall(TeannModelSetUp(m));
+
+  PetscCall(TeannModelGetNumParameters(m, &n));
+  PetscCall(PetscMalloc1(n, theta));
+  for (PetscInt b = 0; b < m->nblocks; b++) {
+    const TeannParamBlock *blk = &m->blocks[b];
+    int                    varid, ndims, dimids[NC_MAX_VAR_DIMS];
+    PetscCheck(nc_inq_varid(ncid, blk->name, &varid) == NC_NOERR, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: parameter block '%s' missing", path, blk->name);
+    PetscCallNC(path, nc_inq_varndims(ncid, varid, &ndims));
+    PetscCheck(ndims == blk->ndim, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: '%s' has %d dimensions, the model needs %" PetscInt_FMT, path, blk->name, ndims, blk->ndim);
+    PetscCallNC(path, nc_inq_vardimid(ncid, varid, dimids));
+    for (int d = 0; d < ndims; d++) {
+      size_t len;
+      PetscCallNC(path, nc_inq_dimlen(ncid, dimids[d], &len));
+      PetscCheck((PetscInt)len == blk->dims[d], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: '%s' dimension %d has length %zu, the model needs %" PetscInt_FMT, path, blk->name, d, len, blk->dims[d]);
+    }
+    PetscCallNC(path, nc_get_var_double(ncid, varid, *theta + blk->offset));
+  }
+  if (stats) {
+    PetscCall(PetscMemzero(stats, sizeof(*stats)));
+    if (nc_inq_attlen(ncid, NC_GLOBAL, "ntrain", NULL) == NC_NOERR) PetscCall(GetInts(path, ncid, "ntrain", 1, NULL, &stats->ntrain));
+    for (PetscInt k = 0; k < TEANN_NKIND; k++) {
+      char name[128];
+      int  varid;
+      if (!(m->props & TeannKinds[k].prop)) continue;
+      PetscCall(PetscSNPrintf(name, sizeof(name), "%s_mean", TeannKinds[k].name));
+      if (nc_inq_varid(ncid, name, &varid) == NC_NOERR) PetscCallNC(path, nc_get_var_double(ncid, varid, stats->mean[k]));
+      PetscCall(PetscSNPrintf(name, sizeof(name), "%s_std", TeannKinds[k].name));
+      if (nc_inq_varid(ncid, name, &varid) == NC_NOERR) PetscCallNC(path, nc_get_var_double(ncid, varid, &stats->std[k]));
+    }
+  }
+  PetscCallNC(path, nc_close(ncid));
+  *model = m;
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,23 @@
+/* modelio.h — model.nc: a fitted model with its parameters (design section 4).
+ * Contract: TeannModelWrite() stores the hyperparameters as global attributes,
+ * every TeannParamBlock as a variable with its dimension names, and the
+ * training-set statistics; TeannModelRead() rebuilds an equal TeannModel
+ * (SetUp done) and theta from it, so predictions agree bit for bit. Writing is
+ * collective (rank 0 writes, atomically); reading is done by every caller. */
+#ifndef TEANN_MODELIO_H
+#define TEANN_MODELIO_H
+#include "model.h"
+#include "predictions.h"
+
+/* Training-set statistics per kind (dipole, polarizability, transition_dipole):
+   mean per component and the standard deviation pooled over components (eq. 9 sigma_p). */
+typedef struct {
+  PetscInt  ntrain;
+  PetscReal mean[TEANN_NKIND][9];
+  PetscReal std[TEANN_NKIND];
+} TeannStats;
+
+PETSC_EXTERN PetscErrorCode TeannModelWrite(TeannModel model, const PetscReal theta[], const TeannStats *stats, const char path[]);
+/* *theta allocated with PetscMalloc1; stats may be NULL. */
+PETSC_EXTERN PetscErrorCode TeannModelRead(MPI_Comm comm, const char path[], TeannModel *model, PetscReal **theta, TeannStats *stats);
+#endif

@@ -1,0 +1,245 @@
+/* predictions.nc and predicted extended XYZ (design section 4 "Predictions").
+ * Rank 0 writes: predictions are a few numbers per frame, so gathering them is
+ * cheap next to the fit, and one writer keeps the file ordered by frame. */
+#include "predictions.h"
+#include "ncutil.h"
+#include <ctype.h>
+#include <stdio.h>
+
+const TeannKind TeannKinds[TEANN_NKIND] = {
+  {TEANN_PROP_DIPOLE,  3, "dipole",            "e*Angstrom"},
+  {TEANN_PROP_POLAR,   9, "polarizability",    "Angstrom^3"},
+  {TEANN_PROP_TDIPOLE, 3, "transition_dipole", "e*Angstrom"},
+};
+
+PetscInt TeannKindOffset(PetscInt props, PetscInt k)
+{
+  PetscInt off = 0;
+
+  if (!(props & TeannKinds[k].prop)) return -1;
+  for (PetscInt j = 0; j < k; j++)
+    if (props & TeannKinds[j].prop) off += TeannKinds[j].ncomp;
+  return off;
+}
+
+const PetscReal *TeannKindReference(TeannFrames frames, PetscInt k)
+{
+  return k == 0 ? frames->dipole : k == 1 ? frames->polar : frames->tdipole;
+}
+
+static PetscInt NumComponents(PetscInt props)
+{
+  PetscInt n = 0;
+  for (PetscInt k = 0; k < TEANN_NKIND; k++)
+    if (props & TeannKinds[k].prop) n += TeannKinds[k].ncomp;
+  return n;
+}
+
+/* Gather n local items of m values each onto rank 0 in rank order. */
+static PetscErrorCode GatherReal(MPI_Comm comm, PetscInt n, PetscInt m, const PetscReal in[], PetscInt ntot, PetscReal **out)
+{
+  PetscMPIInt size, rank, cnt, *counts = NULL, *displs = NULL;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(PetscMPIIntCast(n * m, &cnt));
+  *out = NULL;
+  if (rank == 0) {
+    PetscCall(PetscMalloc1(ntot * m + 1, out));
+    PetscCall(PetscMalloc2(size, &counts, size, &displs));
+  }
+  PetscCallMPI(MPI_Gather(&cnt, 1, MPI_INT, counts, 1, MPI_INT, 0, comm));
+  if (rank == 0) {
+    displs[0] = 0;
+    for (PetscMPIInt r = 1; r < size; r++) displs[r] = displs[r - 1] + counts[r - 1];
+  }
+  PetscCallMPI(MPI_Gatherv(in, cnt, MPIU_REAL, *out, counts, displs, MPIU_REAL, 0, comm));
+  if (rank == 0) PetscCall(PetscFree2(counts, displs));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannPredictionsWriteNC(MPI_Comm comm, const char path[], PetscInt props, PetscInt n, const PetscInt key[], const PetscInt frame_id[], const PetscInt subset[], const PetscReal ref[], const PetscReal pred[])
+{
+  PetscInt    ncomp = NumComponents(props), ntot, hasref = ref ? 1 : 0, hassub = subset ? 1 : 0, w = 3 + 2 * ncomp;
+  PetscReal  *rec, *all;
+  PetscMPIInt rank;
+  TeannNCFile f;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Allreduce(&n, &ntot, 1, MPIU_INT, MPI_SUM, comm));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &hasref, 1, MPIU_INT, MPI_MAX, comm));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &hassub, 1, MPIU_INT, MPI_MAX, comm));
+  /* one record of reals per frame: key, id and subset are small integers, exact in a double */
+  PetscCall(PetscMalloc1(n * w + 1, &rec));
+  for (PetscInt i = 0; i < n; i++) {
+    PetscReal *r = rec + i * w;
+    r[0]         = (PetscReal)key[i];
+    r[1]         = (PetscReal)frame_id[i];
+    r[2]         = subset ? (PetscReal)subset[i] : 0;
+    for (PetscInt c = 0; c < ncomp; c++) {
+      r[3 + c]         = ref ? ref[i * ncomp + c] : PETSC_MAX_REAL;
+      r[3 + ncomp + c] = pred[i * ncomp + c];
+    }
+  }
+  PetscCall(GatherReal(comm, n, w, rec, ntot, &all));
+  PetscCall(PetscFree(rec));
+  PetscCall(TeannNCCreate(comm, path, "teann predictions", PETSC_FALSE, &f));
+  if (rank == 0) {
+    const char *p = f.tmp;
+    int         ncid = f.ncid, dframe, dspatial, vid, vsub = -1, vref[TEANN_NKIND], vpred[TEANN_NKIND];
+    PetscInt   *perm, *keys;
+    int        *ibuf;
+    double     *dbuf;
+    signed char *sbuf;
+
+    PetscCall(PetscMalloc2(ntot, &perm, ntot, &keys));
+    for (PetscInt i = 0; i < ntot; i++) {
+      perm[i] = i;
+      keys[i] = (PetscInt)all[i * w];
+    }
+    PetscCall(PetscSortIntWithPermutation(ntot, keys, perm));
+    PetscCallNC(p, nc_def_dim(ncid, "frame", (size_t)ntot, &dframe));
+    PetscCallNC(p, nc_def_dim(ncid, "spatial", 3, &dspatial));
+    PetscCallNC(p, nc_def_var(ncid, "frame_id", NC_INT, 1, &dframe, &vid));
+    PetscCall(TeannNCPutText(&f, vid, "long_name", "0-based frame number in the source file"));
+    if (hassub) {
+      const signed char fv[3] = {0, 1, 2};
+      PetscCallNC(p, nc_def_var(ncid, "subset", NC_BYTE, 1, &dframe, &vsub));
+      PetscCallNC(p, nc_put_att_schar(ncid, vsub, "flag_values", NC_BYTE, 3, fv));
+      PetscCall(TeannNCPutText(&f, vsub, "flag_meanings", "train validation test"));
+      PetscCall(TeannNCPutText(&f, vsub, "long_name", "subset of the fit the frame belongs to"));
+    }
+    for (PetscInt k = 0; k < TEANN_NKIND; k++) {
+      int  dims[3] = {dframe, dspatial, dspatial}, nd = TeannKinds[k].ncomp == 9 ? 3 : 2;
+      char name[128];
+      if (!(props & TeannKinds[k].prop)) continue;
+      if (hasref) {
+        PetscCallNC(p, nc_def_var(ncid, TeannKinds[k].name, NC_DOUBLE, nd, dims, &vref[k]));
+        PetscCall(TeannNCPutText(&f, vref[k], "units", TeannKinds[k].units));
+        PetscCall(TeannNCPutText(&f, vref[k], "long_name", "reference value (NaN where the frame has none)"));
+      }
+      PetscCall(PetscSNPrintf(name, sizeof(name), "%s_predicted", TeannKinds[k].name));
+      PetscCallNC(p, nc_def_var(ncid, name, NC_DOUBLE, nd, dims, &vpred[k]));
+      PetscCall(TeannNCPutText(&f, vpred[k], "units", TeannKinds[k].units));
+      PetscCall(TeannNCPutText(&f, vpred[k], "long_name", "model prediction"));
+    }
+    PetscCall(PetscMalloc3(ntot + 1, &ibuf, ntot + 1, &sbuf, 9 * ntot + 1, &dbuf));
+    for (PetscInt i = 0; i < ntot; i++) ibuf[i] = (int)all[perm[i] * w + 1];
+    PetscCallNC(p, nc_put_var_int(ncid, vid, ibuf));
+    if (hassub) {
+      for (PetscInt i = 0; i < ntot; i++) sbuf[i] = (signed char)all[perm[i] * w + 2];
+      PetscCallNC(p, nc_put_var_schar(ncid, vsub, sbuf));
+    }
+    for (PetscInt k = 0; k < TEANN_NKIND; k++) {
+      PetscInt off = TeannKindOffset(props, k), nc = TeannKinds[k].ncomp;
+      if (off < 0) continue;
+      for (PetscInt s = 0; hasref && s < 2; s++) {
+        for (PetscInt i = 0; i < ntot; i++)
+          for (PetscInt c = 0; c < nc; c++) {
+            PetscReal v = all[perm[i] * w + 3 + (s ? ncomp : 0) + off + c];
+            dbuf[i * nc + c] = (s == 0 && v == PETSC_MAX_REAL) ? NAN : v;
+          }
+        PetscCallNC(p, nc_put_var_double(ncid, s ? vpred[k] : vref[k], dbuf));
+      }
+      if (!hasref) {
+        for (PetscInt i = 0; i < ntot; i++)
+          for (PetscInt c = 0; c < nc; c++) dbuf[i * nc + c] = all[perm[i] * w + 3 + ncomp + off + c];
+        PetscCallNC(p, nc_put_var_double(ncid, vpred[k], dbuf));
+      }
+    }
+    PetscCall(PetscFree3(ibuf, sbuf, dbuf));
+    PetscCall(PetscFree2(perm, keys));
+  }
+  PetscCall(PetscFree(all));
+  PetscCall(TeannNCClose(&f));
+  PetscFunctionReturn(0);
+}
+
+/* Is the token's key one the predictions replace? */
+static PetscBool Replaced(PetscInt props, const char *key, size_t len)
+{
+  if (len == 10 && !strncmp(key, "Properties", len)) return PETSC_TRUE;
+  for (PetscInt k = 0; k < TEANN_NKIND; k++)
+    if ((props & TeannKinds[k].prop) && strlen(TeannKinds[k].name) == len && !strncmp(key, TeannKinds[k].name, len)) return PETSC_TRUE;
+  return PETSC_FALSE;
+}
+
+/* Comment line: predicted tensors first, then the input's other key=value tokens in their order. */
+static PetscErrorCode FormatComment(PetscInt props, const PetscReal *pred, const char *orig, char *buf, size_t size)
+{
+  char tok[64];
+
+  PetscFunctionBegin;
+  buf[0] = 0;
+  for (PetscInt k = 0; k < TEANN_NKIND; k++) {
+    PetscInt off = TeannKindOffset(props, k);
+    if (off < 0) continue;
+    PetscCall(PetscStrlcat(buf, TeannKinds[k].name, size));
+    PetscCall(PetscStrlcat(buf, "=\"", size));
+    for (PetscInt c = 0; c < TeannKinds[k].ncomp; c++) {
+      PetscCall(PetscSNPrintf(tok, sizeof(tok), c ? " %.12g" : "%.12g", (double)pred[off + c]));
+      PetscCall(PetscStrlcat(buf, tok, size));
+    }
+    PetscCall(PetscStrlcat(buf, "\" ", size));
+  }
+  for (const char *s = orig; s && *s;) {
+    const char *start, *eq;
+    size_t      len = strlen(buf);
+    while (*s && isspace((unsigned char)*s)) s++;
+    if (!*s) break;
+    start = s;
+    while (*s && *s != '=' && !isspace((unsigned char)*s)) s++;
+    eq = s;
+    if (*s == '=') {
+      s++;
+      if (*s == '"') {
+        s++;
+        while (*s && *s != '"') s++;
+        if (*s) s++;
+      } else
+        while (*s && !isspace((unsigned char)*s)) s++;
+    }
+    if (Replaced(props, start, (size_t)(eq - start))) continue;
+    PetscCheck(len + (size_t)(s - start) + 2 < size, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "comment line too long");
+    memcpy(buf + len, start, (size_t)(s - start));
+    buf[len + (size_t)(s - start)]     = ' ';
+    buf[len + (size_t)(s - start) + 1] = 0;
+  }
+  PetscCall(PetscStrlcat(buf, "Properties=species:S:1:pos:R:3", size));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannPredictionsWriteXYZ(MPI_Comm comm, const char path[], PetscInt props, TeannFrames frames, const PetscReal pred[])
+{
+  PetscMPIInt rank, size, token = 0;
+  PetscInt    ncomp = NumComponents(props);
+  char        tmp[PETSC_MAX_PATH_LEN];
+  size_t      csize = 65536;
+  char       *comment;
+  FILE       *fp;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", path));
+  PetscCall(PetscMalloc1(csize, &comment));
+  /* the token passes rank to rank so the frames land in rank (= frame) order */
+  if (rank > 0) PetscCallMPI(MPI_Recv(&token, 1, MPI_INT, rank - 1, 0, comm, MPI_STATUS_IGNORE));
+  fp = fopen(tmp, rank == 0 ? "w" : "a");
+  PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot open %s for writing", tmp);
+  for (PetscInt f = 0; f < frames->nframes; f++) {
+    PetscInt a0 = frames->atom_start[f], a1 = frames->atom_start[f + 1];
+    PetscCall(FormatComment(props, pred + f * ncomp, frames->comment ? frames->comment[f] : NULL, comment, csize));
+    fprintf(fp, "%" PetscInt_FMT "\n%s\n", a1 - a0, comment);
+    for (PetscInt a = a0; a < a1; a++) fprintf(fp, "%-2s %18.10f %18.10f %18.10f\n", TeannElementSymbol(frames->Z[a]), (double)frames->x[3 * a], (double)frames->x[3 * a + 1], (double)frames->x[3 * a + 2]);
+  }
+  PetscCheck(fclose(fp) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write %s", tmp);
+  PetscCall(PetscFree(comment));
+  if (rank < size - 1) PetscCallMPI(MPI_Send(&token, 1, MPI_INT, rank + 1, 0, comm));
+  PetscCallMPI(MPI_Barrier(comm));
+  if (rank == 0) PetscCheck(rename(tmp, path) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot rename %s to %s", tmp, path);
+  PetscCallMPI(MPI_Barrier(comm));
+  PetscFunctionReturn(0);
+}

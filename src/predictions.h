@@ -1,0 +1,36 @@
+/* predictions.h — predicted tensors next to the reference ones, on disk.
+ * Contract: the fitted properties are "kinds" k = 0 dipole, 1 polarizability,
+ * 2 transition_dipole; a model's predicted components per frame are the
+ * fitted kinds in that order (TeannModelGetNumComponents). The writers are
+ * collective on comm: every rank passes its own frames, rank 0 writes, the
+ * file appears atomically. predictions.nc is ordered by the caller's sort key;
+ * the XYZ file is written in rank order (ranks hold contiguous frame ranges). */
+#ifndef TEANN_PREDICTIONS_H
+#define TEANN_PREDICTIONS_H
+#include "frames.h"
+
+#define TEANN_NKIND 3
+typedef struct {
+  TeannProp   prop;
+  PetscInt    ncomp;
+  const char *name;  /* NetCDF variable and XYZ key */
+  const char *units;
+} TeannKind;
+PETSC_EXTERN const TeannKind TeannKinds[TEANN_NKIND];
+
+/* First predicted component of kind k for a model fitting props, or -1 if k is not fitted. */
+PETSC_EXTERN PetscInt TeannKindOffset(PetscInt props, PetscInt k);
+/* Reference values of kind k in frames (3 or 9 per frame). */
+PETSC_EXTERN const PetscReal *TeannKindReference(TeannFrames frames, PetscInt k);
+
+/* Subset codes stored in predictions.nc (flag_values 0 1 2). */
+typedef enum { TEANN_SUBSET_TRAIN = 0, TEANN_SUBSET_VALID = 1, TEANN_SUBSET_TEST = 2 } TeannSubset;
+
+/* n local frames: sort key (ascending in the file), frame id, subset (NULL: no subset
+   variable), reference ref[n*ncomp] (NULL: none; NaN where a frame lacks it) and
+   predictions pred[n*ncomp], ncomp the model's components for props. */
+PETSC_EXTERN PetscErrorCode TeannPredictionsWriteNC(MPI_Comm comm, const char path[], PetscInt props, PetscInt n, const PetscInt key[], const PetscInt frame_id[], const PetscInt subset[], const PetscReal ref[], const PetscReal pred[]);
+/* Extended XYZ of the local frames with the predicted tensors in the comment line,
+   the other keys of frames->comment kept. Ranks write in rank order. */
+PETSC_EXTERN PetscErrorCode TeannPredictionsWriteXYZ(MPI_Comm comm, const char path[], PetscInt props, TeannFrames frames, const PetscReal pred[]);
+#endif
