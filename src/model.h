@@ -59,6 +59,8 @@ PETSC_EXTERN PetscErrorCode TeannModelGetNumComponents(TeannModel, PetscInt *);
 PETSC_EXTERN PetscErrorCode TeannModelInitialParameters(TeannModel, PetscInt seed, PetscReal theta[]);
 /* Mask (1.0 trainable, 0.0 fixed) per parameter: eta and s are fixed under -teann_fix_radial. */
 PETSC_EXTERN PetscErrorCode TeannModelGetTrainableMask(TeannModel, PetscReal mask[]);
+/* The block called name (NULL if there is none). */
+PETSC_EXTERN PetscErrorCode TeannModelGetBlock(TeannModel, const char name[], const TeannParamBlock **);
 PETSC_EXTERN PetscErrorCode TeannModelView(TeannModel, PetscViewer);
 PETSC_EXTERN PetscErrorCode TeannModelDestroy(TeannModel *);
 

@@ -1,0 +1,221 @@
+/* Embedded atom densities, eq. 1-4 of design.md, by atom and in reverse mode.
+ * The angular sum of eq. 4 runs over the unique monomials of degree L with
+ * multinomial weights, which equals the sum over the 3^L ordered tuples. */
+#include "descriptor.h"
+#include <math.h>
+
+PetscErrorCode TeannDescSetUp(TeannDesc *d, PetscReal rc, PetscInt K, PetscInt lmax, PetscInt nel)
+{
+  static const PetscReal fact[] = {1, 1, 2, 6};
+  PetscInt               a = 0;
+
+  PetscFunctionBegin;
+  PetscCheck(rc > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "cutoff must be positive, got %g", (double)rc);
+  PetscCheck(K >= 1 && K <= TEANN_MAX_WAVE, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "nwave must be in 1..%d, got %" PetscInt_FMT, TEANN_MAX_WAVE, K);
+  PetscCheck(lmax >= 0 && lmax <= TEANN_MAX_LMAX, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "lmax must be in 0..%d, got %" PetscInt_FMT, TEANN_MAX_LMAX, lmax);
+  d->rc   = rc;
+  d->K    = K;
+  d->lmax = lmax;
+  d->nel  = nel;
+  for (PetscInt L = 0; L <= lmax; L++) {
+    for (PetscInt px = L; px >= 0; px--) {
+      for (PetscInt py = L - px; py >= 0; py--) {
+        PetscInt pz = L - px - py;
+        d->L[a]    = L;
+        d->p[a][0] = px;
+        d->p[a][1] = py;
+        d->p[a][2] = pz;
+        d->w[a]    = fact[L] / (fact[px] * fact[py] * fact[pz]);
+        a++;
+      }
+    }
+  }
+  d->M = a;
+  d->F = (lmax + 1) * K;
+  PetscFunctionReturn(0);
+}
+
+/* Monomials m[a] of the pair vector v and, if gm is not NULL, their gradients gm[3a+dir]. */
+static inline void Monomials(const TeannDesc *d, const PetscReal v[3], PetscReal m[], PetscReal gm[])
+{
+  PetscReal pw[3][TEANN_MAX_LMAX + 1];
+
+  for (PetscInt q = 0; q < 3; q++) {
+    pw[q][0] = 1;
+    for (PetscInt e = 1; e <= d->lmax; e++) pw[q][e] = pw[q][e - 1] * v[q];
+  }
+  for (PetscInt a = 0; a < d->M; a++) {
+    const PetscInt *p = d->p[a];
+    m[a]              = pw[0][p[0]] * pw[1][p[1]] * pw[2][p[2]];
+    if (gm) {
+      gm[3 * a + 0] = p[0] ? p[0] * pw[0][p[0] - 1] * pw[1][p[1]] * pw[2][p[2]] : 0;
+      gm[3 * a + 1] = p[1] ? p[1] * pw[0][p[0]] * pw[1][p[1] - 1] * pw[2][p[2]] : 0;
+      gm[3 * a + 2] = p[2] ? p[2] * pw[0][p[0]] * pw[1][p[1]] * pw[2][p[2] - 1] : 0;
+    }
+  }
+}
+
+/* Eq. 1 and its derivative with respect to r. */
+static inline void Cutoff(PetscReal r, PetscReal rc, PetscReal *fc, PetscReal *dfc)
+{
+  const PetscReal h = 0.5 * cos(PETSC_PI * r / rc) + 0.5;
+
+  *fc = h * h;
+  if (dfc) *dfc = -h * PETSC_PI / rc * sin(PETSC_PI * r / rc);
+}
+
+static inline void Densities(const TeannDesc *d, const PetscReal O[], PetscReal rho[])
+{
+  const PetscInt K = d->K;
+
+  for (PetscInt f = 0; f < d->F; f++) rho[f] = 0;
+  for (PetscInt a = 0; a < d->M; a++) {
+    const PetscReal *o = O + a * K, w = d->w[a];
+    PetscReal       *r = rho + d->L[a] * K;
+    for (PetscInt k = 0; k < K; k++) r[k] += w * o[k] * o[k];
+  }
+}
+
+static inline void DensitiesBackward(const TeannDesc *d, const PetscReal O[], const PetscReal drho[], PetscReal dO[])
+{
+  const PetscInt K = d->K;
+
+  for (PetscInt a = 0; a < d->M; a++) {
+    const PetscReal *o = O + a * K, *dr = drho + d->L[a] * K, w2 = 2 * d->w[a];
+    PetscReal       *g = dO + a * K;
+    for (PetscInt k = 0; k < K; k++) g[k] = w2 * o[k] * dr[k];
+  }
+}
+
+void TeannDescAtom(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, PetscReal O[], PetscReal rho[])
+{
+  const PetscInt  K = d->K, M = d->M;
+  const PetscReal rc2 = d->rc * d->rc;
+  PetscReal       m[TEANN_MAX_MONO], G[TEANN_MAX_WAVE];
+
+  for (PetscInt q = 0; q < M * K; q++) O[q] = 0;
+  for (PetscInt j = 0; j < n; j++) {
+    PetscReal v[3], r2, r, fc;
+    if (j == i) continue;
+    v[0] = x[3 * j] - x[3 * i];
+    v[1] = x[3 * j + 1] - x[3 * i + 1];
+    v[2] = x[3 * j + 2] - x[3 * i + 2];
+    r2   = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
+    if (r2 >= rc2) continue;
+    r = sqrt(r2);
+    Cutoff(r, d->rc, &fc, NULL);
+    {
+      const PetscReal *ce = c + el[j] * K, *ee = eta + el[j] * K, *se = s + el[j] * K;
+      for (PetscInt k = 0; k < K; k++) G[k] = ce[k] * exp(-ee[k] * (r - se[k]) * (r - se[k])) * fc;
+    }
+    Monomials(d, v, m, NULL);
+    for (PetscInt a = 0; a < M; a++) {
+      PetscReal *o = O + a * K;
+      for (PetscInt k = 0; k < K; k++) o[k] += m[a] * G[k];
+    }
+  }
+  Densities(d, O, rho);
+}
+
+void TeannDescAtomBackward(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal O[], const PetscReal drho[], PetscReal dO[], PetscReal gc[], PetscReal geta[], PetscReal gs[], PetscReal dx[])
+{
+  const PetscInt  K = d->K, M = d->M;
+  const PetscReal rc2 = d->rc * d->rc;
+  PetscReal       m[TEANN_MAX_MONO], gm[3 * TEANN_MAX_MONO], T[TEANN_MAX_WAVE], G[TEANN_MAX_WAVE];
+
+  DensitiesBackward(d, O, drho, dO);
+  for (PetscInt j = 0; j < n; j++) {
+    PetscReal        v[3], r2, r, fc, dfc;
+    const PetscInt   e  = el[j];
+    const PetscReal *ce = c + e * K, *ee = eta + e * K, *se = s + e * K;
+    if (j == i) continue;
+    v[0] = x[3 * j] - x[3 * i];
+    v[1] = x[3 * j + 1] - x[3 * i + 1];
+    v[2] = x[3 * j + 2] - x[3 * i + 2];
+    r2   = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
+    if (r2 >= rc2) continue;
+    r = sqrt(r2);
+    Cutoff(r, d->rc, &fc, &dfc);
+    Monomials(d, v, m, dx ? gm : NULL);
+    for (PetscInt k = 0; k < K; k++) T[k] = 0;
+    for (PetscInt a = 0; a < M; a++) {
+      const PetscReal *g = dO + a * K;
+      for (PetscInt k = 0; k < K; k++) T[k] += g[k] * m[a];
+    }
+    {
+      PetscReal dscal = 0, gv[3] = {0, 0, 0};
+      for (PetscInt k = 0; k < K; k++) {
+        const PetscReal u = r - se[k], R = exp(-ee[k] * u * u), dR = ce[k] * T[k] * fc; /* dL/dR_k */
+        if (gc) gc[e * K + k] += T[k] * R * fc;
+        if (geta) geta[e * K + k] -= dR * u * u * R;
+        if (gs) gs[e * K + k] += dR * 2 * ee[k] * u * R;
+        dscal += ce[k] * T[k] * R * (dfc - 2 * ee[k] * u * fc);
+        G[k] = ce[k] * R * fc;
+      }
+      if (!dx) continue;
+      for (PetscInt a = 0; a < M; a++) {
+        const PetscReal *g = dO + a * K;
+        PetscReal        U = 0;
+        for (PetscInt k = 0; k < K; k++) U += g[k] * G[k];
+        gv[0] += U * gm[3 * a];
+        gv[1] += U * gm[3 * a + 1];
+        gv[2] += U * gm[3 * a + 2];
+      }
+      for (PetscInt q = 0; q < 3; q++) {
+        gv[q] += dscal * v[q] / r;
+        dx[3 * j + q] += gv[q];
+        dx[3 * i + q] -= gv[q];
+      }
+    }
+  }
+}
+
+void TeannDescCacheAtom(const TeannDesc *d, const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, PetscReal P[])
+{
+  const PetscInt  K = d->K, M = d->M;
+  const PetscReal rc2 = d->rc * d->rc;
+  PetscReal       m[TEANN_MAX_MONO], G[TEANN_MAX_WAVE];
+
+  for (PetscInt q = 0; q < d->nel * M * K; q++) P[q] = 0;
+  for (PetscInt j = 0; j < n; j++) {
+    PetscReal v[3], r2, r, fc, *Pe = P + el[j] * M * K;
+    if (j == i) continue;
+    v[0] = x[3 * j] - x[3 * i];
+    v[1] = x[3 * j + 1] - x[3 * i + 1];
+    v[2] = x[3 * j + 2] - x[3 * i + 2];
+    r2   = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
+    if (r2 >= rc2) continue;
+    r = sqrt(r2);
+    Cutoff(r, d->rc, &fc, NULL);
+    for (PetscInt k = 0; k < K; k++) G[k] = exp(-eta[el[j] * K + k] * (r - s[el[j] * K + k]) * (r - s[el[j] * K + k])) * fc;
+    Monomials(d, v, m, NULL);
+    for (PetscInt a = 0; a < M; a++)
+      for (PetscInt k = 0; k < K; k++) Pe[a * K + k] += m[a] * G[k];
+  }
+}
+
+void TeannDescCachedForward(const TeannDesc *d, const PetscReal c[], const PetscReal P[], PetscReal O[], PetscReal rho[])
+{
+  const PetscInt K = d->K, MK = d->M * d->K;
+
+  for (PetscInt q = 0; q < MK; q++) O[q] = 0;
+  for (PetscInt e = 0; e < d->nel; e++) {
+    const PetscReal *Pe = P + e * MK, *ce = c + e * K;
+    for (PetscInt a = 0; a < d->M; a++)
+      for (PetscInt k = 0; k < K; k++) O[a * K + k] += ce[k] * Pe[a * K + k];
+  }
+  Densities(d, O, rho);
+}
+
+void TeannDescCachedBackward(const TeannDesc *d, const PetscReal P[], const PetscReal O[], const PetscReal drho[], PetscReal dO[], PetscReal gc[])
+{
+  const PetscInt K = d->K, MK = d->M * d->K;
+
+  DensitiesBackward(d, O, drho, dO);
+  for (PetscInt e = 0; e < d->nel; e++) {
+    const PetscReal *Pe = P + e * MK;
+    PetscReal       *ge = gc + e * K;
+    for (PetscInt a = 0; a < d->M; a++)
+      for (PetscInt k = 0; k < K; k++) ge[k] += dO[a * K + k] * Pe[a * K + k];
+  }
+}

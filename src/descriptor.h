@@ -1,0 +1,37 @@
+/* descriptor.h — embedded atom densities (design eq. 1-4) and their derivatives.
+ * Contract: TeannDescSetUp() fixes r_c, K, Lmax and the table of the unique
+ * monomials of degree 0..Lmax with their multinomial weights. The kernels
+ * below work on one atom i of one frame (n atoms, element index el[], positions
+ * x[3n]); O[M*K] holds the orbitals (eq. 3, index a*K+k), rho[F] the densities
+ * (eq. 4, index L*K+k). The parameters c, eta, s are [nel*K] arrays indexed by
+ * the neighbour's element. The "cached" kernels use P[nel*M*K] = sum over the
+ * neighbours of each element of R_k f_c m_a, valid while eta and s are fixed.
+ * Kernels are plain C without the PETSc call stack because they run inside
+ * OpenMP regions; they never fail. */
+#ifndef TEANN_DESCRIPTOR_H
+#define TEANN_DESCRIPTOR_H
+#include "teann.h"
+
+#define TEANN_MAX_LMAX  3
+#define TEANN_MAX_MONO  20 /* 1 + 3 + 6 + 10 */
+#define TEANN_MAX_WAVE  64
+
+typedef struct {
+  PetscReal rc;
+  PetscInt  K, lmax, M, F, nel;
+  PetscInt  L[TEANN_MAX_MONO], p[TEANN_MAX_MONO][3]; /* degree and exponents of monomial a */
+  PetscReal w[TEANN_MAX_MONO];                       /* multinomial weight L!/(px! py! pz!) */
+} TeannDesc;
+
+PETSC_EXTERN PetscErrorCode TeannDescSetUp(TeannDesc *, PetscReal rc, PetscInt K, PetscInt lmax, PetscInt nel);
+
+/* Orbitals and densities of atom i (general path, eta and s from the arguments). */
+PETSC_EXTERN void TeannDescAtom(const TeannDesc *, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, PetscReal O[], PetscReal rho[]);
+/* Reverse mode of TeannDescAtom given drho[F]: accumulates into gc, geta, gs ([nel*K], any may be NULL)
+   and dx[3n] (NULL: skip). dO is scratch [M*K]. */
+PETSC_EXTERN void TeannDescAtomBackward(const TeannDesc *, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal O[], const PetscReal drho[], PetscReal dO[], PetscReal gc[], PetscReal geta[], PetscReal gs[], PetscReal dx[]);
+/* P[nel*M*K] of atom i for the pair cache of -teann_fix_radial (design 2.1). */
+PETSC_EXTERN void TeannDescCacheAtom(const TeannDesc *, const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, PetscReal P[]);
+PETSC_EXTERN void TeannDescCachedForward(const TeannDesc *, const PetscReal c[], const PetscReal P[], PetscReal O[], PetscReal rho[]);
+PETSC_EXTERN void TeannDescCachedBackward(const TeannDesc *, const PetscReal P[], const PetscReal O[], const PetscReal drho[], PetscReal dO[], PetscReal gc[]);
+#endif

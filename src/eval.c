@@ -1,0 +1,628 @@
+/* Evaluation of the EANN model on the frames of one rank: descriptors,
+ * batched networks, the equivariant heads (eq. 6, 8), the loss (eq. 9
+ * without the L2 term) and its exact reverse-mode gradient.
+ *
+ * Threading: the frame list is cut into chunks of TEANN_CHUNK frames. A round
+ * hands one chunk to each workspace slot; a slot accumulates its own partial
+ * loss and gradient; the partials are then added to the totals in chunk
+ * order. The chunks and the order of addition do not depend on the number
+ * of threads, so neither do the results (bit for bit). Everything a chunk
+ * needs is allocated once per slot; the hot path does not allocate. */
+#include "modelimpl.h"
+#if defined(_OPENMP)
+  #include <omp.h>
+#endif
+
+#define TEANN_CHUNK 32
+
+typedef struct {
+  PetscInt   nf, na;                       /* frames and atoms of the current chunk          */
+  PetscInt  *frame, *astart;               /* [CHUNK], [CHUNK+1]                             */
+  PetscInt  *row;                          /* [maxa] row of chunk atom, atoms grouped by element */
+  PetscInt   erow[TEANN_MAX_ELEMENTS + 1]; /* first row of each element                     */
+  PetscReal *rt;                           /* [3*maxa] positions relative to the mass centre  */
+  PetscReal *O;                            /* [maxa*M*K] orbitals by chunk atom              */
+  PetscReal *X, *dX;                       /* [maxa*F] densities and their adjoints, by row   */
+  PetscReal *Z[TEANN_MAX_CHANNELS][TEANN_MAX_LAYERS], *S[TEANN_MAX_CHANNELS][TEANN_MAX_LAYERS], *A[TEANN_MAX_CHANNELS][TEANN_MAX_LAYERS];
+  PetscReal *Y[TEANN_MAX_CHANNELS], *dY[TEANN_MAX_CHANNELS]; /* [maxa*nout] network outputs, adjoints */
+  PetscReal *w1, *w2;                      /* [maxa*maxwidth] reverse-pass scratch            */
+  PetscReal *dO;                           /* [M*K]                                          */
+  PetscReal *pred, *gcomp;                 /* [ncomp] one frame's outputs and their adjoints  */
+  PetscReal *g;                            /* [nparam] partial gradient of the chunk         */
+  PetscReal  loss;
+  PetscReal *mem;
+} TeannWork;
+
+struct _n_TeannEval {
+  TeannModel      model;
+  TeannModelImpl *im;
+  TeannFrames     frames;
+  PetscInt       *el;        /* [natoms] element index of every atom           */
+  PetscReal       mass[TEANN_MAX_ELEMENTS];
+  PetscInt        maxnat;    /* largest frame                                   */
+  PetscInt        maxa;      /* atoms a chunk can hold                          */
+  PetscReal       scale[3];  /* loss weights: dipole, polarizability, transition dipole */
+  PetscInt        nwork;
+  TeannWork      *work;
+  PetscReal      *P;         /* pair cache of -teann_fix_radial, [natoms*nel*M*K] */
+  PetscReal      *Peta;      /* eta and s the cache was built with, [2*nel*K]  */
+  PetscBool       Pvalid;
+};
+
+static PetscLogEvent TEANN_Descriptor, TEANN_NetForward, TEANN_NetBackward;
+
+static PetscErrorCode TeannEvalRegisterEvents(void)
+{
+  static PetscBool done = PETSC_FALSE;
+
+  PetscFunctionBegin;
+  if (done) PetscFunctionReturn(0);
+  PetscCall(TeannInitialize());
+  PetscCall(PetscLogEventRegister("TeannDescriptor", TEANN_CLASSID, &TEANN_Descriptor));
+  PetscCall(PetscLogEventRegister("TeannNetForward", TEANN_CLASSID, &TEANN_NetForward));
+  PetscCall(PetscLogEventRegister("TeannNetBackward", TEANN_CLASSID, &TEANN_NetBackward));
+  done = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+static PetscInt MaxThreads(void)
+{
+#if defined(_OPENMP)
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+
+static PetscErrorCode WorkCreate(TeannEval ev, TeannWork *w)
+{
+  TeannModel      m  = ev->model;
+  TeannModelImpl *im = ev->im;
+  const PetscInt  maxa = ev->maxa, MK = im->desc.M * im->desc.K, F = im->desc.F;
+  size_t          len = 0;
+  PetscReal      *p;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(w, sizeof(*w)));
+  PetscCall(PetscMalloc3(TEANN_CHUNK, &w->frame, TEANN_CHUNK + 1, &w->astart, maxa, &w->row));
+  len += 3 * maxa + maxa * MK + 2 * maxa * F + 2 * maxa * im->maxwidth + MK + 2 * im->ncomp + m->nparam;
+  for (PetscInt ch = 0; ch < im->nchan; ch++) {
+    const TeannNet *net = &im->net[ch][0];
+    for (PetscInt l = 0; l < net->nl - 1; l++) len += 3 * maxa * net->size[l + 1];
+    len += 2 * maxa * im->chan_nout[ch];
+  }
+  PetscCall(PetscCalloc1(len, &w->mem));
+  p     = w->mem;
+  w->rt = p;
+  p += 3 * maxa;
+  w->O = p;
+  p += maxa * MK;
+  w->X = p;
+  p += maxa * F;
+  w->dX = p;
+  p += maxa * F;
+  w->w1 = p;
+  p += maxa * im->maxwidth;
+  w->w2 = p;
+  p += maxa * im->maxwidth;
+  w->dO = p;
+  p += MK;
+  w->pred = p;
+  p += im->ncomp;
+  w->gcomp = p;
+  p += im->ncomp;
+  w->g = p;
+  p += m->nparam;
+  for (PetscInt ch = 0; ch < im->nchan; ch++) {
+    const TeannNet *net = &im->net[ch][0];
+    for (PetscInt l = 0; l < net->nl - 1; l++) {
+      w->Z[ch][l] = p;
+      p += maxa * net->size[l + 1];
+      w->S[ch][l] = p;
+      p += maxa * net->size[l + 1];
+      w->A[ch][l] = p;
+      p += maxa * net->size[l + 1];
+    }
+    w->Y[ch] = p;
+    p += maxa * im->chan_nout[ch];
+    w->dY[ch] = p;
+    p += maxa * im->chan_nout[ch];
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode WorkDestroy(TeannWork *w)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree3(w->frame, w->astart, w->row));
+  PetscCall(PetscFree(w->mem));
+  PetscFunctionReturn(0);
+}
+
+/* One slot per thread; grows if the thread count grew since the last call (never in the hot path). */
+static PetscErrorCode EnsureWork(TeannEval ev)
+{
+  const PetscInt nt = MaxThreads();
+
+  PetscFunctionBegin;
+  if (nt <= ev->nwork) PetscFunctionReturn(0);
+  {
+    TeannWork *w;
+    PetscCall(PetscMalloc1(nt, &w));
+    for (PetscInt t = 0; t < ev->nwork; t++) w[t] = ev->work[t];
+    for (PetscInt t = ev->nwork; t < nt; t++) PetscCall(WorkCreate(ev, &w[t]));
+    PetscCall(PetscFree(ev->work));
+    ev->work  = w;
+    ev->nwork = nt;
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannEvalCreate(TeannModel m, TeannFrames frames, TeannEval *eval)
+{
+  TeannEval ev;
+
+  PetscFunctionBegin;
+  PetscCheck(m->setup, m->comm, PETSC_ERR_ORDER, "call TeannModelSetUp() before TeannEvalCreate()");
+  PetscCall(TeannEvalRegisterEvents());
+  PetscCall(PetscCalloc1(1, &ev));
+  ev->model  = m;
+  ev->im     = (TeannModelImpl *)m->impl;
+  ev->frames = frames;
+  for (PetscInt p = 0; p < 3; p++) ev->scale[p] = 1.0;
+  for (PetscInt e = 0; e < m->nel; e++) ev->mass[e] = TeannElementMass(m->Z[e]);
+  PetscCall(PetscMalloc1(frames->natoms, &ev->el));
+  for (PetscInt f = 0; f < frames->nframes; f++) {
+    const PetscInt n = frames->atom_start[f + 1] - frames->atom_start[f];
+    ev->maxnat       = PetscMax(ev->maxnat, n);
+    for (PetscInt a = frames->atom_start[f]; a < frames->atom_start[f + 1]; a++) {
+      PetscInt e;
+      for (e = 0; e < m->nel; e++)
+        if (m->Z[e] == frames->Z[a]) break;
+      PetscCheck(e < m->nel, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "%s: frame %" PetscInt_FMT ": element %s is not one of the model's elements", frames->source, frames->frame_id[f] + 1, TeannElementSymbol(frames->Z[a]));
+      ev->el[a] = e;
+    }
+  }
+  ev->maxa = TEANN_CHUNK * PetscMax(ev->maxnat, 1);
+  PetscCheck((PetscLogDouble)ev->maxa * ev->im->maxwidth < 2147483647.0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frames with %" PetscInt_FMT " atoms are too large for 32-bit BLAS", ev->maxnat);
+  if (m->fix_radial) {
+    const PetscInt MK = ev->im->desc.M * ev->im->desc.K;
+    PetscCall(PetscMalloc2((size_t)frames->natoms * m->nel * MK, &ev->P, 2 * m->nel * m->nwave, &ev->Peta));
+  }
+  PetscCall(EnsureWork(ev));
+  *eval = ev;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannEvalSetLossScale(TeannEval ev, TeannProp p, PetscReal scale)
+{
+  PetscFunctionBegin;
+  switch (p) {
+  case TEANN_PROP_DIPOLE: ev->scale[0] = scale; break;
+  case TEANN_PROP_POLAR: ev->scale[1] = scale; break;
+  case TEANN_PROP_TDIPOLE: ev->scale[2] = scale; break;
+  default: SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "no loss scale for property %s", TeannPropName(p));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannEvalDestroy(TeannEval *eval)
+{
+  TeannEval ev = *eval;
+
+  PetscFunctionBegin;
+  if (!ev) PetscFunctionReturn(0);
+  for (PetscInt t = 0; t < ev->nwork; t++) PetscCall(WorkDestroy(&ev->work[t]));
+  PetscCall(PetscFree(ev->work));
+  PetscCall(PetscFree(ev->el));
+  PetscCall(PetscFree2(ev->P, ev->Peta));
+  PetscCall(PetscFree(ev));
+  *eval = NULL;
+  PetscFunctionReturn(0);
+}
+
+/* The pair cache depends on eta and s: (re)build it whenever theta holds other values than it was built with. */
+static PetscErrorCode EnsureCache(TeannEval ev, const PetscReal theta[])
+{
+  TeannModelImpl *im = ev->im;
+  TeannFrames     fr = ev->frames;
+  const PetscInt  nk = ev->model->nel * ev->model->nwave, MK = im->desc.M * im->desc.K, nel = ev->model->nel;
+  PetscBool       same;
+
+  PetscFunctionBegin;
+  same = ev->Pvalid;
+  for (PetscInt q = 0; q < nk && same; q++)
+    if (theta[im->off_eta + q] != ev->Peta[q] || theta[im->off_s + q] != ev->Peta[nk + q]) same = PETSC_FALSE;
+  if (same) PetscFunctionReturn(0);
+  PetscCall(PetscInfo(NULL, "building the pair cache of %" PetscInt_FMT " atoms\n", fr->natoms));
+  PetscCall(PetscLogEventBegin(TEANN_Descriptor, 0, 0, 0, 0));
+#pragma omp parallel for schedule(dynamic, 16)
+  for (PetscInt f = 0; f < fr->nframes; f++) {
+    const PetscInt a0 = fr->atom_start[f], n = fr->atom_start[f + 1] - a0;
+    for (PetscInt i = 0; i < n; i++) TeannDescCacheAtom(&im->desc, theta + im->off_eta, theta + im->off_s, n, ev->el + a0, fr->x + 3 * a0, i, ev->P + (size_t)(a0 + i) * nel * MK);
+  }
+  PetscCall(PetscLogEventEnd(TEANN_Descriptor, 0, 0, 0, 0));
+  for (PetscInt q = 0; q < nk; q++) {
+    ev->Peta[q]      = theta[im->off_eta + q];
+    ev->Peta[nk + q] = theta[im->off_s + q];
+  }
+  ev->Pvalid = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+/* ---------------------------------------------------------------- per-chunk kernels (run in threads) */
+
+/* Frames idx[0..nf-1] into the slot: atom rows grouped by element, centred positions. */
+static void ChunkSetup(TeannEval ev, TeannWork *w, PetscInt nf, const PetscInt idx[])
+{
+  TeannFrames    fr  = ev->frames;
+  const PetscInt nel = ev->model->nel;
+  PetscInt       next[TEANN_MAX_ELEMENTS], na = 0;
+
+  for (PetscInt e = 0; e <= nel; e++) w->erow[e] = 0;
+  w->nf = nf;
+  for (PetscInt q = 0; q < nf; q++) {
+    const PetscInt f = idx[q], a0 = fr->atom_start[f], n = fr->atom_start[f + 1] - a0;
+    PetscReal      c[3] = {0, 0, 0}, M = 0;
+    w->frame[q]  = f;
+    w->astart[q] = na;
+    for (PetscInt i = 0; i < n; i++) {
+      const PetscReal mi = ev->mass[ev->el[a0 + i]];
+      w->erow[ev->el[a0 + i] + 1]++;
+      M += mi;
+      for (PetscInt d = 0; d < 3; d++) c[d] += mi * fr->x[3 * (a0 + i) + d];
+    }
+    for (PetscInt i = 0; i < n; i++)
+      for (PetscInt d = 0; d < 3; d++) w->rt[3 * (na + i) + d] = fr->x[3 * (a0 + i) + d] - c[d] / M;
+    na += n;
+  }
+  w->astart[nf] = na;
+  w->na         = na;
+  for (PetscInt e = 0; e < nel; e++) w->erow[e + 1] += w->erow[e];
+  for (PetscInt e = 0; e < nel; e++) next[e] = w->erow[e];
+  for (PetscInt q = 0; q < nf; q++) {
+    const PetscInt a0 = fr->atom_start[w->frame[q]];
+    for (PetscInt i = 0; i < w->astart[q + 1] - w->astart[q]; i++) w->row[w->astart[q] + i] = next[ev->el[a0 + i]]++;
+  }
+}
+
+static void ChunkDescriptor(TeannEval ev, TeannWork *w, const PetscReal theta[], PetscBool cached)
+{
+  TeannModelImpl *im = ev->im;
+  TeannFrames     fr = ev->frames;
+  const PetscInt  MK = im->desc.M * im->desc.K, F = im->desc.F, nel = ev->model->nel;
+
+  for (PetscInt q = 0; q < w->nf; q++) {
+    const PetscInt a0 = fr->atom_start[w->frame[q]], n = fr->atom_start[w->frame[q] + 1] - a0;
+    for (PetscInt i = 0; i < n; i++) {
+      const PetscInt ca = w->astart[q] + i;
+      if (cached) TeannDescCachedForward(&im->desc, theta + im->off_c, ev->P + (size_t)(a0 + i) * nel * MK, w->O + ca * MK, w->X + w->row[ca] * F);
+      else TeannDescAtom(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, n, ev->el + a0, fr->x + 3 * a0, i, w->O + ca * MK, w->X + w->row[ca] * F);
+    }
+  }
+}
+
+/* Pointers to hidden-layer storage of channel ch starting at row r0. */
+static void LayerPointers(TeannWork *w, const TeannNet *net, PetscInt ch, PetscInt r0, PetscReal *Z[], PetscReal *S[], PetscReal *A[])
+{
+  for (PetscInt l = 0; l < net->nl - 1; l++) {
+    Z[l] = w->Z[ch][l] + r0 * net->size[l + 1];
+    S[l] = w->S[ch][l] + r0 * net->size[l + 1];
+    A[l] = w->A[ch][l] + r0 * net->size[l + 1];
+  }
+}
+
+static void ChunkForward(TeannEval ev, TeannWork *w, const PetscReal theta[])
+{
+  TeannModelImpl *im = ev->im;
+  const PetscInt  F  = im->desc.F;
+
+  for (PetscInt ch = 0; ch < im->nchan; ch++) {
+    for (PetscInt e = 0; e < ev->model->nel; e++) {
+      const TeannNet *net = &im->net[ch][e];
+      const PetscInt  r0 = w->erow[e], ne = w->erow[e + 1] - r0;
+      PetscReal      *Z[TEANN_MAX_LAYERS], *S[TEANN_MAX_LAYERS], *A[TEANN_MAX_LAYERS];
+      if (!ne) continue;
+      LayerPointers(w, net, ch, r0, Z, S, A);
+      TeannNetForward(net, ev->model->act, theta, ne, w->X + r0 * F, Z, S, A, w->Y[ch] + r0 * im->chan_nout[ch]);
+    }
+  }
+}
+
+static inline void Cross(const PetscReal a[3], const PetscReal b[3], PetscReal c[3])
+{
+  c[0] = a[1] * b[2] - a[2] * b[1];
+  c[1] = a[2] * b[0] - a[0] * b[2];
+  c[2] = a[0] * b[1] - a[1] * b[0];
+}
+
+/* Outputs of frame q of the chunk (eq. 6, 8) into w->pred. */
+static void FrameOutputs(TeannEval ev, TeannWork *w, PetscInt q)
+{
+  TeannModelImpl *im = ev->im;
+  const PetscInt  ca0 = w->astart[q], n = w->astart[q + 1] - ca0;
+
+  if (im->ch_dipole >= 0) {
+    const PetscReal *Y     = w->Y[im->ch_dipole];
+    PetscReal       *mu    = w->pred + im->comp_dipole, shift = 0;
+    if (ev->model->charge_neutral) {
+      for (PetscInt i = 0; i < n; i++) shift += Y[w->row[ca0 + i]];
+      shift = (shift - ev->frames->charge[w->frame[q]]) / n;
+    }
+    mu[0] = mu[1] = mu[2] = 0;
+    for (PetscInt i = 0; i < n; i++) {
+      const PetscReal qi = Y[w->row[ca0 + i]] - shift, *r = w->rt + 3 * (ca0 + i);
+      for (PetscInt d = 0; d < 3; d++) mu[d] += qi * r[d];
+    }
+  }
+  if (im->ch_tdipole >= 0) {
+    const PetscReal *Y  = w->Y[im->ch_tdipole];
+    PetscReal       *mu = w->pred + im->comp_tdipole, d1[3] = {0, 0, 0}, d2[3] = {0, 0, 0}, S = 0, x[3];
+    for (PetscInt i = 0; i < n; i++) {
+      const PetscReal *y = Y + 3 * w->row[ca0 + i], *r = w->rt + 3 * (ca0 + i);
+      for (PetscInt d = 0; d < 3; d++) {
+        d1[d] += y[0] * r[d];
+        d2[d] += y[1] * r[d];
+      }
+      S += y[2];
+    }
+    Cross(d1, d2, x);
+    for (PetscInt d = 0; d < 3; d++) mu[d] = d1[d] + d2[d] + S * x[d];
+  }
+}
+
+/* Reverse mode of FrameOutputs from w->gcomp: writes the output adjoints dY of frame q's atoms and,
+   if drt is not NULL, accumulates the adjoints of the centred positions drt[3n]. */
+static void FrameBackward(TeannEval ev, TeannWork *w, PetscInt q, PetscReal drt[])
+{
+  TeannModelImpl *im = ev->im;
+  const PetscInt  ca0 = w->astart[q], n = w->astart[q + 1] - ca0;
+
+  if (im->ch_dipole >= 0) {
+    const PetscReal *Y = w->Y[im->ch_dipole], *g = w->gcomp + im->comp_dipole;
+    PetscReal       *dY = w->dY[im->ch_dipole], shift = 0, mean = 0;
+    if (ev->model->charge_neutral) {
+      for (PetscInt i = 0; i < n; i++) shift += Y[w->row[ca0 + i]];
+      shift = (shift - ev->frames->charge[w->frame[q]]) / n;
+    }
+    for (PetscInt i = 0; i < n; i++) {
+      const PetscReal *r = w->rt + 3 * (ca0 + i);
+      dY[w->row[ca0 + i]] = g[0] * r[0] + g[1] * r[1] + g[2] * r[2];
+      mean += dY[w->row[ca0 + i]];
+      if (drt)
+        for (PetscInt d = 0; d < 3; d++) drt[3 * i + d] += (Y[w->row[ca0 + i]] - shift) * g[d];
+    }
+    if (ev->model->charge_neutral)
+      for (PetscInt i = 0; i < n; i++) dY[w->row[ca0 + i]] -= mean / n;
+  }
+  if (im->ch_tdipole >= 0) {
+    const PetscReal *Y = w->Y[im->ch_tdipole], *g = w->gcomp + im->comp_tdipole;
+    PetscReal       *dY = w->dY[im->ch_tdipole], d1[3] = {0, 0, 0}, d2[3] = {0, 0, 0}, S = 0, x[3], G1[3], G2[3], GS, t[3];
+    for (PetscInt i = 0; i < n; i++) {
+      const PetscReal *y = Y + 3 * w->row[ca0 + i], *r = w->rt + 3 * (ca0 + i);
+      for (PetscInt d = 0; d < 3; d++) {
+        d1[d] += y[0] * r[d];
+        d2[d] += y[1] * r[d];
+      }
+      S += y[2];
+    }
+    /* mu = d1 + d2 + S d1 x d2: g.(d1 x d2) = d1.(d2 x g) = d2.(g x d1) */
+    Cross(d1, d2, x);
+    GS = g[0] * x[0] + g[1] * x[1] + g[2] * x[2];
+    Cross(d2, g, t);
+    for (PetscInt d = 0; d < 3; d++) G1[d] = g[d] + S * t[d];
+    Cross(g, d1, t);
+    for (PetscInt d = 0; d < 3; d++) G2[d] = g[d] + S * t[d];
+    for (PetscInt i = 0; i < n; i++) {
+      const PetscReal *r  = w->rt + 3 * (ca0 + i), *y = Y + 3 * w->row[ca0 + i];
+      PetscReal       *dy = dY + 3 * w->row[ca0 + i];
+      dy[0]               = G1[0] * r[0] + G1[1] * r[1] + G1[2] * r[2];
+      dy[1]               = G2[0] * r[0] + G2[1] * r[1] + G2[2] * r[2];
+      dy[2]               = GS;
+      if (drt)
+        for (PetscInt d = 0; d < 3; d++) drt[3 * i + d] += y[0] * G1[d] + y[1] * G2[d];
+    }
+  }
+}
+
+/* Loss of frame q from w->pred; sets w->gcomp to its gradient with respect to the outputs. */
+static PetscReal FrameLoss(TeannEval ev, TeannWork *w, PetscInt q)
+{
+  TeannModelImpl *im = ev->im;
+  TeannFrames     fr = ev->frames;
+  const PetscInt  f  = w->frame[q];
+  PetscReal       loss = 0;
+
+  for (PetscInt c = 0; c < im->ncomp; c++) w->gcomp[c] = 0;
+  if (im->ch_dipole >= 0 && (fr->fprops[f] & TEANN_PROP_DIPOLE)) {
+    const PetscReal *y = w->pred + im->comp_dipole, *ref = fr->dipole + 3 * f, s = ev->scale[0];
+    for (PetscInt d = 0; d < 3; d++) {
+      const PetscReal r = y[d] - ref[d];
+      loss += s * r * r;
+      w->gcomp[im->comp_dipole + d] = 2 * s * r;
+    }
+  }
+  if (im->ch_tdipole >= 0 && (fr->fprops[f] & TEANN_PROP_TDIPOLE)) {
+    const PetscReal *y = w->pred + im->comp_tdipole, *ref = fr->tdipole + 3 * f, s = ev->scale[2];
+    PetscReal        lp = 0, lm = 0, sg;
+    for (PetscInt d = 0; d < 3; d++) {
+      lp += (y[d] - ref[d]) * (y[d] - ref[d]);
+      lm += (y[d] + ref[d]) * (y[d] + ref[d]);
+    }
+    sg = lp <= lm ? 1.0 : -1.0; /* the sign of a transition dipole is arbitrary */
+    loss += s * PetscMin(lp, lm);
+    for (PetscInt d = 0; d < 3; d++) w->gcomp[im->comp_tdipole + d] = 2 * s * (y[d] - sg * ref[d]);
+  }
+  return loss;
+}
+
+static void ChunkNetBackward(TeannEval ev, TeannWork *w, const PetscReal theta[], PetscReal g[])
+{
+  TeannModelImpl *im = ev->im;
+  const PetscInt  F  = im->desc.F;
+
+  for (PetscInt q = 0; q < w->na * F; q++) w->dX[q] = 0;
+  for (PetscInt ch = 0; ch < im->nchan; ch++) {
+    for (PetscInt e = 0; e < ev->model->nel; e++) {
+      const TeannNet *net = &im->net[ch][e];
+      const PetscInt  r0 = w->erow[e], ne = w->erow[e + 1] - r0, no = im->chan_nout[ch];
+      PetscReal      *Z[TEANN_MAX_LAYERS], *S[TEANN_MAX_LAYERS], *A[TEANN_MAX_LAYERS];
+      if (!ne) continue;
+      LayerPointers(w, net, ch, r0, Z, S, A);
+      TeannNetBackward(net, ev->model->act, theta, ne, w->X + r0 * F, Z, S, A, w->dY[ch] + r0 * no, w->w1, w->w2, g, w->dX + r0 * F);
+    }
+  }
+}
+
+static void ChunkDescriptorBackward(TeannEval ev, TeannWork *w, const PetscReal theta[], PetscBool cached)
+{
+  TeannModelImpl *im = ev->im;
+  TeannFrames     fr = ev->frames;
+  const PetscInt  MK = im->desc.M * im->desc.K, F = im->desc.F, nel = ev->model->nel;
+
+  for (PetscInt q = 0; q < w->nf; q++) {
+    const PetscInt a0 = fr->atom_start[w->frame[q]], n = fr->atom_start[w->frame[q] + 1] - a0;
+    for (PetscInt i = 0; i < n; i++) {
+      const PetscInt ca = w->astart[q] + i;
+      if (cached) TeannDescCachedBackward(&im->desc, ev->P + (size_t)(a0 + i) * nel * MK, w->O + ca * MK, w->dX + w->row[ca] * F, w->dO, w->g + im->off_c);
+      else TeannDescAtomBackward(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, n, ev->el + a0, fr->x + 3 * a0, i, w->O + ca * MK, w->dX + w->row[ca] * F, w->dO, w->g + im->off_c, w->g + im->off_eta, w->g + im->off_s, NULL);
+    }
+  }
+}
+
+/* ---------------------------------------------------------------- driver */
+
+static PetscErrorCode Evaluate(TeannEval ev, const PetscReal theta[], PetscInt n, const PetscInt idx[], PetscReal *loss, PetscReal grad[], PetscReal out[])
+{
+  TeannModel      m  = ev->model;
+  TeannModelImpl *im = ev->im;
+  TeannFrames     fr = ev->frames;
+  const PetscBool cached = m->fix_radial;
+  const PetscInt  nchunk = (n + TEANN_CHUNK - 1) / TEANN_CHUNK, nparam = m->nparam;
+  PetscReal       total = 0;
+  PetscLogDouble  fnet = 0;
+
+  PetscFunctionBegin;
+  for (PetscInt k = 0; k < n; k++) PetscCheck(idx[k] >= 0 && idx[k] < fr->nframes, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frame index %" PetscInt_FMT " out of range 0..%" PetscInt_FMT, idx[k], fr->nframes - 1);
+  PetscCall(EnsureWork(ev));
+  if (cached) PetscCall(EnsureCache(ev, theta));
+  if (grad) PetscCall(PetscArrayzero(grad, nparam));
+  for (PetscInt ch = 0; ch < im->nchan; ch++) fnet += TeannNetFlops(&im->net[ch][0]);
+  for (PetscInt c0 = 0; c0 < nchunk; c0 += ev->nwork) {
+    const PetscInt nc = PetscMin(ev->nwork, nchunk - c0);
+    PetscInt       na = 0, npair = 0;
+
+    PetscCall(PetscLogEventBegin(TEANN_Descriptor, 0, 0, 0, 0));
+#pragma omp parallel for schedule(static, 1)
+    for (PetscInt s = 0; s < nc; s++) {
+      const PetscInt c = c0 + s, k0 = c * TEANN_CHUNK;
+      ChunkSetup(ev, &ev->work[s], PetscMin(TEANN_CHUNK, n - k0), idx + k0);
+      ChunkDescriptor(ev, &ev->work[s], theta, cached);
+    }
+    for (PetscInt s = 0; s < nc; s++) {
+      na += ev->work[s].na;
+      for (PetscInt q = 0; q < ev->work[s].nf; q++) {
+        const PetscInt nq = ev->work[s].astart[q + 1] - ev->work[s].astart[q];
+        npair += nq * (nq - 1);
+      }
+    }
+    PetscCall(PetscLogFlops(cached ? 2.0 * na * m->nel * im->desc.M * im->desc.K : (PetscLogDouble)npair * (m->nwave * (2.0 * im->desc.M + 8) + 40)));
+    PetscCall(PetscLogEventEnd(TEANN_Descriptor, 0, 0, 0, 0));
+
+    PetscCall(PetscLogEventBegin(TEANN_NetForward, 0, 0, 0, 0));
+#pragma omp parallel for schedule(static, 1)
+    for (PetscInt s = 0; s < nc; s++) ChunkForward(ev, &ev->work[s], theta);
+    PetscCall(PetscLogFlops(2.0 * fnet * na));
+    PetscCall(PetscLogEventEnd(TEANN_NetForward, 0, 0, 0, 0));
+
+    PetscCall(PetscLogEventBegin(TEANN_NetBackward, 0, 0, 0, 0));
+#pragma omp parallel for schedule(static, 1)
+    for (PetscInt s = 0; s < nc; s++) {
+      TeannWork     *w = &ev->work[s];
+      const PetscInt k0 = (c0 + s) * TEANN_CHUNK;
+      w->loss          = 0;
+      for (PetscInt q = 0; q < w->nf; q++) {
+        FrameOutputs(ev, w, q);
+        if (out)
+          for (PetscInt c = 0; c < im->ncomp; c++) out[(k0 + q) * im->ncomp + c] = w->pred[c];
+        if (loss || grad) w->loss += FrameLoss(ev, w, q);
+        if (grad) FrameBackward(ev, w, q, NULL);
+      }
+      if (grad) {
+        for (PetscInt p = 0; p < nparam; p++) w->g[p] = 0;
+        ChunkNetBackward(ev, w, theta, w->g);
+      }
+    }
+    if (grad) PetscCall(PetscLogFlops(4.0 * fnet * na));
+    PetscCall(PetscLogEventEnd(TEANN_NetBackward, 0, 0, 0, 0));
+
+    if (grad) {
+      PetscCall(PetscLogEventBegin(TEANN_Descriptor, 0, 0, 0, 0));
+#pragma omp parallel for schedule(static, 1)
+      for (PetscInt s = 0; s < nc; s++) ChunkDescriptorBackward(ev, &ev->work[s], theta, cached);
+      PetscCall(PetscLogFlops(cached ? 2.0 * na * m->nel * im->desc.M * im->desc.K : (PetscLogDouble)npair * (m->nwave * (2.0 * im->desc.M + 16) + 40)));
+      PetscCall(PetscLogEventEnd(TEANN_Descriptor, 0, 0, 0, 0));
+      /* fixed-order reduction: chunk c0, c0+1, ... for every entry */
+#pragma omp parallel for schedule(static)
+      for (PetscInt p = 0; p < nparam; p++)
+        for (PetscInt s = 0; s < nc; s++) grad[p] += ev->work[s].g[p];
+    }
+    for (PetscInt s = 0; s < nc; s++) total += ev->work[s].loss;
+  }
+  if (loss) *loss = total;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannEvalLossGradient(TeannEval ev, const PetscReal theta[], PetscInt n, const PetscInt idx[], PetscReal *loss, PetscReal grad[])
+{
+  PetscFunctionBegin;
+  PetscCall(Evaluate(ev, theta, n, idx, loss, grad, NULL));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannEvalPredict(TeannEval ev, const PetscReal theta[], PetscInt n, const PetscInt idx[], PetscReal out[])
+{
+  PetscFunctionBegin;
+  PetscCall(Evaluate(ev, theta, n, idx, NULL, NULL, out));
+  PetscFunctionReturn(0);
+}
+
+/* Reverse mode once per output component c with seed e_c; the general (uncached)
+   descriptor path gives the position derivatives, the mass centre adds -m_a/M sum_i dr~_i. */
+PetscErrorCode TeannEvalPositionGradient(TeannEval ev, const PetscReal theta[], PetscInt f, PetscReal dout[])
+{
+  TeannModelImpl *im = ev->im;
+  TeannFrames     fr = ev->frames;
+  TeannWork      *w;
+  const PetscInt  MK = im->desc.M * im->desc.K, F = im->desc.F;
+  PetscInt        a0, n;
+  PetscReal      *drt, M = 0;
+
+  PetscFunctionBegin;
+  PetscCheck(f >= 0 && f < fr->nframes, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frame index %" PetscInt_FMT " out of range 0..%" PetscInt_FMT, f, fr->nframes - 1);
+  PetscCall(EnsureWork(ev));
+  w  = &ev->work[0];
+  a0 = fr->atom_start[f];
+  n  = fr->atom_start[f + 1] - a0;
+  PetscCall(PetscMalloc1(3 * n, &drt));
+  ChunkSetup(ev, w, 1, &f);
+  ChunkDescriptor(ev, w, theta, PETSC_FALSE);
+  ChunkForward(ev, w, theta);
+  FrameOutputs(ev, w, 0);
+  for (PetscInt i = 0; i < n; i++) M += ev->mass[ev->el[a0 + i]];
+  for (PetscInt c = 0; c < im->ncomp; c++) {
+    PetscReal *dx = dout + c * 3 * n, sum[3] = {0, 0, 0};
+    for (PetscInt k = 0; k < im->ncomp; k++) w->gcomp[k] = (k == c) ? 1.0 : 0.0;
+    PetscCall(PetscArrayzero(drt, 3 * n));
+    PetscCall(PetscArrayzero(dx, 3 * n));
+    FrameBackward(ev, w, 0, drt);
+    ChunkNetBackward(ev, w, theta, NULL);
+    for (PetscInt i = 0; i < n; i++) TeannDescAtomBackward(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, n, ev->el + a0, fr->x + 3 * a0, i, w->O + i * MK, w->dX + w->row[i] * F, w->dO, NULL, NULL, NULL, dx);
+    for (PetscInt i = 0; i < n; i++)
+      for (PetscInt d = 0; d < 3; d++) sum[d] += drt[3 * i + d];
+    for (PetscInt i = 0; i < n; i++)
+      for (PetscInt d = 0; d < 3; d++) dx[3 * i + d] += drt[3 * i + d] - ev->mass[ev->el[a0 + i]] / M * sum[d];
+  }
+  PetscCall(PetscFree(drt));
+  PetscFunctionReturn(0);
+}

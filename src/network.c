@@ -1,0 +1,129 @@
+/* Atomic networks (design eq. 5): every layer of one element's network is one
+ * dgemm over all atoms of that element in a chunk of frames, forward and back.
+ * Row-major [rows][neurons] arrays are column-major [neurons][rows] to BLAS,
+ * so Z = X W reads Z^T = W^T X^T with W^T being W as stored. */
+#include "network.h"
+#include <petscblaslapack.h>
+#include <math.h>
+
+static inline void Gemm(const char *ta, const char *tb, PetscInt m, PetscInt n, PetscInt k, const PetscReal *A, PetscInt lda, const PetscReal *B, PetscInt ldb, PetscReal beta, PetscReal *C, PetscInt ldc)
+{
+  const PetscBLASInt bm = (PetscBLASInt)m, bn = (PetscBLASInt)n, bk = (PetscBLASInt)k, la = (PetscBLASInt)lda, lb = (PetscBLASInt)ldb, lc = (PetscBLASInt)ldc;
+  const PetscReal    one = 1.0;
+
+  BLASgemm_(ta, tb, &bm, &bn, &bk, &one, A, &la, B, &lb, &beta, C, &lc);
+}
+
+/* A = act(Z) for one hidden layer of h neurons; S keeps the sigmoid (or tanh) for the reverse pass. */
+static void Activate(TeannActivation act, const PetscReal *pa, const PetscReal *pb, PetscInt n, PetscInt h, const PetscReal *Z, PetscReal *S, PetscReal *A)
+{
+  switch (act) {
+  case TEANN_ACT_RELU_LIKE:
+    for (PetscInt r = 0; r < n; r++) {
+      const PetscReal *z = Z + r * h;
+      PetscReal       *s = S + r * h, *y = A + r * h;
+      for (PetscInt j = 0; j < h; j++) {
+        const PetscReal u = pb[j] * z[j], sg = 1.0 / (1.0 + exp(-u));
+        s[j] = sg;
+        y[j] = pa[j] * u * sg;
+      }
+    }
+    break;
+  case TEANN_ACT_SILU:
+    for (PetscInt q = 0; q < n * h; q++) {
+      const PetscReal sg = 1.0 / (1.0 + exp(-Z[q]));
+      S[q]               = sg;
+      A[q]               = Z[q] * sg;
+    }
+    break;
+  case TEANN_ACT_TANH:
+    for (PetscInt q = 0; q < n * h; q++) {
+      S[q] = tanh(Z[q]);
+      A[q] = S[q];
+    }
+    break;
+  }
+}
+
+/* dA (in place) becomes dZ; gradients of a and b accumulated into ga, gb when not NULL. */
+static void ActivateBackward(TeannActivation act, const PetscReal *pa, const PetscReal *pb, PetscInt n, PetscInt h, const PetscReal *Z, const PetscReal *S, PetscReal *D, PetscReal *ga, PetscReal *gb)
+{
+  switch (act) {
+  case TEANN_ACT_RELU_LIKE:
+    for (PetscInt r = 0; r < n; r++) {
+      const PetscReal *z = Z + r * h, *s = S + r * h;
+      PetscReal       *d = D + r * h;
+      for (PetscInt j = 0; j < h; j++) {
+        const PetscReal u = pb[j] * z[j], dsilu = s[j] * (1.0 + u * (1.0 - s[j])), dy = d[j];
+        if (ga) {
+          ga[j] += dy * u * s[j];
+          gb[j] += dy * pa[j] * dsilu * z[j];
+        }
+        d[j] = dy * pa[j] * pb[j] * dsilu;
+      }
+    }
+    break;
+  case TEANN_ACT_SILU:
+    for (PetscInt q = 0; q < n * h; q++) D[q] *= S[q] * (1.0 + Z[q] * (1.0 - S[q]));
+    break;
+  case TEANN_ACT_TANH:
+    for (PetscInt q = 0; q < n * h; q++) D[q] *= 1.0 - S[q] * S[q];
+    break;
+  }
+}
+
+void TeannNetForward(const TeannNet *net, TeannActivation act, const PetscReal theta[], PetscInt n, const PetscReal X[], PetscReal *const Z[], PetscReal *const S[], PetscReal *const A[], PetscReal Y[])
+{
+  const PetscReal *in  = X;
+  PetscInt         nin = net->size[0];
+
+  if (n <= 0) return;
+  for (PetscInt l = 0; l < net->nl; l++) {
+    const PetscInt   nout = net->size[l + 1];
+    const PetscReal *bias = theta + net->b[l];
+    PetscReal       *out  = (l < net->nl - 1) ? Z[l] : Y;
+
+    for (PetscInt r = 0; r < n; r++)
+      for (PetscInt j = 0; j < nout; j++) out[r * nout + j] = bias[j];
+    Gemm("N", "N", nout, n, nin, theta + net->w[l], nout, in, nin, 1.0, out, nout);
+    if (l < net->nl - 1) {
+      Activate(act, net->a[l] >= 0 ? theta + net->a[l] : NULL, net->bb[l] >= 0 ? theta + net->bb[l] : NULL, n, nout, Z[l], S[l], A[l]);
+      in  = A[l];
+      nin = nout;
+    }
+  }
+}
+
+void TeannNetBackward(const TeannNet *net, TeannActivation act, const PetscReal theta[], PetscInt n, const PetscReal X[], PetscReal *const Z[], PetscReal *const S[], PetscReal *const A[], const PetscReal dY[], PetscReal w1[], PetscReal w2[], PetscReal g[], PetscReal dX[])
+{
+  const PetscReal *dZ = dY;
+
+  if (n <= 0) return;
+  for (PetscInt l = net->nl - 1; l >= 0; l--) {
+    const PetscInt   nin = net->size[l], nout = net->size[l + 1];
+    const PetscReal *in  = l > 0 ? A[l - 1] : X;
+
+    if (g) {
+      PetscReal *gb = g + net->b[l];
+      Gemm("N", "T", nout, nin, n, dZ, nout, in, nin, 1.0, g + net->w[l], nout);
+      for (PetscInt r = 0; r < n; r++)
+        for (PetscInt j = 0; j < nout; j++) gb[j] += dZ[r * nout + j];
+    }
+    if (l > 0) {
+      PetscReal *dA = (dZ == w1) ? w2 : w1;
+      Gemm("T", "N", nin, n, nout, theta + net->w[l], nout, dZ, nout, 0.0, dA, nin);
+      ActivateBackward(act, net->a[l - 1] >= 0 ? theta + net->a[l - 1] : NULL, net->bb[l - 1] >= 0 ? theta + net->bb[l - 1] : NULL, n, nin, Z[l - 1], S[l - 1], dA, (g && net->a[l - 1] >= 0) ? g + net->a[l - 1] : NULL, (g && net->bb[l - 1] >= 0) ? g + net->bb[l - 1] : NULL);
+      dZ = dA;
+    } else if (dX) {
+      Gemm("T", "N", nin, n, nout, theta + net->w[l], nout, dZ, nout, 1.0, dX, nin);
+    }
+  }
+}
+
+PetscLogDouble TeannNetFlops(const TeannNet *net)
+{
+  PetscLogDouble f = 0;
+
+  for (PetscInt l = 0; l < net->nl; l++) f += (PetscLogDouble)net->size[l] * net->size[l + 1];
+  return f;
+}

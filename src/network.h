@@ -1,0 +1,30 @@
+/* network.h — the atomic networks of design eq. 5, batched over atoms.
+ * Contract: a TeannNet is the layout of one fully connected network
+ * size[0] -> size[1] -> ... -> size[nl] inside theta (offsets of the row-major
+ * [in][out] weights, the biases and, for relu_like hidden layers, the
+ * per-neuron a and b; -1 where absent). The kernels evaluate it for n atoms
+ * at once (rows of X, row-major [n][size[0]]) with BLAS dgemm, keep what the
+ * reverse pass needs (pre-activations Z, sigmoids S, activations A of every
+ * hidden layer, row stride size[l+1]) and differentiate in reverse mode.
+ * They run inside OpenMP regions, hence plain C without the PETSc stack. */
+#ifndef TEANN_NETWORK_H
+#define TEANN_NETWORK_H
+#include "model.h"
+
+typedef struct {
+  PetscInt nl;                          /* weight layers: hidden layers + 1     */
+  PetscInt size[TEANN_MAX_LAYERS + 2];  /* neurons per layer, size[0] = F       */
+  PetscInt w[TEANN_MAX_LAYERS + 1];     /* offset of weights of layer l in theta */
+  PetscInt b[TEANN_MAX_LAYERS + 1];     /* biases                                */
+  PetscInt a[TEANN_MAX_LAYERS + 1];     /* relu_like a (hidden layers), else -1  */
+  PetscInt bb[TEANN_MAX_LAYERS + 1];    /* relu_like b (hidden layers), else -1  */
+} TeannNet;
+
+/* Y[n][size[nl]] = network(X); Z[l], S[l], A[l] receive hidden layer l (l < nl-1). */
+PETSC_EXTERN void TeannNetForward(const TeannNet *, TeannActivation, const PetscReal theta[], PetscInt n, const PetscReal X[], PetscReal *const Z[], PetscReal *const S[], PetscReal *const A[], PetscReal Y[]);
+/* Reverse mode from dY: parameter gradient accumulated into g (theta layout; NULL: skip) and
+   input gradient accumulated into dX[n][size[0]] (NULL: skip). w1, w2: scratch [n*max size]. */
+PETSC_EXTERN void TeannNetBackward(const TeannNet *, TeannActivation, const PetscReal theta[], PetscInt n, const PetscReal X[], PetscReal *const Z[], PetscReal *const S[], PetscReal *const A[], const PetscReal dY[], PetscReal w1[], PetscReal w2[], PetscReal g[], PetscReal dX[]);
+/* Multiply-adds of one forward pass per atom (for PetscLogFlops). */
+PETSC_EXTERN PetscLogDouble TeannNetFlops(const TeannNet *);
+#endif

@@ -1,0 +1,378 @@
+/* Checks of the model core on real frames (-data FILE, first -nframes N):
+ *   -check grad      central differences vs the analytic loss gradient, every block
+ *   -check posgrad   central differences vs TeannEvalPositionGradient
+ *   -check equiv     rotations (proper, and improper for the dipole), translations,
+ *                    permutations of like atoms; transition dipole sign-free loss
+ *   -check threads   loss and gradient for 1 and 2 OpenMP threads
+ *   -check fixradial the pair cache gives the loss and gradient of the general path
+ * Model options (-teann_*) apply. Parameters are random, not the initial ones,
+ * so that the zero last layer cannot hide errors. Prints one line per check
+ * and fails (nonzero exit) past the tolerance. */
+#include "model.h"
+#include "modelimpl.h"
+#include <petscviewer.h>
+#include <math.h>
+#if defined(_OPENMP)
+  #include <omp.h>
+#endif
+
+static PetscReal Rand(uint64_t *s)
+{
+  uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+  z          = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z          = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return (PetscReal)((z ^ (z >> 31)) >> 11) * 0x1.0p-53;
+}
+
+/* fix: -1 as the options say, else 0/1 for -teann_fix_radial off/on */
+/* Fourth-order central differences: with h ~ 1e-3 both truncation (h^4) and
+   round-off (eps/h) stay near 1e-12 relative, where the two-point formula
+   cannot resolve blocks whose gradient is small against the loss. */
+static const PetscReal stencil[4] = {-2, -1, 1, 2};
+static PetscReal FD4(const PetscReal f[4], PetscReal h) { return (f[0] - 8 * f[1] + 8 * f[2] - f[3]) / (12 * h); }
+
+static PetscErrorCode ModelFor(TeannFrames fr, PetscInt fix, TeannModel *model)
+{
+  PetscInt nel, *Z;
+
+  PetscFunctionBegin;
+  PetscCall(TeannModelCreate(PETSC_COMM_SELF, model));
+  PetscCall(TeannModelSetFromOptions(*model));
+  if (fix >= 0) (*model)->fix_radial = fix ? PETSC_TRUE : PETSC_FALSE;
+  PetscCall(TeannFramesGetElements(fr, &nel, &Z));
+  PetscCall(TeannModelSetElements(*model, nel, Z));
+  PetscCall(PetscFree(Z));
+  PetscCall(TeannModelSetUp(*model));
+  PetscFunctionReturn(0);
+}
+
+/* Initial parameters plus noise of the size of each block's scale. */
+static PetscErrorCode RandomTheta(TeannModel m, PetscInt seed, PetscReal theta[])
+{
+  TeannModelImpl *im = (TeannModelImpl *)m->impl;
+  uint64_t        s  = 1234567 + seed;
+  const PetscInt  nk = m->nel * m->nwave;
+
+  PetscFunctionBegin;
+  PetscCall(TeannModelInitialParameters(m, seed, theta));
+  for (PetscInt q = 0; q < nk; q++) {
+    theta[im->off_c + q] *= 1 + 0.5 * (2 * Rand(&s) - 1);
+    theta[im->off_eta + q] *= 1 + 0.5 * (2 * Rand(&s) - 1);
+    theta[im->off_s + q] += 0.3 * (2 * Rand(&s) - 1);
+  }
+  for (PetscInt q = im->off_s + nk; q < m->nparam; q++) theta[q] += 0.2 * (2 * Rand(&s) - 1);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode CheckGrad(TeannModel m, TeannEval ev, PetscInt n, const PetscInt idx[], PetscReal tol, PetscBool *ok)
+{
+  PetscReal *theta, *g, *mask, L, worst = 0, h = 1e-3;
+  char       wname[96] = "";
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc3(m->nparam, &theta, m->nparam, &g, m->nparam, &mask));
+  PetscCall(RandomTheta(m, 7, theta));
+  PetscCall(TeannModelGetTrainableMask(m, mask));
+  PetscCall(TeannEvalLossGradient(ev, theta, n, idx, &L, g));
+  for (PetscInt b = 0; b < m->nblocks; b++) {
+    const TeannParamBlock *blk = &m->blocks[b];
+    const PetscInt         len = blk->dims[0] * blk->dims[1];
+    PetscReal              num = 0, den = 0, err;
+    PetscInt               ntrain = 0;
+    for (PetscInt q = blk->offset; q < blk->offset + len; q++) {
+      PetscReal t = theta[q], Lk[4], fd;
+      if (mask[q] == 0.0) continue;
+      ntrain++;
+      for (PetscInt k = 0; k < 4; k++) {
+        theta[q] = t + stencil[k] * h;
+        PetscCall(TeannEvalLossGradient(ev, theta, n, idx, &Lk[k], NULL));
+      }
+      theta[q] = t;
+      fd       = FD4(Lk, h);
+      num += (fd - g[q]) * (fd - g[q]);
+      den += g[q] * g[q];
+    }
+    if (!ntrain) continue;
+    PetscCheck(den > 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "block %s has a zero gradient: the check would be void", blk->name);
+    err = PetscSqrtReal(num / den);
+    if (err > worst) {
+      worst = err;
+      PetscCall(PetscStrncpy(wname, blk->name, sizeof(wname)));
+    }
+    if (err > tol) PetscCall(PetscPrintf(PETSC_COMM_SELF, "  block %-36s rel. error %.3e  |g| %.3e  FAILED\n", blk->name, (double)err, (double)PetscSqrtReal(den)));
+  }
+  *ok = (PetscBool)(worst <= tol);
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "grad: loss %.10e, %" PetscInt_FMT " blocks, worst rel. error %.3e (%s) %s\n", (double)L, m->nblocks, (double)worst, wname, *ok ? "ok" : "FAILED"));
+  PetscCall(PetscFree3(theta, g, mask));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode CheckPosGrad(TeannModel m, TeannFrames fr, TeannEval ev, PetscInt nchk, PetscReal tol, PetscBool *ok)
+{
+  PetscReal *theta, *dout, *pk, num = 0, den = 0, h = 1e-3, err;
+  PetscInt   nc;
+
+  PetscFunctionBegin;
+  PetscCall(TeannModelGetNumComponents(m, &nc));
+  PetscCall(PetscMalloc3(m->nparam, &theta, nc * 3 * fr->natoms, &dout, 4 * nc, &pk));
+  PetscCall(RandomTheta(m, 3, theta));
+  for (PetscInt f = 0; f < nchk; f++) {
+    const PetscInt a0 = fr->atom_start[f], na = fr->atom_start[f + 1] - a0;
+    PetscCall(TeannEvalPositionGradient(ev, theta, f, dout));
+    for (PetscInt q = 0; q < 3 * na; q++) {
+      PetscReal *x = &fr->x[3 * a0 + q], t = *x;
+      for (PetscInt k = 0; k < 4; k++) {
+        *x = t + stencil[k] * h;
+        PetscCall(TeannEvalPredict(ev, theta, 1, &f, pk + k * nc));
+      }
+      *x = t;
+      for (PetscInt c = 0; c < nc; c++) {
+        const PetscReal v[4] = {pk[c], pk[nc + c], pk[2 * nc + c], pk[3 * nc + c]}, fd = FD4(v, h), an = dout[c * 3 * na + q];
+        num += (fd - an) * (fd - an);
+        den += an * an;
+      }
+    }
+  }
+  err = PetscSqrtReal(num / den);
+  *ok = (PetscBool)(err <= tol);
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "posgrad: %" PetscInt_FMT " frames, rel. error %.3e %s\n", nchk, (double)err, *ok ? "ok" : "FAILED"));
+  PetscCall(PetscFree3(theta, dout, pk));
+  PetscFunctionReturn(0);
+}
+
+/* Random rotation from a random unit quaternion; improper: times -1. */
+static void RandomRotation(uint64_t *s, PetscBool improper, PetscReal R[9])
+{
+  PetscReal q[4], nq = 0, a, b, c, d, sg = improper ? -1 : 1;
+  for (PetscInt k = 0; k < 4; k++) {
+    q[k] = 2 * Rand(s) - 1;
+    nq += q[k] * q[k];
+  }
+  nq = sqrt(nq);
+  a  = q[0] / nq, b = q[1] / nq, c = q[2] / nq, d = q[3] / nq;
+  R[0] = sg * (a * a + b * b - c * c - d * d), R[1] = sg * 2 * (b * c - a * d), R[2] = sg * 2 * (b * d + a * c);
+  R[3] = sg * 2 * (b * c + a * d), R[4] = sg * (a * a - b * b + c * c - d * d), R[5] = sg * 2 * (c * d - a * b);
+  R[6] = sg * 2 * (b * d - a * c), R[7] = sg * 2 * (c * d + a * b), R[8] = sg * (a * a - b * b - c * c + d * d);
+}
+
+/* Predictions on R x + t with like atoms permuted, compared with R times the original predictions. */
+static PetscErrorCode CheckEquiv(TeannModel m, TeannFrames fr, PetscInt n, const PetscInt idx[], PetscBool improper, PetscReal tol, PetscBool *ok)
+{
+  TeannModelImpl *im = (TeannModelImpl *)m->impl;
+  TeannFrames     tr;
+  TeannEval       e0, e1;
+  PetscReal      *theta, *p0, *p1, R[9], t[3], num = 0, den = 0, err;
+  PetscInt        nc;
+  uint64_t        s = 99 + improper;
+
+  PetscFunctionBegin;
+  PetscCall(TeannModelGetNumComponents(m, &nc));
+  PetscCall(PetscMalloc3(m->nparam, &theta, n * nc, &p0, n * nc, &p1));
+  PetscCall(RandomTheta(m, 11, theta));
+  PetscCall(TeannFramesSubset(fr, n, idx, &tr));
+  RandomRotation(&s, improper, R);
+  for (PetscInt d = 0; d < 3; d++) t[d] = 10 * (2 * Rand(&s) - 1);
+  for (PetscInt f = 0; f < n; f++) {
+    const PetscInt a0 = tr->atom_start[f], na = tr->atom_start[f + 1] - a0;
+    for (PetscInt a = a0; a < a0 + na; a++) {
+      const PetscReal *x = fr->x + 3 * (fr->atom_start[idx[f]] + a - a0);
+      for (PetscInt d = 0; d < 3; d++) tr->x[3 * a + d] = R[3 * d] * x[0] + R[3 * d + 1] * x[1] + R[3 * d + 2] * x[2] + t[d];
+    }
+    /* reverse the order of the atoms of each element: a permutation of like atoms */
+    for (PetscInt a = a0; a < a0 + na; a++)
+      for (PetscInt b = a0 + na - 1; b > a; b--)
+        if (tr->Z[a] == tr->Z[b]) {
+          for (PetscInt d = 0; d < 3; d++) {
+            PetscReal tmp    = tr->x[3 * a + d];
+            tr->x[3 * a + d] = tr->x[3 * b + d];
+            tr->x[3 * b + d] = tmp;
+          }
+          break;
+        }
+  }
+  PetscCall(TeannEvalCreate(m, fr, &e0));
+  PetscCall(TeannEvalCreate(m, tr, &e1));
+  PetscCall(TeannEvalPredict(e0, theta, n, idx, p0));
+  {
+    PetscInt *all;
+    PetscCall(PetscMalloc1(n, &all));
+    for (PetscInt f = 0; f < n; f++) all[f] = f;
+    PetscCall(TeannEvalPredict(e1, theta, n, all, p1));
+    PetscCall(PetscFree(all));
+  }
+  for (PetscInt f = 0; f < n; f++) {
+    const PetscInt vec[2] = {im->comp_dipole, improper ? -1 : im->comp_tdipole};
+    for (PetscInt v = 0; v < 2; v++) {
+      const PetscReal *a, *b;
+      if (vec[v] < 0) continue;
+      a = p0 + f * nc + vec[v];
+      b = p1 + f * nc + vec[v];
+      for (PetscInt d = 0; d < 3; d++) {
+        const PetscReal ra = R[3 * d] * a[0] + R[3 * d + 1] * a[1] + R[3 * d + 2] * a[2];
+        num += (ra - b[d]) * (ra - b[d]);
+        den += ra * ra;
+      }
+    }
+  }
+  err = den > 0 ? PetscSqrtReal(num / den) : 0;
+  *ok = (PetscBool)(den > 0 && err <= tol);
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "equiv: %s rotation + translation + permutation, %" PetscInt_FMT " frames, rel. error %.3e %s\n", improper ? "improper" : "proper", n, (double)err, *ok ? "ok" : "FAILED"));
+  PetscCall(TeannEvalDestroy(&e0));
+  PetscCall(TeannEvalDestroy(&e1));
+  PetscCall(TeannFramesDestroy(&tr));
+  PetscCall(PetscFree3(theta, p0, p1));
+  PetscFunctionReturn(0);
+}
+
+/* The transition dipole loss and gradient do not change when the reference changes sign. */
+static PetscErrorCode CheckSignFree(TeannModel m, TeannFrames fr, TeannEval ev, PetscInt n, const PetscInt idx[], PetscBool *ok)
+{
+  PetscReal *theta, *g0, *g1, L0, L1, dg = 0, ng = 0;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc3(m->nparam, &theta, m->nparam, &g0, m->nparam, &g1));
+  PetscCall(RandomTheta(m, 5, theta));
+  PetscCall(TeannEvalLossGradient(ev, theta, n, idx, &L0, g0));
+  for (PetscInt k = 0; k < n; k++)
+    for (PetscInt d = 0; d < 3; d++) fr->tdipole[3 * idx[k] + d] *= -1;
+  PetscCall(TeannEvalLossGradient(ev, theta, n, idx, &L1, g1));
+  for (PetscInt k = 0; k < n; k++)
+    for (PetscInt d = 0; d < 3; d++) fr->tdipole[3 * idx[k] + d] *= -1;
+  for (PetscInt q = 0; q < m->nparam; q++) {
+    dg += (g0[q] - g1[q]) * (g0[q] - g1[q]);
+    ng += g0[q] * g0[q];
+  }
+  *ok = (PetscBool)(L0 == L1 && dg == 0 && ng > 0);
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "signfree: loss %.10e vs %.10e, gradient difference %.3e %s\n", (double)L0, (double)L1, (double)PetscSqrtReal(dg), *ok ? "ok" : "FAILED"));
+  PetscCall(PetscFree3(theta, g0, g1));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode CheckThreads(TeannModel m, TeannEval ev, PetscInt n, const PetscInt idx[], PetscReal tol, PetscBool *ok)
+{
+#if defined(_OPENMP)
+  PetscReal *theta, *g1, *g2, L1, L2, dg = 0, ng = 0, err;
+  PetscBool  bitwise;
+  const int  nt0 = omp_get_max_threads();
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc3(m->nparam, &theta, m->nparam, &g1, m->nparam, &g2));
+  PetscCall(RandomTheta(m, 13, theta));
+  omp_set_num_threads(1);
+  PetscCall(TeannEvalLossGradient(ev, theta, n, idx, &L1, g1));
+  omp_set_num_threads(2);
+  PetscCall(TeannEvalLossGradient(ev, theta, n, idx, &L2, g2));
+  omp_set_num_threads(nt0);
+  for (PetscInt q = 0; q < m->nparam; q++) {
+    dg += (g1[q] - g2[q]) * (g1[q] - g2[q]);
+    ng += g1[q] * g1[q];
+  }
+  bitwise = (PetscBool)(L1 == L2 && dg == 0);
+  err     = PetscMax(PetscAbsReal(L1 - L2) / PetscAbsReal(L1), PetscSqrtReal(dg / ng));
+  *ok     = (PetscBool)(err <= tol);
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "threads: 1 vs 2 threads, %" PetscInt_FMT " frames, rel. difference %.3e (%s) %s\n", n, (double)err, bitwise ? "bitwise identical" : "not bitwise", *ok ? "ok" : "FAILED"));
+  PetscCall(PetscFree3(theta, g1, g2));
+  PetscFunctionReturn(0);
+#else
+  PetscFunctionBegin;
+  *ok = PETSC_TRUE;
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "threads: built without OpenMP, skipped\n"));
+  PetscFunctionReturn(0);
+#endif
+}
+
+static PetscErrorCode CheckFixRadial(TeannFrames fr, PetscInt n, const PetscInt idx[], PetscReal tol, PetscBool *ok)
+{
+  TeannModel mg, mc;
+  TeannEval  eg, ec;
+  PetscReal *theta, *gg, *gc, *mask, Lg, Lc, dg = 0, ng = 0, err;
+
+  PetscFunctionBegin;
+  PetscCall(ModelFor(fr, 0, &mg));
+  PetscCall(ModelFor(fr, 1, &mc));
+  PetscCall(PetscMalloc4(mg->nparam, &theta, mg->nparam, &gg, mg->nparam, &gc, mg->nparam, &mask));
+  PetscCall(RandomTheta(mg, 17, theta));
+  PetscCall(TeannModelGetTrainableMask(mc, mask));
+  PetscCall(TeannEvalCreate(mg, fr, &eg));
+  PetscCall(TeannEvalCreate(mc, fr, &ec));
+  PetscCall(TeannEvalLossGradient(eg, theta, n, idx, &Lg, gg));
+  PetscCall(TeannEvalLossGradient(ec, theta, n, idx, &Lc, gc));
+  for (PetscInt q = 0; q < mg->nparam; q++) {
+    if (mask[q] == 0) {
+      PetscCheck(gc[q] == 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "fixed parameter %" PetscInt_FMT " has a nonzero gradient", q);
+      continue;
+    }
+    dg += (gg[q] - gc[q]) * (gg[q] - gc[q]);
+    ng += gg[q] * gg[q];
+  }
+  err = PetscMax(PetscAbsReal(Lg - Lc) / PetscAbsReal(Lg), PetscSqrtReal(dg / ng));
+  *ok = (PetscBool)(err <= tol);
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "fixradial: cached vs general, loss %.10e, rel. difference %.3e %s\n", (double)Lg, (double)err, *ok ? "ok" : "FAILED"));
+  PetscCall(TeannEvalDestroy(&eg));
+  PetscCall(TeannEvalDestroy(&ec));
+  PetscCall(TeannModelDestroy(&mg));
+  PetscCall(TeannModelDestroy(&mc));
+  PetscCall(PetscFree4(theta, gg, gc, mask));
+  PetscFunctionReturn(0);
+}
+
+int main(int argc, char **argv)
+{
+  char        path[PETSC_MAX_PATH_LEN] = "", check[64] = "grad";
+  TeannFrames fr;
+  TeannModel  m;
+  TeannEval   ev;
+  PetscInt    nframes = 4, *idx;
+  PetscReal   tol     = 1e-6;
+  PetscBool   ok      = PETSC_TRUE, tdip_from_dipole = PETSC_FALSE;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-data", path, sizeof(path), NULL));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-check", check, sizeof(check), NULL));
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-nframes", &nframes, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-tol", &tol, NULL));
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-tdipole_from_dipole", &tdip_from_dipole, NULL));
+  PetscCall(TeannFramesCreate(&fr));
+  PetscCall(TeannFramesReadXYZ(path, fr));
+  nframes = PetscMin(nframes, fr->nframes);
+  if (tdip_from_dipole) { /* the example data carry no transition dipoles: fit the dipoles instead, sign-free */
+    for (PetscInt f = 0; f < fr->nframes; f++) {
+      for (PetscInt d = 0; d < 3; d++) fr->tdipole[3 * f + d] = fr->dipole[3 * f + d] * (f % 2 ? -1 : 1);
+      fr->fprops[f] |= TEANN_PROP_TDIPOLE;
+    }
+  }
+  PetscCall(PetscMalloc1(nframes, &idx));
+  for (PetscInt k = 0; k < nframes; k++) idx[k] = nframes - 1 - k; /* not the identity: idx[] must be honoured */
+  PetscCall(ModelFor(fr, -1, &m));
+  PetscCall(TeannModelView(m, PETSC_VIEWER_STDOUT_SELF));
+  PetscCall(TeannEvalCreate(m, fr, &ev));
+  PetscCall(TeannEvalSetLossScale(ev, TEANN_PROP_DIPOLE, 1.7));
+  PetscCall(TeannEvalSetLossScale(ev, TEANN_PROP_TDIPOLE, 0.6));
+  {
+    PetscBool eq;
+    PetscCall(PetscStrcmp(check, "grad", &eq));
+    if (eq) PetscCall(CheckGrad(m, ev, nframes, idx, tol, &ok));
+    PetscCall(PetscStrcmp(check, "posgrad", &eq));
+    if (eq) PetscCall(CheckPosGrad(m, fr, ev, nframes, tol, &ok));
+    PetscCall(PetscStrcmp(check, "threads", &eq));
+    if (eq) PetscCall(CheckThreads(m, ev, nframes, idx, tol, &ok));
+    PetscCall(PetscStrcmp(check, "fixradial", &eq));
+    if (eq) PetscCall(CheckFixRadial(fr, nframes, idx, tol, &ok));
+    PetscCall(PetscStrcmp(check, "signfree", &eq));
+    if (eq) PetscCall(CheckSignFree(m, fr, ev, nframes, idx, &ok));
+    PetscCall(PetscStrcmp(check, "equiv", &eq));
+    if (eq) {
+      PetscBool ok2 = PETSC_TRUE;
+      PetscCall(CheckEquiv(m, fr, nframes, idx, PETSC_FALSE, tol, &ok));
+      if (!(m->props & TEANN_PROP_TDIPOLE)) PetscCall(CheckEquiv(m, fr, nframes, idx, PETSC_TRUE, tol, &ok2));
+      ok = (PetscBool)(ok && ok2);
+    }
+  }
+  PetscCall(TeannEvalDestroy(&ev));
+  PetscCall(TeannModelDestroy(&m));
+  PetscCall(TeannFramesDestroy(&fr));
+  PetscCall(PetscFree(idx));
+  PetscCall(PetscFinalize());
+  return ok ? 0 : 1;
+}
