@@ -1,0 +1,53 @@
+#!/bin/bash
+# Every malformed input under tests/bad must fail with "FILE:LINE: frame N: what".
+. "$top_srcdir/tests/common.sh"
+R=$BIN/tests/test-readers
+[ -x "$R" ] || fail "missing $R"
+
+bad() { local f=$1 msg=$2; shift 2; expect_error "$BAD/$f$msg" "$R" "$BAD/$f" "$@"; }
+
+# extended XYZ
+bad bad-unknown-element.xyz ":9: frame 2: atom 2: unknown element symbol 'Xx'"
+bad bad-nan.xyz             ":9: frame 2: atom 2: coordinate 'nan' is not finite"
+bad bad-inf.xyz             ":7: frame 2: dipole= value 'inf' is not finite"
+bad bad-number.xyz          ":10: frame 2: atom 3: coordinate '-0.7572.00' is not a number"
+bad bad-dipole-number.xyz   ":7: frame 2: dipole= value 'abc' is not a number"
+bad bad-truncated.xyz       ":6: frame 2: truncated: 3 atoms announced, the file ends after 2"
+bad bad-short-frame.xyz     ":11: frame 2: atom 4: a count line where an atom line was expected (fewer atom lines than the count 4)"
+bad bad-count.xyz           ":6: frame 2: atom count line 'three' is not a positive integer"
+bad bad-count-zero.xyz      ":6: frame 2: atom count line '0' is not a positive integer"
+bad bad-blank-middle.xyz    ":6: frame 2: blank line where the atom count was expected"
+bad bad-dipole-count.xyz    ":7: frame 2: dipole= has 2 values, expected 3"
+bad bad-tdipole-count.xyz   ":7: frame 2: transition_dipole= has 4 values, expected 3"
+bad bad-polar-count.xyz     ":7: frame 2: polarizability= has 7 values, expected 9 (row-major) or 6 (xx yy zz yz xz xy)"
+bad bad-polar-nonsym.xyz    ":7: frame 2: polarizability not symmetric: xz = 0 but zx = 0.001"
+bad bad-close-atoms.xyz     ":10: frame 2: atoms 2 and 3 are 0.05 Angstrom apart (closer than 0.1)"
+bad bad-pbc.xyz             ":7: frame 2: periodic systems are not supported yet (pbc= has T)"
+bad bad-lattice.xyz         ":7: frame 2: periodic systems are not supported yet (Lattice= without pbc=\"F F F\")"
+bad bad-quote.xyz           ":7: frame 2: unterminated quote in the value of 'dipole'"
+bad bad-no-pos.xyz          ":7: frame 2: Properties='species:S:1:position:R:3' has no pos:R:3 column"
+bad bad-columns.xyz         ":10: frame 2: atom 3: 6 columns, Properties needs 7"
+bad bad-empty.xyz           ": no frames"
+bad bad-missing-dipole.xyz  ":6: frame 2: no dipole given (required by -teann_properties dipole,polarizability)" -require polarizability,dipole
+expect_error "$WORK/absent.xyz: cannot open (No such file or directory)" "$R" "$WORK/absent.xyz"
+# the same file without the requirement is fine
+"$R" "$BAD/bad-missing-dipole.xyz" -require polarizability | grep -q "read 2 frames, 6 atoms" || fail "bad-missing-dipole.xyz should read without -require dipole"
+
+# EANN configuration format
+bad bad-eann-pbc.data           ":14: frame 2: periodic systems are not supported yet (pbc line has 1)"
+bad bad-eann-truncated.data     ":10: frame 2: truncated: the file ends before the abprop: line"
+bad bad-eann-no-abprop.data     ":18: frame 2: no abprop: line before the next point="
+bad bad-eann-abprop-count.data  ":18: frame 2: abprop: has 4 values, expected 1 (energy), 3 (dipole), 6 or 9 (polarizability)"
+bad bad-eann-element.data       ":16: frame 2: atom 2: unknown element symbol 'HH'"
+bad bad-eann-title.data         ":10: frame 2: expected a 'point=' title line, found 'configuration 2'"
+bad bad-eann-lattice.data       ":12: frame 2: lattice vector line has 2 values, expected 3"
+bad bad-eann-columns.data       ":16: frame 2: atom 2: 4 columns, expected 'El mass x y z' (5, or 8 with forces)"
+bad bad-eann-polar-nonsym.data  ":18: frame 2: polarizability not symmetric: xy = 0.1 but yx = 0.2"
+bad bad-eann-nan.data           ":17: frame 2: atom 3: coordinate 'NaN' is not finite"
+bad bad-eann-pbc.data           ":14: frame 2: periodic systems are not supported yet (pbc line has 1)" -format eann
+# the first configuration of each EANN file is valid: a 3-value abprop is a dipole
+head -9 "$BAD/bad-eann-pbc.data" > "$WORK/one.data"
+"$R" "$WORK/one.data" -require dipole | grep -q "read 1 frames, 3 atoms" || fail "one.data"
+expect_error "$WORK/one.data:1: frame 1: no transition_dipole given" "$R" "$WORK/one.data" -require transition_dipole
+"$R" "$WORK/one.data" -require transition_dipole -teann_eann_abprop transition_dipole | grep -q "read 1 frames" || fail "-teann_eann_abprop transition_dipole"
+echo "all bad-input cases failed as expected"
