@@ -148,7 +148,12 @@ PetscErrorCode TeannFramesReadEANN(const char path[], TeannFrames fr)
       }
       PetscCall(ParseNumber(path, r.lineno, frame, "mass", tok[1], len[1], &v[0]));
       TeannReadCheck(path, r.lineno, frame, v[0] > 0, "atom %" PetscInt_FMT ": mass '%.*s' is not positive", na + 1, (int)len[1], tok[1]);
-      for (int c = 0; c < 3; c++) PetscCall(ParseNumber(path, r.lineno, frame, "coordinate", tok[2 + c], len[2 + c], &x[3 * na + c]));
+      {
+        char what[48];
+
+        PetscCall(PetscSNPrintf(what, sizeof(what), "atom %" PetscInt_FMT ": coordinate", na + 1));
+        for (int c = 0; c < 3; c++) PetscCall(ParseNumber(path, r.lineno, frame, what, tok[2 + c], len[2 + c], &x[3 * na + c]));
+      }
       na++;
     }
     TeannReadCheck(path, title, frame, na > 0, "no atom lines");

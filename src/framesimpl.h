@@ -50,7 +50,7 @@ PETSC_INTERN void TeannPolarFromVoigt(const PetscReal v[6], PetscReal a[9]);
   do { \
     if (PetscUnlikely(!(cond))) { \
       char _teann_msg[512]; \
-      PetscCall(PetscSNPrintf(_teann_msg, sizeof(_teann_msg), __VA_ARGS__)); \
+      (void)snprintf(_teann_msg, sizeof(_teann_msg), __VA_ARGS__); /* C formatting: %g as printf has it */ \
       SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%" PetscInt_FMT ": frame %" PetscInt_FMT ": %s", (path), (PetscInt)(line), (PetscInt)(frame), _teann_msg); \
     } \
   } while (0)

@@ -147,11 +147,8 @@ static PetscErrorCode TeannFramesCheckPair(TeannFrames fr, PetscInt f, PetscInt 
   PetscFunctionBegin;
   for (int c = 0; c < 3; c++) d[c] = x[3 * j + c] - x[3 * i + c];
   r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
-  if (r2 < TEANN_MIN_DISTANCE * TEANN_MIN_DISTANCE) {
-    PetscInt lo = PetscMin(i, j), hi = PetscMax(i, j);
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%" PetscInt_FMT ": frame %" PetscInt_FMT ": atoms %" PetscInt_FMT " and %" PetscInt_FMT " are %g Angstrom apart (closer than %g)", fr->source, atomline0 + hi,
-            fr->frame_id[f] + 1, lo + 1, hi + 1, (double)PetscSqrtReal(r2), (double)TEANN_MIN_DISTANCE);
-  }
+  TeannReadCheck(fr->source, atomline0 + PetscMax(i, j), fr->frame_id[f] + 1, r2 >= TEANN_MIN_DISTANCE * TEANN_MIN_DISTANCE, "atoms %" PetscInt_FMT " and %" PetscInt_FMT " are %g Angstrom apart (closer than %g)", PetscMin(i, j) + 1, PetscMax(i, j) + 1,
+                 (double)PetscSqrtReal(r2), (double)TEANN_MIN_DISTANCE);
   PetscFunctionReturn(0);
 }
 
@@ -193,8 +190,7 @@ PetscErrorCode TeannFramesCheckPolar(TeannFrames fr, PetscInt f, PetscInt line)
       const char *ax = "xyz";
       PetscReal   d  = PetscAbsReal(a[3 * i + j] - a[3 * j + i]);
 
-      PetscCheck(d <= TEANN_POLAR_SYM_RTOL * amax + TEANN_POLAR_SYM_ATOL, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-                 "%s:%" PetscInt_FMT ": frame %" PetscInt_FMT ": polarizability not symmetric: %c%c = %g but %c%c = %g", fr->source, line, fr->frame_id[f] + 1, ax[i], ax[j], (double)a[3 * i + j], ax[j], ax[i], (double)a[3 * j + i]);
+      TeannReadCheck(fr->source, line, fr->frame_id[f] + 1, d <= TEANN_POLAR_SYM_RTOL * amax + TEANN_POLAR_SYM_ATOL, "polarizability not symmetric: %c%c = %.10g but %c%c = %.10g", ax[i], ax[j], (double)a[3 * i + j], ax[j], ax[i], (double)a[3 * j + i]);
       a[3 * i + j] = a[3 * j + i] = 0.5 * (a[3 * i + j] + a[3 * j + i]);
     }
   PetscFunctionReturn(0);

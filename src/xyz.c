@@ -257,6 +257,16 @@ static PetscErrorCode ParseCount(const TeannXYZWhere *w, const char *line, Petsc
   PetscFunctionReturn(0);
 }
 
+/* A lone positive integer: the next frame's count line, met where an atom line belongs. */
+static PetscBool IsCountLine(const char *line)
+{
+  char *e;
+  long  v = strtol(line, &e, 10);
+
+  while (isspace((unsigned char)*e)) e++;
+  return (PetscBool)(e != line && !*e && v > 0);
+}
+
 static PetscErrorCode ParseAtom(const TeannXYZWhere *w, char *line, const TeannXYZInfo *info, PetscInt iatom, PetscInt natoms, PetscInt *Z, PetscReal x[3])
 {
   char    *p = line;
@@ -277,6 +287,7 @@ static PetscErrorCode ParseAtom(const TeannXYZWhere *w, char *line, const TeannX
 
       if (len < sizeof(sym)) memcpy(sym, t, len);
       *Z = TeannElementZ(sym);
+      XYZCheck(w, *Z > 0 || !IsCountLine(line), "atom %" PetscInt_FMT ": a count line where an atom line was expected (fewer atom lines than the count %" PetscInt_FMT ")", iatom + 1, natoms);
       XYZCheck(w, *Z > 0, "atom %" PetscInt_FMT ": unknown element symbol '%.*s'", iatom + 1, (int)PetscMin(len, 16), t);
     } else if (col == info->z_col && info->species_col < 0) {
       char *e;
@@ -296,11 +307,7 @@ static PetscErrorCode ParseAtom(const TeannXYZWhere *w, char *line, const TeannX
     col++;
   }
   if (col != info->ncols) {
-    char *e;
-    long  v = strtol(line, &e, 10);
-
-    while (isspace((unsigned char)*e)) e++;
-    XYZCheck(w, !(col == 1 && !*e && v > 0), "atom %" PetscInt_FMT ": a count line where an atom line was expected (fewer atom lines than the count %" PetscInt_FMT ")", iatom + 1, natoms);
+    XYZCheck(w, !IsCountLine(line), "atom %" PetscInt_FMT ": a count line where an atom line was expected (fewer atom lines than the count %" PetscInt_FMT ")", iatom + 1, natoms);
     XYZCheck(w, PETSC_FALSE, "atom %" PetscInt_FMT ": %" PetscInt_FMT " column%s, Properties needs %" PetscInt_FMT, iatom + 1, col, col == 1 ? "" : "s", info->ncols);
   }
   PetscFunctionReturn(0);
