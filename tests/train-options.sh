@@ -1,0 +1,34 @@
+#!/bin/bash
+# teann-train -help lists every -teann_ option with its default; user errors are caught
+# with clear messages; -teann_valid/-teann_test files replace the fractions; the output
+# directory is created; the model.nc round trip is exact.
+. "$top_srcdir/tests/common.sh"
+"$BIN/teann-train" -help > "$WORK/help" 2>&1 || fail "-help exits non-zero"
+for o in data valid test valid_fraction test_fraction seed weight_dipole weight_polarizability weight_transition_dipole \
+         l2 output_dir patience check_gradient properties cutoff nwave lmax neigh_atoms hidden activation fix_radial charge_neutral; do
+  grep -q -- "-teann_$o\b" "$WORK/help" || fail "-help does not list -teann_$o"
+done
+grep -q -- '-teann_valid_fraction <0.1' "$WORK/help" || fail "-help does not show the default of -teann_valid_fraction"
+grep -q -- '-teann_seed <1>' "$WORK/help" || fail "-help does not show the default of -teann_seed"
+echo "ok: -help lists every option"
+
+expect_error "no training data: give -teann_data" "$BIN/teann-train"
+expect_error "must be >= 0 with sum < 1" "$BIN/teann-train" -teann_data "$DATA/water_hf_800.xyz" -teann_valid_fraction 0.6 -teann_test_fraction 0.5
+expect_error "no transition_dipole given" mpirun_np 2 "$BIN/teann-train" -teann_data "$DATA/water_hf_800.xyz" -teann_properties transition_dipole
+expect_error "unknown property 'quadrupole'" "$BIN/teann-train" -teann_data "$DATA/water_hf_800.xyz" -teann_properties quadrupole
+
+# separate validation and test files; a nested output directory that does not exist yet
+head -n 500 "$DATA/water_hf_800.xyz" > "$WORK/valid.xyz"
+head -n 1000 "$DATA/water_hf_800.xyz" | tail -n 250 > "$WORK/test.xyz"
+mpirun_np 2 "$BIN/teann-train" -teann_data "$DATA/methanol_hf_240.xyz" -teann_valid "$WORK/valid.xyz" -teann_test "$WORK/test.xyz" \
+  -teann_hidden 8 -teann_nwave 4 -tao_max_it 3 -teann_output_dir "$WORK/a/b/c" > "$WORK/log" 2>&1 || { cat "$WORK/log"; fail "separate files"; }
+grep -q ' 240 train, 100 validation, 50 test frames; elements H C O' "$WORK/log" || { head -3 "$WORK/log"; fail "separate validation/test files not used"; }
+grep -q '^ *dipole *test *50 ' "$WORK/log" || fail "no test row"
+[ -s "$WORK/a/b/c/model.nc" ] && [ -s "$WORK/a/b/c/predictions.nc" ] || fail "outputs not written to the new directory"
+echo "ok: separate validation and test files"
+
+# model.nc round trip: hyperparameters, parameters and predictions bit for bit
+"$BIN/tests/test-fit-modelio" -data "$DATA/water_hf_800.xyz" -out "$WORK/rt.nc" -teann_properties dipole,polarizability -teann_hidden 12,10 -teann_activation tanh -teann_fix_radial || fail "round trip (water)"
+"$BIN/tests/test-fit-modelio" -data "$DATA/qm7x_chno_100.xyz" -out "$WORK/rt2.nc" -teann_properties dipole,polarizability -teann_hidden 8 -teann_lmax 3 -teann_charge_neutral || fail "round trip (qm7x)"
+expect_error "not a teann model" "$BIN/tests/test-fit-modelio" -read "$WORK/a/b/c/predictions.nc"
+echo "ok: options and model.nc round trip"
