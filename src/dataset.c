@@ -335,7 +335,11 @@ PetscErrorCode TeannDatasetGetSizes(const char path[], PetscInt *nframes, PetscI
 
 /* The frames a rank reads, as blocks of the file: runs of consecutive ids,
  * joined across gaps of at most this many frames (reading a little more
- * beats one more collective call per variable). */
+ * beats one more collective call per variable).
+ * Collective reads are used only when no two ranks' blocks overlap: Open MPI
+ * 4.1's OMPIO returns wrong data for collective reads of partly overlapping
+ * regions (seen with 3 ranks), so gaps are joined only over frames no other
+ * rank wants, and ranks that share frames read independently. */
 #define DATASET_READ_GAP 64
 
 typedef struct {
@@ -346,7 +350,7 @@ typedef struct {
 typedef struct {
   const char         *path;
   int                 ncid;
-  PetscBool           parallel;
+  PetscBool           parallel, collective;
   PetscInt            nblocks, maxblocks; /* here and the largest over ranks */
   DatasetBlock       *blocks;
   const PetscInt     *ids, *natoms;
@@ -356,16 +360,16 @@ typedef struct {
 } DatasetReader;
 
 /* Read one variable for every local frame: item (frame or atom) values of
- * ncomp entries each. Every rank makes maxblocks calls, some with nothing to
- * read, because collective access needs the same calls everywhere. */
+ * ncomp entries each. With collective access every rank makes maxblocks
+ * calls, some with nothing to read, because all must make the same calls. */
 static PetscErrorCode DatasetReadVar(DatasetReader *R, int varid, PetscBool peratom, PetscBool isint, int ncomp, void *dest)
 {
   size_t esize = isint ? sizeof(PetscInt) : sizeof(PetscReal);
   char   dummy[16];
 
   PetscFunctionBegin;
-  if (R->parallel) PetscCallNC(R->path, nc_var_par_access(R->ncid, varid, NC_COLLECTIVE));
-  for (PetscInt b = 0; b < R->maxblocks; b++) {
+  if (R->parallel) PetscCallNC(R->path, nc_var_par_access(R->ncid, varid, R->collective ? NC_COLLECTIVE : NC_INDEPENDENT));
+  for (PetscInt b = 0; b < (R->collective ? R->maxblocks : R->nblocks); b++) {
     size_t    start[3] = {0, 0, 0}, count[3] = {0, 3, 3};
     char     *buf      = dummy;
     PetscBool dense    = PETSC_TRUE;
@@ -404,6 +408,7 @@ static PetscErrorCode DatasetReadOpened(MPI_Comm comm, const char path[], int nc
   DatasetLayout L;
   DatasetReader R;
   PetscInt     *natoms, *ids = NULL, nsel, nat = 0, bad = -1;
+  int          *wanted;
   size_t       *off, start = 0, count, tmpsize = 0;
   int           okl, ok;
   PetscMPIInt   rank;
@@ -428,15 +433,17 @@ static PetscErrorCode DatasetReadOpened(MPI_Comm comm, const char path[], int nc
   }
   PetscCheck(ok, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%s: invalid frame ids on another rank", path);
 
-  /* Every rank needs natoms of all frames to find its atoms; it is small. */
+  /* Every rank needs natoms of all frames to find its atoms; it is small.
+   * Rank 0 reads it (the others take part with nothing) and broadcasts it. */
   PetscCall(PetscMalloc1(L.nframes, &natoms));
   PetscCall(PetscMalloc1(L.nframes + 1, &off));
   if (parallel) PetscCallNC(path, nc_var_par_access(ncid, L.natoms_var, NC_COLLECTIVE));
-  count = L.nframes;
+  count = rank == 0 ? L.nframes : 0;
   {
     PetscInt dummy;
     PetscCallNC(path, nc_get_vara_petscint(ncid, L.natoms_var, &start, &count, L.nframes ? natoms : &dummy));
   }
+  if (parallel && L.nframes) PetscCallMPI(MPI_Bcast(natoms, (PetscMPIInt)L.nframes, MPIU_INT, 0, comm));
   PetscCall(DatasetCheckNatoms(path, &L, natoms, off));
 
   if (ids_in) ids = (PetscInt *)ids_in;
@@ -454,21 +461,36 @@ static PetscErrorCode DatasetReadOpened(MPI_Comm comm, const char path[], int nc
     fr->line[l]           = 0;
   }
 
-  /* Blocks of the file to read, and the scratch the sparse ones need. */
+  /* How many ranks want each frame: decides collective access and which gaps may be joined. */
   PetscCall(PetscMemzero(&R, sizeof(R)));
+  PetscCall(PetscCalloc1(L.nframes, &wanted));
+  for (PetscInt l = 0; l < nsel; l++) wanted[ids[l]] = 1;
+  if (parallel && L.nframes) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, wanted, (PetscMPIInt)L.nframes, MPI_INT, MPI_SUM, comm));
+  R.collective = parallel;
+  for (size_t f = 0; f < L.nframes && R.collective; f++)
+    if (wanted[f] > 1) R.collective = PETSC_FALSE;
+
+  /* Blocks of the file to read, and the scratch the sparse ones need. */
   PetscCall(PetscMalloc1(nsel, &R.blocks));
   for (PetscInt l = 0; l < nsel;) {
     DatasetBlock *B = &R.blocks[R.nblocks++];
 
     B->l0 = l;
     B->f0 = (size_t)ids[l];
-    for (l++; l < nsel && ids[l] - ids[l - 1] <= DATASET_READ_GAP + 1; l++) { }
+    for (l++; l < nsel; l++) {
+      PetscBool join = (PetscBool)(ids[l] - ids[l - 1] <= DATASET_READ_GAP + 1);
+
+      for (PetscInt g = ids[l - 1] + 1; join && R.collective && g < ids[l]; g++) join = (PetscBool)!wanted[g];
+      if (!join) break;
+    }
     B->l1 = l;
     B->f1 = (size_t)ids[l - 1] + 1;
     if (B->f1 - B->f0 != (size_t)(B->l1 - B->l0)) tmpsize = PetscMax(tmpsize, PetscMax(9 * (B->f1 - B->f0), 3 * (off[B->f1] - off[B->f0])));
   }
+  PetscCall(PetscFree(wanted));
   R.maxblocks = R.nblocks;
-  if (parallel) PetscCallMPI(MPI_Allreduce(&R.nblocks, &R.maxblocks, 1, MPIU_INT, MPI_MAX, comm));
+  if (R.collective) PetscCallMPI(MPI_Allreduce(&R.nblocks, &R.maxblocks, 1, MPIU_INT, MPI_MAX, comm));
+  PetscCall(PetscInfo(NULL, "%s: %" PetscInt_FMT " frames in %" PetscInt_FMT " blocks, %s\n", path, nsel, R.nblocks, R.collective ? "collective" : (parallel ? "independent (ranks share frames)" : "serial")));
   PetscCall(PetscMalloc(PetscMax(tmpsize, 1) * PetscMax(sizeof(PetscReal), sizeof(PetscInt)), &R.tmp));
   R.path       = path;
   R.ncid       = ncid;

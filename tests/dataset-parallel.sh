@@ -1,0 +1,15 @@
+#!/bin/bash
+# Parallel slab reads on 1, 2 and 3 ranks give the frames a serial read gives:
+# the TeannPartition slab, sparse subsets (overlapping between ranks or not)
+# and a rank reading nothing.
+. "$top_srcdir/tests/common.sh"
+
+for name in water_hf_800 methanol_hf_240 qm7x_chno_100; do
+  "$BIN/teann-convert" "$DATA/$name.xyz" "$WORK/$name.nc" >/dev/null || fail "cannot convert $name.xyz"
+  for np in 1 2 3; do
+    out=$(mpirun_np $np "$BIN/tests/test-dataset" parallel "$WORK/$name.nc" 2>&1) || { echo "$out"; fail "$name on $np ranks"; }
+    n=$(printf '%s\n' "$out" | grep -c "identical")
+    [ "$n" -eq $((4 * np)) ] || { echo "$out"; fail "$name on $np ranks: $n of $((4 * np)) reads compared"; }
+    echo "$name: $np ranks ok"
+  done
+done
