@@ -33,7 +33,15 @@ PETSC_EXTERN PetscErrorCode TeannFramesAllocate(TeannFrames, PetscInt nframes, P
 PETSC_EXTERN PetscErrorCode TeannFramesDestroy(TeannFrames *);
 /* Read any supported file: NetCDF dataset (.nc), extended XYZ, or the EANN "configuration" format (detected from content). Serial: every caller reads the whole file. */
 PETSC_EXTERN PetscErrorCode TeannFramesRead(const char path[], TeannFrames);
+/* Extended XYZ as ASE writes it (doc/input-formats.md). Comment-line keys, in any order, quoted or not:
+ * dipole= (3), polarizability= (9 row-major, or 6 in Voigt order xx yy zz yz xz xy), transition_dipole= (3),
+ * charge=, energy=, Properties= (species:S:1:pos:R:3 when absent; other columns skipped). Periodic frames
+ * (pbc= with any T, or Lattice= without pbc=) are refused. A polarizability must be symmetric to
+ * 1e-6 relative + 1e-8 absolute and is stored exactly symmetrised. comment[f] keeps the comment line. */
 PETSC_EXTERN PetscErrorCode TeannFramesReadXYZ(const char path[], TeannFrames);
+/* PyTorch EANN "configuration" files: point= title, 3 lattice lines, pbc line (any 1 refused),
+ * "El mass x y z" per atom, "abprop: v..." whose count decides the property: 1 energy, 3 dipole,
+ * 6 (Voigt, as above) or 9 polarizability; -teann_eann_abprop transition_dipole|... overrides. */
 PETSC_EXTERN PetscErrorCode TeannFramesReadEANN(const char path[], TeannFrames);
 /* Error naming file, frame and line for the first frame lacking one of the bits in mask. */
 PETSC_EXTERN PetscErrorCode TeannFramesRequire(TeannFrames, PetscInt mask);

@@ -171,10 +171,21 @@ PetscErrorCode TeannFramesCheckAtoms(TeannFrames fr, PetscInt f, PetscInt atomli
       key[i]  = x[3 * i];
       perm[i] = i;
     }
+    PetscInt   bi = -1, bj = -1;
+
     PetscCall(PetscSortRealWithArrayInt(n, key, perm));
-    for (PetscInt i = 0; i < n; i++)
-      for (PetscInt j = i + 1; j < n && key[j] - key[i] < TEANN_MIN_DISTANCE; j++) PetscCall(TeannFramesCheckPair(fr, f, atomline0, perm[i], perm[j]));
+    for (PetscInt i = 0; i < n && bi < 0; i++)
+      for (PetscInt j = i + 1; j < n && key[j] - key[i] < TEANN_MIN_DISTANCE && bi < 0; j++) {
+        const PetscReal *xi = x + 3 * perm[i], *xj = x + 3 * perm[j];
+        PetscReal        d0 = xj[0] - xi[0], d1 = xj[1] - xi[1], d2 = xj[2] - xi[2];
+
+        if (d0 * d0 + d1 * d1 + d2 * d2 < TEANN_MIN_DISTANCE * TEANN_MIN_DISTANCE) {
+          bi = perm[i];
+          bj = perm[j];
+        }
+      }
     PetscCall(PetscFree2(key, perm));
+    if (bi >= 0) PetscCall(TeannFramesCheckPair(fr, f, atomline0, bi, bj)); /* reports it */
   }
   PetscFunctionReturn(0);
 }
