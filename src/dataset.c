@@ -534,6 +534,20 @@ static PetscErrorCode DatasetReadOpened(MPI_Comm comm, const char path[], int nc
   PetscFunctionReturn(0);
 }
 
+/* Parallel NetCDF here reads only the HDF5-based format. */
+static PetscErrorCode DatasetIsClassic(const char path[], PetscBool *classic)
+{
+  FILE *fp = fopen(path, "rb");
+  char  magic[3];
+
+  PetscFunctionBegin;
+  *classic = PETSC_FALSE;
+  if (!fp) PetscFunctionReturn(0);
+  *classic = (PetscBool)(fread(magic, 1, 3, fp) == 3 && !memcmp(magic, "CDF", 3));
+  (void)fclose(fp);
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TeannDatasetRead(MPI_Comm comm, const char path[], PetscInt n, const PetscInt ids[], TeannFrames frames)
 {
   PetscMPIInt    size;
@@ -547,6 +561,12 @@ PetscErrorCode TeannDatasetRead(MPI_Comm comm, const char path[], PetscInt n, co
   PetscCallMPI(MPI_Comm_size(comm, &size));
   PetscCall(PetscTestFile(path, 'r', &exists));
   PetscCheck(exists, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot open: no such file or not readable", path);
+  if (size > 1) {
+    PetscBool classic;
+
+    PetscCall(DatasetIsClassic(path, &classic));
+    PetscCheck(!classic, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: classic-format NetCDF cannot be read in parallel; rewrite it with teann-convert %s NEW.nc", path, path);
+  }
   /* One rank opens serially, which also reads classic-format files. */
   PetscCall(TeannNCOpen(comm, path, size > 1 ? PETSC_TRUE : PETSC_FALSE, &ncid));
   ierr = DatasetReadOpened(comm, path, ncid, size > 1 ? PETSC_TRUE : PETSC_FALSE, n, ids, frames);

@@ -65,3 +65,35 @@ err=$("$conv" "$DATA/water_hf_800.xyz" "$WORK/w.nc" -teann_progress 2>&1 >/dev/n
 printf '%s\n' "$err" | grep -F -q "800/800 frames written" || fail "no progress line: $err"
 err=$("$conv" "$DATA/water_hf_800.xyz" "$WORK/w.nc" 2>&1 >/dev/null) || fail "conversion failed"
 [ -z "$err" ] || fail "progress printed though not on a terminal: $err"
+
+# Dispatch by content: the EANN configuration format (first non-blank line
+# "point="), whatever the extension; and a classic-format NetCDF dataset.
+cat > "$WORK/config.xyz" <<'EANN'
+
+  point=   1
+ 10.0 0.0 0.0
+ 0.0 10.0 0.0
+ 0.0 0.0 10.0
+pbc 0 0 0
+O 16.0 0.0 0.0 0.0
+H 1.0 0.0 0.76 0.59
+H 1.0 0.0 -0.76 0.59
+abprop: 0.1 0.2 0.3
+point=   2
+ 10.0 0.0 0.0
+ 0.0 10.0 0.0
+ 0.0 0.0 10.0
+pbc 0 0 0
+O 16.0 0.0 0.0 0.1
+H 1.0 0.0 0.76 0.69
+H 1.0 0.0 -0.76 0.69
+abprop: 0.2 0.3 0.4
+EANN
+out=$("$conv" "$WORK/config.xyz" "$WORK/config.nc") || fail "EANN configuration file not converted"
+printf '%s\n' "$out" | grep -F -q "2 frames, 6 atoms, elements H O, properties dipole" || fail "EANN conversion summary wrong: $out"
+if command -v nccopy >/dev/null; then
+  nccopy -k classic "$WORK/config.nc" "$WORK/classic.nc" || fail "nccopy"
+  [ "$(head -c 3 "$WORK/classic.nc")" = CDF ] || fail "nccopy did not write the classic format"
+  info=$("$conv" -info "$WORK/classic.nc") || fail "-info on a classic NetCDF dataset failed"
+  printf '%s\n' "$info" | grep -F -q "2 frames, 6 atoms" || fail "-info classic: $info"
+fi

@@ -13,3 +13,10 @@ for name in water_hf_800 methanol_hf_240 qm7x_chno_100; do
     echo "$name: $np ranks ok"
   done
 done
+
+# A classic-format file reads serially but not in parallel: a clear message.
+if command -v nccopy >/dev/null; then
+  nccopy -k classic "$WORK/qm7x_chno_100.nc" "$WORK/classic.nc" || fail "nccopy"
+  mpirun_np 1 "$BIN/tests/test-dataset" parallel "$WORK/classic.nc" >/dev/null 2>&1 || fail "classic file not read on 1 rank"
+  expect_error "classic.nc: classic-format NetCDF cannot be read in parallel" mpirun_np 2 "$BIN/tests/test-dataset" parallel "$WORK/classic.nc"
+fi
