@@ -2,6 +2,7 @@
  * The angular sum of eq. 4 runs over the unique monomials of degree L with
  * multinomial weights, which equals the sum over the 3^L ordered tuples. */
 #include "descriptor.h"
+#include "mathimpl.h"
 #include <math.h>
 
 PetscErrorCode TeannDescSetUp(TeannDesc *d, PetscReal rc, PetscInt K, PetscInt lmax, PetscInt nel)
@@ -106,7 +107,7 @@ void TeannDescAtom(const TeannDesc *d, const PetscReal c[], const PetscReal eta[
     Cutoff(r, d->rc, &fc, NULL);
     {
       const PetscReal *ce = c + el[j] * K, *ee = eta + el[j] * K, *se = s + el[j] * K;
-      for (PetscInt k = 0; k < K; k++) G[k] = ce[k] * exp(-ee[k] * (r - se[k]) * (r - se[k])) * fc;
+      for (PetscInt k = 0; k < K; k++) G[k] = ce[k] * TeannExp(-ee[k] * (r - se[k]) * (r - se[k])) * fc;
     }
     Monomials(d, v, m, NULL);
     for (PetscInt a = 0; a < M; a++) {
@@ -145,7 +146,7 @@ void TeannDescAtomBackward(const TeannDesc *d, const PetscReal c[], const PetscR
     {
       PetscReal dscal = 0, gv[3] = {0, 0, 0};
       for (PetscInt k = 0; k < K; k++) {
-        const PetscReal u = r - se[k], R = exp(-ee[k] * u * u), dR = ce[k] * T[k] * fc; /* dL/dR_k */
+        const PetscReal u = r - se[k], R = TeannExp(-ee[k] * u * u), dR = ce[k] * T[k] * fc; /* dL/dR_k */
         if (gc) gc[e * K + k] += T[k] * R * fc;
         if (geta) geta[e * K + k] -= dR * u * u * R;
         if (gs) gs[e * K + k] += dR * 2 * ee[k] * u * R;
@@ -187,7 +188,7 @@ void TeannDescCacheAtom(const TeannDesc *d, const PetscReal eta[], const PetscRe
     if (r2 >= rc2) continue;
     r = sqrt(r2);
     Cutoff(r, d->rc, &fc, NULL);
-    for (PetscInt k = 0; k < K; k++) G[k] = exp(-eta[el[j] * K + k] * (r - s[el[j] * K + k]) * (r - s[el[j] * K + k])) * fc;
+    for (PetscInt k = 0; k < K; k++) G[k] = TeannExp(-eta[el[j] * K + k] * (r - s[el[j] * K + k]) * (r - s[el[j] * K + k])) * fc;
     Monomials(d, v, m, NULL);
     for (PetscInt a = 0; a < M; a++)
       for (PetscInt k = 0; k < K; k++) Pe[a * K + k] += m[a] * G[k];

@@ -13,7 +13,9 @@
   #include <omp.h>
 #endif
 
-#define TEANN_CHUNK 32
+#ifndef TEANN_CHUNK
+  #define TEANN_CHUNK 64 /* frames; larger chunks make larger dgemm calls */
+#endif
 
 typedef struct {
   PetscInt   nf, na;                       /* frames and atoms of the current chunk          */

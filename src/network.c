@@ -4,6 +4,7 @@
  * so Z = X W reads Z^T = W^T X^T with W^T being W as stored. */
 #include "network.h"
 #include <petscblaslapack.h>
+#include "mathimpl.h"
 #include <math.h>
 
 static inline void Gemm(const char *ta, const char *tb, PetscInt m, PetscInt n, PetscInt k, const PetscReal *A, PetscInt lda, const PetscReal *B, PetscInt ldb, PetscReal beta, PetscReal *C, PetscInt ldc)
@@ -23,7 +24,7 @@ static void Activate(TeannActivation act, const PetscReal *pa, const PetscReal *
       const PetscReal *z = Z + r * h;
       PetscReal       *s = S + r * h, *y = A + r * h;
       for (PetscInt j = 0; j < h; j++) {
-        const PetscReal u = pb[j] * z[j], sg = 1.0 / (1.0 + exp(-u));
+        const PetscReal u = pb[j] * z[j], sg = 1.0 / (1.0 + TeannExp(-u));
         s[j] = sg;
         y[j] = pa[j] * u * sg;
       }
@@ -31,7 +32,7 @@ static void Activate(TeannActivation act, const PetscReal *pa, const PetscReal *
     break;
   case TEANN_ACT_SILU:
     for (PetscInt q = 0; q < n * h; q++) {
-      const PetscReal sg = 1.0 / (1.0 + exp(-Z[q]));
+      const PetscReal sg = 1.0 / (1.0 + TeannExp(-Z[q]));
       S[q]               = sg;
       A[q]               = Z[q] * sg;
     }
@@ -53,13 +54,18 @@ static void ActivateBackward(TeannActivation act, const PetscReal *pa, const Pet
     for (PetscInt r = 0; r < n; r++) {
       const PetscReal *z = Z + r * h, *s = S + r * h;
       PetscReal       *d = D + r * h;
-      for (PetscInt j = 0; j < h; j++) {
-        const PetscReal u = pb[j] * z[j], dsilu = s[j] * (1.0 + u * (1.0 - s[j])), dy = d[j];
-        if (ga) {
+      if (ga) {
+        for (PetscInt j = 0; j < h; j++) {
+          const PetscReal u = pb[j] * z[j], dsilu = s[j] * (1.0 + u * (1.0 - s[j])), dy = d[j];
           ga[j] += dy * u * s[j];
           gb[j] += dy * pa[j] * dsilu * z[j];
+          d[j] = dy * pa[j] * pb[j] * dsilu;
         }
-        d[j] = dy * pa[j] * pb[j] * dsilu;
+      } else {
+        for (PetscInt j = 0; j < h; j++) {
+          const PetscReal u = pb[j] * z[j], dsilu = s[j] * (1.0 + u * (1.0 - s[j]));
+          d[j] *= pa[j] * pb[j] * dsilu;
+        }
       }
     }
     break;

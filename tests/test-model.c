@@ -261,6 +261,7 @@ static PetscErrorCode CheckThreads(TeannModel m, TeannEval ev, PetscInt n, const
   omp_set_num_threads(1);
   PetscCall(TeannEvalLossGradient(ev, theta, n, idx, &L1, g1));
   omp_set_num_threads(2);
+  PetscCheck(omp_get_max_threads() == 2, PETSC_COMM_SELF, PETSC_ERR_LIB, "cannot run 2 OpenMP threads: the check would be void");
   PetscCall(TeannEvalLossGradient(ev, theta, n, idx, &L2, g2));
   omp_set_num_threads(nt0);
   for (PetscInt q = 0; q < m->nparam; q++) {

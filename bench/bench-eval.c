@@ -1,0 +1,56 @@
+/* Speed of one loss+gradient evaluation (the work of one optimizer step) on the
+ * frames of -data FILE: configurations per second, per thread. Model options
+ * (-teann_*) apply; -time T seconds of repetitions (default 2), -loss_only.
+ * Run with OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 for the per-core figure. */
+#include "model.h"
+#if defined(_OPENMP)
+  #include <omp.h>
+#endif
+
+int main(int argc, char **argv)
+{
+  char           path[PETSC_MAX_PATH_LEN] = "";
+  TeannFrames    fr;
+  TeannModel     m;
+  TeannEval      ev;
+  PetscInt       nel, *Z, *idx, reps = 0;
+  PetscReal     *theta, *g, L, tmax = 2.0;
+  PetscBool      loss_only = PETSC_FALSE;
+  PetscLogDouble t0, t1;
+  int            nthreads = 1;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-data", path, sizeof(path), NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-time", &tmax, NULL));
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-loss_only", &loss_only, NULL));
+  PetscCall(TeannFramesCreate(&fr));
+  PetscCall(TeannFramesRead(path, fr));
+  PetscCall(TeannModelCreate(PETSC_COMM_SELF, &m));
+  PetscCall(TeannModelSetFromOptions(m));
+  PetscCall(TeannFramesGetElements(fr, &nel, &Z));
+  PetscCall(TeannModelSetElements(m, nel, Z));
+  PetscCall(TeannModelSetUp(m));
+  PetscCall(PetscMalloc3(m->nparam, &theta, m->nparam, &g, fr->nframes, &idx));
+  PetscCall(TeannModelInitialParameters(m, 1, theta));
+  for (PetscInt f = 0; f < fr->nframes; f++) idx[f] = f;
+  PetscCall(TeannEvalCreate(m, fr, &ev));
+  PetscCall(TeannEvalLossGradient(ev, theta, fr->nframes, idx, &L, loss_only ? NULL : g)); /* warm-up, builds the pair cache */
+  PetscCall(PetscTime(&t0));
+  do {
+    PetscCall(TeannEvalLossGradient(ev, theta, fr->nframes, idx, &L, loss_only ? NULL : g));
+    reps++;
+    PetscCall(PetscTime(&t1));
+  } while (t1 - t0 < tmax);
+#if defined(_OPENMP)
+  nthreads = omp_get_max_threads();
+#endif
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "%s: %" PetscInt_FMT " frames, %" PetscInt_FMT " parameters, fix_radial %s, %s: %.0f configurations/s with %d thread(s), %.0f per thread\n", path, fr->nframes, m->nparam, PetscBools[m->fix_radial], loss_only ? "loss" : "loss+gradient", reps * fr->nframes / (t1 - t0), nthreads, reps * fr->nframes / (t1 - t0) / nthreads));
+  PetscCall(TeannEvalDestroy(&ev));
+  PetscCall(TeannModelDestroy(&m));
+  PetscCall(TeannFramesDestroy(&fr));
+  PetscCall(PetscFree(Z));
+  PetscCall(PetscFree3(theta, g, idx));
+  PetscCall(PetscFinalize());
+  return 0;
+}
