@@ -252,7 +252,12 @@ static PetscErrorCode ParseCount(const TeannXYZWhere *w, const char *line, Petsc
   errno = 0;
   v     = strtol(line, &end, 10);
   while (isspace((unsigned char)*end)) end++;
-  XYZCheck(w, end != line && !*end && errno == 0 && v > 0 && v <= PETSC_MAX_INT / 3, "atom count line '%.40s' is not a positive integer", line);
+  if (!(end != line && !*end && errno == 0 && v > 0 && v <= PETSC_MAX_INT / 3)) {
+    /* an element symbol first: likely one more atom line than the previous count said */
+    PetscBool atomlike = (PetscBool)(w->frame > 1 && isupper((unsigned char)line[strspn(line, " \t")]));
+
+    XYZCheck(w, PETSC_FALSE, "atom count line '%.40s' is not a positive integer%s", line, atomlike ? " (more atom lines than the previous frame's count?)" : "");
+  }
   *n = (PetscInt)v;
   PetscFunctionReturn(0);
 }

@@ -16,6 +16,7 @@ bad bad-truncated.xyz       ":6: frame 2: truncated: 3 atoms announced, the file
 bad bad-short-frame.xyz     ":11: frame 2: atom 4: a count line where an atom line was expected (fewer atom lines than the count 4)"
 bad bad-count.xyz           ":6: frame 2: atom count line 'three' is not a positive integer"
 bad bad-count-zero.xyz      ":6: frame 2: atom count line '0' is not a positive integer"
+bad bad-count-small.xyz      ":10: frame 3: atom count line 'H  0.000000 -0.757200 -0.469200' is not a positive integer (more atom lines than the previous frame's count?)"
 bad bad-blank-middle.xyz    ":6: frame 2: blank line where the atom count was expected"
 bad bad-dipole-count.xyz    ":7: frame 2: dipole= has 2 values, expected 3"
 bad bad-tdipole-count.xyz   ":7: frame 2: transition_dipole= has 4 values, expected 3"

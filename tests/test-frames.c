@@ -208,7 +208,7 @@ static PetscErrorCode CheckErrors(const char work[])
   PetscCall(PetscSNPrintf(path, sizeof(path), "%s/ok.xyz", work));
   fp = fopen(path, "w");
   PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot write %s", path);
-  fprintf(fp, "1\ncharge=2\nHe 0 0 0\n");
+  fprintf(fp, "1\ncharge=2\nHe 0 0 0"); /* no newline at the end */
   fclose(fp);
   PetscCall(TeannFramesReadXYZ(path, fr));
   CHECK(fr->nframes == 1 && fr->natoms == 1 && fr->Z[0] == 2 && fr->charge[0] == 2.0 && fr->fprops[0] == TEANN_PROP_CHARGE, "ok.xyz after a failed read");
