@@ -341,11 +341,37 @@ PetscErrorCode TeannDatasetGetSizes(const char path[], PetscInt *nframes, PetscI
  * regions (seen with 3 ranks), so gaps are joined only over frames no other
  * rank wants, and ranks that share frames read independently. */
 #define DATASET_READ_GAP 64
+/* Beyond this many blocks on some rank, independent reads are faster. */
+#define DATASET_MAX_COLLECTIVE_BLOCKS 16
 
 typedef struct {
   size_t   f0, f1; /* frames [f0, f1) of the file */
   PetscInt l0, l1; /* hold the local frames [l0, l1) */
 } DatasetBlock;
+
+/* Runs of ids joined across gaps of at most DATASET_READ_GAP frames, and
+ * with wanted given only over frames no rank wants, so that blocks of
+ * different ranks never overlap. *tmpsize: scratch entries sparse blocks need. */
+static void DatasetBuildBlocks(PetscInt nsel, const PetscInt ids[], const int wanted[], const size_t off[], PetscInt *nblocks, DatasetBlock blocks[], size_t *tmpsize)
+{
+  *nblocks = 0;
+  *tmpsize = 0;
+  for (PetscInt l = 0; l < nsel;) {
+    DatasetBlock *B = &blocks[(*nblocks)++];
+
+    B->l0 = l;
+    B->f0 = (size_t)ids[l];
+    for (l++; l < nsel; l++) {
+      PetscBool join = (PetscBool)(ids[l] - ids[l - 1] <= DATASET_READ_GAP + 1);
+
+      for (PetscInt g = ids[l - 1] + 1; join && wanted && g < ids[l]; g++) join = (PetscBool)!wanted[g];
+      if (!join) break;
+    }
+    B->l1 = l;
+    B->f1 = (size_t)ids[l - 1] + 1;
+    if (B->f1 - B->f0 != (size_t)(B->l1 - B->l0)) *tmpsize = PetscMax(*tmpsize, PetscMax(9 * (B->f1 - B->f0), 3 * (off[B->f1] - off[B->f0])));
+  }
+}
 
 typedef struct {
   const char         *path;
@@ -470,27 +496,18 @@ static PetscErrorCode DatasetReadOpened(MPI_Comm comm, const char path[], int nc
   for (size_t f = 0; f < L.nframes && R.collective; f++)
     if (wanted[f] > 1) R.collective = PETSC_FALSE;
 
-  /* Blocks of the file to read, and the scratch the sparse ones need. */
+  /* Blocks of the file to read; many small collective calls cost more than
+   * independent reads, so past a few blocks every rank reads on its own. */
   PetscCall(PetscMalloc1(nsel, &R.blocks));
-  for (PetscInt l = 0; l < nsel;) {
-    DatasetBlock *B = &R.blocks[R.nblocks++];
-
-    B->l0 = l;
-    B->f0 = (size_t)ids[l];
-    for (l++; l < nsel; l++) {
-      PetscBool join = (PetscBool)(ids[l] - ids[l - 1] <= DATASET_READ_GAP + 1);
-
-      for (PetscInt g = ids[l - 1] + 1; join && R.collective && g < ids[l]; g++) join = (PetscBool)!wanted[g];
-      if (!join) break;
-    }
-    B->l1 = l;
-    B->f1 = (size_t)ids[l - 1] + 1;
-    if (B->f1 - B->f0 != (size_t)(B->l1 - B->l0)) tmpsize = PetscMax(tmpsize, PetscMax(9 * (B->f1 - B->f0), 3 * (off[B->f1] - off[B->f0])));
-  }
-  PetscCall(PetscFree(wanted));
+  DatasetBuildBlocks(nsel, ids, R.collective ? wanted : NULL, off, &R.nblocks, R.blocks, &tmpsize);
   R.maxblocks = R.nblocks;
   if (R.collective) PetscCallMPI(MPI_Allreduce(&R.nblocks, &R.maxblocks, 1, MPIU_INT, MPI_MAX, comm));
-  PetscCall(PetscInfo(NULL, "%s: %" PetscInt_FMT " frames in %" PetscInt_FMT " blocks, %s\n", path, nsel, R.nblocks, R.collective ? "collective" : (parallel ? "independent (ranks share frames)" : "serial")));
+  if (R.collective && R.maxblocks > DATASET_MAX_COLLECTIVE_BLOCKS) {
+    R.collective = PETSC_FALSE;
+    DatasetBuildBlocks(nsel, ids, NULL, off, &R.nblocks, R.blocks, &tmpsize);
+  }
+  PetscCall(PetscFree(wanted));
+  PetscCall(PetscInfo(NULL, "%s: %" PetscInt_FMT " frames in %" PetscInt_FMT " blocks, %s\n", path, nsel, R.nblocks, R.collective ? "collective" : (parallel ? "independent" : "serial")));
   PetscCall(PetscMalloc(PetscMax(tmpsize, 1) * PetscMax(sizeof(PetscReal), sizeof(PetscInt)), &R.tmp));
   R.path       = path;
   R.ncid       = ncid;

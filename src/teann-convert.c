@@ -16,7 +16,7 @@ static const char help[] = "teann-convert: write molecular configurations as a t
 typedef struct {
   PetscBool      show;
   PetscBool      lines;   /* whole lines (not on a terminal) instead of rewriting one */
-  PetscLogDouble t0, last;
+  PetscLogDouble t0, w0, last; /* program start, write start, last report */
   PetscBool      printed, forced;
 } Progress;
 
@@ -33,7 +33,7 @@ static PetscErrorCode ConvertProgress(PetscInt done, PetscInt total, void *ctx)
   if (now - p->t0 < 1.0 && !p->printed && !(p->forced && done == total)) PetscFunctionReturn(0);
   p->last    = now;
   p->printed = PETSC_TRUE;
-  PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "%steann-convert: %" PetscInt_FMT "/%" PetscInt_FMT " frames written (%.0f frames/s)%s", p->lines ? "" : "\r", done, total, done / PetscMax(now - p->t0, 1e-9), p->lines ? "\n" : ""));
+  PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "%steann-convert: %" PetscInt_FMT "/%" PetscInt_FMT " frames written (%.0f frames/s)%s", p->lines ? "" : "\r", done, total, done / PetscMax(now - p->w0, 1e-9), p->lines ? "\n" : ""));
   if (!p->lines && done == total) PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "\n"));
   PetscFunctionReturn(0);
 }
@@ -108,12 +108,17 @@ int main(int argc, char **argv)
   if (rank == 0) {
     PetscCall(TeannFramesCreate(&fr));
     PetscCall(PetscTime(&t0));
+    /* The readers report nothing while they work: say what is being read and how fast it went. */
+    if (prog.show && !info) PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "teann-convert: reading %s\n", pos[0]));
     PetscCall(TeannFramesRead(pos[0], fr));
+    PetscCall(PetscTime(&t1));
+    if (prog.show && !info) PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "teann-convert: read %" PetscInt_FMT " frames in %.2f s (%.0f frames/s)\n", fr->nframes, t1 - t0, fr->nframes / PetscMax(t1 - t0, 1e-9)));
     if (info) {
       PetscCall(TeannFramesView(fr, PETSC_VIEWER_STDOUT_SELF));
     } else {
       PetscCheck(fr->nframes > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: no frames to convert", pos[0]);
       prog.t0 = prog.last = t0;
+      prog.w0             = t1;
       PetscCall(TeannDatasetWriteMonitor(PETSC_COMM_SELF, fr, pos[1], ConvertProgress, &prog));
       PetscCall(PetscTime(&t1));
       PetscCall(ConvertSummary(fr, summary, sizeof(summary)));

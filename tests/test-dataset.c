@@ -67,16 +67,19 @@ static PetscErrorCode RoundTrip(const char in[], const char out[])
 /* Read ids collectively and compare with the same frames of the serial read. */
 static PetscErrorCode ReadAndCompare(const char path[], TeannFrames all, PetscInt n, const PetscInt ids[], const char what[])
 {
-  TeannFrames mine, ref;
-  PetscMPIInt rank;
+  TeannFrames    mine, ref;
+  PetscMPIInt    rank;
+  PetscLogDouble t0, t1;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
   PetscCall(TeannFramesCreate(&mine));
+  PetscCall(PetscTime(&t0));
   PetscCall(TeannDatasetRead(PETSC_COMM_WORLD, path, n, ids, mine));
+  PetscCall(PetscTime(&t1));
   PetscCall(TeannFramesSubset(all, n, ids, &ref));
   PetscCall(CompareFrames(ref, mine));
-  PetscCall(PetscSynchronizedPrintf(PETSC_COMM_WORLD, "rank %d %s: %" PetscInt_FMT " frames %" PetscInt_FMT " atoms identical\n", (int)rank, what, mine->nframes, mine->natoms));
+  PetscCall(PetscSynchronizedPrintf(PETSC_COMM_WORLD, "rank %d %s: %" PetscInt_FMT " frames %" PetscInt_FMT " atoms identical (read in %.3f s)\n", (int)rank, what, mine->nframes, mine->natoms, t1 - t0));
   PetscCall(PetscSynchronizedFlush(PETSC_COMM_WORLD, PETSC_STDOUT));
   PetscCall(TeannFramesDestroy(&mine));
   PetscCall(TeannFramesDestroy(&ref));
