@@ -14,6 +14,12 @@ for name in water_hf_800 methanol_hf_240 qm7x_chno_100; do
   done
 done
 
+# Invalid frame ids on one rank: an error on every rank, not a hang.
+for np in 1 2 3; do
+  out=$(timeout 60 "$MPIEXEC" -n $np "$BIN/tests/test-dataset" badids "$WORK/qm7x_chno_100.nc" 2>/dev/null) || fail "bad ids on $np ranks"
+  [ "$(printf '%s\n' "$out" | grep -c "bad ids rejected")" -eq $np ] || fail "bad ids on $np ranks: $out"
+done
+
 # A classic-format file reads serially but not in parallel: a clear message.
 if command -v nccopy >/dev/null; then
   nccopy -k classic "$WORK/qm7x_chno_100.nc" "$WORK/classic.nc" || fail "nccopy"

@@ -3,6 +3,7 @@
  *   test-dataset parallel FILE.nc      each rank reads its partition slab, overlapping and
  *                                      disjoint sparse subsets, and (rank 0) nothing, compared
  *                                      with a serial read
+ *   test-dataset badids FILE.nc        invalid ids on one rank fail on all ranks, no hang
  *   test-dataset partition FILE        ranges over 1, 2, 3 and 7 ranks; imbalance at cutoff 4
  *   test-dataset optimal               bottleneck equals brute force on random small cases
  * Each mode prints what it checked and fails with an error on any mismatch. */
@@ -123,6 +124,43 @@ static PetscErrorCode Parallel(const char path[])
   PetscCall(ReadAndCompare(path, all, n, ids, "zero on rank 0"));
   PetscCall(PetscFree4(count, work, start, ids));
   PetscCall(TeannFramesDestroy(&all));
+  PetscFunctionReturn(0);
+}
+
+/* Invalid ids on one rank: every rank gets an error (none waits in a collective call), nothing crashes. */
+static PetscErrorCode BadIds(const char path[])
+{
+  TeannFrames    fr;
+  PetscMPIInt    rank, size;
+  PetscErrorCode ierr;
+  PetscInt       nframes, *natoms, nfail = 0;
+  const PetscInt descending[2] = {3, 1};
+  PetscInt       outside[1], good[1] = {0};
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
+  PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
+  PetscCall(TeannDatasetGetSizes(path, &nframes, &natoms));
+  PetscCall(PetscFree(natoms));
+  outside[0] = nframes;
+  PetscCall(TeannFramesCreate(&fr));
+  PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+  ierr = TeannDatasetRead(PETSC_COMM_WORLD, path, 2, rank == size - 1 ? descending : good, fr);
+  nfail += ierr != 0;
+  ierr = TeannDatasetRead(PETSC_COMM_WORLD, path, 1, rank == 0 ? outside : good, fr);
+  nfail += ierr != 0;
+  ierr = TeannDatasetRead(PETSC_COMM_WORLD, path, nframes + 1, NULL, fr);
+  nfail += ierr != 0;
+  ierr = TeannDatasetRead(PETSC_COMM_WORLD, "no-such-file.nc", -1, NULL, fr);
+  nfail += ierr != 0;
+  PetscCall(PetscPopErrorHandler());
+  PetscCheck(nfail == 4, PETSC_COMM_SELF, PETSC_ERR_PLIB, "rank %d: %" PetscInt_FMT " of 4 bad reads failed", (int)rank, nfail);
+  /* The reader still works afterwards. */
+  PetscCall(TeannDatasetRead(PETSC_COMM_WORLD, path, 1, good, fr));
+  PetscCheck(fr->nframes == 1, PETSC_COMM_SELF, PETSC_ERR_PLIB, "read after errors failed");
+  PetscCall(PetscSynchronizedPrintf(PETSC_COMM_WORLD, "rank %d: bad ids rejected on every rank\n", (int)rank));
+  PetscCall(PetscSynchronizedFlush(PETSC_COMM_WORLD, PETSC_STDOUT));
+  PetscCall(TeannFramesDestroy(&fr));
   PetscFunctionReturn(0);
 }
 
@@ -278,6 +316,12 @@ int main(int argc, char **argv)
   if (eq) {
     PetscCheck(argc >= 3, PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "usage: test-dataset partition FILE");
     PetscCall(Partition(argv[2]));
+  }
+  PetscCall(PetscStrcmp(argv[1], "badids", &eq));
+  any = (PetscBool)(any || eq);
+  if (eq) {
+    PetscCheck(argc >= 3, PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "usage: test-dataset badids FILE.nc");
+    PetscCall(BadIds(argv[2]));
   }
   PetscCall(PetscStrcmp(argv[1], "optimal", &eq));
   any = (PetscBool)(any || eq);
