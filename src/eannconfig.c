@@ -70,136 +70,158 @@ static PetscBool StartsWith(const char *s, const char *prefix)
   return (PetscBool)!strncmp(s, prefix, strlen(prefix));
 }
 
-PetscErrorCode TeannFramesReadEANN(const char path[], TeannFrames fr)
+/* Scratch for the atoms of one configuration, whose count is known only at its end. */
+typedef struct {
+  PetscInt   cap;
+  PetscInt  *Z;
+  PetscReal *x;
+} TeannEANNAtoms;
+
+static PetscErrorCode ReadEANN(TeannLineReader *r, TeannFrames fr, PetscInt abprop, TeannEANNAtoms *A)
 {
-  TeannLineReader    r;
   TeannFramesBuilder b;
-  PetscBool          eof, set;
-  PetscInt           cap = 0, n, abprop = ABPROP_AUTO;
-  PetscInt          *Z   = NULL;
-  PetscReal         *x   = NULL;
+  PetscBool          eof;
+  PetscInt           n;
+  const char        *path = r->path;
 
   PetscFunctionBegin;
-  PetscOptionsBegin(PETSC_COMM_SELF, NULL, "EANN configuration reader", NULL);
-  PetscCall(PetscOptionsEList("-teann_eann_abprop", "Property on the abprop: line of EANN configuration files (auto: by the number of values)", NULL, TeannAbpropNames, 5, TeannAbpropNames[abprop], &abprop, &set));
-  PetscOptionsEnd();
-  PetscCall(TeannLineReaderOpen(path, &r));
   PetscCall(TeannFramesBuilderBegin(&b, fr));
   PetscCall(PetscStrncpy(fr->source, path, sizeof(fr->source)));
-  PetscCall(TeannLineReaderNext(&r, &eof));
+  PetscCall(TeannLineReaderNext(r, &eof));
   while (!eof) {
     PetscInt  frame = fr->nframes + 1, title, na = 0, f, a0, nv;
     char     *tok[10];
     size_t    len[10];
     PetscReal v[9];
 
-    if (IsBlank(r.buf)) {
-      PetscCall(TeannLineReaderNext(&r, &eof));
+    if (IsBlank(r->buf)) {
+      PetscCall(TeannLineReaderNext(r, &eof));
       continue;
     }
-    title = r.lineno;
-    TeannReadCheck(path, r.lineno, frame, StartsWith(r.buf, "point="), "expected a 'point=' title line, found '%.40s'", r.buf);
+    title = r->lineno;
+    TeannReadCheck(path, r->lineno, frame, StartsWith(r->buf, "point="), "expected a 'point=' title line, found '%.40s'", r->buf);
     for (int k = 0; k < 3; k++) {
-      PetscCall(TeannLineReaderNext(&r, &eof));
+      PetscCall(TeannLineReaderNext(r, &eof));
       TeannReadCheck(path, title, frame, !eof, "truncated: the file ends inside the lattice vectors");
-      SplitTokens(r.buf, 10, tok, len, &n);
-      TeannReadCheck(path, r.lineno, frame, n == 3, "lattice vector line has %" PetscInt_FMT " values, expected 3", n);
-      for (int c = 0; c < 3; c++) PetscCall(ParseNumber(path, r.lineno, frame, "lattice vector component", tok[c], len[c], &v[c]));
+      SplitTokens(r->buf, 10, tok, len, &n);
+      TeannReadCheck(path, r->lineno, frame, n == 3, "lattice vector line has %" PetscInt_FMT " values, expected 3", n);
+      for (int c = 0; c < 3; c++) PetscCall(ParseNumber(path, r->lineno, frame, "lattice vector component", tok[c], len[c], &v[c]));
     }
-    PetscCall(TeannLineReaderNext(&r, &eof));
+    PetscCall(TeannLineReaderNext(r, &eof));
     TeannReadCheck(path, title, frame, !eof, "truncated: the file ends before the pbc line");
-    SplitTokens(r.buf, 10, tok, len, &n);
+    SplitTokens(r->buf, 10, tok, len, &n);
     {
       PetscInt skip = (n > 0 && len[0] == 3 && !strncasecmp(tok[0], "pbc", 3)) ? 1 : 0;
 
-      TeannReadCheck(path, r.lineno, frame, n - skip == 3, "pbc line has %" PetscInt_FMT " flags, expected 3 (0 or 1)", n - skip);
+      TeannReadCheck(path, r->lineno, frame, n - skip == 3, "pbc line has %" PetscInt_FMT " flags, expected 3 (0 or 1)", n - skip);
       for (PetscInt c = 0; c < 3; c++) {
-        PetscCall(ParseNumber(path, r.lineno, frame, "pbc flag", tok[skip + c], len[skip + c], &v[c]));
-        TeannReadCheck(path, r.lineno, frame, v[c] == 0.0 || v[c] == 1.0, "pbc flag '%.*s' is not 0 or 1", (int)len[skip + c], tok[skip + c]);
-        TeannReadCheck(path, r.lineno, frame, v[c] == 0.0, "periodic systems are not supported yet (pbc line has 1)");
+        PetscCall(ParseNumber(path, r->lineno, frame, "pbc flag", tok[skip + c], len[skip + c], &v[c]));
+        TeannReadCheck(path, r->lineno, frame, v[c] == 0.0 || v[c] == 1.0, "pbc flag '%.*s' is not 0 or 1", (int)len[skip + c], tok[skip + c]);
+        TeannReadCheck(path, r->lineno, frame, v[c] == 0.0, "periodic systems are not supported yet (pbc line has 1)");
       }
     }
     for (;;) {
-      PetscCall(TeannLineReaderNext(&r, &eof));
+      PetscCall(TeannLineReaderNext(r, &eof));
       TeannReadCheck(path, title, frame, !eof, "truncated: the file ends before the abprop: line");
-      TeannReadCheck(path, r.lineno, frame, !IsBlank(r.buf), "blank line inside the configuration");
-      TeannReadCheck(path, r.lineno, frame, !StartsWith(r.buf, "point="), "no abprop: line before the next point=");
-      if (StartsWith(r.buf, "abprop:")) break;
-      SplitTokens(r.buf, 10, tok, len, &n);
-      TeannReadCheck(path, r.lineno, frame, n == 5 || n == 8, "atom %" PetscInt_FMT ": %" PetscInt_FMT " columns, expected 'El mass x y z' (5, or 8 with forces)", na + 1, n);
-      if (na + 1 > cap) {
+      TeannReadCheck(path, r->lineno, frame, !IsBlank(r->buf), "blank line inside the configuration");
+      TeannReadCheck(path, r->lineno, frame, !StartsWith(r->buf, "point="), "no abprop: line before the next point=");
+      if (StartsWith(r->buf, "abprop:")) break;
+      SplitTokens(r->buf, 10, tok, len, &n);
+      TeannReadCheck(path, r->lineno, frame, n == 5 || n == 8, "atom %" PetscInt_FMT ": %" PetscInt_FMT " columns, expected 'El mass x y z' (5, or 8 with forces)", na + 1, n);
+      if (na + 1 > A->cap) {
         PetscInt  *Zn;
         PetscReal *xn;
 
-        cap = PetscMax(64, 2 * cap);
-        PetscCall(PetscMalloc2(cap, &Zn, 3 * cap, &xn));
-        PetscCall(PetscArraycpy(Zn, Z, na));
-        PetscCall(PetscArraycpy(xn, x, 3 * na));
-        PetscCall(PetscFree2(Z, x));
-        Z = Zn;
-        x = xn;
+        A->cap = PetscMax(64, 2 * A->cap);
+        PetscCall(PetscMalloc2(A->cap, &Zn, 3 * A->cap, &xn));
+        PetscCall(PetscArraycpy(Zn, A->Z, na));
+        PetscCall(PetscArraycpy(xn, A->x, 3 * na));
+        PetscCall(PetscFree2(A->Z, A->x));
+        A->Z = Zn;
+        A->x = xn;
       }
       {
         char sym[4] = {0};
 
         if (len[0] < sizeof(sym)) memcpy(sym, tok[0], len[0]);
-        Z[na] = TeannElementZ(sym);
-        TeannReadCheck(path, r.lineno, frame, Z[na] > 0, "atom %" PetscInt_FMT ": unknown element symbol '%.*s'", na + 1, (int)PetscMin(len[0], 16), tok[0]);
+        A->Z[na] = TeannElementZ(sym);
+        TeannReadCheck(path, r->lineno, frame, A->Z[na] > 0, "atom %" PetscInt_FMT ": unknown element symbol '%.*s'", na + 1, (int)PetscMin(len[0], 16), tok[0]);
       }
-      PetscCall(ParseNumber(path, r.lineno, frame, "mass", tok[1], len[1], &v[0]));
-      TeannReadCheck(path, r.lineno, frame, v[0] > 0, "atom %" PetscInt_FMT ": mass '%.*s' is not positive", na + 1, (int)len[1], tok[1]);
+      PetscCall(ParseNumber(path, r->lineno, frame, "mass", tok[1], len[1], &v[0]));
+      TeannReadCheck(path, r->lineno, frame, v[0] > 0, "atom %" PetscInt_FMT ": mass '%.*s' is not positive", na + 1, (int)len[1], tok[1]);
       {
         char what[48];
 
         PetscCall(PetscSNPrintf(what, sizeof(what), "atom %" PetscInt_FMT ": coordinate", na + 1));
-        for (int c = 0; c < 3; c++) PetscCall(ParseNumber(path, r.lineno, frame, what, tok[2 + c], len[2 + c], &x[3 * na + c]));
+        for (int c = 0; c < 3; c++) PetscCall(ParseNumber(path, r->lineno, frame, what, tok[2 + c], len[2 + c], &A->x[3 * na + c]));
       }
       na++;
     }
     TeannReadCheck(path, title, frame, na > 0, "no atom lines");
     {
-      char *p = strstr(r.buf, "abprop:") + strlen("abprop:");
+      char *p = strstr(r->buf, "abprop:") + strlen("abprop:");
 
       SplitTokens(p, 9, tok, len, &nv);
-      TeannReadCheck(path, r.lineno, frame, nv == 1 || nv == 3 || nv == 6 || nv == 9, "abprop: has %" PetscInt_FMT " values, expected 1 (energy), 3 (dipole), 6 or 9 (polarizability)", nv);
-      for (PetscInt c = 0; c < nv; c++) PetscCall(ParseNumber(path, r.lineno, frame, "abprop: value", tok[c], len[c], &v[c]));
+      TeannReadCheck(path, r->lineno, frame, nv == 1 || nv == 3 || nv == 6 || nv == 9, "abprop: has %" PetscInt_FMT " values, expected 1 (energy), 3 (dipole), 6 or 9 (polarizability)", nv);
+      for (PetscInt c = 0; c < nv; c++) PetscCall(ParseNumber(path, r->lineno, frame, "abprop: value", tok[c], len[c], &v[c]));
     }
     PetscCall(TeannFramesBuilderAdd(&b, na, &f, &a0));
     fr->line[f] = title;
-    PetscCall(PetscArraycpy(fr->Z + a0, Z, na));
-    PetscCall(PetscArraycpy(fr->x + 3 * a0, x, 3 * na));
+    PetscCall(PetscArraycpy(fr->Z + a0, A->Z, na));
+    PetscCall(PetscArraycpy(fr->x + 3 * a0, A->x, 3 * na));
     {
       TeannAbprop kind = (TeannAbprop)abprop;
 
       if (kind == ABPROP_AUTO) kind = nv == 1 ? ABPROP_ENERGY : nv == 3 ? ABPROP_DIPOLE : ABPROP_POLAR;
       switch (kind) {
       case ABPROP_ENERGY:
-        TeannReadCheck(path, r.lineno, frame, nv == 1, "abprop: has %" PetscInt_FMT " values, expected 1 for energy", nv);
+        TeannReadCheck(path, r->lineno, frame, nv == 1, "abprop: has %" PetscInt_FMT " values, expected 1 for energy", nv);
         fr->energy[f] = v[0];
         fr->fprops[f] = TEANN_PROP_ENERGY;
         break;
       case ABPROP_DIPOLE:
       case ABPROP_TDIPOLE:
-        TeannReadCheck(path, r.lineno, frame, nv == 3, "abprop: has %" PetscInt_FMT " values, expected 3 for %s", nv, TeannAbpropNames[kind]);
+        TeannReadCheck(path, r->lineno, frame, nv == 3, "abprop: has %" PetscInt_FMT " values, expected 3 for %s", nv, TeannAbpropNames[kind]);
         PetscCall(PetscArraycpy((kind == ABPROP_DIPOLE ? fr->dipole : fr->tdipole) + 3 * f, v, 3));
         fr->fprops[f] = kind == ABPROP_DIPOLE ? TEANN_PROP_DIPOLE : TEANN_PROP_TDIPOLE;
         break;
       case ABPROP_POLAR:
-        TeannReadCheck(path, r.lineno, frame, nv == 6 || nv == 9, "abprop: has %" PetscInt_FMT " values, expected 9 or 6 for polarizability", nv);
+        TeannReadCheck(path, r->lineno, frame, nv == 6 || nv == 9, "abprop: has %" PetscInt_FMT " values, expected 9 or 6 for polarizability", nv);
         if (nv == 9) PetscCall(PetscArraycpy(fr->polar + 9 * f, v, 9));
         else TeannPolarFromVoigt(v, fr->polar + 9 * f);
         fr->fprops[f] = TEANN_PROP_POLAR;
-        PetscCall(TeannFramesCheckPolar(fr, f, r.lineno));
+        PetscCall(TeannFramesCheckPolar(fr, f, r->lineno));
         break;
       default:
         SETERRQ(PETSC_COMM_SELF, PETSC_ERR_PLIB, "abprop kind %d", (int)kind);
       }
     }
     PetscCall(TeannFramesCheckAtoms(fr, f, title + 5));
-    PetscCall(TeannLineReaderNext(&r, &eof));
+    PetscCall(TeannLineReaderNext(r, &eof));
   }
-  PetscCall(PetscFree2(Z, x));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFramesReadEANN(const char path[], TeannFrames fr)
+{
+  TeannLineReader r;
+  TeannEANNAtoms  A      = {0, NULL, NULL};
+  PetscInt        abprop = ABPROP_AUTO;
+  PetscErrorCode  ierr;
+
+  PetscFunctionBegin;
+  PetscCall(TeannReadersInitialize());
+  PetscOptionsBegin(PETSC_COMM_SELF, NULL, "EANN configuration reader", NULL);
+  PetscCall(PetscOptionsEList("-teann_eann_abprop", "Property on the abprop: line of EANN configuration files (auto: by the number of values)", NULL, TeannAbpropNames, 5, TeannAbpropNames[abprop], &abprop, NULL));
+  PetscOptionsEnd();
+  PetscCall(PetscLogEventBegin(TEANN_EVENT_ReadEANN, 0, 0, 0, 0));
+  PetscCall(TeannLineReaderOpen(path, &r));
+  ierr = ReadEANN(&r, fr, abprop, &A);
+  /* release the file and scratch on failure too: callers may catch the error and go on */
   PetscCall(TeannLineReaderClose(&r));
+  PetscCall(PetscFree2(A.Z, A.x));
+  PetscCall(ierr);
   PetscCheck(fr->nframes > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: no frames", path);
+  PetscCall(PetscLogEventEnd(TEANN_EVENT_ReadEANN, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }

@@ -9,6 +9,10 @@
 #include <math.h>
 #include <stdio.h>
 
+/* Log events of the readers (-log_view), registered once. */
+PETSC_INTERN PetscLogEvent  TEANN_EVENT_ReadXYZ, TEANN_EVENT_ReadEANN;
+PETSC_INTERN PetscErrorCode TeannReadersInitialize(void);
+
 typedef struct {
   TeannFrames fr;
   PetscInt    fcap, acap; /* allocated frames and atoms */

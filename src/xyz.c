@@ -318,43 +318,42 @@ static PetscErrorCode ParseAtom(const TeannXYZWhere *w, char *line, const TeannX
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TeannFramesReadXYZ(const char path[], TeannFrames fr)
+static PetscErrorCode ReadXYZ(TeannLineReader *r, TeannFrames fr)
 {
-  TeannLineReader    r;
   TeannFramesBuilder b;
   TeannXYZInfo       info;
   TeannXYZWhere      w;
   PetscBool          eof;
+  const char        *path = r->path;
 
   PetscFunctionBegin;
-  PetscCall(TeannLineReaderOpen(path, &r));
   PetscCall(TeannFramesBuilderBegin(&b, fr));
   PetscCall(PetscStrncpy(fr->source, path, sizeof(fr->source)));
   w.path = path;
   for (;;) {
     PetscInt f, a0, natoms = 0, countline;
 
-    PetscCall(TeannLineReaderNext(&r, &eof));
+    PetscCall(TeannLineReaderNext(r, &eof));
     if (eof) break;
     w.frame = fr->nframes + 1;
-    w.line  = r.lineno;
-    if (r.buf[strspn(r.buf, " \t")] == 0) {
+    w.line  = r->lineno;
+    if (r->buf[strspn(r->buf, " \t")] == 0) {
       /* only blank lines may follow */
-      PetscInt blank = r.lineno;
+      PetscInt blank = r->lineno;
 
-      do PetscCall(TeannLineReaderNext(&r, &eof));
-      while (!eof && r.buf[strspn(r.buf, " \t")] == 0);
+      do PetscCall(TeannLineReaderNext(r, &eof));
+      while (!eof && r->buf[strspn(r->buf, " \t")] == 0);
       w.line = blank;
       XYZCheck(&w, eof, "blank line where the atom count was expected");
       break;
     }
-    PetscCall(ParseCount(&w, r.buf, &natoms));
-    countline = r.lineno;
-    PetscCall(TeannLineReaderNext(&r, &eof));
+    PetscCall(ParseCount(&w, r->buf, &natoms));
+    countline = r->lineno;
+    PetscCall(TeannLineReaderNext(r, &eof));
     w.line = countline;
     XYZCheck(&w, !eof, "truncated: the file ends before the comment line");
-    w.line = r.lineno;
-    PetscCall(ParseComment(&w, r.buf, &info));
+    w.line = r->lineno;
+    PetscCall(ParseComment(&w, r->buf, &info));
     PetscCall(TeannFramesBuilderAdd(&b, natoms, &f, &a0));
     fr->line[f]   = countline;
     fr->fprops[f] = info.props;
@@ -363,18 +362,34 @@ PetscErrorCode TeannFramesReadXYZ(const char path[], TeannFrames fr)
     if (info.props & TEANN_PROP_TDIPOLE) PetscCall(PetscArraycpy(fr->tdipole + 3 * f, info.tdipole, 3));
     if (info.props & TEANN_PROP_CHARGE) fr->charge[f] = info.charge;
     if (info.props & TEANN_PROP_ENERGY) fr->energy[f] = info.energy;
-    PetscCall(PetscStrallocpy(r.buf, &fr->comment[f]));
-    if (info.props & TEANN_PROP_POLAR) PetscCall(TeannFramesCheckPolar(fr, f, r.lineno));
+    PetscCall(PetscStrallocpy(r->buf, &fr->comment[f]));
+    if (info.props & TEANN_PROP_POLAR) PetscCall(TeannFramesCheckPolar(fr, f, r->lineno));
     for (PetscInt i = 0; i < natoms; i++) {
-      PetscCall(TeannLineReaderNext(&r, &eof));
+      PetscCall(TeannLineReaderNext(r, &eof));
       w.line = countline;
       XYZCheck(&w, !eof, "truncated: %" PetscInt_FMT " atoms announced, the file ends after %" PetscInt_FMT, natoms, i);
-      w.line = r.lineno;
-      PetscCall(ParseAtom(&w, r.buf, &info, i, natoms, &fr->Z[a0 + i], &fr->x[3 * (a0 + i)]));
+      w.line = r->lineno;
+      PetscCall(ParseAtom(&w, r->buf, &info, i, natoms, &fr->Z[a0 + i], &fr->x[3 * (a0 + i)]));
     }
     PetscCall(TeannFramesCheckAtoms(fr, f, countline + 2));
   }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFramesReadXYZ(const char path[], TeannFrames fr)
+{
+  TeannLineReader r;
+  PetscErrorCode  ierr;
+
+  PetscFunctionBegin;
+  PetscCall(TeannReadersInitialize());
+  PetscCall(PetscLogEventBegin(TEANN_EVENT_ReadXYZ, 0, 0, 0, 0));
+  PetscCall(TeannLineReaderOpen(path, &r));
+  ierr = ReadXYZ(&r, fr);
+  /* close the file on failure too: callers may catch the error and go on */
   PetscCall(TeannLineReaderClose(&r));
+  PetscCall(ierr);
   PetscCheck(fr->nframes > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: no frames", path);
+  PetscCall(PetscLogEventEnd(TEANN_EVENT_ReadXYZ, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
