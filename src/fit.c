@@ -222,7 +222,7 @@ struct _n_TeannFit {
   VecScatter  scat;
   Tao         tao;
   PetscReal   t0, tfit, best_vloss;
-  PetscInt    best_it;
+  PetscInt    best_it, itoffset; /* itoffset: iterations of earlier TaoSolve() calls (restarts) */
   PetscBool   stop, header;
 };
 
@@ -361,6 +361,9 @@ static PetscErrorCode Monitor(Tao tao, void *ctx)
 
   PetscFunctionBegin;
   PetscCall(TaoGetSolutionStatus(tao, &its, &f, &gnorm, &cnorm, &xdiff, &reason));
+  /* a restarted solve begins at the point its predecessor ended on, which was monitored already */
+  if (fit->itoffset > 0 && its == 0) PetscFunctionReturn(0);
+  its += fit->itoffset;
   PetscCall(TaoGetSolution(tao, &X));
   PetscCall(PetscLogStagePush(TEANN_StageValid));
   PetscCall(VecScatterBegin(fit->scat, X, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
@@ -589,20 +592,32 @@ PetscErrorCode TeannFitSolve(TeannFit fit)
 {
   PetscReal          t;
   TaoConvergedReason reason;
-  PetscInt           its;
+  PetscInt           its, maxit, restarts = 0;
   TaoType            type;
 
   PetscFunctionBegin;
   fit->best_vloss = PETSC_MAX_REAL;
+  fit->itoffset   = 0;
   t               = MPI_Wtime();
+  PetscCall(TaoGetMaximumIterations(fit->tao, &maxit));
   PetscCall(PetscLogStagePush(TEANN_StageFit));
-  PetscCall(TaoSolve(fit->tao));
+  /* A failed line search usually means a stale quasi-Newton model, not a minimum:
+     restart from the last accepted point with a fresh one while iterations remain. */
+  for (;;) {
+    PetscCall(TaoSolve(fit->tao));
+    PetscCall(TaoGetIterationNumber(fit->tao, &its));
+    PetscCall(TaoGetConvergedReason(fit->tao, &reason));
+    if (reason != TAO_DIVERGED_LS_FAILURE || fit->stop || fit->itoffset + its >= maxit || restarts >= 20) break;
+    restarts++;
+    fit->itoffset += its;
+    PetscCall(PetscPrintf(fit->comm, "line search failed at iteration %" PetscInt_FMT "; restarting the quasi-Newton method from there\n", fit->itoffset));
+    PetscCall(TaoSetMaximumIterations(fit->tao, maxit - fit->itoffset));
+  }
+  PetscCall(TaoSetMaximumIterations(fit->tao, maxit));
   PetscCall(PetscLogStagePop());
   fit->tfit = MPI_Wtime() - t;
-  PetscCall(TaoGetConvergedReason(fit->tao, &reason));
-  PetscCall(TaoGetIterationNumber(fit->tao, &its));
   PetscCall(TaoGetType(fit->tao, &type));
-  PetscCall(PetscPrintf(fit->comm, "TAO %s stopped after %" PetscInt_FMT " iterations: %s; best validation at iteration %" PetscInt_FMT "\n", type, its, TaoConvergedReasons[reason], fit->best_it));
+  PetscCall(PetscPrintf(fit->comm, "TAO %s stopped after %" PetscInt_FMT " iterations: %s; best validation at iteration %" PetscInt_FMT "\n", type, fit->itoffset + its, TaoConvergedReasons[reason], fit->best_it));
   PetscFunctionReturn(0);
 }
 
