@@ -179,6 +179,7 @@ static PetscErrorCode DatasetWriteContents(TeannNCFile *f, TeannFrames fr, Petsc
 static PetscErrorCode DatasetCheckFrames(TeannFrames fr)
 {
   PetscFunctionBegin;
+  PetscCheck(fr->atom_start, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "%s: frames hold nothing (not read or allocated)", fr->source);
   PetscCheck(fr->nframes >= 0 && fr->atom_start[0] == 0 && fr->atom_start[fr->nframes] == fr->natoms, PETSC_COMM_SELF, PETSC_ERR_ARG_CORRUPT, "%s: frames are inconsistent: atom_start does not cover the %" PetscInt_FMT " atoms", fr->source, fr->natoms);
   for (PetscInt k = 0; k < fr->nframes; k++) PetscCheck(fr->atom_start[k + 1] > fr->atom_start[k], PETSC_COMM_SELF, PETSC_ERR_ARG_CORRUPT, "%s: frame %" PetscInt_FMT " has no atoms", fr->source, k + 1);
   PetscFunctionReturn(0);

@@ -53,6 +53,15 @@ data: natoms = 2 ; species = 1, 1 ; positions = 0, 0, 0, 0, 0, 0.74 ; }
 CDL
   ncgen -3 -o "$WORK/dims.nc" "$WORK/dims.cdl" || fail "ncgen"
   expect_error "dims.nc: variable 'positions' must have dimensions (atom, spatial)" "$conv" -info "$WORK/dims.nc"
+  # Written by another program: no presence flags, no frame_id; presence from finite values.
+  cat > "$WORK/foreign.cdl" <<'CDL'
+netcdf foreign { dimensions: frame = 2 ; atom = 3 ; spatial = 3 ;
+variables: int natoms(frame) ; int species(atom) ; double positions(atom, spatial) ; double dipole(frame, spatial) ;
+data: natoms = 1, 2 ; species = 8, 1, 1 ; positions = 0, 0, 0, 0, 0, 0, 0, 0, 0.74 ; dipole = NaN, NaN, NaN, 0.1, 0.2, 0.3 ; }
+CDL
+  ncgen -4 -o "$WORK/foreign.nc" "$WORK/foreign.cdl" || fail "ncgen"
+  info=$("$conv" -info "$WORK/foreign.nc") || fail "-info on a foreign dataset failed"
+  printf '%s\n' "$info" | grep -F -q "dipole (e*Angstrom): 1 of 2 frames" || fail "-info foreign: $info"
 fi
 printf '\211HDF\r\n\032\n garbage' > "$WORK/garbage.nc"
 expect_error "garbage.nc: NetCDF error" "$conv" -info "$WORK/garbage.nc"
