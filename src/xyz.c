@@ -38,6 +38,12 @@ typedef struct {
 
 #define XYZCheck(w, cond, ...) TeannReadCheck((w)->path, (w)->line, (w)->frame, cond, __VA_ARGS__)
 
+/* Separators inside a list value: blanks, commas, and the brackets of a nested [..] list. */
+static inline PetscBool IsSep(char c)
+{
+  return (PetscBool)(isspace((unsigned char)c) || c == ',' || c == '[' || c == ']');
+}
+
 static PetscBool KeyIs(const char *k, size_t klen, const char name[])
 {
   return (PetscBool)(strlen(name) == klen && !strncasecmp(k, name, klen));
@@ -55,10 +61,10 @@ static PetscErrorCode ParseReals(const TeannXYZWhere *w, const char *key, size_t
     PetscBool   ok;
     PetscReal   x = 0;
 
-    while (p < end && (isspace((unsigned char)*p) || *p == ',')) p++;
+    while (p < end && IsSep(*p)) p++;
     if (p >= end) break;
     t = p;
-    while (p < end && !isspace((unsigned char)*p) && *p != ',') p++;
+    while (p < end && !IsSep(*p)) p++;
     if (*n < max) {
       char tok[64];
       size_t len = (size_t)(p - t);
@@ -107,10 +113,10 @@ static PetscErrorCode ParsePBC(const TeannXYZWhere *w, const char *val, size_t v
     const char *t;
     PetscBool   b, ok;
 
-    while (p < end && (isspace((unsigned char)*p) || *p == ',')) p++;
+    while (p < end && IsSep(*p)) p++;
     if (p >= end) break;
     t = p;
-    while (p < end && !isspace((unsigned char)*p) && *p != ',') p++;
+    while (p < end && !IsSep(*p)) p++;
     ParseBool(t, (size_t)(p - t), &b, &ok);
     XYZCheck(w, ok, "pbc= value '%.*s' is not T or F", (int)(p - t), t);
     if (b) info->periodic = PETSC_TRUE;

@@ -145,7 +145,7 @@ static PetscErrorCode CheckVariants(const char work[])
   fprintf(fp, "2\r\nProperties=forces:R:3:pos:R:3:tag:I:1:species:S:1 converged polarizability='1 2 3 0.4 0.5 0.6' charge=-1 Lattice=\"9 0 0 0 9 0 0 0 9\" pbc=\"F F F\"\r\n");
   fprintf(fp, "0.1 0.2 0.3 1.5 2.5 3.5 7 Cl\r\n9 9 9 -1.5 -2.5 -3.5 8 Na\r\n");
   /* frame 2: spaces around '=', braces, transition dipole, no Properties, Fortran exponent, energy */
-  fprintf(fp, "1\n  Dipole = {1e-3, 2.5E+1, -0} transition_dipole=[0.25 0.5 0.75] energy=-1.0D+2 title=\"a 'quoted' = text\"\n");
+  fprintf(fp, "1\n  Dipole = {1e-3, 2.5E+1, -0} transition_dipole=\"[0.25, 0.5, 0.75]\" energy=-1.0D+2 title=\"a 'quoted' = text\"\n");
   fprintf(fp, "Rn 0.0 0.0 1.0D-1\n");
   /* frame 3: atomic numbers from a Z column, tabs, trailing blank lines */
   fprintf(fp, "2\nProperties=Z:I:1:pos:R:3\tpbc=\"F F F\"\n6\t0\t0\t0\n8\t0\t0\t1.2\n\n  \n");
