@@ -451,12 +451,12 @@ static PetscErrorCode DatasetReadOpened(MPI_Comm comm, const char path[], int nc
     for (PetscInt l = 0; l < nsel && bad < 0; l++)
       if (ids_in[l] < 0 || (size_t)ids_in[l] >= L.nframes || (l && ids_in[l] <= ids_in[l - 1])) bad = l;
     okl = bad < 0;
-  } else if (okl && !ids_in) okl = (n < 0 || (size_t)n == L.nframes);
+  } else if (okl && !ids_in) okl = (n <= 0 || (size_t)n == L.nframes);
   ok = okl;
   if (parallel) PetscCallMPI(MPI_Allreduce(&okl, &ok, 1, MPI_INT, MPI_MIN, comm));
   if (!okl) {
-    PetscCheck(nsel >= 0 && (size_t)nsel <= L.nframes && (ids_in || n < 0 || (size_t)n == L.nframes), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%s: cannot read %" PetscInt_FMT " frames: the file has %zu%s", path, n, L.nframes, ids_in ? "" : " (ids NULL reads all, pass n < 0)");
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%s: frame ids must be ascending and in 0..%zu: rank %d has ids[%" PetscInt_FMT "] = %" PetscInt_FMT, path, L.nframes - 1, (int)rank, bad, ids_in[bad]);
+    PetscCheck(nsel >= 0 && (size_t)nsel <= L.nframes && (ids_in || n <= 0 || (size_t)n == L.nframes), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%s: cannot read %" PetscInt_FMT " frames: the file has %zu%s", path, n, L.nframes, ids_in ? "" : " (ids NULL reads all with n < 0, none with n = 0)");
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%s: frame ids must be ascending and below the %zu frames of the file: rank %d has ids[%" PetscInt_FMT "] = %" PetscInt_FMT, path, L.nframes, (int)rank, bad, ids_in[bad]);
   }
   PetscCheck(ok, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%s: invalid frame ids on another rank", path);
 

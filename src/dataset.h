@@ -3,7 +3,7 @@
  * Contract: TeannDatasetWrite() writes a TeannFrames as CF-1.8 contiguous
  * ragged arrays, atomically. TeannDatasetRead() reads the frames listed in
  * ids (global 0-based numbers, ascending) on each rank of comm, collectively
- * with parallel NetCDF; ids == NULL with n < 0 reads every frame.
+ * with parallel NetCDF; ids == NULL with n < 0 reads every frame, with n = 0 none.
  * The writer is serial: rank 0 of comm holds the frames and writes them, the
  * other ranks only take part in the atomic rename (their frames are ignored).
  * TeannPartition() cuts n items with given work into size contiguous ranges,
