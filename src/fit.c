@@ -687,11 +687,13 @@ PetscErrorCode TeannFitWrite(TeannFit fit)
   char             path[PETSC_MAX_PATH_LEN];
   PetscInt         n = 0, m = 0, *key, *fid, *sub;
   PetscReal       *ref, *pred;
+  PetscBool        slash;
 
   PetscFunctionBegin;
   PetscCall(MakeDir(fit->comm, fit->outdir));
   PetscCall(GetBest(fit, &th));
-  PetscCall(PetscSNPrintf(path, sizeof(path), "%s/model.nc", fit->outdir));
+  PetscCall(PetscStrendswith(fit->outdir, "/", &slash));
+  PetscCall(PetscSNPrintf(path, sizeof(path), "%s%smodel.nc", fit->outdir, slash ? "" : "/"));
   PetscCall(TeannModelWrite(fit->model, th, &fit->stats, path));
   for (PetscInt s = 0; s < 3; s++) n += fit->fr[s]->nframes;
   PetscCall(PetscMalloc5(n + 1, &key, n + 1, &fid, n + 1, &sub, n * fit->ncomp + 1, &ref, n * fit->ncomp + 1, &pred));
@@ -711,10 +713,10 @@ PetscErrorCode TeannFitWrite(TeannFit fit)
     }
   }
   PetscCall(VecRestoreArrayRead(fit->thetaAll, &th));
-  PetscCall(PetscSNPrintf(path, sizeof(path), "%s/predictions.nc", fit->outdir));
+  PetscCall(PetscSNPrintf(path, sizeof(path), "%s%spredictions.nc", fit->outdir, slash ? "" : "/"));
   PetscCall(TeannPredictionsWriteNC(fit->comm, path, fit->model->props, n, key, fid, sub, ref, pred));
   PetscCall(PetscFree5(key, fid, sub, ref, pred));
-  PetscCall(PetscPrintf(fit->comm, "wrote %s/model.nc and %s/predictions.nc\n", fit->outdir, fit->outdir));
+  PetscCall(PetscPrintf(fit->comm, "wrote %s%smodel.nc and %s\n", fit->outdir, slash ? "" : "/", path));
   PetscFunctionReturn(0);
 }
 
