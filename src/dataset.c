@@ -597,23 +597,34 @@ PetscErrorCode TeannDatasetRead(MPI_Comm comm, const char path[], PetscInt n, co
 /* ------------------------------------------------------------------------ */
 /* Any input file                                                            */
 
-PetscErrorCode TeannFramesRead(const char path[], TeannFrames frames)
+PetscErrorCode TeannFileIsNetCDF(const char path[], PetscBool *isnc)
 {
   FILE         *fp;
   unsigned char magic[4] = {0, 0, 0, 0};
   size_t        nmagic;
-  PetscBool     isnc, iseann = PETSC_FALSE;
 
   PetscFunctionBegin;
   fp = fopen(path, "rb");
   PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot open: no such file or not readable", path);
   nmagic = fread(magic, 1, sizeof(magic), fp);
-  isnc   = (PetscBool)((nmagic >= 3 && !memcmp(magic, "CDF", 3)) || (nmagic == 4 && !memcmp(magic, "\x89HDF", 4)));
+  (void)fclose(fp);
+  *isnc = (PetscBool)((nmagic >= 3 && !memcmp(magic, "CDF", 3)) || (nmagic == 4 && !memcmp(magic, "\x89HDF", 4)));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFramesRead(const char path[], TeannFrames frames)
+{
+  FILE     *fp;
+  PetscBool isnc, iseann = PETSC_FALSE;
+
+  PetscFunctionBegin;
+  PetscCall(TeannFileIsNetCDF(path, &isnc));
   if (!isnc) {
     int c;
 
     /* The first non-blank line decides between the EANN format and XYZ. */
-    rewind(fp);
+    fp = fopen(path, "rb");
+    PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot open: no such file or not readable", path);
     do c = fgetc(fp);
     while (c == ' ' || c == '\t' || c == '\r' || c == '\n');
     if (c == 'p') {
@@ -621,8 +632,8 @@ PetscErrorCode TeannFramesRead(const char path[], TeannFrames frames)
 
       iseann = (PetscBool)(fread(word, 1, 5, fp) == 5 && !memcmp(word, "oint=", 5));
     }
+    (void)fclose(fp);
   }
-  (void)fclose(fp);
   if (isnc) PetscCall(TeannDatasetRead(PETSC_COMM_SELF, path, -1, NULL, frames));
   else if (iseann) PetscCall(TeannFramesReadEANN(path, frames));
   else PetscCall(TeannFramesReadXYZ(path, frames));

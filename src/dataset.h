@@ -16,6 +16,8 @@ PETSC_EXTERN PetscErrorCode TeannDatasetWrite(MPI_Comm comm, TeannFrames frames,
 /* As TeannDatasetWrite(); monitor (may be NULL) is called on rank 0 after each batch of frames with (frames written, total, ctx). */
 PETSC_EXTERN PetscErrorCode TeannDatasetWriteMonitor(MPI_Comm comm, TeannFrames frames, const char path[], PetscErrorCode (*monitor)(PetscInt, PetscInt, void *), void *ctx);
 PETSC_EXTERN PetscErrorCode TeannDatasetRead(MPI_Comm comm, const char path[], PetscInt n, const PetscInt ids[], TeannFrames frames);
+/* Whether path starts with the NetCDF magic bytes ("CDF" classic, "\x89HDF" NetCDF-4); error if it cannot be opened. */
+PETSC_EXTERN PetscErrorCode TeannFileIsNetCDF(const char path[], PetscBool *isnc);
 /* Number of frames and atoms per frame without reading positions (serial, any rank). *natoms allocated with PetscMalloc1. */
 PETSC_EXTERN PetscErrorCode TeannDatasetGetSizes(const char path[], PetscInt *nframes, PetscInt **natoms);
 
