@@ -38,7 +38,7 @@ PetscErrorCode TeannSourceCreate(MPI_Comm comm, const char path[], PetscReal cut
   PetscCall(PetscNew(&src));
   src->comm = comm;
   PetscCall(PetscStrncpy(src->path, path, sizeof(src->path)));
-  PetscCall(PetscStrendswith(path, ".nc", &src->isnc));
+  PetscCall(TeannFileIsNetCDF(path, &src->isnc));
   if (src->isnc) {
     PetscInt *natoms;
     PetscCall(TeannDatasetGetSizes(path, &src->N, &natoms));

@@ -15,7 +15,7 @@
 #include <petsctao.h>
 
 typedef struct _n_TeannSource *TeannSource;
-/* Open path (.nc: NetCDF dataset read in slabs; else TeannFramesRead on every rank) and count each frame's work (pairs within cutoff plus atoms). Collective. */
+/* Open path (NetCDF dataset: read in slabs; else TeannFramesRead on every rank) and count each frame's work (pairs within cutoff plus atoms). Collective. */
 PETSC_EXTERN PetscErrorCode TeannSourceCreate(MPI_Comm comm, const char path[], PetscReal cutoff, TeannSource *src);
 PETSC_EXTERN PetscErrorCode TeannSourceGetNumFrames(TeannSource src, PetscInt *nframes);
 /* The frames ids[0..n-1] (ascending, 0-based in the file) are cut by work into one contiguous range per rank; *local gets this rank's range. Collective. */
