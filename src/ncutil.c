@@ -64,14 +64,18 @@ PetscErrorCode TeannNCClose(TeannNCFile *f)
   if (f->parallel || f->ncid >= 0) PetscCallNC(f->tmp, nc_close(f->ncid));
   f->ncid = -1;
   PetscCallMPI(MPI_Barrier(f->comm));
+  /* rank 0 renames; its verdict is shared so no rank waits for a peer that failed */
+  int ok = 1;
   if (rank == 0) {
     int fd = open(f->tmp, O_RDONLY);
-    PetscCheck(fd >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot reopen %s to sync it", f->tmp);
-    (void)fsync(fd);
-    close(fd);
-    PetscCheck(rename(f->tmp, f->path) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot rename %s to %s", f->tmp, f->path);
+    if (fd >= 0) {
+      (void)fsync(fd);
+      close(fd);
+    }
+    ok = (fd >= 0 && rename(f->tmp, f->path) == 0);
   }
-  PetscCallMPI(MPI_Barrier(f->comm));
+  PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, f->comm));
+  PetscCheck(ok, f->comm, PETSC_ERR_FILE_WRITE, "cannot move %s onto %s", f->tmp, f->path);
   PetscFunctionReturn(0);
 }
 
