@@ -220,3 +220,152 @@ void TeannDescCachedBackward(const TeannDesc *d, const PetscReal P[], const Pets
       for (PetscInt k = 0; k < K; k++) ge[k] += dO[a * K + k] * Pe[a * K + k];
   }
 }
+
+/* ---------------------------------------------------------------- tangents (design 2.5) */
+
+/* Hessians hm[9a + 3p + q] of the monomials. */
+static inline void MonomialHessians(const TeannDesc *d, const PetscReal v[3], PetscReal hm[])
+{
+  PetscReal pw[3][TEANN_MAX_LMAX + 1];
+
+  for (PetscInt q = 0; q < 3; q++) {
+    pw[q][0] = 1;
+    for (PetscInt e = 1; e <= d->lmax; e++) pw[q][e] = pw[q][e - 1] * v[q];
+  }
+  for (PetscInt a = 0; a < d->M; a++) {
+    for (PetscInt p = 0; p < 3; p++) {
+      for (PetscInt q = 0; q < 3; q++) {
+        PetscInt  e[3] = {d->p[a][0], d->p[a][1], d->p[a][2]};
+        PetscReal f    = e[p];
+        e[p]--;
+        f *= e[q];
+        e[q]--;
+        hm[9 * a + 3 * p + q] = (f != 0 && e[0] >= 0 && e[1] >= 0 && e[2] >= 0) ? f * pw[0][e[0]] * pw[1][e[1]] * pw[2][e[2]] : 0;
+      }
+    }
+  }
+}
+
+/* F = R f_c of one pair for every k with the derivatives the tangents need. */
+typedef struct {
+  PetscReal F[TEANN_MAX_WAVE], F1[TEANN_MAX_WAVE], F2[TEANN_MAX_WAVE];   /* F, dF/dr, d2F/dr2 */
+  PetscReal Fe[TEANN_MAX_WAVE], F1e[TEANN_MAX_WAVE];                    /* d/d eta of F, F'   */
+  PetscReal Fs[TEANN_MAX_WAVE], F1s[TEANN_MAX_WAVE];                    /* d/d s of F, F'     */
+} PairRadial;
+
+static inline void Radial2(const TeannDesc *d, PetscReal r, const PetscReal eta[], const PetscReal s[], PairRadial *P)
+{
+  const PetscReal om = PETSC_PI / d->rc, h = 0.5 * cos(om * r) + 0.5, h1 = -0.5 * om * sin(om * r), h2 = -0.5 * om * om * cos(om * r);
+  const PetscReal fc = h * h, fc1 = 2 * h * h1, fc2 = 2 * h1 * h1 + 2 * h * h2;
+
+  for (PetscInt k = 0; k < d->K; k++) {
+    const PetscReal e = eta[k], u = r - s[k], R = TeannExp(-e * u * u), R1 = -2 * e * u * R, R2 = (4 * e * e * u * u - 2 * e) * R;
+    const PetscReal Re = -u * u * R, R1e = (-2 * u + 2 * e * u * u * u) * R, Rs = 2 * e * u * R, R1s = (2 * e - 4 * e * e * u * u) * R;
+    P->F[k]   = R * fc;
+    P->F1[k]  = R1 * fc + R * fc1;
+    P->F2[k]  = R2 * fc + 2 * R1 * fc1 + R * fc2;
+    P->Fe[k]  = Re * fc;
+    P->F1e[k] = R1e * fc + Re * fc1;
+    P->Fs[k]  = Rs * fc;
+    P->F1s[k] = R1s * fc + Rs * fc1;
+  }
+}
+
+void TeannDescAtomTangent(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal O[], PetscReal Od[], PetscReal rhod[])
+{
+  const PetscInt  K = d->K, M = d->M;
+  const PetscReal rc2 = d->rc * d->rc;
+  PetscReal       m[TEANN_MAX_MONO], gm[3 * TEANN_MAX_MONO], md[TEANN_MAX_MONO];
+  PairRadial      P;
+
+  for (PetscInt q = 0; q < M * K; q++) Od[q] = 0;
+  for (PetscInt j = 0; j < n; j++) {
+    PetscReal        v[3], vd[3], r2, r, rd;
+    const PetscReal *ce = c + el[j] * K;
+    if (j == i) continue;
+    for (PetscInt q = 0; q < 3; q++) {
+      v[q]  = x[3 * j + q] - x[3 * i + q];
+      vd[q] = V[3 * j + q] - V[3 * i + q];
+    }
+    r2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
+    if (r2 >= rc2) continue;
+    r  = sqrt(r2);
+    rd = (v[0] * vd[0] + v[1] * vd[1] + v[2] * vd[2]) / r;
+    Radial2(d, r, eta + el[j] * K, s + el[j] * K, &P);
+    Monomials(d, v, m, gm);
+    for (PetscInt a = 0; a < M; a++) md[a] = gm[3 * a] * vd[0] + gm[3 * a + 1] * vd[1] + gm[3 * a + 2] * vd[2];
+    for (PetscInt a = 0; a < M; a++)
+      for (PetscInt k = 0; k < K; k++) Od[a * K + k] += ce[k] * (P.F1[k] * rd * m[a] + P.F[k] * md[a]);
+  }
+  for (PetscInt f = 0; f < d->F; f++) rhod[f] = 0;
+  for (PetscInt a = 0; a < M; a++)
+    for (PetscInt k = 0; k < K; k++) rhod[d->L[a] * K + k] += 2 * d->w[a] * O[a * K + k] * Od[a * K + k];
+}
+
+void TeannDescAtomTangentBackward(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal O[], const PetscReal Od[], const PetscReal rhodbar[], PetscReal dO[], PetscReal dOd[], PetscReal gc[], PetscReal geta[], PetscReal gs[], PetscReal dx[])
+{
+  const PetscInt  K = d->K, M = d->M;
+  const PetscReal rc2 = d->rc * d->rc;
+  PetscReal       m[TEANN_MAX_MONO], gm[3 * TEANN_MAX_MONO], hm[9 * TEANN_MAX_MONO], md[TEANN_MAX_MONO];
+  PetscReal       Q[TEANN_MAX_WAVE], T[TEANN_MAX_WAVE], Td[TEANN_MAX_WAVE];
+  PairRadial      P;
+
+  /* rhod = sum_a 2 w_a O Od: adjoints of O and Od */
+  for (PetscInt a = 0; a < M; a++)
+    for (PetscInt k = 0; k < K; k++) {
+      const PetscReal b = 2 * d->w[a] * rhodbar[d->L[a] * K + k];
+      dO[a * K + k]     = b * Od[a * K + k];
+      dOd[a * K + k]    = b * O[a * K + k];
+    }
+  for (PetscInt j = 0; j < n; j++) {
+    PetscReal        v[3], vd[3], r2, r, rd;
+    const PetscInt   e  = el[j];
+    const PetscReal *ce = c + e * K;
+    if (j == i) continue;
+    for (PetscInt q = 0; q < 3; q++) {
+      v[q]  = x[3 * j + q] - x[3 * i + q];
+      vd[q] = V[3 * j + q] - V[3 * i + q];
+    }
+    r2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
+    if (r2 >= rc2) continue;
+    r  = sqrt(r2);
+    rd = (v[0] * vd[0] + v[1] * vd[1] + v[2] * vd[2]) / r;
+    Radial2(d, r, eta + e * K, s + e * K, &P);
+    Monomials(d, v, m, gm);
+    for (PetscInt a = 0; a < M; a++) md[a] = gm[3 * a] * vd[0] + gm[3 * a + 1] * vd[1] + gm[3 * a + 2] * vd[2];
+    for (PetscInt k = 0; k < K; k++) Q[k] = T[k] = Td[k] = 0;
+    for (PetscInt a = 0; a < M; a++)
+      for (PetscInt k = 0; k < K; k++) {
+        Q[k] += dO[a * K + k] * m[a];
+        T[k] += dOd[a * K + k] * m[a];
+        Td[k] += dOd[a * K + k] * md[a];
+      }
+    /* this pair adds c_k [F_k Q_k + F'_k rd T_k + F_k Td_k] */
+    for (PetscInt k = 0; k < K; k++) {
+      if (gc) gc[e * K + k] += P.F[k] * (Q[k] + Td[k]) + P.F1[k] * rd * T[k];
+      if (geta) geta[e * K + k] += ce[k] * (P.Fe[k] * (Q[k] + Td[k]) + P.F1e[k] * rd * T[k]);
+      if (gs) gs[e * K + k] += ce[k] * (P.Fs[k] * (Q[k] + Td[k]) + P.F1s[k] * rd * T[k]);
+    }
+    if (dx) {
+      PetscReal gv[3] = {0, 0, 0}, sr = 0, sd = 0;
+      MonomialHessians(d, v, hm);
+      for (PetscInt k = 0; k < K; k++) {
+        sr += ce[k] * (P.F1[k] * (Q[k] + Td[k]) + P.F2[k] * rd * T[k] - P.F1[k] * T[k] * rd / r); /* times v/r */
+        sd += ce[k] * P.F1[k] * T[k];                                                           /* times vd/r */
+      }
+      for (PetscInt q = 0; q < 3; q++) gv[q] = sr * v[q] / r + sd * vd[q] / r;
+      for (PetscInt a = 0; a < M; a++) {
+        PetscReal u1 = 0, u2 = 0;
+        for (PetscInt k = 0; k < K; k++) {
+          u1 += ce[k] * (P.F[k] * dO[a * K + k] + P.F1[k] * rd * dOd[a * K + k]);
+          u2 += ce[k] * P.F[k] * dOd[a * K + k];
+        }
+        for (PetscInt p = 0; p < 3; p++) gv[p] += u1 * gm[3 * a + p] + u2 * (hm[9 * a + 3 * p] * vd[0] + hm[9 * a + 3 * p + 1] * vd[1] + hm[9 * a + 3 * p + 2] * vd[2]);
+      }
+      for (PetscInt q = 0; q < 3; q++) {
+        dx[3 * j + q] += gv[q];
+        dx[3 * i + q] -= gv[q];
+      }
+    }
+  }
+}

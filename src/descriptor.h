@@ -34,4 +34,11 @@ PETSC_EXTERN void TeannDescAtomBackward(const TeannDesc *, const PetscReal c[], 
 PETSC_EXTERN void TeannDescCacheAtom(const TeannDesc *, const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, PetscReal P[]);
 PETSC_EXTERN void TeannDescCachedForward(const TeannDesc *, const PetscReal c[], const PetscReal P[], PetscReal O[], PetscReal rho[]);
 PETSC_EXTERN void TeannDescCachedBackward(const TeannDesc *, const PetscReal P[], const PetscReal O[], const PetscReal drho[], PetscReal dO[], PetscReal gc[]);
+/* Tangent of atom i's orbitals and densities along the displacement field V[3n] (design 2.5):
+   Od[M*K] = dO/dx . V and rhod[F] = drho/dx . V, given O from TeannDescAtom. */
+PETSC_EXTERN void TeannDescAtomTangent(const TeannDesc *, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal O[], PetscReal Od[], PetscReal rhod[]);
+/* Reverse mode of the tangent: given rhodbar[F], the adjoint of rhod, accumulates the gradient of
+   rhodbar . rhod with respect to c, eta, s (any may be NULL) and x (dx, NULL: skip), V held fixed.
+   dO, dOd: scratch [M*K]. */
+PETSC_EXTERN void TeannDescAtomTangentBackward(const TeannDesc *, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal O[], const PetscReal Od[], const PetscReal rhodbar[], PetscReal dO[], PetscReal dOd[], PetscReal gc[], PetscReal geta[], PetscReal gs[], PetscReal dx[]);
 #endif

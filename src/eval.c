@@ -32,6 +32,13 @@ typedef struct {
   PetscReal *pred, *gcomp;                 /* [ncomp] one frame's outputs and their adjoints  */
   PetscReal *g;                            /* [nparam] partial gradient of the chunk         */
   PetscReal  loss;
+  /* polarizability (eq. 7, design 2.5), allocated only when it is fitted */
+  PetscReal *gpos, *hpos;                  /* [3*maxa] g_i = dE1/dr_i, h_i = dE2/dr_i by chunk atom */
+  PetscReal *Vf, *Uf;                      /* [3*maxa] displacement fields of the two tangents */
+  PetscReal *OdV, *OdU;                    /* [maxa*M*K] orbital tangents                      */
+  PetscReal *XdV, *XdU, *dXdV, *dXdU;      /* [maxa*F] density tangents and their adjoints      */
+  PetscReal *Zd[TEANN_MAX_LAYERS], *Ad[TEANN_MAX_LAYERS]; /* network tangents                  */
+  PetscReal *w3, *w4, *ones, *dOd;         /* scratch                                          */
   PetscReal *mem;
 } TeannWork;
 
@@ -93,6 +100,11 @@ static PetscErrorCode WorkCreate(TeannEval ev, TeannWork *w)
     for (PetscInt l = 0; l < net->nl - 1; l++) len += 3 * maxa * net->size[l + 1];
     len += 2 * maxa * im->chan_nout[ch];
   }
+  if (im->ch_polar >= 0) {
+    const TeannNet *net = &im->net[im->ch_polar][0];
+    len += 12 * maxa + 2 * maxa * MK + 4 * maxa * F + 2 * maxa * im->maxwidth + maxa + MK;
+    for (PetscInt l = 0; l < net->nl - 1; l++) len += 2 * maxa * net->size[l + 1];
+  }
   PetscCall(PetscCalloc1(len, &w->mem));
   p     = w->mem;
   w->rt = p;
@@ -129,6 +141,37 @@ static PetscErrorCode WorkCreate(TeannEval ev, TeannWork *w)
     p += maxa * im->chan_nout[ch];
     w->dY[ch] = p;
     p += maxa * im->chan_nout[ch];
+  }
+  if (im->ch_polar >= 0) {
+    const TeannNet *net = &im->net[im->ch_polar][0];
+    PetscReal     **v3[]  = {&w->gpos, &w->hpos, &w->Vf, &w->Uf}, **vmk[] = {&w->OdV, &w->OdU}, **vf[] = {&w->XdV, &w->XdU, &w->dXdV, &w->dXdU};
+    for (PetscInt q = 0; q < 4; q++) {
+      *v3[q] = p;
+      p += 3 * maxa;
+    }
+    for (PetscInt q = 0; q < 2; q++) {
+      *vmk[q] = p;
+      p += maxa * MK;
+    }
+    for (PetscInt q = 0; q < 4; q++) {
+      *vf[q] = p;
+      p += maxa * F;
+    }
+    w->w3 = p;
+    p += maxa * im->maxwidth;
+    w->w4 = p;
+    p += maxa * im->maxwidth;
+    w->ones = p;
+    p += maxa;
+    w->dOd = p;
+    p += MK;
+    for (PetscInt l = 0; l < net->nl - 1; l++) {
+      w->Zd[l] = p;
+      p += maxa * net->size[l + 1];
+      w->Ad[l] = p;
+      p += maxa * net->size[l + 1];
+    }
+    for (PetscInt q = 0; q < maxa; q++) w->ones[q] = 1.0;
   }
   PetscFunctionReturn(0);
 }
@@ -357,6 +400,18 @@ static void FrameOutputs(TeannEval ev, TeannWork *w, PetscInt q)
       for (PetscInt d = 0; d < 3; d++) mu[d] += qi * r[d];
     }
   }
+  if (im->ch_polar >= 0) { /* eq. 7 */
+    const PetscReal *Y3 = w->Y[im->ch_polar + 2];
+    PetscReal       *al = w->pred + im->comp_polar, tr = 0;
+    for (PetscInt q = 0; q < 9; q++) al[q] = 0;
+    for (PetscInt i = 0; i < n; i++) {
+      const PetscReal *r = w->rt + 3 * (ca0 + i), *g = w->gpos + 3 * (ca0 + i), *h = w->hpos + 3 * (ca0 + i);
+      for (PetscInt a = 0; a < 3; a++)
+        for (PetscInt b = 0; b < 3; b++) al[3 * a + b] += r[a] * g[b] + g[a] * r[b] + h[a] * h[b];
+      tr += Y3[w->row[ca0 + i]];
+    }
+    for (PetscInt a = 0; a < 3; a++) al[4 * a] += tr;
+  }
   if (im->ch_tdipole >= 0) {
     const PetscReal *Y  = w->Y[im->ch_tdipole];
     PetscReal       *mu = w->pred + im->comp_tdipole, d1[3] = {0, 0, 0}, d2[3] = {0, 0, 0}, S = 0, x[3];
@@ -396,6 +451,22 @@ static void FrameBackward(TeannEval ev, TeannWork *w, PetscInt q, PetscReal drt[
     }
     if (ev->model->charge_neutral)
       for (PetscInt i = 0; i < n; i++) dY[w->row[ca0 + i]] -= mean / n;
+  }
+  if (im->ch_polar >= 0) { /* design 2.5: the fields V, U of the two tangents */
+    const PetscReal *W = w->gcomp + im->comp_polar;
+    PetscReal        Ws[9], tr = W[0] + W[4] + W[8];
+    for (PetscInt a = 0; a < 3; a++)
+      for (PetscInt b = 0; b < 3; b++) Ws[3 * a + b] = W[3 * a + b] + W[3 * b + a];
+    for (PetscInt i = 0; i < n; i++) {
+      const PetscInt   ca = ca0 + i;
+      const PetscReal *r = w->rt + 3 * ca, *g = w->gpos + 3 * ca, *h = w->hpos + 3 * ca;
+      for (PetscInt a = 0; a < 3; a++) {
+        w->Vf[3 * ca + a] = Ws[3 * a] * r[0] + Ws[3 * a + 1] * r[1] + Ws[3 * a + 2] * r[2];
+        w->Uf[3 * ca + a] = Ws[3 * a] * h[0] + Ws[3 * a + 1] * h[1] + Ws[3 * a + 2] * h[2];
+        if (drt) drt[3 * i + a] += Ws[3 * a] * g[0] + Ws[3 * a + 1] * g[1] + Ws[3 * a + 2] * g[2];
+      }
+      w->dY[im->ch_polar + 2][w->row[ca]] = tr;
+    }
   }
   if (im->ch_tdipole >= 0) {
     const PetscReal *Y = w->Y[im->ch_tdipole], *g = w->gcomp + im->comp_tdipole;
@@ -444,6 +515,14 @@ static PetscReal FrameLoss(TeannEval ev, TeannWork *w, PetscInt q)
       w->gcomp[im->comp_dipole + d] = 2 * s * r;
     }
   }
+  if (im->ch_polar >= 0 && (fr->fprops[f] & TEANN_PROP_POLAR)) {
+    const PetscReal *y = w->pred + im->comp_polar, *ref = fr->polar + 9 * f, s = ev->scale[1];
+    for (PetscInt d = 0; d < 9; d++) {
+      const PetscReal r = y[d] - ref[d];
+      loss += s * r * r;
+      w->gcomp[im->comp_polar + d] = 2 * s * r;
+    }
+  }
   if (im->ch_tdipole >= 0 && (fr->fprops[f] & TEANN_PROP_TDIPOLE)) {
     const PetscReal *y = w->pred + im->comp_tdipole, *ref = fr->tdipole + 3 * f, s = ev->scale[2];
     PetscReal        lp = 0, lm = 0, sg;
@@ -465,6 +544,7 @@ static void ChunkNetBackward(TeannEval ev, TeannWork *w, const PetscReal theta[]
 
   for (PetscInt q = 0; q < w->na * F; q++) w->dX[q] = 0;
   for (PetscInt ch = 0; ch < im->nchan; ch++) {
+    if (im->ch_polar >= 0 && (ch == im->ch_polar || ch == im->ch_polar + 1)) continue; /* E1, E2 enter through their gradients only */
     for (PetscInt e = 0; e < ev->model->nel; e++) {
       const TeannNet *net = &im->net[ch][e];
       const PetscInt  r0 = w->erow[e], ne = w->erow[e + 1] - r0, no = im->chan_nout[ch];
@@ -476,18 +556,88 @@ static void ChunkNetBackward(TeannEval ev, TeannWork *w, const PetscReal theta[]
   }
 }
 
-static void ChunkDescriptorBackward(TeannEval ev, TeannWork *w, const PetscReal theta[], PetscBool cached)
+/* Reverse mode through the descriptors from w->dX (and, with the polarizability, the tangent adjoints
+   w->dXdV, w->dXdU): parameter gradient into g (NULL: skip), positions into dx (single-frame chunk; NULL: skip). */
+static void ChunkDescriptorBackward(TeannEval ev, TeannWork *w, const PetscReal theta[], PetscBool cached, PetscReal g[], PetscReal dx[])
+{
+  TeannModelImpl  *im = ev->im;
+  TeannFrames      fr = ev->frames;
+  const PetscInt   MK = im->desc.M * im->desc.K, F = im->desc.F, nel = ev->model->nel;
+  const PetscReal *c = theta + im->off_c, *eta = theta + im->off_eta, *s = theta + im->off_s;
+  PetscReal       *gc = g ? g + im->off_c : NULL, *ge = g ? g + im->off_eta : NULL, *gs = g ? g + im->off_s : NULL;
+
+  for (PetscInt q = 0; q < w->nf; q++) {
+    const PetscInt a0 = fr->atom_start[w->frame[q]], n = fr->atom_start[w->frame[q] + 1] - a0, c0 = w->astart[q];
+    for (PetscInt i = 0; i < n; i++) {
+      const PetscInt ca = c0 + i;
+      if (cached) TeannDescCachedBackward(&im->desc, ev->P + (size_t)(a0 + i) * nel * MK, w->O + ca * MK, w->dX + w->row[ca] * F, w->dO, gc);
+      else TeannDescAtomBackward(&im->desc, c, eta, s, n, ev->el + a0, fr->x + 3 * a0, i, w->O + ca * MK, w->dX + w->row[ca] * F, w->dO, gc, ge, gs, dx);
+      if (im->ch_polar >= 0) {
+        TeannDescAtomTangentBackward(&im->desc, c, eta, s, n, ev->el + a0, fr->x + 3 * a0, i, w->Vf + 3 * c0, w->O + ca * MK, w->OdV + ca * MK, w->dXdV + w->row[ca] * F, w->dO, w->dOd, gc, ge, gs, dx);
+        TeannDescAtomTangentBackward(&im->desc, c, eta, s, n, ev->el + a0, fr->x + 3 * a0, i, w->Uf + 3 * c0, w->O + ca * MK, w->OdU + ca * MK, w->dXdU + w->row[ca] * F, w->dO, w->dOd, gc, ge, gs, dx);
+      }
+    }
+  }
+}
+
+/* g_i = dE1/dr_i and h_i = dE2/dr_i of eq. 7 for every atom of the chunk (reverse mode to positions). */
+static void ChunkPolarFields(TeannEval ev, TeannWork *w, const PetscReal theta[])
 {
   TeannModelImpl *im = ev->im;
   TeannFrames     fr = ev->frames;
-  const PetscInt  MK = im->desc.M * im->desc.K, F = im->desc.F, nel = ev->model->nel;
+  const PetscInt  MK = im->desc.M * im->desc.K, F = im->desc.F;
+
+  for (PetscInt k = 0; k < 2; k++) {
+    const PetscInt ch  = im->ch_polar + k;
+    PetscReal     *pos = k ? w->hpos : w->gpos;
+    for (PetscInt q = 0; q < w->na * F; q++) w->dX[q] = 0;
+    for (PetscInt q = 0; q < 3 * w->na; q++) pos[q] = 0;
+    for (PetscInt e = 0; e < ev->model->nel; e++) {
+      const TeannNet *net = &im->net[ch][e];
+      const PetscInt  r0 = w->erow[e], ne = w->erow[e + 1] - r0;
+      PetscReal      *Z[TEANN_MAX_LAYERS], *S[TEANN_MAX_LAYERS], *A[TEANN_MAX_LAYERS];
+      if (!ne) continue;
+      LayerPointers(w, net, ch, r0, Z, S, A);
+      TeannNetBackward(net, ev->model->act, theta, ne, w->X + r0 * F, Z, S, A, w->ones, w->w1, w->w2, NULL, w->dX + r0 * F);
+    }
+    for (PetscInt q = 0; q < w->nf; q++) {
+      const PetscInt a0 = fr->atom_start[w->frame[q]], n = fr->atom_start[w->frame[q] + 1] - a0, c0 = w->astart[q];
+      for (PetscInt i = 0; i < n; i++) TeannDescAtomBackward(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, n, ev->el + a0, fr->x + 3 * a0, i, w->O + (c0 + i) * MK, w->dX + w->row[c0 + i] * F, w->dO, NULL, NULL, NULL, pos + 3 * c0);
+    }
+  }
+}
+
+/* Design 2.5: tangents of the densities along V and U, then the reverse pass over the tangents of
+   E1 and E2 through the networks: parameter gradient into g (NULL: skip), density adjoints added to
+   w->dX, tangent adjoints into w->dXdV, w->dXdU. Call after ChunkNetBackward (which clears dX). */
+static void ChunkPolarTangent(TeannEval ev, TeannWork *w, const PetscReal theta[], PetscReal g[])
+{
+  TeannModelImpl *im = ev->im;
+  TeannFrames     fr = ev->frames;
+  const PetscInt  MK = im->desc.M * im->desc.K, F = im->desc.F;
 
   for (PetscInt q = 0; q < w->nf; q++) {
-    const PetscInt a0 = fr->atom_start[w->frame[q]], n = fr->atom_start[w->frame[q] + 1] - a0;
+    const PetscInt a0 = fr->atom_start[w->frame[q]], n = fr->atom_start[w->frame[q] + 1] - a0, c0 = w->astart[q];
     for (PetscInt i = 0; i < n; i++) {
-      const PetscInt ca = w->astart[q] + i;
-      if (cached) TeannDescCachedBackward(&im->desc, ev->P + (size_t)(a0 + i) * nel * MK, w->O + ca * MK, w->dX + w->row[ca] * F, w->dO, w->g + im->off_c);
-      else TeannDescAtomBackward(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, n, ev->el + a0, fr->x + 3 * a0, i, w->O + ca * MK, w->dX + w->row[ca] * F, w->dO, w->g + im->off_c, w->g + im->off_eta, w->g + im->off_s, NULL);
+      const PetscInt ca = c0 + i;
+      TeannDescAtomTangent(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, n, ev->el + a0, fr->x + 3 * a0, i, w->Vf + 3 * c0, w->O + ca * MK, w->OdV + ca * MK, w->XdV + w->row[ca] * F);
+      TeannDescAtomTangent(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, n, ev->el + a0, fr->x + 3 * a0, i, w->Uf + 3 * c0, w->O + ca * MK, w->OdU + ca * MK, w->XdU + w->row[ca] * F);
+    }
+  }
+  for (PetscInt q = 0; q < w->na * F; q++) w->dXdV[q] = w->dXdU[q] = 0;
+  for (PetscInt k = 0; k < 2; k++) {
+    const PetscInt ch = im->ch_polar + k;
+    for (PetscInt e = 0; e < ev->model->nel; e++) {
+      const TeannNet *net = &im->net[ch][e];
+      const PetscInt  r0 = w->erow[e], ne = w->erow[e + 1] - r0;
+      PetscReal      *Z[TEANN_MAX_LAYERS], *S[TEANN_MAX_LAYERS], *A[TEANN_MAX_LAYERS], *Zd[TEANN_MAX_LAYERS], *Ad[TEANN_MAX_LAYERS];
+      if (!ne) continue;
+      LayerPointers(w, net, ch, r0, Z, S, A);
+      for (PetscInt l = 0; l < net->nl - 1; l++) {
+        Zd[l] = w->Zd[l] + r0 * net->size[l + 1];
+        Ad[l] = w->Ad[l] + r0 * net->size[l + 1];
+      }
+      TeannNetTangentBackward(net, ev->model->act, theta, ne, w->X + r0 * F, Z, S, A, (k ? w->XdU : w->XdV) + r0 * F, Zd, Ad, w->ones, w->w1, w->w2, w->w3, w->w4, g, w->dX + r0 * F, (k ? w->dXdU : w->dXdV) + r0 * F);
     }
   }
 }
@@ -499,7 +649,7 @@ static PetscErrorCode Evaluate(TeannEval ev, const PetscReal theta[], PetscInt n
   TeannModel      m  = ev->model;
   TeannModelImpl *im = ev->im;
   TeannFrames     fr = ev->frames;
-  const PetscBool cached = m->fix_radial;
+  const PetscBool cached = (PetscBool)(m->fix_radial && im->ch_polar < 0); /* eq. 7 needs position derivatives: general path */
   const PetscInt  nchunk = (n + TEANN_CHUNK - 1) / TEANN_CHUNK, nparam = m->nparam;
   PetscReal       total = 0;
   PetscLogDouble  fnet = 0;
@@ -543,6 +693,7 @@ static PetscErrorCode Evaluate(TeannEval ev, const PetscReal theta[], PetscInt n
       TeannWork     *w = &ev->work[s];
       const PetscInt k0 = (c0 + s) * TEANN_CHUNK;
       w->loss          = 0;
+      if (im->ch_polar >= 0) ChunkPolarFields(ev, w, theta);
       for (PetscInt q = 0; q < w->nf; q++) {
         FrameOutputs(ev, w, q);
         if (out)
@@ -553,6 +704,7 @@ static PetscErrorCode Evaluate(TeannEval ev, const PetscReal theta[], PetscInt n
       if (grad) {
         for (PetscInt p = 0; p < nparam; p++) w->g[p] = 0;
         ChunkNetBackward(ev, w, theta, w->g);
+        if (im->ch_polar >= 0) ChunkPolarTangent(ev, w, theta, w->g);
       }
     }
     if (grad) PetscCall(PetscLogFlops(4.0 * fnet * na));
@@ -561,7 +713,7 @@ static PetscErrorCode Evaluate(TeannEval ev, const PetscReal theta[], PetscInt n
     if (grad) {
       PetscCall(PetscLogEventBegin(TEANN_Descriptor, 0, 0, 0, 0));
 #pragma omp parallel for schedule(static, 1)
-      for (PetscInt s = 0; s < nc; s++) ChunkDescriptorBackward(ev, &ev->work[s], theta, cached);
+      for (PetscInt s = 0; s < nc; s++) ChunkDescriptorBackward(ev, &ev->work[s], theta, cached, ev->work[s].g, NULL);
       PetscCall(PetscLogFlops(cached ? 2.0 * na * m->nel * im->desc.M * im->desc.K : (PetscLogDouble)npair * (m->nwave * (2.0 * im->desc.M + 16) + 40)));
       PetscCall(PetscLogEventEnd(TEANN_Descriptor, 0, 0, 0, 0));
       /* fixed-order reduction: chunk c0, c0+1, ... for every entry */
@@ -571,6 +723,8 @@ static PetscErrorCode Evaluate(TeannEval ev, const PetscReal theta[], PetscInt n
     }
     for (PetscInt s = 0; s < nc; s++) total += ev->work[s].loss;
   }
+  if (grad && m->fix_radial) /* the general path differentiates eta and s too; they are fixed */
+    for (PetscInt q = 0; q < m->nel * m->nwave; q++) grad[im->off_eta + q] = grad[im->off_s + q] = 0;
   if (loss) *loss = total;
   PetscFunctionReturn(0);
 }
@@ -596,7 +750,6 @@ PetscErrorCode TeannEvalPositionGradient(TeannEval ev, const PetscReal theta[], 
   TeannModelImpl *im = ev->im;
   TeannFrames     fr = ev->frames;
   TeannWork      *w;
-  const PetscInt  MK = im->desc.M * im->desc.K, F = im->desc.F;
   PetscInt        a0, n;
   PetscReal      *drt, M = 0;
 
@@ -610,6 +763,7 @@ PetscErrorCode TeannEvalPositionGradient(TeannEval ev, const PetscReal theta[], 
   ChunkSetup(ev, w, 1, &f);
   ChunkDescriptor(ev, w, theta, PETSC_FALSE);
   ChunkForward(ev, w, theta);
+  if (im->ch_polar >= 0) ChunkPolarFields(ev, w, theta);
   FrameOutputs(ev, w, 0);
   for (PetscInt i = 0; i < n; i++) M += ev->mass[ev->el[a0 + i]];
   for (PetscInt c = 0; c < im->ncomp; c++) {
@@ -619,7 +773,8 @@ PetscErrorCode TeannEvalPositionGradient(TeannEval ev, const PetscReal theta[], 
     PetscCall(PetscArrayzero(dx, 3 * n));
     FrameBackward(ev, w, 0, drt);
     ChunkNetBackward(ev, w, theta, NULL);
-    for (PetscInt i = 0; i < n; i++) TeannDescAtomBackward(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, n, ev->el + a0, fr->x + 3 * a0, i, w->O + i * MK, w->dX + w->row[i] * F, w->dO, NULL, NULL, NULL, dx);
+    if (im->ch_polar >= 0) ChunkPolarTangent(ev, w, theta, NULL);
+    ChunkDescriptorBackward(ev, w, theta, PETSC_FALSE, NULL, dx);
     for (PetscInt i = 0; i < n; i++)
       for (PetscInt d = 0; d < 3; d++) sum[d] += drt[3 * i + d];
     for (PetscInt i = 0; i < n; i++)

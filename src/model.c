@@ -107,7 +107,6 @@ PetscErrorCode TeannModelSetUp(TeannModel m)
   if (m->setup) PetscFunctionReturn(0);
   PetscCheck(m->nel >= 1, m->comm, PETSC_ERR_ORDER, "call TeannModelSetElements() before TeannModelSetUp()");
   PetscCheck(m->props && !(m->props & ~(TEANN_PROP_DIPOLE | TEANN_PROP_POLAR | TEANN_PROP_TDIPOLE)), m->comm, PETSC_ERR_ARG_WRONG, "the model fits dipole, polarizability and/or transition_dipole only");
-  PetscCheck(!(m->props & TEANN_PROP_POLAR), m->comm, PETSC_ERR_SUP, "the polarizability output is not implemented yet");
   PetscCheck(m->neigh_atoms >= 1, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "-teann_neigh_atoms must be positive, got %" PetscInt_FMT, m->neigh_atoms);
   PetscCheck(m->nlayers >= 1 && m->nlayers <= TEANN_MAX_LAYERS, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "number of hidden layers must be in 1..%d", TEANN_MAX_LAYERS);
   for (PetscInt l = 0; l < m->nlayers; l++) PetscCheck(m->hidden[l] >= 1 && m->hidden[l] <= 4096, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "hidden layer %" PetscInt_FMT " size %" PetscInt_FMT " out of range 1..4096", l + 1, m->hidden[l]);

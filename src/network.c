@@ -133,3 +133,89 @@ PetscLogDouble TeannNetFlops(const TeannNet *net)
   for (PetscInt l = 0; l < net->nl; l++) f += (PetscLogDouble)net->size[l] * net->size[l + 1];
   return f;
 }
+
+/* First and second derivative of the activation at z (s: the stored sigmoid or tanh), and for
+   relu_like the derivatives of A and of A' with respect to a and b. */
+static inline void ActDerivs(TeannActivation act, PetscReal a, PetscReal b, PetscReal z, PetscReal s, PetscReal *p1, PetscReal *p2, PetscReal *Aa, PetscReal *A1a, PetscReal *Ab, PetscReal *A1b)
+{
+  if (act == TEANN_ACT_TANH) {
+    *p1 = 1 - s * s;
+    *p2 = -2 * s * (1 - s * s);
+  } else {
+    const PetscReal u = (act == TEANN_ACT_RELU_LIKE) ? b * z : z, s1 = s * (1 + u * (1 - s)), s2 = s * (1 - s) * (2 + u * (1 - 2 * s));
+    if (act == TEANN_ACT_RELU_LIKE) {
+      *p1  = a * b * s1;
+      *p2  = a * b * b * s2;
+      *Aa  = u * s;
+      *A1a = b * s1;
+      *Ab  = a * s1 * z;
+      *A1b = a * (s1 + u * s2);
+    } else {
+      *p1 = s1;
+      *p2 = s2;
+    }
+  }
+}
+
+void TeannNetTangentBackward(const TeannNet *net, TeannActivation act, const PetscReal theta[], PetscInt n, const PetscReal X[], PetscReal *const Z[], PetscReal *const S[], PetscReal *const A[], const PetscReal Xd[], PetscReal *const Zd[], PetscReal *const Ad[], const PetscReal omega[], PetscReal w1[], PetscReal w2[], PetscReal w3[], PetscReal w4[], PetscReal g[], PetscReal dX[], PetscReal dXd[])
+{
+  const PetscReal *ind = Xd, *Zdbar = omega, *Zbar = NULL;
+  PetscInt         nin = net->size[0];
+
+  if (n <= 0) return;
+  for (PetscInt l = 0; l < net->nl - 1; l++) {
+    const PetscInt   h  = net->size[l + 1];
+    const PetscReal *pa = net->a[l] >= 0 ? theta + net->a[l] : NULL, *pb = net->bb[l] >= 0 ? theta + net->bb[l] : NULL;
+    Gemm("N", "N", h, n, nin, theta + net->w[l], h, ind, nin, 0.0, Zd[l], h);
+    for (PetscInt r = 0; r < n; r++)
+      for (PetscInt j = 0; j < h; j++) {
+        PetscReal p1, p2, t1, t2, t3, t4;
+        ActDerivs(act, pa ? pa[j] : 1, pb ? pb[j] : 1, Z[l][r * h + j], S[l][r * h + j], &p1, &p2, &t1, &t2, &t3, &t4);
+        Ad[l][r * h + j] = p1 * Zd[l][r * h + j];
+      }
+    ind = Ad[l];
+    nin = h;
+  }
+  for (PetscInt l = net->nl - 1; l >= 0; l--) {
+    const PetscInt   ni = net->size[l], no = net->size[l + 1];
+    const PetscReal *in = l > 0 ? A[l - 1] : X, *ind = l > 0 ? Ad[l - 1] : Xd, *W = theta + net->w[l];
+
+    if (g) {
+      Gemm("N", "T", no, ni, n, Zdbar, no, ind, ni, 1.0, g + net->w[l], no);
+      if (Zbar) {
+        PetscReal *gb = g + net->b[l];
+        Gemm("N", "T", no, ni, n, Zbar, no, in, ni, 1.0, g + net->w[l], no);
+        for (PetscInt r = 0; r < n; r++)
+          for (PetscInt j = 0; j < no; j++) gb[j] += Zbar[r * no + j];
+      }
+    }
+    if (l > 0) {
+      const PetscInt   h  = ni;
+      const PetscReal *pa = net->a[l - 1] >= 0 ? theta + net->a[l - 1] : NULL, *pb = net->bb[l - 1] >= 0 ? theta + net->bb[l - 1] : NULL;
+      PetscReal       *Adb = (Zdbar == w1) ? w2 : w1, *Ab = (Zbar == w3) ? w4 : w3;
+      PetscReal       *ga = (g && pa) ? g + net->a[l - 1] : NULL, *gbb = (g && pb) ? g + net->bb[l - 1] : NULL;
+      Gemm("T", "N", h, n, no, W, no, Zdbar, no, 0.0, Adb, h);
+      if (Zbar) Gemm("T", "N", h, n, no, W, no, Zbar, no, 0.0, Ab, h);
+      else
+        for (PetscInt q = 0; q < n * h; q++) Ab[q] = 0;
+      for (PetscInt r = 0; r < n; r++)
+        for (PetscInt j = 0; j < h; j++) {
+          const PetscInt  q = r * h + j;
+          const PetscReal zd = Zd[l - 1][q];
+          PetscReal       p1, p2, Aa = 0, A1a = 0, Abb = 0, A1b = 0;
+          ActDerivs(act, pa ? pa[j] : 1, pb ? pb[j] : 1, Z[l - 1][q], S[l - 1][q], &p1, &p2, &Aa, &A1a, &Abb, &A1b);
+          if (ga) {
+            ga[j] += Ab[q] * Aa + Adb[q] * A1a * zd;
+            gbb[j] += Ab[q] * Abb + Adb[q] * A1b * zd;
+          }
+          Ab[q]  = p1 * Ab[q] + p2 * zd * Adb[q];
+          Adb[q] = p1 * Adb[q];
+        }
+      Zdbar = Adb;
+      Zbar  = Ab;
+    } else {
+      if (dXd) Gemm("T", "N", ni, n, no, W, no, Zdbar, no, 1.0, dXd, ni);
+      if (dX && Zbar) Gemm("T", "N", ni, n, no, W, no, Zbar, no, 1.0, dX, ni);
+    }
+  }
+}

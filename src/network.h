@@ -25,6 +25,11 @@ PETSC_EXTERN void TeannNetForward(const TeannNet *, TeannActivation, const Petsc
 /* Reverse mode from dY: parameter gradient accumulated into g (theta layout; NULL: skip) and
    input gradient accumulated into dX[n][size[0]] (NULL: skip). w1, w2: scratch [n*max size]. */
 PETSC_EXTERN void TeannNetBackward(const TeannNet *, TeannActivation, const PetscReal theta[], PetscInt n, const PetscReal X[], PetscReal *const Z[], PetscReal *const S[], PetscReal *const A[], const PetscReal dY[], PetscReal w1[], PetscReal w2[], PetscReal g[], PetscReal dX[]);
+/* Tangent along input tangent Xd[n][size[0]] (forward mode, kept in Zd[l], Ad[l] per hidden layer),
+   then reverse mode of sum(omega .* Yd) (omega: [n][size[nl]]): gradient accumulated into g (NULL: skip),
+   adjoint of X into dX and of Xd into dXd (either NULL: skip). w1..w4: scratch [n*max size].
+   Needs the second derivative of the activation (design 2.5). */
+PETSC_EXTERN void TeannNetTangentBackward(const TeannNet *, TeannActivation, const PetscReal theta[], PetscInt n, const PetscReal X[], PetscReal *const Z[], PetscReal *const S[], PetscReal *const A[], const PetscReal Xd[], PetscReal *const Zd[], PetscReal *const Ad[], const PetscReal omega[], PetscReal w1[], PetscReal w2[], PetscReal w3[], PetscReal w4[], PetscReal g[], PetscReal dX[], PetscReal dXd[]);
 /* Multiply-adds of one forward pass per atom (for PetscLogFlops). */
 PETSC_EXTERN PetscLogDouble TeannNetFlops(const TeannNet *);
 #endif
