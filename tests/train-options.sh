@@ -20,6 +20,7 @@ echo "ok: -help lists every option"
 expect_error "no training data: give -teann_data" "$BIN/teann-train"
 expect_error "must be >= 0 with sum < 1" "$BIN/teann-train" -teann_data "$DATA/water_hf_800.xyz" -teann_valid_fraction 0.6 -teann_test_fraction 0.5
 expect_error "no transition_dipole given" mpirun_np 2 "$BIN/teann-train" -teann_data "$DATA/water_hf_800.xyz" -teann_properties transition_dipole
+expect_error "/nonexistent/w.xyz: cannot open" "$BIN/teann-train" -teann_data /nonexistent/w.xyz
 expect_error "unknown property 'quadrupole'" "$BIN/teann-train" -teann_data "$DATA/water_hf_800.xyz" -teann_properties quadrupole
 
 # separate validation and test files; a nested output directory that does not exist yet
@@ -31,6 +32,18 @@ grep -q ' 240 train, 100 validation, 50 test frames; elements H C O' "$WORK/log"
 grep -q '^ *dipole *test *50 ' "$WORK/log" || fail "no test row"
 [ -s "$WORK/a/b/c/model.nc" ] && [ -s "$WORK/a/b/c/predictions.nc" ] || fail "outputs not written to the new directory"
 echo "ok: separate validation and test files"
+
+# early stopping: the summary reports the best-validation parameters, and patience stops the fit
+mpirun_np 2 "$BIN/teann-train" -teann_data "$DATA/water_hf_800.xyz" -teann_hidden 8 -teann_nwave 4 -tao_max_it 200 -teann_patience 3 \
+  -teann_valid_fraction 0.05 -teann_output_dir "$WORK/es" > "$WORK/es.log" 2>&1 || { cat "$WORK/es.log"; fail "early stopping run"; }
+read -r n why best < <(sed -n 's/.*stopped after \([0-9]*\) iterations: \([A-Z_]*\); best validation at iteration \([0-9]*\).*/\1 \2 \3/p' "$WORK/es.log")
+[ -n "$best" ] || fail "no stop line"
+if [ "$why" = CONVERGED_USER ]; then [ $((n - best)) -eq 3 ] || fail "patience 3 but stopped $((n - best)) iterations after the best"
+else [ "$n" -eq 200 ] || fail "stopped at $n: $why"; fi
+vbest=$(awk -v b="$best" '$1==b && NF>=6 {print $5}' "$WORK/es.log")
+vsum=$(awk '$1=="dipole" && $2=="valid" {print $4}' "$WORK/es.log")
+close_rel "$vbest" "$vsum" 1e-5 || fail "summary validation RMSE $vsum is not the best iteration's $vbest"
+echo "ok: early stopping ($why after $n iterations, best $best)"
 
 # model.nc round trip: hyperparameters, parameters and predictions bit for bit
 "$BIN/tests/test-fit-modelio" -data "$DATA/water_hf_800.xyz" -out "$WORK/rt.nc" -teann_properties $props -teann_hidden 12,10 -teann_activation tanh -teann_fix_radial || fail "round trip (water)"
