@@ -168,10 +168,11 @@ PetscErrorCode TeannPredictionErrors(MPI_Comm comm, PetscInt props, TeannFrames 
   for (PetscInt k = 0; k < TEANN_NKIND; k++)
     if (props & TeannKinds[k].prop) ncomp += TeannKinds[k].ncomp;
   for (PetscInt k = 0; k < TEANN_NKIND; k++) {
-    PetscInt         off = TeannKindOffset(props, k), nc = TeannKinds[k].ncomp;
+    PetscInt         off, nc = TeannKinds[k].ncomp;
     const PetscReal *ref;
+    PetscCall(TeannKindOffset(props, k, &off));
     if (off < 0 || !fr) continue;
-    ref = TeannKindReference(fr, k);
+    PetscCall(TeannKindReference(fr, k, &ref));
     for (PetscInt f = 0; f < fr->nframes; f++) {
       const PetscReal *y = ref + f * nc, *p = pred + f * ncomp + off;
       PetscReal        e2 = 0, e2m = 0, sgn = 1;
@@ -291,9 +292,10 @@ static PetscErrorCode ComputeStats(TeannFit fit)
   fit->stats.ntrain = fit->nglob[0];
   for (PetscInt k = 0; k < TEANN_NKIND; k++) {
     PetscInt         nc = TeannKinds[k].ncomp;
-    const PetscReal *y  = TeannKindReference(fr, k);
+    const PetscReal *y;
     PetscReal        sum[9] = {0}, ss = 0;
     if (!(props & TeannKinds[k].prop)) continue;
+    PetscCall(TeannKindReference(fr, k, &y));
     /* a transition dipole's sign is arbitrary, so its mean is zero by construction */
     if (k != 2) {
       for (PetscInt f = 0; f < fr->nframes; f++)
@@ -706,9 +708,12 @@ PetscErrorCode TeannFitWrite(TeannFit fit)
       fid[m] = fr->frame_id[f];
       sub[m] = s;
       for (PetscInt k = 0; k < TEANN_NKIND; k++) {
-        PetscInt off = TeannKindOffset(fit->model->props, k);
+        PetscInt         off;
+        const PetscReal *y;
+        PetscCall(TeannKindOffset(fit->model->props, k, &off));
         if (off < 0) continue;
-        for (PetscInt c = 0; c < TeannKinds[k].ncomp; c++) ref[m * fit->ncomp + off + c] = TeannKindReference(fr, k)[f * TeannKinds[k].ncomp + c];
+        PetscCall(TeannKindReference(fr, k, &y));
+        for (PetscInt c = 0; c < TeannKinds[k].ncomp; c++) ref[m * fit->ncomp + off + c] = y[f * TeannKinds[k].ncomp + c];
       }
     }
   }

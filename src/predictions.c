@@ -12,27 +12,32 @@ const TeannKind TeannKinds[TEANN_NKIND] = {
   {TEANN_PROP_TDIPOLE, 3, "transition_dipole", "e*Angstrom"},
 };
 
-PetscInt TeannKindOffset(PetscInt props, PetscInt k)
+PetscErrorCode TeannKindOffset(PetscInt props, PetscInt k, PetscInt *off)
 {
-  PetscInt off = 0;
-
-  if (!(props & TeannKinds[k].prop)) return -1;
+  PetscFunctionBegin;
+  PetscCheck(k >= 0 && k < TEANN_NKIND, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "kind %" PetscInt_FMT " out of range", k);
+  *off = 0;
   for (PetscInt j = 0; j < k; j++)
-    if (props & TeannKinds[j].prop) off += TeannKinds[j].ncomp;
-  return off;
+    if (props & TeannKinds[j].prop) *off += TeannKinds[j].ncomp;
+  if (!(props & TeannKinds[k].prop)) *off = -1;
+  PetscFunctionReturn(0);
 }
 
-const PetscReal *TeannKindReference(TeannFrames frames, PetscInt k)
+PetscErrorCode TeannKindReference(TeannFrames frames, PetscInt k, const PetscReal **ref)
 {
-  return k == 0 ? frames->dipole : k == 1 ? frames->polar : frames->tdipole;
+  PetscFunctionBegin;
+  PetscCheck(k >= 0 && k < TEANN_NKIND, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "kind %" PetscInt_FMT " out of range", k);
+  *ref = k == 0 ? frames->dipole : k == 1 ? frames->polar : frames->tdipole;
+  PetscFunctionReturn(0);
 }
 
-static PetscInt NumComponents(PetscInt props)
+static PetscErrorCode NumComponents(PetscInt props, PetscInt *n)
 {
-  PetscInt n = 0;
+  PetscFunctionBegin;
+  *n = 0;
   for (PetscInt k = 0; k < TEANN_NKIND; k++)
-    if (props & TeannKinds[k].prop) n += TeannKinds[k].ncomp;
-  return n;
+    if (props & TeannKinds[k].prop) *n += TeannKinds[k].ncomp;
+  PetscFunctionReturn(0);
 }
 
 /* Gather n local items of m values each onto rank 0 in rank order. */
@@ -61,12 +66,14 @@ static PetscErrorCode GatherReal(MPI_Comm comm, PetscInt n, PetscInt m, const Pe
 
 PetscErrorCode TeannPredictionsWriteNC(MPI_Comm comm, const char path[], PetscInt props, PetscInt n, const PetscInt key[], const PetscInt frame_id[], const PetscInt subset[], const PetscReal ref[], const PetscReal pred[])
 {
-  PetscInt    ncomp = NumComponents(props), ntot, hasref = ref ? 1 : 0, hassub = subset ? 1 : 0, w = 3 + 2 * ncomp;
+  PetscInt    ncomp, ntot, hasref = ref ? 1 : 0, hassub = subset ? 1 : 0, w;
   PetscReal  *rec, *all;
   PetscMPIInt rank;
   TeannNCFile f;
 
   PetscFunctionBegin;
+  PetscCall(NumComponents(props, &ncomp));
+  w = 3 + 2 * ncomp;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCallMPI(MPI_Allreduce(&n, &ntot, 1, MPIU_INT, MPI_SUM, comm));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &hasref, 1, MPIU_INT, MPI_MAX, comm));
@@ -133,7 +140,8 @@ PetscErrorCode TeannPredictionsWriteNC(MPI_Comm comm, const char path[], PetscIn
       PetscCallNC(p, nc_put_var_schar(ncid, vsub, sbuf));
     }
     for (PetscInt k = 0; k < TEANN_NKIND; k++) {
-      PetscInt off = TeannKindOffset(props, k), nc = TeannKinds[k].ncomp;
+      PetscInt off, nc = TeannKinds[k].ncomp;
+      PetscCall(TeannKindOffset(props, k, &off));
       if (off < 0) continue;
       for (PetscInt s = 0; hasref && s < 2; s++) {
         for (PetscInt i = 0; i < ntot; i++)
@@ -158,12 +166,13 @@ PetscErrorCode TeannPredictionsWriteNC(MPI_Comm comm, const char path[], PetscIn
 }
 
 /* Is the token's key one the predictions replace? */
-static PetscBool Replaced(PetscInt props, const char *key, size_t len)
+static PetscErrorCode Replaced(PetscInt props, const char *key, size_t len, PetscBool *replaced)
 {
-  if (len == 10 && !strncmp(key, "Properties", len)) return PETSC_TRUE;
+  PetscFunctionBegin;
+  *replaced = (len == 10 && !strncmp(key, "Properties", len)) ? PETSC_TRUE : PETSC_FALSE;
   for (PetscInt k = 0; k < TEANN_NKIND; k++)
-    if ((props & TeannKinds[k].prop) && strlen(TeannKinds[k].name) == len && !strncmp(key, TeannKinds[k].name, len)) return PETSC_TRUE;
-  return PETSC_FALSE;
+    if ((props & TeannKinds[k].prop) && strlen(TeannKinds[k].name) == len && !strncmp(key, TeannKinds[k].name, len)) *replaced = PETSC_TRUE;
+  PetscFunctionReturn(0);
 }
 
 /* Comment line: predicted tensors first, then the input's other key=value tokens in their order. */
@@ -174,7 +183,8 @@ static PetscErrorCode FormatComment(PetscInt props, const PetscReal *pred, const
   PetscFunctionBegin;
   buf[0] = 0;
   for (PetscInt k = 0; k < TEANN_NKIND; k++) {
-    PetscInt off = TeannKindOffset(props, k);
+    PetscInt off;
+    PetscCall(TeannKindOffset(props, k, &off));
     if (off < 0) continue;
     PetscCall(PetscStrlcat(buf, TeannKinds[k].name, size));
     PetscCall(PetscStrlcat(buf, "=\"", size));
@@ -187,6 +197,7 @@ static PetscErrorCode FormatComment(PetscInt props, const PetscReal *pred, const
   for (const char *s = orig; s && *s;) {
     const char *start, *eq;
     size_t      len = strlen(buf);
+    PetscBool   replaced;
     while (*s && isspace((unsigned char)*s)) s++;
     if (!*s) break;
     start = s;
@@ -201,7 +212,8 @@ static PetscErrorCode FormatComment(PetscInt props, const PetscReal *pred, const
       } else
         while (*s && !isspace((unsigned char)*s)) s++;
     }
-    if (Replaced(props, start, (size_t)(eq - start))) continue;
+    PetscCall(Replaced(props, start, (size_t)(eq - start), &replaced));
+    if (replaced) continue;
     PetscCheck(len + (size_t)(s - start) + 2 < size, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "comment line too long");
     memcpy(buf + len, start, (size_t)(s - start));
     buf[len + (size_t)(s - start)]     = ' ';
@@ -214,7 +226,7 @@ static PetscErrorCode FormatComment(PetscInt props, const PetscReal *pred, const
 PetscErrorCode TeannPredictionsWriteXYZ(MPI_Comm comm, const char path[], PetscInt props, TeannFrames frames, const PetscReal pred[])
 {
   PetscMPIInt rank, size, token = 0;
-  PetscInt    ncomp = NumComponents(props);
+  PetscInt    ncomp;
   char        tmp[PETSC_MAX_PATH_LEN];
   size_t      csize = 65536;
   char       *comment;
@@ -223,6 +235,7 @@ PetscErrorCode TeannPredictionsWriteXYZ(MPI_Comm comm, const char path[], PetscI
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCall(NumComponents(props, &ncomp));
   PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", path));
   PetscCall(PetscMalloc1(csize, &comment));
   /* the token passes rank to rank so the frames land in rank (= frame) order */

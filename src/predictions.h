@@ -19,9 +19,9 @@ typedef struct {
 PETSC_EXTERN const TeannKind TeannKinds[TEANN_NKIND];
 
 /* First predicted component of kind k for a model fitting props, or -1 if k is not fitted. */
-PETSC_EXTERN PetscInt TeannKindOffset(PetscInt props, PetscInt k);
+PETSC_EXTERN PetscErrorCode TeannKindOffset(PetscInt props, PetscInt k, PetscInt *off);
 /* Reference values of kind k in frames (3 or 9 per frame). */
-PETSC_EXTERN const PetscReal *TeannKindReference(TeannFrames frames, PetscInt k);
+PETSC_EXTERN PetscErrorCode TeannKindReference(TeannFrames frames, PetscInt k, const PetscReal **ref);
 
 /* Subset codes stored in predictions.nc (flag_values 0 1 2). */
 typedef enum { TEANN_SUBSET_TRAIN = 0, TEANN_SUBSET_VALID = 1, TEANN_SUBSET_TEST = 2 } TeannSubset;

@@ -76,10 +76,13 @@ int main(int argc, char **argv)
     if (hasref) {
       PetscCall(PetscMalloc1(fr->nframes * ncomp + 1, &ref));
       for (PetscInt k = 0; k < TEANN_NKIND; k++) {
-        PetscInt off = TeannKindOffset(model->props, k), nc = TeannKinds[k].ncomp;
+        PetscInt         off, nc = TeannKinds[k].ncomp;
+        const PetscReal *y;
+        PetscCall(TeannKindOffset(model->props, k, &off));
         if (off < 0) continue;
+        PetscCall(TeannKindReference(fr, k, &y));
         for (PetscInt f = 0; f < fr->nframes; f++)
-          for (PetscInt c = 0; c < nc; c++) ref[f * ncomp + off + c] = TeannKindReference(fr, k)[f * nc + c];
+          for (PetscInt c = 0; c < nc; c++) ref[f * ncomp + off + c] = y[f * nc + c];
       }
     }
     PetscCall(TeannPredictionsWriteNC(comm, out, model->props, fr->nframes, fid, fid, NULL, ref, pred));
