@@ -65,7 +65,7 @@ static inline void Cutoff(PetscReal r, PetscReal rc, PetscReal *fc, PetscReal *d
   if (dfc) *dfc = -h * PETSC_PI / rc * sin(PETSC_PI * r / rc);
 }
 
-static inline void Densities(const TeannDesc *d, const PetscReal O[], PetscReal rho[])
+static inline void Densities(const TeannDesc *d, const PetscReal *PETSC_RESTRICT O, PetscReal *PETSC_RESTRICT rho)
 {
   const PetscInt K = d->K;
 
@@ -77,7 +77,7 @@ static inline void Densities(const TeannDesc *d, const PetscReal O[], PetscReal 
   }
 }
 
-static inline void DensitiesBackward(const TeannDesc *d, const PetscReal O[], const PetscReal drho[], PetscReal dO[])
+static inline void DensitiesBackward(const TeannDesc *d, const PetscReal *PETSC_RESTRICT O, const PetscReal *PETSC_RESTRICT drho, PetscReal *PETSC_RESTRICT dO)
 {
   const PetscInt K = d->K;
 
@@ -195,30 +195,52 @@ void TeannDescCacheAtom(const TeannDesc *d, const PetscReal eta[], const PetscRe
   }
 }
 
-void TeannDescCachedForward(const TeannDesc *d, const PetscReal c[], const PetscReal P[], PetscReal O[], PetscReal rho[])
+/* The cached kernels are the whole descriptor cost under -teann_fix_radial; with K known at
+   compile time (the default 8) the short k loops become single vector operations. */
+static inline void CachedForwardK(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT P, PetscReal *PETSC_RESTRICT O, PetscReal *PETSC_RESTRICT rho)
 {
-  const PetscInt K = d->K, MK = d->M * d->K;
+  const PetscInt M = d->M, MK = M * K;
 
   for (PetscInt q = 0; q < MK; q++) O[q] = 0;
   for (PetscInt e = 0; e < d->nel; e++) {
     const PetscReal *Pe = P + e * MK, *ce = c + e * K;
-    for (PetscInt a = 0; a < d->M; a++)
+    for (PetscInt a = 0; a < M; a++)
       for (PetscInt k = 0; k < K; k++) O[a * K + k] += ce[k] * Pe[a * K + k];
   }
-  Densities(d, O, rho);
+  for (PetscInt f = 0; f < d->F; f++) rho[f] = 0;
+  for (PetscInt a = 0; a < M; a++) {
+    const PetscReal *o = O + a * K, w = d->w[a];
+    PetscReal       *r = rho + d->L[a] * K;
+    for (PetscInt k = 0; k < K; k++) r[k] += w * o[k] * o[k];
+  }
 }
 
-void TeannDescCachedBackward(const TeannDesc *d, const PetscReal P[], const PetscReal O[], const PetscReal drho[], PetscReal dO[], PetscReal gc[])
+static inline void CachedBackwardK(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT P, const PetscReal *PETSC_RESTRICT O, const PetscReal *PETSC_RESTRICT drho, PetscReal *PETSC_RESTRICT dO, PetscReal *PETSC_RESTRICT gc)
 {
-  const PetscInt K = d->K, MK = d->M * d->K;
+  const PetscInt M = d->M, MK = M * K;
 
-  DensitiesBackward(d, O, drho, dO);
+  for (PetscInt a = 0; a < M; a++) {
+    const PetscReal *o = O + a * K, *dr = drho + d->L[a] * K, w2 = 2 * d->w[a];
+    for (PetscInt k = 0; k < K; k++) dO[a * K + k] = w2 * o[k] * dr[k];
+  }
   for (PetscInt e = 0; e < d->nel; e++) {
     const PetscReal *Pe = P + e * MK;
     PetscReal       *ge = gc + e * K;
-    for (PetscInt a = 0; a < d->M; a++)
+    for (PetscInt a = 0; a < M; a++)
       for (PetscInt k = 0; k < K; k++) ge[k] += dO[a * K + k] * Pe[a * K + k];
   }
+}
+
+void TeannDescCachedForward(const TeannDesc *d, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT P, PetscReal *PETSC_RESTRICT O, PetscReal *PETSC_RESTRICT rho)
+{
+  if (d->K == 8) CachedForwardK(d, 8, c, P, O, rho);
+  else CachedForwardK(d, d->K, c, P, O, rho);
+}
+
+void TeannDescCachedBackward(const TeannDesc *d, const PetscReal *PETSC_RESTRICT P, const PetscReal *PETSC_RESTRICT O, const PetscReal *PETSC_RESTRICT drho, PetscReal *PETSC_RESTRICT dO, PetscReal *PETSC_RESTRICT gc)
+{
+  if (d->K == 8) CachedBackwardK(d, 8, P, O, drho, dO, gc);
+  else CachedBackwardK(d, d->K, P, O, drho, dO, gc);
 }
 
 /* ---------------------------------------------------------------- tangents (design 2.5) */

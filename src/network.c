@@ -16,7 +16,7 @@ static inline void Gemm(const char *ta, const char *tb, PetscInt m, PetscInt n, 
 }
 
 /* A = act(Z) for one hidden layer of h neurons; S keeps the sigmoid (or tanh) for the reverse pass. */
-static void Activate(TeannActivation act, const PetscReal *pa, const PetscReal *pb, PetscInt n, PetscInt h, const PetscReal *Z, PetscReal *S, PetscReal *A)
+static void Activate(TeannActivation act, const PetscReal *PETSC_RESTRICT pa, const PetscReal *PETSC_RESTRICT pb, PetscInt n, PetscInt h, const PetscReal *PETSC_RESTRICT Z, PetscReal *PETSC_RESTRICT S, PetscReal *PETSC_RESTRICT A)
 {
   switch (act) {
   case TEANN_ACT_RELU_LIKE:
@@ -47,7 +47,7 @@ static void Activate(TeannActivation act, const PetscReal *pa, const PetscReal *
 }
 
 /* dA (in place) becomes dZ; gradients of a and b accumulated into ga, gb when not NULL. */
-static void ActivateBackward(TeannActivation act, const PetscReal *pa, const PetscReal *pb, PetscInt n, PetscInt h, const PetscReal *Z, const PetscReal *S, PetscReal *D, PetscReal *ga, PetscReal *gb)
+static void ActivateBackward(TeannActivation act, const PetscReal *PETSC_RESTRICT pa, const PetscReal *PETSC_RESTRICT pb, PetscInt n, PetscInt h, const PetscReal *PETSC_RESTRICT Z, const PetscReal *PETSC_RESTRICT S, PetscReal *PETSC_RESTRICT D, PetscReal *PETSC_RESTRICT ga, PetscReal *PETSC_RESTRICT gb)
 {
   switch (act) {
   case TEANN_ACT_RELU_LIKE:

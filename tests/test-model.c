@@ -40,6 +40,15 @@ static PetscErrorCode ModelFor(TeannFrames fr, PetscInt fix, TeannModel *model)
   PetscCall(TeannModelSetFromOptions(*model));
   if (fix >= 0) (*model)->fix_radial = fix ? PETSC_TRUE : PETSC_FALSE;
   PetscCall(TeannFramesGetElements(fr, &nel, &Z));
+  { /* -model_elements 1,8: a model for other elements than the frames hold (error test) */
+    PetscInt  zz[TEANN_MAX_ELEMENTS], nz = TEANN_MAX_ELEMENTS;
+    PetscBool set;
+    PetscCall(PetscOptionsGetIntArray(NULL, NULL, "-model_elements", zz, &nz, &set));
+    if (set) {
+      nel = nz;
+      for (PetscInt e = 0; e < nz; e++) Z[e] = zz[e];
+    }
+  }
   PetscCall(TeannModelSetElements(*model, nel, Z));
   PetscCall(PetscFree(Z));
   PetscCall(TeannModelSetUp(*model));
