@@ -556,17 +556,19 @@ PetscErrorCode TeannFitSetUp(TeannFit fit)
 
 PetscErrorCode TeannFitCheckGradient(TeannFit fit, PetscViewer viewer)
 {
-  Vec       X, G, W;
-  PetscReal f, gnorm, check;
+  Vec       X, G, W, Y, Gy;
+  PetscReal f, gnorm, check, fp, fm, gw, h = 1e-6, masked = 0;
   PetscInt  lo, hi;
 
   PetscFunctionBegin;
   PetscCall(VecDuplicate(fit->theta, &X));
   PetscCall(VecDuplicate(fit->theta, &G));
   PetscCall(VecDuplicate(fit->theta, &W));
+  PetscCall(VecDuplicate(fit->theta, &Y));
+  PetscCall(VecDuplicate(fit->theta, &Gy));
   PetscCall(VecGetOwnershipRange(X, &lo, &hi));
   {
-    PetscReal *x, *w;
+    PetscReal       *x, *w;
     const PetscReal *t;
     PetscCall(VecGetArrayRead(fit->theta, &t));
     PetscCall(VecGetArray(X, &x));
@@ -583,10 +585,42 @@ PetscErrorCode TeannFitCheckGradient(TeannFit fit, PetscViewer viewer)
   PetscCall(FormObjectiveGradient(fit->tao, X, &f, G, fit));
   PetscCall(VecNorm(G, NORM_2, &gnorm));
   PetscCall(VecDot(G, W, &check));
+  {
+    const PetscReal *g;
+    PetscCall(VecGetArrayRead(G, &g));
+    for (PetscInt i = lo; i < hi; i++)
+      if (fit->mask[i] == 0) masked = PetscMax(masked, PetscAbsReal(g[i - lo]));
+    PetscCall(VecRestoreArrayRead(G, &g));
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &masked, 1, MPIU_REAL, MPIU_MAX, fit->comm));
+  }
+  /* central difference of the whole objective (data, L2) along W restricted to the trainable parameters */
+  {
+    PetscReal *w;
+    PetscCall(VecGetArray(W, &w));
+    for (PetscInt i = lo; i < hi; i++) w[i - lo] *= fit->mask[i];
+    PetscCall(VecRestoreArray(W, &w));
+  }
+  PetscCall(VecWAXPY(Y, h, W, X));
+  PetscCall(FormObjectiveGradient(fit->tao, Y, &fp, Gy, fit));
+  PetscCall(VecWAXPY(Y, -h, W, X));
+  PetscCall(FormObjectiveGradient(fit->tao, Y, &fm, Gy, fit));
+  {
+    const PetscReal *g, *w;
+    gw = 0;
+    PetscCall(VecGetArrayRead(G, &g));
+    PetscCall(VecGetArrayRead(W, &w));
+    for (PetscInt i = lo; i < hi; i++) gw += g[i - lo] * w[i - lo];
+    PetscCall(VecRestoreArrayRead(W, &w));
+    PetscCall(VecRestoreArrayRead(G, &g));
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &gw, 1, MPIU_REAL, MPIU_SUM, fit->comm));
+  }
   PetscCall(PetscViewerASCIIPrintf(viewer, "loss %.17g\ngradient_norm %.17g\ngradient_checksum %.17g\n", (double)f, (double)gnorm, (double)check));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "fixed_gradient_max %.3g\ndirectional_gradient %.10g\ndirectional_fd %.10g\n", (double)masked, (double)gw, (double)((fp - fm) / (2 * h))));
   PetscCall(VecDestroy(&X));
   PetscCall(VecDestroy(&G));
   PetscCall(VecDestroy(&W));
+  PetscCall(VecDestroy(&Y));
+  PetscCall(VecDestroy(&Gy));
   PetscFunctionReturn(0);
 }
 

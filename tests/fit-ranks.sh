@@ -1,7 +1,8 @@
 #!/bin/bash
 # The eq. 9 loss and its gradient at a fixed point agree for 1, 2 and 3 ranks and
 # 1 and 2 OpenMP threads to 1e-12 relative (dipole + polarizability, transition dipole,
-# fixed radial functions), and a NetCDF dataset gives the same split and loss as its XYZ source.
+# fixed radial functions), the gradient matches central differences, and a NetCDF
+# dataset gives the same split and loss as its XYZ source.
 . "$top_srcdir/tests/common.sh"
 # the polarizability head may be missing from an unfinished model core: then fit dipoles only
 props=dipole,polarizability
@@ -16,6 +17,9 @@ check() {
   local tag=$1; shift
   mpirun_np 1 "$BIN/teann-train" -teann_check_gradient "$@" > "$WORK/ref.out" || fail "$tag: 1 rank"
   [ -n "$(value loss "$WORK/ref.out")" ] || fail "$tag: no loss printed"
+  # the driver's gradient (data + L2, zero for fixed parameters) against a central difference
+  close_rel "$(value directional_gradient "$WORK/ref.out")" "$(value directional_fd "$WORK/ref.out")" 1e-6 || { cat "$WORK/ref.out"; fail "$tag: gradient disagrees with finite differences"; }
+  [ "$(value fixed_gradient_max "$WORK/ref.out")" = 0 ] || fail "$tag: fixed parameters have a nonzero gradient"
   for run in "2 1" "3 1" "1 2"; do
     set -- $run "$@"; local np=$1 nt=$2; shift 2
     OMP_NUM_THREADS=$nt mpirun_np "$np" "$BIN/teann-train" -teann_check_gradient "$@" > "$WORK/run.out" || fail "$tag: $np ranks $nt threads"
