@@ -783,3 +783,69 @@ PetscErrorCode TeannEvalPositionGradient(TeannEval ev, const PetscReal theta[], 
   PetscCall(PetscFree(drt));
   PetscFunctionReturn(0);
 }
+
+/* Per frame: residuals from the outputs and, per row, one reverse pass seeded with sqrt(scale_p) e_c. */
+PetscErrorCode TeannEvalResiduals(TeannEval ev, const PetscReal theta[], PetscInt n, const PetscInt idx[], PetscReal r[], PetscReal J[])
+{
+  TeannModel      m  = ev->model;
+  TeannModelImpl *im = ev->im;
+  TeannFrames     fr = ev->frames;
+  const PetscBool cached = (PetscBool)(m->fix_radial && im->ch_polar < 0);
+  const PetscInt  nc = im->ncomp, np = m->nparam, nk = m->nel * m->nwave;
+
+  PetscFunctionBegin;
+  for (PetscInt k = 0; k < n; k++) PetscCheck(idx[k] >= 0 && idx[k] < fr->nframes, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frame index %" PetscInt_FMT " out of range 0..%" PetscInt_FMT, idx[k], fr->nframes - 1);
+  PetscCall(EnsureWork(ev));
+  if (cached) PetscCall(EnsureCache(ev, theta));
+#pragma omp parallel for schedule(dynamic, 4)
+  for (PetscInt k = 0; k < n; k++) {
+  #if defined(_OPENMP)
+    TeannWork *w = &ev->work[omp_get_thread_num()];
+  #else
+    TeannWork *w = &ev->work[0];
+  #endif
+    const PetscInt f = idx[k];
+    PetscReal      sq[3], sg = 1, *rk = r + k * nc;
+    PetscInt       comp[3] = {im->comp_dipole, im->comp_polar, im->comp_tdipole}, len[3] = {3, 9, 3};
+    const PetscInt bit[3] = {TEANN_PROP_DIPOLE, TEANN_PROP_POLAR, TEANN_PROP_TDIPOLE};
+    const PetscReal *ref[3] = {fr->dipole + 3 * f, fr->polar + 9 * f, fr->tdipole + 3 * f};
+
+    ChunkSetup(ev, w, 1, &idx[k]);
+    ChunkDescriptor(ev, w, theta, cached);
+    ChunkForward(ev, w, theta);
+    if (im->ch_polar >= 0) ChunkPolarFields(ev, w, theta);
+    FrameOutputs(ev, w, 0);
+    if (im->ch_tdipole >= 0 && (fr->fprops[f] & TEANN_PROP_TDIPOLE)) {
+      const PetscReal *y = w->pred + im->comp_tdipole;
+      PetscReal        lp = 0, lm = 0;
+      for (PetscInt d = 0; d < 3; d++) {
+        lp += (y[d] - ref[2][d]) * (y[d] - ref[2][d]);
+        lm += (y[d] + ref[2][d]) * (y[d] + ref[2][d]);
+      }
+      sg = lp <= lm ? 1.0 : -1.0;
+    }
+    for (PetscInt p = 0; p < 3; p++) {
+      sq[p] = (comp[p] >= 0 && (fr->fprops[f] & bit[p])) ? PetscSqrtReal(ev->scale[p]) : 0.0;
+      if (comp[p] < 0) continue;
+      for (PetscInt c = 0; c < len[p]; c++) rk[comp[p] + c] = sq[p] ? sq[p] * (w->pred[comp[p] + c] - (p == 2 ? sg : 1.0) * ref[p][c]) : 0.0;
+    }
+    if (!J) continue;
+    for (PetscInt p = 0; p < 3; p++) {
+      if (comp[p] < 0) continue;
+      for (PetscInt c = 0; c < len[p]; c++) {
+        PetscReal *row = J + (size_t)(k * nc + comp[p] + c) * np;
+        for (PetscInt q = 0; q < np; q++) row[q] = 0;
+        if (!sq[p]) continue;
+        for (PetscInt q = 0; q < nc; q++) w->gcomp[q] = 0;
+        w->gcomp[comp[p] + c] = sq[p];
+        FrameBackward(ev, w, 0, NULL);
+        ChunkNetBackward(ev, w, theta, row);
+        if (im->ch_polar >= 0) ChunkPolarTangent(ev, w, theta, row);
+        ChunkDescriptorBackward(ev, w, theta, cached, row, NULL);
+        if (m->fix_radial)
+          for (PetscInt q = 0; q < nk; q++) row[im->off_eta + q] = row[im->off_s + q] = 0;
+      }
+    }
+  }
+  PetscFunctionReturn(0);
+}

@@ -74,7 +74,13 @@ PETSC_EXTERN PetscErrorCode TeannEvalSetLossScale(TeannEval, TeannProp p, PetscR
 PETSC_EXTERN PetscErrorCode TeannEvalLossGradient(TeannEval, const PetscReal theta[], PetscInt n, const PetscInt idx[], PetscReal *loss, PetscReal grad[]);
 /* Predictions of frames idx[]: out[k*ncomp + c] with ncomp from TeannModelGetNumComponents. */
 PETSC_EXTERN PetscErrorCode TeannEvalPredict(TeannEval, const PetscReal theta[], PetscInt n, const PetscInt idx[], PetscReal out[]);
-/* d out_c / d x for local frame f: dout[c*3*natoms_f + 3*a + d]. */
+/* Scaled residuals of frames idx[]: r[k*ncomp + c] = sqrt(scale_p) (yhat_c - y_c), 0 where frame k lacks
+   property p, the transition dipole against the sign of the reference that fits better; so that
+   sum r^2 is TeannEvalLossGradient's loss. If J is not NULL, also the Jacobian
+   J[(k*ncomp + c)*nparam + p] = d r_{k,c} / d theta_p (0 for fixed parameters), one reverse pass per row
+   (design 2.5). Rows are independent of the thread count. */
+PETSC_EXTERN PetscErrorCode TeannEvalResiduals(TeannEval, const PetscReal theta[], PetscInt n, const PetscInt idx[], PetscReal r[], PetscReal J[]);
+/* d out_c / d x for local frame f: dout[c*3*natoms_f + 3*a + d]. Not thread-safe (uses one workspace). */
 PETSC_EXTERN PetscErrorCode TeannEvalPositionGradient(TeannEval, const PetscReal theta[], PetscInt f, PetscReal dout[]);
 PETSC_EXTERN PetscErrorCode TeannEvalDestroy(TeannEval *);
 #endif

@@ -22,4 +22,5 @@ run -check equiv -data "$M" -nframes 40 -teann_properties dipole,polarizability 
 run -check equiv -data "$M" -nframes 20 -teann_properties polarizability,transition_dipole -teann_lmax 3 -tol 1e-12
 run -check threads -data "$W" -nframes 200 -teann_properties dipole,polarizability -tol 1e-12
 run -check fixradial -data "$M" -nframes 60 -teann_properties dipole,polarizability -tol 1e-12
+run -check jacobian -data "$M" -nframes 4 $small -teann_properties dipole,polarizability,transition_dipole -tdipole_from_dipole -teann_charge_neutral -tol 1e-6
 echo "model-polar: all checks passed"

@@ -29,6 +29,9 @@ run -check threads -data "$W" -nframes 800 -tol 1e-12
 run -check threads -data "$M" -nframes 240 -teann_fix_radial -teann_properties dipole,transition_dipole -tdipole_from_dipole -tol 1e-12
 run -check fixradial -data "$W" -nframes 800 -tol 1e-12
 run -check fixradial -data "$M" -nframes 240 -teann_lmax 3 -tol 1e-12
+# residuals and Jacobian (for Levenberg-Marquardt)
+run -check jacobian -data "$W" -nframes 6 $small -tol 1e-6
+run -check jacobian -data "$M" -nframes 70 $small -teann_fix_radial -teann_properties dipole,transition_dipole -tdipole_from_dipole -tol 1e-6
 # errors a user can make
 expect_error "frame 1: element C is not one of the model's elements" "$T" -check grad -data "$M" -model_elements 1,8
 expect_error "lmax must be in 0..3, got 4" "$T" -check grad -data "$W" -teann_lmax 4

@@ -4,6 +4,7 @@
  *   -check equiv     rotations (proper, and improper for the dipole), translations,
  *                    permutations of like atoms; transition dipole sign-free loss
  *   -check threads   loss and gradient for 1 and 2 OpenMP threads
+ *   -check jacobian  residuals and Jacobian against the loss, gradient and differences
  *   -check fixradial the pair cache gives the loss and gradient of the general path
  * Model options (-teann_*) apply. Parameters are random, not the initial ones,
  * so that the zero last layer cannot hide errors. Prints one line per check
@@ -283,6 +284,61 @@ static PetscErrorCode CheckSignFree(TeannModel m, TeannFrames fr, TeannEval ev, 
   PetscFunctionReturn(0);
 }
 
+/* Residuals and Jacobian: sum r^2 = loss, 2 J^T r = gradient, J columns vs finite differences, and the same J for 1 and 2 threads. */
+static PetscErrorCode CheckJacobian(TeannModel m, TeannEval ev, PetscInt n, const PetscInt idx[], PetscReal tol, PetscBool *ok)
+{
+  PetscReal *theta, *g, *r, *J, *rk, *J2, L, s2 = 0, dg = 0, ng = 0, num = 0, den = 0, h = 3e-4, e1, e2, e3, jd = 0;
+  PetscInt   nc, np = m->nparam, nr;
+  uint64_t   st = 4242;
+
+  PetscFunctionBegin;
+  PetscCall(TeannModelGetNumComponents(m, &nc));
+  nr = n * nc;
+  PetscCall(PetscMalloc6(np, &theta, np, &g, nr, &r, (size_t)nr * np, &J, 4 * nr, &rk, (size_t)nr * np, &J2));
+  PetscCall(RandomTheta(m, 23, theta));
+  PetscCall(TeannEvalLossGradient(ev, theta, n, idx, &L, g));
+  PetscCall(TeannEvalResiduals(ev, theta, n, idx, r, J));
+  for (PetscInt q = 0; q < nr; q++) s2 += r[q] * r[q];
+  for (PetscInt p = 0; p < np; p++) {
+    PetscReal jr = 0;
+    for (PetscInt q = 0; q < nr; q++) jr += 2 * J[(size_t)q * np + p] * r[q];
+    dg += (jr - g[p]) * (jr - g[p]);
+    ng += g[p] * g[p];
+  }
+  PetscCall(TeannModelGetTrainableMask(m, g)); /* g is free now: trainable mask */
+  for (PetscInt t = 0; t < 40; t++) {
+    const PetscInt p = (PetscInt)(Rand(&st) * np);
+    PetscReal      th = theta[p];
+    if (g[p] == 0) continue;
+    for (PetscInt k = 0; k < 4; k++) {
+      theta[p] = th + stencil[k] * h;
+      PetscCall(TeannEvalResiduals(ev, theta, n, idx, rk + k * nr, NULL));
+    }
+    theta[p] = th;
+    for (PetscInt q = 0; q < nr; q++) {
+      const PetscReal v[4] = {rk[q], rk[nr + q], rk[2 * nr + q], rk[3 * nr + q]}, fd = FD4(v, h), an = J[(size_t)q * np + p];
+      num += (fd - an) * (fd - an);
+      den += an * an;
+    }
+  }
+#if defined(_OPENMP)
+  {
+    const int nt0 = omp_get_max_threads();
+    omp_set_num_threads(nt0 == 1 ? 2 : 1);
+    PetscCall(TeannEvalResiduals(ev, theta, n, idx, rk, J2));
+    omp_set_num_threads(nt0);
+    for (size_t q = 0; q < (size_t)nr * np; q++) jd += PetscAbsReal(J[q] - J2[q]);
+  }
+#endif
+  e1  = PetscAbsReal(s2 - L) / L;
+  e2  = PetscSqrtReal(dg / ng);
+  e3  = PetscSqrtReal(num / den);
+  *ok = (PetscBool)(e1 <= 1e-12 && e2 <= 1e-12 && e3 <= tol && jd == 0);
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "jacobian: %" PetscInt_FMT " rows, |sum r^2 - loss| %.3e, |2 J^T r - grad| %.3e, FD columns %.3e, thread difference %.3e %s\n", nr, (double)e1, (double)e2, (double)e3, (double)jd, *ok ? "ok" : "FAILED"));
+  PetscCall(PetscFree6(theta, g, r, J, rk, J2));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode CheckThreads(TeannModel m, TeannEval ev, PetscInt n, const PetscInt idx[], PetscReal tol, PetscBool *ok)
 {
 #if defined(_OPENMP)
@@ -391,6 +447,8 @@ int main(int argc, char **argv)
     if (eq) PetscCall(CheckGrad(m, ev, nframes, idx, tol, &ok));
     PetscCall(PetscStrcmp(check, "posgrad", &eq));
     if (eq) PetscCall(CheckPosGrad(m, fr, ev, nframes, tol, &ok));
+    PetscCall(PetscStrcmp(check, "jacobian", &eq));
+    if (eq) PetscCall(CheckJacobian(m, ev, nframes, idx, tol, &ok));
     PetscCall(PetscStrcmp(check, "threads", &eq));
     if (eq) PetscCall(CheckThreads(m, ev, nframes, idx, tol, &ok));
     PetscCall(PetscStrcmp(check, "fixradial", &eq));
