@@ -3,11 +3,7 @@
 # with clear messages; -teann_valid/-teann_test files replace the fractions; the output
 # directory is created; the model.nc round trip is exact.
 . "$top_srcdir/tests/common.sh"
-# the polarizability head may be missing from an unfinished model core: then dipoles only
 props=dipole,polarizability
-if "$BIN/teann-train" -teann_data "$DATA/water_hf_800.xyz" -teann_properties $props -teann_hidden 4 -teann_nwave 2 -teann_check_gradient 2>&1 | grep -q 'polarizability output is not implemented'; then
-  echo "note: polarizability not implemented by the model core; testing dipoles only"; props=dipole
-fi
 "$BIN/teann-train" -help > "$WORK/help" 2>&1 || fail "-help exits non-zero"
 for o in data valid test valid_fraction test_fraction seed weight_dipole weight_polarizability weight_transition_dipole \
          l2 output_dir patience check_gradient properties cutoff nwave lmax neigh_atoms hidden activation fix_radial charge_neutral; do
