@@ -644,6 +644,69 @@ static void ChunkPolarTangent(TeannEval ev, TeannWork *w, const PetscReal theta[
 
 /* ---------------------------------------------------------------- driver */
 
+/* All phases of one chunk (frames idx[0..nf-1], the k0-th and following of the call). Runs inside the
+   parallel region of Evaluate(), where PetscCall cannot return: only the thread with log set (thread 0,
+   the one PETSc's logging belongs to) times its phases and counts its flops, and the logging error
+   code is returned. With several threads the events therefore show the work of thread 0. */
+static PetscErrorCode ProcessChunk(TeannEval ev, TeannWork *w, const PetscReal theta[], PetscInt nf, const PetscInt idx[], PetscInt k0, PetscBool cached, PetscBool wloss, PetscBool wgrad, PetscReal out[], PetscBool log)
+{
+  TeannModel      m  = ev->model;
+  TeannModelImpl *im = ev->im;
+  PetscErrorCode  ierr = 0;
+  PetscLogDouble  fnet = 0, fdesc = 0;
+
+  if (log) ierr |= PetscLogEventBegin(TEANN_Descriptor, 0, 0, 0, 0);
+  ChunkSetup(ev, w, nf, idx);
+  ChunkDescriptor(ev, w, theta, cached);
+  if (log) {
+    for (PetscInt ch = 0; ch < im->nchan; ch++) fnet += TeannNetFlops(&im->net[ch][0]);
+    if (cached) fdesc = 2.0 * w->na * m->nel * im->desc.M * im->desc.K;
+    else
+      for (PetscInt q = 0; q < w->nf; q++) {
+        const PetscInt nq = w->astart[q + 1] - w->astart[q];
+        fdesc += (PetscLogDouble)nq * (nq - 1) * (m->nwave * (2.0 * im->desc.M + 8) + 40);
+      }
+    ierr |= PetscLogFlops(fdesc);
+    ierr |= PetscLogEventEnd(TEANN_Descriptor, 0, 0, 0, 0);
+    ierr |= PetscLogEventBegin(TEANN_NetForward, 0, 0, 0, 0);
+  }
+  ChunkForward(ev, w, theta);
+  if (log) {
+    ierr |= PetscLogFlops(2.0 * fnet * w->na);
+    ierr |= PetscLogEventEnd(TEANN_NetForward, 0, 0, 0, 0);
+    ierr |= PetscLogEventBegin(TEANN_NetBackward, 0, 0, 0, 0);
+  }
+  w->loss = 0;
+  if (im->ch_polar >= 0) ChunkPolarFields(ev, w, theta);
+  for (PetscInt q = 0; q < w->nf; q++) {
+    FrameOutputs(ev, w, q);
+    if (out)
+      for (PetscInt c = 0; c < im->ncomp; c++) out[(k0 + q) * im->ncomp + c] = w->pred[c];
+    if (wloss) w->loss += FrameLoss(ev, w, q);
+    if (wgrad) FrameBackward(ev, w, q, NULL);
+  }
+  if (wgrad) {
+    for (PetscInt p = 0; p < m->nparam; p++) w->g[p] = 0;
+    ChunkNetBackward(ev, w, theta, w->g);
+    if (im->ch_polar >= 0) ChunkPolarTangent(ev, w, theta, w->g);
+  }
+  if (log) {
+    if (wgrad) ierr |= PetscLogFlops(4.0 * fnet * w->na);
+    ierr |= PetscLogEventEnd(TEANN_NetBackward, 0, 0, 0, 0);
+  }
+  if (wgrad) {
+    if (log) ierr |= PetscLogEventBegin(TEANN_Descriptor, 0, 0, 0, 0);
+    ChunkDescriptorBackward(ev, w, theta, cached, w->g, NULL);
+    if (log) {
+      ierr |= PetscLogFlops(2 * fdesc);
+      ierr |= PetscLogEventEnd(TEANN_Descriptor, 0, 0, 0, 0);
+    }
+  }
+  return ierr;
+}
+
+/* One parallel region: in each round every workspace slot takes one chunk, then the slots' partial
+   gradients are added in chunk order (parallel over the parameters) and the losses likewise. */
 static PetscErrorCode Evaluate(TeannEval ev, const PetscReal theta[], PetscInt n, const PetscInt idx[], PetscReal *loss, PetscReal grad[], PetscReal out[])
 {
   TeannModel      m  = ev->model;
@@ -652,77 +715,38 @@ static PetscErrorCode Evaluate(TeannEval ev, const PetscReal theta[], PetscInt n
   const PetscBool cached = (PetscBool)(m->fix_radial && im->ch_polar < 0); /* eq. 7 needs position derivatives: general path */
   const PetscInt  nchunk = (n + TEANN_CHUNK - 1) / TEANN_CHUNK, nparam = m->nparam;
   PetscReal       total = 0;
-  PetscLogDouble  fnet = 0;
+  PetscErrorCode  lerr  = 0;
 
   PetscFunctionBegin;
   for (PetscInt k = 0; k < n; k++) PetscCheck(idx[k] >= 0 && idx[k] < fr->nframes, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frame index %" PetscInt_FMT " out of range 0..%" PetscInt_FMT, idx[k], fr->nframes - 1);
   PetscCall(EnsureWork(ev));
   if (cached) PetscCall(EnsureCache(ev, theta));
   if (grad) PetscCall(PetscArrayzero(grad, nparam));
-  for (PetscInt ch = 0; ch < im->nchan; ch++) fnet += TeannNetFlops(&im->net[ch][0]);
-  for (PetscInt c0 = 0; c0 < nchunk; c0 += ev->nwork) {
-    const PetscInt nc = PetscMin(ev->nwork, nchunk - c0);
-    PetscInt       na = 0, npair = 0;
-
-    PetscCall(PetscLogEventBegin(TEANN_Descriptor, 0, 0, 0, 0));
-#pragma omp parallel for schedule(static, 1)
-    for (PetscInt s = 0; s < nc; s++) {
-      const PetscInt c = c0 + s, k0 = c * TEANN_CHUNK;
-      ChunkSetup(ev, &ev->work[s], PetscMin(TEANN_CHUNK, n - k0), idx + k0);
-      ChunkDescriptor(ev, &ev->work[s], theta, cached);
-    }
-    for (PetscInt s = 0; s < nc; s++) {
-      na += ev->work[s].na;
-      for (PetscInt q = 0; q < ev->work[s].nf; q++) {
-        const PetscInt nq = ev->work[s].astart[q + 1] - ev->work[s].astart[q];
-        npair += nq * (nq - 1);
+#pragma omp parallel
+  {
+    PetscInt t = 0, nt = 1;
+#if defined(_OPENMP)
+    t  = omp_get_thread_num();
+    nt = omp_get_num_threads();
+#endif
+    for (PetscInt c0 = 0; c0 < nchunk; c0 += ev->nwork) {
+      const PetscInt nc = PetscMin(ev->nwork, nchunk - c0);
+      for (PetscInt s = t; s < nc; s += nt) {
+        const PetscInt k0 = (c0 + s) * TEANN_CHUNK;
+        PetscErrorCode e  = ProcessChunk(ev, &ev->work[s], theta, PetscMin(TEANN_CHUNK, n - k0), idx + k0, k0, cached, (PetscBool)(loss || grad), (PetscBool)(grad != NULL), out, (PetscBool)(t == 0 && s == 0));
+        if (e) lerr = e; /* only thread 0 logs, so only it can set lerr */
       }
-    }
-    PetscCall(PetscLogFlops(cached ? 2.0 * na * m->nel * im->desc.M * im->desc.K : (PetscLogDouble)npair * (m->nwave * (2.0 * im->desc.M + 8) + 40)));
-    PetscCall(PetscLogEventEnd(TEANN_Descriptor, 0, 0, 0, 0));
-
-    PetscCall(PetscLogEventBegin(TEANN_NetForward, 0, 0, 0, 0));
-#pragma omp parallel for schedule(static, 1)
-    for (PetscInt s = 0; s < nc; s++) ChunkForward(ev, &ev->work[s], theta);
-    PetscCall(PetscLogFlops(2.0 * fnet * na));
-    PetscCall(PetscLogEventEnd(TEANN_NetForward, 0, 0, 0, 0));
-
-    PetscCall(PetscLogEventBegin(TEANN_NetBackward, 0, 0, 0, 0));
-#pragma omp parallel for schedule(static, 1)
-    for (PetscInt s = 0; s < nc; s++) {
-      TeannWork     *w = &ev->work[s];
-      const PetscInt k0 = (c0 + s) * TEANN_CHUNK;
-      w->loss          = 0;
-      if (im->ch_polar >= 0) ChunkPolarFields(ev, w, theta);
-      for (PetscInt q = 0; q < w->nf; q++) {
-        FrameOutputs(ev, w, q);
-        if (out)
-          for (PetscInt c = 0; c < im->ncomp; c++) out[(k0 + q) * im->ncomp + c] = w->pred[c];
-        if (loss || grad) w->loss += FrameLoss(ev, w, q);
-        if (grad) FrameBackward(ev, w, q, NULL);
-      }
+#pragma omp barrier
       if (grad) {
-        for (PetscInt p = 0; p < nparam; p++) w->g[p] = 0;
-        ChunkNetBackward(ev, w, theta, w->g);
-        if (im->ch_polar >= 0) ChunkPolarTangent(ev, w, theta, w->g);
+#pragma omp for schedule(static)
+        for (PetscInt p = 0; p < nparam; p++)
+          for (PetscInt s = 0; s < nc; s++) grad[p] += ev->work[s].g[p];
       }
+#pragma omp single
+      for (PetscInt s = 0; s < nc; s++) total += ev->work[s].loss;
     }
-    if (grad) PetscCall(PetscLogFlops(4.0 * fnet * na));
-    PetscCall(PetscLogEventEnd(TEANN_NetBackward, 0, 0, 0, 0));
-
-    if (grad) {
-      PetscCall(PetscLogEventBegin(TEANN_Descriptor, 0, 0, 0, 0));
-#pragma omp parallel for schedule(static, 1)
-      for (PetscInt s = 0; s < nc; s++) ChunkDescriptorBackward(ev, &ev->work[s], theta, cached, ev->work[s].g, NULL);
-      PetscCall(PetscLogFlops(cached ? 2.0 * na * m->nel * im->desc.M * im->desc.K : (PetscLogDouble)npair * (m->nwave * (2.0 * im->desc.M + 16) + 40)));
-      PetscCall(PetscLogEventEnd(TEANN_Descriptor, 0, 0, 0, 0));
-      /* fixed-order reduction: chunk c0, c0+1, ... for every entry */
-#pragma omp parallel for schedule(static)
-      for (PetscInt p = 0; p < nparam; p++)
-        for (PetscInt s = 0; s < nc; s++) grad[p] += ev->work[s].g[p];
-    }
-    for (PetscInt s = 0; s < nc; s++) total += ev->work[s].loss;
   }
+  PetscCall(lerr);
   if (grad && m->fix_radial) /* the general path differentiates eta and s too; they are fixed */
     for (PetscInt q = 0; q < m->nel * m->nwave; q++) grad[im->off_eta + q] = grad[im->off_s + q] = 0;
   if (loss) *loss = total;
