@@ -538,6 +538,13 @@ PetscErrorCode TeannFitSetUp(TeannFit fit)
   PetscCall(TaoSetMonitor(fit->tao, Monitor, fit, NULL));
   PetscCall(TaoSetConvergenceTest(fit->tao, ConvergenceTest, fit));
   PetscCall(TaoSetFromOptions(fit->tao));
+  {
+    PetscBool ls;
+    TaoType   type;
+    PetscCall(TaoGetType(fit->tao, &type));
+    PetscCall(PetscObjectTypeCompareAny((PetscObject)fit->tao, &ls, TAOBRGN, TAOPOUNDERS, ""));
+    PetscCheck(!ls, fit->comm, PETSC_ERR_SUP, "-tao_type %s needs residuals; teann-train drives TAO through the objective and gradient (lmvm, bqnls, blmvm, cg, ...)", type);
+  }
 
   {
     char els[4 * TEANN_MAX_ELEMENTS] = "";
