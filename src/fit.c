@@ -3,6 +3,7 @@
  * optimisation, validation in the monitor with early stopping. */
 #include "fit.h"
 #include "dataset.h"
+#include "ncutil.h"
 #include <math.h>
 #include <stdint.h>
 #if defined(_OPENMP)
@@ -225,7 +226,12 @@ struct _n_TeannFit {
   PetscReal   t0, tfit, best_vloss;
   PetscInt    best_it, itoffset; /* itoffset: iterations of earlier TaoSolve() calls (restarts) */
   PetscBool   stop, header;
+  PetscInt    hn, hcap;    /* history: rows of HIST_W values per monitored iteration */
+  PetscReal  *hist;
 };
+
+/* history row: iteration, loss, gradient norm, step, wall time, train RMSE per kind, validation RMSE per kind */
+#define HIST_W (5 + 2 * TEANN_NKIND)
 
 PetscErrorCode TeannFitCreate(MPI_Comm comm, TeannFit *out)
 {
@@ -406,6 +412,26 @@ static PetscErrorCode Monitor(Tao tao, void *ctx)
     PetscCall(PetscStrlcat(line, "   time/s", sizeof(line)));
     PetscCall(PetscPrintf(fit->comm, "%s\n", line));
     fit->header = PETSC_TRUE;
+  }
+  if (fit->hn == fit->hcap) {
+    PetscReal *h;
+    fit->hcap = PetscMax(64, 2 * fit->hcap);
+    PetscCall(PetscMalloc1(fit->hcap * HIST_W, &h));
+    PetscCall(PetscArraycpy(h, fit->hist, fit->hn * HIST_W));
+    PetscCall(PetscFree(fit->hist));
+    fit->hist = h;
+  }
+  {
+    PetscReal *h = fit->hist + HIST_W * fit->hn++;
+    h[0]         = (PetscReal)its;
+    h[1]         = f;
+    h[2]         = gnorm;
+    h[3]         = xdiff;
+    h[4]         = MPI_Wtime() - fit->t0;
+    for (PetscInt k = 0; k < TEANN_NKIND; k++) {
+      h[5 + k]               = PetscSqrtReal(PetscMax(tsse[k], 0) / tcnt[k]);
+      h[5 + TEANN_NKIND + k] = fit->nglob[1] ? PetscSqrtReal(vsse[k] / vcnt[k]) : NAN;
+    }
   }
   PetscCall(PetscSNPrintf(line, sizeof(line), "%4" PetscInt_FMT " %12.6e %10.3e", its, (double)f, (double)gnorm));
   for (PetscInt k = 0; k < TEANN_NKIND; k++)
@@ -696,6 +722,55 @@ PetscErrorCode TeannFitSummary(TeannFit fit, PetscViewer viewer)
   PetscFunctionReturn(0);
 }
 
+/* history.nc: one record per monitored iteration (design section 4 "History"). */
+static PetscErrorCode WriteHistory(TeannFit fit, const char path[])
+{
+  TeannNCFile f;
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(fit->comm, &rank));
+  PetscCall(TeannNCCreate(fit->comm, path, "teann fit history", PETSC_FALSE, &f));
+  if (rank == 0) {
+    const char *names[5] = {"iteration", "loss", "gradient_norm", "step_length", "wall_time"};
+    const char *units[5] = {"1", "1", "1", "1", "s"};
+    int         dim, var[HIST_W];
+    PetscReal  *col;
+
+    PetscCallNC(f.tmp, nc_def_dim(f.ncid, "iteration", (size_t)fit->hn, &dim));
+    for (PetscInt j = 0; j < 5; j++) {
+      PetscCallNC(f.tmp, nc_def_var(f.ncid, names[j], j ? NC_DOUBLE : NC_INT, 1, &dim, &var[j]));
+      PetscCall(TeannNCPutText(&f, var[j], "units", units[j]));
+    }
+    PetscCall(TeannNCPutText(&f, var[1], "long_name", "eq. 9 loss (normalised by the training frames) with the L2 term"));
+    PetscCall(TeannNCPutText(&f, var[3], "long_name", "TAO step length or trust radius"));
+    for (PetscInt s = 0; s < 2; s++)
+      for (PetscInt k = 0; k < TEANN_NKIND; k++) {
+        char name[128];
+        var[5 + s * TEANN_NKIND + k] = -1;
+        if (!(fit->model->props & TeannKinds[k].prop) || (s && !fit->nglob[1])) continue;
+        PetscCall(PetscSNPrintf(name, sizeof(name), "%s_rmse_%s", TeannKinds[k].name, s ? "valid" : "train"));
+        PetscCallNC(f.tmp, nc_def_var(f.ncid, name, NC_DOUBLE, 1, &dim, &var[5 + s * TEANN_NKIND + k]));
+        PetscCall(TeannNCPutText(&f, var[5 + s * TEANN_NKIND + k], "units", TeannKinds[k].units));
+      }
+    PetscCall(PetscMalloc1(fit->hn + 1, &col));
+    for (PetscInt j = 0; j < HIST_W; j++) {
+      if (j >= 5 && var[j] < 0) continue;
+      for (PetscInt i = 0; i < fit->hn; i++) col[i] = fit->hist[i * HIST_W + j];
+      if (j == 0) {
+        int *it;
+        PetscCall(PetscMalloc1(fit->hn + 1, &it));
+        for (PetscInt i = 0; i < fit->hn; i++) it[i] = (int)col[i];
+        PetscCallNC(f.tmp, nc_put_var_int(f.ncid, var[0], it));
+        PetscCall(PetscFree(it));
+      } else PetscCallNC(f.tmp, nc_put_var_double(f.ncid, var[j], col));
+    }
+    PetscCall(PetscFree(col));
+  }
+  PetscCall(TeannNCClose(&f));
+  PetscFunctionReturn(0);
+}
+
 /* mkdir -p on rank 0 */
 static PetscErrorCode MakeDir(MPI_Comm comm, const char dir[])
 {
@@ -762,7 +837,9 @@ PetscErrorCode TeannFitWrite(TeannFit fit)
   PetscCall(PetscSNPrintf(path, sizeof(path), "%s%spredictions.nc", fit->outdir, slash ? "" : "/"));
   PetscCall(TeannPredictionsWriteNC(fit->comm, path, fit->model->props, n, key, fid, sub, ref, pred));
   PetscCall(PetscFree5(key, fid, sub, ref, pred));
-  PetscCall(PetscPrintf(fit->comm, "wrote %s%smodel.nc and %s\n", fit->outdir, slash ? "" : "/", path));
+  PetscCall(PetscSNPrintf(path, sizeof(path), "%s%shistory.nc", fit->outdir, slash ? "" : "/"));
+  PetscCall(WriteHistory(fit, path));
+  PetscCall(PetscPrintf(fit->comm, "wrote model.nc, predictions.nc and history.nc in %s\n", fit->outdir));
   PetscFunctionReturn(0);
 }
 
@@ -784,6 +861,7 @@ PetscErrorCode TeannFitDestroy(TeannFit *fit)
   PetscCall(PetscFree3(t->mask, t->gloc, t->counts));
   PetscCall(PetscFree(t->idx));
   PetscCall(PetscFree(t->pred));
+  PetscCall(PetscFree(t->hist));
   PetscCall(TeannModelDestroy(&t->model));
   PetscCall(PetscFree(*fit));
   PetscFunctionReturn(0);

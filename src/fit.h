@@ -6,7 +6,8 @@
  * every rank and for every rank count. A TeannFit reads the data, splits it,
  * builds the model and one TeannEval per subset on every rank, minimises the
  * eq. 9 loss with TAO (monitor, early stopping on validation), reports errors
- * and writes model.nc and predictions.nc with the best-validation parameters.
+ * and writes model.nc and predictions.nc with the best-validation parameters
+ * and history.nc.
  * Results agree between rank and thread counts to round-off. */
 #ifndef TEANN_FIT_H
 #define TEANN_FIT_H
@@ -44,7 +45,7 @@ PETSC_EXTERN PetscErrorCode TeannFitCheckGradient(TeannFit fit, PetscViewer view
 PETSC_EXTERN PetscErrorCode TeannFitSolve(TeannFit fit);
 /* Train/validation/test RMSE and MAE per property with the best parameters. */
 PETSC_EXTERN PetscErrorCode TeannFitSummary(TeannFit fit, PetscViewer viewer);
-/* <output_dir>/model.nc and <output_dir>/predictions.nc with the best parameters. */
+/* <output_dir>/model.nc and predictions.nc with the best parameters, and history.nc (one record per iteration). */
 PETSC_EXTERN PetscErrorCode TeannFitWrite(TeannFit fit);
 PETSC_EXTERN PetscErrorCode TeannFitDestroy(TeannFit *fit);
 #endif

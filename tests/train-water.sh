@@ -18,7 +18,10 @@ awk -v r="$rmse" 'BEGIN{exit !(r < 0.005)}' || fail "test dipole RMSE $rmse >= 0
 awk -v w="$wall" 'BEGIN{exit !(w < 60)}' || fail "took $wall s (limit 60 s)"
 grep -q ' 640 train, 80 validation, 80 test frames' "$WORK/log" || fail "default split is not 640/80/80"
 [ "$(grep -c '^ *[0-9][0-9]* [0-9.e+-]* ' "$WORK/log")" -ge 10 ] || fail "fewer than 10 progress lines"
-for f in model.nc predictions.nc; do [ -s "$WORK/out/sub/$f" ] || fail "$f missing"; done
+for f in model.nc predictions.nc history.nc; do [ -s "$WORK/out/sub/$f" ] || fail "$f missing"; done
+nit=$(ncdump -h "$WORK/out/sub/history.nc" | sed -n 's/^[[:space:]]*iteration = \([0-9]*\) ;/\1/p')
+nlines=$(grep -c '^ *[0-9][0-9]* [0-9.e+-]* ' "$WORK/log")
+[ "$nit" = "$nlines" ] || fail "history.nc has $nit iterations, the log $nlines"
 ls "$WORK/out/sub" | grep -q tmp && fail "temporary file left behind"
 # predictions.nc holds the same test error the summary printed
 nc=$("$BIN/tests/test-fit-compare" -train "$WORK/out/sub/predictions.nc" -rmse dipole -subset 2 | awk '{print $4}')
