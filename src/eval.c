@@ -737,13 +737,12 @@ static PetscErrorCode Evaluate(TeannEval ev, const PetscReal theta[], PetscInt n
         if (e) lerr = e; /* only thread 0 logs, so only it can set lerr */
       }
 #pragma omp barrier
-      if (grad) {
-#pragma omp for schedule(static)
-        for (PetscInt p = 0; p < nparam; p++)
-          for (PetscInt s = 0; s < nc; s++) grad[p] += ev->work[s].g[p];
-      }
-#pragma omp single
+#pragma omp single nowait
       for (PetscInt s = 0; s < nc; s++) total += ev->work[s].loss;
+      /* the implicit barrier of this loop also keeps the next round from overwriting the losses */
+#pragma omp for schedule(static)
+      for (PetscInt p = 0; p < (grad ? nparam : 0); p++)
+        for (PetscInt s = 0; s < nc; s++) grad[p] += ev->work[s].g[p];
     }
   }
   PetscCall(lerr);

@@ -16,6 +16,8 @@ run -check grad -data "$W" -nframes 4 $small -teann_lmax 0 -teann_nwave 5 -tol 1
 run -check grad -data "$M" -nframes 3 $small -teann_fix_radial -tol 1e-6
 run -check grad -data "$W" -nframes 3 -tol 1e-6
 run -check grad -data "$M" -nframes 3 $small -teann_properties dipole,transition_dipole -tdipole_from_dipole -tol 1e-6
+run -check grad -data "$W" -nframes 3 -teann_hidden 6 -tol 1e-6
+run -check grad -data "$M" -nframes 2 -teann_hidden 6,5,4 -teann_nwave 3 -teann_cutoff 3.2 -tol 1e-6
 # position gradients
 run -check posgrad -data "$W" -nframes 3 $small -tol 1e-6
 run -check posgrad -data "$M" -nframes 3 $small -teann_lmax 3 -teann_charge_neutral -teann_properties dipole,transition_dipole -tol 1e-6
