@@ -5,7 +5,10 @@
  * that model.nc stores one variable each. A TeannEval binds a model to the
  * frames one rank owns and evaluates predictions, the eq. 9 loss and its
  * exact gradient with OpenMP threads; results do not depend on the thread
- * count beyond round-off (fixed-order reduction). */
+ * count (fixed chunks of frames, partial sums added in chunk order: bitwise
+ * identical). The descriptors enter the networks as they are (no input
+ * standardisation, as in the PyTorch EANN), so theta and the hyperparameters
+ * are the whole model. Details: doc/model.md. */
 #ifndef TEANN_MODEL_H
 #define TEANN_MODEL_H
 #include "frames.h"
@@ -55,7 +58,7 @@ PETSC_EXTERN PetscErrorCode TeannModelSetUp(TeannModel);
 PETSC_EXTERN PetscErrorCode TeannModelGetNumParameters(TeannModel, PetscInt *);
 /* Number of predicted components per frame: dipole 3, then polarizability 9, then transition_dipole 3, for the fitted properties in that order. */
 PETSC_EXTERN PetscErrorCode TeannModelGetNumComponents(TeannModel, PetscInt *);
-/* EANN initial values (s = linspace(0, r_c, K), eta = 0.4, c = 1/neigh_atoms, Xavier-uniform hidden weights, zero last layer) from seed. */
+/* EANN initial values (s = linspace(0, r_c, K) with both endpoints, eta = 0.4, c = 1/neigh_atoms, Xavier-uniform hidden weights, zero last layer) from seed. */
 PETSC_EXTERN PetscErrorCode TeannModelInitialParameters(TeannModel, PetscInt seed, PetscReal theta[]);
 /* Mask (1.0 trainable, 0.0 fixed) per parameter: eta and s are fixed under -teann_fix_radial. */
 PETSC_EXTERN PetscErrorCode TeannModelGetTrainableMask(TeannModel, PetscReal mask[]);
