@@ -134,26 +134,62 @@ PetscLogDouble TeannNetFlops(const TeannNet *net)
   return f;
 }
 
-/* First and second derivative of the activation at z (s: the stored sigmoid or tanh), and for
-   relu_like the derivatives of A and of A' with respect to a and b. */
-static inline void ActDerivs(TeannActivation act, PetscReal a, PetscReal b, PetscReal z, PetscReal s, PetscReal *p1, PetscReal *p2, PetscReal *Aa, PetscReal *A1a, PetscReal *Ab, PetscReal *A1b)
+/* Forward tangent of one hidden layer: Ad = act'(Z) .* Zd. */
+static void TangentActivate(TeannActivation act, const PetscReal *PETSC_RESTRICT pa, const PetscReal *PETSC_RESTRICT pb, PetscInt n, PetscInt h, const PetscReal *PETSC_RESTRICT Z, const PetscReal *PETSC_RESTRICT S, const PetscReal *PETSC_RESTRICT Zd, PetscReal *PETSC_RESTRICT Ad)
 {
-  if (act == TEANN_ACT_TANH) {
-    *p1 = 1 - s * s;
-    *p2 = -2 * s * (1 - s * s);
-  } else {
-    const PetscReal u = (act == TEANN_ACT_RELU_LIKE) ? b * z : z, s1 = s * (1 + u * (1 - s)), s2 = s * (1 - s) * (2 + u * (1 - 2 * s));
-    if (act == TEANN_ACT_RELU_LIKE) {
-      *p1  = a * b * s1;
-      *p2  = a * b * b * s2;
-      *Aa  = u * s;
-      *A1a = b * s1;
-      *Ab  = a * s1 * z;
-      *A1b = a * (s1 + u * s2);
-    } else {
-      *p1 = s1;
-      *p2 = s2;
+  switch (act) {
+  case TEANN_ACT_RELU_LIKE:
+    for (PetscInt r = 0; r < n; r++)
+      for (PetscInt j = 0; j < h; j++) {
+        const PetscInt  q = r * h + j;
+        const PetscReal u = pb[j] * Z[q], s = S[q];
+        Ad[q]             = pa[j] * pb[j] * s * (1 + u * (1 - s)) * Zd[q];
+      }
+    break;
+  case TEANN_ACT_SILU:
+    for (PetscInt q = 0; q < n * h; q++) Ad[q] = S[q] * (1 + Z[q] * (1 - S[q])) * Zd[q];
+    break;
+  case TEANN_ACT_TANH:
+    for (PetscInt q = 0; q < n * h; q++) Ad[q] = (1 - S[q] * S[q]) * Zd[q];
+    break;
+  }
+}
+
+/* Reverse pass over one hidden layer of the tangent computation A = act(Z), Ad = act'(Z) Zd:
+   Ab (adjoint of A) becomes the adjoint of Z, including act''(Z) Zd Adb; Adb (adjoint of Ad)
+   becomes the adjoint of Zd; relu_like a and b gradients into ga, gb when not NULL. */
+static void TangentActivateBackward(TeannActivation act, const PetscReal *PETSC_RESTRICT pa, const PetscReal *PETSC_RESTRICT pb, PetscInt n, PetscInt h, const PetscReal *PETSC_RESTRICT Z, const PetscReal *PETSC_RESTRICT S, const PetscReal *PETSC_RESTRICT Zd, PetscReal *PETSC_RESTRICT Ab, PetscReal *PETSC_RESTRICT Adb, PetscReal *PETSC_RESTRICT ga, PetscReal *PETSC_RESTRICT gb)
+{
+  switch (act) {
+  case TEANN_ACT_RELU_LIKE:
+    for (PetscInt r = 0; r < n; r++)
+      for (PetscInt j = 0; j < h; j++) {
+        const PetscInt  q = r * h + j;
+        const PetscReal a = pa[j], b = pb[j], z = Z[q], zd = Zd[q], u = b * z, s = S[q];
+        const PetscReal s1 = s * (1 + u * (1 - s)), s2 = s * (1 - s) * (2 + u * (1 - 2 * s)); /* SiLU', SiLU'' at u */
+        const PetscReal ab = Ab[q], adb = Adb[q];
+        if (ga) {
+          ga[j] += ab * u * s + adb * b * s1 * zd;
+          gb[j] += ab * a * s1 * z + adb * a * (s1 + u * s2) * zd;
+        }
+        Ab[q]  = a * b * s1 * ab + a * b * b * s2 * zd * adb;
+        Adb[q] = a * b * s1 * adb;
+      }
+    break;
+  case TEANN_ACT_SILU:
+    for (PetscInt q = 0; q < n * h; q++) {
+      const PetscReal z = Z[q], s = S[q], s1 = s * (1 + z * (1 - s)), s2 = s * (1 - s) * (2 + z * (1 - 2 * s));
+      Ab[q]  = s1 * Ab[q] + s2 * Zd[q] * Adb[q];
+      Adb[q] = s1 * Adb[q];
     }
+    break;
+  case TEANN_ACT_TANH:
+    for (PetscInt q = 0; q < n * h; q++) {
+      const PetscReal t = S[q], p1 = 1 - t * t, p2 = -2 * t * p1;
+      Ab[q]  = p1 * Ab[q] + p2 * Zd[q] * Adb[q];
+      Adb[q] = p1 * Adb[q];
+    }
+    break;
   }
 }
 
@@ -167,12 +203,7 @@ void TeannNetTangentBackward(const TeannNet *net, TeannActivation act, const Pet
     const PetscInt   h  = net->size[l + 1];
     const PetscReal *pa = net->a[l] >= 0 ? theta + net->a[l] : NULL, *pb = net->bb[l] >= 0 ? theta + net->bb[l] : NULL;
     Gemm("N", "N", h, n, nin, theta + net->w[l], h, ind, nin, 0.0, Zd[l], h);
-    for (PetscInt r = 0; r < n; r++)
-      for (PetscInt j = 0; j < h; j++) {
-        PetscReal p1, p2, t1, t2, t3, t4;
-        ActDerivs(act, pa ? pa[j] : 1, pb ? pb[j] : 1, Z[l][r * h + j], S[l][r * h + j], &p1, &p2, &t1, &t2, &t3, &t4);
-        Ad[l][r * h + j] = p1 * Zd[l][r * h + j];
-      }
+    TangentActivate(act, pa, pb, n, h, Z[l], S[l], Zd[l], Ad[l]);
     ind = Ad[l];
     nin = h;
   }
@@ -198,19 +229,7 @@ void TeannNetTangentBackward(const TeannNet *net, TeannActivation act, const Pet
       if (Zbar) Gemm("T", "N", h, n, no, W, no, Zbar, no, 0.0, Ab, h);
       else
         for (PetscInt q = 0; q < n * h; q++) Ab[q] = 0;
-      for (PetscInt r = 0; r < n; r++)
-        for (PetscInt j = 0; j < h; j++) {
-          const PetscInt  q = r * h + j;
-          const PetscReal zd = Zd[l - 1][q];
-          PetscReal       p1, p2, Aa = 0, A1a = 0, Abb = 0, A1b = 0;
-          ActDerivs(act, pa ? pa[j] : 1, pb ? pb[j] : 1, Z[l - 1][q], S[l - 1][q], &p1, &p2, &Aa, &A1a, &Abb, &A1b);
-          if (ga) {
-            ga[j] += Ab[q] * Aa + Adb[q] * A1a * zd;
-            gbb[j] += Ab[q] * Abb + Adb[q] * A1b * zd;
-          }
-          Ab[q]  = p1 * Ab[q] + p2 * zd * Adb[q];
-          Adb[q] = p1 * Adb[q];
-        }
+      TangentActivateBackward(act, pa, pb, n, h, Z[l - 1], S[l - 1], Zd[l - 1], Ab, Adb, ga, gbb);
       Zdbar = Adb;
       Zbar  = Ab;
     } else {
