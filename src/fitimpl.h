@@ -1,0 +1,40 @@
+/* fitimpl.h — private to the fit module (fit.c, source.c, lsq.c, checkpoint.c).
+ * Contract: the layout of a TeannFit. theta is split with
+ * PetscSplitOwnershipEqual; thetaAll holds all of it on every rank after a
+ * scatter; hist holds hn rows of HIST_W values (see WriteHistory in fit.c). */
+#ifndef TEANN_FITIMPL_H
+#define TEANN_FITIMPL_H
+#include "fit.h"
+
+struct _n_TeannFit {
+  MPI_Comm    comm;
+  char        data[PETSC_MAX_PATH_LEN], valid[PETSC_MAX_PATH_LEN], test[PETSC_MAX_PATH_LEN], outdir[PETSC_MAX_PATH_LEN];
+  PetscReal   fvalid, ftest, weight[TEANN_NKIND], l2;
+  PetscInt    seed, patience;
+  PetscBool   hasdata;
+  TeannModel  model;
+  TeannFrames fr[3];      /* local frames of train, validation, test           */
+  TeannEval   ev[3];      /* NULL where a rank holds no frames of the subset   */
+  PetscInt    nglob[3];   /* frames per subset over all ranks                  */
+  PetscInt    keybase[3]; /* predictions.nc order: keybase + frame id         */
+  PetscInt   *idx;        /* 0..max local frames-1                             */
+  PetscReal  *pred;       /* scratch predictions                              */
+  PetscInt    ncomp, nparam, rstart, rend;
+  TeannStats  stats;
+  PetscReal   scale[TEANN_NKIND];
+  PetscReal  *mask, *gloc;
+  PetscMPIInt *counts;
+  Vec         theta, thetaAll, best;
+  VecScatter  scat;
+  Tao         tao;
+  PetscReal   t0, tfit, best_vloss;
+  PetscInt    best_it, itoffset; /* itoffset: iterations of earlier TaoSolve() calls (restarts) */
+  PetscBool   stop, header;
+  PetscInt    hn, hcap;    /* history: rows of HIST_W values per monitored iteration */
+  PetscReal  *hist;
+  PetscReal   lm_lambda;   /* Levenberg-Marquardt damping of brgn (set by lsq.c), kept in checkpoints */
+};
+
+/* history row: iteration, loss, gradient norm, step, wall time, train RMSE per kind, validation RMSE per kind */
+#define HIST_W (5 + 2 * TEANN_NKIND)
+#endif

@@ -1,0 +1,191 @@
+/* The fit's data sources (design section 3): frames dealt to the ranks by
+ * work, the seeded split, element union and error sums over all ranks. */
+#include "source.h"
+#include "dataset.h"
+#include <stdint.h>
+
+/* ------------------------------------------------------------------ sources */
+
+struct _n_TeannSource {
+  MPI_Comm    comm;
+  char        path[PETSC_MAX_PATH_LEN];
+  PetscBool   isnc;
+  TeannFrames all;  /* every frame (not NetCDF) */
+  PetscInt    N;
+  PetscReal  *work; /* [N] */
+};
+
+PetscErrorCode TeannSourceCreate(MPI_Comm comm, const char path[], PetscReal cutoff, TeannSource *out)
+{
+  TeannSource  src;
+  PetscMPIInt  size, rank, *counts, *displs, cnt;
+  PetscInt     lo, hi, *ids, *pairs;
+  PetscReal   *w;
+  TeannFrames  slab;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(PetscNew(&src));
+  src->comm = comm;
+  PetscCall(PetscStrncpy(src->path, path, sizeof(src->path)));
+  PetscCall(TeannFileIsNetCDF(path, &src->isnc));
+  if (src->isnc) {
+    PetscInt *natoms;
+    PetscCall(TeannDatasetGetSizes(path, &src->N, &natoms));
+    PetscCall(PetscFree(natoms));
+  } else {
+    PetscCall(TeannFramesCreate(&src->all));
+    PetscCall(TeannFramesRead(path, src->all));
+    src->N = src->all->nframes;
+  }
+  PetscCheck(src->N > 0, comm, PETSC_ERR_FILE_UNEXPECTED, "%s: no frames", path);
+  /* the work of each frame is counted on an even slab per rank, then shared */
+  lo = (src->N * rank) / size;
+  hi = (src->N * (rank + 1)) / size;
+  PetscCall(PetscMalloc3(hi - lo + 1, &ids, hi - lo + 1, &pairs, hi - lo + 1, &w));
+  for (PetscInt i = lo; i < hi; i++) ids[i - lo] = i;
+  if (src->isnc) {
+    PetscCall(TeannFramesCreate(&slab));
+    PetscCall(TeannDatasetRead(comm, path, hi - lo, ids, slab));
+  } else PetscCall(TeannFramesSubset(src->all, hi - lo, ids, &slab));
+  PetscCall(TeannFramesPairCount(slab, cutoff, pairs));
+  for (PetscInt i = 0; i < hi - lo; i++) w[i] = (PetscReal)(pairs[i] + slab->atom_start[i + 1] - slab->atom_start[i]);
+  PetscCall(TeannFramesDestroy(&slab));
+  PetscCall(PetscMalloc1(src->N, &src->work));
+  PetscCall(PetscMalloc2(size, &counts, size, &displs));
+  PetscCall(PetscMPIIntCast(hi - lo, &cnt));
+  PetscCallMPI(MPI_Allgather(&cnt, 1, MPI_INT, counts, 1, MPI_INT, comm));
+  displs[0] = 0;
+  for (PetscMPIInt r = 1; r < size; r++) displs[r] = displs[r - 1] + counts[r - 1];
+  PetscCallMPI(MPI_Allgatherv(w, cnt, MPIU_REAL, src->work, counts, displs, MPIU_REAL, comm));
+  PetscCall(PetscFree2(counts, displs));
+  PetscCall(PetscFree3(ids, pairs, w));
+  *out = src;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannSourceGetNumFrames(TeannSource src, PetscInt *N)
+{
+  PetscFunctionBegin;
+  *N = src->N;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannSourceDistribute(TeannSource src, PetscInt n, const PetscInt ids[], TeannFrames *local)
+{
+  PetscMPIInt size, rank;
+  PetscInt   *start, dummy = 0;
+  PetscReal  *w;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(src->comm, &size));
+  PetscCallMPI(MPI_Comm_rank(src->comm, &rank));
+  PetscCall(PetscCalloc1(size + 1, &start));
+  if (n > 0) {
+    PetscCall(PetscMalloc1(n, &w));
+    for (PetscInt i = 0; i < n; i++) {
+      PetscCheck(ids[i] >= 0 && ids[i] < src->N && (i == 0 || ids[i] > ids[i - 1]), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frame ids must be ascending and within 0..%" PetscInt_FMT, src->N - 1);
+      w[i] = src->work[ids[i]];
+    }
+    PetscCall(TeannPartition(n, w, size, start));
+    PetscCall(PetscFree(w));
+  }
+  if (src->isnc) {
+    PetscCall(TeannFramesCreate(local));
+    PetscCall(TeannDatasetRead(src->comm, src->path, start[rank + 1] - start[rank], n > 0 ? ids + start[rank] : &dummy, *local));
+  } else PetscCall(TeannFramesSubset(src->all, start[rank + 1] - start[rank], n > 0 ? ids + start[rank] : &dummy, local));
+  PetscCall(PetscFree(start));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannSourceDestroy(TeannSource *src)
+{
+  PetscFunctionBegin;
+  if (!*src) PetscFunctionReturn(0);
+  if ((*src)->all) PetscCall(TeannFramesDestroy(&(*src)->all));
+  PetscCall(PetscFree((*src)->work));
+  PetscCall(PetscFree(*src));
+  PetscFunctionReturn(0);
+}
+
+/* ------------------------------------------------------------------ split */
+
+static inline uint64_t SplitMix64(uint64_t *s)
+{
+  uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+  z             = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z             = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+PetscErrorCode TeannSplit(PetscInt N, PetscInt seed, PetscInt perm[])
+{
+  uint64_t s = (uint64_t)seed * 0x2545F4914F6CDD1DULL + 1;
+
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < N; i++) perm[i] = i;
+  for (PetscInt i = N - 1; i > 0; i--) {
+    PetscInt j = (PetscInt)(SplitMix64(&s) % (uint64_t)(i + 1)), t = perm[i];
+    perm[i]    = perm[j];
+    perm[j]    = t;
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannElementsUnion(MPI_Comm comm, PetscInt nf, TeannFrames fr[], PetscInt *nel, PetscInt Z[])
+{
+  PetscInt have[119] = {0};
+
+  PetscFunctionBegin;
+  for (PetscInt s = 0; s < nf; s++)
+    for (PetscInt a = 0; fr[s] && a < fr[s]->natoms; a++) {
+      PetscCheck(fr[s]->Z[a] > 0 && fr[s]->Z[a] < 119, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%s: atomic number %" PetscInt_FMT " out of range", fr[s]->source, fr[s]->Z[a]);
+      have[fr[s]->Z[a]] = 1;
+    }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, have, 119, MPIU_INT, MPI_MAX, comm));
+  *nel = 0;
+  for (PetscInt z = 1; z < 119; z++)
+    if (have[z]) Z[(*nel)++] = z;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannPredictionErrors(MPI_Comm comm, PetscInt props, TeannFrames fr, const PetscReal pred[], PetscReal sse[], PetscReal sae[], PetscReal cnt[])
+{
+  PetscInt  ncomp = 0;
+  PetscReal buf[3 * TEANN_NKIND] = {0};
+
+  PetscFunctionBegin;
+  for (PetscInt k = 0; k < TEANN_NKIND; k++)
+    if (props & TeannKinds[k].prop) ncomp += TeannKinds[k].ncomp;
+  for (PetscInt k = 0; k < TEANN_NKIND; k++) {
+    PetscInt         off, nc = TeannKinds[k].ncomp;
+    const PetscReal *ref;
+    PetscCall(TeannKindOffset(props, k, &off));
+    if (off < 0 || !fr) continue;
+    PetscCall(TeannKindReference(fr, k, &ref));
+    for (PetscInt f = 0; f < fr->nframes; f++) {
+      const PetscReal *y = ref + f * nc, *p = pred + f * ncomp + off;
+      PetscReal        e2 = 0, e2m = 0, sgn = 1;
+      if (PetscIsNanReal(y[0])) continue;
+      for (PetscInt c = 0; c < nc; c++) {
+        e2 += (y[c] - p[c]) * (y[c] - p[c]);
+        e2m += (y[c] + p[c]) * (y[c] + p[c]);
+      }
+      if (k == 2 && e2m < e2) {
+        sgn = -1;
+        e2  = e2m;
+      }
+      buf[k] += e2;
+      for (PetscInt c = 0; c < nc; c++) buf[TEANN_NKIND + k] += PetscAbsReal(y[c] - sgn * p[c]);
+      buf[2 * TEANN_NKIND + k] += nc;
+    }
+  }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, buf, 3 * TEANN_NKIND, MPIU_REAL, MPIU_SUM, comm));
+  for (PetscInt k = 0; k < TEANN_NKIND; k++) {
+    sse[k] = buf[k];
+    sae[k] = buf[TEANN_NKIND + k];
+    cnt[k] = buf[2 * TEANN_NKIND + k];
+  }
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,29 @@
+/* source.h — the fit's data: files dealt to the ranks, the split, error sums.
+ * Contract: a TeannSource is one data file whose frames are dealt to the ranks
+ * of comm as contiguous, work-balanced ranges of any ascending id list
+ * (NetCDF datasets: each rank reads only its frames). TeannSplit() is the
+ * train/validation/test split: a permutation from the seed alone, the same on
+ * every rank and for every rank count. */
+#ifndef TEANN_SOURCE_H
+#define TEANN_SOURCE_H
+#include "model.h"
+#include "predictions.h"
+
+typedef struct _n_TeannSource *TeannSource;
+/* Open path (NetCDF dataset: read in slabs; else TeannFramesRead on every rank) and count each frame's work (pairs within cutoff plus atoms). Collective. */
+PETSC_EXTERN PetscErrorCode TeannSourceCreate(MPI_Comm comm, const char path[], PetscReal cutoff, TeannSource *src);
+PETSC_EXTERN PetscErrorCode TeannSourceGetNumFrames(TeannSource src, PetscInt *nframes);
+/* The frames ids[0..n-1] (ascending, 0-based in the file) are cut by work into one contiguous range per rank; *local gets this rank's range. Collective. */
+PETSC_EXTERN PetscErrorCode TeannSourceDistribute(TeannSource src, PetscInt n, const PetscInt ids[], TeannFrames *local);
+PETSC_EXTERN PetscErrorCode TeannSourceDestroy(TeannSource *src);
+
+/* perm = a permutation of 0..N-1 drawn from seed (Fisher-Yates, splitmix64). */
+PETSC_EXTERN PetscErrorCode TeannSplit(PetscInt N, PetscInt seed, PetscInt perm[]);
+
+/* Sorted distinct atomic numbers over nf local frame sets on all ranks of comm. Z has room for 119. */
+PETSC_EXTERN PetscErrorCode TeannElementsUnion(MPI_Comm comm, PetscInt nf, TeannFrames fr[], PetscInt *nel, PetscInt Z[]);
+
+/* Sums over the frames of all ranks, per kind: squared error, absolute error, number of
+   components compared (transition dipole: per frame the sign that matches better). */
+PETSC_EXTERN PetscErrorCode TeannPredictionErrors(MPI_Comm comm, PetscInt props, TeannFrames frames, const PetscReal pred[], PetscReal sse[], PetscReal sae[], PetscReal cnt[]);
+#endif
