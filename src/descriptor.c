@@ -65,9 +65,8 @@ static inline void Cutoff(PetscReal r, PetscReal rc, PetscReal *fc, PetscReal *d
   if (dfc) *dfc = -h * PETSC_PI / rc * sin(PETSC_PI * r / rc);
 }
 
-static inline void Densities(const TeannDesc *d, const PetscReal *PETSC_RESTRICT O, PetscReal *PETSC_RESTRICT rho)
+static inline void Densities(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT O, PetscReal *PETSC_RESTRICT rho)
 {
-  const PetscInt K = d->K;
 
   for (PetscInt f = 0; f < d->F; f++) rho[f] = 0;
   for (PetscInt a = 0; a < d->M; a++) {
@@ -77,9 +76,8 @@ static inline void Densities(const TeannDesc *d, const PetscReal *PETSC_RESTRICT
   }
 }
 
-static inline void DensitiesBackward(const TeannDesc *d, const PetscReal *PETSC_RESTRICT O, const PetscReal *PETSC_RESTRICT drho, PetscReal *PETSC_RESTRICT dO)
+static inline void DensitiesBackward(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT O, const PetscReal *PETSC_RESTRICT drho, PetscReal *PETSC_RESTRICT dO)
 {
-  const PetscInt K = d->K;
 
   for (PetscInt a = 0; a < d->M; a++) {
     const PetscReal *o = O + a * K, *dr = drho + d->L[a] * K, w2 = 2 * d->w[a];
@@ -88,9 +86,9 @@ static inline void DensitiesBackward(const TeannDesc *d, const PetscReal *PETSC_
   }
 }
 
-void TeannDescAtom(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, PetscReal O[], PetscReal rho[])
+static inline void DescAtomK(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, PetscReal *PETSC_RESTRICT O, PetscReal *PETSC_RESTRICT rho)
 {
-  const PetscInt  K = d->K, M = d->M;
+  const PetscInt  M = d->M;
   const PetscReal rc2 = d->rc * d->rc;
   PetscReal       m[TEANN_MAX_MONO], G[TEANN_MAX_WAVE];
 
@@ -115,16 +113,16 @@ void TeannDescAtom(const TeannDesc *d, const PetscReal c[], const PetscReal eta[
       for (PetscInt k = 0; k < K; k++) o[k] += m[a] * G[k];
     }
   }
-  Densities(d, O, rho);
+  Densities(d, K, O, rho);
 }
 
-void TeannDescAtomBackward(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal O[], const PetscReal drho[], PetscReal dO[], PetscReal gc[], PetscReal geta[], PetscReal gs[], PetscReal dx[])
+static inline void DescAtomBackwardK(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal *PETSC_RESTRICT O, const PetscReal *PETSC_RESTRICT drho, PetscReal *PETSC_RESTRICT dO, PetscReal *PETSC_RESTRICT gc, PetscReal *PETSC_RESTRICT geta, PetscReal *PETSC_RESTRICT gs, PetscReal *PETSC_RESTRICT dx)
 {
-  const PetscInt  K = d->K, M = d->M;
+  const PetscInt  M = d->M;
   const PetscReal rc2 = d->rc * d->rc;
   PetscReal       m[TEANN_MAX_MONO], gm[3 * TEANN_MAX_MONO], T[TEANN_MAX_WAVE], G[TEANN_MAX_WAVE];
 
-  DensitiesBackward(d, O, drho, dO);
+  DensitiesBackward(d, K, O, drho, dO);
   for (PetscInt j = 0; j < n; j++) {
     PetscReal        v[3], r2, r, fc, dfc;
     const PetscInt   e  = el[j];
@@ -169,6 +167,19 @@ void TeannDescAtomBackward(const TeannDesc *d, const PetscReal c[], const PetscR
       }
     }
   }
+}
+
+/* K known at compile time for the default 8: the k loops become single vector operations. */
+void TeannDescAtom(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, PetscReal O[], PetscReal rho[])
+{
+  if (d->K == 8) DescAtomK(d, 8, c, eta, s, n, el, x, i, O, rho);
+  else DescAtomK(d, d->K, c, eta, s, n, el, x, i, O, rho);
+}
+
+void TeannDescAtomBackward(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal O[], const PetscReal drho[], PetscReal dO[], PetscReal gc[], PetscReal geta[], PetscReal gs[], PetscReal dx[])
+{
+  if (d->K == 8) DescAtomBackwardK(d, 8, c, eta, s, n, el, x, i, O, drho, dO, gc, geta, gs, dx);
+  else DescAtomBackwardK(d, d->K, c, eta, s, n, el, x, i, O, drho, dO, gc, geta, gs, dx);
 }
 
 void TeannDescCacheAtom(const TeannDesc *d, const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, PetscReal P[])
