@@ -1,7 +1,79 @@
+/* teann-predict: the tensors of a fitted model for every frame of a file.
+ * Ranks take contiguous, work-balanced frame ranges and predict them in the
+ * same number of steps, so that rank 0 can report the frames done over all
+ * ranks (one MPI_Allreduce of a count per step, only when reporting). */
 static const char help[] = "teann-predict: predict dipoles, polarizabilities and transition dipoles with a fitted model.\n"
                            "  mpiexec -n NP teann-predict -teann_model model.nc -teann_data frames.xyz -teann_output out.xyz|out.nc\n";
 
 #include "fit.h"
+#include <unistd.h>
+#if defined(_OPENMP)
+  #include <omp.h>
+#endif
+
+typedef struct {
+  PetscBool      show;  /* report at all                                          */
+  PetscBool      lines; /* whole lines (not a terminal) instead of rewriting one   */
+  PetscLogDouble t0, last;
+  PetscBool      printed;
+  PetscBool      forced; /* -teann_progress given: the final count is always printed */
+} Progress;
+
+/* Frames done of total, their rate and the time left, on rank 0, at most once a second
+   (and once at the end if anything was printed). */
+static PetscErrorCode PredictProgress(MPI_Comm comm, Progress *p, PetscInt done, PetscInt total)
+{
+  PetscLogDouble now, rate;
+  PetscMPIInt    rank;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (!p->show || rank) PetscFunctionReturn(0);
+  PetscCall(PetscTime(&now));
+  if (done < total && now - p->last < 1.0) PetscFunctionReturn(0);
+  if (done == total && !p->printed && !p->forced && now - p->t0 < 1.0) PetscFunctionReturn(0);
+  p->last    = now;
+  p->printed = PETSC_TRUE;
+  rate       = done / PetscMax(now - p->t0, 1e-9);
+  PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "%steann-predict: %" PetscInt_FMT "/%" PetscInt_FMT " frames (%.0f frames/s, %.0f s left)%s", p->lines ? "" : "\r", done, total, rate, done ? (total - done) / rate : 0.0, p->lines || done == total ? "\n" : ""));
+  PetscFunctionReturn(0);
+}
+
+/* Predict the n local frames in the same number of slices on every rank; the slices are big
+   enough for the model's OpenMP chunks (64 frames a thread) to keep the threads busy. */
+static PetscErrorCode PredictFrames(MPI_Comm comm, TeannModel model, const PetscReal theta[], TeannFrames fr, PetscInt N, Progress *prog, PetscReal pred[])
+{
+  TeannEval ev = NULL;
+  PetscInt  n = fr->nframes, nmax, nsteps, ncomp, *idx, done = 0, slice;
+
+  PetscFunctionBegin;
+  PetscCall(TeannModelGetNumComponents(model, &ncomp));
+  PetscCallMPI(MPI_Allreduce(&n, &nmax, 1, MPIU_INT, MPI_MAX, comm));
+  slice  = 64 * 4;
+#if defined(_OPENMP)
+  slice *= omp_get_max_threads();
+#endif
+  nsteps = prog->show ? PetscMax(1, (nmax + slice - 1) / slice) : 1;
+  PetscCall(PetscMalloc1(n + 1, &idx));
+  for (PetscInt i = 0; i < n; i++) idx[i] = i;
+  if (n) PetscCall(TeannEvalCreate(model, fr, &ev));
+  PetscCall(PredictProgress(comm, prog, 0, N));
+  for (PetscInt s = 0; s < nsteps; s++) {
+    /* boundaries on multiples of the model's 64-frame chunk (doc/model.md): the chunks, and
+       so the results bit for bit, are those of a single call */
+    PetscInt a = ((n * s) / nsteps) / 64 * 64, b = s == nsteps - 1 ? n : ((n * (s + 1)) / nsteps) / 64 * 64, sum;
+
+    if (b > a) PetscCall(TeannEvalPredict(ev, theta, b - a, idx + a, pred + a * ncomp));
+    if (prog->show) {
+      PetscCallMPI(MPI_Reduce(&b, &sum, 1, MPIU_INT, MPI_SUM, 0, comm));
+      done = sum;
+      PetscCall(PredictProgress(comm, prog, done, N));
+    }
+  }
+  if (ev) PetscCall(TeannEvalDestroy(&ev));
+  PetscCall(PetscFree(idx));
+  PetscFunctionReturn(0);
+}
 
 int main(int argc, char **argv)
 {
@@ -12,18 +84,26 @@ int main(int argc, char **argv)
   PetscReal  *theta, *pred, *ref = NULL;
   TeannSource src;
   TeannFrames fr;
-  TeannEval   ev = NULL;
   PetscInt    N, *ids, nel, Z[119], ncomp, *fid, hasref = 0;
   char        missing[512] = "";
+  Progress    prog;
+  PetscBool   set;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
   PetscCall(TeannInitialize());
   comm = PETSC_COMM_WORLD;
+  PetscCall(PetscMemzero(&prog, sizeof(prog)));
+  prog.show = (PetscBool)isatty(2);
   PetscOptionsBegin(comm, NULL, "teann-predict options", "TeannPredict");
   PetscCall(PetscOptionsString("-teann_model", "Fitted model (model.nc from teann-train)", "teann-predict", mpath, mpath, sizeof(mpath), NULL));
   PetscCall(PetscOptionsString("-teann_data", "Frames to predict: extended XYZ, EANN configuration or NetCDF dataset (.nc)", "teann-predict", data, data, sizeof(data), &hasdata));
   PetscCall(PetscOptionsString("-teann_output", "Output: .xyz (extended XYZ with predicted tensors) or .nc (predictions NetCDF)", "teann-predict", out, out, sizeof(out), &hasout));
+  PetscCall(PetscOptionsBool("-teann_progress", "Report frames done, rate and time left at most once a second (default: when stderr is a terminal)", "teann-predict", prog.show, &prog.show, &set));
   PetscOptionsEnd();
+  /* every rank must agree, since the report needs a reduction: rank 0's terminal decides */
+  PetscCallMPI(MPI_Bcast(&prog.show, 1, MPIU_BOOL, 0, comm));
+  prog.lines  = (PetscBool)!isatty(2);
+  prog.forced = (PetscBool)(set && prog.show);
   PetscCall(PetscOptionsHasName(NULL, NULL, "-help", &help_only));
   if (help_only && !hasdata) {
     PetscCall(PetscFinalize());
@@ -58,14 +138,9 @@ int main(int argc, char **argv)
   PetscCheck(!missing[0], comm, PETSC_ERR_ARG_INCOMP, "%s: elements not in the model %s:%s", data, mpath, missing);
 
   PetscCall(PetscMalloc2(fr->nframes * ncomp + 1, &pred, fr->nframes + 1, &fid));
-  if (fr->nframes) {
-    PetscInt *idx;
-    PetscCall(PetscMalloc1(fr->nframes, &idx));
-    for (PetscInt i = 0; i < fr->nframes; i++) idx[i] = i;
-    PetscCall(TeannEvalCreate(model, fr, &ev));
-    PetscCall(TeannEvalPredict(ev, theta, fr->nframes, idx, pred));
-    PetscCall(PetscFree(idx));
-  }
+  PetscCall(PetscTime(&prog.t0));
+  prog.last = prog.t0;
+  PetscCall(PredictFrames(comm, model, theta, fr, N, &prog, pred));
   if (isxyz) PetscCall(TeannPredictionsWriteXYZ(comm, out, model->props, fr, pred));
   else {
     for (PetscInt f = 0; f < fr->nframes; f++) {
@@ -89,7 +164,6 @@ int main(int argc, char **argv)
     PetscCall(PetscFree(ref));
   }
   PetscCall(PetscPrintf(comm, "teann-predict: %" PetscInt_FMT " frames of %s -> %s\n", N, data, out));
-  if (ev) PetscCall(TeannEvalDestroy(&ev));
   PetscCall(PetscFree2(pred, fid));
   PetscCall(PetscFree(theta));
   PetscCall(TeannFramesDestroy(&fr));
