@@ -142,15 +142,20 @@ static inline void DescAtomBackwardK(const TeannDesc *d, const PetscInt K, const
       for (PetscInt k = 0; k < K; k++) T[k] += g[k] * m[a];
     }
     {
-      PetscReal dscal = 0, gv[3] = {0, 0, 0};
+      PetscReal dscal = 0, gv[3] = {0, 0, 0}, u[TEANN_MAX_WAVE], R[TEANN_MAX_WAVE];
+      /* separate loops so that each vectorises */
       for (PetscInt k = 0; k < K; k++) {
-        const PetscReal u = r - se[k], R = TeannExp(-ee[k] * u * u), dR = ce[k] * T[k] * fc; /* dL/dR_k */
-        if (gc) gc[e * K + k] += T[k] * R * fc;
-        if (geta) geta[e * K + k] -= dR * u * u * R;
-        if (gs) gs[e * K + k] += dR * 2 * ee[k] * u * R;
-        dscal += ce[k] * T[k] * R * (dfc - 2 * ee[k] * u * fc);
-        G[k] = ce[k] * R * fc;
+        u[k] = r - se[k];
+        R[k] = TeannExp(-ee[k] * u[k] * u[k]);
+        G[k] = ce[k] * R[k] * fc;
       }
+      if (gc)
+        for (PetscInt k = 0; k < K; k++) gc[e * K + k] += T[k] * R[k] * fc;
+      if (geta)
+        for (PetscInt k = 0; k < K; k++) geta[e * K + k] -= ce[k] * T[k] * fc * u[k] * u[k] * R[k]; /* dL/dR_k dR_k/deta */
+      if (gs)
+        for (PetscInt k = 0; k < K; k++) gs[e * K + k] += ce[k] * T[k] * fc * 2 * ee[k] * u[k] * R[k];
+      for (PetscInt k = 0; k < K; k++) dscal += ce[k] * T[k] * R[k] * (dfc - 2 * ee[k] * u[k] * fc);
       if (!dx) continue;
       for (PetscInt a = 0; a < M; a++) {
         const PetscReal *g = dO + a * K;
