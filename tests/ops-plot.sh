@@ -1,0 +1,40 @@
+#!/bin/bash
+# teann-plot: from a small fit's predictions.nc and history.nc, and from a teann-predict
+# NetCDF output, it writes non-empty PNG files and prints their paths; bad inputs are refused.
+. "$top_srcdir/tests/common.sh"
+
+if ! /usr/bin/python3 -c 'import numpy, netCDF4, matplotlib' 2> "$WORK/py.err"; then
+  echo "SKIP: teann-plot needs /usr/bin/python3 with numpy, netCDF4 and matplotlib (apt-get install python3-netcdf4 python3-matplotlib): $(tail -1 "$WORK/py.err")"
+  exit 77
+fi
+[ -x "$BIN/teann-plot" ] || fail "$BIN/teann-plot not built"
+
+is_png() { [ -s "$1" ] && [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }
+
+mpirun_np 2 "$BIN/teann-train" -teann_data "$DATA/water_hf_800.xyz" -teann_properties dipole,polarizability \
+  -teann_hidden 8 -tao_max_it 10 -teann_output_dir "$WORK/fit" > "$WORK/train.log" 2>&1 || { cat "$WORK/train.log"; fail "teann-train"; }
+
+# teann-plot DIR: three plots next to the outputs
+"$BIN/teann-plot" "$WORK/fit" > "$WORK/out1" || fail "teann-plot DIR"
+cat "$WORK/out1"
+for f in parity-dipole parity-polarizability learning-curves; do
+  grep -qx "$WORK/fit/$f.png" "$WORK/out1" || fail "$f.png not reported"
+  is_png "$WORK/fit/$f.png" || fail "$WORK/fit/$f.png is not a PNG"
+done
+[ "$(wc -l < "$WORK/out1")" -eq 3 ] || fail "expected 3 paths"
+
+# files and -o, a teann-predict output (no subsets) with references
+mpirun_np 2 "$BIN/teann-predict" -teann_model "$WORK/fit/model.nc" -teann_data "$DATA/water_hf_800.xyz" \
+  -teann_output "$WORK/w.nc" > /dev/null || fail "teann-predict"
+"$BIN/teann-plot" "$WORK/w.nc" "$WORK/fit/history.nc" -o "$WORK/plots/new" > "$WORK/out2" || fail "teann-plot FILES -o DIR"
+cat "$WORK/out2"
+for f in parity-dipole parity-polarizability learning-curves; do
+  is_png "$WORK/plots/new/$f.png" || fail "$f.png missing with -o"
+done
+
+# not a teann file, missing file: a message and a non-zero exit
+expect_error "neither a predictions file" "$BIN/teann-plot" "$WORK/fit/model.nc" -o "$WORK/x"
+expect_error "no such file or directory" "$BIN/teann-plot" "$WORK/nothing.nc"
+mkdir "$WORK/empty"
+expect_error "no predictions.nc or history.nc" "$BIN/teann-plot" "$WORK/empty"
+echo "ok: teann-plot wrote $(cat "$WORK/out1" "$WORK/out2" | wc -l) PNG files"
