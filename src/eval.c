@@ -2,12 +2,13 @@
  * batched networks, the equivariant heads (eq. 6, 8), the loss (eq. 9
  * without the L2 term) and its exact reverse-mode gradient.
  *
- * Threading: the frame list is cut into chunks of TEANN_CHUNK frames. A round
- * hands one chunk to each workspace slot; a slot accumulates its own partial
- * loss and gradient; the partials are then added to the totals in chunk
- * order. The chunks and the order of addition do not depend on the number
- * of threads, so neither do the results (bit for bit). Everything a chunk
- * needs is allocated once per slot; the hot path does not allocate. */
+ * Threading: the frame list is cut into chunks of TEANN_CHUNK frames, the
+ * chunks into groups of TEANN_GROUP. The threads share out the chunks of a
+ * group, each chunk computing its own partial loss and gradient; then the
+ * partials are added to the totals in chunk order. The chunks and the order
+ * of addition do not depend on the number of threads, so neither do the
+ * results (bit for bit). Each thread has a workspace allocated once; the hot
+ * path does not allocate, and there are only two barriers per group. */
 #include "modelimpl.h"
 #if defined(_OPENMP)
   #include <omp.h>
@@ -16,6 +17,7 @@
 #ifndef TEANN_CHUNK
   #define TEANN_CHUNK 64 /* frames; larger chunks make larger dgemm calls */
 #endif
+#define TEANN_GROUP 16 /* chunks between two reductions: few barriers, TEANN_GROUP*nparam reals of partials */
 
 typedef struct {
   PetscInt   nf, na;                       /* frames and atoms of the current chunk          */
@@ -30,8 +32,6 @@ typedef struct {
   PetscReal *w1, *w2;                      /* [maxa*maxwidth] reverse-pass scratch            */
   PetscReal *dO;                           /* [M*K]                                          */
   PetscReal *pred, *gcomp;                 /* [ncomp] one frame's outputs and their adjoints  */
-  PetscReal *g;                            /* [nparam] partial gradient of the chunk         */
-  PetscReal  loss;
   /* polarizability (eq. 7, design 2.5), allocated only when it is fitted */
   PetscReal *gpos, *hpos;                  /* [3*maxa] g_i = dE1/dr_i, h_i = dE2/dr_i by chunk atom */
   PetscReal *Vf, *Uf;                      /* [3*maxa] displacement fields of the two tangents */
@@ -56,6 +56,8 @@ struct _n_TeannEval {
   PetscReal      *P;         /* pair cache of -teann_fix_radial, [natoms*nel*M*K] */
   PetscReal      *Peta;      /* eta and s the cache was built with, [2*nel*K]  */
   PetscBool       Pvalid;
+  PetscReal      *gpart;     /* [TEANN_GROUP*nparam] partial gradients of the chunks of a group */
+  PetscReal       lpart[TEANN_GROUP];
 };
 
 static PetscLogEvent TEANN_Descriptor, TEANN_NetForward, TEANN_NetBackward;
@@ -85,7 +87,6 @@ static PetscInt MaxThreads(void)
 
 static PetscErrorCode WorkCreate(TeannEval ev, TeannWork *w)
 {
-  TeannModel      m  = ev->model;
   TeannModelImpl *im = ev->im;
   const PetscInt  maxa = ev->maxa, MK = im->desc.M * im->desc.K, F = im->desc.F;
   size_t          len = 0;
@@ -94,7 +95,7 @@ static PetscErrorCode WorkCreate(TeannEval ev, TeannWork *w)
   PetscFunctionBegin;
   PetscCall(PetscMemzero(w, sizeof(*w)));
   PetscCall(PetscMalloc3(TEANN_CHUNK, &w->frame, TEANN_CHUNK + 1, &w->astart, maxa, &w->row));
-  len += 3 * maxa + maxa * MK + 2 * maxa * F + 2 * maxa * im->maxwidth + MK + 2 * im->ncomp + m->nparam;
+  len += 3 * maxa + maxa * MK + 2 * maxa * F + 2 * maxa * im->maxwidth + MK + 2 * im->ncomp;
   for (PetscInt ch = 0; ch < im->nchan; ch++) {
     const TeannNet *net = &im->net[ch][0];
     for (PetscInt l = 0; l < net->nl - 1; l++) len += 3 * maxa * net->size[l + 1];
@@ -125,8 +126,6 @@ static PetscErrorCode WorkCreate(TeannEval ev, TeannWork *w)
   p += im->ncomp;
   w->gcomp = p;
   p += im->ncomp;
-  w->g = p;
-  p += m->nparam;
   for (PetscInt ch = 0; ch < im->nchan; ch++) {
     const TeannNet *net = &im->net[ch][0];
     for (PetscInt l = 0; l < net->nl - 1; l++) {
@@ -234,6 +233,7 @@ PetscErrorCode TeannEvalCreate(TeannModel m, TeannFrames frames, TeannEval *eval
     const PetscInt MK = ev->im->desc.M * ev->im->desc.K;
     PetscCall(PetscMalloc2((size_t)frames->natoms * m->nel * MK, &ev->P, 2 * m->nel * m->nwave, &ev->Peta));
   }
+  PetscCall(PetscMalloc1((size_t)TEANN_GROUP * m->nparam, &ev->gpart));
   PetscCall(EnsureWork(ev));
   *eval = ev;
   PetscFunctionReturn(0);
@@ -261,6 +261,7 @@ PetscErrorCode TeannEvalDestroy(TeannEval *eval)
   PetscCall(PetscFree(ev->work));
   PetscCall(PetscFree(ev->el));
   PetscCall(PetscFree2(ev->P, ev->Peta));
+  PetscCall(PetscFree(ev->gpart));
   PetscCall(PetscFree(ev));
   *eval = NULL;
   PetscFunctionReturn(0);
@@ -648,7 +649,7 @@ static void ChunkPolarTangent(TeannEval ev, TeannWork *w, const PetscReal theta[
    parallel region of Evaluate(), where PetscCall cannot return: only the thread with log set (thread 0,
    the one PETSc's logging belongs to) times its phases and counts its flops, and the logging error
    code is returned. With several threads the events therefore show the work of thread 0. */
-static PetscErrorCode ProcessChunk(TeannEval ev, TeannWork *w, const PetscReal theta[], PetscInt nf, const PetscInt idx[], PetscInt k0, PetscBool cached, PetscBool wloss, PetscBool wgrad, PetscReal out[], PetscBool log)
+static PetscErrorCode ProcessChunk(TeannEval ev, TeannWork *w, const PetscReal theta[], PetscInt nf, const PetscInt idx[], PetscInt k0, PetscBool cached, PetscReal *loss, PetscReal g[], PetscReal out[], PetscBool log)
 {
   TeannModel      m  = ev->model;
   TeannModelImpl *im = ev->im;
@@ -676,27 +677,27 @@ static PetscErrorCode ProcessChunk(TeannEval ev, TeannWork *w, const PetscReal t
     ierr |= PetscLogEventEnd(TEANN_NetForward, 0, 0, 0, 0);
     ierr |= PetscLogEventBegin(TEANN_NetBackward, 0, 0, 0, 0);
   }
-  w->loss = 0;
+  *loss = 0;
   if (im->ch_polar >= 0) ChunkPolarFields(ev, w, theta);
   for (PetscInt q = 0; q < w->nf; q++) {
     FrameOutputs(ev, w, q);
     if (out)
       for (PetscInt c = 0; c < im->ncomp; c++) out[(k0 + q) * im->ncomp + c] = w->pred[c];
-    if (wloss) w->loss += FrameLoss(ev, w, q);
-    if (wgrad) FrameBackward(ev, w, q, NULL);
+    *loss += FrameLoss(ev, w, q);
+    if (g) FrameBackward(ev, w, q, NULL);
   }
-  if (wgrad) {
-    for (PetscInt p = 0; p < m->nparam; p++) w->g[p] = 0;
-    ChunkNetBackward(ev, w, theta, w->g);
-    if (im->ch_polar >= 0) ChunkPolarTangent(ev, w, theta, w->g);
+  if (g) {
+    for (PetscInt p = 0; p < m->nparam; p++) g[p] = 0;
+    ChunkNetBackward(ev, w, theta, g);
+    if (im->ch_polar >= 0) ChunkPolarTangent(ev, w, theta, g);
   }
   if (log) {
-    if (wgrad) ierr |= PetscLogFlops(4.0 * fnet * w->na);
+    if (g) ierr |= PetscLogFlops(4.0 * fnet * w->na);
     ierr |= PetscLogEventEnd(TEANN_NetBackward, 0, 0, 0, 0);
   }
-  if (wgrad) {
+  if (g) {
     if (log) ierr |= PetscLogEventBegin(TEANN_Descriptor, 0, 0, 0, 0);
-    ChunkDescriptorBackward(ev, w, theta, cached, w->g, NULL);
+    ChunkDescriptorBackward(ev, w, theta, cached, g, NULL);
     if (log) {
       ierr |= PetscLogFlops(2 * fdesc);
       ierr |= PetscLogEventEnd(TEANN_Descriptor, 0, 0, 0, 0);
@@ -705,8 +706,9 @@ static PetscErrorCode ProcessChunk(TeannEval ev, TeannWork *w, const PetscReal t
   return ierr;
 }
 
-/* One parallel region: in each round every workspace slot takes one chunk, then the slots' partial
-   gradients are added in chunk order (parallel over the parameters) and the losses likewise. */
+/* One parallel region: the threads share out the chunks of a group (thread t takes chunks t, t+nt, ...
+   with its own workspace), then the chunks' partial gradients are added in chunk order (in parallel
+   over the parameters) and the losses likewise. */
 static PetscErrorCode Evaluate(TeannEval ev, const PetscReal theta[], PetscInt n, const PetscInt idx[], PetscReal *loss, PetscReal grad[], PetscReal out[])
 {
   TeannModel      m  = ev->model;
@@ -729,20 +731,20 @@ static PetscErrorCode Evaluate(TeannEval ev, const PetscReal theta[], PetscInt n
     t  = omp_get_thread_num();
     nt = omp_get_num_threads();
 #endif
-    for (PetscInt c0 = 0; c0 < nchunk; c0 += ev->nwork) {
-      const PetscInt nc = PetscMin(ev->nwork, nchunk - c0);
+    for (PetscInt c0 = 0; c0 < nchunk; c0 += TEANN_GROUP) {
+      const PetscInt nc = PetscMin(TEANN_GROUP, nchunk - c0);
       for (PetscInt s = t; s < nc; s += nt) {
         const PetscInt k0 = (c0 + s) * TEANN_CHUNK;
-        PetscErrorCode e  = ProcessChunk(ev, &ev->work[s], theta, PetscMin(TEANN_CHUNK, n - k0), idx + k0, k0, cached, (PetscBool)(loss || grad), (PetscBool)(grad != NULL), out, (PetscBool)(t == 0 && s == 0));
+        PetscErrorCode e  = ProcessChunk(ev, &ev->work[t], theta, PetscMin(TEANN_CHUNK, n - k0), idx + k0, k0, cached, &ev->lpart[s], grad ? ev->gpart + (size_t)s * nparam : NULL, out, (PetscBool)(t == 0 && s == 0));
         if (e) lerr = e; /* only thread 0 logs, so only it can set lerr */
       }
 #pragma omp barrier
 #pragma omp single nowait
-      for (PetscInt s = 0; s < nc; s++) total += ev->work[s].loss;
-      /* the implicit barrier of this loop also keeps the next round from overwriting the losses */
+      for (PetscInt s = 0; s < nc; s++) total += ev->lpart[s];
+      /* the implicit barrier of this loop also keeps the next group from overwriting the partials */
 #pragma omp for schedule(static)
       for (PetscInt p = 0; p < (grad ? nparam : 0); p++)
-        for (PetscInt s = 0; s < nc; s++) grad[p] += ev->work[s].g[p];
+        for (PetscInt s = 0; s < nc; s++) grad[p] += ev->gpart[(size_t)s * nparam + p];
     }
   }
   PetscCall(lerr);

@@ -423,7 +423,7 @@ int main(int argc, char **argv)
   TeannFrames fr;
   TeannModel  m;
   TeannEval   ev;
-  PetscInt    nframes = 4, *idx;
+  PetscInt    nframes = 4, *idx, repeat = 1; /* -repeat R: every frame R times, for long frame lists */
   PetscReal   tol     = 1e-6;
   PetscBool   ok      = PETSC_TRUE, tdip_from_dipole = PETSC_FALSE;
 
@@ -443,8 +443,9 @@ int main(int argc, char **argv)
       fr->fprops[f] |= TEANN_PROP_TDIPOLE;
     }
   }
-  PetscCall(PetscMalloc1(nframes, &idx));
-  for (PetscInt k = 0; k < nframes; k++) idx[k] = nframes - 1 - k; /* not the identity: idx[] must be honoured */
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-repeat", &repeat, NULL));
+  PetscCall(PetscMalloc1(nframes * repeat, &idx));
+  for (PetscInt k = 0; k < nframes * repeat; k++) idx[k] = nframes - 1 - k % nframes; /* not the identity: idx[] must be honoured */
   PetscCall(ModelFor(fr, -1, &m));
   PetscCall(TeannModelView(m, PETSC_VIEWER_STDOUT_SELF));
   PetscCall(TeannEvalCreate(m, fr, &ev));
@@ -459,7 +460,7 @@ int main(int argc, char **argv)
     PetscCall(PetscStrcmp(check, "jacobian", &eq));
     if (eq) PetscCall(CheckJacobian(m, ev, nframes, idx, tol, &ok));
     PetscCall(PetscStrcmp(check, "threads", &eq));
-    if (eq) PetscCall(CheckThreads(m, ev, nframes, idx, tol, &ok));
+    if (eq) PetscCall(CheckThreads(m, ev, nframes * repeat, idx, tol, &ok));
     PetscCall(PetscStrcmp(check, "fixradial", &eq));
     if (eq) PetscCall(CheckFixRadial(fr, nframes, idx, tol, &ok));
     PetscCall(PetscStrcmp(check, "signfree", &eq));
