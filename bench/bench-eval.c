@@ -1,6 +1,7 @@
 /* Speed of one loss+gradient evaluation (the work of one optimizer step) on the
  * frames of -data FILE: configurations per second, per thread. Model options
- * (-teann_*) apply; -time T seconds of repetitions (default 2), -loss_only.
+ * (-teann_*) apply; -time T seconds of repetitions (default 2), -loss_only,
+ * -jacobian: residuals and Jacobian rows (TeannEvalResiduals) of the first 100 frames instead.
  * Run with OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 for the per-core figure. */
 #include "model.h"
 #include <sys/resource.h>
@@ -27,7 +28,9 @@ int main(int argc, char **argv)
   TeannEval      ev;
   PetscInt       nel, *Z, *idx, reps = 0;
   PetscReal     *theta, *g, L, tmax = 2.0;
-  PetscBool      loss_only = PETSC_FALSE;
+  PetscBool      loss_only = PETSC_FALSE, jac = PETSC_FALSE;
+  PetscReal     *r = NULL, *J = NULL;
+  PetscInt       nf, nc;
   PetscLogDouble t0, t1, c0, c1;
   int            nthreads = 1;
 
@@ -36,6 +39,7 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsGetString(NULL, NULL, "-data", path, sizeof(path), NULL));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-time", &tmax, NULL));
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-loss_only", &loss_only, NULL));
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-jacobian", &jac, NULL));
   PetscCall(TeannFramesCreate(&fr));
   PetscCall(TeannFramesRead(path, fr));
   PetscCall(TeannModelCreate(PETSC_COMM_SELF, &m));
@@ -47,11 +51,15 @@ int main(int argc, char **argv)
   PetscCall(TeannModelInitialParameters(m, 1, theta));
   for (PetscInt f = 0; f < fr->nframes; f++) idx[f] = f;
   PetscCall(TeannEvalCreate(m, fr, &ev));
+  PetscCall(TeannModelGetNumComponents(m, &nc));
+  nf = jac ? PetscMin(fr->nframes, 100) : fr->nframes;
+  if (jac) PetscCall(PetscMalloc2(nf * nc, &r, (size_t)nf * nc * m->nparam, &J));
   PetscCall(TeannEvalLossGradient(ev, theta, fr->nframes, idx, &L, loss_only ? NULL : g)); /* warm-up, builds the pair cache */
   PetscCall(PetscTime(&t0));
   PetscCall(CpuTime(&c0));
   do {
-    PetscCall(TeannEvalLossGradient(ev, theta, fr->nframes, idx, &L, loss_only ? NULL : g));
+    if (jac) PetscCall(TeannEvalResiduals(ev, theta, nf, idx, r, J));
+    else PetscCall(TeannEvalLossGradient(ev, theta, fr->nframes, idx, &L, loss_only ? NULL : g));
     reps++;
     PetscCall(PetscTime(&t1));
   } while (t1 - t0 < tmax);
@@ -59,12 +67,13 @@ int main(int argc, char **argv)
 #if defined(_OPENMP)
   nthreads = omp_get_max_threads();
 #endif
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "%s: %" PetscInt_FMT " frames, %" PetscInt_FMT " parameters, fix_radial %s, %s: %.0f configurations/s with %d thread(s), %.0f per thread, %.0f per CPU second\n", path, fr->nframes, m->nparam, PetscBools[m->fix_radial], loss_only ? "loss" : "loss+gradient", reps * fr->nframes / (t1 - t0), nthreads, reps * fr->nframes / (t1 - t0) / nthreads, reps * fr->nframes / (c1 - c0)));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "%s: %" PetscInt_FMT " frames, %" PetscInt_FMT " parameters, fix_radial %s, %s: %.0f configurations/s with %d thread(s), %.0f per thread, %.0f per CPU second\n", path, nf, m->nparam, PetscBools[m->fix_radial], jac ? "residuals+Jacobian" : (loss_only ? "loss" : "loss+gradient"), reps * nf / (t1 - t0), nthreads, reps * nf / (t1 - t0) / nthreads, reps * nf / (c1 - c0)));
   PetscCall(TeannEvalDestroy(&ev));
   PetscCall(TeannModelDestroy(&m));
   PetscCall(TeannFramesDestroy(&fr));
   PetscCall(PetscFree(Z));
   PetscCall(PetscFree3(theta, g, idx));
+  PetscCall(PetscFree2(r, J));
   PetscCall(PetscFinalize());
   return 0;
 }
