@@ -2,6 +2,7 @@
  * distributed Vec gathered to every rank for each evaluation, TAO for the
  * optimisation, validation in the monitor with early stopping. */
 #include "fitimpl.h"
+#include "lsq.h"
 #include "dataset.h"
 #include "ncutil.h"
 #include <math.h>
@@ -156,6 +157,11 @@ static PetscErrorCode Monitor(Tao tao, void *ctx)
   if (fit->itoffset > 0 && its == 0) PetscFunctionReturn(0);
   its += fit->itoffset;
   PetscCall(TaoGetSolution(tao, &X));
+  {
+    PetscBool ls; /* brgn's l2prox/l2pure objective is not eq. 9: report eq. 9 */
+    PetscCall(TeannFitIsLeastSquares(fit, &ls));
+    if (ls) PetscCall(TeannFitLSQLoss(fit, X, f, &f));
+  }
   PetscCall(PetscLogStagePush(TEANN_StageValid));
   PetscCall(VecScatterBegin(fit->scat, X, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
   PetscCall(VecScatterEnd(fit->scat, X, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
@@ -351,8 +357,11 @@ PetscErrorCode TeannFitSetUp(TeannFit fit)
     PetscBool ls;
     TaoType   type;
     PetscCall(TaoGetType(fit->tao, &type));
-    PetscCall(PetscObjectTypeCompareAny((PetscObject)fit->tao, &ls, TAOBRGN, TAOPOUNDERS, ""));
-    PetscCheck(!ls, fit->comm, PETSC_ERR_SUP, "-tao_type %s needs residuals; teann-train drives TAO through the objective and gradient (lmvm, bqnls, blmvm, cg, ...)", type);
+    /* brgn: residuals and Jacobian (lsq.c) */
+    PetscCall(TeannFitIsLeastSquares(fit, &ls));
+    if (ls) PetscCall(TeannFitLSQSetUp(fit));
+    PetscCall(PetscObjectTypeCompare((PetscObject)fit->tao, TAOPOUNDERS, &ls));
+    PetscCheck(!ls, fit->comm, PETSC_ERR_SUP, "-tao_type %s is not supported; use lmvm, bqnls, blmvm, cg, ... or brgn (Gauss-Newton / Levenberg-Marquardt)", type);
   }
 
   {

@@ -17,7 +17,7 @@ expect_error "no training data: give -teann_data" "$BIN/teann-train"
 expect_error "must be >= 0 with sum < 1" "$BIN/teann-train" -teann_data "$DATA/water_hf_800.xyz" -teann_valid_fraction 0.6 -teann_test_fraction 0.5
 expect_error "no transition_dipole given" mpirun_np 2 "$BIN/teann-train" -teann_data "$DATA/water_hf_800.xyz" -teann_properties transition_dipole
 expect_error "/nonexistent/w.xyz: cannot open" "$BIN/teann-train" -teann_data /nonexistent/w.xyz
-expect_error "-tao_type brgn needs residuals" "$BIN/teann-train" -teann_data "$DATA/water_hf_800.xyz" -tao_type brgn
+expect_error "-tao_type pounders is not supported" "$BIN/teann-train" -teann_data "$DATA/water_hf_800.xyz" -tao_type pounders
 expect_error "unknown property 'quadrupole'" "$BIN/teann-train" -teann_data "$DATA/water_hf_800.xyz" -teann_properties quadrupole
 
 # separate validation and test files; a nested output directory that does not exist yet

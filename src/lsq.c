@@ -1,0 +1,479 @@
+/* Gauss-Newton and Levenberg-Marquardt through TAO's brgn (design 2.4, 3):
+ * residuals and a dense Jacobian distributed like the data, and the solve of
+ * the damped normal equations (matrix-free CG or ScaLAPACK Cholesky). */
+#include "lsq.h"
+#include "fitimpl.h"
+#include <petscksp.h>
+#if defined(_OPENMP)
+  #include <omp.h>
+#endif
+
+const char *const TeannLMSolvers[] = {"matfree", "scalapack", "TeannLMSolver", "TEANN_LM_", NULL};
+
+static PetscLogEvent TEANN_LSQJacobian, TEANN_LSQFactor;
+
+/* brgn's regularizers as its options name them (brgn.c of PETSc 3.18) */
+typedef enum { REG_USER, REG_L2PROX, REG_L2PURE, REG_L1DICT, REG_LM } LSQReg;
+static const char *const RegNames[] = {"user", "l2prox", "l2pure", "l1dict", "lm"};
+
+typedef struct {
+  TeannFit      fit;
+  Vec           R;           /* residuals: nres data rows, then nl2 L2 rows              */
+  Mat           J;           /* MATMPIDENSE, rows of R, columns in theta's layout        */
+  PetscInt      nres, nl2;   /* local data rows, local L2 rows                          */
+  PetscInt      chunk;       /* frames per TeannEvalResiduals call                       */
+  PetscReal    *buf, *rbuf;  /* one chunk of Jacobian rows (row-major) and residuals     */
+  Vec           Xj;          /* the point J was computed at                              */
+  PetscBool     jvalid;
+  PetscInt      jgen;        /* counts the Jacobians computed                            */
+  Vec           colsq;       /* squared column norms of J = diag(J^T J)                 */
+  TeannLMSolver solver;
+  PetscReal     ksp_rtol;
+  LSQReg        reg;
+  PetscReal     lambda;      /* brgn's regulariser weight (lm: damping factor) now       */
+  PetscReal     down, up, fprev;
+  /* state of the subproblem solver: rebuilt when J or the damping changes */
+  PetscInt      sgen;
+  Vec           damp, sdamp; /* damping added to J^T J now, and at the last rebuild      */
+  Vec           jacobi;      /* matfree: diag(J^T J) + damping                           */
+  Mat           H, Hs;       /* scalapack: J^T J + damping, as MATMPIDENSE and MATSCALAPACK */
+  PC            chol;
+  Vec           Rw;          /* residual work vector for the loss of l2prox              */
+} LSQ;
+
+PetscErrorCode TeannFitIsLeastSquares(TeannFit fit, PetscBool *flg)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscObjectTypeCompare((PetscObject)fit->tao, TAOBRGN, flg));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode LSQDestroy(void *ptr)
+{
+  LSQ *c = (LSQ *)ptr;
+
+  PetscFunctionBegin;
+  PetscCall(VecDestroy(&c->R));
+  PetscCall(MatDestroy(&c->J));
+  PetscCall(VecDestroy(&c->Xj));
+  PetscCall(VecDestroy(&c->colsq));
+  PetscCall(VecDestroy(&c->damp));
+  PetscCall(VecDestroy(&c->sdamp));
+  PetscCall(VecDestroy(&c->jacobi));
+  PetscCall(VecDestroy(&c->Rw));
+  PetscCall(MatDestroy(&c->H));
+  PetscCall(MatDestroy(&c->Hs));
+  PetscCall(PCDestroy(&c->chol));
+  PetscCall(PetscFree2(c->buf, c->rbuf));
+  PetscCall(PetscFree(c));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode GetLSQ(TeannFit fit, LSQ **c)
+{
+  PetscContainer cont;
+
+  PetscFunctionBegin;
+  PetscCall(PetscObjectQuery((PetscObject)fit->tao, "TeannLSQ", (PetscObject *)&cont));
+  PetscCheck(cont, fit->comm, PETSC_ERR_ORDER, "TeannFitLSQSetUp() has not been called (needs -tao_type brgn)");
+  PetscCall(PetscContainerGetPointer(cont, (void **)c));
+  PetscFunctionReturn(0);
+}
+
+/* Gather X to every rank (fit->thetaAll). */
+static PetscErrorCode Gather(TeannFit fit, Vec X, const PetscReal **th)
+{
+  PetscFunctionBegin;
+  PetscCall(VecScatterBegin(fit->scat, X, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(VecScatterEnd(fit->scat, X, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(VecGetArrayRead(fit->thetaAll, th));
+  PetscFunctionReturn(0);
+}
+
+/* brgn minimises 1/2 ||r||^2: sqrt(2) times the eq. 9 residuals make it the eq. 9 loss. */
+static PetscErrorCode LSQResidual(Tao tao, Vec X, Vec R, void *ctx)
+{
+  LSQ             *c   = (LSQ *)ctx;
+  TeannFit         fit = c->fit;
+  const PetscReal *th;
+  PetscReal       *r, s2 = PetscSqrtReal(2.0), sl = PetscSqrtReal(2.0 * fit->l2);
+
+  PetscFunctionBegin;
+  PetscCall(Gather(fit, X, &th));
+  PetscCall(VecGetArrayWrite(R, &r));
+  if (c->nres) PetscCall(TeannEvalResiduals(fit->ev[0], th, fit->fr[0]->nframes, fit->idx, r, NULL));
+  for (PetscInt i = 0; i < c->nres; i++) r[i] *= s2;
+  for (PetscInt i = 0; i < c->nl2; i++) r[c->nres + i] = sl * fit->mask[fit->rstart + i] * th[fit->rstart + i];
+  PetscCall(PetscLogFlops(c->nres + 2.0 * c->nl2));
+  PetscCall(VecRestoreArrayWrite(R, &r));
+  PetscCall(VecRestoreArrayRead(fit->thetaAll, &th));
+  PetscFunctionReturn(0);
+}
+
+/* brgn asks for J at every objective evaluation and again for the Hessian at the
+   same point: J is kept with the point it belongs to and recomputed only when X moves. */
+static PetscErrorCode LSQJacobian(Tao tao, Vec X, Mat J, Mat Jpre, void *ctx)
+{
+  LSQ             *c   = (LSQ *)ctx;
+  TeannFit         fit = c->fit;
+  const PetscReal *th;
+  PetscReal       *a, *norms, *d, s2 = PetscSqrtReal(2.0), sl = PetscSqrtReal(2.0 * fit->l2);
+  PetscInt         lda, np = fit->nparam, nc = fit->ncomp, nf = c->nres / PetscMax(nc, 1);
+  PetscBool        same = PETSC_FALSE;
+
+  PetscFunctionBegin;
+  if (c->jvalid) PetscCall(VecEqual(X, c->Xj, &same));
+  if (same) PetscFunctionReturn(0);
+  PetscCall(PetscLogEventBegin(TEANN_LSQJacobian, 0, 0, 0, 0));
+  PetscCall(Gather(fit, X, &th));
+  PetscCall(MatDenseGetArrayWrite(J, &a));
+  PetscCall(MatDenseGetLDA(J, &lda));
+  /* TeannEvalResiduals gives rows; MATDENSE stores columns: transpose one chunk of frames at a time */
+  for (PetscInt f0 = 0; f0 < nf; f0 += c->chunk) {
+    PetscInt nk = PetscMin(c->chunk, nf - f0), nr = nk * nc, row0 = f0 * nc;
+    PetscCall(TeannEvalResiduals(fit->ev[0], th, nk, fit->idx + f0, c->rbuf, c->buf));
+#pragma omp parallel for schedule(static)
+    for (PetscInt q0 = 0; q0 < np; q0 += 64) {
+      const PetscInt q1 = PetscMin(np, q0 + 64);
+      for (PetscInt i = 0; i < nr; i++) {
+        const PetscReal *src = c->buf + (size_t)i * np;
+        for (PetscInt q = q0; q < q1; q++) a[(size_t)q * lda + row0 + i] = s2 * src[q];
+      }
+    }
+  }
+  /* the L2 rows: sqrt(2 lambda) on the diagonal of the trainable parameters this rank owns */
+  if (c->nl2) {
+    for (PetscInt q = 0; q < np; q++)
+      for (PetscInt i = 0; i < c->nl2; i++) a[(size_t)q * lda + c->nres + i] = 0;
+    for (PetscInt i = 0; i < c->nl2; i++) a[(size_t)(fit->rstart + i) * lda + c->nres + i] = sl * fit->mask[fit->rstart + i];
+  }
+  PetscCall(PetscLogFlops((PetscLogDouble)c->nres * np));
+  PetscCall(MatDenseRestoreArrayWrite(J, &a));
+  PetscCall(VecRestoreArrayRead(fit->thetaAll, &th));
+  PetscCall(MatAssemblyBegin(J, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatAssemblyEnd(J, MAT_FINAL_ASSEMBLY));
+  PetscCall(PetscMalloc1(np, &norms));
+  PetscCall(MatGetColumnNorms(J, NORM_2, norms));
+  PetscCall(VecGetArrayWrite(c->colsq, &d));
+  for (PetscInt i = 0; i < fit->rend - fit->rstart; i++) d[i] = norms[fit->rstart + i] * norms[fit->rstart + i];
+  PetscCall(VecRestoreArrayWrite(c->colsq, &d));
+  PetscCall(PetscFree(norms));
+  PetscCall(VecCopy(X, c->Xj));
+  c->jvalid = PETSC_TRUE;
+  c->jgen++;
+  PetscCall(PetscLogEventEnd(TEANN_LSQJacobian, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* The damping brgn adds to J^T J for the coming step: lm lambda clip(diag(J^T J)) (its
+   damping vector), l2prox and l2pure lambda I. */
+static PetscErrorCode CurrentDamping(LSQ *c)
+{
+  TeannFit fit = c->fit;
+
+  PetscFunctionBegin;
+  switch (c->reg) {
+  case REG_LM: {
+    Vec d;
+    PetscCall(TaoBRGNGetDampingVector(fit->tao, &d));
+    PetscCall(VecCopy(d, c->damp));
+  } break;
+  case REG_L2PROX:
+  case REG_L2PURE:
+    PetscCall(VecSet(c->damp, c->lambda));
+    break;
+  default:
+    SETERRQ(fit->comm, PETSC_ERR_SUP, "-tao_brgn_regularization_type %s is not supported by teann-train; use lm, l2prox or l2pure", RegNames[c->reg]);
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Rebuild the preconditioner (matfree) or the Cholesky factors (scalapack) when J or the
+   damping changed since the last solve. The PC's own setup cannot tell: brgn's shell
+   Hessian keeps its object state while J and the damping change under it. */
+static PetscErrorCode UpdateSolver(LSQ *c)
+{
+  PetscBool same = PETSC_FALSE;
+
+  PetscFunctionBegin;
+  PetscCall(CurrentDamping(c));
+  if (c->sgen == c->jgen) PetscCall(VecEqual(c->damp, c->sdamp, &same));
+  if (same) PetscFunctionReturn(0);
+  PetscCall(VecCopy(c->damp, c->sdamp));
+  c->sgen = c->jgen;
+  if (c->solver == TEANN_LM_MATFREE) {
+    PetscReal *d;
+    PetscInt   n;
+    PetscCall(VecWAXPY(c->jacobi, 1.0, c->colsq, c->damp));
+    PetscCall(VecGetLocalSize(c->jacobi, &n));
+    PetscCall(VecGetArray(c->jacobi, &d));
+    for (PetscInt i = 0; i < n; i++)
+      if (!(d[i] > 0)) d[i] = 1;
+    PetscCall(VecRestoreArray(c->jacobi, &d));
+  } else {
+    PetscCall(PetscLogEventBegin(TEANN_LSQFactor, 0, 0, 0, 0));
+    PetscCall(MatTransposeMatMult(c->J, c->J, c->H ? MAT_REUSE_MATRIX : MAT_INITIAL_MATRIX, PETSC_DEFAULT, &c->H));
+    PetscCall(MatDiagonalSet(c->H, c->damp, ADD_VALUES));
+    PetscCall(MatDestroy(&c->Hs));
+    PetscCall(MatConvert(c->H, MATSCALAPACK, MAT_INITIAL_MATRIX, &c->Hs));
+    PetscCall(PCSetOperators(c->chol, c->Hs, c->Hs));
+    PetscCall(PCSetUp(c->chol));
+    PetscCall(PetscLogEventEnd(TEANN_LSQFactor, 0, 0, 0, 0));
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode PCApply_LSQ(PC pc, Vec x, Vec y)
+{
+  LSQ *c;
+
+  PetscFunctionBegin;
+  PetscCall(PCShellGetContext(pc, &c));
+  PetscCall(UpdateSolver(c));
+  if (c->solver == TEANN_LM_MATFREE) PetscCall(VecPointwiseDivide(y, x, c->jacobi));
+  else PetscCall(PCApply(c->chol, x, y));
+  PetscFunctionReturn(0);
+}
+
+/* Levenberg-Marquardt damping. brgn 3.18 takes every lm step whole (unit line search)
+   and only scales lambda by 1/5 after a decrease or by 3/2 after an increase, so one bad
+   step, taken anyway, throws the fit uphill and it diverges. Here the subsolver runs an
+   Armijo line search along the lm step, which cannot go uphill, and lambda follows the
+   step length the line search accepted: a whole step shrinks lambda by the downhill
+   factor, a step cut to s < 1 grows it by uphill/s. The monitor (end of iteration k)
+   decides lambda of iteration k+1, so fit->lm_lambda is what a checkpoint must keep. */
+static PetscErrorCode LSQMonitor(Tao sub, void *ctx)
+{
+  LSQ      *c = (LSQ *)ctx;
+  PetscInt  its;
+  PetscReal f, s;
+
+  PetscFunctionBegin;
+  PetscCall(TaoGetSolutionStatus(sub, &its, &f, NULL, NULL, &s, NULL));
+  if (c->reg == REG_LM && its > 0) {
+    if (s >= 1) c->lambda *= c->down;
+    else if (s > 0) c->lambda *= c->up / s;
+    else c->lambda *= 100; /* the line search failed: the next try must be much shorter */
+    c->lambda         = PetscMin(PetscMax(c->lambda, 1e-12), 1e12);
+    c->fit->lm_lambda = c->lambda;
+  }
+  c->fprev = f;
+  PetscFunctionReturn(0);
+}
+
+/* Called by brgn at the start of every iteration, after its own lambda update: ours wins. */
+static PetscErrorCode LSQUpdate(Tao tao, PetscInt it, void *ctx)
+{
+  LSQ *c = (LSQ *)ctx;
+
+  PetscFunctionBegin;
+  if (c->reg == REG_LM) PetscCall(TaoBRGNSetRegularizerWeight(tao, c->lambda));
+  PetscFunctionReturn(0);
+}
+
+/* Objective alone (lm: 1/2 ||r||^2 has no regulariser term) so that rejected line-search
+   trials cost a residual evaluation, not a Jacobian. */
+static PetscErrorCode LSQObjective(Tao sub, Vec X, PetscReal *f, void *ctx)
+{
+  LSQ *c = (LSQ *)ctx;
+
+  PetscFunctionBegin;
+  PetscCall(LSQResidual(sub, X, c->Rw, c));
+  PetscCall(VecDot(c->Rw, c->Rw, f));
+  *f *= 0.5;
+  PetscFunctionReturn(0);
+}
+
+/* brgn does not pass its convergence test to the subsolver that iterates: early stopping goes there. */
+static PetscErrorCode LSQConvergenceTest(Tao sub, void *ctx)
+{
+  LSQ *c = (LSQ *)ctx;
+
+  PetscFunctionBegin;
+  PetscCall(TaoDefaultConvergenceTest(sub, NULL));
+  if (c->fit->stop) {
+    PetscCall(PetscInfo(sub, "no better validation loss for %" PetscInt_FMT " iterations\n", c->fit->patience));
+    PetscCall(TaoSetConvergedReason(sub, TAO_CONVERGED_USER));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFitLSQSetUp(TeannFit fit)
+{
+  static PetscBool registered = PETSC_FALSE;
+  LSQ             *c;
+  PetscContainer   cont;
+  PetscBool        islsq;
+  const char      *prefix;
+  PetscInt         nloc, reg = REG_L2PROX, nthreads = 1;
+  Tao              sub;
+  KSP              ksp;
+  PC               pc;
+
+  PetscFunctionBegin;
+  PetscCall(TeannFitIsLeastSquares(fit, &islsq));
+  PetscCheck(islsq, fit->comm, PETSC_ERR_ARG_WRONG, "TeannFitLSQSetUp() needs -tao_type brgn");
+  if (!registered) {
+    PetscCall(PetscLogEventRegister("TeannLSQJacobian", TEANN_CLASSID, &TEANN_LSQJacobian));
+    PetscCall(PetscLogEventRegister("TeannLSQFactor", TEANN_CLASSID, &TEANN_LSQFactor));
+    registered = PETSC_TRUE;
+  }
+  PetscCall(PetscNew(&c));
+  c->fit      = fit;
+  c->solver   = TEANN_LM_MATFREE;
+  c->ksp_rtol = 1e-8;
+  c->lambda   = 1e-4;
+  c->down     = 0.2;
+  c->up       = 1.5;
+  c->sgen     = -1;
+  PetscOptionsBegin(fit->comm, NULL, "teann least-squares (tao brgn) options", "TeannFitLSQSetUp");
+  PetscCall(PetscOptionsEnum("-teann_lm_solver", "Solve of the damped normal equations: matfree (CG on J^T J) or scalapack (Cholesky of the assembled J^T J)", "TeannFitLSQSetUp", TeannLMSolvers, (PetscEnum)c->solver, (PetscEnum *)&c->solver, NULL));
+  PetscCall(PetscOptionsReal("-teann_lm_ksp_rtol", "Relative tolerance of the matfree CG solve", "TeannFitLSQSetUp", c->ksp_rtol, &c->ksp_rtol, NULL));
+  PetscOptionsEnd();
+  /* brgn keeps its settings private: read them as it does, to mirror its damping */
+  PetscCall(TaoGetOptionsPrefix(fit->tao, &prefix));
+  PetscCall(PetscOptionsGetEList(NULL, prefix, "-tao_brgn_regularization_type", RegNames, 5, &reg, NULL));
+  c->reg = (LSQReg)reg;
+  PetscCall(PetscOptionsGetReal(NULL, prefix, "-tao_brgn_regularizer_weight", &c->lambda, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, prefix, "-tao_brgn_lm_downhill_lambda_change", &c->down, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, prefix, "-tao_brgn_lm_uphill_lambda_change", &c->up, NULL));
+  if (c->reg == REG_LM) {
+    if (fit->lm_lambda > 0) c->lambda = fit->lm_lambda; /* a restart */
+    PetscCall(TaoBRGNSetRegularizerWeight(fit->tao, c->lambda));
+    fit->lm_lambda = c->lambda;
+  }
+  PetscCheck(c->reg == REG_LM || c->reg == REG_L2PROX || c->reg == REG_L2PURE, fit->comm, PETSC_ERR_SUP, "-tao_brgn_regularization_type %s is not supported by teann-train; use lm, l2prox or l2pure", RegNames[c->reg]);
+
+  /* rows: the training residuals this rank owns, then the L2 rows of its parameters */
+  c->nres = fit->ev[0] ? fit->fr[0]->nframes * fit->ncomp : 0;
+  c->nl2  = fit->l2 > 0 ? fit->rend - fit->rstart : 0;
+#if defined(_OPENMP)
+  nthreads = omp_get_max_threads();
+#endif
+  c->chunk = PetscMax(16, 4 * nthreads);
+  PetscCall(PetscMalloc2((size_t)c->chunk * fit->ncomp * fit->nparam, &c->buf, c->chunk * fit->ncomp, &c->rbuf));
+  PetscCall(VecCreateMPI(fit->comm, c->nres + c->nl2, PETSC_DETERMINE, &c->R));
+  PetscCall(VecDuplicate(c->R, &c->Rw));
+  PetscCall(VecGetLocalSize(fit->theta, &nloc));
+  PetscCall(MatCreateDense(fit->comm, c->nres + c->nl2, nloc, PETSC_DETERMINE, fit->nparam, NULL, &c->J));
+  PetscCall(MatSetUp(c->J));
+  PetscCall(VecDuplicate(fit->theta, &c->Xj));
+  PetscCall(VecDuplicate(fit->theta, &c->colsq));
+  PetscCall(VecDuplicate(fit->theta, &c->damp));
+  PetscCall(VecDuplicate(fit->theta, &c->sdamp));
+  PetscCall(VecDuplicate(fit->theta, &c->jacobi));
+
+  PetscCall(PetscContainerCreate(fit->comm, &cont));
+  PetscCall(PetscContainerSetPointer(cont, c));
+  PetscCall(PetscContainerSetUserDestroy(cont, LSQDestroy));
+  PetscCall(PetscObjectCompose((PetscObject)fit->tao, "TeannLSQ", (PetscObject)cont));
+  PetscCall(PetscContainerDestroy(&cont));
+
+  PetscCall(TaoSetResidualRoutine(fit->tao, c->R, LSQResidual, c));
+  PetscCall(TaoSetJacobianResidualRoutine(fit->tao, c->J, c->J, LSQJacobian, c));
+
+  /* The subproblem: brgn's subsolver (bnls) defaults to a trust-region CG (stcg) with a
+     quasi-Newton preconditioner; the damped normal equations are symmetric positive
+     definite, so plain CG (matfree) or one Cholesky solve (scalapack) gives the step. */
+  PetscCall(TaoBRGNGetSubsolver(fit->tao, &sub));
+  PetscCall(TaoGetKSP(sub, &ksp));
+  PetscCall(KSPGetPC(ksp, &pc));
+  PetscCall(PCSetType(pc, PCSHELL));
+  PetscCall(PCShellSetContext(pc, c));
+  PetscCall(PCShellSetApply(pc, PCApply_LSQ));
+  PetscCall(PCShellSetName(pc, c->solver == TEANN_LM_MATFREE ? "teann Jacobi from diag(J^T J) + damping" : "teann ScaLAPACK Cholesky of J^T J + damping"));
+  if (c->solver == TEANN_LM_MATFREE) {
+    PetscCall(KSPSetType(ksp, KSPCG));
+    PetscCall(KSPSetTolerances(ksp, c->ksp_rtol, 0.0, PETSC_DEFAULT, PetscMax(fit->nparam, 100)));
+  } else {
+    PetscCall(KSPSetType(ksp, KSPPREONLY));
+    PetscCall(PCCreate(fit->comm, &c->chol));
+    PetscCall(PCSetType(c->chol, PCCHOLESKY));
+    PetscCall(PCFactorSetMatSolverType(c->chol, MATSOLVERSCALAPACK));
+  }
+  /* the command line still has the last word on the subproblem's KSP and line search */
+  PetscCall(KSPSetFromOptions(ksp));
+  if (c->reg == REG_LM) {
+    TaoLineSearch ls;
+    PetscCall(TaoGetLineSearch(sub, &ls));
+    PetscCall(TaoLineSearchSetType(ls, TAOLINESEARCHARMIJO));
+    PetscCall(TaoLineSearchSetFromOptions(ls));
+    PetscCall(TaoSetObjective(sub, LSQObjective, c));
+    PetscCall(TaoSetUpdate(fit->tao, LSQUpdate, c));
+  }
+  PetscCall(TaoSetConvergenceTest(sub, LSQConvergenceTest, c));
+  PetscCall(TaoSetMonitor(sub, LSQMonitor, c, NULL));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFitLSQGetResidualJacobian(TeannFit fit, Vec *R, Mat *J)
+{
+  LSQ *c;
+
+  PetscFunctionBegin;
+  PetscCall(GetLSQ(fit, &c));
+  if (R) *R = c->R;
+  if (J) *J = c->J;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFitLSQComputeResidual(TeannFit fit, Vec X, Vec R)
+{
+  LSQ *c;
+
+  PetscFunctionBegin;
+  PetscCall(GetLSQ(fit, &c));
+  PetscCall(LSQResidual(fit->tao, X, R, c));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFitLSQComputeJacobian(TeannFit fit, Vec X, Mat J)
+{
+  LSQ *c;
+
+  PetscFunctionBegin;
+  PetscCall(GetLSQ(fit, &c));
+  PetscCheck(J == c->J, fit->comm, PETSC_ERR_ARG_WRONG, "J must be the Jacobian of TeannFitLSQGetResidualJacobian()");
+  PetscCall(LSQJacobian(fit->tao, X, J, J, c));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFitLSQLoss(TeannFit fit, Vec X, PetscReal f, PetscReal *loss)
+{
+  LSQ *c;
+
+  PetscFunctionBegin;
+  PetscCall(GetLSQ(fit, &c));
+  *loss = f;
+  if (c->reg == REG_LM) PetscFunctionReturn(0); /* brgn's lm objective has no regulariser term */
+  PetscCall(LSQResidual(fit->tao, X, c->Rw, c));
+  PetscCall(VecDot(c->Rw, c->Rw, loss));
+  *loss *= 0.5;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFitGetLMDamping(TeannFit fit, PetscReal *lambda)
+{
+  PetscFunctionBegin;
+  *lambda = fit->lm_lambda;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFitSetLMDamping(TeannFit fit, PetscReal lambda)
+{
+  PetscContainer cont = NULL;
+
+  PetscFunctionBegin;
+  PetscCheck(lambda > 0, fit->comm, PETSC_ERR_ARG_OUTOFRANGE, "the Levenberg-Marquardt damping must be positive, not %g", (double)lambda);
+  fit->lm_lambda = lambda;
+  if (fit->tao) PetscCall(PetscObjectQuery((PetscObject)fit->tao, "TeannLSQ", (PetscObject *)&cont));
+  if (cont) {
+    LSQ *c;
+    PetscCall(PetscContainerGetPointer(cont, (void **)&c));
+    if (c->reg == REG_LM) {
+      c->lambda = lambda;
+      PetscCall(TaoBRGNSetRegularizerWeight(fit->tao, lambda));
+    }
+  }
+  PetscFunctionReturn(0);
+}
