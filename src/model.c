@@ -29,7 +29,7 @@ PetscErrorCode TeannModelCreate(MPI_Comm comm, TeannModel *model)
 PetscErrorCode TeannModelSetFromOptions(TeannModel m)
 {
   char      props[256] = "";
-  PetscInt  nh         = TEANN_MAX_LAYERS, hidden[TEANN_MAX_LAYERS];
+  PetscInt  nh         = TEANN_MAX_LAYERS + 1, hidden[TEANN_MAX_LAYERS + 1]; /* one more to detect too many */
   PetscBool set;
 
   PetscFunctionBegin;
@@ -47,7 +47,7 @@ PetscErrorCode TeannModelSetFromOptions(TeannModel m)
   for (PetscInt l = 0; l < m->nlayers; l++) hidden[l] = m->hidden[l];
   PetscCall(PetscOptionsIntArray("-teann_hidden", "Hidden layer sizes of every atomic network (default 64,64)", "TeannModelSetFromOptions", hidden, &nh, &set));
   if (set) {
-    PetscCheck(nh >= 1, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "-teann_hidden needs at least one layer size");
+    PetscCheck(nh >= 1 && nh <= TEANN_MAX_LAYERS, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "-teann_hidden needs 1 to %d layer sizes", TEANN_MAX_LAYERS);
     m->nlayers = nh;
     for (PetscInt l = 0; l < nh; l++) m->hidden[l] = hidden[l];
   }

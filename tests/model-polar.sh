@@ -16,6 +16,8 @@ run -check grad -data "$W" -nframes 3 $small -teann_properties dipole,polarizabi
 run -check grad -data "$M" -nframes 2 $small -teann_properties dipole,polarizability,transition_dipole -tdipole_from_dipole \
   -teann_activation silu -teann_fix_radial -tol 1e-6
 run -check posgrad -data "$W" -nframes 2 $small -teann_properties polarizability -tol 1e-6
+run -check grad -data "$W" -nframes 2 -teann_hidden 6,5,6,5,6,5,6,5 -teann_activation tanh -teann_properties dipole,polarizability -tol 1e-6
+run -check posgrad -data "$W" -nframes 2 -teann_hidden 6,5,6,5,6,5,6,5 -teann_activation tanh -teann_properties dipole,polarizability -tol 1e-6
 run -check posgrad -data "$M" -nframes 2 $small -teann_properties dipole,polarizability,transition_dipole -teann_lmax 3 -teann_activation tanh -tol 1e-6
 run -check equiv -data "$W" -nframes 40 -teann_properties polarizability -tol 1e-12
 run -check equiv -data "$M" -nframes 40 -teann_properties dipole,polarizability -tol 1e-12

@@ -38,4 +38,5 @@ run -check jacobian -data "$M" -nframes 70 $small -teann_fix_radial -teann_prope
 expect_error "frame 1: element C is not one of the model's elements" "$T" -check grad -data "$M" -model_elements 1,8
 expect_error "lmax must be in 0..3, got 4" "$T" -check grad -data "$W" -teann_lmax 4
 expect_error "unknown property 'dipol'" "$T" -check grad -data "$W" -teann_properties dipol
+expect_error "-teann_hidden needs 1 to 8 layer sizes" "$T" -check grad -data "$W" -teann_hidden 4,3,4,3,4,3,4,3,2
 echo "model: all checks passed"
