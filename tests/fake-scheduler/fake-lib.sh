@@ -1,0 +1,48 @@
+# Sourced by the fake sbatch and qsub: job ids, logging, running a job in the background.
+: "${FAKE_SCHED_DIR:?set FAKE_SCHED_DIR to a scratch directory}"
+mkdir -p "$FAKE_SCHED_DIR"
+
+fake_log() { echo "$*" >> "$FAKE_SCHED_DIR/log"; }
+
+# next job id, race-free enough for one test at a time (flock serialises submissions)
+fake_new_id() {
+  (
+    flock 9
+    n=$(cat "$FAKE_SCHED_DIR/last-id" 2>/dev/null || echo 1000)
+    n=$((n + 1)); echo "$n" > "$FAKE_SCHED_DIR/last-id"; echo "$n"
+  ) 9> "$FAKE_SCHED_DIR/lock"
+}
+
+# "HH:MM:SS", "MM:SS", "D-HH:MM:SS" or minutes -> seconds
+fake_seconds() {
+  local t=$1 d=0 s=0 f
+  case $t in *-*) d=${t%%-*}; t=${t#*-} ;; esac
+  case $t in *:*) ;; *) echo $((d * 86400 + t * 60)); return ;; esac
+  IFS=: read -r -a f <<< "$t"
+  for x in "${f[@]}"; do s=$((s * 60 + 10#$x)); done
+  echo $((d * 86400 + s))
+}
+
+# fake_run ID OUTFILE SIGNAME SIGAFTER SCRIPT ARGS... : run the job in the background in its own
+# process group; send SIGNAME to the batch shell after SIGAFTER s (if both set); SIGKILL the
+# whole job after FAKE_TIME_LIMIT s (if set); write ID.done with the exit status.
+fake_run() {
+  local id=$1 out=$2 sig=$3 after=$4; shift 4
+  (
+    setsid bash "$@" > "$out" 2>&1 < /dev/null &
+    job=$!
+    t=0
+    while kill -0 "$job" 2> /dev/null; do
+      sleep 0.1; t=$((t + 1))
+      if [ -n "$sig" ] && [ -n "$after" ] && [ "$t" -eq "$(awk -v a="$after" 'BEGIN{printf "%d", a * 10}')" ]; then
+        fake_log "job $id: signal $sig to the batch shell after ${after}s"; kill -s "$sig" "$job" 2> /dev/null
+      fi
+      if [ -n "${FAKE_TIME_LIMIT:-}" ] && [ "$t" -eq "$(awk -v a="$FAKE_TIME_LIMIT" 'BEGIN{printf "%d", a * 10}')" ]; then
+        fake_log "job $id: time limit ${FAKE_TIME_LIMIT}s, killed"; kill -KILL -- "-$job" 2> /dev/null
+      fi
+    done
+    wait "$job"; rc=$?
+    fake_log "job $id: exit $rc"
+    echo "$rc" > "$FAKE_SCHED_DIR/$id.done"
+  ) > /dev/null 2>&1 < /dev/null &
+}
