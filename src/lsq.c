@@ -39,6 +39,8 @@ typedef struct {
   Mat           H, Hs;       /* scalapack: J^T J + damping, as MATMPIDENSE and MATSCALAPACK */
   PC            chol;
   Vec           Rw;          /* residual work vector for the loss of l2prox              */
+  Vec           xprev, xwork; /* l2prox: the proximal centre (the current point)         */
+  Mat           Ireg;        /* l2prox: the identity, Hessian of the proximal term        */
 } LSQ;
 
 PetscErrorCode TeannFitIsLeastSquares(TeannFit fit, PetscBool *flg)
@@ -61,6 +63,9 @@ static PetscErrorCode LSQDestroy(void *ptr)
   PetscCall(VecDestroy(&c->sdamp));
   PetscCall(VecDestroy(&c->jacobi));
   PetscCall(VecDestroy(&c->Rw));
+  PetscCall(VecDestroy(&c->xprev));
+  PetscCall(VecDestroy(&c->xwork));
+  PetscCall(MatDestroy(&c->Ireg));
   PetscCall(MatDestroy(&c->H));
   PetscCall(MatDestroy(&c->Hs));
   PetscCall(PCDestroy(&c->chol));
@@ -261,18 +266,46 @@ static PetscErrorCode LSQMonitor(Tao sub, void *ctx)
   PetscFunctionReturn(0);
 }
 
-/* Called by brgn at the start of every iteration, after its own lambda update: ours wins. */
+/* Called by brgn at the start of every iteration, after its own update: our lambda wins,
+   and the proximal centre moves to the current point. */
 static PetscErrorCode LSQUpdate(Tao tao, PetscInt it, void *ctx)
 {
   LSQ *c = (LSQ *)ctx;
 
   PetscFunctionBegin;
   if (c->reg == REG_LM) PetscCall(TaoBRGNSetRegularizerWeight(tao, c->lambda));
+  if (c->reg == REG_L2PROX) {
+    Vec X;
+    PetscCall(TaoGetSolution(tao, &X));
+    PetscCall(VecCopy(X, c->xprev));
+  }
   PetscFunctionReturn(0);
 }
 
-/* Objective alone (lm: 1/2 ||r||^2 has no regulariser term) so that rejected line-search
-   trials cost a residual evaluation, not a Jacobian. */
+/* l2prox: brgn 3.18 centres the proximal term of the first iteration of every solve at
+   x = 0, not at the starting point. Parameters the residuals do not see yet (the hidden
+   layers, while the last layer is still zero as EANN initialises it) then jump to zero,
+   and the whole network stays there: a stationary point. teann keeps the proximal term
+   itself (brgn's "user" regulariser), centred at the current point from the start. */
+static PetscErrorCode ProxObjectiveGradient(Tao tao, Vec X, PetscReal *f, Vec G, void *ctx)
+{
+  LSQ *c = (LSQ *)ctx;
+
+  PetscFunctionBegin;
+  PetscCall(VecWAXPY(G, -1.0, c->xprev, X));
+  PetscCall(VecDot(G, G, f));
+  *f *= 0.5;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ProxHessian(Tao tao, Vec X, Mat H, void *ctx)
+{
+  PetscFunctionBegin;
+  PetscFunctionReturn(0); /* the identity, always */
+}
+
+/* Objective alone (1/2 ||r||^2, plus lambda/2 ||X - centre||^2 for l2prox) so that rejected
+   line-search trials cost a residual evaluation, not a Jacobian. */
 static PetscErrorCode LSQObjective(Tao sub, Vec X, PetscReal *f, void *ctx)
 {
   LSQ *c = (LSQ *)ctx;
@@ -281,6 +314,12 @@ static PetscErrorCode LSQObjective(Tao sub, Vec X, PetscReal *f, void *ctx)
   PetscCall(LSQResidual(sub, X, c->Rw, c));
   PetscCall(VecDot(c->Rw, c->Rw, f));
   *f *= 0.5;
+  if (c->reg == REG_L2PROX) {
+    PetscReal d2;
+    PetscCall(VecWAXPY(c->xwork, -1.0, c->xprev, X));
+    PetscCall(VecDot(c->xwork, c->xwork, &d2));
+    *f += 0.5 * c->lambda * d2;
+  }
   PetscFunctionReturn(0);
 }
 
@@ -343,6 +382,22 @@ PetscErrorCode TeannFitLSQSetUp(TeannFit fit)
     fit->lm_lambda = c->lambda;
   }
   PetscCheck(c->reg == REG_LM || c->reg == REG_L2PROX || c->reg == REG_L2PURE, fit->comm, PETSC_ERR_SUP, "-tao_brgn_regularization_type %s is not supported by teann-train; use lm, l2prox or l2pure", RegNames[c->reg]);
+  if (c->reg == REG_L2PROX) {
+    char opt[256];
+    /* brgn has no setter for its regulariser type: switch it to "user" through the options
+       database for one TaoSetFromOptions(), then put back what the user wrote */
+    PetscCall(PetscSNPrintf(opt, sizeof(opt), "-%stao_brgn_regularization_type", prefix ? prefix : ""));
+    PetscCall(PetscOptionsSetValue(NULL, opt, "user"));
+    PetscCall(TaoSetFromOptions(fit->tao));
+    PetscCall(PetscOptionsSetValue(NULL, opt, "l2prox"));
+    PetscCall(VecDuplicate(fit->theta, &c->xprev));
+    PetscCall(VecDuplicate(fit->theta, &c->xwork));
+    PetscCall(VecCopy(fit->theta, c->xprev));
+    PetscCall(VecGetLocalSize(fit->theta, &nloc));
+    PetscCall(MatCreateConstantDiagonal(fit->comm, nloc, nloc, fit->nparam, fit->nparam, 1.0, &c->Ireg));
+    PetscCall(TaoBRGNSetRegularizerObjectiveAndGradientRoutine(fit->tao, ProxObjectiveGradient, c));
+    PetscCall(TaoBRGNSetRegularizerHessianRoutine(fit->tao, c->Ireg, ProxHessian, c));
+  }
 
   /* rows: the training residuals this rank owns, then the L2 rows of its parameters */
   c->nres = fit->ev[0] ? fit->fr[0]->nframes * fit->ncomp : 0;
@@ -398,9 +453,9 @@ PetscErrorCode TeannFitLSQSetUp(TeannFit fit)
     PetscCall(TaoGetLineSearch(sub, &ls));
     PetscCall(TaoLineSearchSetType(ls, TAOLINESEARCHARMIJO));
     PetscCall(TaoLineSearchSetFromOptions(ls));
-    PetscCall(TaoSetObjective(sub, LSQObjective, c));
-    PetscCall(TaoSetUpdate(fit->tao, LSQUpdate, c));
   }
+  if (c->reg == REG_LM || c->reg == REG_L2PROX) PetscCall(TaoSetObjective(sub, LSQObjective, c));
+  PetscCall(TaoSetUpdate(fit->tao, LSQUpdate, c));
   PetscCall(TaoSetConvergenceTest(sub, LSQConvergenceTest, c));
   PetscCall(TaoSetMonitor(sub, LSQMonitor, c, NULL));
   PetscFunctionReturn(0);
