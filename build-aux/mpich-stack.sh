@@ -213,12 +213,22 @@ teann_env() {
 }
 do_teann() {
   teann_env
+  # Debian's scalapack-mpich.pc says "Requires: mpi", and mpi.pc is the
+  # system's MPI alternative (Open MPI here): without an MPICH mpi.pc first
+  # in PKG_CONFIG_PATH, teann would link libmpi.so.40 next to libmpich.
+  sed 's/^Name:.*/Name: mpi/' "$ARCHLIB/pkgconfig/mpich.pc" > "$PREFIX/lib/pkgconfig/mpi.pc"
+  pkg-config --libs scalapack-mpich
+  ! pkg-config --libs scalapack-mpich | grep -q openmpi
   [ -x "$SRC/configure" ] || (cd "$SRC" && autoreconf -fi)
   mkdir -p "$BUILD"; cd "$BUILD"
+  # A redone configure may change only link flags, which make does not see.
+  [ ! -f Makefile ] || make clean
   "$SRC/configure" MPICC="$MPICC" MPIEXEC="$MPIEXEC" CFLAGS='-O2 -g' \
     LDFLAGS="-Wl,-rpath,$PREFIX/lib"
-  grep -E 'MPI C compiler|PETSc  |NetCDF  |ScaLAPACK  ' config.log || true
   $NICE make -j"$JOBS"
+  # One MPI only in what was linked.
+  ldd src/.libs/libteann.so .libs/teann-train | grep -E 'mpi|petsc|netcdf|scalapack'
+  ! ldd src/.libs/libteann.so .libs/teann-train | grep -q -E 'libmpi\.so\.40|open-pal'
 }
 do_check() {
   teann_env
