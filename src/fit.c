@@ -3,6 +3,7 @@
  * optimisation, validation in the monitor with early stopping. */
 #include "fitimpl.h"
 #include "lsq.h"
+#include "checkpoint.h"
 #include "dataset.h"
 #include "ncutil.h"
 #include <math.h>
@@ -48,6 +49,8 @@ PetscErrorCode TeannFitSetFromOptions(TeannFit fit)
   PetscBool set;
 
   PetscFunctionBegin;
+  /* first: with -teann_restart the checkpoint's options fill in the database */
+  PetscCall(TeannFitCheckpointSetFromOptions(fit));
   PetscOptionsBegin(fit->comm, NULL, "teann fit options", "TeannFit");
   PetscCall(PetscOptionsString("-teann_data", "Training data: extended XYZ, EANN configuration or NetCDF dataset (.nc)", "TeannFitSetFromOptions", fit->data, fit->data, sizeof(fit->data), &fit->hasdata));
   PetscCall(PetscOptionsString("-teann_valid", "Validation data file (instead of -teann_valid_fraction)", "TeannFitSetFromOptions", fit->valid, fit->valid, sizeof(fit->valid), NULL));
@@ -153,8 +156,8 @@ static PetscErrorCode Monitor(Tao tao, void *ctx)
 
   PetscFunctionBegin;
   PetscCall(TaoGetSolutionStatus(tao, &its, &f, &gnorm, &cnorm, &xdiff, &reason));
-  /* a restarted solve begins at the point its predecessor ended on, which was monitored already */
-  if (fit->itoffset > 0 && its == 0) PetscFunctionReturn(0);
+  /* a restarted solve (line search, checkpoint) begins at the point its predecessor ended on, which was monitored already */
+  if ((fit->itoffset > 0 || fit->restored) && its == 0) PetscFunctionReturn(0);
   its += fit->itoffset;
   PetscCall(TaoGetSolution(tao, &X));
   {
@@ -232,6 +235,8 @@ static PetscErrorCode Monitor(Tao tao, void *ctx)
   PetscCall(PetscSNPrintf(tok, sizeof(tok), " %8.2f%s", MPI_Wtime() - fit->t0, fit->best_it == its && fit->nglob[1] ? " *" : ""));
   PetscCall(PetscStrlcat(line, tok, sizeof(line)));
   PetscCall(PetscPrintf(fit->comm, "%s\n", line));
+  /* history.txt, L-BFGS points, checkpoints when due, job signals */
+  PetscCall(TeannFitCheckpointMonitor(fit, tao, its));
   PetscFunctionReturn(0);
 }
 
@@ -270,6 +275,7 @@ PetscErrorCode TeannFitSetUp(TeannFit fit)
   PetscCheck(nsplit[0] > 0, fit->comm, PETSC_ERR_ARG_OUTOFRANGE, "%s: %" PetscInt_FMT " frames leave no training frames after the split", fit->data, N);
   PetscCall(PetscMalloc1(N, &perm));
   PetscCall(TeannSplit(N, fit->seed, perm));
+  PetscCall(TeannFitCheckpointHashSplit(fit, N, perm));
   PetscCall(PetscMalloc1(nsplit[2] + 1, &ids[2]));
   PetscCall(PetscArraycpy(ids[2], perm, nsplit[2]));
   PetscCall(PetscMalloc1(nsplit[1] + 1, &ids[1]));
@@ -363,6 +369,8 @@ PetscErrorCode TeannFitSetUp(TeannFit fit)
     PetscCall(PetscObjectTypeCompare((PetscObject)fit->tao, TAOPOUNDERS, &ls));
     PetscCheck(!ls, fit->comm, PETSC_ERR_SUP, "-tao_type %s is not supported; use lmvm, bqnls, blmvm, cg, ... or brgn (Gauss-Newton / Levenberg-Marquardt)", type);
   }
+  /* L-BFGS bookkeeping; with -teann_restart the checkpoint's state */
+  PetscCall(TeannFitCheckpointSetUp(fit));
 
   {
     char els[4 * TEANN_MAX_ELEMENTS] = "";
@@ -453,29 +461,38 @@ PetscErrorCode TeannFitSolve(TeannFit fit)
 {
   PetscReal          t;
   TaoConvergedReason reason;
-  PetscInt           its, maxit, restarts = 0;
+  PetscInt           its, maxit;
   TaoType            type;
 
   PetscFunctionBegin;
-  fit->best_vloss = PETSC_MAX_REAL;
-  fit->itoffset   = 0;
-  t               = MPI_Wtime();
+  /* a fit restarted from a checkpoint goes on from the checkpoint's iteration, best and history */
+  if (!fit->restored) {
+    fit->best_vloss = PETSC_MAX_REAL;
+    fit->itoffset   = 0;
+    fit->lsrestarts = 0;
+  }
+  t = MPI_Wtime();
   PetscCall(TaoGetMaximumIterations(fit->tao, &maxit));
+  PetscCall(TeannFitCheckpointBeginSolve(fit));
+  PetscCall(TaoSetMaximumIterations(fit->tao, PetscMax(maxit - fit->itoffset, 0)));
   PetscCall(PetscLogStagePush(TEANN_StageFit));
   /* A failed line search usually means a stale quasi-Newton model, not a minimum:
      restart from the last accepted point with a fresh one while iterations remain. */
   for (;;) {
     PetscCall(TaoSolve(fit->tao));
+    /* only the first solve after a checkpoint continues the replayed L-BFGS history */
+    PetscCall(TaoSetRecycleHistory(fit->tao, PETSC_FALSE));
     PetscCall(TaoGetIterationNumber(fit->tao, &its));
     PetscCall(TaoGetConvergedReason(fit->tao, &reason));
-    if (reason != TAO_DIVERGED_LS_FAILURE || fit->stop || fit->itoffset + its >= maxit || restarts >= 20) break;
-    restarts++;
+    if (reason != TAO_DIVERGED_LS_FAILURE || fit->stop || fit->itoffset + its >= maxit || fit->lsrestarts >= 20) break;
+    fit->lsrestarts++;
     fit->itoffset += its;
     PetscCall(PetscPrintf(fit->comm, "line search failed at iteration %" PetscInt_FMT "; restarting the quasi-Newton method from there\n", fit->itoffset));
     PetscCall(TaoSetMaximumIterations(fit->tao, maxit - fit->itoffset));
   }
   PetscCall(TaoSetMaximumIterations(fit->tao, maxit));
   PetscCall(PetscLogStagePop());
+  PetscCall(TeannFitCheckpointEndSolve(fit));
   fit->tfit = MPI_Wtime() - t;
   PetscCall(TaoGetType(fit->tao, &type));
   PetscCall(PetscPrintf(fit->comm, "TAO %s stopped after %" PetscInt_FMT " iterations: %s; best validation at iteration %" PetscInt_FMT "\n", type, fit->itoffset + its, TaoConvergedReasons[reason], fit->best_it));
@@ -564,7 +581,7 @@ static PetscErrorCode WriteHistory(TeannFit fit, const char path[])
 }
 
 /* mkdir -p on rank 0 */
-static PetscErrorCode MakeDir(MPI_Comm comm, const char dir[])
+PetscErrorCode TeannFitMakeDir(MPI_Comm comm, const char dir[])
 {
   PetscMPIInt rank;
   char        buf[PETSC_MAX_PATH_LEN];
@@ -600,7 +617,7 @@ PetscErrorCode TeannFitWrite(TeannFit fit)
   PetscBool        slash;
 
   PetscFunctionBegin;
-  PetscCall(MakeDir(fit->comm, fit->outdir));
+  PetscCall(TeannFitMakeDir(fit->comm, fit->outdir));
   PetscCall(GetBest(fit, &th));
   PetscCall(PetscStrendswith(fit->outdir, "/", &slash));
   PetscCall(PetscSNPrintf(path, sizeof(path), "%s%smodel.nc", fit->outdir, slash ? "" : "/"));
@@ -632,6 +649,7 @@ PetscErrorCode TeannFitWrite(TeannFit fit)
   PetscCall(PetscSNPrintf(path, sizeof(path), "%s%shistory.nc", fit->outdir, slash ? "" : "/"));
   PetscCall(WriteHistory(fit, path));
   PetscCall(PetscPrintf(fit->comm, "wrote model.nc, predictions.nc and history.nc in %s\n", fit->outdir));
+  PetscCall(TeannFitWriteStatus(fit, fit->signo ? "interrupted" : "finished"));
   PetscFunctionReturn(0);
 }
 
@@ -654,6 +672,7 @@ PetscErrorCode TeannFitDestroy(TeannFit *fit)
   PetscCall(PetscFree(t->idx));
   PetscCall(PetscFree(t->pred));
   PetscCall(PetscFree(t->hist));
+  PetscCall(TeannFitCheckpointDestroy(t));
   PetscCall(TeannModelDestroy(&t->model));
   PetscCall(PetscFree(*fit));
   PetscFunctionReturn(0);

@@ -33,8 +33,24 @@ struct _n_TeannFit {
   PetscInt    hn, hcap;    /* history: rows of HIST_W values per monitored iteration */
   PetscReal  *hist;
   PetscReal   lm_lambda;   /* Levenberg-Marquardt damping of brgn (set by lsq.c), kept in checkpoints */
+  /* checkpoints, restart and signals (checkpoint.c) */
+  char        restart[PETSC_MAX_PATH_LEN]; /* -teann_restart: the checkpoint continued from      */
+  PetscInt    ckpt_every, ckpt_it;         /* checkpoint interval; iteration of the last one      */
+  PetscReal   ckpt_seconds, ckpt_last;     /* time interval; rank 0's clock at the last one       */
+  unsigned long long split_hash;           /* FNV-1a of the split permutation                     */
+  PetscBool   restored;                    /* the state came from a checkpoint                    */
+  PetscInt    lsrestarts;                  /* line-search restarts of TAO so far                  */
+  PetscMPIInt signo;                       /* job signal all ranks agreed on (0: none)             */
+  PetscBool   qn_on;                       /* bqnls: L-BFGS points recorded for restarts          */
+  PetscInt    qn_m, qn_n, qn_from;         /* capacity, count, iteration the L-BFGS history starts */
+  PetscReal  *qn_x, *qn_g, *qn_f, *qn_gn;  /* local parts of points and gradients, loss, |grad|   */
+  PetscInt   *qn_it;                       /* their iterations                                    */
+  void       *ckpt;                        /* the checkpoint read for -teann_restart until applied */
 };
 
 /* history row: iteration, loss, gradient norm, step, wall time, train RMSE per kind, validation RMSE per kind */
 #define HIST_W (5 + 2 * TEANN_NKIND)
+
+/* mkdir -p on rank 0 of comm (collective) */
+PETSC_INTERN PetscErrorCode TeannFitMakeDir(MPI_Comm, const char[]);
 #endif

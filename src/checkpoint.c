@@ -1,0 +1,1033 @@
+/* Checkpoints and restart of a fit (design section 4, doc/restart.md): what the
+ * fit must remember to go on exactly as if it had not been stopped, written
+ * atomically with the previous checkpoint kept, read back with a checksum, and
+ * the job signals that trigger a last checkpoint. */
+#include "fitimpl.h"
+#include "checkpoint.h"
+#include "signals.h"
+#include "ncutil.h"
+#include <stdint.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#define CKPT_VERSION 1
+#define CKPT_NSTATE  10 /* integer state attributes, see CkptStateNames */
+
+static const char *CkptStateNames[CKPT_NSTATE] = {"iteration", "best_iteration", "line_search_restarts", "qn_from", "nparam", "qn_points", "history_rows", "frames_train", "frames_valid", "frames_test"};
+
+/* A checkpoint in memory (identical on every rank after CkptLoad). */
+typedef struct {
+  char       path[PETSC_MAX_PATH_LEN];
+  long long  state[CKPT_NSTATE];
+  PetscReal  best_vloss, lm_lambda, stats[2 * TEANN_NKIND]; /* stats: mean norm and std per kind */
+  char       split_hash[32], tao_type[64];
+  char      *options, *settings;
+  PetscReal *theta, *best, *qx, *qg, *qf, *qgn, *hist;
+  PetscInt  *qit;
+} Ckpt;
+
+static inline void Fnv1a(uint64_t *h, const void *buf, size_t n)
+{
+  const unsigned char *p = (const unsigned char *)buf;
+  for (size_t i = 0; i < n; i++) {
+    *h ^= p[i];
+    *h *= 0x100000001b3ULL;
+  }
+}
+
+/* The checksum: every numeric datum of the checkpoint in a fixed order, and its texts. */
+static void CkptChecksum(const Ckpt *c, char hex[32])
+{
+  uint64_t  h  = 0xcbf29ce484222325ULL;
+  long long np = c->state[4], nq = c->state[5], hn = c->state[6];
+
+  Fnv1a(&h, c->state, sizeof(c->state));
+  Fnv1a(&h, &c->best_vloss, sizeof(PetscReal));
+  Fnv1a(&h, &c->lm_lambda, sizeof(PetscReal));
+  Fnv1a(&h, c->stats, sizeof(c->stats));
+  Fnv1a(&h, c->theta, sizeof(PetscReal) * np);
+  Fnv1a(&h, c->best, sizeof(PetscReal) * np);
+  Fnv1a(&h, c->qx, sizeof(PetscReal) * np * nq);
+  Fnv1a(&h, c->qg, sizeof(PetscReal) * np * nq);
+  Fnv1a(&h, c->qf, sizeof(PetscReal) * nq);
+  Fnv1a(&h, c->qgn, sizeof(PetscReal) * nq);
+  for (long long i = 0; i < nq; i++) {
+    long long it = c->qit[i];
+    Fnv1a(&h, &it, sizeof(it));
+  }
+  Fnv1a(&h, c->hist, sizeof(PetscReal) * hn * HIST_W);
+  Fnv1a(&h, c->split_hash, strlen(c->split_hash));
+  Fnv1a(&h, c->options, strlen(c->options));
+  Fnv1a(&h, c->settings, strlen(c->settings));
+  (void)snprintf(hex, 32, "%016llx", (unsigned long long)h);
+}
+
+static PetscErrorCode CkptFree(Ckpt **c)
+{
+  PetscFunctionBegin;
+  if (!*c) PetscFunctionReturn(0);
+  PetscCall(PetscFree((*c)->options));
+  PetscCall(PetscFree((*c)->settings));
+  PetscCall(PetscFree((*c)->theta));
+  PetscCall(PetscFree((*c)->best));
+  PetscCall(PetscFree((*c)->qx));
+  PetscCall(PetscFree((*c)->qg));
+  PetscCall(PetscFree((*c)->qf));
+  PetscCall(PetscFree((*c)->qgn));
+  PetscCall(PetscFree((*c)->qit));
+  PetscCall(PetscFree((*c)->hist));
+  PetscCall(PetscFree(*c));
+  PetscFunctionReturn(0);
+}
+
+/* ------------------------------------------------------------------ settings */
+
+/* The settings that define the model, the data and the split, one "-option value" per line
+   with the values in effect (defaults included), so that a restart can compare them. */
+static PetscErrorCode CkptSettings(TeannFit fit, PetscBool withelements, char **text)
+{
+  TeannModel m = fit->model;
+  char       buf[8192], tmp[1024], list[256];
+  size_t     len = sizeof(buf);
+
+  PetscFunctionBegin;
+  buf[0] = 0;
+#define ADD(...) \
+  do { \
+    PetscCall(PetscSNPrintf(tmp, sizeof(tmp), __VA_ARGS__)); \
+    PetscCall(PetscStrlcat(buf, tmp, len)); \
+  } while (0)
+  ADD("-teann_data %s\n", fit->data);
+  ADD("-teann_valid %s\n", fit->valid);
+  ADD("-teann_test %s\n", fit->test);
+  ADD("-teann_seed %" PetscInt_FMT "\n", fit->seed);
+  ADD("-teann_valid_fraction %.17g\n", (double)fit->fvalid);
+  ADD("-teann_test_fraction %.17g\n", (double)fit->ftest);
+  for (PetscInt k = 0; k < TEANN_NKIND; k++) ADD("-teann_weight_%s %.17g\n", TeannKinds[k].name, (double)fit->weight[k]);
+  ADD("-teann_l2 %.17g\n", (double)fit->l2);
+  ADD("-teann_cutoff %.17g\n", (double)m->cutoff);
+  ADD("-teann_nwave %" PetscInt_FMT "\n", m->nwave);
+  ADD("-teann_lmax %" PetscInt_FMT "\n", m->lmax);
+  ADD("-teann_neigh_atoms %" PetscInt_FMT "\n", m->neigh_atoms);
+  list[0] = 0;
+  for (PetscInt l = 0; l < m->nlayers; l++) {
+    PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s%" PetscInt_FMT, l ? "," : "", m->hidden[l]));
+    PetscCall(PetscStrlcat(list, tmp, sizeof(list)));
+  }
+  ADD("-teann_hidden %s\n", list);
+  ADD("-teann_activation %s\n", TeannActivations[m->act]);
+  list[0] = 0;
+  for (PetscInt k = 0; k < TEANN_NKIND; k++)
+    if (m->props & TeannKinds[k].prop) {
+      if (list[0]) PetscCall(PetscStrlcat(list, ",", sizeof(list)));
+      PetscCall(PetscStrlcat(list, TeannKinds[k].name, sizeof(list)));
+    }
+  ADD("-teann_properties %s\n", list);
+  ADD("-teann_fix_radial %s\n", m->fix_radial ? "true" : "false");
+  ADD("-teann_charge_neutral %s\n", m->charge_neutral ? "true" : "false");
+  if (withelements) {
+    list[0] = 0;
+    for (PetscInt e = 0; e < m->nel; e++) {
+      if (e) PetscCall(PetscStrlcat(list, ",", sizeof(list)));
+      PetscCall(PetscStrlcat(list, TeannElementSymbol(m->Z[e]), sizeof(list)));
+    }
+    ADD("elements %s\n", list);
+  }
+#undef ADD
+  PetscCall(PetscStrallocpy(buf, text));
+  PetscFunctionReturn(0);
+}
+
+/* Value of the line "key value" in text (empty if absent). */
+static PetscErrorCode SettingsFind(const char text[], const char key[], char val[], size_t len)
+{
+  size_t klen = strlen(key);
+
+  PetscFunctionBegin;
+  val[0] = 0;
+  for (const char *p = text; p && *p;) {
+    const char *e = strchr(p, '\n');
+    size_t      n = e ? (size_t)(e - p) : strlen(p);
+    if (n > klen && !strncmp(p, key, klen) && p[klen] == ' ') {
+      size_t vn = PetscMin(n - klen - 1, len - 1);
+      memcpy(val, p + klen + 1, vn);
+      val[vn] = 0;
+      break;
+    }
+    p = e ? e + 1 : NULL;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Walk the options text of PetscOptionsGetAll(): "-name value -flag -name2 value2". Returns the
+   next name and value (empty for a flag); *p advances, NULL at the end. */
+static PetscErrorCode OptionsNext(const char **p, char name[], size_t nlen, char val[], size_t vlen)
+{
+  const char *s = *p, *e;
+
+  PetscFunctionBegin;
+  name[0] = val[0] = 0;
+  while (*s == ' ') s++;
+  if (!*s) {
+    *p = NULL;
+    PetscFunctionReturn(0);
+  }
+  e = s;
+  while (*e && *e != ' ') e++;
+  PetscCall(PetscStrncpy(name, s, PetscMin(nlen, (size_t)(e - s) + 1)));
+  s = e;
+  while (*s == ' ') s++;
+  /* a value unless it is the next name: a dash followed by a letter */
+  if (*s && !(s[0] == '-' && ((s[1] >= 'a' && s[1] <= 'z') || (s[1] >= 'A' && s[1] <= 'Z')))) {
+    e = s;
+    while (*e && *e != ' ') e++;
+    PetscCall(PetscStrncpy(val, s, PetscMin(vlen, (size_t)(e - s) + 1)));
+    s = e;
+  }
+  *p = s;
+  PetscFunctionReturn(0);
+}
+
+/* Options a checkpoint does not hand on to the restarted run. */
+static PetscBool OptionNotInherited(const char name[])
+{
+  const char *skip[] = {"-teann_restart", "-options_file", "-help", "-teann_check_gradient", "-options_left", "-log_view", "-info", NULL};
+  for (PetscInt i = 0; skip[i]; i++)
+    if (!strcmp(name, skip[i])) return PETSC_TRUE;
+  return PETSC_FALSE;
+}
+
+/* ------------------------------------------------------------------ reading */
+
+#define CKPT_TRY(call, what) \
+  do { \
+    int _st = (call); \
+    if (_st != NC_NOERR) { \
+      PetscCall(PetscSNPrintf(why, wlen, "%s: %s", what, nc_strerror(_st))); \
+      goto done; \
+    } \
+  } while (0)
+
+static int GetText(int ncid, int varid, const char name[], char **out)
+{
+  size_t n;
+  int    st = nc_inq_attlen(ncid, varid, name, &n);
+  if (st != NC_NOERR) return st;
+  if (PetscMalloc1(n + 1, out)) return NC_ENOMEM;
+  st       = nc_get_att_text(ncid, varid, name, *out);
+  (*out)[n] = 0;
+  return st;
+}
+
+/* Read path on this rank alone. *ok false with the reason in why when the file is missing,
+   unreadable, truncated or fails the checksum. */
+static PetscErrorCode CkptReadOne(const char path[], Ckpt **out, PetscBool *ok, char why[], size_t wlen)
+{
+  Ckpt     *c;
+  int       ncid = -1, var, version;
+  char      sum[32], *txt = NULL;
+  PetscBool exists;
+  long long np, nq, hn;
+
+  PetscFunctionBegin;
+  *ok  = PETSC_FALSE;
+  *out = NULL;
+  why[0] = 0;
+  PetscCall(PetscTestFile(path, 'r', &exists));
+  if (!exists) {
+    PetscCall(PetscStrncpy(why, "no such file", wlen));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(PetscNew(&c));
+  PetscCall(PetscStrncpy(c->path, path, sizeof(c->path)));
+  CKPT_TRY(nc_open(path, NC_NOWRITE, &ncid), "cannot open");
+  CKPT_TRY(nc_get_att_int(ncid, NC_GLOBAL, "checkpoint_version", &version), "not a teann checkpoint");
+  if (version != CKPT_VERSION) {
+    PetscCall(PetscSNPrintf(why, wlen, "checkpoint version %d, this teann reads %d", version, CKPT_VERSION));
+    goto done;
+  }
+  for (PetscInt i = 0; i < CKPT_NSTATE; i++) CKPT_TRY(nc_get_att_longlong(ncid, NC_GLOBAL, CkptStateNames[i], &c->state[i]), CkptStateNames[i]);
+  CKPT_TRY(nc_get_att_double(ncid, NC_GLOBAL, "best_validation_loss", &c->best_vloss), "best_validation_loss");
+  CKPT_TRY(nc_get_att_double(ncid, NC_GLOBAL, "lm_damping", &c->lm_lambda), "lm_damping");
+  CKPT_TRY(nc_get_att_double(ncid, NC_GLOBAL, "training_statistics", c->stats), "training_statistics");
+  CKPT_TRY(GetText(ncid, NC_GLOBAL, "split_hash", &txt), "split_hash");
+  PetscCall(PetscStrncpy(c->split_hash, txt, sizeof(c->split_hash)));
+  PetscCall(PetscFree(txt));
+  CKPT_TRY(GetText(ncid, NC_GLOBAL, "tao_type", &txt), "tao_type");
+  PetscCall(PetscStrncpy(c->tao_type, txt, sizeof(c->tao_type)));
+  PetscCall(PetscFree(txt));
+  CKPT_TRY(GetText(ncid, NC_GLOBAL, "options", &c->options), "options");
+  CKPT_TRY(GetText(ncid, NC_GLOBAL, "settings", &c->settings), "settings");
+  np = c->state[4];
+  nq = c->state[5];
+  hn = c->state[6];
+  if (np <= 0 || nq < 0 || hn < 0 || np > (1LL << 40) || nq > 4096 || hn > (1LL << 30)) {
+    PetscCall(PetscStrncpy(why, "implausible sizes", wlen));
+    goto done;
+  }
+  PetscCall(PetscMalloc1(np, &c->theta));
+  PetscCall(PetscMalloc1(np, &c->best));
+  PetscCall(PetscMalloc1(np * nq + 1, &c->qx));
+  PetscCall(PetscMalloc1(np * nq + 1, &c->qg));
+  PetscCall(PetscMalloc1(nq + 1, &c->qf));
+  PetscCall(PetscMalloc1(nq + 1, &c->qgn));
+  PetscCall(PetscMalloc1(nq + 1, &c->qit));
+  PetscCall(PetscMalloc1(hn * HIST_W + 1, &c->hist));
+  CKPT_TRY(nc_inq_varid(ncid, "theta", &var), "theta");
+  CKPT_TRY(nc_get_var_double(ncid, var, c->theta), "theta");
+  CKPT_TRY(nc_inq_varid(ncid, "best_theta", &var), "best_theta");
+  CKPT_TRY(nc_get_var_double(ncid, var, c->best), "best_theta");
+  if (nq > 0) {
+    long long *it;
+    CKPT_TRY(nc_inq_varid(ncid, "qn_theta", &var), "qn_theta");
+    CKPT_TRY(nc_get_var_double(ncid, var, c->qx), "qn_theta");
+    CKPT_TRY(nc_inq_varid(ncid, "qn_gradient", &var), "qn_gradient");
+    CKPT_TRY(nc_get_var_double(ncid, var, c->qg), "qn_gradient");
+    CKPT_TRY(nc_inq_varid(ncid, "qn_loss", &var), "qn_loss");
+    CKPT_TRY(nc_get_var_double(ncid, var, c->qf), "qn_loss");
+    CKPT_TRY(nc_inq_varid(ncid, "qn_gradient_norm", &var), "qn_gradient_norm");
+    CKPT_TRY(nc_get_var_double(ncid, var, c->qgn), "qn_gradient_norm");
+    PetscCall(PetscMalloc1(nq, &it));
+    CKPT_TRY(nc_inq_varid(ncid, "qn_iteration", &var), "qn_iteration");
+    CKPT_TRY(nc_get_var_longlong(ncid, var, it), "qn_iteration");
+    for (long long i = 0; i < nq; i++) c->qit[i] = (PetscInt)it[i];
+    PetscCall(PetscFree(it));
+  }
+  if (hn > 0) {
+    CKPT_TRY(nc_inq_varid(ncid, "history", &var), "history");
+    CKPT_TRY(nc_get_var_double(ncid, var, c->hist), "history");
+  }
+  CKPT_TRY(GetText(ncid, NC_GLOBAL, "checksum", &txt), "checksum");
+  CkptChecksum(c, sum);
+  if (strcmp(sum, txt)) {
+    PetscCall(PetscSNPrintf(why, wlen, "checksum mismatch (stored %s, computed %s)", txt, sum));
+    goto done;
+  }
+  *ok = PETSC_TRUE;
+done:
+  PetscCall(PetscFree(txt));
+  if (ncid >= 0) (void)nc_close(ncid);
+  if (*ok) *out = c;
+  else PetscCall(CkptFree(&c));
+  PetscFunctionReturn(0);
+}
+
+/* FILE.nc -> FILE.prev.nc */
+static PetscErrorCode PrevName(const char path[], char prev[], size_t len)
+{
+  PetscBool nc;
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrendswith(path, ".nc", &nc));
+  PetscCall(PetscStrncpy(prev, path, len));
+  if (nc) prev[strlen(prev) - 3] = 0;
+  PetscCall(PetscStrlcat(prev, ".prev.nc", len));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode BcastText(MPI_Comm comm, char **s)
+{
+  PetscMPIInt rank;
+  long long   n = 0;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0) n = (long long)strlen(*s);
+  PetscCallMPI(MPI_Bcast(&n, 1, MPI_LONG_LONG, 0, comm));
+  if (rank) PetscCall(PetscMalloc1(n + 1, s));
+  PetscCallMPI(MPI_Bcast(*s, (PetscMPIInt)(n + 1), MPI_CHAR, 0, comm));
+  PetscFunctionReturn(0);
+}
+
+/* Rank 0 reads path, or its .prev.nc with a warning if path is damaged; every rank gets the checkpoint. */
+static PetscErrorCode CkptLoad(MPI_Comm comm, const char path[], Ckpt **out)
+{
+  PetscMPIInt rank;
+  Ckpt       *c = NULL;
+  PetscBool   ok = PETSC_FALSE;
+  char        prev[PETSC_MAX_PATH_LEN], why[512] = "", why2[512] = "";
+  int         verdict = 0; /* 0 none, 1 path, 2 prev */
+  long long   np, nq, hn;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(PrevName(path, prev, sizeof(prev)));
+  if (rank == 0) {
+    PetscCall(CkptReadOne(path, &c, &ok, why, sizeof(why)));
+    if (ok) verdict = 1;
+    else {
+      PetscCall(CkptReadOne(prev, &c, &ok, why2, sizeof(why2)));
+      if (ok) verdict = 2;
+    }
+  }
+  PetscCallMPI(MPI_Bcast(&verdict, 1, MPI_INT, 0, comm));
+  PetscCallMPI(MPI_Bcast(why, sizeof(why), MPI_CHAR, 0, comm));
+  PetscCallMPI(MPI_Bcast(why2, sizeof(why2), MPI_CHAR, 0, comm));
+  PetscCheck(verdict, comm, PETSC_ERR_FILE_READ, "cannot restart: checkpoint %s is unusable (%s) and so is the previous one %s (%s)", path, why, prev, why2);
+  if (verdict == 2) PetscCall(PetscPrintf(comm, "WARNING: checkpoint %s is damaged (%s); restarting from the previous checkpoint %s\n", path, why, prev));
+  if (rank) PetscCall(PetscNew(&c));
+  PetscCallMPI(MPI_Bcast(c->path, sizeof(c->path), MPI_CHAR, 0, comm));
+  PetscCallMPI(MPI_Bcast(c->state, CKPT_NSTATE, MPI_LONG_LONG, 0, comm));
+  PetscCallMPI(MPI_Bcast(&c->best_vloss, 1, MPIU_REAL, 0, comm));
+  PetscCallMPI(MPI_Bcast(&c->lm_lambda, 1, MPIU_REAL, 0, comm));
+  PetscCallMPI(MPI_Bcast(c->stats, 2 * TEANN_NKIND, MPIU_REAL, 0, comm));
+  PetscCallMPI(MPI_Bcast(c->split_hash, sizeof(c->split_hash), MPI_CHAR, 0, comm));
+  PetscCallMPI(MPI_Bcast(c->tao_type, sizeof(c->tao_type), MPI_CHAR, 0, comm));
+  PetscCall(BcastText(comm, &c->options));
+  PetscCall(BcastText(comm, &c->settings));
+  np = c->state[4];
+  nq = c->state[5];
+  hn = c->state[6];
+  if (rank) {
+    PetscCall(PetscMalloc1(np, &c->theta));
+    PetscCall(PetscMalloc1(np, &c->best));
+    PetscCall(PetscMalloc1(np * nq + 1, &c->qx));
+    PetscCall(PetscMalloc1(np * nq + 1, &c->qg));
+    PetscCall(PetscMalloc1(nq + 1, &c->qf));
+    PetscCall(PetscMalloc1(nq + 1, &c->qgn));
+    PetscCall(PetscMalloc1(nq + 1, &c->qit));
+    PetscCall(PetscMalloc1(hn * HIST_W + 1, &c->hist));
+  }
+  PetscCallMPI(MPI_Bcast(c->theta, (PetscMPIInt)np, MPIU_REAL, 0, comm));
+  PetscCallMPI(MPI_Bcast(c->best, (PetscMPIInt)np, MPIU_REAL, 0, comm));
+  PetscCallMPI(MPI_Bcast(c->qx, (PetscMPIInt)(np * nq), MPIU_REAL, 0, comm));
+  PetscCallMPI(MPI_Bcast(c->qg, (PetscMPIInt)(np * nq), MPIU_REAL, 0, comm));
+  PetscCallMPI(MPI_Bcast(c->qf, (PetscMPIInt)nq, MPIU_REAL, 0, comm));
+  PetscCallMPI(MPI_Bcast(c->qgn, (PetscMPIInt)nq, MPIU_REAL, 0, comm));
+  PetscCallMPI(MPI_Bcast(c->qit, (PetscMPIInt)nq, MPIU_INT, 0, comm));
+  PetscCallMPI(MPI_Bcast(c->hist, (PetscMPIInt)(hn * HIST_W), MPIU_REAL, 0, comm));
+  *out = c;
+  PetscFunctionReturn(0);
+}
+
+/* ------------------------------------------------------------------ options */
+
+PetscErrorCode TeannFitCheckpointSetFromOptions(TeannFit fit)
+{
+  PetscBool set;
+
+  PetscFunctionBegin;
+  fit->ckpt_every   = 50;
+  fit->ckpt_seconds = 600;
+  fit->ckpt_it      = -1;
+  PetscOptionsBegin(fit->comm, NULL, "teann checkpoint and restart options", "TeannFit");
+  PetscCall(PetscOptionsString("-teann_restart", "Continue the fit from this checkpoint (its options apply unless given again)", "TeannFitCheckpointSetFromOptions", fit->restart, fit->restart, sizeof(fit->restart), &set));
+  PetscCall(PetscOptionsInt("-teann_checkpoint_every", "Write <output_dir>/checkpoint.nc every this many iterations (0: off)", "TeannFitCheckpointSetFromOptions", fit->ckpt_every, &fit->ckpt_every, NULL));
+  PetscCall(PetscOptionsReal("-teann_checkpoint_seconds", "Write <output_dir>/checkpoint.nc when this many seconds passed since the last one (0: off)", "TeannFitCheckpointSetFromOptions", fit->ckpt_seconds, &fit->ckpt_seconds, NULL));
+  PetscOptionsEnd();
+  PetscCheck(fit->ckpt_every >= 0, fit->comm, PETSC_ERR_ARG_OUTOFRANGE, "-teann_checkpoint_every must be >= 0");
+  PetscCheck(fit->ckpt_seconds >= 0, fit->comm, PETSC_ERR_ARG_OUTOFRANGE, "-teann_checkpoint_seconds must be >= 0");
+  if (set && fit->restart[0]) {
+    Ckpt       *c = NULL;
+    const char *p;
+    char        name[256], val[PETSC_MAX_PATH_LEN];
+    PetscBool   has;
+
+    PetscCall(CkptLoad(fit->comm, fit->restart, &c));
+    fit->ckpt = c;
+    /* the checkpoint's options fill in what the command line leaves out */
+    for (p = c->options; p;) {
+      PetscCall(OptionsNext(&p, name, sizeof(name), val, sizeof(val)));
+      if (!p || !name[0] || OptionNotInherited(name)) continue;
+      PetscCall(PetscOptionsHasName(NULL, NULL, name, &has));
+      if (!has) PetscCall(PetscOptionsSetValue(NULL, name, val[0] ? val : NULL));
+    }
+    /* the options set above are read again here, and by the fit and the model */
+    PetscOptionsBegin(fit->comm, NULL, "teann checkpoint and restart options", "TeannFit");
+    PetscCall(PetscOptionsInt("-teann_checkpoint_every", "Write <output_dir>/checkpoint.nc every this many iterations (0: off)", "TeannFitCheckpointSetFromOptions", fit->ckpt_every, &fit->ckpt_every, NULL));
+    PetscCall(PetscOptionsReal("-teann_checkpoint_seconds", "Write <output_dir>/checkpoint.nc when this many seconds passed since the last one (0: off)", "TeannFitCheckpointSetFromOptions", fit->ckpt_seconds, &fit->ckpt_seconds, NULL));
+    PetscOptionsEnd();
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFitCheckpointHashSplit(TeannFit fit, PetscInt N, const PetscInt perm[])
+{
+  uint64_t h = 0xcbf29ce484222325ULL;
+
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < N; i++) {
+    long long v = perm[i];
+    Fnv1a(&h, &v, sizeof(v));
+  }
+  {
+    long long n = N;
+    Fnv1a(&h, &n, sizeof(n));
+  }
+  fit->split_hash = (unsigned long long)h;
+  PetscFunctionReturn(0);
+}
+
+/* Per kind: the norm of the training mean and the training standard deviation (data fingerprint). */
+static void FitStats(TeannFit fit, PetscReal s[])
+{
+  for (PetscInt k = 0; k < TEANN_NKIND; k++) {
+    PetscReal m2 = 0;
+    for (PetscInt c = 0; c < 9; c++) m2 += fit->stats.mean[k][c] * fit->stats.mean[k][c];
+    s[k]               = PetscSqrtReal(m2);
+    s[TEANN_NKIND + k] = fit->stats.std[k];
+  }
+}
+
+/* ------------------------------------------------------------------ set-up */
+
+static PetscErrorCode HistoryTextPath(TeannFit fit, const char name[], char path[], size_t len)
+{
+  PetscBool slash;
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrendswith(fit->outdir, "/", &slash));
+  PetscCall(PetscSNPrintf(path, len, "%s%s%s", fit->outdir, slash ? "" : "/", name));
+  PetscFunctionReturn(0);
+}
+
+/* history.txt: a header and the rows 0..hn-1, replacing the file atomically (rank 0). */
+static PetscErrorCode HistoryTextRewrite(TeannFit fit)
+{
+  PetscMPIInt rank;
+  char        path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN + 8];
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(fit->comm, &rank));
+  PetscCall(TeannFitMakeDir(fit->comm, fit->outdir));
+  if (rank == 0) {
+    FILE *fp;
+    PetscCall(HistoryTextPath(fit, "history.txt", path, sizeof(path)));
+    PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", path));
+    fp = fopen(tmp, "w");
+    PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot write %s", tmp);
+    fprintf(fp, "# teann-train history: one row per iteration (the columns of history.nc)\n# iteration loss gradient_norm step_length wall_time");
+    for (PetscInt s = 0; s < 2; s++)
+      for (PetscInt k = 0; k < TEANN_NKIND; k++)
+        if ((fit->model->props & TeannKinds[k].prop) && (!s || fit->nglob[1])) fprintf(fp, " %s_rmse_%s", TeannKinds[k].name, s ? "valid" : "train");
+    fprintf(fp, "\n# units: 1 1 1 1 s");
+    for (PetscInt s = 0; s < 2; s++)
+      for (PetscInt k = 0; k < TEANN_NKIND; k++)
+        if ((fit->model->props & TeannKinds[k].prop) && (!s || fit->nglob[1])) fprintf(fp, " %s", TeannKinds[k].units);
+    fprintf(fp, "\n");
+    PetscCheck(fclose(fp) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write %s", tmp);
+    PetscCheck(rename(tmp, path) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot move %s onto %s", tmp, path);
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Append history rows [from, hn) to history.txt (rank 0). */
+static PetscErrorCode HistoryTextAppend(TeannFit fit, PetscInt from)
+{
+  PetscMPIInt rank;
+  char        path[PETSC_MAX_PATH_LEN];
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(fit->comm, &rank));
+  if (rank == 0 && from < fit->hn) {
+    FILE *fp;
+    PetscCall(HistoryTextPath(fit, "history.txt", path, sizeof(path)));
+    fp = fopen(path, "a");
+    PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot append to %s", path);
+    for (PetscInt i = from; i < fit->hn; i++) {
+      const PetscReal *h = fit->hist + i * HIST_W;
+      fprintf(fp, "%" PetscInt_FMT " %.10e %.10e %.10e %.3f", (PetscInt)h[0], (double)h[1], (double)h[2], (double)h[3], (double)h[4]);
+      for (PetscInt s = 0; s < 2; s++)
+        for (PetscInt k = 0; k < TEANN_NKIND; k++)
+          if ((fit->model->props & TeannKinds[k].prop) && (!s || fit->nglob[1])) fprintf(fp, " %.10e", (double)h[5 + s * TEANN_NKIND + k]);
+      fprintf(fp, "\n");
+    }
+    PetscCheck(fclose(fp) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot append to %s", path);
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Check the checkpoint against this fit and take over its state. */
+static PetscErrorCode CkptApply(TeannFit fit, Ckpt *c)
+{
+  char      *now, key[256], v0[PETSC_MAX_PATH_LEN], v1[PETSC_MAX_PATH_LEN], hash[32];
+  PetscInt   nloc = fit->rend - fit->rstart, its = (PetscInt)c->state[0];
+  PetscReal  st[2 * TEANN_NKIND];
+  TaoType    type;
+
+  PetscFunctionBegin;
+  /* the model, the data and the split must be those of the checkpoint */
+  PetscCall(CkptSettings(fit, PETSC_TRUE, &now));
+  for (const char *p = c->settings; p && *p;) {
+    const char *e = strchr(p, '\n'), *sp = strchr(p, ' ');
+    size_t      kn;
+    if (!e || !sp || sp > e) break;
+    kn = PetscMin((size_t)(sp - p), sizeof(key) - 1);
+    memcpy(key, p, kn);
+    key[kn] = 0;
+    PetscCall(SettingsFind(c->settings, key, v0, sizeof(v0)));
+    PetscCall(SettingsFind(now, key, v1, sizeof(v1)));
+    PetscCheck(!strcmp(v0, v1), fit->comm, PETSC_ERR_USER_INPUT, "cannot restart from %s: %s is \"%s\" in the checkpoint but \"%s\" now; a restart must keep the model, the data and the split (start a new fit instead)", c->path, key, v0, v1);
+    p = e + 1;
+  }
+  PetscCall(PetscFree(now));
+  PetscCall(PetscSNPrintf(hash, sizeof(hash), "%016llx", fit->split_hash));
+  PetscCheck(!strcmp(hash, c->split_hash) && c->state[7] == fit->nglob[0] && c->state[8] == fit->nglob[1] && c->state[9] == fit->nglob[2], fit->comm, PETSC_ERR_USER_INPUT,
+             "cannot restart from %s: the split differs (checkpoint: %lld/%lld/%lld train/validation/test frames, hash %s; now %" PetscInt_FMT "/%" PetscInt_FMT "/%" PetscInt_FMT ", hash %s): the data files changed", c->path, c->state[7], c->state[8], c->state[9], c->split_hash, fit->nglob[0], fit->nglob[1], fit->nglob[2], hash);
+  FitStats(fit, st);
+  for (PetscInt i = 0; i < 2 * TEANN_NKIND; i++)
+    PetscCheck(PetscAbsReal(st[i] - c->stats[i]) <= 1e-9 * PetscMax(PetscAbsReal(st[i]), PetscAbsReal(c->stats[i])), fit->comm, PETSC_ERR_USER_INPUT, "cannot restart from %s: the training data differ from the checkpoint's (%s %s %.17g, checkpoint %.17g)", c->path, TeannKinds[i % TEANN_NKIND].name, i < TEANN_NKIND ? "mean norm" : "std", (double)st[i], (double)c->stats[i]);
+  PetscCheck(c->state[4] == fit->nparam, fit->comm, PETSC_ERR_USER_INPUT, "cannot restart from %s: %lld parameters in the checkpoint, %" PetscInt_FMT " in this model", c->path, c->state[4], fit->nparam);
+
+  /* optimizer options may change: say which */
+  {
+    char       *cur;
+    const char *p;
+    char        name[256];
+    PetscCall(PetscOptionsGetAll(NULL, &cur));
+    for (p = c->options; p;) {
+      PetscCall(OptionsNext(&p, name, sizeof(name), v0, sizeof(v0)));
+      if (!p || !name[0] || OptionNotInherited(name)) continue;
+      {
+        const char *q = cur;
+        char        n2[256];
+        PetscBool   found = PETSC_FALSE;
+        while (q) {
+          PetscCall(OptionsNext(&q, n2, sizeof(n2), v1, sizeof(v1)));
+          if (q && !strcmp(n2, name)) {
+            found = PETSC_TRUE;
+            break;
+          }
+        }
+        if (found && strcmp(v0, v1)) PetscCall(PetscPrintf(fit->comm, "restart: option %s changed from %s to %s\n", name, v0[0] ? v0 : "(set)", v1[0] ? v1 : "(set)"));
+      }
+    }
+    for (p = cur; p;) {
+      PetscCall(OptionsNext(&p, name, sizeof(name), v1, sizeof(v1)));
+      if (!p || !name[0] || OptionNotInherited(name)) continue;
+      {
+        const char *q = c->options;
+        char        n2[256];
+        PetscBool   found = PETSC_FALSE;
+        while (q) {
+          PetscCall(OptionsNext(&q, n2, sizeof(n2), v0, sizeof(v0)));
+          if (q && !strcmp(n2, name)) {
+            found = PETSC_TRUE;
+            break;
+          }
+        }
+        if (!found) PetscCall(PetscPrintf(fit->comm, "restart: option %s %s added\n", name, v1));
+      }
+    }
+    PetscCall(PetscFree(cur));
+  }
+  PetscCall(TaoGetType(fit->tao, &type));
+  if (strcmp(type, c->tao_type)) PetscCall(PetscPrintf(fit->comm, "restart: the checkpoint was written by -tao_type %s, continuing with %s and a fresh method state\n", c->tao_type, type));
+
+  /* the state */
+  {
+    PetscReal *x, *b;
+    PetscCall(VecGetArray(fit->theta, &x));
+    PetscCall(VecGetArray(fit->best, &b));
+    PetscCall(PetscArraycpy(x, c->theta + fit->rstart, nloc));
+    PetscCall(PetscArraycpy(b, c->best + fit->rstart, nloc));
+    PetscCall(VecRestoreArray(fit->best, &b));
+    PetscCall(VecRestoreArray(fit->theta, &x));
+  }
+  fit->itoffset   = its;
+  fit->best_it    = (PetscInt)c->state[1];
+  fit->best_vloss = c->best_vloss;
+  fit->lsrestarts = (PetscInt)c->state[2];
+  fit->lm_lambda  = c->lm_lambda;
+  fit->ckpt_it    = its;
+  fit->stop       = (PetscBool)(fit->nglob[1] && fit->patience > 0 && its - fit->best_it >= fit->patience);
+  PetscCall(PetscFree(fit->hist));
+  fit->hn   = (PetscInt)c->state[6];
+  fit->hcap = fit->hn + 64;
+  PetscCall(PetscMalloc1(fit->hcap * HIST_W, &fit->hist));
+  PetscCall(PetscArraycpy(fit->hist, c->hist, fit->hn * HIST_W));
+  /* the wall-time column goes on from where the checkpoint left it */
+  if (fit->hn) fit->t0 = MPI_Wtime() - fit->hist[(fit->hn - 1) * HIST_W + 4];
+  if (fit->qn_on && !strcmp(type, c->tao_type)) {
+    fit->qn_n    = PetscMin((PetscInt)c->state[5], fit->qn_m);
+    fit->qn_from = (PetscInt)c->state[3];
+    for (PetscInt i = 0; i < fit->qn_n; i++) {
+      PetscInt j = (PetscInt)c->state[5] - fit->qn_n + i;
+      PetscCall(PetscArraycpy(fit->qn_x + i * nloc, c->qx + j * fit->nparam + fit->rstart, nloc));
+      PetscCall(PetscArraycpy(fit->qn_g + i * nloc, c->qg + j * fit->nparam + fit->rstart, nloc));
+      fit->qn_f[i]  = c->qf[j];
+      fit->qn_gn[i] = c->qgn[j];
+      fit->qn_it[i] = c->qit[j];
+    }
+  } else if (fit->qn_on) fit->qn_from = its;
+  fit->restored = PETSC_TRUE;
+  PetscCall(PetscPrintf(fit->comm, "restart: continuing from %s at iteration %" PetscInt_FMT " (best validation at iteration %" PetscInt_FMT ")\n", c->path, its, fit->best_it));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFitCheckpointSetUp(TeannFit fit)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscObjectTypeCompare((PetscObject)fit->tao, TAOBQNLS, &fit->qn_on));
+  if (fit->qn_on) {
+    Mat       B;
+    PetscBool set;
+    PetscInt  m = 5, nloc = fit->rend - fit->rstart;
+    /* a diagonal J0 depends on every point since the last reset; a scalar one on the stored pairs only */
+    PetscCall(TaoGetLMVMMatrix(fit->tao, &B));
+    PetscCall(PetscOptionsHasName(NULL, NULL, "-tao_bqnls_mat_lmvm_scale_type", &set));
+    if (!set) PetscCall(MatLMVMSymBroydenSetScaleType(B, MAT_LMVM_SYMBROYDEN_SCALE_SCALAR));
+    PetscCall(PetscOptionsGetInt(NULL, NULL, "-tao_bqnls_mat_lmvm_hist_size", &m, NULL));
+    /* m pairs need m+1 points; a few more cover rejected pairs */
+    fit->qn_m = m + 4;
+    PetscCall(PetscMalloc2(fit->qn_m * nloc + 1, &fit->qn_x, fit->qn_m * nloc + 1, &fit->qn_g));
+    PetscCall(PetscMalloc3(fit->qn_m, &fit->qn_f, fit->qn_m, &fit->qn_gn, fit->qn_m, &fit->qn_it));
+  }
+  if (fit->ckpt) {
+    Ckpt *c = (Ckpt *)fit->ckpt;
+    PetscCall(CkptApply(fit, c));
+    PetscCall(CkptFree(&c));
+    fit->ckpt = NULL;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* ------------------------------------------------------------------ writing */
+
+static PetscErrorCode GatherToZero(TeannFit fit, const PetscReal loc[], PetscReal all[])
+{
+  PetscMPIInt size, *displs, n;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(fit->comm, &size));
+  PetscCall(PetscMalloc1(size, &displs));
+  displs[0] = 0;
+  for (PetscMPIInt r = 1; r < size; r++) displs[r] = displs[r - 1] + fit->counts[r - 1];
+  PetscCall(PetscMPIIntCast(fit->rend - fit->rstart, &n));
+  PetscCallMPI(MPI_Gatherv(loc, n, MPIU_REAL, all, fit->counts, displs, MPIU_REAL, 0, fit->comm));
+  PetscCall(PetscFree(displs));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFitWriteStatus(TeannFit fit, const char word[])
+{
+  PetscMPIInt rank;
+  int         ok = 1;
+  char        path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN + 8];
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(fit->comm, &rank));
+  PetscCall(TeannFitMakeDir(fit->comm, fit->outdir));
+  PetscCall(HistoryTextPath(fit, "teann-train.status", path, sizeof(path)));
+  if (rank == 0) {
+    FILE *fp;
+    PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", path));
+    fp = fopen(tmp, "w");
+    ok = fp && fprintf(fp, "%s\n", word) > 0;
+    if (fp) ok = (fclose(fp) == 0) && ok;
+    ok = ok && rename(tmp, path) == 0;
+  }
+  PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, fit->comm));
+  PetscCheck(ok, fit->comm, PETSC_ERR_FILE_WRITE, "cannot write %s", path);
+  PetscFunctionReturn(0);
+}
+
+/* The new checkpoint goes to checkpoint.new.nc (TeannNCCreate/TeannNCClose: temporary name,
+   fsync, rename); then checkpoint.nc becomes checkpoint.prev.nc and the new one checkpoint.nc. */
+PetscErrorCode TeannFitCheckpointWrite(TeannFit fit)
+{
+  PetscMPIInt      rank;
+  Ckpt             c;
+  TeannNCFile      f;
+  Vec              X;
+  const PetscReal *x;
+  TaoType          type;
+  PetscInt         np = fit->nparam, nq = fit->qn_on ? fit->qn_n : 0, nloc = fit->rend - fit->rstart;
+  char             path[PETSC_MAX_PATH_LEN], next[PETSC_MAX_PATH_LEN], prev[PETSC_MAX_PATH_LEN], sum[32];
+  int              ok = 1;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(fit->comm, &rank));
+  PetscCall(TeannFitMakeDir(fit->comm, fit->outdir));
+  PetscCall(HistoryTextPath(fit, "checkpoint.nc", path, sizeof(path)));
+  PetscCall(HistoryTextPath(fit, "checkpoint.new.nc", next, sizeof(next)));
+  PetscCall(HistoryTextPath(fit, "checkpoint.prev.nc", prev, sizeof(prev)));
+  PetscCall(PetscMemzero(&c, sizeof(c)));
+  c.state[0] = fit->hn ? (long long)fit->hist[(fit->hn - 1) * HIST_W] : 0;
+  c.state[1] = fit->best_it;
+  c.state[2] = fit->lsrestarts;
+  c.state[3] = fit->qn_from;
+  c.state[4] = np;
+  c.state[5] = nq;
+  c.state[6] = fit->hn;
+  c.state[7] = fit->nglob[0];
+  c.state[8] = fit->nglob[1];
+  c.state[9] = fit->nglob[2];
+  c.best_vloss = fit->best_vloss;
+  c.lm_lambda  = fit->lm_lambda;
+  FitStats(fit, c.stats);
+  PetscCall(PetscSNPrintf(c.split_hash, sizeof(c.split_hash), "%016llx", fit->split_hash));
+  PetscCall(TaoGetType(fit->tao, &type));
+  PetscCall(PetscStrncpy(c.tao_type, type, sizeof(c.tao_type)));
+  PetscCall(PetscOptionsGetAll(NULL, &c.options));
+  PetscCall(CkptSettings(fit, PETSC_TRUE, &c.settings));
+  if (rank == 0) {
+    PetscCall(PetscMalloc1(np, &c.theta));
+    PetscCall(PetscMalloc1(np, &c.best));
+    PetscCall(PetscMalloc1(np * nq + 1, &c.qx));
+    PetscCall(PetscMalloc1(np * nq + 1, &c.qg));
+  }
+  PetscCall(TaoGetSolution(fit->tao, &X));
+  PetscCall(VecGetArrayRead(X, &x));
+  PetscCall(GatherToZero(fit, x, c.theta));
+  PetscCall(VecRestoreArrayRead(X, &x));
+  PetscCall(VecGetArrayRead(fit->best, &x));
+  PetscCall(GatherToZero(fit, x, c.best));
+  PetscCall(VecRestoreArrayRead(fit->best, &x));
+  for (PetscInt i = 0; i < nq; i++) {
+    PetscCall(GatherToZero(fit, fit->qn_x + i * nloc, rank ? NULL : c.qx + i * np));
+    PetscCall(GatherToZero(fit, fit->qn_g + i * nloc, rank ? NULL : c.qg + i * np));
+  }
+  c.qf   = fit->qn_f;
+  c.qgn  = fit->qn_gn;
+  c.qit  = fit->qn_it;
+  c.hist = fit->hist;
+
+  PetscCall(TeannNCCreate(fit->comm, next, "teann fit checkpoint", PETSC_FALSE, &f));
+  if (rank == 0) {
+    int       dpar, dq, dh, dw, dims[2], var;
+    long long *it;
+    int        version = CKPT_VERSION;
+
+    PetscCallNC(f.tmp, nc_put_att_int(f.ncid, NC_GLOBAL, "checkpoint_version", NC_INT, 1, &version));
+    for (PetscInt i = 0; i < CKPT_NSTATE; i++) PetscCallNC(f.tmp, nc_put_att_longlong(f.ncid, NC_GLOBAL, CkptStateNames[i], NC_INT64, 1, &c.state[i]));
+    PetscCallNC(f.tmp, nc_put_att_double(f.ncid, NC_GLOBAL, "best_validation_loss", NC_DOUBLE, 1, &c.best_vloss));
+    PetscCallNC(f.tmp, nc_put_att_double(f.ncid, NC_GLOBAL, "lm_damping", NC_DOUBLE, 1, &c.lm_lambda));
+    PetscCallNC(f.tmp, nc_put_att_double(f.ncid, NC_GLOBAL, "training_statistics", NC_DOUBLE, 2 * TEANN_NKIND, c.stats));
+    PetscCall(TeannNCPutText(&f, NC_GLOBAL, "split_hash", c.split_hash));
+    PetscCall(TeannNCPutText(&f, NC_GLOBAL, "tao_type", c.tao_type));
+    PetscCall(TeannNCPutText(&f, NC_GLOBAL, "options", c.options));
+    PetscCall(TeannNCPutText(&f, NC_GLOBAL, "settings", c.settings));
+    PetscCallNC(f.tmp, nc_def_dim(f.ncid, "parameter", (size_t)np, &dpar));
+    PetscCallNC(f.tmp, nc_def_dim(f.ncid, "qn_point", (size_t)nq, &dq));
+    PetscCallNC(f.tmp, nc_def_dim(f.ncid, "iteration", (size_t)fit->hn, &dh));
+    PetscCallNC(f.tmp, nc_def_dim(f.ncid, "history_column", HIST_W, &dw));
+    PetscCallNC(f.tmp, nc_def_var(f.ncid, "theta", NC_DOUBLE, 1, &dpar, &var));
+    PetscCall(TeannNCPutText(&f, var, "long_name", "parameters at the checkpoint's iteration"));
+    PetscCallNC(f.tmp, nc_put_var_double(f.ncid, var, c.theta));
+    PetscCallNC(f.tmp, nc_def_var(f.ncid, "best_theta", NC_DOUBLE, 1, &dpar, &var));
+    PetscCall(TeannNCPutText(&f, var, "long_name", "parameters of the best validation loss so far"));
+    PetscCallNC(f.tmp, nc_put_var_double(f.ncid, var, c.best));
+    dims[0] = dq;
+    dims[1] = dpar;
+    PetscCallNC(f.tmp, nc_def_var(f.ncid, "qn_theta", NC_DOUBLE, 2, dims, &var));
+    PetscCall(TeannNCPutText(&f, var, "long_name", "last accepted points of the L-BFGS history (bqnls)"));
+    if (nq) PetscCallNC(f.tmp, nc_put_var_double(f.ncid, var, c.qx));
+    PetscCallNC(f.tmp, nc_def_var(f.ncid, "qn_gradient", NC_DOUBLE, 2, dims, &var));
+    if (nq) PetscCallNC(f.tmp, nc_put_var_double(f.ncid, var, c.qg));
+    PetscCallNC(f.tmp, nc_def_var(f.ncid, "qn_loss", NC_DOUBLE, 1, &dq, &var));
+    if (nq) PetscCallNC(f.tmp, nc_put_var_double(f.ncid, var, c.qf));
+    PetscCallNC(f.tmp, nc_def_var(f.ncid, "qn_gradient_norm", NC_DOUBLE, 1, &dq, &var));
+    if (nq) PetscCallNC(f.tmp, nc_put_var_double(f.ncid, var, c.qgn));
+    PetscCallNC(f.tmp, nc_def_var(f.ncid, "qn_iteration", NC_INT64, 1, &dq, &var));
+    PetscCall(PetscMalloc1(nq + 1, &it));
+    for (PetscInt i = 0; i < nq; i++) it[i] = c.qit[i];
+    if (nq) PetscCallNC(f.tmp, nc_put_var_longlong(f.ncid, var, it));
+    PetscCall(PetscFree(it));
+    dims[0] = dh;
+    dims[1] = dw;
+    PetscCallNC(f.tmp, nc_def_var(f.ncid, "history", NC_DOUBLE, 2, dims, &var));
+    PetscCall(TeannNCPutText(&f, var, "long_name", "history.nc rows: iteration, loss, gradient_norm, step_length, wall_time, train RMSE per kind, validation RMSE per kind"));
+    if (fit->hn) PetscCallNC(f.tmp, nc_put_var_double(f.ncid, var, c.hist));
+    CkptChecksum(&c, sum);
+    PetscCall(TeannNCPutText(&f, NC_GLOBAL, "checksum", sum));
+    PetscCall(TeannNCPutText(&f, NC_GLOBAL, "checksum_algorithm", "FNV-1a 64 over the state attributes, every numeric variable and the texts (src/checkpoint.c)"));
+  }
+  PetscCall(TeannNCClose(&f));
+  if (rank == 0) {
+    PetscBool exists;
+    PetscCall(PetscTestFile(path, 'r', &exists));
+    if (exists) ok = rename(path, prev) == 0;
+    ok = ok && rename(next, path) == 0;
+    {
+      /* make the renames durable */
+      int fd = open(fit->outdir, O_RDONLY);
+      if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+      }
+    }
+  }
+  PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, fit->comm));
+  PetscCheck(ok, fit->comm, PETSC_ERR_FILE_WRITE, "cannot move %s onto %s", next, path);
+  fit->ckpt_it   = (PetscInt)c.state[0];
+  fit->ckpt_last = MPI_Wtime();
+  if (rank == 0) {
+    PetscCall(PetscFree(c.theta));
+    PetscCall(PetscFree(c.best));
+    PetscCall(PetscFree(c.qx));
+    PetscCall(PetscFree(c.qg));
+  }
+  PetscCall(PetscFree(c.options));
+  PetscCall(PetscFree(c.settings));
+  PetscCall(PetscInfo(NULL, "checkpoint at iteration %lld written to %s\n", c.state[0], path));
+  PetscFunctionReturn(0);
+}
+
+/* ------------------------------------------------------------------ the solve */
+
+PetscErrorCode TeannFitCheckpointBeginSolve(TeannFit fit)
+{
+  PetscFunctionBegin;
+  PetscCall(TeannFitWriteStatus(fit, "running"));
+  /* history.txt: the rows so far (none, or those of the checkpoint) */
+  PetscCall(HistoryTextRewrite(fit));
+  PetscCall(HistoryTextAppend(fit, 0));
+  PetscCall(TeannSignalsInstall());
+  fit->signo     = 0;
+  fit->ckpt_last = MPI_Wtime();
+  if (fit->qn_on && fit->restored) {
+    Mat       B;
+    Vec       x, g;
+    PetscInt  nloc = fit->rend - fit->rstart, n = 0;
+    PetscReal *a;
+    /* the matrix as it was before the update with the current point: the recorded points of
+       the current history, up to the one before the current point, in order */
+    PetscCall(TaoSetUp(fit->tao));
+    PetscCall(TaoGetLMVMMatrix(fit->tao, &B));
+    PetscCall(MatLMVMReset(B, PETSC_FALSE));
+    PetscCall(VecDuplicate(fit->theta, &x));
+    PetscCall(VecDuplicate(fit->theta, &g));
+    for (PetscInt i = 0; i < fit->qn_n; i++) {
+      PetscReal gn2 = fit->qn_gn[i] * fit->qn_gn[i], delta;
+      if (fit->qn_it[i] < fit->qn_from || fit->qn_it[i] >= fit->itoffset) continue;
+      PetscCall(VecGetArray(x, &a));
+      PetscCall(PetscArraycpy(a, fit->qn_x + i * nloc, nloc));
+      PetscCall(VecRestoreArray(x, &a));
+      PetscCall(VecGetArray(g, &a));
+      PetscCall(PetscArraycpy(a, fit->qn_g + i * nloc, nloc));
+      PetscCall(VecRestoreArray(g, &a));
+      /* the scaling bqnls sets before each update (TaoBQNLSComputeHessian) */
+      if (gn2 == 0.0) gn2 = PETSC_MACHINE_EPSILON;
+      delta = fit->qn_f[i] == 0.0 ? 2.0 / gn2 : 2.0 * PetscAbsReal(fit->qn_f[i]) / gn2;
+      PetscCall(MatLMVMSymBroydenSetDelta(B, delta));
+      PetscCall(MatLMVMUpdate(B, x, g));
+      n++;
+    }
+    PetscCall(VecDestroy(&x));
+    PetscCall(VecDestroy(&g));
+    PetscCall(TaoSetRecycleHistory(fit->tao, PETSC_TRUE));
+    PetscCall(PetscInfo(fit->tao, "replayed %" PetscInt_FMT " L-BFGS points\n", n));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* bqnls: keep the point; a step along the (scaled) negative gradient means the L-BFGS
+   history was reset before it and starts at the previous point. */
+static PetscErrorCode RecordPoint(TeannFit fit, Tao tao, PetscInt its, PetscReal f, TaoConvergedReason reason)
+{
+  Vec              X, G;
+  const PetscReal *x, *g;
+  PetscInt         nloc = fit->rend - fit->rstart, last;
+  PetscReal        gn, dots[3] = {0, 0, 0};
+
+  PetscFunctionBegin;
+  PetscCall(TaoGetSolution(tao, &X));
+  PetscCall(TaoGetGradient(tao, &G, NULL, NULL));
+  PetscCall(VecNorm(G, NORM_2, &gn));
+  PetscCall(VecGetArrayRead(X, &x));
+  PetscCall(VecGetArrayRead(G, &g));
+  if (fit->qn_n > 0 && fit->qn_it[fit->qn_n - 1] == its - 1) {
+    const PetscReal *xp = fit->qn_x + (fit->qn_n - 1) * nloc, *gp = fit->qn_g + (fit->qn_n - 1) * nloc;
+    for (PetscInt i = 0; i < nloc; i++) {
+      PetscReal s = x[i] - xp[i];
+      dots[0] += s * gp[i];
+      dots[1] += s * s;
+      dots[2] += gp[i] * gp[i];
+    }
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, dots, 3, MPIU_REAL, MPIU_SUM, fit->comm));
+    if (dots[1] > 0 && dots[2] > 0 && 1.0 + dots[0] / PetscSqrtReal(dots[1] * dots[2]) < 1e-8) fit->qn_from = its - 1;
+  }
+  if (its == 0) fit->qn_from = 0;
+  /* a failed line search ends the solve; the driver restarts from this point with a fresh matrix */
+  if (reason == TAO_DIVERGED_LS_FAILURE) fit->qn_from = its;
+  if (fit->qn_n == fit->qn_m) {
+    PetscCall(PetscArraymove(fit->qn_x, fit->qn_x + nloc, (fit->qn_m - 1) * nloc));
+    PetscCall(PetscArraymove(fit->qn_g, fit->qn_g + nloc, (fit->qn_m - 1) * nloc));
+    PetscCall(PetscArraymove(fit->qn_f, fit->qn_f + 1, fit->qn_m - 1));
+    PetscCall(PetscArraymove(fit->qn_gn, fit->qn_gn + 1, fit->qn_m - 1));
+    PetscCall(PetscArraymove(fit->qn_it, fit->qn_it + 1, fit->qn_m - 1));
+    fit->qn_n--;
+  }
+  last = fit->qn_n++;
+  PetscCall(PetscArraycpy(fit->qn_x + last * nloc, x, nloc));
+  PetscCall(PetscArraycpy(fit->qn_g + last * nloc, g, nloc));
+  fit->qn_f[last]  = f;
+  fit->qn_gn[last] = gn;
+  fit->qn_it[last] = its;
+  PetscCall(VecRestoreArrayRead(G, &g));
+  PetscCall(VecRestoreArrayRead(X, &x));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode RestartHint(TeannFit fit, const char path[])
+{
+  int         argc;
+  char      **argv;
+  PetscMPIInt size;
+
+  PetscFunctionBegin;
+  PetscCall(PetscGetArgs(&argc, &argv));
+  PetscCallMPI(MPI_Comm_size(fit->comm, &size));
+  PetscCall(PetscPrintf(fit->comm, "teann-train: stopped by %s at iteration %" PetscInt_FMT "; checkpoint %s written\n", TeannSignalName(fit->signo), fit->ckpt_it, path));
+  PetscCall(PetscPrintf(fit->comm, "to continue (from this directory): mpiexec -n %d %s -teann_restart %s\n", (int)size, argv[0], path));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFitCheckpointMonitor(TeannFit fit, Tao tao, PetscInt its)
+{
+  PetscInt           dummy;
+  PetscReal          f, gnorm, cnorm, xdiff;
+  TaoConvergedReason reason;
+  PetscMPIInt        rank, flags[2] = {0, 0};
+  PetscBool          due;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(fit->comm, &rank));
+  PetscCall(TaoGetSolutionStatus(tao, &dummy, &f, &gnorm, &cnorm, &xdiff, &reason));
+  if (fit->qn_on) PetscCall(RecordPoint(fit, tao, its, f, reason));
+  PetscCall(HistoryTextAppend(fit, fit->hn - 1));
+  /* one collective per iteration: any rank's signal, rank 0's clock */
+  PetscCall(TeannSignalsPending(&flags[0]));
+  if (rank == 0 && fit->ckpt_seconds > 0 && MPI_Wtime() - fit->ckpt_last >= fit->ckpt_seconds) flags[1] = 1;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, flags, 2, MPI_INT, MPI_MAX, fit->comm));
+  due = (PetscBool)(flags[0] || flags[1] || (fit->ckpt_every > 0 && its > 0 && its % fit->ckpt_every == 0));
+  if (due) PetscCall(TeannFitCheckpointWrite(fit));
+  if (flags[0]) {
+    char path[PETSC_MAX_PATH_LEN];
+    fit->signo = flags[0];
+    fit->stop  = PETSC_TRUE;
+    PetscCall(TaoSetConvergedReason(tao, TAO_CONVERGED_USER));
+    PetscCall(HistoryTextPath(fit, "checkpoint.nc", path, sizeof(path)));
+    PetscCall(RestartHint(fit, path));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFitCheckpointEndSolve(TeannFit fit)
+{
+  PetscInt last = fit->hn ? (PetscInt)fit->hist[(fit->hn - 1) * HIST_W] : 0;
+
+  PetscFunctionBegin;
+  PetscCall(TaoSetRecycleHistory(fit->tao, PETSC_FALSE));
+  if (!fit->signo && fit->ckpt_it != last) PetscCall(TeannFitCheckpointWrite(fit));
+  PetscCall(TeannSignalsRestore());
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFitCheckpointDestroy(TeannFit fit)
+{
+  PetscFunctionBegin;
+  if (fit->ckpt) {
+    Ckpt *c = (Ckpt *)fit->ckpt;
+    PetscCall(CkptFree(&c));
+    fit->ckpt = NULL;
+  }
+  if (fit->qn_m) {
+    PetscCall(PetscFree2(fit->qn_x, fit->qn_g));
+    PetscCall(PetscFree3(fit->qn_f, fit->qn_gn, fit->qn_it));
+    fit->qn_m = 0;
+  }
+  PetscFunctionReturn(0);
+}

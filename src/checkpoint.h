@@ -1,0 +1,44 @@
+/* checkpoint.h — checkpoints, restart, job signals and the status file of a fit
+ * (design section 4 "Checkpoint"; doc/restart.md).
+ * Contract: <output_dir>/checkpoint.nc holds everything a fit needs to go on as
+ * if it had not stopped: theta, the iteration, the best-validation loss, its
+ * iteration and parameters, the history rows, the line-search restarts, the
+ * last L-BFGS points of bqnls, the brgn damping, the options database as text,
+ * the model/data/split settings, a hash of the split and the training-set
+ * statistics, and an FNV-1a 64 checksum over all numeric data. It is written
+ * every -teann_checkpoint_every iterations, every -teann_checkpoint_seconds
+ * (rank 0's clock decides for all), on SIGTERM/SIGINT/SIGUSR1 and at the end;
+ * atomically, the previous one kept as checkpoint.prev.nc. -teann_restart FILE
+ * continues from FILE (or, if it is damaged, from FILE's .prev.nc with a
+ * warning), refuses settings that change the model, the data or the split,
+ * and logs changed optimizer options. A restarted bqnls fit follows the
+ * uninterrupted one (same rank count: bitwise). <output_dir>/teann-train.status
+ * holds one word: running, interrupted or finished.
+ * All functions are collective on the fit's communicator. */
+#ifndef TEANN_CHECKPOINT_H
+#define TEANN_CHECKPOINT_H
+#include "fit.h"
+
+/* -teann_restart -teann_checkpoint_every -teann_checkpoint_seconds; with -teann_restart the
+   checkpoint is read and its options enter the database wherever the command line does not
+   set them. Called by TeannFitSetFromOptions() before the fit's own options. */
+PETSC_EXTERN PetscErrorCode TeannFitCheckpointSetFromOptions(TeannFit);
+/* A 64-bit FNV-1a hash of the split permutation (and its size). */
+PETSC_EXTERN PetscErrorCode TeannFitCheckpointHashSplit(TeannFit, PetscInt N, const PetscInt perm[]);
+/* After TaoSetFromOptions(): bqnls records its L-BFGS points (J0 scaled by a scalar unless
+   -tao_bqnls_mat_lmvm_scale_type is given, so that the last points determine the matrix);
+   with -teann_restart the checkpoint is checked against this fit and its state applied. */
+PETSC_EXTERN PetscErrorCode TeannFitCheckpointSetUp(TeannFit);
+/* Before the first TaoSolve(): status "running", signal handlers, L-BFGS replay. */
+PETSC_EXTERN PetscErrorCode TeannFitCheckpointBeginSolve(TeannFit);
+/* In the monitor at (absolute) iteration its, after the history row: record the point,
+   append history.txt, agree on signals and time, checkpoint when due, stop on a signal. */
+PETSC_EXTERN PetscErrorCode TeannFitCheckpointMonitor(TeannFit, Tao, PetscInt its);
+/* After the last TaoSolve(): the final checkpoint, handlers restored. */
+PETSC_EXTERN PetscErrorCode TeannFitCheckpointEndSolve(TeannFit);
+/* Write <output_dir>/checkpoint.nc now (theta from the Tao solution). */
+PETSC_EXTERN PetscErrorCode TeannFitCheckpointWrite(TeannFit);
+/* <output_dir>/teann-train.status := word (rank 0, atomically). */
+PETSC_EXTERN PetscErrorCode TeannFitWriteStatus(TeannFit, const char word[]);
+PETSC_EXTERN PetscErrorCode TeannFitCheckpointDestroy(TeannFit);
+#endif
