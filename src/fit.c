@@ -512,11 +512,16 @@ static PetscErrorCode GetBest(TeannFit fit, const PetscReal **th)
 PetscErrorCode TeannFitSummary(TeannFit fit, PetscViewer viewer)
 {
   const PetscReal *th;
-  PetscReal        sse[3][TEANN_NKIND], sae[3][TEANN_NKIND], cnt[3][TEANN_NKIND];
+  PetscReal        sse[3][TEANN_NKIND], sae[3][TEANN_NKIND], cnt[3][TEANN_NKIND], ise[3][2], iae[3][2], icnt[3];
+  const PetscBool  polar = (PetscBool)!!(fit->model->props & TEANN_PROP_POLAR);
 
   PetscFunctionBegin;
   PetscCall(GetBest(fit, &th));
-  for (PetscInt s = 0; s < 3; s++) PetscCall(SubsetErrors(fit, s, th, sse[s], sae[s], cnt[s]));
+  for (PetscInt s = 0; s < 3; s++) {
+    PetscCall(SubsetErrors(fit, s, th, sse[s], sae[s], cnt[s]));
+    /* fit->pred holds subset s: the isotropic part and the anisotropy of the polarizability */
+    if (polar) PetscCall(TeannPolarInvariantErrors(fit->comm, fit->model->props, fit->ev[s] ? fit->fr[s] : NULL, fit->pred, ise[s], iae[s], &icnt[s]));
+  }
   PetscCall(VecRestoreArrayRead(fit->thetaAll, &th));
   PetscCall(PetscViewerASCIIPrintf(viewer, "Final errors (best validation model)\n"));
   PetscCall(PetscViewerASCIIPrintf(viewer, "  %-18s %-6s %7s %14s %14s  units\n", "property", "subset", "frames", "RMSE", "MAE"));
@@ -526,6 +531,9 @@ PetscErrorCode TeannFitSummary(TeannFit fit, PetscViewer viewer)
       if (!fit->nglob[s]) continue;
       PetscCall(PetscViewerASCIIPrintf(viewer, "  %-18s %-6s %7" PetscInt_FMT " %14.6e %14.6e  %s\n", TeannKinds[k].name, SubsetName[s], fit->nglob[s], (double)PetscSqrtReal(sse[s][k] / cnt[s][k]), (double)(sae[s][k] / cnt[s][k]), TeannKinds[k].units));
     }
+    for (PetscInt q = 0; k == 1 && polar && q < 2; q++)
+      for (PetscInt s = 0; s < 3; s++)
+        if (fit->nglob[s] && icnt[s] > 0) PetscCall(PetscViewerASCIIPrintf(viewer, "  %-18s %-6s %7" PetscInt_FMT " %14.6e %14.6e  %s\n", q ? "polarizability_aniso" : "polarizability_iso", SubsetName[s], fit->nglob[s], (double)PetscSqrtReal(ise[s][q] / icnt[s]), (double)(iae[s][q] / icnt[s]), TeannKinds[k].units));
   }
   PetscCall(PetscViewerASCIIPrintf(viewer, "wall time %.2f s (fit %.2f s)\n", MPI_Wtime() - fit->t0, (double)fit->tfit));
   PetscFunctionReturn(0);

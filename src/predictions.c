@@ -31,6 +31,46 @@ PetscErrorCode TeannKindReference(TeannFrames frames, PetscInt k, const PetscRea
   PetscFunctionReturn(0);
 }
 
+void TeannPolarInvariants(const PetscReal a[], PetscReal *iso, PetscReal *gamma)
+{
+  const PetscReal xy = 0.5 * (a[1] + a[3]), yz = 0.5 * (a[5] + a[7]), xz = 0.5 * (a[2] + a[6]);
+  const PetscReal g2 = 0.5 * (PetscSqr(a[0] - a[4]) + PetscSqr(a[4] - a[8]) + PetscSqr(a[8] - a[0])) + 3 * (xy * xy + yz * yz + xz * xz);
+
+  *iso   = (a[0] + a[4] + a[8]) / 3;
+  *gamma = PetscSqrtReal(PetscMax(g2, 0));
+}
+
+PetscErrorCode TeannPolarInvariantErrors(MPI_Comm comm, PetscInt props, TeannFrames fr, const PetscReal pred[], PetscReal sse[2], PetscReal sae[2], PetscReal *cnt)
+{
+  PetscInt  off, ncomp = 0;
+  PetscReal buf[5] = {0, 0, 0, 0, 0};
+
+  PetscFunctionBegin;
+  PetscCall(TeannKindOffset(props, 1, &off));
+  PetscCheck(off >= 0, comm, PETSC_ERR_ARG_WRONG, "the polarizability is not among the predicted properties");
+  for (PetscInt k = 0; k < TEANN_NKIND; k++)
+    if (props & TeannKinds[k].prop) ncomp += TeannKinds[k].ncomp;
+  for (PetscInt f = 0; fr && f < fr->nframes; f++) {
+    const PetscReal *y = fr->polar + 9 * f;
+    PetscReal        yi, yg, pi, pg;
+    if (PetscIsNanReal(y[0])) continue;
+    TeannPolarInvariants(y, &yi, &yg);
+    TeannPolarInvariants(pred + f * ncomp + off, &pi, &pg);
+    buf[0] += PetscSqr(pi - yi);
+    buf[1] += PetscSqr(pg - yg);
+    buf[2] += PetscAbsReal(pi - yi);
+    buf[3] += PetscAbsReal(pg - yg);
+    buf[4] += 1;
+  }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, buf, 5, MPIU_REAL, MPIU_SUM, comm));
+  sse[0] = buf[0];
+  sse[1] = buf[1];
+  sae[0] = buf[2];
+  sae[1] = buf[3];
+  *cnt   = buf[4];
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode NumComponents(PetscInt props, PetscInt *n)
 {
   PetscFunctionBegin;
@@ -61,6 +101,21 @@ static PetscErrorCode GatherReal(MPI_Comm comm, PetscInt n, PetscInt m, const Pe
   }
   PetscCallMPI(MPI_Gatherv(in, cnt, MPIU_REAL, *out, counts, displs, MPIU_REAL, 0, comm));
   if (rank == 0) PetscCall(PetscFree2(counts, displs));
+  PetscFunctionReturn(0);
+}
+
+/* iso and gamma of the n tensors in a[9n] into two variables; a has room for 2n more reals. */
+static PetscErrorCode PutInvariants(const char *path, int ncid, PetscInt n, PetscReal a[], int viso, int vgam)
+{
+  PetscReal *iso = a + 9 * n, *gam = a + 10 * n;
+
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < n; i++) {
+    if (PetscIsNanReal(a[9 * i])) iso[i] = gam[i] = NAN;
+    else TeannPolarInvariants(a + 9 * i, &iso[i], &gam[i]);
+  }
+  PetscCallNC(path, nc_put_var_double(ncid, viso, iso));
+  PetscCallNC(path, nc_put_var_double(ncid, vgam, gam));
   PetscFunctionReturn(0);
 }
 
@@ -95,7 +150,7 @@ PetscErrorCode TeannPredictionsWriteNC(MPI_Comm comm, const char path[], PetscIn
   PetscCall(TeannNCCreate(comm, path, "teann predictions", PETSC_FALSE, &f));
   if (rank == 0) {
     const char *p = f.tmp;
-    int         ncid = f.ncid, dframe, dspatial, vid, vsub = -1, vref[TEANN_NKIND], vpred[TEANN_NKIND];
+    int         ncid = f.ncid, dframe, dspatial, vid, vsub = -1, vref[TEANN_NKIND], vpred[TEANN_NKIND], vinv[4];
     PetscInt   *perm, *keys;
     int        *ibuf;
     double     *dbuf;
@@ -131,8 +186,17 @@ PetscErrorCode TeannPredictionsWriteNC(MPI_Comm comm, const char path[], PetscIn
       PetscCallNC(p, nc_def_var(ncid, name, NC_DOUBLE, nd, dims, &vpred[k]));
       PetscCall(TeannNCPutText(&f, vpred[k], "units", TeannKinds[k].units));
       PetscCall(TeannNCPutText(&f, vpred[k], "long_name", "model prediction"));
+      if (k == 1) { /* the Raman invariants, per frame */
+        const char *nm[4] = {"polarizability_isotropic", "polarizability_anisotropy", "polarizability_isotropic_predicted", "polarizability_anisotropy_predicted"};
+        const char *ln[4] = {"reference trace/3", "reference anisotropy gamma", "predicted trace/3", "predicted anisotropy gamma"};
+        for (PetscInt q = hasref ? 0 : 2; q < 4; q++) {
+          PetscCallNC(p, nc_def_var(ncid, nm[q], NC_DOUBLE, 1, &dframe, &vinv[q]));
+          PetscCall(TeannNCPutText(&f, vinv[q], "units", TeannKinds[k].units));
+          PetscCall(TeannNCPutText(&f, vinv[q], "long_name", ln[q]));
+        }
+      }
     }
-    PetscCall(PetscMalloc3(ntot + 1, &ibuf, ntot + 1, &sbuf, 9 * ntot + 1, &dbuf));
+    PetscCall(PetscMalloc3(ntot + 1, &ibuf, ntot + 1, &sbuf, 11 * ntot + 1, &dbuf));
     for (PetscInt i = 0; i < ntot; i++) ibuf[i] = (int)all[perm[i] * w + 1];
     PetscCallNC(p, nc_put_var_int(ncid, vid, ibuf));
     if (hassub) {
@@ -150,11 +214,13 @@ PetscErrorCode TeannPredictionsWriteNC(MPI_Comm comm, const char path[], PetscIn
             dbuf[i * nc + c] = (s == 0 && v == PETSC_MAX_REAL) ? NAN : v;
           }
         PetscCallNC(p, nc_put_var_double(ncid, s ? vpred[k] : vref[k], dbuf));
+        if (k == 1) PetscCall(PutInvariants(p, ncid, ntot, dbuf, vinv[2 * s], vinv[2 * s + 1]));
       }
       if (!hasref) {
         for (PetscInt i = 0; i < ntot; i++)
           for (PetscInt c = 0; c < nc; c++) dbuf[i * nc + c] = all[perm[i] * w + 3 + ncomp + off + c];
         PetscCallNC(p, nc_put_var_double(ncid, vpred[k], dbuf));
+        if (k == 1) PetscCall(PutInvariants(p, ncid, ntot, dbuf, vinv[2], vinv[3]));
       }
     }
     PetscCall(PetscFree3(ibuf, sbuf, dbuf));

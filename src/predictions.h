@@ -23,6 +23,15 @@ PETSC_EXTERN PetscErrorCode TeannKindOffset(PetscInt props, PetscInt k, PetscInt
 /* Reference values of kind k in frames (3 or 9 per frame). */
 PETSC_EXTERN PetscErrorCode TeannKindReference(TeannFrames frames, PetscInt k, const PetscReal **ref);
 
+/* Rotation invariants of a polarizability a[9] (row-major; symmetrised): the isotropic part
+   iso = tr/3 and the anisotropy gamma = sqrt(1/2[(axx-ayy)^2 + (ayy-azz)^2 + (azz-axx)^2]
+   + 3(axy^2 + ayz^2 + axz^2)), both in the tensor's units. */
+PETSC_EXTERN void TeannPolarInvariants(const PetscReal a[], PetscReal *iso, PetscReal *gamma);
+/* Collective: sums over all ranks of the squared and absolute errors of iso (index 0) and
+   gamma (index 1) of the frames' polarizabilities (pred laid out as for props, which must
+   include the polarizability; fr NULL on ranks without frames), and the number of frames. */
+PETSC_EXTERN PetscErrorCode TeannPolarInvariantErrors(MPI_Comm comm, PetscInt props, TeannFrames fr, const PetscReal pred[], PetscReal sse[2], PetscReal sae[2], PetscReal *cnt);
+
 /* Subset codes stored in predictions.nc (flag_values 0 1 2). */
 typedef enum { TEANN_SUBSET_TRAIN = 0, TEANN_SUBSET_VALID = 1, TEANN_SUBSET_TEST = 2 } TeannSubset;
 
