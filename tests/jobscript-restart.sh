@@ -1,0 +1,27 @@
+#!/bin/bash
+# The Slurm restart chain with the real teann-train (doc/restart.md): SIGUSR1 from the
+# fake sbatch 1.5 s into every job is forwarded to the ranks, teann-train checkpoints and
+# reports "interrupted", the chain resubmits itself with -teann_restart until the fit has
+# run all its iterations; the history then counts every iteration once, across the links.
+. "$top_srcdir/tests/jobscript-common.sh"
+
+newrun chain
+sed -i 's/^#SBATCH --nodes=.*/#SBATCH --nodes=1/; s/^#SBATCH --ntasks-per-node=.*/#SBATCH --ntasks-per-node=2/; s/^#SBATCH --cpus-per-task=.*/#SBATCH --cpus-per-task=1/' slurm-restart-chain.sh
+printf '%s\n' "-teann_data $DATA/water_hf_800.xyz" "-teann_hidden 16" "-tao_type bqnls" "-tao_max_it 150" > fit.opts
+export TEANN_TRAIN=$BIN/teann-train FAKE_SIGNAL_AFTER=1.5 FAKE_TIME_LIMIT=20
+sbatch slurm-restart-chain.sh > /dev/null || fail "sbatch"
+wait_jobs 120
+n=$(njobs)
+grep -h '^chain link' slurm-*.out
+[ "$(cat fit-output/teann-train.status)" = finished ] || { tail -n 30 slurm-*.out; fail "status $(cat fit-output/teann-train.status) after $n jobs"; }
+[ "$(job_status)" = "$(for i in $(seq "$n"); do printf '0 '; done)" ] || fail "job exits: $(job_status)"
+[ "$n" -ge 2 ] || fail "the fit was never interrupted ($n job): make it longer"
+[ "$(grep -c "teann-train exit 0, status 'interrupted'" slurm-*.out | awk -F: '{s += $NF} END {print s}')" -eq $((n - 1)) ] || fail "interrupted links"
+grep -q '^srun .*-teann_restart fit-output/checkpoint.nc' "$FAKE_SCHED_DIR/log" || fail "no restart link"
+[ -s fit-output/model.nc ] && [ -s fit-output/checkpoint.nc ] || fail "outputs"
+# every iteration 0..150 once in history.nc, in order, over all links
+its=$(ncdump -v iteration fit-output/history.nc | sed -n '/^ iteration =/,/;/p' | tr -dc '0-9,\n' | tr ',' '\n' | grep -v '^$')
+[ "$(echo "$its" | wc -l)" -eq 151 ] && [ "$(echo "$its" | head -1)" -eq 0 ] && [ "$(echo "$its" | tail -1)" -eq 150 ] \
+  || fail "history.nc iterations: $(echo "$its" | wc -l) records, $(echo "$its" | head -1)..$(echo "$its" | tail -1)"
+echo "$its" | awk 'NR > 1 && $1 != p + 1 {exit 1} {p = $1}' || fail "history.nc iterations not consecutive"
+echo "ok: real teann-train chain of $n links, 151 history records"
