@@ -517,11 +517,20 @@ static PetscReal FrameLoss(TeannEval ev, TeannWork *w, PetscInt q)
     }
   }
   if (im->ch_polar >= 0 && (fr->fprops[f] & TEANN_PROP_POLAR)) {
+    /* the 6 independent components, off-diagonals weighted by 2 (sqrt 2 on the residual), against the
+       symmetrised reference: ||alpha - ref_sym||_F^2 (design 2.4) */
     const PetscReal *y = w->pred + im->comp_polar, *ref = fr->polar + 9 * f, s = ev->scale[1];
-    for (PetscInt d = 0; d < 9; d++) {
-      const PetscReal r = y[d] - ref[d];
+    PetscReal       *gp = w->gcomp + im->comp_polar;
+    for (PetscInt a = 0; a < 3; a++) {
+      const PetscReal r = y[4 * a] - ref[4 * a];
       loss += s * r * r;
-      w->gcomp[im->comp_polar + d] = 2 * s * r;
+      gp[4 * a] = 2 * s * r;
+      for (PetscInt b = a + 1; b < 3; b++) {
+        const PetscReal u = y[3 * a + b] - 0.5 * (ref[3 * a + b] + ref[3 * b + a]);
+        loss += 2 * s * u * u;
+        gp[3 * a + b] = 4 * s * u; /* alpha is symmetric by construction: the (b,a) slot carries nothing */
+        gp[3 * b + a] = 0;
+      }
     }
   }
   if (im->ch_tdipole >= 0 && (fr->fprops[f] & TEANN_PROP_TDIPOLE)) {
@@ -853,6 +862,12 @@ PetscErrorCode TeannEvalResiduals(TeannEval ev, const PetscReal theta[], PetscIn
       sq[p] = (comp[p] >= 0 && (fr->fprops[f] & bit[p])) ? PetscSqrtReal(ev->scale[p]) : 0.0;
       if (comp[p] < 0) continue;
       for (PetscInt c = 0; c < len[p]; c++) rk[comp[p] + c] = sq[p] ? sq[p] * (w->pred[comp[p] + c] - (p == 2 ? sg : 1.0) * ref[p][c]) : 0.0;
+      if (p == 1 && sq[p]) /* polarizability: 6 independent components, as in FrameLoss */
+        for (PetscInt a = 0; a < 3; a++)
+          for (PetscInt b = a + 1; b < 3; b++) {
+            rk[comp[p] + 3 * a + b] = PetscSqrtReal(2.0) * sq[p] * (w->pred[comp[p] + 3 * a + b] - 0.5 * (ref[p][3 * a + b] + ref[p][3 * b + a]));
+            rk[comp[p] + 3 * b + a] = 0;
+          }
     }
     if (!J) continue;
     for (PetscInt p = 0; p < 3; p++) {
@@ -860,9 +875,9 @@ PetscErrorCode TeannEvalResiduals(TeannEval ev, const PetscReal theta[], PetscIn
       for (PetscInt c = 0; c < len[p]; c++) {
         PetscReal *row = J + (size_t)(k * nc + comp[p] + c) * np;
         for (PetscInt q = 0; q < np; q++) row[q] = 0;
-        if (!sq[p]) continue;
+        if (!sq[p] || (p == 1 && c % 3 < c / 3)) continue; /* below the diagonal: a zero row */
         for (PetscInt q = 0; q < nc; q++) w->gcomp[q] = 0;
-        w->gcomp[comp[p] + c] = sq[p];
+        w->gcomp[comp[p] + c] = (p == 1 && c % 3 != c / 3) ? PetscSqrtReal(2.0) * sq[p] : sq[p];
         FrameBackward(ev, w, 0, NULL);
         ChunkNetBackward(ev, w, theta, row);
         if (im->ch_polar >= 0) ChunkPolarTangent(ev, w, theta, row);
