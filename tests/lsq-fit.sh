@@ -1,0 +1,36 @@
+#!/bin/bash
+# brgn fits of water dipole + polarizability: lm (ScaLAPACK solve) and l2prox (matrix-free CG)
+# reach the same parameters on 1, 2 and 3 ranks after a fixed number of iterations
+# (1e-8 relative), lm cuts the loss by more than 1000x in 5 iterations, and teann-train with
+# brgn monitors validation, stops early with -teann_patience and writes model.nc.
+. "$top_srcdir/tests/common.sh"
+head -n 1000 "$DATA/water_hf_800.xyz" > "$WORK/w200.xyz"
+value() { awk -v k="$1" '$1==k {print $2}' "$2"; }
+common="-teann_data $WORK/w200.xyz -teann_properties dipole,polarizability -teann_hidden 8 -teann_nwave 4 -tao_type brgn"
+run() { # tag np options...
+  local tag=$1 np=$2; shift 2
+  mpirun_np $np "$BIN/tests/test-lsq" -lsq_mode fit $common "$@" > "$WORK/$tag.$np.out" 2>&1 || { cat "$WORK/$tag.$np.out"; fail "$tag on $np ranks"; }
+}
+for tag in lm l2prox; do
+  if [ $tag = lm ]; then opts="-tao_brgn_regularization_type lm -teann_lm_solver scalapack -tao_max_it 5"
+  else opts="-tao_brgn_regularization_type l2prox -tao_brgn_regularizer_weight 1e-3 -teann_lm_ksp_rtol 1e-13 -tao_max_it 4"; fi
+  for np in 1 2 3; do run $tag $np $opts; done
+  for np in 2 3; do
+    for k in theta_norm theta_checksum loss_last; do
+      a=$(value $k "$WORK/$tag.1.out"); b=$(value $k "$WORK/$tag.$np.out")
+      [ -n "$a" ] || fail "$tag: no $k printed"
+      close_rel "$a" "$b" 1e-8 || fail "$tag: $k differs on $np ranks: $a vs $b"
+    done
+  done
+  echo "ok: $tag: same parameters on 1, 2, 3 ranks: $(grep theta_checksum "$WORK/$tag.1.out"); loss $(value loss_first "$WORK/$tag.1.out") -> $(value loss_last "$WORK/$tag.1.out")"
+done
+awk -v a="$(value loss_first "$WORK/lm.1.out")" -v b="$(value loss_last "$WORK/lm.1.out")" 'BEGIN{exit !(b < a/1000)}' || fail "lm: the loss fell by less than 1000x in 5 iterations"
+awk -v a="$(value loss_first "$WORK/l2prox.1.out")" -v b="$(value loss_last "$WORK/l2prox.1.out")" 'BEGIN{exit !(b < a/10)}' || fail "l2prox: the loss fell by less than 10x in 4 iterations"
+grep -q "Final errors" "$WORK/lm.2.out" || fail "no summary after a brgn fit"
+
+# teann-train end to end: validation monitor, early stopping, model.nc
+mpirun_np 2 "$BIN/teann-train" $common -tao_brgn_regularization_type lm -tao_max_it 60 -teann_patience 1 -teann_output_dir "$WORK/out" > "$WORK/train.out" 2>&1 || { cat "$WORK/train.out"; fail "teann-train -tao_type brgn"; }
+grep -q "TAO brgn stopped after" "$WORK/train.out" || fail "teann-train: no stop line"
+grep -q "CONVERGED_USER" "$WORK/train.out" || { cat "$WORK/train.out"; fail "teann-train brgn: early stopping did not stop the fit"; }
+[ -s "$WORK/out/model.nc" ] && [ -s "$WORK/out/history.nc" ] || fail "teann-train brgn: model.nc or history.nc missing"
+echo "ok: teann-train brgn lm: $(grep 'TAO brgn stopped' "$WORK/train.out")"
