@@ -5,6 +5,7 @@
 #include "fitimpl.h"
 #include "checkpoint.h"
 #include "signals.h"
+#include "lsq.h"
 #include "ncutil.h"
 #include <stdint.h>
 #include <stdio.h>
@@ -418,6 +419,9 @@ PetscErrorCode TeannFitCheckpointSetFromOptions(TeannFit fit)
   PetscOptionsEnd();
   PetscCheck(fit->ckpt_every >= 0, fit->comm, PETSC_ERR_ARG_OUTOFRANGE, "-teann_checkpoint_every must be >= 0");
   PetscCheck(fit->ckpt_seconds >= 0, fit->comm, PETSC_ERR_ARG_OUTOFRANGE, "-teann_checkpoint_seconds must be >= 0");
+  /* from now on a job signal is only recorded; the fit acts on it at its next iteration
+     (a signal that arrives after the fit has ended changes nothing) */
+  PetscCall(TeannSignalsInstall());
   if (set && fit->restart[0]) {
     Ckpt       *c = NULL;
     const char *p;
@@ -630,6 +634,12 @@ static PetscErrorCode CkptApply(TeannFit fit, Ckpt *c)
   fit->best_vloss = c->best_vloss;
   fit->lsrestarts = (PetscInt)c->state[2];
   fit->lm_lambda  = c->lm_lambda;
+  {
+    PetscBool ls;
+    /* brgn read its damping before this point: hand it the checkpoint's */
+    PetscCall(TeannFitIsLeastSquares(fit, &ls));
+    if (ls && c->lm_lambda > 0) PetscCall(TeannFitSetLMDamping(fit, c->lm_lambda));
+  }
   fit->ckpt_it    = its;
   fit->stop       = (PetscBool)(fit->nglob[1] && fit->patience > 0 && its - fit->best_it >= fit->patience);
   PetscCall(PetscFree(fit->hist));
@@ -651,6 +661,11 @@ static PetscErrorCode CkptApply(TeannFit fit, Ckpt *c)
       fit->qn_it[i] = c->qit[j];
     }
   } else if (fit->qn_on) fit->qn_from = its;
+  if (!fit->qn_on) {
+    PetscBool ls;
+    PetscCall(TeannFitIsLeastSquares(fit, &ls));
+    if (!ls) PetscCall(PetscPrintf(fit->comm, "restart: -tao_type %s starts afresh from the checkpoint's parameters (only bqnls continues its L-BFGS history exactly)\n", type));
+  }
   fit->restored = PETSC_TRUE;
   PetscCall(PetscPrintf(fit->comm, "restart: continuing from %s at iteration %" PetscInt_FMT " (best validation at iteration %" PetscInt_FMT ")\n", c->path, its, fit->best_it));
   PetscFunctionReturn(0);
@@ -874,7 +889,6 @@ PetscErrorCode TeannFitCheckpointBeginSolve(TeannFit fit)
   /* history.txt: the rows so far (none, or those of the checkpoint) */
   PetscCall(HistoryTextRewrite(fit));
   PetscCall(HistoryTextAppend(fit, 0));
-  PetscCall(TeannSignalsInstall());
   fit->signo     = 0;
   fit->ckpt_last = MPI_Wtime();
   if (fit->qn_on && fit->restored) {
@@ -1012,13 +1026,13 @@ PetscErrorCode TeannFitCheckpointEndSolve(TeannFit fit)
   PetscFunctionBegin;
   PetscCall(TaoSetRecycleHistory(fit->tao, PETSC_FALSE));
   if (!fit->signo && fit->ckpt_it != last) PetscCall(TeannFitCheckpointWrite(fit));
-  PetscCall(TeannSignalsRestore());
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode TeannFitCheckpointDestroy(TeannFit fit)
 {
   PetscFunctionBegin;
+  PetscCall(TeannSignalsRestore());
   if (fit->ckpt) {
     Ckpt *c = (Ckpt *)fit->ckpt;
     PetscCall(CkptFree(&c));

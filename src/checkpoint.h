@@ -21,7 +21,8 @@
 
 /* -teann_restart -teann_checkpoint_every -teann_checkpoint_seconds; with -teann_restart the
    checkpoint is read and its options enter the database wherever the command line does not
-   set them. Called by TeannFitSetFromOptions() before the fit's own options. */
+   set them. Installs the signal handlers (restored by TeannFitCheckpointDestroy()).
+   Called by TeannFitSetFromOptions() before the fit's own options. */
 PETSC_EXTERN PetscErrorCode TeannFitCheckpointSetFromOptions(TeannFit);
 /* A 64-bit FNV-1a hash of the split permutation (and its size). */
 PETSC_EXTERN PetscErrorCode TeannFitCheckpointHashSplit(TeannFit, PetscInt N, const PetscInt perm[]);
@@ -29,12 +30,12 @@ PETSC_EXTERN PetscErrorCode TeannFitCheckpointHashSplit(TeannFit, PetscInt N, co
    -tao_bqnls_mat_lmvm_scale_type is given, so that the last points determine the matrix);
    with -teann_restart the checkpoint is checked against this fit and its state applied. */
 PETSC_EXTERN PetscErrorCode TeannFitCheckpointSetUp(TeannFit);
-/* Before the first TaoSolve(): status "running", signal handlers, L-BFGS replay. */
+/* Before the first TaoSolve(): status "running", history.txt, L-BFGS replay. */
 PETSC_EXTERN PetscErrorCode TeannFitCheckpointBeginSolve(TeannFit);
 /* In the monitor at (absolute) iteration its, after the history row: record the point,
    append history.txt, agree on signals and time, checkpoint when due, stop on a signal. */
 PETSC_EXTERN PetscErrorCode TeannFitCheckpointMonitor(TeannFit, Tao, PetscInt its);
-/* After the last TaoSolve(): the final checkpoint, handlers restored. */
+/* After the last TaoSolve(): the final checkpoint (unless a signal stopped the fit, which wrote one). */
 PETSC_EXTERN PetscErrorCode TeannFitCheckpointEndSolve(TeannFit);
 /* Write <output_dir>/checkpoint.nc now (theta from the Tao solution). */
 PETSC_EXTERN PetscErrorCode TeannFitCheckpointWrite(TeannFit);
