@@ -1,7 +1,7 @@
 /* teann-predict: the tensors of a fitted model for every frame of a file.
  * Ranks take contiguous, work-balanced frame ranges and predict them in the
  * same number of steps, so that rank 0 can report the frames done over all
- * ranks (one MPI_Allreduce of a count per step, only when reporting). */
+ * ranks (one MPI_Reduce of a count per step, only when reporting). */
 static const char help[] = "teann-predict: predict dipoles, polarizabilities and transition dipoles with a fitted model.\n"
                            "  mpiexec -n NP teann-predict -teann_model model.nc -teann_data frames.xyz -teann_output out.xyz|out.nc\n";
 
@@ -19,8 +19,8 @@ typedef struct {
   PetscBool      forced; /* -teann_progress given: the final count is always printed */
 } Progress;
 
-/* Frames done of total, their rate and the time left, on rank 0, at most once a second
-   (and once at the end if anything was printed). */
+/* Frames done of total, their rate and the time left, on rank 0, at most once a second,
+   and at the end if anything was printed before or -teann_progress was given. */
 static PetscErrorCode PredictProgress(MPI_Comm comm, Progress *p, PetscInt done, PetscInt total)
 {
   PetscLogDouble now, rate;
@@ -44,7 +44,7 @@ static PetscErrorCode PredictProgress(MPI_Comm comm, Progress *p, PetscInt done,
 static PetscErrorCode PredictFrames(MPI_Comm comm, TeannModel model, const PetscReal theta[], TeannFrames fr, PetscInt N, Progress *prog, PetscReal pred[])
 {
   TeannEval ev = NULL;
-  PetscInt  n = fr->nframes, nmax, nsteps, ncomp, *idx, done = 0, slice;
+  PetscInt  n = fr->nframes, nmax, nsteps, ncomp, *idx, slice;
 
   PetscFunctionBegin;
   PetscCall(TeannModelGetNumComponents(model, &ncomp));
@@ -61,12 +61,12 @@ static PetscErrorCode PredictFrames(MPI_Comm comm, TeannModel model, const Petsc
   for (PetscInt s = 0; s < nsteps; s++) {
     /* boundaries on multiples of the model's 64-frame chunk (doc/model.md): the chunks, and
        so the results bit for bit, are those of a single call */
-    PetscInt a = ((n * s) / nsteps) / 64 * 64, b = s == nsteps - 1 ? n : ((n * (s + 1)) / nsteps) / 64 * 64, sum;
+    PetscInt a = (PetscInt)(((PetscInt64)n * s) / nsteps) / 64 * 64;
+    PetscInt b = s == nsteps - 1 ? n : (PetscInt)(((PetscInt64)n * (s + 1)) / nsteps) / 64 * 64, done;
 
     if (b > a) PetscCall(TeannEvalPredict(ev, theta, b - a, idx + a, pred + a * ncomp));
     if (prog->show) {
-      PetscCallMPI(MPI_Reduce(&b, &sum, 1, MPIU_INT, MPI_SUM, 0, comm));
-      done = sum;
+      PetscCallMPI(MPI_Reduce(&b, &done, 1, MPIU_INT, MPI_SUM, 0, comm));
       PetscCall(PredictProgress(comm, prog, done, N));
     }
   }
