@@ -73,6 +73,12 @@ done
 
 status=$(cat "$STATUS" 2> /dev/null)
 echo "chain link $LINK: teann-train exit $rc, status '${status:-none}'"
+# "finished" is written after the outputs are complete: a signal that arrived just after
+# that (and killed the program on its way out) does not undo the fit
+if [ "$rc" -ne 0 ] && [ "$status" = finished ] && [ -n "$signalled" ]; then
+  echo "chain link $LINK: teann-train had finished when the signal reached it (exit $rc)"
+  rc=0
+fi
 if [ "$rc" -ne 0 ]; then
   echo "chain link $LINK: teann-train failed (exit $rc); the chain stops" >&2
   exit "$rc"

@@ -1,8 +1,9 @@
 #!/bin/bash
-# The Slurm restart chain with the real teann-train (doc/restart.md): SIGUSR1 from the
+# The restart chains with the real teann-train (doc/restart.md). Slurm: SIGUSR1 from the
 # fake sbatch 1.5 s into every job is forwarded to the ranks, teann-train checkpoints and
 # reports "interrupted", the chain resubmits itself with -teann_restart until the fit has
 # run all its iterations; the history then counts every iteration once, across the links.
+# PBS: the same, interrupted by the script's own walltime-margin timer.
 . "$top_srcdir/tests/jobscript-common.sh"
 
 newrun chain
@@ -24,4 +25,19 @@ its=$(ncdump -v iteration fit-output/history.nc | sed -n '/^ iteration =/,/;/p' 
 [ "$(echo "$its" | wc -l)" -eq 151 ] && [ "$(echo "$its" | head -1)" -eq 0 ] && [ "$(echo "$its" | tail -1)" -eq 150 ] \
   || fail "history.nc iterations: $(echo "$its" | wc -l) records, $(echo "$its" | head -1)..$(echo "$its" | tail -1)"
 echo "$its" | awk 'NR > 1 && $1 != p + 1 {exit 1} {p = $1}' || fail "history.nc iterations not consecutive"
-echo "ok: real teann-train chain of $n links, 151 history records"
+echo "ok: real teann-train Slurm chain of $n links, 151 history records"
+unset TEANN_TRAIN FAKE_SIGNAL_AFTER
+
+newrun pbs
+sed -i 's/^#PBS -l select=.*/#PBS -l select=1:ncpus=2:mpiprocs=2:ompthreads=1/; s/^#PBS -l walltime=.*/#PBS -l walltime=00:00:03/' pbs-restart-chain.sh
+printf '%s\n' "-teann_data $DATA/water_hf_800.xyz" "-teann_hidden 16" "-tao_type bqnls" "-tao_max_it 150" > fit.opts
+qsub -v "TEANN_TRAIN=$BIN/teann-train,MARGIN=1" pbs-restart-chain.sh > /dev/null || fail "qsub"
+wait_jobs 120
+n=$(njobs)
+grep -h '^chain link' teann-chain.o*
+[ "$(cat fit-output/teann-train.status)" = finished ] || fail "PBS chain status $(cat fit-output/teann-train.status) after $n jobs"
+[ "$(job_status)" = "$(for i in $(seq "$n"); do printf '0 '; done)" ] || fail "PBS job exits: $(job_status)"
+[ "$n" -ge 2 ] || fail "the PBS fit was never interrupted"
+its=$(ncdump -v iteration fit-output/history.nc | sed -n '/^ iteration =/,/;/p' | tr -dc '0-9,\n' | tr ',' '\n' | grep -v '^$')
+[ "$(echo "$its" | wc -l)" -eq 151 ] && echo "$its" | awk 'NR > 1 && $1 != p + 1 {exit 1} {p = $1}' || fail "PBS chain history.nc iterations"
+echo "ok: real teann-train PBS chain of $n links"
