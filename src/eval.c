@@ -38,6 +38,7 @@ typedef struct {
   PetscReal *OdV, *OdU;                    /* [maxa*M*K] orbital tangents                      */
   PetscReal *XdV, *XdU, *dXdV, *dXdU;      /* [maxa*F] density tangents and their adjoints      */
   PetscReal *Zd[TEANN_MAX_LAYERS], *Ad[TEANN_MAX_LAYERS]; /* network tangents                  */
+  PetscReal *Da[2][TEANN_MAX_LAYERS];      /* adjoints of the hidden outputs of N_1, N_2 behind g, h */
   PetscReal *w3, *w4, *ones, *dOd;         /* scratch                                          */
   PetscReal *mem;
 } TeannWork;
@@ -104,7 +105,7 @@ static PetscErrorCode WorkCreate(TeannEval ev, TeannWork *w)
   if (im->ch_polar >= 0) {
     const TeannNet *net = &im->net[im->ch_polar][0];
     len += 12 * maxa + 2 * maxa * MK + 4 * maxa * F + 2 * maxa * im->maxwidth + maxa + MK;
-    for (PetscInt l = 0; l < net->nl - 1; l++) len += 2 * maxa * net->size[l + 1];
+    for (PetscInt l = 0; l < net->nl - 1; l++) len += 4 * maxa * net->size[l + 1];
   }
   PetscCall(PetscCalloc1(len, &w->mem));
   p     = w->mem;
@@ -169,6 +170,10 @@ static PetscErrorCode WorkCreate(TeannEval ev, TeannWork *w)
       p += maxa * net->size[l + 1];
       w->Ad[l] = p;
       p += maxa * net->size[l + 1];
+      for (PetscInt k = 0; k < 2; k++) {
+        w->Da[k][l] = p;
+        p += maxa * net->size[l + 1];
+      }
     }
     for (PetscInt q = 0; q < maxa; q++) w->ones[q] = 1.0;
   }
@@ -597,29 +602,32 @@ static void ChunkPolarFields(TeannEval ev, TeannWork *w, const PetscReal theta[]
   TeannFrames     fr = ev->frames;
   const PetscInt  MK = im->desc.M * im->desc.K, F = im->desc.F;
 
+  /* dE_k/drho is also the adjoint of the density tangent in ChunkPolarTangent: keep it in dXdV, dXdU */
   for (PetscInt k = 0; k < 2; k++) {
     const PetscInt ch  = im->ch_polar + k;
-    PetscReal     *pos = k ? w->hpos : w->gpos;
-    for (PetscInt q = 0; q < w->na * F; q++) w->dX[q] = 0;
+    PetscReal     *pos = k ? w->hpos : w->gpos, *dX = k ? w->dXdU : w->dXdV;
+    for (PetscInt q = 0; q < w->na * F; q++) dX[q] = 0;
     for (PetscInt q = 0; q < 3 * w->na; q++) pos[q] = 0;
     for (PetscInt e = 0; e < ev->model->nel; e++) {
       const TeannNet *net = &im->net[ch][e];
       const PetscInt  r0 = w->erow[e], ne = w->erow[e + 1] - r0;
-      PetscReal      *Z[TEANN_MAX_LAYERS], *S[TEANN_MAX_LAYERS], *A[TEANN_MAX_LAYERS];
+      PetscReal      *Z[TEANN_MAX_LAYERS], *S[TEANN_MAX_LAYERS], *A[TEANN_MAX_LAYERS], *Da[TEANN_MAX_LAYERS];
       if (!ne) continue;
       LayerPointers(w, net, ch, r0, Z, S, A);
-      TeannNetBackward(net, ev->model->act, theta, ne, w->X + r0 * F, Z, S, A, w->ones, w->w1, w->w2, NULL, w->dX + r0 * F);
+      for (PetscInt l = 0; l < net->nl - 1; l++) Da[l] = w->Da[k][l] + r0 * net->size[l + 1];
+      TeannNetInputGradient(net, ev->model->act, theta, ne, Z, S, w->ones, Da, w->w1, dX + r0 * F);
     }
     for (PetscInt q = 0; q < w->nf; q++) {
       const PetscInt a0 = fr->atom_start[w->frame[q]], n = fr->atom_start[w->frame[q] + 1] - a0, c0 = w->astart[q];
-      for (PetscInt i = 0; i < n; i++) TeannDescAtomBackward(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, n, ev->el + a0, fr->x + 3 * a0, i, w->O + (c0 + i) * MK, w->dX + w->row[c0 + i] * F, w->dO, NULL, NULL, NULL, pos + 3 * c0);
+      for (PetscInt i = 0; i < n; i++) TeannDescAtomBackward(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, n, ev->el + a0, fr->x + 3 * a0, i, w->O + (c0 + i) * MK, dX + w->row[c0 + i] * F, w->dO, NULL, NULL, NULL, pos + 3 * c0);
     }
   }
 }
 
 /* Design 2.5: tangents of the densities along V and U, then the reverse pass over the tangents of
    E1 and E2 through the networks: parameter gradient into g (NULL: skip), density adjoints added to
-   w->dX, tangent adjoints into w->dXdV, w->dXdU. Call after ChunkNetBackward (which clears dX). */
+   w->dX; the tangent adjoints are dE1/drho, dE2/drho, left in w->dXdV, w->dXdU by ChunkPolarFields.
+   Call after ChunkNetBackward (which clears dX). */
 static void ChunkPolarTangent(TeannEval ev, TeannWork *w, const PetscReal theta[], PetscReal g[])
 {
   TeannModelImpl *im = ev->im;
@@ -634,20 +642,20 @@ static void ChunkPolarTangent(TeannEval ev, TeannWork *w, const PetscReal theta[
       TeannDescAtomTangent(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, n, ev->el + a0, fr->x + 3 * a0, i, w->Uf + 3 * c0, w->O + ca * MK, w->OdU + ca * MK, w->XdU + w->row[ca] * F);
     }
   }
-  for (PetscInt q = 0; q < w->na * F; q++) w->dXdV[q] = w->dXdU[q] = 0;
   for (PetscInt k = 0; k < 2; k++) {
     const PetscInt ch = im->ch_polar + k;
     for (PetscInt e = 0; e < ev->model->nel; e++) {
       const TeannNet *net = &im->net[ch][e];
       const PetscInt  r0 = w->erow[e], ne = w->erow[e + 1] - r0;
-      PetscReal      *Z[TEANN_MAX_LAYERS], *S[TEANN_MAX_LAYERS], *A[TEANN_MAX_LAYERS], *Zd[TEANN_MAX_LAYERS], *Ad[TEANN_MAX_LAYERS];
+      PetscReal      *Z[TEANN_MAX_LAYERS], *S[TEANN_MAX_LAYERS], *A[TEANN_MAX_LAYERS], *Zd[TEANN_MAX_LAYERS], *Ad[TEANN_MAX_LAYERS], *Da[TEANN_MAX_LAYERS];
       if (!ne) continue;
       LayerPointers(w, net, ch, r0, Z, S, A);
       for (PetscInt l = 0; l < net->nl - 1; l++) {
         Zd[l] = w->Zd[l] + r0 * net->size[l + 1];
         Ad[l] = w->Ad[l] + r0 * net->size[l + 1];
+        Da[l] = w->Da[k][l] + r0 * net->size[l + 1];
       }
-      TeannNetTangentBackward(net, ev->model->act, theta, ne, w->X + r0 * F, Z, S, A, (k ? w->XdU : w->XdV) + r0 * F, Zd, Ad, w->ones, w->w1, w->w2, w->w3, w->w4, g, w->dX + r0 * F, (k ? w->dXdU : w->dXdV) + r0 * F);
+      TeannNetTangentBackward(net, ev->model->act, theta, ne, w->X + r0 * F, Z, S, A, (k ? w->XdU : w->XdV) + r0 * F, Zd, Ad, w->ones, Da, w->w1, w->w2, w->w3, w->w4, g, w->dX + r0 * F);
     }
   }
 }

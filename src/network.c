@@ -126,6 +126,22 @@ void TeannNetBackward(const TeannNet *net, TeannActivation act, const PetscReal 
   }
 }
 
+void TeannNetInputGradient(const TeannNet *net, TeannActivation act, const PetscReal theta[], PetscInt n, PetscReal *const Z[], PetscReal *const S[], const PetscReal omega[], PetscReal *const Da[], PetscReal w1[], PetscReal dX[])
+{
+  const PetscReal *dZ = omega;
+
+  if (n <= 0) return;
+  for (PetscInt l = net->nl - 1; l >= 0; l--) {
+    const PetscInt nin = net->size[l], nout = net->size[l + 1];
+    if (l > 0) {
+      Gemm("T", "N", nin, n, nout, theta + net->w[l], nout, dZ, nout, 0.0, Da[l - 1], nin);
+      for (PetscInt q = 0; q < n * nin; q++) w1[q] = Da[l - 1][q];
+      ActivateBackward(act, net->a[l - 1] >= 0 ? theta + net->a[l - 1] : NULL, net->bb[l - 1] >= 0 ? theta + net->bb[l - 1] : NULL, n, nin, Z[l - 1], S[l - 1], w1, NULL, NULL);
+      dZ = w1;
+    } else Gemm("T", "N", nin, n, nout, theta + net->w[l], nout, dZ, nout, 1.0, dX, nin);
+  }
+}
+
 PetscLogDouble TeannNetFlops(const TeannNet *net)
 {
   PetscLogDouble f = 0;
@@ -156,44 +172,54 @@ static void TangentActivate(TeannActivation act, const PetscReal *PETSC_RESTRICT
 }
 
 /* Reverse pass over one hidden layer of the tangent computation A = act(Z), Ad = act'(Z) Zd:
-   Ab (adjoint of A) becomes the adjoint of Z, including act''(Z) Zd Adb; Adb (adjoint of Ad)
-   becomes the adjoint of Zd; relu_like a and b gradients into ga, gb when not NULL. */
-static void TangentActivateBackward(TeannActivation act, const PetscReal *PETSC_RESTRICT pa, const PetscReal *PETSC_RESTRICT pb, PetscInt n, PetscInt h, const PetscReal *PETSC_RESTRICT Z, const PetscReal *PETSC_RESTRICT S, const PetscReal *PETSC_RESTRICT Zd, PetscReal *PETSC_RESTRICT Ab, PetscReal *PETSC_RESTRICT Adb, PetscReal *PETSC_RESTRICT ga, PetscReal *PETSC_RESTRICT gb)
+   Ab (adjoint of A) becomes the adjoint of Z, including act''(Z) Zd Adb; Adb, the adjoint of Ad, is
+   that of A in the plain reverse pass with the same seed (TeannNetInputGradient), and Zdb receives
+   the adjoint of Zd, act'(Z) Adb; relu_like a and b gradients into ga, gb when not NULL. */
+static void TangentActivateBackward(TeannActivation act, const PetscReal *PETSC_RESTRICT pa, const PetscReal *PETSC_RESTRICT pb, PetscInt n, PetscInt h, const PetscReal *PETSC_RESTRICT Z, const PetscReal *PETSC_RESTRICT S, const PetscReal *PETSC_RESTRICT Zd, PetscReal *PETSC_RESTRICT Ab, const PetscReal *PETSC_RESTRICT Adb, PetscReal *PETSC_RESTRICT Zdb, PetscReal *PETSC_RESTRICT ga, PetscReal *PETSC_RESTRICT gb)
 {
   switch (act) {
   case TEANN_ACT_RELU_LIKE:
-    for (PetscInt r = 0; r < n; r++)
-      for (PetscInt j = 0; j < h; j++) {
-        const PetscInt  q = r * h + j;
-        const PetscReal a = pa[j], b = pb[j], z = Z[q], zd = Zd[q], u = b * z, s = S[q];
-        const PetscReal s1 = s * (1 + u * (1 - s)), s2 = s * (1 - s) * (2 + u * (1 - 2 * s)); /* SiLU', SiLU'' at u */
-        const PetscReal ab = Ab[q], adb = Adb[q];
-        if (ga) {
+    if (ga) {
+      for (PetscInt r = 0; r < n; r++)
+        for (PetscInt j = 0; j < h; j++) {
+          const PetscInt  q = r * h + j;
+          const PetscReal a = pa[j], b = pb[j], z = Z[q], zd = Zd[q], u = b * z, s = S[q];
+          const PetscReal s1 = s * (1 + u * (1 - s)), s2 = s * (1 - s) * (2 + u * (1 - 2 * s)); /* SiLU', SiLU'' at u */
+          const PetscReal ab = Ab[q], adb = Adb[q];
           ga[j] += ab * u * s + adb * b * s1 * zd;
           gb[j] += ab * a * s1 * z + adb * a * (s1 + u * s2) * zd;
+          Ab[q]  = a * b * (s1 * ab + b * s2 * zd * adb);
+          Zdb[q] = a * b * s1 * adb;
         }
-        Ab[q]  = a * b * s1 * ab + a * b * b * s2 * zd * adb;
-        Adb[q] = a * b * s1 * adb;
-      }
+    } else {
+      for (PetscInt r = 0; r < n; r++)
+        for (PetscInt j = 0; j < h; j++) {
+          const PetscInt  q = r * h + j;
+          const PetscReal a = pa[j], b = pb[j], u = b * Z[q], s = S[q];
+          const PetscReal s1 = s * (1 + u * (1 - s)), s2 = s * (1 - s) * (2 + u * (1 - 2 * s));
+          Ab[q]  = a * b * (s1 * Ab[q] + b * s2 * Zd[q] * Adb[q]);
+          Zdb[q] = a * b * s1 * Adb[q];
+        }
+    }
     break;
   case TEANN_ACT_SILU:
     for (PetscInt q = 0; q < n * h; q++) {
       const PetscReal z = Z[q], s = S[q], s1 = s * (1 + z * (1 - s)), s2 = s * (1 - s) * (2 + z * (1 - 2 * s));
       Ab[q]  = s1 * Ab[q] + s2 * Zd[q] * Adb[q];
-      Adb[q] = s1 * Adb[q];
+      Zdb[q] = s1 * Adb[q];
     }
     break;
   case TEANN_ACT_TANH:
     for (PetscInt q = 0; q < n * h; q++) {
       const PetscReal t = S[q], p1 = 1 - t * t, p2 = -2 * t * p1;
       Ab[q]  = p1 * Ab[q] + p2 * Zd[q] * Adb[q];
-      Adb[q] = p1 * Adb[q];
+      Zdb[q] = p1 * Adb[q];
     }
     break;
   }
 }
 
-void TeannNetTangentBackward(const TeannNet *net, TeannActivation act, const PetscReal theta[], PetscInt n, const PetscReal X[], PetscReal *const Z[], PetscReal *const S[], PetscReal *const A[], const PetscReal Xd[], PetscReal *const Zd[], PetscReal *const Ad[], const PetscReal omega[], PetscReal w1[], PetscReal w2[], PetscReal w3[], PetscReal w4[], PetscReal g[], PetscReal dX[], PetscReal dXd[])
+void TeannNetTangentBackward(const TeannNet *net, TeannActivation act, const PetscReal theta[], PetscInt n, const PetscReal X[], PetscReal *const Z[], PetscReal *const S[], PetscReal *const A[], const PetscReal Xd[], PetscReal *const Zd[], PetscReal *const Ad[], const PetscReal omega[], PetscReal *const Da[], PetscReal w1[], PetscReal w2[], PetscReal w3[], PetscReal w4[], PetscReal g[], PetscReal dX[])
 {
   const PetscReal *ind = Xd, *Zdbar = omega, *Zbar = NULL;
   PetscInt         nin = net->size[0];
@@ -223,18 +249,14 @@ void TeannNetTangentBackward(const TeannNet *net, TeannActivation act, const Pet
     if (l > 0) {
       const PetscInt   h  = ni;
       const PetscReal *pa = net->a[l - 1] >= 0 ? theta + net->a[l - 1] : NULL, *pb = net->bb[l - 1] >= 0 ? theta + net->bb[l - 1] : NULL;
-      PetscReal       *Adb = (Zdbar == w1) ? w2 : w1, *Ab = (Zbar == w3) ? w4 : w3;
+      PetscReal       *Zdb = (Zdbar == w1) ? w2 : w1, *Ab = (Zbar == w3) ? w4 : w3;
       PetscReal       *ga = (g && pa) ? g + net->a[l - 1] : NULL, *gbb = (g && pb) ? g + net->bb[l - 1] : NULL;
-      Gemm("T", "N", h, n, no, W, no, Zdbar, no, 0.0, Adb, h);
       if (Zbar) Gemm("T", "N", h, n, no, W, no, Zbar, no, 0.0, Ab, h);
       else
         for (PetscInt q = 0; q < n * h; q++) Ab[q] = 0;
-      TangentActivateBackward(act, pa, pb, n, h, Z[l - 1], S[l - 1], Zd[l - 1], Ab, Adb, ga, gbb);
-      Zdbar = Adb;
+      TangentActivateBackward(act, pa, pb, n, h, Z[l - 1], S[l - 1], Zd[l - 1], Ab, Da[l - 1], Zdb, ga, gbb);
+      Zdbar = Zdb;
       Zbar  = Ab;
-    } else {
-      if (dXd) Gemm("T", "N", ni, n, no, W, no, Zdbar, no, 1.0, dXd, ni);
-      if (dX && Zbar) Gemm("T", "N", ni, n, no, W, no, Zbar, no, 1.0, dX, ni);
-    }
+    } else if (dX && Zbar) Gemm("T", "N", ni, n, no, W, no, Zbar, no, 1.0, dX, ni);
   }
 }

@@ -25,11 +25,16 @@ PETSC_EXTERN void TeannNetForward(const TeannNet *, TeannActivation, const Petsc
 /* Reverse mode from dY: parameter gradient accumulated into g (theta layout; NULL: skip) and
    input gradient accumulated into dX[n][size[0]] (NULL: skip). w1, w2: scratch [n*max size]. */
 PETSC_EXTERN void TeannNetBackward(const TeannNet *, TeannActivation, const PetscReal theta[], PetscInt n, const PetscReal X[], PetscReal *const Z[], PetscReal *const S[], PetscReal *const A[], const PetscReal dY[], PetscReal w1[], PetscReal w2[], PetscReal g[], PetscReal dX[]);
+/* Reverse mode of sum(omega .* Y) to the input only (no parameter gradient): the adjoint of every
+   hidden layer's output A[l] kept in Da[l] ([n][size[l+1]], for TeannNetTangentBackward), the input
+   adjoint added to dX. w1: scratch [n*max size]. */
+PETSC_EXTERN void TeannNetInputGradient(const TeannNet *, TeannActivation, const PetscReal theta[], PetscInt n, PetscReal *const Z[], PetscReal *const S[], const PetscReal omega[], PetscReal *const Da[], PetscReal w1[], PetscReal dX[]);
 /* Tangent along input tangent Xd[n][size[0]] (forward mode, kept in Zd[l], Ad[l] per hidden layer),
    then reverse mode of sum(omega .* Yd) (omega: [n][size[nl]]): gradient accumulated into g (NULL: skip),
-   adjoint of X into dX and of Xd into dXd (either NULL: skip). w1..w4: scratch [n*max size].
+   adjoint of X into dX (NULL: skip). The adjoint of Xd is the input adjoint of TeannNetInputGradient
+   with the same omega, whose Da this pass reuses. w1..w4: scratch [n*max size].
    Needs the second derivative of the activation (design 2.5). */
-PETSC_EXTERN void TeannNetTangentBackward(const TeannNet *, TeannActivation, const PetscReal theta[], PetscInt n, const PetscReal X[], PetscReal *const Z[], PetscReal *const S[], PetscReal *const A[], const PetscReal Xd[], PetscReal *const Zd[], PetscReal *const Ad[], const PetscReal omega[], PetscReal w1[], PetscReal w2[], PetscReal w3[], PetscReal w4[], PetscReal g[], PetscReal dX[], PetscReal dXd[]);
+PETSC_EXTERN void TeannNetTangentBackward(const TeannNet *, TeannActivation, const PetscReal theta[], PetscInt n, const PetscReal X[], PetscReal *const Z[], PetscReal *const S[], PetscReal *const A[], const PetscReal Xd[], PetscReal *const Zd[], PetscReal *const Ad[], const PetscReal omega[], PetscReal *const Da[], PetscReal w1[], PetscReal w2[], PetscReal w3[], PetscReal w4[], PetscReal g[], PetscReal dX[]);
 /* Multiply-adds of one forward pass per atom (for PetscLogFlops). */
 PETSC_EXTERN PetscLogDouble TeannNetFlops(const TeannNet *);
 #endif
