@@ -52,6 +52,8 @@ if [ "$LINK" -gt 1 ] || [ "$previous" = interrupted ]; then
   [ -f "$CHECKPOINT" ] || { echo "chain link $LINK: no checkpoint $CHECKPOINT to resume from" >&2; exit 1; }
   restart=(-teann_restart "$CHECKPOINT")
 fi
+# a status left by an earlier job must not be taken for this one's
+rm -f "$STATUS"
 echo "chain link $LINK of at most $MAX_LINKS (job $PBS_JOBID): ${restart[*]:-fresh start}"
 
 # walltime in seconds: from PBS, else from this script's own #PBS line

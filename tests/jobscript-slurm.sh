@@ -68,6 +68,14 @@ TEANN_TRAIN=/bin/true sbatch slurm-restart-chain.sh > /dev/null
 wait_jobs 30
 [ "$(njobs)" -eq 1 ] && [ "$(job_status)" = "1 " ] || fail "no status: $(njobs) jobs, exits $(job_status)"
 grep -q "exited 0 but the status is 'none'" slurm-*.out || fail "missing-status message"
+# a status left by an earlier job is not taken for this one's: resume, then no status -> stop
+newrun stale
+mkdir -p fit-output && echo interrupted > fit-output/teann-train.status && echo old > fit-output/checkpoint.nc
+TEANN_TRAIN=/bin/true sbatch slurm-restart-chain.sh > /dev/null
+wait_jobs 30
+[ "$(njobs)" -eq 1 ] && [ "$(job_status)" = "1 " ] || fail "stale status: $(njobs) jobs, exits $(job_status)"
+grep -q 'chain link 1 of at most 20 (job [0-9]*): -teann_restart fit-output/checkpoint.nc' slurm-*.out || fail "an interrupted chain is not resumed"
+grep -q "exited 0 but the status is 'none'" slurm-*.out || fail "stale status taken for the job's"
 # a STOP file ends the chain after the current link
 newrun stopfile
 mkdir -p fit-output && touch fit-output/STOP
