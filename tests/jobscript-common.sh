@@ -1,6 +1,6 @@
 # Sourced by tests/jobscript-*.sh: the fake batch system of tests/fake-scheduler on PATH,
 # a run directory with copies of the job scripts, and waiting for jobs.
-. "$top_srcdir/tests/common.sh"
+. "$top_srcdir/tests/common.sh" || exit 99
 FAKE=$top_srcdir/tests/fake-scheduler
 # the real launcher, found before the fake mpiexec shadows it
 TEANN_REAL_MPIEXEC=$(command -v "$MPIEXEC") || fail "no MPI launcher $MPIEXEC"

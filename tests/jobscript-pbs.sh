@@ -4,7 +4,7 @@
 # with a stand-in teann-train that honours the checkpoint contract — interrupted by the
 # walltime margin timer, and by SIGTERM — with its settings handed from link to link
 # (qsub passes only -v variables), MAX_LINKS, and pbs-predict.sh.
-. "$top_srcdir/tests/jobscript-common.sh"
+. "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/jobscript-common.sh" || exit 99
 
 # --- a fit: one node, 2 ranks x 2 threads
 newrun fit

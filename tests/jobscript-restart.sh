@@ -4,7 +4,7 @@
 # reports "interrupted", the chain resubmits itself with -teann_restart until the fit has
 # run all its iterations; the history then counts every iteration once, across the links.
 # PBS: the same, interrupted by the script's own walltime-margin timer.
-. "$top_srcdir/tests/jobscript-common.sh"
+. "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/jobscript-common.sh" || exit 99
 
 newrun chain
 sed -i 's/^#SBATCH --nodes=.*/#SBATCH --nodes=1/; s/^#SBATCH --ntasks-per-node=.*/#SBATCH --ntasks-per-node=2/; s/^#SBATCH --cpus-per-task=.*/#SBATCH --cpus-per-task=1/' slurm-restart-chain.sh

@@ -4,7 +4,7 @@
 # chain with a stand-in teann-train that honours the checkpoint contract (signal
 # forwarding, status handling, resubmission, MAX_LINKS, failures, resuming a broken
 # chain), and slurm-predict.sh with the real teann-convert and teann-predict.
-. "$top_srcdir/tests/jobscript-common.sh"
+. "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/jobscript-common.sh" || exit 99
 
 # --- a fit: 2 ranks x 2 threads (the user edits the #SBATCH lines)
 newrun fit

@@ -2,7 +2,7 @@
 # doc/options.md and the man pages list exactly the -teann_* options each program's -help
 # prints (plus, in options.md, the ones marked † that -help shows only in some situations).
 # When an option is added to a program without documenting it, this test fails.
-. "$top_srcdir/tests/common.sh"
+. "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/common.sh" || exit 99
 
 DOC=$top_srcdir/doc/options.md
 status=0

@@ -1,7 +1,7 @@
 #!/bin/bash
 # teann-plot: from a small fit's predictions.nc and history.nc, and from a teann-predict
 # NetCDF output, it writes non-empty PNG files and prints their paths; bad inputs are refused.
-. "$top_srcdir/tests/common.sh"
+. "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/common.sh" || exit 99
 
 if ! /usr/bin/python3 -c 'import numpy, netCDF4, matplotlib' 2> "$WORK/py.err"; then
   echo "SKIP: teann-plot needs /usr/bin/python3 with numpy, netCDF4 and matplotlib (apt-get install python3-netcdf4 python3-matplotlib): $(tail -1 "$WORK/py.err")"

@@ -2,7 +2,7 @@
 # teann-predict progress: with -teann_progress rank 0 prints "done/total frames (rate, time left)"
 # at most once a second and once at the end; without it, and with stderr not a terminal, nothing.
 # The predictions do not depend on the reporting (it cuts the work into steps).
-. "$top_srcdir/tests/common.sh"
+. "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/common.sh" || exit 99
 
 # A fitted-like model (one iteration is enough: the values do not matter, the cost does).
 mpirun_np 2 "$BIN/teann-train" -teann_data "$DATA/qm7x_chno_100.xyz" -teann_properties dipole,polarizability \
