@@ -29,6 +29,7 @@ typedef struct {
   Vec           colsq;       /* squared column norms of J = diag(J^T J)                 */
   TeannLMSolver solver;
   PetscReal     ksp_rtol;
+  PetscInt      ksp_max_it;
   LSQReg        reg;
   PetscReal     lambda;      /* brgn's regulariser weight (lm: damping factor) now       */
   PetscReal     down, up, fprev;
@@ -360,7 +361,8 @@ PetscErrorCode TeannFitLSQSetUp(TeannFit fit)
   PetscCall(PetscNew(&c));
   c->fit      = fit;
   c->solver   = TEANN_LM_MATFREE;
-  c->ksp_rtol = 1e-8;
+  c->ksp_rtol   = 1e-8;
+  c->ksp_max_it = 200;
   c->lambda   = 1e-4;
   c->down     = 0.2;
   c->up       = 1.5;
@@ -368,6 +370,7 @@ PetscErrorCode TeannFitLSQSetUp(TeannFit fit)
   PetscOptionsBegin(fit->comm, NULL, "teann least-squares (tao brgn) options", "TeannFitLSQSetUp");
   PetscCall(PetscOptionsEnum("-teann_lm_solver", "Solve of the damped normal equations: matfree (CG on J^T J) or scalapack (Cholesky of the assembled J^T J)", "TeannFitLSQSetUp", TeannLMSolvers, (PetscEnum)c->solver, (PetscEnum *)&c->solver, NULL));
   PetscCall(PetscOptionsReal("-teann_lm_ksp_rtol", "Relative tolerance of the matfree CG solve", "TeannFitLSQSetUp", c->ksp_rtol, &c->ksp_rtol, NULL));
+  PetscCall(PetscOptionsInt("-teann_lm_ksp_max_it", "Most CG iterations per matfree solve (a truncated solve is still a descent step)", "TeannFitLSQSetUp", c->ksp_max_it, &c->ksp_max_it, NULL));
   PetscOptionsEnd();
   /* brgn keeps its settings private: read them as it does, to mirror its damping */
   PetscCall(TaoGetOptionsPrefix(fit->tao, &prefix));
@@ -439,7 +442,7 @@ PetscErrorCode TeannFitLSQSetUp(TeannFit fit)
   PetscCall(PCShellSetName(pc, c->solver == TEANN_LM_MATFREE ? "teann Jacobi from diag(J^T J) + damping" : "teann ScaLAPACK Cholesky of J^T J + damping"));
   if (c->solver == TEANN_LM_MATFREE) {
     PetscCall(KSPSetType(ksp, KSPCG));
-    PetscCall(KSPSetTolerances(ksp, c->ksp_rtol, 0.0, PETSC_DEFAULT, PetscMax(fit->nparam, 100)));
+    PetscCall(KSPSetTolerances(ksp, c->ksp_rtol, 0.0, PETSC_DEFAULT, c->ksp_max_it));
   } else {
     PetscCall(KSPSetType(ksp, KSPPREONLY));
     PetscCall(PCCreate(fit->comm, &c->chol));

@@ -13,7 +13,7 @@ run() { # tag np options...
 }
 for tag in lm l2prox; do
   if [ $tag = lm ]; then opts="-tao_brgn_regularization_type lm -teann_lm_solver scalapack -tao_max_it 5"
-  else opts="-tao_brgn_regularization_type l2prox -tao_brgn_regularizer_weight 1e-3 -teann_lm_ksp_rtol 1e-13 -tao_max_it 4"; fi
+  else opts="-tao_brgn_regularization_type l2prox -tao_brgn_regularizer_weight 1e-3 -teann_lm_ksp_rtol 1e-13 -teann_lm_ksp_max_it 100000 -tao_max_it 4"; fi
   for np in 1 2 3; do run $tag $np $opts; done
   for np in 2 3; do
     for k in theta_norm theta_checksum loss_last; do

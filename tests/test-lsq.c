@@ -197,6 +197,7 @@ static PetscErrorCode CheckStep(void)
 
   PetscFunctionBegin;
   PetscCall(PetscOptionsSetValue(NULL, "-teann_lm_ksp_rtol", "1e-15"));
+  PetscCall(PetscOptionsSetValue(NULL, "-teann_lm_ksp_max_it", "100000"));
   PetscCall(OneStep("matfree", &s1));
   PetscCall(OneStep("scalapack", &s2));
   PetscCall(VecNorm(s1, NORM_2, &n1));
