@@ -193,19 +193,28 @@ static PetscErrorCode OneStep(const char solver[], Vec *step)
 static PetscErrorCode CheckStep(void)
 {
   Vec       s1, s2;
-  PetscReal n1, d;
+  PetscReal n1, d, t0, t1, t2;
+  PetscBool timing = PETSC_FALSE;
 
   PetscFunctionBegin;
-  PetscCall(PetscOptionsSetValue(NULL, "-teann_lm_ksp_rtol", "1e-15"));
-  PetscCall(PetscOptionsSetValue(NULL, "-teann_lm_ksp_max_it", "100000"));
+  /* -lsq_timing: the solvers as configured (no tight tolerance), times only */
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-lsq_timing", &timing, NULL));
+  if (!timing) {
+    PetscCall(PetscOptionsSetValue(NULL, "-teann_lm_ksp_rtol", "1e-15"));
+    PetscCall(PetscOptionsSetValue(NULL, "-teann_lm_ksp_max_it", "100000"));
+  }
+  t0 = MPI_Wtime();
   PetscCall(OneStep("matfree", &s1));
+  t1 = MPI_Wtime();
   PetscCall(OneStep("scalapack", &s2));
+  t2 = MPI_Wtime();
   PetscCall(VecNorm(s1, NORM_2, &n1));
   PetscCall(VecAXPY(s2, -1.0, s1));
   PetscCall(VecNorm(s2, NORM_2, &d));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "seconds for setup + one step: matfree %.3f scalapack %.3f\n", (double)(t1 - t0), (double)(t2 - t1)));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "step norm %.6e; |step(scalapack) - step(matfree)| / |step| %.3e\n", (double)n1, (double)(d / n1)));
   PetscCheck(n1 > 0, PETSC_COMM_WORLD, PETSC_ERR_PLIB, "the LM step is zero");
-  PetscCheck(d <= 1e-10 * n1, PETSC_COMM_WORLD, PETSC_ERR_PLIB, "the ScaLAPACK and matrix-free steps differ: %g relative", (double)(d / n1));
+  PetscCheck(timing || d <= 1e-10 * n1, PETSC_COMM_WORLD, PETSC_ERR_PLIB, "the ScaLAPACK and matrix-free steps differ: %g relative", (double)(d / n1));
   PetscCall(VecDestroy(&s1));
   PetscCall(VecDestroy(&s2));
   PetscFunctionReturn(0);
