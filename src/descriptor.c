@@ -407,3 +407,187 @@ void TeannDescAtomTangentBackward(const TeannDesc *d, const PetscReal c[], const
     }
   }
 }
+
+/* ---------------------------------------------------------------- fused passes of the polarizability
+   Each pass below visits the pairs of atom i once for what the kernels above would do in two or
+   three visits: the exponentials, cosines and monomials of a pair are computed once. */
+
+static inline void Radial1(const TeannDesc *d, const PetscInt K, PetscReal r, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, PetscReal *PETSC_RESTRICT F, PetscReal *PETSC_RESTRICT F1)
+{
+  const PetscReal om = PETSC_PI / d->rc, cs = cos(om * r), h = 0.5 * cs + 0.5, h1 = -0.5 * om * sin(om * r), fc = h * h, fc1 = 2 * h * h1;
+
+  for (PetscInt k = 0; k < K; k++) {
+    const PetscReal u = r - s[k], R = TeannExp(-eta[k] * u * u);
+    F[k]  = R * fc;
+    F1[k] = R * (fc1 - 2 * eta[k] * u * fc);
+  }
+}
+
+static inline void PositionGradient2K(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal *PETSC_RESTRICT O, const PetscReal *PETSC_RESTRICT drho1, const PetscReal *PETSC_RESTRICT drho2, PetscReal *PETSC_RESTRICT dO, PetscReal *PETSC_RESTRICT dx1, PetscReal *PETSC_RESTRICT dx2)
+{
+  const PetscInt  M = d->M, MK = M * K;
+  const PetscReal rc2 = d->rc * d->rc;
+  PetscReal       m[TEANN_MAX_MONO], gm[3 * TEANN_MAX_MONO], F[TEANN_MAX_WAVE], F1[TEANN_MAX_WAVE];
+  PetscReal      *dO1 = dO, *dO2 = dO + MK; /* dO has room for 2 M K */
+
+  DensitiesBackward(d, K, O, drho1, dO1);
+  DensitiesBackward(d, K, O, drho2, dO2);
+  for (PetscInt j = 0; j < n; j++) {
+    PetscReal        v[3], r2, r, sc1 = 0, sc2 = 0, g1[3] = {0, 0, 0}, g2[3] = {0, 0, 0};
+    const PetscReal *ce = c + el[j] * K;
+    if (j == i) continue;
+    v[0] = x[3 * j] - x[3 * i];
+    v[1] = x[3 * j + 1] - x[3 * i + 1];
+    v[2] = x[3 * j + 2] - x[3 * i + 2];
+    r2   = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
+    if (r2 >= rc2) continue;
+    r = sqrt(r2);
+    Radial1(d, K, r, eta + el[j] * K, s + el[j] * K, F, F1);
+    Monomials(d, v, m, gm);
+    for (PetscInt a = 0; a < M; a++) {
+      const PetscReal *o1 = dO1 + a * K, *o2 = dO2 + a * K;
+      PetscReal        U1 = 0, U2 = 0, W1 = 0, W2 = 0;
+      for (PetscInt k = 0; k < K; k++) {
+        const PetscReal cf = ce[k] * F[k], cf1 = ce[k] * F1[k];
+        U1 += o1[k] * cf;
+        U2 += o2[k] * cf;
+        W1 += o1[k] * cf1;
+        W2 += o2[k] * cf1;
+      }
+      sc1 += W1 * m[a];
+      sc2 += W2 * m[a];
+      for (PetscInt q = 0; q < 3; q++) {
+        g1[q] += U1 * gm[3 * a + q];
+        g2[q] += U2 * gm[3 * a + q];
+      }
+    }
+    for (PetscInt q = 0; q < 3; q++) {
+      g1[q] += sc1 * v[q] / r;
+      g2[q] += sc2 * v[q] / r;
+      dx1[3 * j + q] += g1[q];
+      dx1[3 * i + q] -= g1[q];
+      dx2[3 * j + q] += g2[q];
+      dx2[3 * i + q] -= g2[q];
+    }
+  }
+}
+
+void TeannDescAtomPositionGradient2(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal O[], const PetscReal drho1[], const PetscReal drho2[], PetscReal dO[], PetscReal dx1[], PetscReal dx2[])
+{
+  if (d->K == 8) PositionGradient2K(d, 8, c, eta, s, n, el, x, i, O, drho1, drho2, dO, dx1, dx2);
+  else PositionGradient2K(d, d->K, c, eta, s, n, el, x, i, O, drho1, drho2, dO, dx1, dx2);
+}
+
+static inline void Tangent2K(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal U[], const PetscReal *PETSC_RESTRICT O, PetscReal *PETSC_RESTRICT OdV, PetscReal *PETSC_RESTRICT OdU, PetscReal *PETSC_RESTRICT rhodV, PetscReal *PETSC_RESTRICT rhodU)
+{
+  const PetscInt  M = d->M;
+  const PetscReal rc2 = d->rc * d->rc;
+  PetscReal       m[TEANN_MAX_MONO], gm[3 * TEANN_MAX_MONO], F[TEANN_MAX_WAVE], F1[TEANN_MAX_WAVE], cF[TEANN_MAX_WAVE], cF1V[TEANN_MAX_WAVE], cF1U[TEANN_MAX_WAVE];
+
+  for (PetscInt q = 0; q < M * K; q++) OdV[q] = OdU[q] = 0;
+  for (PetscInt j = 0; j < n; j++) {
+    PetscReal        v[3], vV[3], vU[3], r2, r, rV, rU;
+    const PetscReal *ce = c + el[j] * K;
+    if (j == i) continue;
+    for (PetscInt q = 0; q < 3; q++) {
+      v[q]  = x[3 * j + q] - x[3 * i + q];
+      vV[q] = V[3 * j + q] - V[3 * i + q];
+      vU[q] = U[3 * j + q] - U[3 * i + q];
+    }
+    r2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
+    if (r2 >= rc2) continue;
+    r  = sqrt(r2);
+    rV = (v[0] * vV[0] + v[1] * vV[1] + v[2] * vV[2]) / r;
+    rU = (v[0] * vU[0] + v[1] * vU[1] + v[2] * vU[2]) / r;
+    Radial1(d, K, r, eta + el[j] * K, s + el[j] * K, F, F1);
+    for (PetscInt k = 0; k < K; k++) {
+      cF[k]   = ce[k] * F[k];
+      cF1V[k] = ce[k] * F1[k] * rV;
+      cF1U[k] = ce[k] * F1[k] * rU;
+    }
+    Monomials(d, v, m, gm);
+    for (PetscInt a = 0; a < M; a++) {
+      const PetscReal mV = gm[3 * a] * vV[0] + gm[3 * a + 1] * vV[1] + gm[3 * a + 2] * vV[2];
+      const PetscReal mU = gm[3 * a] * vU[0] + gm[3 * a + 1] * vU[1] + gm[3 * a + 2] * vU[2];
+      PetscReal      *oV = OdV + a * K, *oU = OdU + a * K;
+      for (PetscInt k = 0; k < K; k++) {
+        oV[k] += cF1V[k] * m[a] + cF[k] * mV;
+        oU[k] += cF1U[k] * m[a] + cF[k] * mU;
+      }
+    }
+  }
+  for (PetscInt f = 0; f < d->F; f++) rhodV[f] = rhodU[f] = 0;
+  for (PetscInt a = 0; a < M; a++) {
+    const PetscReal w2 = 2 * d->w[a], *o = O + a * K, *oV = OdV + a * K, *oU = OdU + a * K;
+    PetscReal      *rV = rhodV + d->L[a] * K, *rU = rhodU + d->L[a] * K;
+    for (PetscInt k = 0; k < K; k++) {
+      rV[k] += w2 * o[k] * oV[k];
+      rU[k] += w2 * o[k] * oU[k];
+    }
+  }
+}
+
+void TeannDescAtomTangent2(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal U[], const PetscReal O[], PetscReal OdV[], PetscReal OdU[], PetscReal rhodV[], PetscReal rhodU[])
+{
+  if (d->K == 8) Tangent2K(d, 8, c, eta, s, n, el, x, i, V, U, O, OdV, OdU, rhodV, rhodU);
+  else Tangent2K(d, d->K, c, eta, s, n, el, x, i, V, U, O, OdV, OdU, rhodV, rhodU);
+}
+
+static inline void PolarBackwardK(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal U[], const PetscReal *PETSC_RESTRICT O, const PetscReal *PETSC_RESTRICT OdV, const PetscReal *PETSC_RESTRICT OdU, const PetscReal *PETSC_RESTRICT drho, const PetscReal *PETSC_RESTRICT bV, const PetscReal *PETSC_RESTRICT bU, PetscReal *PETSC_RESTRICT dO, PetscReal *PETSC_RESTRICT gc, PetscReal *PETSC_RESTRICT geta, PetscReal *PETSC_RESTRICT gs)
+{
+  const PetscInt  M = d->M, MK = M * K;
+  const PetscReal rc2 = d->rc * d->rc;
+  PetscReal      *dQ = dO, *dV = dO + MK, *dU = dO + 2 * MK; /* dO has room for 3 M K */
+  PetscReal       m[TEANN_MAX_MONO], gm[3 * TEANN_MAX_MONO], S[TEANN_MAX_WAVE], P[TEANN_MAX_WAVE];
+  PairRadial      R;
+
+  /* the adjoint of O from drho and from both tangents; the adjoints of OdV, OdU */
+  for (PetscInt a = 0; a < M; a++) {
+    const PetscReal  w2 = 2 * d->w[a], *dr = drho + d->L[a] * K, *rV = bV + d->L[a] * K, *rU = bU + d->L[a] * K;
+    const PetscReal *o = O + a * K, *oV = OdV + a * K, *oU = OdU + a * K;
+    for (PetscInt k = 0; k < K; k++) {
+      dQ[a * K + k] = w2 * (dr[k] * o[k] + rV[k] * oV[k] + rU[k] * oU[k]);
+      dV[a * K + k] = w2 * rV[k] * o[k];
+      dU[a * K + k] = w2 * rU[k] * o[k];
+    }
+  }
+  for (PetscInt j = 0; j < n; j++) {
+    PetscReal        v[3], vV[3], vU[3], r2, r, rV, rU;
+    const PetscInt   e  = el[j];
+    const PetscReal *ce = c + e * K;
+    if (j == i) continue;
+    for (PetscInt q = 0; q < 3; q++) {
+      v[q]  = x[3 * j + q] - x[3 * i + q];
+      vV[q] = V[3 * j + q] - V[3 * i + q];
+      vU[q] = U[3 * j + q] - U[3 * i + q];
+    }
+    r2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
+    if (r2 >= rc2) continue;
+    r  = sqrt(r2);
+    rV = (v[0] * vV[0] + v[1] * vV[1] + v[2] * vV[2]) / r;
+    rU = (v[0] * vU[0] + v[1] * vU[1] + v[2] * vU[2]) / r;
+    Radial2(d, r, eta + e * K, s + e * K, &R);
+    Monomials(d, v, m, gm);
+    for (PetscInt k = 0; k < K; k++) S[k] = P[k] = 0;
+    for (PetscInt a = 0; a < M; a++) {
+      const PetscReal mV = gm[3 * a] * vV[0] + gm[3 * a + 1] * vV[1] + gm[3 * a + 2] * vV[2];
+      const PetscReal mU = gm[3 * a] * vU[0] + gm[3 * a + 1] * vU[1] + gm[3 * a + 2] * vU[2];
+      const PetscReal mm = m[a], *q0 = dQ + a * K, *qV = dV + a * K, *qU = dU + a * K;
+      for (PetscInt k = 0; k < K; k++) {
+        S[k] += q0[k] * mm + qV[k] * mV + qU[k] * mU; /* F multiplies these */
+        P[k] += (qV[k] * rV + qU[k] * rU) * mm;         /* F' multiplies these */
+      }
+    }
+    for (PetscInt k = 0; k < K; k++) gc[e * K + k] += R.F[k] * S[k] + R.F1[k] * P[k];
+    if (geta)
+      for (PetscInt k = 0; k < K; k++) geta[e * K + k] += ce[k] * (R.Fe[k] * S[k] + R.F1e[k] * P[k]);
+    if (gs)
+      for (PetscInt k = 0; k < K; k++) gs[e * K + k] += ce[k] * (R.Fs[k] * S[k] + R.F1s[k] * P[k]);
+  }
+}
+
+void TeannDescAtomPolarBackward(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal U[], const PetscReal O[], const PetscReal OdV[], const PetscReal OdU[], const PetscReal drho[], const PetscReal bV[], const PetscReal bU[], PetscReal dO[], PetscReal gc[], PetscReal geta[], PetscReal gs[])
+{
+  if (d->K == 8) PolarBackwardK(d, 8, c, eta, s, n, el, x, i, V, U, O, OdV, OdU, drho, bV, bU, dO, gc, geta, gs);
+  else PolarBackwardK(d, d->K, c, eta, s, n, el, x, i, V, U, O, OdV, OdU, drho, bV, bU, dO, gc, geta, gs);
+}

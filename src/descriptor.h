@@ -41,4 +41,12 @@ PETSC_EXTERN void TeannDescAtomTangent(const TeannDesc *, const PetscReal c[], c
    rhodbar . rhod with respect to c, eta, s (any may be NULL) and x (dx, NULL: skip), V held fixed.
    dO, dOd: scratch [M*K]. */
 PETSC_EXTERN void TeannDescAtomTangentBackward(const TeannDesc *, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal O[], const PetscReal Od[], const PetscReal rhodbar[], PetscReal dO[], PetscReal dOd[], PetscReal gc[], PetscReal geta[], PetscReal gs[], PetscReal dx[]);
+/* Fused passes of the polarizability (design 2.5), each one visit of the pairs of atom i:
+   position gradients of two density adjoints drho1, drho2 added to dx1, dx2 (dO: scratch [2*M*K]);
+   the tangents along V and U (TeannDescAtomTangent twice); and the parameter gradient (gc, geta, gs;
+   eta, s may be NULL) of drho . rho + bV . rhodV + bU . rhodU with V, U held fixed
+   (TeannDescAtomBackward and TeannDescAtomTangentBackward twice, without dx; dO: scratch [3*M*K]). */
+PETSC_EXTERN void TeannDescAtomPositionGradient2(const TeannDesc *, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal O[], const PetscReal drho1[], const PetscReal drho2[], PetscReal dO[], PetscReal dx1[], PetscReal dx2[]);
+PETSC_EXTERN void TeannDescAtomTangent2(const TeannDesc *, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal U[], const PetscReal O[], PetscReal OdV[], PetscReal OdU[], PetscReal rhodV[], PetscReal rhodU[]);
+PETSC_EXTERN void TeannDescAtomPolarBackward(const TeannDesc *, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal U[], const PetscReal O[], const PetscReal OdV[], const PetscReal OdU[], const PetscReal drho[], const PetscReal bV[], const PetscReal bU[], PetscReal dO[], PetscReal gc[], PetscReal geta[], PetscReal gs[]);
 #endif

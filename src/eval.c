@@ -39,7 +39,7 @@ typedef struct {
   PetscReal *XdV, *XdU, *dXdV, *dXdU;      /* [maxa*F] density tangents and their adjoints      */
   PetscReal *Zd[TEANN_MAX_LAYERS], *Ad[TEANN_MAX_LAYERS]; /* network tangents                  */
   PetscReal *Da[2][TEANN_MAX_LAYERS];      /* adjoints of the hidden outputs of N_1, N_2 behind g, h */
-  PetscReal *w3, *w4, *ones, *dOd;         /* scratch                                          */
+  PetscReal *w3, *w4, *ones, *dOd, *dO3;   /* scratch; dO3 [3*M*K] for the fused descriptor passes */
   PetscReal *mem;
 } TeannWork;
 
@@ -104,7 +104,7 @@ static PetscErrorCode WorkCreate(TeannEval ev, TeannWork *w)
   }
   if (im->ch_polar >= 0) {
     const TeannNet *net = &im->net[im->ch_polar][0];
-    len += 12 * maxa + 2 * maxa * MK + 4 * maxa * F + 2 * maxa * im->maxwidth + maxa + MK;
+    len += 12 * maxa + 2 * maxa * MK + 4 * maxa * F + 2 * maxa * im->maxwidth + maxa + 4 * MK;
     for (PetscInt l = 0; l < net->nl - 1; l++) len += 4 * maxa * net->size[l + 1];
   }
   PetscCall(PetscCalloc1(len, &w->mem));
@@ -165,6 +165,8 @@ static PetscErrorCode WorkCreate(TeannEval ev, TeannWork *w)
     p += maxa;
     w->dOd = p;
     p += MK;
+    w->dO3 = p;
+    p += 3 * MK;
     for (PetscInt l = 0; l < net->nl - 1; l++) {
       w->Zd[l] = p;
       p += maxa * net->size[l + 1];
@@ -585,6 +587,10 @@ static void ChunkDescriptorBackward(TeannEval ev, TeannWork *w, const PetscReal 
     const PetscInt a0 = fr->atom_start[w->frame[q]], n = fr->atom_start[w->frame[q] + 1] - a0, c0 = w->astart[q];
     for (PetscInt i = 0; i < n; i++) {
       const PetscInt ca = c0 + i;
+      if (im->ch_polar >= 0 && gc && !dx) { /* the loss gradient and Jacobian rows: one pass over the pairs */
+        TeannDescAtomPolarBackward(&im->desc, c, eta, s, n, ev->el + a0, fr->x + 3 * a0, i, w->Vf + 3 * c0, w->Uf + 3 * c0, w->O + ca * MK, w->OdV + ca * MK, w->OdU + ca * MK, w->dX + w->row[ca] * F, w->dXdV + w->row[ca] * F, w->dXdU + w->row[ca] * F, w->dO3, gc, ev->model->fix_radial ? NULL : ge, ev->model->fix_radial ? NULL : gs);
+        continue;
+      }
       if (cached) TeannDescCachedBackward(&im->desc, ev->P + (size_t)(a0 + i) * nel * MK, w->O + ca * MK, w->dX + w->row[ca] * F, w->dO, gc);
       else TeannDescAtomBackward(&im->desc, c, eta, s, n, ev->el + a0, fr->x + 3 * a0, i, w->O + ca * MK, w->dX + w->row[ca] * F, w->dO, gc, ge, gs, dx);
       if (im->ch_polar >= 0) {
@@ -617,10 +623,10 @@ static void ChunkPolarFields(TeannEval ev, TeannWork *w, const PetscReal theta[]
       for (PetscInt l = 0; l < net->nl - 1; l++) Da[l] = w->Da[k][l] + r0 * net->size[l + 1];
       TeannNetInputGradient(net, ev->model->act, theta, ne, Z, S, w->ones, Da, w->w1, dX + r0 * F);
     }
-    for (PetscInt q = 0; q < w->nf; q++) {
-      const PetscInt a0 = fr->atom_start[w->frame[q]], n = fr->atom_start[w->frame[q] + 1] - a0, c0 = w->astart[q];
-      for (PetscInt i = 0; i < n; i++) TeannDescAtomBackward(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, n, ev->el + a0, fr->x + 3 * a0, i, w->O + (c0 + i) * MK, dX + w->row[c0 + i] * F, w->dO, NULL, NULL, NULL, pos + 3 * c0);
-    }
+  }
+  for (PetscInt q = 0; q < w->nf; q++) {
+    const PetscInt a0 = fr->atom_start[w->frame[q]], n = fr->atom_start[w->frame[q] + 1] - a0, c0 = w->astart[q];
+    for (PetscInt i = 0; i < n; i++) TeannDescAtomPositionGradient2(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, n, ev->el + a0, fr->x + 3 * a0, i, w->O + (c0 + i) * MK, w->dXdV + w->row[c0 + i] * F, w->dXdU + w->row[c0 + i] * F, w->dO3, w->gpos + 3 * c0, w->hpos + 3 * c0);
   }
 }
 
@@ -638,8 +644,7 @@ static void ChunkPolarTangent(TeannEval ev, TeannWork *w, const PetscReal theta[
     const PetscInt a0 = fr->atom_start[w->frame[q]], n = fr->atom_start[w->frame[q] + 1] - a0, c0 = w->astart[q];
     for (PetscInt i = 0; i < n; i++) {
       const PetscInt ca = c0 + i;
-      TeannDescAtomTangent(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, n, ev->el + a0, fr->x + 3 * a0, i, w->Vf + 3 * c0, w->O + ca * MK, w->OdV + ca * MK, w->XdV + w->row[ca] * F);
-      TeannDescAtomTangent(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, n, ev->el + a0, fr->x + 3 * a0, i, w->Uf + 3 * c0, w->O + ca * MK, w->OdU + ca * MK, w->XdU + w->row[ca] * F);
+      TeannDescAtomTangent2(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, n, ev->el + a0, fr->x + 3 * a0, i, w->Vf + 3 * c0, w->Uf + 3 * c0, w->O + ca * MK, w->OdV + ca * MK, w->OdU + ca * MK, w->XdV + w->row[ca] * F, w->XdU + w->row[ca] * F);
     }
   }
   for (PetscInt k = 0; k < 2; k++) {
