@@ -641,7 +641,7 @@ static PetscErrorCode CkptApply(TeannFit fit, Ckpt *c)
     if (ls && c->lm_lambda > 0) PetscCall(TeannFitSetLMDamping(fit, c->lm_lambda));
   }
   fit->ckpt_it    = its;
-  fit->stop       = (PetscBool)(fit->nglob[1] && fit->patience > 0 && its - fit->best_it >= fit->patience);
+  fit->stop       = (PetscBool)((fit->nglob[1] && fit->patience > 0 && its - fit->best_it >= fit->patience) || fit->lsrestarts > 20);
   PetscCall(PetscFree(fit->hist));
   fit->hn   = (PetscInt)c->state[6];
   fit->hcap = fit->hn + 64;
@@ -761,7 +761,9 @@ PetscErrorCode TeannFitCheckpointWrite(TeannFit fit)
   PetscCall(PetscMemzero(&c, sizeof(c)));
   c.state[0] = fit->hn ? (long long)fit->hist[(fit->hn - 1) * HIST_W] : 0;
   c.state[1] = fit->best_it;
-  c.state[2] = fit->lsrestarts;
+  /* after a failed line search the driver restarts TAO (counting it) or ends the fit: the
+     checkpoint holds the count as the next solve sees it, above 20 when there is none */
+  c.state[2] = fit->lsrestarts + (fit->lsfailed ? 1 : 0);
   c.state[3] = fit->qn_from;
   c.state[4] = np;
   c.state[5] = nq;
@@ -1000,6 +1002,7 @@ PetscErrorCode TeannFitCheckpointMonitor(TeannFit fit, Tao tao, PetscInt its)
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(fit->comm, &rank));
   PetscCall(TaoGetSolutionStatus(tao, &dummy, &f, &gnorm, &cnorm, &xdiff, &reason));
+  fit->lsfailed = (PetscBool)(reason == TAO_DIVERGED_LS_FAILURE);
   if (fit->qn_on) PetscCall(RecordPoint(fit, tao, its, f, reason));
   PetscCall(HistoryTextAppend(fit, fit->hn - 1));
   /* one collective per iteration: any rank's signal, rank 0's clock */

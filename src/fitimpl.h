@@ -40,6 +40,7 @@ struct _n_TeannFit {
   unsigned long long split_hash;           /* FNV-1a of the split permutation                     */
   PetscBool   restored;                    /* the state came from a checkpoint                    */
   PetscInt    lsrestarts;                  /* line-search restarts of TAO so far                  */
+  PetscBool   lsfailed;                    /* the last monitored iteration's line search failed   */
   PetscMPIInt signo;                       /* job signal all ranks agreed on (0: none)             */
   PetscBool   qn_on;                       /* bqnls: L-BFGS points recorded for restarts          */
   PetscInt    qn_m, qn_n, qn_from;         /* capacity, count, iteration the L-BFGS history starts */

@@ -2,6 +2,7 @@
 # Restart equivalence on 2 ranks (water, 16,16 network, bqnls):
 #  - 30 iterations in one run and 15 + restart + 15 end with bitwise equal parameters
 #    (model.nc and the checkpoint's theta printed with 17 digits) and the same history rows;
+#  - the driver's line-search restarts are counted across a restart;
 #  - early stopping survives a restart: -teann_patience 4 stops at the same iteration with
 #    the same best-validation model whether or not the fit was restarted in between;
 #  - checkpoints on the clock: with -teann_checkpoint_seconds tiny one is written at every
@@ -41,6 +42,17 @@ nit=$(ncdump -h "$WORK/b/history.nc" | sed -n 's/^[[:space:]]*iteration = \([0-9
 [ "$(cat "$WORK/b/teann-train.status")" = finished ] || fail "status after the restart"
 echo "ok: 30 iterations = 15 + restart + 15, bitwise"
 # brgn restart equivalence: added with the least-squares driver (tests/lsq*.sh)
+
+# --- across the driver's line-search restarts (-tao_ls_max_funcs 1 makes most line searches
+# fail; the driver restarts TAO at most 20 times): the restart count is part of the state
+run "$WORK/l.log" $OPTS -tao_ls_max_funcs 1 -tao_max_it 30 -teann_output_dir "$WORK/l"
+grep -q 'line search failed at iteration' "$WORK/l.log" || fail "no line-search restarts to test"
+lstop=$(grep 'stopped after' "$WORK/l.log")
+run "$WORK/k1.log" $OPTS -tao_ls_max_funcs 1 -tao_max_it 8 -teann_output_dir "$WORK/k"
+run "$WORK/k2.log" -teann_restart "$WORK/k/checkpoint.nc" -tao_max_it 30
+grep -qF "$lstop" "$WORK/k2.log" || { grep 'stopped after' "$WORK/k2.log"; fail "with line-search restarts: expected '$lstop'"; }
+cmp -s <(rows "$WORK/l/history.txt") <(rows "$WORK/k/history.txt") || fail "history rows differ across line-search restarts"
+echo "ok: line-search restarts across a checkpoint ($lstop)"
 
 # --- early stopping across a restart
 run "$WORK/p.log" $OPTS -tao_max_it 60 -teann_patience 4 -teann_output_dir "$WORK/p"
