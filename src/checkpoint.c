@@ -38,11 +38,12 @@ static inline void Fnv1a(uint64_t *h, const void *buf, size_t n)
 }
 
 /* The checksum: every numeric datum of the checkpoint in a fixed order, and its texts. */
-static void CkptChecksum(const Ckpt *c, char hex[32])
+static PetscErrorCode CkptChecksum(const Ckpt *c, char hex[32])
 {
   uint64_t  h  = 0xcbf29ce484222325ULL;
   long long np = c->state[4], nq = c->state[5], hn = c->state[6];
 
+  PetscFunctionBegin;
   Fnv1a(&h, c->state, sizeof(c->state));
   Fnv1a(&h, &c->best_vloss, sizeof(PetscReal));
   Fnv1a(&h, &c->lm_lambda, sizeof(PetscReal));
@@ -61,7 +62,8 @@ static void CkptChecksum(const Ckpt *c, char hex[32])
   Fnv1a(&h, c->split_hash, strlen(c->split_hash));
   Fnv1a(&h, c->options, strlen(c->options));
   Fnv1a(&h, c->settings, strlen(c->settings));
-  (void)snprintf(hex, 32, "%016llx", (unsigned long long)h);
+  PetscCall(PetscSNPrintf(hex, 32, "%016llx", (unsigned long long)h));
+  PetscFunctionReturn(0);
 }
 
 static PetscErrorCode CkptFree(Ckpt **c)
@@ -300,7 +302,7 @@ static PetscErrorCode CkptReadOne(const char path[], Ckpt **out, PetscBool *ok, 
     CKPT_TRY(nc_get_var_double(ncid, var, c->hist), "history");
   }
   CKPT_TRY(GetText(ncid, NC_GLOBAL, "checksum", &txt), "checksum");
-  CkptChecksum(c, sum);
+  PetscCall(CkptChecksum(c, sum));
   if (strcmp(sum, txt)) {
     PetscCall(PetscSNPrintf(why, wlen, "checksum mismatch (stored %s, computed %s)", txt, sum));
     goto done;
@@ -464,14 +466,16 @@ PetscErrorCode TeannFitCheckpointHashSplit(TeannFit fit, PetscInt N, const Petsc
 }
 
 /* Per kind: the norm of the training mean and the training standard deviation (data fingerprint). */
-static void FitStats(TeannFit fit, PetscReal s[])
+static PetscErrorCode FitStats(TeannFit fit, PetscReal s[])
 {
+  PetscFunctionBegin;
   for (PetscInt k = 0; k < TEANN_NKIND; k++) {
     PetscReal m2 = 0;
     for (PetscInt c = 0; c < 9; c++) m2 += fit->stats.mean[k][c] * fit->stats.mean[k][c];
     s[k]               = PetscSqrtReal(m2);
     s[TEANN_NKIND + k] = fit->stats.std[k];
   }
+  PetscFunctionReturn(0);
 }
 
 /* ------------------------------------------------------------------ set-up */
@@ -569,7 +573,7 @@ static PetscErrorCode CkptApply(TeannFit fit, Ckpt *c)
   PetscCall(PetscSNPrintf(hash, sizeof(hash), "%016llx", fit->split_hash));
   PetscCheck(!strcmp(hash, c->split_hash) && c->state[7] == fit->nglob[0] && c->state[8] == fit->nglob[1] && c->state[9] == fit->nglob[2], fit->comm, PETSC_ERR_USER_INPUT,
              "cannot restart from %s: the split differs (checkpoint: %lld/%lld/%lld train/validation/test frames, hash %s; now %" PetscInt_FMT "/%" PetscInt_FMT "/%" PetscInt_FMT ", hash %s): the data files changed", c->path, c->state[7], c->state[8], c->state[9], c->split_hash, fit->nglob[0], fit->nglob[1], fit->nglob[2], hash);
-  FitStats(fit, st);
+  PetscCall(FitStats(fit, st));
   for (PetscInt i = 0; i < 2 * TEANN_NKIND; i++)
     PetscCheck(PetscAbsReal(st[i] - c->stats[i]) <= 1e-9 * PetscMax(PetscAbsReal(st[i]), PetscAbsReal(c->stats[i])), fit->comm, PETSC_ERR_USER_INPUT, "cannot restart from %s: the training data differ from the checkpoint's (%s %s %.17g, checkpoint %.17g)", c->path, TeannKinds[i % TEANN_NKIND].name, i < TEANN_NKIND ? "mean norm" : "std", (double)st[i], (double)c->stats[i]);
   PetscCheck(c->state[4] == fit->nparam, fit->comm, PETSC_ERR_USER_INPUT, "cannot restart from %s: %lld parameters in the checkpoint, %" PetscInt_FMT " in this model", c->path, c->state[4], fit->nparam);
@@ -773,7 +777,7 @@ PetscErrorCode TeannFitCheckpointWrite(TeannFit fit)
   c.state[9] = fit->nglob[2];
   c.best_vloss = fit->best_vloss;
   c.lm_lambda  = fit->lm_lambda;
-  FitStats(fit, c.stats);
+  PetscCall(FitStats(fit, c.stats));
   PetscCall(PetscSNPrintf(c.split_hash, sizeof(c.split_hash), "%016llx", fit->split_hash));
   PetscCall(TaoGetType(fit->tao, &type));
   PetscCall(PetscStrncpy(c.tao_type, type, sizeof(c.tao_type)));
@@ -847,7 +851,7 @@ PetscErrorCode TeannFitCheckpointWrite(TeannFit fit)
     PetscCallNC(f.tmp, nc_def_var(f.ncid, "history", NC_DOUBLE, 2, dims, &var));
     PetscCall(TeannNCPutText(&f, var, "long_name", "history.nc rows: iteration, loss, gradient_norm, step_length, wall_time, train RMSE per kind, validation RMSE per kind"));
     if (fit->hn) PetscCallNC(f.tmp, nc_put_var_double(f.ncid, var, c.hist));
-    CkptChecksum(&c, sum);
+    PetscCall(CkptChecksum(&c, sum));
     PetscCall(TeannNCPutText(&f, NC_GLOBAL, "checksum", sum));
     PetscCall(TeannNCPutText(&f, NC_GLOBAL, "checksum_algorithm", "FNV-1a 64 over the state attributes, every numeric variable and the texts (src/checkpoint.c)"));
   }
