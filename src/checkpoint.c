@@ -424,12 +424,14 @@ PetscErrorCode TeannFitCheckpointSetFromOptions(TeannFit fit)
   /* from now on a job signal is only recorded; the fit acts on it at its next iteration
      (a signal that arrives after the fit has ended changes nothing) */
   PetscCall(TeannSignalsInstall());
-  if (set && fit->restart[0]) {
-    Ckpt       *c = NULL;
+  PetscCheck(!set || fit->restart[0], fit->comm, PETSC_ERR_USER_INPUT, "-teann_restart needs a checkpoint file, e.g. -teann_restart out/checkpoint.nc");
+  if (set) {
+    Ckpt       *c = (Ckpt *)fit->ckpt;
     const char *p;
     char        name[256], val[PETSC_MAX_PATH_LEN];
     PetscBool   has;
 
+    PetscCall(CkptFree(&c));
     PetscCall(CkptLoad(fit->comm, fit->restart, &c));
     fit->ckpt = c;
     /* the checkpoint's options fill in what the command line leaves out */

@@ -49,6 +49,8 @@ expect_error "and so is the previous one $WORK/d/checkpoint.prev.nc (checksum mi
 rm "$WORK/d/checkpoint.prev.nc"
 expect_error "and so is the previous one $WORK/d/checkpoint.prev.nc (no such file)" restart
 
+expect_error "-teann_restart needs a checkpoint file" mpirun_np 2 "$BIN/teann-train" $OPTS -teann_restart
+
 # settings that change the model, the split or the data are refused
 restore
 expect_error '-teann_hidden is "16,16" in the checkpoint but "8,8" now' restart -teann_hidden 8,8
