@@ -255,7 +255,7 @@ PetscErrorCode TeannModelInitialParameters(TeannModel m, PetscInt seed, PetscRea
         if (net->a[l] >= 0)
           for (PetscInt j = 0; j < nout; j++) {
             theta[net->a[l] + j]  = 1.0;
-            theta[net->bb[l] + j] = 1.0 / nin;
+            theta[net->bb[l] + j] = 1.0; /* not 1/fan_in as in the EANN: see doc/model.md "Conditioning" */
           }
       }
     }
