@@ -874,6 +874,9 @@ PetscErrorCode TeannFitCheckpointWrite(TeannFit fit)
   }
   PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, fit->comm));
   PetscCheck(ok, fit->comm, PETSC_ERR_FILE_WRITE, "cannot move %s onto %s", next, path);
+  /* history.nc as far as the checkpoint goes, for a job that is killed before its end */
+  PetscCall(HistoryTextPath(fit, "history.nc", path, sizeof(path)));
+  PetscCall(TeannFitWriteHistory(fit, path));
   fit->ckpt_it   = (PetscInt)c.state[0];
   fit->ckpt_last = MPI_Wtime();
   if (rank == 0) {
@@ -884,7 +887,7 @@ PetscErrorCode TeannFitCheckpointWrite(TeannFit fit)
   }
   PetscCall(PetscFree(c.options));
   PetscCall(PetscFree(c.settings));
-  PetscCall(PetscInfo(NULL, "checkpoint at iteration %lld written to %s\n", c.state[0], path));
+  PetscCall(PetscInfo(NULL, "checkpoint at iteration %lld written in %s\n", c.state[0], fit->outdir));
   PetscFunctionReturn(0);
 }
 

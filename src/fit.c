@@ -540,7 +540,7 @@ PetscErrorCode TeannFitSummary(TeannFit fit, PetscViewer viewer)
 }
 
 /* history.nc: one record per monitored iteration (design section 4 "History"). */
-static PetscErrorCode WriteHistory(TeannFit fit, const char path[])
+PetscErrorCode TeannFitWriteHistory(TeannFit fit, const char path[])
 {
   TeannNCFile f;
   PetscMPIInt rank;
@@ -655,7 +655,7 @@ PetscErrorCode TeannFitWrite(TeannFit fit)
   PetscCall(TeannPredictionsWriteNC(fit->comm, path, fit->model->props, n, key, fid, sub, ref, pred));
   PetscCall(PetscFree5(key, fid, sub, ref, pred));
   PetscCall(PetscSNPrintf(path, sizeof(path), "%s%shistory.nc", fit->outdir, slash ? "" : "/"));
-  PetscCall(WriteHistory(fit, path));
+  PetscCall(TeannFitWriteHistory(fit, path));
   PetscCall(PetscPrintf(fit->comm, "wrote model.nc, predictions.nc and history.nc in %s\n", fit->outdir));
   PetscCall(TeannFitWriteStatus(fit, fit->signo ? "interrupted" : "finished"));
   PetscFunctionReturn(0);

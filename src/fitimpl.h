@@ -54,4 +54,6 @@ struct _n_TeannFit {
 
 /* mkdir -p on rank 0 of comm (collective) */
 PETSC_INTERN PetscErrorCode TeannFitMakeDir(MPI_Comm, const char[]);
+/* history.nc at path from the hn rows of fit->hist (collective; rank 0 writes) */
+PETSC_INTERN PetscErrorCode TeannFitWriteHistory(TeannFit, const char[]);
 #endif
