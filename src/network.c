@@ -7,11 +7,34 @@
 #include "mathimpl.h"
 #include <math.h>
 
+/* C = beta C + op(A) op(B), column-major. The single-output layers make products with one
+   dimension 1 (dot products, outer products), where dgemm's packing costs more than the
+   arithmetic: those are plain loops. */
 static inline void Gemm(const char *ta, const char *tb, PetscInt m, PetscInt n, PetscInt k, const PetscReal *A, PetscInt lda, const PetscReal *B, PetscInt ldb, PetscReal beta, PetscReal *C, PetscInt ldc)
 {
   const PetscBLASInt bm = (PetscBLASInt)m, bn = (PetscBLASInt)n, bk = (PetscBLASInt)k, la = (PetscBLASInt)lda, lb = (PetscBLASInt)ldb, lc = (PetscBLASInt)ldc;
   const PetscReal    one = 1.0;
 
+  if (m == 1 || k == 1) {
+    const PetscInt sai = ta[0] == 'N' ? 1 : lda, sap = ta[0] == 'N' ? lda : 1; /* op(A)[i,p] = A[i sai + p sap] */
+    const PetscInt sbp = tb[0] == 'N' ? 1 : ldb, sbj = tb[0] == 'N' ? ldb : 1; /* op(B)[p,j] = B[p sbp + j sbj] */
+    for (PetscInt j = 0; j < n; j++) {
+      PetscReal *c = C + j * ldc;
+      if (k == 1) {
+        const PetscReal b = B[j * sbj];
+        if (beta == 0.0)
+          for (PetscInt i = 0; i < m; i++) c[i] = A[i * sai] * b;
+        else
+          for (PetscInt i = 0; i < m; i++) c[i] = beta * c[i] + A[i * sai] * b;
+      } else {
+        const PetscReal *b = B + j * sbj;
+        PetscReal        t = 0;
+        for (PetscInt p = 0; p < k; p++) t += A[p * sap] * b[p * sbp];
+        c[0] = beta == 0.0 ? t : beta * c[0] + t;
+      }
+    }
+    return;
+  }
   BLASgemm_(ta, tb, &bm, &bn, &bk, &one, A, &la, B, &lb, &beta, C, &lc);
 }
 
