@@ -54,6 +54,7 @@ if [ "$LINK" -gt 1 ] || [ "$previous" = interrupted ]; then
 fi
 # a status left by an earlier job must not be taken for this one's
 rm -f "$STATUS"
+started=$(date +%s)
 echo "chain link $LINK of at most $MAX_LINKS (job $PBS_JOBID): ${restart[*]:-fresh start}"
 
 # walltime in seconds: from PBS, else from this script's own #PBS line
@@ -96,6 +97,13 @@ echo "chain link $LINK: teann-train exit $rc, status '${status:-none}'"
 if [ "$rc" -ne 0 ] && [ "$status" = finished ] && [ -n "$signalled" ]; then
   echo "chain link $LINK: teann-train had finished when the signal reached it (exit $rc)"
   rc=0
+fi
+# killed by the signal after its handlers were gone (while writing its outputs), with a
+# checkpoint from this job: the next link goes on from there and ends the fit properly
+if [ "$rc" -ne 0 ] && [ -n "$signalled" ] && [ "$status" != finished ] && [ -f "$CHECKPOINT" ] &&
+   [ "$(stat -c %Y "$CHECKPOINT")" -ge "$started" ]; then
+  echo "chain link $LINK: teann-train was stopped by the signal before it could report (exit $rc); going on from its checkpoint"
+  rc=0 status=interrupted
 fi
 if [ "$rc" -ne 0 ]; then
   echo "chain link $LINK: teann-train failed (exit $rc); the chain stops" >&2

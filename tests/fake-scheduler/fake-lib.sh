@@ -24,17 +24,22 @@ fake_seconds() {
 }
 
 # fake_run ID OUTFILE SIGNAME SIGAFTER SCRIPT ARGS... : run the job in the background in its own
-# process group; send SIGNAME to the batch shell after SIGAFTER s (if both set); SIGKILL the
-# whole job after FAKE_TIME_LIMIT s (if set); write ID.done with the exit status.
+# process group; send SIGNAME to the batch shell after SIGAFTER s (if both set) — counted from
+# the moment the file FAKE_SIGNAL_WHEN is newer than the job's start, if that is set, so that
+# a test can signal a program only once it is under way; SIGKILL the whole job after
+# FAKE_TIME_LIMIT s (if set); write ID.done with the exit status.
 fake_run() {
   local id=$1 out=$2 sig=$3 after=$4; shift 4
   (
+    touch "$FAKE_SCHED_DIR/$id.start"
     setsid bash "$@" > "$out" 2>&1 < /dev/null &
     job=$!
-    t=0
+    t=0 t0=0 armed=1
+    [ -n "${FAKE_SIGNAL_WHEN:-}" ] && armed=0
     while kill -0 "$job" 2> /dev/null; do
       sleep 0.1; t=$((t + 1))
-      if [ -n "$sig" ] && [ -n "$after" ] && [ "$t" -eq "$(awk -v a="$after" 'BEGIN{printf "%d", a * 10}')" ]; then
+      if [ "$armed" = 0 ] && [ "$FAKE_SIGNAL_WHEN" -nt "$FAKE_SCHED_DIR/$id.start" ]; then armed=1 t0=$t; fi
+      if [ -n "$sig" ] && [ -n "$after" ] && [ "$armed" = 1 ] && [ $((t - t0)) -eq "$(awk -v a="$after" 'BEGIN{printf "%d", a * 10}')" ]; then
         fake_log "job $id: signal $sig to the batch shell after ${after}s"; kill -s "$sig" "$job" 2> /dev/null
       fi
       if [ -n "${FAKE_TIME_LIMIT:-}" ] && [ "$t" -eq "$(awk -v a="$FAKE_TIME_LIMIT" 'BEGIN{printf "%d", a * 10}')" ]; then
