@@ -5,7 +5,7 @@
 # -teann_restart until the fit has run all its iterations; the history then counts every
 # iteration once, across the links. PBS: the same, with SIGTERM to the batch shell.
 # (Signalled on the status rather than on the clock, the test does not depend on the
-# machine's speed; a signal during the set-up, before teann-train handles them, would kill it.)
+# machine's speed; a signal in the first moments, before teann-train handles them, kills it.)
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/jobscript-common.sh" || exit 99
 
 newrun chain
