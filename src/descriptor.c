@@ -423,18 +423,19 @@ static inline void Radial1(const TeannDesc *d, const PetscInt K, PetscReal r, co
   }
 }
 
-static inline void PositionGradient2K(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal *PETSC_RESTRICT O, const PetscReal *PETSC_RESTRICT drho1, const PetscReal *PETSC_RESTRICT drho2, PetscReal *PETSC_RESTRICT dO, PetscReal *PETSC_RESTRICT dx1, PetscReal *PETSC_RESTRICT dx2)
+static inline void PositionGradient2K(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const PetscReal *PETSC_RESTRICT PF, PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal *PETSC_RESTRICT O, const PetscReal *PETSC_RESTRICT drho1, const PetscReal *PETSC_RESTRICT drho2, PetscReal *PETSC_RESTRICT dO, PetscReal *PETSC_RESTRICT dx1, PetscReal *PETSC_RESTRICT dx2)
 {
   const PetscInt  M = d->M, MK = M * K;
   const PetscReal rc2 = d->rc * d->rc;
-  PetscReal       m[TEANN_MAX_MONO], gm[3 * TEANN_MAX_MONO], F[TEANN_MAX_WAVE], F1[TEANN_MAX_WAVE];
+  PetscReal       m[TEANN_MAX_MONO], gm[3 * TEANN_MAX_MONO], Fb[TEANN_MAX_WAVE], F1b[TEANN_MAX_WAVE];
   PetscReal      *dO1 = dO, *dO2 = dO + MK; /* dO has room for 2 M K */
+  PetscInt        np = 0;
 
   DensitiesBackward(d, K, O, drho1, dO1);
   DensitiesBackward(d, K, O, drho2, dO2);
   for (PetscInt j = 0; j < n; j++) {
     PetscReal        v[3], r2, r, sc1 = 0, sc2 = 0, g1[3] = {0, 0, 0}, g2[3] = {0, 0, 0};
-    const PetscReal *ce = c + el[j] * K;
+    const PetscReal *ce = c + el[j] * K, *F = Fb, *F1 = F1b;
     if (j == i) continue;
     v[0] = x[3 * j] - x[3 * i];
     v[1] = x[3 * j + 1] - x[3 * i + 1];
@@ -442,7 +443,10 @@ static inline void PositionGradient2K(const TeannDesc *d, const PetscInt K, cons
     r2   = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
     if (r2 >= rc2) continue;
     r = sqrt(r2);
-    Radial1(d, K, r, eta + el[j] * K, s + el[j] * K, F, F1);
+    if (PF) {
+      F  = PF + 2 * K * np++;
+      F1 = F + K;
+    } else Radial1(d, K, r, eta + el[j] * K, s + el[j] * K, Fb, F1b);
     Monomials(d, v, m, gm);
     for (PetscInt a = 0; a < M; a++) {
       const PetscReal *o1 = dO1 + a * K, *o2 = dO2 + a * K;
@@ -472,22 +476,23 @@ static inline void PositionGradient2K(const TeannDesc *d, const PetscInt K, cons
   }
 }
 
-void TeannDescAtomPositionGradient2(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal O[], const PetscReal drho1[], const PetscReal drho2[], PetscReal dO[], PetscReal dx1[], PetscReal dx2[])
+void TeannDescAtomPositionGradient2(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal O[], const PetscReal drho1[], const PetscReal drho2[], PetscReal dO[], PetscReal dx1[], PetscReal dx2[])
 {
-  if (d->K == 8) PositionGradient2K(d, 8, c, eta, s, n, el, x, i, O, drho1, drho2, dO, dx1, dx2);
-  else PositionGradient2K(d, d->K, c, eta, s, n, el, x, i, O, drho1, drho2, dO, dx1, dx2);
+  if (d->K == 8) PositionGradient2K(d, 8, c, eta, s, PF, n, el, x, i, O, drho1, drho2, dO, dx1, dx2);
+  else PositionGradient2K(d, d->K, c, eta, s, PF, n, el, x, i, O, drho1, drho2, dO, dx1, dx2);
 }
 
-static inline void Tangent2K(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal U[], const PetscReal *PETSC_RESTRICT O, PetscReal *PETSC_RESTRICT OdV, PetscReal *PETSC_RESTRICT OdU, PetscReal *PETSC_RESTRICT rhodV, PetscReal *PETSC_RESTRICT rhodU)
+static inline void Tangent2K(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const PetscReal *PETSC_RESTRICT PF, PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal U[], const PetscReal *PETSC_RESTRICT O, PetscReal *PETSC_RESTRICT OdV, PetscReal *PETSC_RESTRICT OdU, PetscReal *PETSC_RESTRICT rhodV, PetscReal *PETSC_RESTRICT rhodU)
 {
   const PetscInt  M = d->M;
   const PetscReal rc2 = d->rc * d->rc;
-  PetscReal       m[TEANN_MAX_MONO], gm[3 * TEANN_MAX_MONO], F[TEANN_MAX_WAVE], F1[TEANN_MAX_WAVE], cF[TEANN_MAX_WAVE], cF1V[TEANN_MAX_WAVE], cF1U[TEANN_MAX_WAVE];
+  PetscReal       m[TEANN_MAX_MONO], gm[3 * TEANN_MAX_MONO], Fb[TEANN_MAX_WAVE], F1b[TEANN_MAX_WAVE], cF[TEANN_MAX_WAVE], cF1V[TEANN_MAX_WAVE], cF1U[TEANN_MAX_WAVE];
+  PetscInt        np = 0;
 
   for (PetscInt q = 0; q < M * K; q++) OdV[q] = OdU[q] = 0;
   for (PetscInt j = 0; j < n; j++) {
     PetscReal        v[3], vV[3], vU[3], r2, r, rV, rU;
-    const PetscReal *ce = c + el[j] * K;
+    const PetscReal *ce = c + el[j] * K, *F = Fb, *F1 = F1b;
     if (j == i) continue;
     for (PetscInt q = 0; q < 3; q++) {
       v[q]  = x[3 * j + q] - x[3 * i + q];
@@ -499,7 +504,10 @@ static inline void Tangent2K(const TeannDesc *d, const PetscInt K, const PetscRe
     r  = sqrt(r2);
     rV = (v[0] * vV[0] + v[1] * vV[1] + v[2] * vV[2]) / r;
     rU = (v[0] * vU[0] + v[1] * vU[1] + v[2] * vU[2]) / r;
-    Radial1(d, K, r, eta + el[j] * K, s + el[j] * K, F, F1);
+    if (PF) {
+      F  = PF + 2 * K * np++;
+      F1 = F + K;
+    } else Radial1(d, K, r, eta + el[j] * K, s + el[j] * K, Fb, F1b);
     for (PetscInt k = 0; k < K; k++) {
       cF[k]   = ce[k] * F[k];
       cF1V[k] = ce[k] * F1[k] * rV;
@@ -527,19 +535,20 @@ static inline void Tangent2K(const TeannDesc *d, const PetscInt K, const PetscRe
   }
 }
 
-void TeannDescAtomTangent2(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal U[], const PetscReal O[], PetscReal OdV[], PetscReal OdU[], PetscReal rhodV[], PetscReal rhodU[])
+void TeannDescAtomTangent2(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal U[], const PetscReal O[], PetscReal OdV[], PetscReal OdU[], PetscReal rhodV[], PetscReal rhodU[])
 {
-  if (d->K == 8) Tangent2K(d, 8, c, eta, s, n, el, x, i, V, U, O, OdV, OdU, rhodV, rhodU);
-  else Tangent2K(d, d->K, c, eta, s, n, el, x, i, V, U, O, OdV, OdU, rhodV, rhodU);
+  if (d->K == 8) Tangent2K(d, 8, c, eta, s, PF, n, el, x, i, V, U, O, OdV, OdU, rhodV, rhodU);
+  else Tangent2K(d, d->K, c, eta, s, PF, n, el, x, i, V, U, O, OdV, OdU, rhodV, rhodU);
 }
 
-static inline void PolarBackwardK(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal U[], const PetscReal *PETSC_RESTRICT O, const PetscReal *PETSC_RESTRICT OdV, const PetscReal *PETSC_RESTRICT OdU, const PetscReal *PETSC_RESTRICT drho, const PetscReal *PETSC_RESTRICT bV, const PetscReal *PETSC_RESTRICT bU, PetscReal *PETSC_RESTRICT dO, PetscReal *PETSC_RESTRICT gc, PetscReal *PETSC_RESTRICT geta, PetscReal *PETSC_RESTRICT gs)
+static inline void PolarBackwardK(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const PetscReal *PETSC_RESTRICT PF, PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal U[], const PetscReal *PETSC_RESTRICT O, const PetscReal *PETSC_RESTRICT OdV, const PetscReal *PETSC_RESTRICT OdU, const PetscReal *PETSC_RESTRICT drho, const PetscReal *PETSC_RESTRICT bV, const PetscReal *PETSC_RESTRICT bU, PetscReal *PETSC_RESTRICT dO, PetscReal *PETSC_RESTRICT gc, PetscReal *PETSC_RESTRICT geta, PetscReal *PETSC_RESTRICT gs)
 {
   const PetscInt  M = d->M, MK = M * K;
   const PetscReal rc2 = d->rc * d->rc;
   PetscReal      *dQ = dO, *dV = dO + MK, *dU = dO + 2 * MK; /* dO has room for 3 M K */
   PetscReal       m[TEANN_MAX_MONO], gm[3 * TEANN_MAX_MONO], S[TEANN_MAX_WAVE], P[TEANN_MAX_WAVE];
   PairRadial      R;
+  PetscInt        np = 0;
 
   /* the adjoint of O from drho and from both tangents; the adjoints of OdV, OdU */
   for (PetscInt a = 0; a < M; a++) {
@@ -566,7 +575,6 @@ static inline void PolarBackwardK(const TeannDesc *d, const PetscInt K, const Pe
     r  = sqrt(r2);
     rV = (v[0] * vV[0] + v[1] * vV[1] + v[2] * vV[2]) / r;
     rU = (v[0] * vU[0] + v[1] * vU[1] + v[2] * vU[2]) / r;
-    Radial2(d, r, eta + e * K, s + e * K, &R);
     Monomials(d, v, m, gm);
     for (PetscInt k = 0; k < K; k++) S[k] = P[k] = 0;
     for (PetscInt a = 0; a < M; a++) {
@@ -578,6 +586,12 @@ static inline void PolarBackwardK(const TeannDesc *d, const PetscInt K, const Pe
         P[k] += (qV[k] * rV + qU[k] * rU) * mm;         /* F' multiplies these */
       }
     }
+    if (PF) { /* eta and s fixed: no geta, gs */
+      const PetscReal *F = PF + 2 * K * np++, *F1 = F + K;
+      for (PetscInt k = 0; k < K; k++) gc[e * K + k] += F[k] * S[k] + F1[k] * P[k];
+      continue;
+    }
+    Radial2(d, r, eta + e * K, s + e * K, &R);
     for (PetscInt k = 0; k < K; k++) gc[e * K + k] += R.F[k] * S[k] + R.F1[k] * P[k];
     if (geta)
       for (PetscInt k = 0; k < K; k++) geta[e * K + k] += ce[k] * (R.Fe[k] * S[k] + R.F1e[k] * P[k]);
@@ -586,8 +600,28 @@ static inline void PolarBackwardK(const TeannDesc *d, const PetscInt K, const Pe
   }
 }
 
-void TeannDescAtomPolarBackward(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal U[], const PetscReal O[], const PetscReal OdV[], const PetscReal OdU[], const PetscReal drho[], const PetscReal bV[], const PetscReal bU[], PetscReal dO[], PetscReal gc[], PetscReal geta[], PetscReal gs[])
+void TeannDescAtomPolarBackward(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal U[], const PetscReal O[], const PetscReal OdV[], const PetscReal OdU[], const PetscReal drho[], const PetscReal bV[], const PetscReal bU[], PetscReal dO[], PetscReal gc[], PetscReal geta[], PetscReal gs[])
 {
-  if (d->K == 8) PolarBackwardK(d, 8, c, eta, s, n, el, x, i, V, U, O, OdV, OdU, drho, bV, bU, dO, gc, geta, gs);
-  else PolarBackwardK(d, d->K, c, eta, s, n, el, x, i, V, U, O, OdV, OdU, drho, bV, bU, dO, gc, geta, gs);
+  if (d->K == 8) PolarBackwardK(d, 8, c, eta, s, PF, n, el, x, i, V, U, O, OdV, OdU, drho, bV, bU, dO, gc, geta, gs);
+  else PolarBackwardK(d, d->K, c, eta, s, PF, n, el, x, i, V, U, O, OdV, OdU, drho, bV, bU, dO, gc, geta, gs);
+}
+
+PetscInt TeannDescPairRadials(const TeannDesc *d, const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, PetscReal PF[])
+{
+  const PetscInt  K = d->K;
+  const PetscReal rc2 = d->rc * d->rc;
+  PetscInt        np = 0;
+
+  for (PetscInt j = 0; j < n; j++) {
+    PetscReal v[3], r2;
+    if (j == i) continue;
+    v[0] = x[3 * j] - x[3 * i];
+    v[1] = x[3 * j + 1] - x[3 * i + 1];
+    v[2] = x[3 * j + 2] - x[3 * i + 2];
+    r2   = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
+    if (r2 >= rc2) continue;
+    if (PF) Radial1(d, K, sqrt(r2), eta + el[j] * K, s + el[j] * K, PF + 2 * K * np, PF + 2 * K * np + K);
+    np++;
+  }
+  return np;
 }

@@ -45,8 +45,14 @@ PETSC_EXTERN void TeannDescAtomTangentBackward(const TeannDesc *, const PetscRea
    position gradients of two density adjoints drho1, drho2 added to dx1, dx2 (dO: scratch [2*M*K]);
    the tangents along V and U (TeannDescAtomTangent twice); and the parameter gradient (gc, geta, gs;
    eta, s may be NULL) of drho . rho + bV . rhodV + bU . rhodU with V, U held fixed
-   (TeannDescAtomBackward and TeannDescAtomTangentBackward twice, without dx; dO: scratch [3*M*K]). */
-PETSC_EXTERN void TeannDescAtomPositionGradient2(const TeannDesc *, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal O[], const PetscReal drho1[], const PetscReal drho2[], PetscReal dO[], PetscReal dx1[], PetscReal dx2[]);
-PETSC_EXTERN void TeannDescAtomTangent2(const TeannDesc *, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal U[], const PetscReal O[], PetscReal OdV[], PetscReal OdU[], PetscReal rhodV[], PetscReal rhodU[]);
-PETSC_EXTERN void TeannDescAtomPolarBackward(const TeannDesc *, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal U[], const PetscReal O[], const PetscReal OdV[], const PetscReal OdU[], const PetscReal drho[], const PetscReal bV[], const PetscReal bU[], PetscReal dO[], PetscReal gc[], PetscReal geta[], PetscReal gs[]);
+   (TeannDescAtomBackward and TeannDescAtomTangentBackward twice, without dx; dO: scratch [3*M*K]).
+   PF (NULL: computed) holds R f_c and its r-derivative of atom i's pairs from TeannDescPairRadials,
+   valid while eta and s are fixed; with PF, TeannDescAtomPolarBackward takes geta = gs = NULL. */
+PETSC_EXTERN void TeannDescAtomPositionGradient2(const TeannDesc *, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal O[], const PetscReal drho1[], const PetscReal drho2[], PetscReal dO[], PetscReal dx1[], PetscReal dx2[]);
+PETSC_EXTERN void TeannDescAtomTangent2(const TeannDesc *, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal U[], const PetscReal O[], PetscReal OdV[], PetscReal OdU[], PetscReal rhodV[], PetscReal rhodU[]);
+PETSC_EXTERN void TeannDescAtomPolarBackward(const TeannDesc *, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal U[], const PetscReal O[], const PetscReal OdV[], const PetscReal OdU[], const PetscReal drho[], const PetscReal bV[], const PetscReal bU[], PetscReal dO[], PetscReal gc[], PetscReal geta[], PetscReal gs[]);
+/* The pair cache of the polarizability under -teann_fix_radial: for each neighbour j of atom i
+   within the cutoff, in the order the kernels visit them, R_k f_c and d(R_k f_c)/dr into
+   PF[2K per pair] (PF NULL: count only). Returns the number of pairs. */
+PETSC_EXTERN PetscInt TeannDescPairRadials(const TeannDesc *, const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, PetscReal PF[]);
 #endif

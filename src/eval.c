@@ -54,7 +54,9 @@ struct _n_TeannEval {
   PetscReal       scale[3];  /* loss weights: dipole, polarizability, transition dipole */
   PetscInt        nwork;
   TeannWork      *work;
-  PetscReal      *P;         /* pair cache of -teann_fix_radial, [natoms*nel*M*K] */
+  PetscReal      *P;         /* pair cache of -teann_fix_radial, [natoms*nel*M*K]; with the polarizability [2K per pair] */
+  PetscInt       *pstart;    /* polarizability: first pair of every atom in P, [natoms+1]; else NULL */
+  PetscBool       pfon;      /* the kernels of the current call read the polarizability's pair cache */
   PetscReal      *Peta;      /* eta and s the cache was built with, [2*nel*K]  */
   PetscBool       Pvalid;
   PetscReal      *gpart;     /* [TEANN_GROUP*nparam] partial gradients of the chunks of a group */
@@ -236,7 +238,15 @@ PetscErrorCode TeannEvalCreate(TeannModel m, TeannFrames frames, TeannEval *eval
   }
   ev->maxa = TEANN_CHUNK * PetscMax(ev->maxnat, 1);
   PetscCheck((PetscLogDouble)ev->maxa * ev->im->maxwidth < 2147483647.0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frames with %" PetscInt_FMT " atoms are too large for 32-bit BLAS", ev->maxnat);
-  if (m->fix_radial) {
+  if (m->fix_radial && ev->im->ch_polar >= 0) { /* R f_c and its derivative per pair (design 2.1) */
+    PetscCall(PetscMalloc1(frames->natoms + 1, &ev->pstart));
+    ev->pstart[0] = 0;
+    for (PetscInt f = 0; f < frames->nframes; f++) {
+      const PetscInt a0 = frames->atom_start[f], n = frames->atom_start[f + 1] - a0;
+      for (PetscInt i = 0; i < n; i++) ev->pstart[a0 + i + 1] = ev->pstart[a0 + i] + TeannDescPairRadials(&ev->im->desc, NULL, NULL, n, ev->el + a0, frames->x + 3 * a0, i, NULL);
+    }
+    PetscCall(PetscMalloc2((size_t)2 * m->nwave * ev->pstart[frames->natoms], &ev->P, 2 * m->nel * m->nwave, &ev->Peta));
+  } else if (m->fix_radial) {
     const PetscInt MK = ev->im->desc.M * ev->im->desc.K;
     PetscCall(PetscMalloc2((size_t)frames->natoms * m->nel * MK, &ev->P, 2 * m->nel * m->nwave, &ev->Peta));
   }
@@ -268,6 +278,7 @@ PetscErrorCode TeannEvalDestroy(TeannEval *eval)
   PetscCall(PetscFree(ev->work));
   PetscCall(PetscFree(ev->el));
   PetscCall(PetscFree2(ev->P, ev->Peta));
+  PetscCall(PetscFree(ev->pstart));
   PetscCall(PetscFree(ev->gpart));
   PetscCall(PetscFree(ev));
   *eval = NULL;
@@ -292,7 +303,10 @@ static PetscErrorCode EnsureCache(TeannEval ev, const PetscReal theta[])
 #pragma omp parallel for schedule(dynamic, 16)
   for (PetscInt f = 0; f < fr->nframes; f++) {
     const PetscInt a0 = fr->atom_start[f], n = fr->atom_start[f + 1] - a0;
-    for (PetscInt i = 0; i < n; i++) TeannDescCacheAtom(&im->desc, theta + im->off_eta, theta + im->off_s, n, ev->el + a0, fr->x + 3 * a0, i, ev->P + (size_t)(a0 + i) * nel * MK);
+    for (PetscInt i = 0; i < n; i++) {
+      if (ev->pstart) (void)TeannDescPairRadials(&im->desc, theta + im->off_eta, theta + im->off_s, n, ev->el + a0, fr->x + 3 * a0, i, ev->P + (size_t)2 * im->desc.K * ev->pstart[a0 + i]);
+      else TeannDescCacheAtom(&im->desc, theta + im->off_eta, theta + im->off_s, n, ev->el + a0, fr->x + 3 * a0, i, ev->P + (size_t)(a0 + i) * nel * MK);
+    }
   }
   PetscCall(PetscLogEventEnd(TEANN_Descriptor, 0, 0, 0, 0));
   for (PetscInt q = 0; q < nk; q++) {
@@ -304,6 +318,12 @@ static PetscErrorCode EnsureCache(TeannEval ev, const PetscReal theta[])
 }
 
 /* ---------------------------------------------------------------- per-chunk kernels (run in threads) */
+
+/* The polarizability's cached radials of local atom a, or NULL (computed by the kernels). */
+static inline const PetscReal *PairRadials(TeannEval ev, PetscInt a)
+{
+  return ev->pfon ? ev->P + (size_t)2 * ev->im->desc.K * ev->pstart[a] : NULL;
+}
 
 /* Frames idx[0..nf-1] into the slot: atom rows grouped by element, centred positions. */
 static void ChunkSetup(TeannEval ev, TeannWork *w, PetscInt nf, const PetscInt idx[])
@@ -588,7 +608,7 @@ static void ChunkDescriptorBackward(TeannEval ev, TeannWork *w, const PetscReal 
     for (PetscInt i = 0; i < n; i++) {
       const PetscInt ca = c0 + i;
       if (im->ch_polar >= 0 && gc && !dx) { /* the loss gradient and Jacobian rows: one pass over the pairs */
-        TeannDescAtomPolarBackward(&im->desc, c, eta, s, n, ev->el + a0, fr->x + 3 * a0, i, w->Vf + 3 * c0, w->Uf + 3 * c0, w->O + ca * MK, w->OdV + ca * MK, w->OdU + ca * MK, w->dX + w->row[ca] * F, w->dXdV + w->row[ca] * F, w->dXdU + w->row[ca] * F, w->dO3, gc, ev->model->fix_radial ? NULL : ge, ev->model->fix_radial ? NULL : gs);
+        TeannDescAtomPolarBackward(&im->desc, c, eta, s, PairRadials(ev, a0 + i), n, ev->el + a0, fr->x + 3 * a0, i, w->Vf + 3 * c0, w->Uf + 3 * c0, w->O + ca * MK, w->OdV + ca * MK, w->OdU + ca * MK, w->dX + w->row[ca] * F, w->dXdV + w->row[ca] * F, w->dXdU + w->row[ca] * F, w->dO3, gc, ev->model->fix_radial ? NULL : ge, ev->model->fix_radial ? NULL : gs);
         continue;
       }
       if (cached) TeannDescCachedBackward(&im->desc, ev->P + (size_t)(a0 + i) * nel * MK, w->O + ca * MK, w->dX + w->row[ca] * F, w->dO, gc);
@@ -626,7 +646,7 @@ static void ChunkPolarFields(TeannEval ev, TeannWork *w, const PetscReal theta[]
   }
   for (PetscInt q = 0; q < w->nf; q++) {
     const PetscInt a0 = fr->atom_start[w->frame[q]], n = fr->atom_start[w->frame[q] + 1] - a0, c0 = w->astart[q];
-    for (PetscInt i = 0; i < n; i++) TeannDescAtomPositionGradient2(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, n, ev->el + a0, fr->x + 3 * a0, i, w->O + (c0 + i) * MK, w->dXdV + w->row[c0 + i] * F, w->dXdU + w->row[c0 + i] * F, w->dO3, w->gpos + 3 * c0, w->hpos + 3 * c0);
+    for (PetscInt i = 0; i < n; i++) TeannDescAtomPositionGradient2(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, PairRadials(ev, a0 + i), n, ev->el + a0, fr->x + 3 * a0, i, w->O + (c0 + i) * MK, w->dXdV + w->row[c0 + i] * F, w->dXdU + w->row[c0 + i] * F, w->dO3, w->gpos + 3 * c0, w->hpos + 3 * c0);
   }
 }
 
@@ -644,7 +664,7 @@ static void ChunkPolarTangent(TeannEval ev, TeannWork *w, const PetscReal theta[
     const PetscInt a0 = fr->atom_start[w->frame[q]], n = fr->atom_start[w->frame[q] + 1] - a0, c0 = w->astart[q];
     for (PetscInt i = 0; i < n; i++) {
       const PetscInt ca = c0 + i;
-      TeannDescAtomTangent2(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, n, ev->el + a0, fr->x + 3 * a0, i, w->Vf + 3 * c0, w->Uf + 3 * c0, w->O + ca * MK, w->OdV + ca * MK, w->OdU + ca * MK, w->XdV + w->row[ca] * F, w->XdU + w->row[ca] * F);
+      TeannDescAtomTangent2(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, PairRadials(ev, a0 + i), n, ev->el + a0, fr->x + 3 * a0, i, w->Vf + 3 * c0, w->Uf + 3 * c0, w->O + ca * MK, w->OdV + ca * MK, w->OdU + ca * MK, w->XdV + w->row[ca] * F, w->XdU + w->row[ca] * F);
     }
   }
   for (PetscInt k = 0; k < 2; k++) {
@@ -744,7 +764,8 @@ static PetscErrorCode Evaluate(TeannEval ev, const PetscReal theta[], PetscInt n
   PetscFunctionBegin;
   for (PetscInt k = 0; k < n; k++) PetscCheck(idx[k] >= 0 && idx[k] < fr->nframes, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frame index %" PetscInt_FMT " out of range 0..%" PetscInt_FMT, idx[k], fr->nframes - 1);
   PetscCall(EnsureWork(ev));
-  if (cached) PetscCall(EnsureCache(ev, theta));
+  if (m->fix_radial) PetscCall(EnsureCache(ev, theta));
+  ev->pfon = (PetscBool)(m->fix_radial && im->ch_polar >= 0);
   if (grad) PetscCall(PetscArrayzero(grad, nparam));
 #pragma omp parallel
   {
@@ -807,6 +828,7 @@ PetscErrorCode TeannEvalPositionGradient(TeannEval ev, const PetscReal theta[], 
   a0 = fr->atom_start[f];
   n  = fr->atom_start[f + 1] - a0;
   PetscCall(PetscMalloc1(3 * n, &drt));
+  ev->pfon = PETSC_FALSE; /* theta's eta and s need not be those of the cache */
   ChunkSetup(ev, w, 1, &f);
   ChunkDescriptor(ev, w, theta, PETSC_FALSE);
   ChunkForward(ev, w, theta);
@@ -843,7 +865,8 @@ PetscErrorCode TeannEvalResiduals(TeannEval ev, const PetscReal theta[], PetscIn
   PetscFunctionBegin;
   for (PetscInt k = 0; k < n; k++) PetscCheck(idx[k] >= 0 && idx[k] < fr->nframes, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frame index %" PetscInt_FMT " out of range 0..%" PetscInt_FMT, idx[k], fr->nframes - 1);
   PetscCall(EnsureWork(ev));
-  if (cached) PetscCall(EnsureCache(ev, theta));
+  if (m->fix_radial) PetscCall(EnsureCache(ev, theta));
+  ev->pfon = (PetscBool)(m->fix_radial && im->ch_polar >= 0);
 #pragma omp parallel for schedule(dynamic, 4)
   for (PetscInt k = 0; k < n; k++) {
   #if defined(_OPENMP)
