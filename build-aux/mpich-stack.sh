@@ -233,7 +233,8 @@ do_teann() {
 do_check() {
   teann_env
   cd "$BUILD"
-  $NICE make -j"$JOBS"
+  rm -f "$PREFIX/check-summary.txt"
+  $NICE make -j"$JOBS" || { echo "teann does not build (see $LOG)" > "$PREFIX/check-summary.txt"; return 1; }
   local rc=0
   $NICE make check MPIEXEC="$MPIEXEC" || rc=$?
   grep -E '^# (TOTAL|PASS|SKIP|XFAIL|FAIL|XPASS|ERROR):' test-suite.log > "$PREFIX/check-summary.txt" || true
