@@ -1,6 +1,6 @@
 #!/bin/bash
 # brgn fits of water dipole + polarizability: lm (ScaLAPACK solve) and l2prox (matrix-free CG)
-# reach the same parameters on 1, 2 and 3 ranks after a fixed number of iterations
+# reach the same parameters on 1, 2 and 3 ranks (and 2 threads) after a fixed number of iterations
 # (1e-8 relative), lm cuts the loss by more than 1000x in 5 iterations, and teann-train with
 # brgn monitors validation, stops early with -teann_patience and writes model.nc.
 . "$top_srcdir/tests/common.sh"
@@ -15,14 +15,16 @@ for tag in lm l2prox; do
   if [ $tag = lm ]; then opts="-tao_brgn_regularization_type lm -teann_lm_solver scalapack -tao_max_it 5"
   else opts="-tao_brgn_regularization_type l2prox -tao_brgn_regularizer_weight 1e-3 -teann_lm_ksp_rtol 1e-13 -teann_lm_ksp_max_it 100000 -tao_max_it 4"; fi
   for np in 1 2 3; do run $tag $np $opts; done
-  for np in 2 3; do
+  OMP_NUM_THREADS=2 run $tag.t2 1 $opts
+  for np in 2 3 t2; do
+    b=$WORK/$tag.$np.out; [ $np = t2 ] && b=$WORK/$tag.t2.1.out
     for k in theta_norm theta_checksum loss_last; do
-      a=$(value $k "$WORK/$tag.1.out"); b=$(value $k "$WORK/$tag.$np.out")
+      a=$(value $k "$WORK/$tag.1.out")
       [ -n "$a" ] || fail "$tag: no $k printed"
-      close_rel "$a" "$b" 1e-8 || fail "$tag: $k differs on $np ranks: $a vs $b"
+      close_rel "$a" "$(value $k "$b")" 1e-8 || fail "$tag: $k differs ($np ranks/threads): $a vs $(value $k "$b")"
     done
   done
-  echo "ok: $tag: same parameters on 1, 2, 3 ranks: $(grep theta_checksum "$WORK/$tag.1.out"); loss $(value loss_first "$WORK/$tag.1.out") -> $(value loss_last "$WORK/$tag.1.out")"
+  echo "ok: $tag: same parameters on 1, 2, 3 ranks and 2 threads: $(grep theta_checksum "$WORK/$tag.1.out"); loss $(value loss_first "$WORK/$tag.1.out") -> $(value loss_last "$WORK/$tag.1.out")"
 done
 awk -v a="$(value loss_first "$WORK/lm.1.out")" -v b="$(value loss_last "$WORK/lm.1.out")" 'BEGIN{exit !(b < a/1000)}' || fail "lm: the loss fell by less than 1000x in 5 iterations"
 awk -v a="$(value loss_first "$WORK/l2prox.1.out")" -v b="$(value loss_last "$WORK/l2prox.1.out")" 'BEGIN{exit !(b < a/10)}' || fail "l2prox: the loss fell by less than 10x in 4 iterations"
