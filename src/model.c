@@ -248,11 +248,14 @@ PetscErrorCode TeannModelInitialParameters(TeannModel m, PetscInt seed, PetscRea
   for (PetscInt ch = 0; ch < im->nchan; ch++) {
     for (PetscInt e = 0; e < m->nel; e++) {
       const TeannNet *net = &im->net[ch][e];
-      for (PetscInt l = 0; l < net->nl - 1; l++) { /* the last layer stays zero */
+      /* the last layer stays zero, except for N_2 of eq. 7: alpha depends on it through h_i h_i^T,
+         whose gradient vanishes at h = 0, so a zero last layer would never leave zero */
+      const PetscInt nw = (ch == im->ch_polar + 1) ? net->nl : net->nl - 1;
+      for (PetscInt l = 0; l < nw; l++) {
         const PetscInt  nin = net->size[l], nout = net->size[l + 1];
         const PetscReal lim = PetscSqrtReal(6.0 / (nin + nout));
         for (PetscInt q = 0; q < nin * nout; q++) theta[net->w[l] + q] = lim * (2 * Uniform01(&state) - 1);
-        if (net->a[l] >= 0)
+        if (l < net->nl - 1 && net->a[l] >= 0)
           for (PetscInt j = 0; j < nout; j++) {
             theta[net->a[l] + j]  = 1.0;
             theta[net->bb[l] + j] = 1.0; /* not 1/fan_in as in the EANN: see doc/model.md "Conditioning" */
