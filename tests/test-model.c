@@ -74,7 +74,7 @@ static PetscErrorCode RandomTheta(TeannModel m, PetscInt seed, PetscReal theta[]
   if (im->ch_polar >= 0) /* h_i h_i^T of eq. 7 is tiny at this scale: enlarge E2 so its gradient rises above round-off */
     for (PetscInt e = 0; e < m->nel; e++) {
       const TeannNet *net = &im->net[im->ch_polar + 1][e];
-      for (PetscInt q = 0; q < net->size[net->nl - 1]; q++) theta[net->w[net->nl - 1] + q] *= 300;
+      for (PetscInt q = 0; q < net->size[net->nl - 1]; q++) theta[net->w[net->nl - 1] + q] *= 60; /* about the size 300 gave when this layer started at zero */
     }
   PetscFunctionReturn(0);
 }
