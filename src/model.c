@@ -253,7 +253,7 @@ PetscErrorCode TeannModelInitialParameters(TeannModel m, PetscInt seed, PetscRea
       const PetscInt nw = (ch == im->ch_polar + 1) ? net->nl : net->nl - 1;
       for (PetscInt l = 0; l < nw; l++) {
         const PetscInt  nin = net->size[l], nout = net->size[l + 1];
-        const PetscReal lim = PetscSqrtReal(6.0 / (nin + nout));
+        const PetscReal lim = (l < net->nl - 1 ? 1.0 : 0.1) * PetscSqrtReal(6.0 / (nin + nout)); /* N_2's last layer: small, h h^T starts as a perturbation */
         for (PetscInt q = 0; q < nin * nout; q++) theta[net->w[l] + q] = lim * (2 * Uniform01(&state) - 1);
         if (l < net->nl - 1 && net->a[l] >= 0)
           for (PetscInt j = 0; j < nout; j++) {
