@@ -2,6 +2,7 @@ static const char help[] = "Checks of the least-squares path (src/lsq.c): Jacobi
                            "  -lsq_mode jacobian: J against central differences of the residuals and against TeannEvalResiduals rows;\n"
                            "                      1/2||r||^2 and J^T r against the eq. 9 loss and gradient\n"
                            "  -lsq_mode step:     one LM step solved matrix-free (CG, tight) and by ScaLAPACK Cholesky agree\n"
+                           "  -lsq_mode restart:  4 lm iterations equal 2, then 2 more in a new fit given their parameters and damping\n"
                            "  -lsq_mode fit:      TeannFitSolve(); first and last loss and parameter checksums with 17 digits\n"
                            "Other options: those of teann-train (with -tao_type brgn).\n";
 
@@ -248,16 +249,60 @@ static PetscErrorCode Fit(void)
   PetscFunctionReturn(0);
 }
 
+/* its brgn iterations from theta0 (NULL: the initial parameters) with damping lambda0 (0: the
+   option's); the final parameters and damping */
+static PetscErrorCode Iterate(PetscInt its, Vec theta0, PetscReal lambda0, Vec *theta, PetscReal *lambda)
+{
+  TeannFit fit;
+
+  PetscFunctionBegin;
+  PetscCall(MakeFit(&fit));
+  if (theta0) PetscCall(VecCopy(theta0, fit->theta));
+  if (lambda0 > 0) PetscCall(TeannFitSetLMDamping(fit, lambda0));
+  PetscCall(TaoSetMaximumIterations(fit->tao, its));
+  PetscCall(TeannFitSolve(fit));
+  PetscCall(VecDuplicate(fit->theta, theta));
+  PetscCall(VecCopy(fit->theta, *theta));
+  PetscCall(TeannFitGetLMDamping(fit, lambda));
+  PetscCall(TeannFitDestroy(&fit));
+  PetscFunctionReturn(0);
+}
+
+/* 4 iterations in one go = 2, then a new fit restarted from their parameters and damping, 2 more */
+static PetscErrorCode CheckRestart(void)
+{
+  Vec       a, b, c;
+  PetscReal la, lb, lc, na, d;
+
+  PetscFunctionBegin;
+  PetscCall(Iterate(4, NULL, 0, &a, &la));
+  PetscCall(Iterate(2, NULL, 0, &b, &lb));
+  PetscCall(Iterate(2, b, lb, &c, &lc));
+  PetscCall(VecNorm(a, NORM_2, &na));
+  PetscCall(VecAXPY(c, -1.0, a));
+  PetscCall(VecNorm(c, NORM_2, &d));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "lambda after 2 %.17g, after 4 %.17g, after 2+2 %.17g; |theta(2+2) - theta(4)| / |theta(4)| %.3e\n", (double)lb, (double)la, (double)lc, (double)(d / na)));
+  PetscCheck(PetscAbsReal(la - lc) <= 1e-12 * la, PETSC_COMM_WORLD, PETSC_ERR_PLIB, "the damping after a restart differs");
+  PetscCheck(la != lb, PETSC_COMM_WORLD, PETSC_ERR_PLIB, "the damping did not change: the check would prove nothing");
+  PetscCheck(d <= 1e-10 * na, PETSC_COMM_WORLD, PETSC_ERR_PLIB, "a restarted fit took other steps");
+  PetscCall(VecDestroy(&a));
+  PetscCall(VecDestroy(&b));
+  PetscCall(VecDestroy(&c));
+  PetscFunctionReturn(0);
+}
+
 int main(int argc, char **argv)
 {
   char      mode[32] = "jacobian";
-  PetscBool isjac, isstep;
+  PetscBool isjac, isstep, isrestart;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-lsq_mode", mode, sizeof(mode), NULL));
   PetscCall(PetscStrcmp(mode, "jacobian", &isjac));
   PetscCall(PetscStrcmp(mode, "step", &isstep));
+  PetscCall(PetscStrcmp(mode, "restart", &isrestart));
   if (isjac) PetscCall(CheckJacobian());
+  else if (isrestart) PetscCall(CheckRestart());
   else if (isstep) PetscCall(CheckStep());
   else PetscCall(Fit());
   PetscCall(PetscFinalize());
