@@ -25,20 +25,29 @@ fake_seconds() {
 
 # fake_run ID OUTFILE SIGNAME SIGAFTER SCRIPT ARGS... : run the job in the background in its own
 # process group; send SIGNAME to the batch shell after SIGAFTER s (if both set) — counted from
-# the moment the file FAKE_SIGNAL_WHEN is newer than the job's start, if that is set, so that
-# a test can signal a program only once it is under way; SIGKILL the whole job after
+# the moment the file FAKE_SIGNAL_WHEN is newer than the job's start (or, with
+# FAKE_SIGNAL_LINES=N, has grown by N lines in this job), if that is set, so that a test can
+# signal a program once it is under way, whatever the machine's speed; SIGKILL the whole job after
 # FAKE_TIME_LIMIT s (if set); write ID.done with the exit status.
 fake_run() {
   local id=$1 out=$2 sig=$3 after=$4; shift 4
   (
     touch "$FAKE_SCHED_DIR/$id.start"
+    lines0=$(cat "${FAKE_SIGNAL_WHEN:-/dev/null}" 2> /dev/null | wc -l)
     setsid bash "$@" > "$out" 2>&1 < /dev/null &
     job=$!
     t=0 t0=0 armed=1
     [ -n "${FAKE_SIGNAL_WHEN:-}" ] && armed=0
     while kill -0 "$job" 2> /dev/null; do
       sleep 0.1; t=$((t + 1))
-      if [ "$armed" = 0 ] && [ "$FAKE_SIGNAL_WHEN" -nt "$FAKE_SCHED_DIR/$id.start" ]; then armed=1 t0=$t; fi
+      if [ "$armed" = 0 ]; then
+        if [ -n "${FAKE_SIGNAL_LINES:-}" ]; then
+          # the file has grown by that many lines in this job (a log with a line per step)
+          [ $(($(cat "$FAKE_SIGNAL_WHEN" 2> /dev/null | wc -l) - lines0)) -ge "$FAKE_SIGNAL_LINES" ] && armed=1 t0=$t
+        elif [ "$FAKE_SIGNAL_WHEN" -nt "$FAKE_SCHED_DIR/$id.start" ]; then
+          armed=1 t0=$t
+        fi
+      fi
       if [ -n "$sig" ] && [ -n "$after" ] && [ "$armed" = 1 ] && [ $((t - t0)) -eq "$(awk -v a="$after" 'BEGIN{printf "%d", a * 10}')" ]; then
         fake_log "job $id: signal $sig to the batch shell after ${after}s"; kill -s "$sig" "$job" 2> /dev/null
       fi
