@@ -524,16 +524,16 @@ PetscErrorCode TeannFitSummary(TeannFit fit, PetscViewer viewer)
   }
   PetscCall(VecRestoreArrayRead(fit->thetaAll, &th));
   PetscCall(PetscViewerASCIIPrintf(viewer, "Final errors (best validation model)\n"));
-  PetscCall(PetscViewerASCIIPrintf(viewer, "  %-18s %-6s %7s %14s %14s  units\n", "property", "subset", "frames", "RMSE", "MAE"));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "  %-20s %-6s %7s %14s %14s  units\n", "property", "subset", "frames", "RMSE", "MAE"));
   for (PetscInt k = 0; k < TEANN_NKIND; k++) {
     if (!(fit->model->props & TeannKinds[k].prop)) continue;
     for (PetscInt s = 0; s < 3; s++) {
       if (!fit->nglob[s]) continue;
-      PetscCall(PetscViewerASCIIPrintf(viewer, "  %-18s %-6s %7" PetscInt_FMT " %14.6e %14.6e  %s\n", TeannKinds[k].name, SubsetName[s], fit->nglob[s], (double)PetscSqrtReal(sse[s][k] / cnt[s][k]), (double)(sae[s][k] / cnt[s][k]), TeannKinds[k].units));
+      PetscCall(PetscViewerASCIIPrintf(viewer, "  %-20s %-6s %7" PetscInt_FMT " %14.6e %14.6e  %s\n", TeannKinds[k].name, SubsetName[s], fit->nglob[s], (double)PetscSqrtReal(sse[s][k] / cnt[s][k]), (double)(sae[s][k] / cnt[s][k]), TeannKinds[k].units));
     }
     for (PetscInt q = 0; k == 1 && polar && q < 2; q++)
       for (PetscInt s = 0; s < 3; s++)
-        if (fit->nglob[s] && icnt[s] > 0) PetscCall(PetscViewerASCIIPrintf(viewer, "  %-18s %-6s %7" PetscInt_FMT " %14.6e %14.6e  %s\n", q ? "polarizability_aniso" : "polarizability_iso", SubsetName[s], fit->nglob[s], (double)PetscSqrtReal(ise[s][q] / icnt[s]), (double)(iae[s][q] / icnt[s]), TeannKinds[k].units));
+        if (fit->nglob[s] && icnt[s] > 0) PetscCall(PetscViewerASCIIPrintf(viewer, "  %-20s %-6s %7" PetscInt_FMT " %14.6e %14.6e  %s\n", q ? "polarizability_aniso" : "polarizability_iso", SubsetName[s], fit->nglob[s], (double)PetscSqrtReal(ise[s][q] / icnt[s]), (double)(iae[s][q] / icnt[s]), TeannKinds[k].units));
   }
   PetscCall(PetscViewerASCIIPrintf(viewer, "wall time %.2f s (fit %.2f s)\n", MPI_Wtime() - fit->t0, (double)fit->tfit));
   PetscFunctionReturn(0);
