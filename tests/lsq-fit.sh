@@ -6,7 +6,7 @@
 . "$top_srcdir/tests/common.sh"
 head -n 1000 "$DATA/water_hf_800.xyz" > "$WORK/w200.xyz"
 value() { awk -v k="$1" '$1==k {print $2}' "$2"; }
-common="-teann_data $WORK/w200.xyz -teann_properties dipole,polarizability -teann_hidden 8 -teann_nwave 4 -tao_type brgn"
+common="-teann_output_dir $WORK/out -teann_data $WORK/w200.xyz -teann_properties dipole,polarizability -teann_hidden 8 -teann_nwave 4 -tao_type brgn"
 run() { # tag np options...
   local tag=$1 np=$2; shift 2
   mpirun_np $np "$BIN/tests/test-lsq" -lsq_mode fit $common "$@" > "$WORK/$tag.$np.out" 2>&1 || { cat "$WORK/$tag.$np.out"; fail "$tag on $np ranks"; }
