@@ -5,12 +5,12 @@
 # on 1, 2 and 3 ranks.
 . "$top_srcdir/tests/common.sh"
 head -n 1000 "$DATA/water_hf_800.xyz" > "$WORK/w200.xyz"
-common="-teann_properties dipole,polarizability -teann_hidden 8,8 -tao_type brgn -tao_brgn_regularization_type lm"
+common="-teann_output_dir $WORK/out -teann_properties dipole,polarizability -teann_hidden 8,8 -tao_type brgn -tao_brgn_regularization_type lm"
 for np in 1 2 3; do
   mpirun_np $np "$BIN/tests/test-lsq" -lsq_mode jacobian -teann_data "$WORK/w200.xyz" $common > "$WORK/j.out" 2>&1 || { cat "$WORK/j.out"; fail "Jacobian check on $np ranks"; }
   grep -q "rows against TeannEvalResiduals" "$WORK/j.out" || fail "no row check on $np ranks"
   echo "ok: water dipole+polarizability, $np ranks"
 done
-mpirun_np 2 "$BIN/tests/test-lsq" -lsq_mode jacobian -teann_data "$DATA/methanol_hf_240.xyz" -teann_properties dipole -teann_hidden 8 -teann_fix_radial -teann_l2 1e-3 -tao_type brgn -tao_brgn_regularization_type lm > "$WORK/j.out" 2>&1 || { cat "$WORK/j.out"; fail "Jacobian check, fixed radials and L2"; }
+mpirun_np 2 "$BIN/tests/test-lsq" -lsq_mode jacobian -teann_output_dir "$WORK/out" -teann_data "$DATA/methanol_hf_240.xyz" -teann_properties dipole -teann_hidden 8 -teann_fix_radial -teann_l2 1e-3 -tao_type brgn -tao_brgn_regularization_type lm > "$WORK/j.out" 2>&1 || { cat "$WORK/j.out"; fail "Jacobian check, fixed radials and L2"; }
 grep -q "fixed parameters [1-9]" "$WORK/j.out" || { cat "$WORK/j.out"; fail "no fixed parameters in the fix_radial run"; }
 echo "ok: methanol dipole, fixed radials, L2 rows"
