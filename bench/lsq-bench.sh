@@ -1,6 +1,8 @@
 #!/bin/bash
 # Time to reach a validation RMSE target, and the final RMSE, for lmvm, bqnls, brgn-lm
-# (matrix-free CG) and brgn-lm (ScaLAPACK Cholesky) on water_hf_800, dipole + polarizability.
+# (matrix-free CG) and brgn-lm (ScaLAPACK Cholesky; -w1: first damping 1 instead of 1e-4;
+# -step: the older step-length damping rule)
+# on water_hf_800, dipole + polarizability.
 # Usage (from a build directory): bench/lsq-bench.sh [SRCDIR] [RUNS]   -> one line per run,
 # then the medians. Results and the machine are recorded in bench/lsq.md.
 set -u
@@ -17,13 +19,15 @@ declare -A opts=(
   [bqnls]="-tao_type bqnls -tao_max_it ${MAXIT_QN:-1500}"
   [brgn-lm-matfree]="-tao_type brgn -tao_brgn_regularization_type lm -teann_lm_solver matfree -tao_max_it ${MAXIT_LM:-40}"
   [brgn-lm-scalapack]="-tao_type brgn -tao_brgn_regularization_type lm -teann_lm_solver scalapack -tao_max_it ${MAXIT_LM:-40}"
+  [brgn-lm-scalapack-w1]="-tao_type brgn -tao_brgn_regularization_type lm -teann_lm_solver scalapack -tao_brgn_regularizer_weight 1 -tao_max_it ${MAXIT_LM:-40}"
+  [brgn-lm-scalapack-step]="-tao_type brgn -tao_brgn_regularization_type lm -teann_lm_solver scalapack -teann_lm_damping step -tao_max_it ${MAXIT_LM:-40}"
 )
 out=$(mktemp -d)
 printf '%-18s %3s %10s %6s %12s %12s %12s %12s %8s\n' method run t_target/s it valid_dip valid_pol test_dip test_pol fit/s
 for m in ${METHODS:-lmvm bqnls brgn-lm-matfree brgn-lm-scalapack}; do
   for r in $(seq 1 "$runs"); do
     log=$out/$m.$r.log
-    mpiexec -n "$np" ./teann-train $common ${opts[$m]} -teann_output_dir "$out/$m.$r" > "$log" 2>&1 || { echo "$m run $r failed; see $log"; continue; }
+    mpiexec -n "$np" ./teann-train $common ${opts[$m]} ${EXTRA:-} -teann_output_dir "$out/$m.$r" > "$log" 2>&1 || { echo "$m run $r failed; see $log"; continue; }
     # progress lines: it loss |grad| train_dip valid_dip train_pol valid_pol time [*]
     hit=$(awk -v a="$tdip" -v b="$tpol" '$1 ~ /^[0-9]+$/ && NF >= 8 && $5 <= a && $7 <= b {print $8, $1; exit}' "$log")
     [ -n "$hit" ] || hit="- -"

@@ -21,7 +21,7 @@ static const char *CkptStateNames[CKPT_NSTATE] = {"iteration", "best_iteration",
 typedef struct {
   char       path[PETSC_MAX_PATH_LEN];
   long long  state[CKPT_NSTATE];
-  PetscReal  best_vloss, lm_lambda, stats[2 * TEANN_NKIND]; /* stats: mean norm and std per kind */
+  PetscReal  best_vloss, lm_lambda, lm_nu, stats[2 * TEANN_NKIND]; /* stats: mean norm and std per kind */
   char       split_hash[32], tao_type[64];
   char      *options, *settings;
   PetscReal *theta, *best, *qx, *qg, *qf, *qgn, *hist;
@@ -47,6 +47,7 @@ static PetscErrorCode CkptChecksum(const Ckpt *c, char hex[32])
   Fnv1a(&h, c->state, sizeof(c->state));
   Fnv1a(&h, &c->best_vloss, sizeof(PetscReal));
   Fnv1a(&h, &c->lm_lambda, sizeof(PetscReal));
+  Fnv1a(&h, &c->lm_nu, sizeof(PetscReal));
   Fnv1a(&h, c->stats, sizeof(c->stats));
   Fnv1a(&h, c->theta, sizeof(PetscReal) * np);
   Fnv1a(&h, c->best, sizeof(PetscReal) * np);
@@ -253,6 +254,7 @@ static PetscErrorCode CkptReadOne(const char path[], Ckpt **out, PetscBool *ok, 
   for (PetscInt i = 0; i < CKPT_NSTATE; i++) CKPT_TRY(nc_get_att_longlong(ncid, NC_GLOBAL, CkptStateNames[i], &c->state[i]), CkptStateNames[i]);
   CKPT_TRY(nc_get_att_double(ncid, NC_GLOBAL, "best_validation_loss", &c->best_vloss), "best_validation_loss");
   CKPT_TRY(nc_get_att_double(ncid, NC_GLOBAL, "lm_damping", &c->lm_lambda), "lm_damping");
+  CKPT_TRY(nc_get_att_double(ncid, NC_GLOBAL, "lm_damping_nu", &c->lm_nu), "lm_damping_nu");
   CKPT_TRY(nc_get_att_double(ncid, NC_GLOBAL, "training_statistics", c->stats), "training_statistics");
   CKPT_TRY(GetText(ncid, NC_GLOBAL, "split_hash", &txt), "split_hash");
   PetscCall(PetscStrncpy(c->split_hash, txt, sizeof(c->split_hash)));
@@ -374,6 +376,7 @@ static PetscErrorCode CkptLoad(MPI_Comm comm, const char path[], Ckpt **out)
   PetscCallMPI(MPI_Bcast(c->state, CKPT_NSTATE, MPI_LONG_LONG, 0, comm));
   PetscCallMPI(MPI_Bcast(&c->best_vloss, 1, MPIU_REAL, 0, comm));
   PetscCallMPI(MPI_Bcast(&c->lm_lambda, 1, MPIU_REAL, 0, comm));
+  PetscCallMPI(MPI_Bcast(&c->lm_nu, 1, MPIU_REAL, 0, comm));
   PetscCallMPI(MPI_Bcast(c->stats, 2 * TEANN_NKIND, MPIU_REAL, 0, comm));
   PetscCallMPI(MPI_Bcast(c->split_hash, sizeof(c->split_hash), MPI_CHAR, 0, comm));
   PetscCallMPI(MPI_Bcast(c->tao_type, sizeof(c->tao_type), MPI_CHAR, 0, comm));
@@ -640,11 +643,12 @@ static PetscErrorCode CkptApply(TeannFit fit, Ckpt *c)
   fit->best_vloss = c->best_vloss;
   fit->lsrestarts = (PetscInt)c->state[2];
   fit->lm_lambda  = c->lm_lambda;
+  fit->lm_nu      = c->lm_nu;
   {
     PetscBool ls;
     /* brgn read its damping before this point: hand it the checkpoint's */
     PetscCall(TeannFitIsLeastSquares(fit, &ls));
-    if (ls && c->lm_lambda > 0) PetscCall(TeannFitSetLMDamping(fit, c->lm_lambda));
+    if (ls && c->lm_lambda > 0) PetscCall(TeannFitSetLMDampingState(fit, c->lm_lambda, c->lm_nu));
   }
   fit->ckpt_it    = its;
   fit->stop       = (PetscBool)((fit->nglob[1] && fit->patience > 0 && its - fit->best_it >= fit->patience) || fit->lsrestarts > 20);
@@ -779,6 +783,7 @@ PetscErrorCode TeannFitCheckpointWrite(TeannFit fit)
   c.state[9] = fit->nglob[2];
   c.best_vloss = fit->best_vloss;
   c.lm_lambda  = fit->lm_lambda;
+  c.lm_nu      = fit->lm_nu;
   PetscCall(FitStats(fit, c.stats));
   PetscCall(PetscSNPrintf(c.split_hash, sizeof(c.split_hash), "%016llx", fit->split_hash));
   PetscCall(TaoGetType(fit->tao, &type));
@@ -817,6 +822,7 @@ PetscErrorCode TeannFitCheckpointWrite(TeannFit fit)
     for (PetscInt i = 0; i < CKPT_NSTATE; i++) PetscCallNC(f.tmp, nc_put_att_longlong(f.ncid, NC_GLOBAL, CkptStateNames[i], NC_INT64, 1, &c.state[i]));
     PetscCallNC(f.tmp, nc_put_att_double(f.ncid, NC_GLOBAL, "best_validation_loss", NC_DOUBLE, 1, &c.best_vloss));
     PetscCallNC(f.tmp, nc_put_att_double(f.ncid, NC_GLOBAL, "lm_damping", NC_DOUBLE, 1, &c.lm_lambda));
+    PetscCallNC(f.tmp, nc_put_att_double(f.ncid, NC_GLOBAL, "lm_damping_nu", NC_DOUBLE, 1, &c.lm_nu));
     PetscCallNC(f.tmp, nc_put_att_double(f.ncid, NC_GLOBAL, "training_statistics", NC_DOUBLE, 2 * TEANN_NKIND, c.stats));
     PetscCall(TeannNCPutText(&f, NC_GLOBAL, "split_hash", c.split_hash));
     PetscCall(TeannNCPutText(&f, NC_GLOBAL, "tao_type", c.tao_type));

@@ -33,6 +33,7 @@ struct _n_TeannFit {
   PetscInt    hn, hcap;    /* history: rows of HIST_W values per monitored iteration */
   PetscReal  *hist;
   PetscReal   lm_lambda;   /* Levenberg-Marquardt damping of brgn (set by lsq.c), kept in checkpoints */
+  PetscReal   lm_nu;       /* and the gain rule's next increase factor of lm_lambda (lsq.c), kept too */
   /* checkpoints, restart and signals (checkpoint.c) */
   char        restart[PETSC_MAX_PATH_LEN]; /* -teann_restart: the checkpoint continued from      */
   PetscInt    ckpt_every, ckpt_it;         /* checkpoint interval; iteration of the last one      */

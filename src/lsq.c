@@ -9,6 +9,7 @@
 #endif
 
 const char *const TeannLMSolvers[] = {"matfree", "scalapack", "TeannLMSolver", "TEANN_LM_", NULL};
+const char *const TeannLMDampings[] = {"gain", "step", "TeannLMDamping", "TEANN_LM_DAMPING_", NULL};
 
 static PetscLogEvent TEANN_LSQJacobian, TEANN_LSQFactor;
 
@@ -33,6 +34,11 @@ typedef struct {
   LSQReg        reg;
   PetscReal     lambda;      /* brgn's regulariser weight (lm: damping factor) now       */
   PetscReal     down, up, fprev;
+  TeannLMDamping rule;       /* gain: gain ratio of the full step; step: the accepted step length */
+  PetscReal     nu;          /* gain: the factor of the next increase of lambda                    */
+  PetscBool     wantpred;    /* gain: the next objective evaluation is the full step's             */
+  PetscReal     fk, pred, ffull, rho; /* gain: f at the iterate, the model's and the full step's  */
+  Vec           step, Jd;    /* gain: the full step, and J times it                                */
   /* state of the subproblem solver: rebuilt when J or the damping changes */
   PetscInt      sgen;
   Vec           damp, sdamp; /* damping added to J^T J now, and at the last rebuild      */
@@ -64,6 +70,8 @@ static PetscErrorCode LSQDestroy(void *ptr)
   PetscCall(VecDestroy(&c->sdamp));
   PetscCall(VecDestroy(&c->jacobi));
   PetscCall(VecDestroy(&c->Rw));
+  PetscCall(VecDestroy(&c->step));
+  PetscCall(VecDestroy(&c->Jd));
   PetscCall(VecDestroy(&c->xprev));
   PetscCall(VecDestroy(&c->xwork));
   PetscCall(MatDestroy(&c->Ireg));
@@ -244,10 +252,16 @@ static PetscErrorCode PCApply_LSQ(PC pc, Vec x, Vec y)
 /* Levenberg-Marquardt damping. brgn 3.18 takes every lm step whole (unit line search)
    and only scales lambda by 1/5 after a decrease or by 3/2 after an increase, so one bad
    step, taken anyway, throws the fit uphill and it diverges. Here the subsolver runs an
-   Armijo line search along the lm step, which cannot go uphill, and lambda follows the
-   step length the line search accepted: a whole step shrinks lambda by the downhill
-   factor, a step cut to s < 1 grows it by uphill/s. The monitor (end of iteration k)
-   decides lambda of iteration k+1, so fit->lm_lambda is what a checkpoint must keep. */
+   Armijo line search along the lm step, which cannot go uphill, and the monitor (end of
+   iteration k) decides lambda of iteration k+1, so fit->lm_lambda and fit->lm_nu are what a
+   checkpoint must keep. Two rules (-teann_lm_damping):
+   gain: Nielsen's gain-ratio rule on the full lm step d, whose objective the line search
+     evaluates first: rho = (f(x) - f(x + d)) / (m(0) - m(d)), m the Gauss-Newton model
+     f + g^T d + 1/2 ||J d||^2. rho > 0 (a step LM would accept): lambda *= max(1/3,
+     1 - (2 rho - 1)^3), nu = 2; otherwise (LM would reject it) lambda *= nu, nu *= 2. The
+     line search then still takes the shorter step it found, so a rejection costs no iteration.
+   step: lambda follows the step length s the line search accepted: a whole step shrinks it
+     by the downhill factor, a step cut to s < 1 grows it by uphill/s. */
 static PetscErrorCode LSQMonitor(Tao sub, void *ctx)
 {
   LSQ      *c = (LSQ *)ctx;
@@ -257,11 +271,26 @@ static PetscErrorCode LSQMonitor(Tao sub, void *ctx)
   PetscFunctionBegin;
   PetscCall(TaoGetSolutionStatus(sub, &its, &f, NULL, NULL, &s, NULL));
   if (c->reg == REG_LM && its > 0) {
-    if (s >= 1) c->lambda *= c->down;
-    else if (s > 0) c->lambda *= c->up / s;
-    else c->lambda *= 100; /* the line search failed: the next try must be much shorter */
+    if (c->rule == TEANN_LM_DAMPING_GAIN && !c->wantpred) {
+      /* no model decrease (a stationary point): nothing to learn, treat as a rejection */
+      c->rho = c->pred > 0 ? (c->fk - c->ffull) / c->pred : -1;
+      if (c->rho > 0) {
+        PetscReal t = 2 * c->rho - 1;
+        c->lambda *= PetscMax(1.0 / 3.0, 1 - t * t * t);
+        c->nu = 2;
+      } else {
+        c->lambda *= c->nu;
+        c->nu = PetscMin(2 * c->nu, 1e6);
+      }
+    } else { /* the step rule, or a line search that never evaluated the full step alone */
+      if (s >= 1) c->lambda *= c->down;
+      else if (s > 0) c->lambda *= c->up / s;
+      else c->lambda *= 100; /* the line search failed: the next try must be much shorter */
+    }
     c->lambda         = PetscMin(PetscMax(c->lambda, 1e-12), 1e12);
     c->fit->lm_lambda = c->lambda;
+    c->fit->lm_nu     = c->nu;
+    PetscCall(PetscInfo(sub, "lm iteration %" PetscInt_FMT ": step %g, gain ratio %g; next lambda %g, nu %g\n", its, (double)s, (double)c->rho, (double)c->lambda, (double)c->nu));
   }
   c->fprev = f;
   PetscFunctionReturn(0);
@@ -275,6 +304,9 @@ static PetscErrorCode LSQUpdate(Tao tao, PetscInt it, void *ctx)
 
   PetscFunctionBegin;
   if (c->reg == REG_LM) PetscCall(TaoBRGNSetRegularizerWeight(tao, c->lambda));
+  c->wantpred = (PetscBool)(c->reg == REG_LM && c->rule == TEANN_LM_DAMPING_GAIN);
+  c->pred     = 0;
+  c->rho      = 0;
   if (c->reg == REG_L2PROX) {
     Vec X;
     PetscCall(TaoGetSolution(tao, &X));
@@ -312,9 +344,25 @@ static PetscErrorCode LSQObjective(Tao sub, Vec X, PetscReal *f, void *ctx)
   LSQ *c = (LSQ *)ctx;
 
   PetscFunctionBegin;
+  if (c->wantpred && c->jvalid) {
+    PetscReal gtd, jd2;
+    /* the line search's first trial is the full lm step from the point J and R belong to:
+       the model's decrease -(g^T d + 1/2 ||J d||^2), with g = J^T r */
+    PetscCall(VecWAXPY(c->step, -1.0, c->Xj, X));
+    PetscCall(MatMult(c->J, c->step, c->Jd));
+    PetscCall(VecDot(c->Jd, c->R, &gtd));
+    PetscCall(VecDot(c->Jd, c->Jd, &jd2));
+    PetscCall(VecDot(c->R, c->R, &c->fk));
+    c->fk *= 0.5;
+    c->pred = -(gtd + 0.5 * jd2);
+  }
   PetscCall(LSQResidual(sub, X, c->Rw, c));
   PetscCall(VecDot(c->Rw, c->Rw, f));
   *f *= 0.5;
+  if (c->wantpred) {
+    c->ffull    = *f;
+    c->wantpred = PETSC_FALSE;
+  }
   if (c->reg == REG_L2PROX) {
     PetscReal d2;
     PetscCall(VecWAXPY(c->xwork, -1.0, c->xprev, X));
@@ -366,10 +414,13 @@ PetscErrorCode TeannFitLSQSetUp(TeannFit fit)
   c->lambda   = 1e-4;
   c->down     = 0.2;
   c->up       = 1.5;
+  c->rule     = TEANN_LM_DAMPING_GAIN;
+  c->nu       = 2;
   c->sgen     = -1;
   PetscOptionsBegin(fit->comm, NULL, "teann least-squares (tao brgn) options", "TeannFitLSQSetUp");
   PetscCall(PetscOptionsEnum("-teann_lm_solver", "Solve of the damped normal equations: matfree (CG on J^T J) or scalapack (Cholesky of the assembled J^T J)", "TeannFitLSQSetUp", TeannLMSolvers, (PetscEnum)c->solver, (PetscEnum *)&c->solver, NULL));
   PetscCall(PetscOptionsReal("-teann_lm_ksp_rtol", "Relative tolerance of the matfree CG solve", "TeannFitLSQSetUp", c->ksp_rtol, &c->ksp_rtol, NULL));
+  PetscCall(PetscOptionsEnum("-teann_lm_damping", "lm damping update: gain (Nielsen's gain-ratio rule) or step (from the line search's step length)", "TeannFitLSQSetUp", TeannLMDampings, (PetscEnum)c->rule, (PetscEnum *)&c->rule, NULL));
   PetscCall(PetscOptionsInt("-teann_lm_ksp_max_it", "Most CG iterations per matfree solve (a truncated solve is still a descent step)", "TeannFitLSQSetUp", c->ksp_max_it, &c->ksp_max_it, NULL));
   PetscOptionsEnd();
   /* brgn keeps its settings private: read them as it does, to mirror its damping */
@@ -381,8 +432,10 @@ PetscErrorCode TeannFitLSQSetUp(TeannFit fit)
   PetscCall(PetscOptionsGetReal(NULL, prefix, "-tao_brgn_lm_uphill_lambda_change", &c->up, NULL));
   if (c->reg == REG_LM) {
     if (fit->lm_lambda > 0) c->lambda = fit->lm_lambda; /* a restart */
+    if (fit->lm_nu >= 2) c->nu = fit->lm_nu;
     PetscCall(TaoBRGNSetRegularizerWeight(fit->tao, c->lambda));
     fit->lm_lambda = c->lambda;
+    fit->lm_nu     = c->nu;
   }
   PetscCheck(c->reg == REG_LM || c->reg == REG_L2PROX || c->reg == REG_L2PURE, fit->comm, PETSC_ERR_SUP, "-tao_brgn_regularization_type %s is not supported by teann-train; use lm, l2prox or l2pure", RegNames[c->reg]);
   if (c->reg == REG_L2PROX) {
@@ -412,6 +465,8 @@ PetscErrorCode TeannFitLSQSetUp(TeannFit fit)
   PetscCall(PetscMalloc2((size_t)c->chunk * fit->ncomp * fit->nparam, &c->buf, c->chunk * fit->ncomp, &c->rbuf));
   PetscCall(VecCreateMPI(fit->comm, c->nres + c->nl2, PETSC_DETERMINE, &c->R));
   PetscCall(VecDuplicate(c->R, &c->Rw));
+  PetscCall(VecDuplicate(c->R, &c->Jd));
+  PetscCall(VecDuplicate(fit->theta, &c->step));
   PetscCall(VecGetLocalSize(fit->theta, &nloc));
   PetscCall(MatCreateDense(fit->comm, c->nres + c->nl2, nloc, PETSC_DETERMINE, fit->nparam, NULL, &c->J));
   PetscCall(MatSetUp(c->J));
@@ -519,17 +574,34 @@ PetscErrorCode TeannFitGetLMDamping(TeannFit fit, PetscReal *lambda)
 
 PetscErrorCode TeannFitSetLMDamping(TeannFit fit, PetscReal lambda)
 {
+  PetscFunctionBegin;
+  PetscCall(TeannFitSetLMDampingState(fit, lambda, 0));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFitGetLMDampingState(TeannFit fit, PetscReal *lambda, PetscReal *nu)
+{
+  PetscFunctionBegin;
+  if (lambda) *lambda = fit->lm_lambda;
+  if (nu) *nu = fit->lm_nu;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFitSetLMDampingState(TeannFit fit, PetscReal lambda, PetscReal nu)
+{
   PetscContainer cont = NULL;
 
   PetscFunctionBegin;
   PetscCheck(lambda > 0, fit->comm, PETSC_ERR_ARG_OUTOFRANGE, "the Levenberg-Marquardt damping must be positive, not %g", (double)lambda);
   fit->lm_lambda = lambda;
+  fit->lm_nu     = nu >= 2 ? nu : 2;
   if (fit->tao) PetscCall(PetscObjectQuery((PetscObject)fit->tao, "TeannLSQ", (PetscObject *)&cont));
   if (cont) {
     LSQ *c;
     PetscCall(PetscContainerGetPointer(cont, (void **)&c));
     if (c->reg == REG_LM) {
       c->lambda = lambda;
+      c->nu     = fit->lm_nu;
       PetscCall(TaoBRGNSetRegularizerWeight(fit->tao, lambda));
     }
   }

@@ -15,6 +15,9 @@
 
 typedef enum { TEANN_LM_MATFREE, TEANN_LM_SCALAPACK } TeannLMSolver;
 PETSC_EXTERN const char *const TeannLMSolvers[];
+/* -teann_lm_damping: Nielsen's gain-ratio rule, or the older rule from the line search's step */
+typedef enum { TEANN_LM_DAMPING_GAIN, TEANN_LM_DAMPING_STEP } TeannLMDamping;
+PETSC_EXTERN const char *const TeannLMDampings[];
 
 /* PETSC_TRUE when the fit's Tao is TAOBRGN (the residual path). */
 PETSC_EXTERN PetscErrorCode TeannFitIsLeastSquares(TeannFit, PetscBool *);
@@ -30,7 +33,12 @@ PETSC_EXTERN PetscErrorCode TeannFitLSQComputeJacobian(TeannFit, Vec X, Mat J);
 /* The eq. 9 loss at X given brgn's objective f there: f itself for lm, 1/2 ||r(X)||^2 for
    l2prox and l2pure, whose objectives add lambda/2 ||X - X_prev||^2 or lambda/2 ||X||^2. */
 PETSC_EXTERN PetscErrorCode TeannFitLSQLoss(TeannFit, Vec X, PetscReal f, PetscReal *loss);
-/* The brgn lm damping factor of the next step (fit->lm_lambda); Set puts it back on restart. */
+/* The brgn lm damping factor of the next step (fit->lm_lambda); Set puts it back on restart
+   (with nu = 2; see TeannFitSetLMDampingState). */
 PETSC_EXTERN PetscErrorCode TeannFitGetLMDamping(TeannFit, PetscReal *);
 PETSC_EXTERN PetscErrorCode TeannFitSetLMDamping(TeannFit, PetscReal);
+/* The whole damping state: lambda and the gain rule's next increase factor nu (fit->lm_nu,
+   2 after an accepted step; Set with nu < 2 puts 2). A restart needs both. */
+PETSC_EXTERN PetscErrorCode TeannFitGetLMDampingState(TeannFit, PetscReal *lambda, PetscReal *nu);
+PETSC_EXTERN PetscErrorCode TeannFitSetLMDampingState(TeannFit, PetscReal lambda, PetscReal nu);
 #endif
