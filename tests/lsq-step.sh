@@ -14,7 +14,8 @@ for reg in lm l2prox; do
   done
 done
 # restart: 4 lm iterations equal 2 iterations, then 2 more in a new fit given their parameters
-# and the damping factor (TeannFitGetLMDamping / TeannFitSetLMDamping), on 1 and 3 ranks
+# and the damping state, lambda and the gain rule's nu (TeannFitGetLMDampingState /
+# TeannFitSetLMDampingState), on 1 and 3 ranks
 for np in 1 3; do
   mpirun_np $np "$BIN/tests/test-lsq" -lsq_mode restart $common -tao_brgn_regularization_type lm -tao_brgn_regularizer_weight 1e-4 -teann_lm_solver scalapack > "$WORK/r.out" 2>&1 || { cat "$WORK/r.out"; fail "restart on $np ranks"; }
   echo "ok: restart, $np ranks: $(grep 'after 2+2' "$WORK/r.out")"
