@@ -40,6 +40,19 @@ PetscErrorCode TeannSignalsRestore(void)
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode TeannSignalsIgnore(void)
+{
+  struct sigaction sa;
+
+  PetscFunctionBegin;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = SIG_IGN;
+  sigemptyset(&sa.sa_mask);
+  for (int i = 0; i < 3; i++) PetscCheck(sigaction(TeannSignalList[i], &sa, NULL) == 0, PETSC_COMM_SELF, PETSC_ERR_SYS, "cannot ignore %s", TeannSignalName(TeannSignalList[i]));
+  TeannSignalInstalled = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TeannSignalsPending(PetscMPIInt *signo)
 {
   PetscFunctionBegin;

@@ -3,6 +3,7 @@ static const char help[] = "teann-train: fit an EANN model of dipoles, polarizab
                            "Writes <output_dir>/model.nc and <output_dir>/predictions.nc. TAO options (-tao_type, -tao_max_it, -tao_monitor ...) apply.\n";
 
 #include "fit.h"
+#include "signals.h"
 
 int main(int argc, char **argv)
 {
@@ -28,6 +29,8 @@ int main(int argc, char **argv)
     PetscCall(TeannFitSolve(fit));
     PetscCall(TeannFitSummary(fit, PETSC_VIEWER_STDOUT_WORLD));
     PetscCall(TeannFitWrite(fit));
+    /* results and status are on disk: a job signal from now on changes nothing */
+    PetscCall(TeannSignalsIgnore());
   }
   PetscCall(TeannFitDestroy(&fit));
   PetscCall(PetscFinalize());
