@@ -226,6 +226,21 @@ static int GetText(int ncid, int varid, const char name[], char **out)
 
 /* Read path on this rank alone. *ok false with the reason in why when the file is missing,
    unreadable, truncated or fails the checksum. */
+/* Arrays for np parameters, nq quasi-Newton points and hn history rows (+1: never a zero-size allocation). */
+static PetscErrorCode CkptAllocate(Ckpt *c, PetscInt np, PetscInt nq, PetscInt hn)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(np, &c->theta));
+  PetscCall(PetscMalloc1(np, &c->best));
+  PetscCall(PetscMalloc1(np * nq + 1, &c->qx));
+  PetscCall(PetscMalloc1(np * nq + 1, &c->qg));
+  PetscCall(PetscMalloc1(nq + 1, &c->qf));
+  PetscCall(PetscMalloc1(nq + 1, &c->qgn));
+  PetscCall(PetscMalloc1(nq + 1, &c->qit));
+  PetscCall(PetscMalloc1(hn * HIST_W + 1, &c->hist));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode CkptReadOne(const char path[], Ckpt **out, PetscBool *ok, char why[], size_t wlen)
 {
   Ckpt     *c;
@@ -271,14 +286,7 @@ static PetscErrorCode CkptReadOne(const char path[], Ckpt **out, PetscBool *ok, 
     PetscCall(PetscStrncpy(why, "implausible sizes", wlen));
     goto done;
   }
-  PetscCall(PetscMalloc1(np, &c->theta));
-  PetscCall(PetscMalloc1(np, &c->best));
-  PetscCall(PetscMalloc1(np * nq + 1, &c->qx));
-  PetscCall(PetscMalloc1(np * nq + 1, &c->qg));
-  PetscCall(PetscMalloc1(nq + 1, &c->qf));
-  PetscCall(PetscMalloc1(nq + 1, &c->qgn));
-  PetscCall(PetscMalloc1(nq + 1, &c->qit));
-  PetscCall(PetscMalloc1(hn * HIST_W + 1, &c->hist));
+  PetscCall(CkptAllocate(c, np, nq, hn));
   CKPT_TRY(nc_inq_varid(ncid, "theta", &var), "theta");
   CKPT_TRY(nc_get_var_double(ncid, var, c->theta), "theta");
   CKPT_TRY(nc_inq_varid(ncid, "best_theta", &var), "best_theta");
@@ -385,16 +393,7 @@ static PetscErrorCode CkptLoad(MPI_Comm comm, const char path[], Ckpt **out)
   np = c->state[4];
   nq = c->state[5];
   hn = c->state[6];
-  if (rank) {
-    PetscCall(PetscMalloc1(np, &c->theta));
-    PetscCall(PetscMalloc1(np, &c->best));
-    PetscCall(PetscMalloc1(np * nq + 1, &c->qx));
-    PetscCall(PetscMalloc1(np * nq + 1, &c->qg));
-    PetscCall(PetscMalloc1(nq + 1, &c->qf));
-    PetscCall(PetscMalloc1(nq + 1, &c->qgn));
-    PetscCall(PetscMalloc1(nq + 1, &c->qit));
-    PetscCall(PetscMalloc1(hn * HIST_W + 1, &c->hist));
-  }
+  if (rank) PetscCall(CkptAllocate(c, np, nq, hn));
   PetscCallMPI(MPI_Bcast(c->theta, (PetscMPIInt)np, MPIU_REAL, 0, comm));
   PetscCallMPI(MPI_Bcast(c->best, (PetscMPIInt)np, MPIU_REAL, 0, comm));
   PetscCallMPI(MPI_Bcast(c->qx, (PetscMPIInt)(np * nq), MPIU_REAL, 0, comm));

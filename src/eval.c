@@ -409,6 +409,19 @@ static inline void Cross(const PetscReal a[3], const PetscReal b[3], PetscReal c
   c[2] = a[0] * b[1] - a[1] * b[0];
 }
 
+/* d_1 = sum a_i r~_i, d_2 = sum b_i r~_i, S = sum s_i of eq. 8 over the n atoms from ca0 (Y: the 3-output network). */
+static inline void TdipoleSums(const TeannWork *w, const PetscReal *Y, PetscInt ca0, PetscInt n, PetscReal d1[3], PetscReal d2[3], PetscReal *S)
+{
+  for (PetscInt i = 0; i < n; i++) {
+    const PetscReal *y = Y + 3 * w->row[ca0 + i], *r = w->rt + 3 * (ca0 + i);
+    for (PetscInt d = 0; d < 3; d++) {
+      d1[d] += y[0] * r[d];
+      d2[d] += y[1] * r[d];
+    }
+    *S += y[2];
+  }
+}
+
 /* Outputs of frame q of the chunk (eq. 6, 8) into w->pred. */
 static void FrameOutputs(TeannEval ev, TeannWork *w, PetscInt q)
 {
@@ -443,14 +456,7 @@ static void FrameOutputs(TeannEval ev, TeannWork *w, PetscInt q)
   if (im->ch_tdipole >= 0) {
     const PetscReal *Y  = w->Y[im->ch_tdipole];
     PetscReal       *mu = w->pred + im->comp_tdipole, d1[3] = {0, 0, 0}, d2[3] = {0, 0, 0}, S = 0, x[3];
-    for (PetscInt i = 0; i < n; i++) {
-      const PetscReal *y = Y + 3 * w->row[ca0 + i], *r = w->rt + 3 * (ca0 + i);
-      for (PetscInt d = 0; d < 3; d++) {
-        d1[d] += y[0] * r[d];
-        d2[d] += y[1] * r[d];
-      }
-      S += y[2];
-    }
+    TdipoleSums(w, Y, ca0, n, d1, d2, &S);
     Cross(d1, d2, x);
     for (PetscInt d = 0; d < 3; d++) mu[d] = d1[d] + d2[d] + S * x[d];
   }
@@ -499,14 +505,7 @@ static void FrameBackward(TeannEval ev, TeannWork *w, PetscInt q, PetscReal drt[
   if (im->ch_tdipole >= 0) {
     const PetscReal *Y = w->Y[im->ch_tdipole], *g = w->gcomp + im->comp_tdipole;
     PetscReal       *dY = w->dY[im->ch_tdipole], d1[3] = {0, 0, 0}, d2[3] = {0, 0, 0}, S = 0, x[3], G1[3], G2[3], GS, t[3];
-    for (PetscInt i = 0; i < n; i++) {
-      const PetscReal *y = Y + 3 * w->row[ca0 + i], *r = w->rt + 3 * (ca0 + i);
-      for (PetscInt d = 0; d < 3; d++) {
-        d1[d] += y[0] * r[d];
-        d2[d] += y[1] * r[d];
-      }
-      S += y[2];
-    }
+    TdipoleSums(w, Y, ca0, n, d1, d2, &S);
     /* mu = d1 + d2 + S d1 x d2: g.(d1 x d2) = d1.(d2 x g) = d2.(g x d1) */
     Cross(d1, d2, x);
     GS = g[0] * x[0] + g[1] * x[1] + g[2] * x[2];
