@@ -32,7 +32,7 @@ interrupt() {
   while :; do
     if [ "$(cat "$out/teann-train.status" 2> /dev/null)" = running ] && [ "$(grep -vc '^#' "$out/history.txt" 2> /dev/null || echo 0)" -gt 5 ]; then break; fi
     n=$((n + 1))
-    [ $n -lt 300 ] || { kill -KILL $mp; fail "$name: the fit did not start"; }
+    [ $n -lt 1200 ] || { kill -KILL $mp; fail "$name: the fit did not start"; }
     sleep 0.1
   done
   if [ "$who" = all ]; then

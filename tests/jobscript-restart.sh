@@ -1,20 +1,22 @@
 #!/bin/bash
 # The restart chains with the real teann-train (doc/restart.md). Slurm: SIGUSR1 from the
-# fake sbatch, once teann-train has done about 20 iterations in the job (history.txt grew by 20
-# lines), is forwarded to the
-# ranks; teann-train checkpoints and reports "interrupted"; the chain resubmits itself with
-# -teann_restart until the fit has run all its iterations; the history then counts every
-# iteration once, across the links. PBS: the same, with SIGTERM to the batch shell.
-# (Signalled on the iterations rather than on the clock, the test does not depend on the
-# machine's speed; a signal in the first moments, before teann-train handles them, kills it.)
+# fake sbatch, once teann-train has done 15 iterations in the job (history.txt grew by 15
+# lines), is forwarded to the ranks; teann-train checkpoints and reports "interrupted"; the
+# chain resubmits itself with -teann_restart until the fit has run all its iterations; the
+# history then counts every iteration once, across the links. PBS: the same, with SIGTERM to
+# the batch shell. (Signalled on the iterations rather than on the clock, the test does not
+# depend on the machine's speed; a signal in the first moments, before teann-train handles
+# them, kills it. The network is large enough (64-64, some 40 ms an iteration) that the
+# scheduler's 0.1 s poll cannot miss the window on a loaded machine: with 3 ms iterations the
+# whole fit once ended between two polls.)
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/jobscript-common.sh" || exit 99
 
 newrun chain
 sed -i 's/^#SBATCH --nodes=.*/#SBATCH --nodes=1/; s/^#SBATCH --ntasks-per-node=.*/#SBATCH --ntasks-per-node=2/; s/^#SBATCH --cpus-per-task=.*/#SBATCH --cpus-per-task=1/' slurm-restart-chain.sh
-printf '%s\n' "-teann_data $DATA/water_hf_800.xyz" "-teann_hidden 16" "-tao_type bqnls" "-tao_max_it 150" > fit.opts
-export TEANN_TRAIN=$BIN/teann-train FAKE_SIGNAL_WHEN=$RUN/fit-output/history.txt FAKE_SIGNAL_LINES=20 FAKE_SIGNAL_AFTER=0 FAKE_TIME_LIMIT=30
+printf '%s\n' "-teann_data $DATA/water_hf_800.xyz" "-teann_hidden 64,64" "-tao_type bqnls" "-tao_max_it 150" > fit.opts
+export TEANN_TRAIN=$BIN/teann-train FAKE_SIGNAL_WHEN=$RUN/fit-output/history.txt FAKE_SIGNAL_LINES=15 FAKE_SIGNAL_AFTER=0 FAKE_TIME_LIMIT=600
 sbatch slurm-restart-chain.sh > /dev/null || fail "sbatch"
-wait_jobs 120
+wait_jobs 900
 n=$(njobs)
 grep -h '^chain link' slurm-*.out
 [ "$(cat fit-output/teann-train.status)" = finished ] || { tail -n 30 slurm-*.out; fail "status $(cat fit-output/teann-train.status) after $n jobs"; }
@@ -33,10 +35,10 @@ unset TEANN_TRAIN FAKE_SIGNAL_AFTER
 
 newrun pbs
 sed -i 's/^#PBS -l select=.*/#PBS -l select=1:ncpus=2:mpiprocs=2:ompthreads=1/' pbs-restart-chain.sh
-export FAKE_SIGNAL_WHEN=$RUN/fit-output/history.txt FAKE_SIGNAL_LINES=20 FAKE_TERM_AFTER=0
-printf '%s\n' "-teann_data $DATA/water_hf_800.xyz" "-teann_hidden 16" "-tao_type bqnls" "-tao_max_it 150" > fit.opts
+export FAKE_SIGNAL_WHEN=$RUN/fit-output/history.txt FAKE_SIGNAL_LINES=15 FAKE_TERM_AFTER=0
+printf '%s\n' "-teann_data $DATA/water_hf_800.xyz" "-teann_hidden 64,64" "-tao_type bqnls" "-tao_max_it 150" > fit.opts
 qsub -v "TEANN_TRAIN=$BIN/teann-train" pbs-restart-chain.sh > /dev/null || fail "qsub"
-wait_jobs 120
+wait_jobs 900
 n=$(njobs)
 grep -h '^chain link' teann-chain.o*
 [ "$(cat fit-output/teann-train.status)" = finished ] || fail "PBS chain status $(cat fit-output/teann-train.status) after $n jobs"

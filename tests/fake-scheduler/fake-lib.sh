@@ -33,7 +33,7 @@ fake_run() {
   local id=$1 out=$2 sig=$3 after=$4; shift 4
   (
     touch "$FAKE_SCHED_DIR/$id.start"
-    lines0=$(cat "${FAKE_SIGNAL_WHEN:-/dev/null}" 2> /dev/null | wc -l)
+    lines0=$(wc -l < "${FAKE_SIGNAL_WHEN:-/dev/null}" 2> /dev/null || echo 0)
     setsid bash "$@" > "$out" 2>&1 < /dev/null &
     job=$!
     t=0 t0=0 armed=1
@@ -43,7 +43,7 @@ fake_run() {
       if [ "$armed" = 0 ]; then
         if [ -n "${FAKE_SIGNAL_LINES:-}" ]; then
           # the file has grown by that many lines in this job (a log with a line per step)
-          [ $(($(cat "$FAKE_SIGNAL_WHEN" 2> /dev/null | wc -l) - lines0)) -ge "$FAKE_SIGNAL_LINES" ] && armed=1 t0=$t
+          [ $(($(wc -l < "$FAKE_SIGNAL_WHEN" 2> /dev/null || echo 0) - lines0)) -ge "$FAKE_SIGNAL_LINES" ] && armed=1 t0=$t
         elif [ "$FAKE_SIGNAL_WHEN" -nt "$FAKE_SCHED_DIR/$id.start" ]; then
           armed=1 t0=$t
         fi
