@@ -2,13 +2,14 @@
  * batched networks, the equivariant heads (eq. 6, 8), the loss (eq. 9
  * without the L2 term) and its exact reverse-mode gradient.
  *
- * Threading: the frame list is cut into chunks of TEANN_CHUNK frames, the
- * chunks into groups of TEANN_GROUP. The threads share out the chunks of a
- * group, each chunk computing its own partial loss and gradient; then the
- * partials are added to the totals in chunk order. The chunks and the order
- * of addition do not depend on the number of threads, so neither do the
- * results (bit for bit). Each thread has a workspace allocated once; the hot
- * path does not allocate, and there are only two barriers per group. */
+ * Threading: the frame list is cut into chunks of TEANN_CHUNK frames. The
+ * threads take the chunks in turn, each chunk computing its own partial loss
+ * and gradient in its thread's workspace; an ordered section then adds the
+ * partial to the totals, in chunk order. The chunks and the order of addition
+ * do not depend on the number of threads, so neither do the results (bit for
+ * bit). Each thread has a workspace allocated once, so the hot path does not
+ * allocate, and a thread's partial gradient stays in its cache between the
+ * chunk that writes it and the addition that reads it. */
 #include "modelimpl.h"
 #if defined(_OPENMP)
   #include <omp.h>
@@ -17,7 +18,6 @@
 #ifndef TEANN_CHUNK
   #define TEANN_CHUNK 64 /* frames; larger chunks make larger dgemm calls */
 #endif
-#define TEANN_GROUP 16 /* chunks between two reductions: few barriers, TEANN_GROUP*nparam reals of partials */
 
 typedef struct {
   PetscInt   nf, na;                       /* frames and atoms of the current chunk          */
@@ -25,6 +25,7 @@ typedef struct {
   PetscInt  *row;                          /* [maxa] row of chunk atom, atoms grouped by element */
   PetscInt   erow[TEANN_MAX_ELEMENTS + 1]; /* first row of each element                     */
   PetscReal *rt;                           /* [3*maxa] positions relative to the mass centre  */
+  PetscReal *g;                            /* [nparam] partial gradient of the current chunk   */
   PetscReal *O;                            /* [maxa*M*K] orbitals by chunk atom              */
   PetscReal *X, *dX;                       /* [maxa*F] densities and their adjoints, by row   */
   PetscReal *Z[TEANN_MAX_CHANNELS][TEANN_MAX_LAYERS], *S[TEANN_MAX_CHANNELS][TEANN_MAX_LAYERS], *A[TEANN_MAX_CHANNELS][TEANN_MAX_LAYERS];
@@ -59,8 +60,6 @@ struct _n_TeannEval {
   PetscBool       pfon;      /* the kernels of the current call read the polarizability's pair cache */
   PetscReal      *Peta;      /* eta and s the cache was built with, [2*nel*K]  */
   PetscBool       Pvalid;
-  PetscReal      *gpart;     /* [TEANN_GROUP*nparam] partial gradients of the chunks of a group */
-  PetscReal       lpart[TEANN_GROUP];
 };
 
 static PetscLogEvent TEANN_Descriptor, TEANN_NetForward, TEANN_NetBackward;
@@ -97,7 +96,7 @@ static PetscErrorCode WorkCreate(TeannEval ev, TeannWork *w)
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(w, sizeof(*w)));
-  PetscCall(PetscMalloc3(TEANN_CHUNK, &w->frame, TEANN_CHUNK + 1, &w->astart, maxa, &w->row));
+  PetscCall(PetscMalloc4(TEANN_CHUNK, &w->frame, TEANN_CHUNK + 1, &w->astart, maxa, &w->row, ev->model->nparam, &w->g));
   len += 3 * maxa + maxa * MK + 2 * maxa * F + 2 * maxa * im->maxwidth + MK + 2 * im->ncomp;
   for (PetscInt ch = 0; ch < im->nchan; ch++) {
     const TeannNet *net = &im->net[ch][0];
@@ -187,7 +186,7 @@ static PetscErrorCode WorkCreate(TeannEval ev, TeannWork *w)
 static PetscErrorCode WorkDestroy(TeannWork *w)
 {
   PetscFunctionBegin;
-  PetscCall(PetscFree3(w->frame, w->astart, w->row));
+  PetscCall(PetscFree4(w->frame, w->astart, w->row, w->g));
   PetscCall(PetscFree(w->mem));
   PetscFunctionReturn(0);
 }
@@ -250,7 +249,6 @@ PetscErrorCode TeannEvalCreate(TeannModel m, TeannFrames frames, TeannEval *eval
     const PetscInt MK = ev->im->desc.M * ev->im->desc.K;
     PetscCall(PetscMalloc2((size_t)frames->natoms * m->nel * MK, &ev->P, 2 * m->nel * m->nwave, &ev->Peta));
   }
-  PetscCall(PetscMalloc1((size_t)TEANN_GROUP * m->nparam, &ev->gpart));
   PetscCall(EnsureWork(ev));
   *eval = ev;
   PetscFunctionReturn(0);
@@ -279,7 +277,6 @@ PetscErrorCode TeannEvalDestroy(TeannEval *eval)
   PetscCall(PetscFree(ev->el));
   PetscCall(PetscFree2(ev->P, ev->Peta));
   PetscCall(PetscFree(ev->pstart));
-  PetscCall(PetscFree(ev->gpart));
   PetscCall(PetscFree(ev));
   *eval = NULL;
   PetscFunctionReturn(0);
@@ -768,25 +765,22 @@ static PetscErrorCode Evaluate(TeannEval ev, const PetscReal theta[], PetscInt n
   if (grad) PetscCall(PetscArrayzero(grad, nparam));
 #pragma omp parallel
   {
-    PetscInt t = 0, nt = 1;
+    TeannWork *w = &ev->work[0];
 #if defined(_OPENMP)
-    t  = omp_get_thread_num();
-    nt = omp_get_num_threads();
+    w = &ev->work[omp_get_thread_num()];
 #endif
-    for (PetscInt c0 = 0; c0 < nchunk; c0 += TEANN_GROUP) {
-      const PetscInt nc = PetscMin(TEANN_GROUP, nchunk - c0);
-      for (PetscInt s = t; s < nc; s += nt) {
-        const PetscInt k0 = (c0 + s) * TEANN_CHUNK;
-        PetscErrorCode e  = ProcessChunk(ev, &ev->work[t], theta, PetscMin(TEANN_CHUNK, n - k0), idx + k0, k0, cached, &ev->lpart[s], grad ? ev->gpart + (size_t)s * nparam : NULL, out, (PetscBool)(t == 0 && s == 0));
-        if (e) lerr = e; /* only thread 0 logs, so only it can set lerr */
+#pragma omp for ordered schedule(static, 1)
+    for (PetscInt s = 0; s < nchunk; s++) {
+      const PetscInt k0 = s * TEANN_CHUNK;
+      PetscReal      lp;
+      PetscErrorCode e = ProcessChunk(ev, w, theta, PetscMin(TEANN_CHUNK, n - k0), idx + k0, k0, cached, &lp, grad ? w->g : NULL, out, (PetscBool)(w == &ev->work[0]));
+      if (e) lerr = e; /* only thread 0 logs, so only it can set lerr */
+#pragma omp ordered
+      {
+        total += lp;
+        if (grad)
+          for (PetscInt p = 0; p < nparam; p++) grad[p] += w->g[p];
       }
-#pragma omp barrier
-#pragma omp single nowait
-      for (PetscInt s = 0; s < nc; s++) total += ev->lpart[s];
-      /* the implicit barrier of this loop also keeps the next group from overwriting the partials */
-#pragma omp for schedule(static)
-      for (PetscInt p = 0; p < (grad ? nparam : 0); p++)
-        for (PetscInt s = 0; s < nc; s++) grad[p] += ev->gpart[(size_t)s * nparam + p];
     }
   }
   PetscCall(lerr);
