@@ -7,6 +7,41 @@
 #include "mathimpl.h"
 #include <math.h>
 
+/* c[j] = beta c[j] + sum_p a[p] B[p ldb + j], j < n: the weight gradient of a single-output layer.
+   The sweep goes over the rows of B, contiguous in j, in blocks the compiler vectorises; each c[j]
+   still adds its terms in the order p = 0, 1, ... */
+static inline void RowSums(PetscInt n, PetscInt k, const PetscReal *PETSC_RESTRICT a, const PetscReal *PETSC_RESTRICT B, PetscInt ldb, PetscReal beta, PetscReal *PETSC_RESTRICT c)
+{
+  for (PetscInt j0 = 0; j0 < n; j0 += 64) {
+    const PetscInt nb = PetscMin(64, n - j0);
+    PetscReal      t[64];
+    for (PetscInt j = 0; j < nb; j++) t[j] = 0;
+    for (PetscInt p = 0; p < k; p++) {
+      const PetscReal  ap = a[p];
+      const PetscReal *b  = B + p * ldb + j0;
+      for (PetscInt j = 0; j < nb; j++) t[j] += ap * b[j];
+    }
+    for (PetscInt j = 0; j < nb; j++) c[j0 + j] = beta == 0.0 ? t[j] : beta * c[j0 + j] + t[j];
+  }
+}
+
+/* c[j ldc] = beta c[j ldc] + a . B[j ldb ...], j < n: the forward pass of a single-output layer. Eight
+   partial sums in a fixed order, so that the compiler vectorises the dot products (a single running
+   sum is a chain of dependent multiply-adds) and the result does not depend on the thread count. */
+static inline void Dots(PetscInt n, PetscInt k, const PetscReal *PETSC_RESTRICT a, const PetscReal *PETSC_RESTRICT B, PetscInt ldb, PetscReal beta, PetscReal *PETSC_RESTRICT C, PetscInt ldc)
+{
+  for (PetscInt j = 0; j < n; j++) {
+    const PetscReal *b = B + j * ldb;
+    PetscReal        s[8] = {0, 0, 0, 0, 0, 0, 0, 0}, t;
+    PetscInt         p = 0;
+    for (; p + 8 <= k; p += 8)
+      for (PetscInt q = 0; q < 8; q++) s[q] += a[p + q] * b[p + q];
+    t = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+    for (; p < k; p++) t += a[p] * b[p];
+    C[j * ldc] = beta == 0.0 ? t : beta * C[j * ldc] + t;
+  }
+}
+
 /* C = beta C + op(A) op(B), column-major. The single-output layers make products with one
    dimension 1 (dot products, outer products), where dgemm's packing costs more than the
    arithmetic: those are plain loops. */
@@ -18,6 +53,14 @@ static inline void Gemm(const char *ta, const char *tb, PetscInt m, PetscInt n, 
   if (m == 1 || k == 1) {
     const PetscInt sai = ta[0] == 'N' ? 1 : lda, sap = ta[0] == 'N' ? lda : 1; /* op(A)[i,p] = A[i sai + p sap] */
     const PetscInt sbp = tb[0] == 'N' ? 1 : ldb, sbj = tb[0] == 'N' ? ldb : 1; /* op(B)[p,j] = B[p sbp + j sbj] */
+    if (m == 1 && k > 1 && sap == 1 && sbj == 1 && ldc == 1) {
+      RowSums(n, k, A, B, sbp, beta, C);
+      return;
+    }
+    if (m == 1 && k > 1 && sap == 1 && sbp == 1) {
+      Dots(n, k, A, B, sbj, beta, C, ldc);
+      return;
+    }
     for (PetscInt j = 0; j < n; j++) {
       PetscReal *c = C + j * ldc;
       if (k == 1) {
