@@ -586,9 +586,19 @@ static inline void PolarBackwardK(const TeannDesc *d, const PetscInt K, const Pe
         P[k] += (qV[k] * rV + qU[k] * rU) * mm;         /* F' multiplies these */
       }
     }
-    if (PF) { /* eta and s fixed: no geta, gs */
-      const PetscReal *F = PF + 2 * K * np++, *F1 = F + K;
+    if (PF) { /* F = R f_c and F' from the cache; their eta and s derivatives follow from them */
+      const PetscReal *F = PF + 2 * K * np++, *F1 = F + K, *ee = eta ? eta + e * K : NULL, *se = s ? s + e * K : NULL;
       for (PetscInt k = 0; k < K; k++) gc[e * K + k] += F[k] * S[k] + F1[k] * P[k];
+      if (geta) /* dF/deta = -u^2 F, dF'/deta = -2u F - u^2 F' */
+        for (PetscInt k = 0; k < K; k++) {
+          const PetscReal u = r - se[k];
+          geta[e * K + k] += ce[k] * (-u * u * F[k] * S[k] - (2 * u * F[k] + u * u * F1[k]) * P[k]);
+        }
+      if (gs) /* dF/ds = 2 eta u F, dF'/ds = 2 eta (F + u F') */
+        for (PetscInt k = 0; k < K; k++) {
+          const PetscReal u = r - se[k];
+          gs[e * K + k] += ce[k] * 2 * ee[k] * (u * F[k] * S[k] + (F[k] + u * F1[k]) * P[k]);
+        }
       continue;
     }
     Radial2(d, r, eta + e * K, s + e * K, &R);

@@ -46,8 +46,9 @@ PETSC_EXTERN void TeannDescAtomTangentBackward(const TeannDesc *, const PetscRea
    the tangents along V and U (TeannDescAtomTangent twice); and the parameter gradient (gc, geta, gs;
    eta, s may be NULL) of drho . rho + bV . rhodV + bU . rhodU with V, U held fixed
    (TeannDescAtomBackward and TeannDescAtomTangentBackward twice, without dx; dO: scratch [3*M*K]).
-   PF (NULL: computed) holds R f_c and its r-derivative of atom i's pairs from TeannDescPairRadials,
-   valid while eta and s are fixed; with PF, TeannDescAtomPolarBackward takes geta = gs = NULL. */
+   PF (NULL: computed) holds R f_c and its r-derivative of atom i's pairs from TeannDescPairRadials
+   with the eta and s given here; TeannDescAtomPolarBackward derives their eta and s derivatives from
+   PF (geta, gs NULL when eta and s are fixed). */
 PETSC_EXTERN void TeannDescAtomPositionGradient2(const TeannDesc *, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal O[], const PetscReal drho1[], const PetscReal drho2[], PetscReal dO[], PetscReal dx1[], PetscReal dx2[]);
 PETSC_EXTERN void TeannDescAtomTangent2(const TeannDesc *, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal U[], const PetscReal O[], PetscReal OdV[], PetscReal OdU[], PetscReal rhodV[], PetscReal rhodU[]);
 PETSC_EXTERN void TeannDescAtomPolarBackward(const TeannDesc *, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal U[], const PetscReal O[], const PetscReal OdV[], const PetscReal OdU[], const PetscReal drho[], const PetscReal bV[], const PetscReal bU[], PetscReal dO[], PetscReal gc[], PetscReal geta[], PetscReal gs[]);

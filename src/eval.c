@@ -26,6 +26,9 @@ typedef struct {
   PetscInt   erow[TEANN_MAX_ELEMENTS + 1]; /* first row of each element                     */
   PetscReal *rt;                           /* [3*maxa] positions relative to the mass centre  */
   PetscReal *g;                            /* [nparam] partial gradient of the current chunk   */
+  PetscReal *PF;                           /* polarizability, general path: R f_c and its r-derivative per pair of the chunk, [maxcpairs*2K] */
+  PetscInt  *pfa;                          /* [maxa+1] first pair of each chunk atom in PF; NULL: no PF */
+  PetscBool  pfc;                          /* PF holds the current chunk's pairs                */
   PetscReal *O;                            /* [maxa*M*K] orbitals by chunk atom              */
   PetscReal *X, *dX;                       /* [maxa*F] densities and their adjoints, by row   */
   PetscReal *Z[TEANN_MAX_CHANNELS][TEANN_MAX_LAYERS], *S[TEANN_MAX_CHANNELS][TEANN_MAX_LAYERS], *A[TEANN_MAX_CHANNELS][TEANN_MAX_LAYERS];
@@ -52,6 +55,7 @@ struct _n_TeannEval {
   PetscReal       mass[TEANN_MAX_ELEMENTS];
   PetscInt        maxnat;    /* largest frame                                   */
   PetscInt        maxa;      /* atoms a chunk can hold                          */
+  PetscInt        maxcpairs; /* pairs within the cutoff a chunk can hold (polarizability, general path), or 0 */
   PetscReal       scale[3];  /* loss weights: dipole, polarizability, transition dipole */
   PetscInt        nwork;
   TeannWork      *work;
@@ -97,6 +101,7 @@ static PetscErrorCode WorkCreate(TeannEval ev, TeannWork *w)
   PetscFunctionBegin;
   PetscCall(PetscMemzero(w, sizeof(*w)));
   PetscCall(PetscMalloc4(TEANN_CHUNK, &w->frame, TEANN_CHUNK + 1, &w->astart, maxa, &w->row, ev->model->nparam, &w->g));
+  if (ev->maxcpairs) PetscCall(PetscMalloc2((size_t)2 * im->desc.K * ev->maxcpairs, &w->PF, maxa + 1, &w->pfa));
   len += 3 * maxa + maxa * MK + 2 * maxa * F + 2 * maxa * im->maxwidth + MK + 2 * im->ncomp;
   for (PetscInt ch = 0; ch < im->nchan; ch++) {
     const TeannNet *net = &im->net[ch][0];
@@ -187,6 +192,7 @@ static PetscErrorCode WorkDestroy(TeannWork *w)
 {
   PetscFunctionBegin;
   PetscCall(PetscFree4(w->frame, w->astart, w->row, w->g));
+  PetscCall(PetscFree2(w->PF, w->pfa));
   PetscCall(PetscFree(w->mem));
   PetscFunctionReturn(0);
 }
@@ -248,6 +254,18 @@ PetscErrorCode TeannEvalCreate(TeannModel m, TeannFrames frames, TeannEval *eval
   } else if (m->fix_radial) {
     const PetscInt MK = ev->im->desc.M * ev->im->desc.K;
     PetscCall(PetscMalloc2((size_t)frames->natoms * m->nel * MK, &ev->P, 2 * m->nel * m->nwave, &ev->Peta));
+  }
+  if (ev->im->ch_polar >= 0 && !m->fix_radial) { /* room for the chunk's pair radials: the TEANN_CHUNK frames with most pairs */
+    PetscInt *np;
+    PetscCall(PetscCalloc1(frames->nframes, &np));
+    for (PetscInt f = 0; f < frames->nframes; f++) {
+      const PetscInt a0 = frames->atom_start[f], n = frames->atom_start[f + 1] - a0;
+      for (PetscInt i = 0; i < n; i++) np[f] += TeannDescPairRadials(&ev->im->desc, NULL, NULL, n, ev->el + a0, frames->x + 3 * a0, i, NULL);
+    }
+    PetscCall(PetscSortInt(frames->nframes, np));
+    for (PetscInt f = PetscMax(0, frames->nframes - TEANN_CHUNK); f < frames->nframes; f++) ev->maxcpairs += np[f];
+    ev->maxcpairs = PetscMax(ev->maxcpairs, 1);
+    PetscCall(PetscFree(np));
   }
   PetscCall(EnsureWork(ev));
   *eval = ev;
@@ -316,10 +334,30 @@ static PetscErrorCode EnsureCache(TeannEval ev, const PetscReal theta[])
 
 /* ---------------------------------------------------------------- per-chunk kernels (run in threads) */
 
-/* The polarizability's cached radials of local atom a, or NULL (computed by the kernels). */
-static inline const PetscReal *PairRadials(TeannEval ev, PetscInt a)
+/* The polarizability's radials of local atom a (chunk atom ca): from the cache of -teann_fix_radial,
+   from the chunk's own table, or NULL (computed by the kernels). */
+static inline const PetscReal *PairRadials(TeannEval ev, const TeannWork *w, PetscInt a, PetscInt ca)
 {
-  return ev->pfon ? ev->P + (size_t)2 * ev->im->desc.K * ev->pstart[a] : NULL;
+  if (ev->pfon) return ev->P + (size_t)2 * ev->im->desc.K * ev->pstart[a];
+  return w->pfc ? w->PF + (size_t)2 * ev->im->desc.K * w->pfa[ca] : NULL;
+}
+
+/* The general path of the polarizability visits every pair in three fused passes
+   (position gradients, tangents, parameter gradient): R f_c and its r-derivative of the chunk's
+   pairs are computed once here for all three, with theta's eta and s. */
+static void ChunkPairRadials(TeannEval ev, TeannWork *w, const PetscReal theta[])
+{
+  TeannModelImpl *im = ev->im;
+  TeannFrames     fr = ev->frames;
+
+  w->pfc = PETSC_FALSE;
+  if (ev->pfon || !w->pfa) return;
+  w->pfa[0] = 0;
+  for (PetscInt q = 0; q < w->nf; q++) {
+    const PetscInt a0 = fr->atom_start[w->frame[q]], n = fr->atom_start[w->frame[q] + 1] - a0, c0 = w->astart[q];
+    for (PetscInt i = 0; i < n; i++) w->pfa[c0 + i + 1] = w->pfa[c0 + i] + TeannDescPairRadials(&im->desc, theta + im->off_eta, theta + im->off_s, n, ev->el + a0, fr->x + 3 * a0, i, w->PF + (size_t)2 * im->desc.K * w->pfa[c0 + i]);
+  }
+  w->pfc = PETSC_TRUE;
 }
 
 /* Frames idx[0..nf-1] into the slot: atom rows grouped by element, centred positions. */
@@ -604,7 +642,7 @@ static void ChunkDescriptorBackward(TeannEval ev, TeannWork *w, const PetscReal 
     for (PetscInt i = 0; i < n; i++) {
       const PetscInt ca = c0 + i;
       if (im->ch_polar >= 0 && gc && !dx) { /* the loss gradient and Jacobian rows: one pass over the pairs */
-        TeannDescAtomPolarBackward(&im->desc, c, eta, s, PairRadials(ev, a0 + i), n, ev->el + a0, fr->x + 3 * a0, i, w->Vf + 3 * c0, w->Uf + 3 * c0, w->O + ca * MK, w->OdV + ca * MK, w->OdU + ca * MK, w->dX + w->row[ca] * F, w->dXdV + w->row[ca] * F, w->dXdU + w->row[ca] * F, w->dO3, gc, ev->model->fix_radial ? NULL : ge, ev->model->fix_radial ? NULL : gs);
+        TeannDescAtomPolarBackward(&im->desc, c, eta, s, PairRadials(ev, w, a0 + i, ca), n, ev->el + a0, fr->x + 3 * a0, i, w->Vf + 3 * c0, w->Uf + 3 * c0, w->O + ca * MK, w->OdV + ca * MK, w->OdU + ca * MK, w->dX + w->row[ca] * F, w->dXdV + w->row[ca] * F, w->dXdU + w->row[ca] * F, w->dO3, gc, ev->model->fix_radial ? NULL : ge, ev->model->fix_radial ? NULL : gs);
         continue;
       }
       if (cached) TeannDescCachedBackward(&im->desc, ev->P + (size_t)(a0 + i) * nel * MK, w->O + ca * MK, w->dX + w->row[ca] * F, w->dO, gc);
@@ -642,7 +680,7 @@ static void ChunkPolarFields(TeannEval ev, TeannWork *w, const PetscReal theta[]
   }
   for (PetscInt q = 0; q < w->nf; q++) {
     const PetscInt a0 = fr->atom_start[w->frame[q]], n = fr->atom_start[w->frame[q] + 1] - a0, c0 = w->astart[q];
-    for (PetscInt i = 0; i < n; i++) TeannDescAtomPositionGradient2(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, PairRadials(ev, a0 + i), n, ev->el + a0, fr->x + 3 * a0, i, w->O + (c0 + i) * MK, w->dXdV + w->row[c0 + i] * F, w->dXdU + w->row[c0 + i] * F, w->dO3, w->gpos + 3 * c0, w->hpos + 3 * c0);
+    for (PetscInt i = 0; i < n; i++) TeannDescAtomPositionGradient2(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, PairRadials(ev, w, a0 + i, c0 + i), n, ev->el + a0, fr->x + 3 * a0, i, w->O + (c0 + i) * MK, w->dXdV + w->row[c0 + i] * F, w->dXdU + w->row[c0 + i] * F, w->dO3, w->gpos + 3 * c0, w->hpos + 3 * c0);
   }
 }
 
@@ -660,7 +698,7 @@ static void ChunkPolarTangent(TeannEval ev, TeannWork *w, const PetscReal theta[
     const PetscInt a0 = fr->atom_start[w->frame[q]], n = fr->atom_start[w->frame[q] + 1] - a0, c0 = w->astart[q];
     for (PetscInt i = 0; i < n; i++) {
       const PetscInt ca = c0 + i;
-      TeannDescAtomTangent2(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, PairRadials(ev, a0 + i), n, ev->el + a0, fr->x + 3 * a0, i, w->Vf + 3 * c0, w->Uf + 3 * c0, w->O + ca * MK, w->OdV + ca * MK, w->OdU + ca * MK, w->XdV + w->row[ca] * F, w->XdU + w->row[ca] * F);
+      TeannDescAtomTangent2(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, PairRadials(ev, w, a0 + i, ca), n, ev->el + a0, fr->x + 3 * a0, i, w->Vf + 3 * c0, w->Uf + 3 * c0, w->O + ca * MK, w->OdV + ca * MK, w->OdU + ca * MK, w->XdV + w->row[ca] * F, w->XdU + w->row[ca] * F);
     }
   }
   for (PetscInt k = 0; k < 2; k++) {
@@ -696,6 +734,7 @@ static PetscErrorCode ProcessChunk(TeannEval ev, TeannWork *w, const PetscReal t
 
   if (log) ierr |= PetscLogEventBegin(TEANN_Descriptor, 0, 0, 0, 0);
   ChunkSetup(ev, w, nf, idx);
+  if (im->ch_polar >= 0) ChunkPairRadials(ev, w, theta);
   ChunkDescriptor(ev, w, theta, cached);
   if (log) {
     for (PetscInt ch = 0; ch < im->nchan; ch++) fnet += TeannNetFlops(&im->net[ch][0]);
@@ -823,6 +862,7 @@ PetscErrorCode TeannEvalPositionGradient(TeannEval ev, const PetscReal theta[], 
   PetscCall(PetscMalloc1(3 * n, &drt));
   ev->pfon = PETSC_FALSE; /* theta's eta and s need not be those of the cache */
   ChunkSetup(ev, w, 1, &f);
+  if (im->ch_polar >= 0) ChunkPairRadials(ev, w, theta);
   ChunkDescriptor(ev, w, theta, PETSC_FALSE);
   ChunkForward(ev, w, theta);
   if (im->ch_polar >= 0) ChunkPolarFields(ev, w, theta);
@@ -874,6 +914,7 @@ PetscErrorCode TeannEvalResiduals(TeannEval ev, const PetscReal theta[], PetscIn
     const PetscReal *ref[3] = {fr->dipole + 3 * f, fr->polar + 9 * f, fr->tdipole + 3 * f};
 
     ChunkSetup(ev, w, 1, &idx[k]);
+    if (im->ch_polar >= 0) ChunkPairRadials(ev, w, theta);
     ChunkDescriptor(ev, w, theta, cached);
     ChunkForward(ev, w, theta);
     if (im->ch_polar >= 0) ChunkPolarFields(ev, w, theta);
