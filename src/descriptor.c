@@ -86,11 +86,12 @@ static inline void DensitiesBackward(const TeannDesc *d, const PetscInt K, const
   }
 }
 
-static inline void DescAtomK(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, PetscReal *PETSC_RESTRICT O, PetscReal *PETSC_RESTRICT rho)
+static inline void DescAtomK(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const PetscReal *PETSC_RESTRICT PF, PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, PetscReal *PETSC_RESTRICT O, PetscReal *PETSC_RESTRICT rho)
 {
   const PetscInt  M = d->M;
   const PetscReal rc2 = d->rc * d->rc;
   PetscReal       m[TEANN_MAX_MONO], G[TEANN_MAX_WAVE];
+  PetscInt        np = 0;
 
   for (PetscInt q = 0; q < M * K; q++) O[q] = 0;
   for (PetscInt j = 0; j < n; j++) {
@@ -101,10 +102,13 @@ static inline void DescAtomK(const TeannDesc *d, const PetscInt K, const PetscRe
     v[2] = x[3 * j + 2] - x[3 * i + 2];
     r2   = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
     if (r2 >= rc2) continue;
-    r = sqrt(r2);
-    Cutoff(r, d->rc, &fc, NULL);
-    {
+    if (PF) { /* R f_c of this pair from TeannDescPairRadials */
+      const PetscReal *ce = c + el[j] * K, *F = PF + 2 * K * np++;
+      for (PetscInt k = 0; k < K; k++) G[k] = ce[k] * F[k];
+    } else {
       const PetscReal *ce = c + el[j] * K, *ee = eta + el[j] * K, *se = s + el[j] * K;
+      r = sqrt(r2);
+      Cutoff(r, d->rc, &fc, NULL);
       for (PetscInt k = 0; k < K; k++) G[k] = ce[k] * TeannExp(-ee[k] * (r - se[k]) * (r - se[k])) * fc;
     }
     Monomials(d, v, m, NULL);
@@ -175,10 +179,10 @@ static inline void DescAtomBackwardK(const TeannDesc *d, const PetscInt K, const
 }
 
 /* K known at compile time for the default 8: the k loops become single vector operations. */
-void TeannDescAtom(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, PetscReal O[], PetscReal rho[])
+void TeannDescAtom(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, PetscReal O[], PetscReal rho[])
 {
-  if (d->K == 8) DescAtomK(d, 8, c, eta, s, n, el, x, i, O, rho);
-  else DescAtomK(d, d->K, c, eta, s, n, el, x, i, O, rho);
+  if (d->K == 8) DescAtomK(d, 8, c, eta, s, PF, n, el, x, i, O, rho);
+  else DescAtomK(d, d->K, c, eta, s, PF, n, el, x, i, O, rho);
 }
 
 void TeannDescAtomBackward(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal O[], const PetscReal drho[], PetscReal dO[], PetscReal gc[], PetscReal geta[], PetscReal gs[], PetscReal dx[])

@@ -25,8 +25,9 @@ typedef struct {
 
 PETSC_EXTERN PetscErrorCode TeannDescSetUp(TeannDesc *, PetscReal rc, PetscInt K, PetscInt lmax, PetscInt nel);
 
-/* Orbitals and densities of atom i (general path, eta and s from the arguments). */
-PETSC_EXTERN void TeannDescAtom(const TeannDesc *, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, PetscReal O[], PetscReal rho[]);
+/* Orbitals and densities of atom i (general path, eta and s from the arguments; PF, when not NULL,
+   R f_c of atom i's pairs from TeannDescPairRadials with the same eta and s). */
+PETSC_EXTERN void TeannDescAtom(const TeannDesc *, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, PetscReal O[], PetscReal rho[]);
 /* Reverse mode of TeannDescAtom given drho[F]: accumulates into gc, geta, gs ([nel*K], any may be NULL)
    and dx[3n] (NULL: skip). dO is scratch [M*K]. */
 PETSC_EXTERN void TeannDescAtomBackward(const TeannDesc *, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal O[], const PetscReal drho[], PetscReal dO[], PetscReal gc[], PetscReal geta[], PetscReal gs[], PetscReal dx[]);

@@ -405,7 +405,7 @@ static void ChunkDescriptor(TeannEval ev, TeannWork *w, const PetscReal theta[],
     for (PetscInt i = 0; i < n; i++) {
       const PetscInt ca = w->astart[q] + i;
       if (cached) TeannDescCachedForward(&im->desc, theta + im->off_c, ev->P + (size_t)(a0 + i) * nel * MK, w->O + ca * MK, w->X + w->row[ca] * F);
-      else TeannDescAtom(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, n, ev->el + a0, fr->x + 3 * a0, i, w->O + ca * MK, w->X + w->row[ca] * F);
+      else TeannDescAtom(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, PairRadials(ev, w, a0 + i, ca), n, ev->el + a0, fr->x + 3 * a0, i, w->O + ca * MK, w->X + w->row[ca] * F);
     }
   }
 }
