@@ -25,7 +25,7 @@ typedef struct {
   PetscInt  *row;                          /* [maxa] row of chunk atom, atoms grouped by element */
   PetscInt   erow[TEANN_MAX_ELEMENTS + 1]; /* first row of each element                     */
   PetscReal *rt;                           /* [3*maxa] positions relative to the mass centre  */
-  PetscReal *g;                            /* [nparam] partial gradient of the current chunk   */
+  PetscReal *g;                            /* [nparam] partial gradient of the current chunk, zero between chunks */
   PetscReal *PF;                           /* polarizability, general path: R f_c and its r-derivative per pair of the chunk, [maxcpairs*2K] */
   PetscInt  *pfa;                          /* [maxa+1] first pair of each chunk atom in PF; NULL: no PF */
   PetscBool  pfc;                          /* PF holds the current chunk's pairs                */
@@ -101,6 +101,7 @@ static PetscErrorCode WorkCreate(TeannEval ev, TeannWork *w)
   PetscFunctionBegin;
   PetscCall(PetscMemzero(w, sizeof(*w)));
   PetscCall(PetscMalloc4(TEANN_CHUNK, &w->frame, TEANN_CHUNK + 1, &w->astart, maxa, &w->row, ev->model->nparam, &w->g));
+  PetscCall(PetscArrayzero(w->g, ev->model->nparam)); /* kept zero between chunks (Evaluate) */
   if (ev->maxcpairs) PetscCall(PetscMalloc2((size_t)2 * im->desc.K * ev->maxcpairs, &w->PF, maxa + 1, &w->pfa));
   len += 3 * maxa + maxa * MK + 2 * maxa * F + 2 * maxa * im->maxwidth + MK + 2 * im->ncomp;
   for (PetscInt ch = 0; ch < im->nchan; ch++) {
@@ -721,7 +722,8 @@ static void ChunkPolarTangent(TeannEval ev, TeannWork *w, const PetscReal theta[
 
 /* ---------------------------------------------------------------- driver */
 
-/* All phases of one chunk (frames idx[0..nf-1], the k0-th and following of the call). Runs inside the
+/* All phases of one chunk (frames idx[0..nf-1], the k0-th and following of the call); the chunk's
+   gradient is accumulated into g, which is zero on entry. Runs inside the
    parallel region of Evaluate(), where PetscCall cannot return: only the thread with log set (thread 0,
    the one PETSc's logging belongs to) times its phases and counts its flops, and the logging error
    code is returned. With several threads the events therefore show the work of thread 0. */
@@ -764,7 +766,6 @@ static PetscErrorCode ProcessChunk(TeannEval ev, TeannWork *w, const PetscReal t
     if (g) FrameBackward(ev, w, q, NULL);
   }
   if (g) {
-    for (PetscInt p = 0; p < m->nparam; p++) g[p] = 0;
     ChunkNetBackward(ev, w, theta, g);
     if (im->ch_polar >= 0) ChunkPolarTangent(ev, w, theta, g);
   }
@@ -818,7 +819,10 @@ static PetscErrorCode Evaluate(TeannEval ev, const PetscReal theta[], PetscInt n
       {
         total += lp;
         if (grad)
-          for (PetscInt p = 0; p < nparam; p++) grad[p] += w->g[p];
+          for (PetscInt p = 0; p < nparam; p++) { /* and cleared for the thread's next chunk: one pass, no memset */
+            grad[p] += w->g[p];
+            w->g[p] = 0;
+          }
       }
     }
   }
