@@ -27,7 +27,7 @@ run -check equiv -data "$M" -nframes 50 -teann_lmax 3 -teann_charge_neutral -tol
 run -check equiv -data "$M" -nframes 50 -teann_properties dipole,transition_dipole -tol 1e-12
 run -check signfree -data "$M" -nframes 40 -teann_properties transition_dipole -tdipole_from_dipole
 # thread independence (fixed-order reduction) and the pair cache
-run -check threads -data "$W" -nframes 800 -repeat 3 -tol 1e-12   # 2400 frames: several groups of chunks
+run -check threads -data "$W" -nframes 800 -repeat 3 -tol 1e-12   # 2400 frames: 38 chunks over the threads
 run -check threads -data "$M" -nframes 240 -teann_fix_radial -teann_properties dipole,transition_dipole -tdipole_from_dipole -tol 1e-12
 run -check fixradial -data "$W" -nframes 800 -tol 1e-12
 run -check fixradial -data "$M" -nframes 240 -teann_lmax 3 -tol 1e-12
