@@ -91,101 +91,75 @@ static PetscInt MaxThreads(void)
 #endif
 }
 
-static PetscErrorCode WorkCreate(TeannEval ev, TeannWork *w)
+/* The next n reals of the workspace at *off (base NULL: only count them). */
+static inline PetscReal *Take(PetscReal *base, size_t *off, size_t n)
+{
+  PetscReal *q = base ? base + *off : NULL;
+  *off += n;
+  return q;
+}
+
+/* Lay out a slot's arrays in one block: with base NULL only its length, *len; then for real. */
+static void WorkCarve(TeannEval ev, TeannWork *w, PetscReal *base, size_t *len)
 {
   TeannModelImpl *im = ev->im;
-  const PetscInt  maxa = ev->maxa, MK = im->desc.M * im->desc.K, F = im->desc.F;
-  size_t          len = 0;
-  PetscReal      *p;
+  const size_t    maxa = (size_t)ev->maxa, MK = (size_t)im->desc.M * im->desc.K, F = (size_t)im->desc.F, hw = maxa * im->maxwidth;
+
+  *len    = 0;
+  w->rt   = Take(base, len, 3 * maxa);
+  w->O    = Take(base, len, maxa * MK);
+  w->X    = Take(base, len, maxa * F);
+  w->dX   = Take(base, len, maxa * F);
+  w->w1   = Take(base, len, hw);
+  w->w2   = Take(base, len, hw);
+  w->dO   = Take(base, len, MK);
+  w->pred = Take(base, len, im->ncomp);
+  w->gcomp = Take(base, len, im->ncomp);
+  for (PetscInt ch = 0; ch < im->nchan; ch++) {
+    const TeannNet *net = &im->net[ch][0];
+    for (PetscInt l = 0; l < net->nl - 1; l++) {
+      w->Z[ch][l] = Take(base, len, maxa * net->size[l + 1]);
+      w->S[ch][l] = Take(base, len, maxa * net->size[l + 1]);
+      w->A[ch][l] = Take(base, len, maxa * net->size[l + 1]);
+    }
+    w->Y[ch]  = Take(base, len, maxa * im->chan_nout[ch]);
+    w->dY[ch] = Take(base, len, maxa * im->chan_nout[ch]);
+  }
+  if (im->ch_polar >= 0) {
+    const TeannNet *net = &im->net[im->ch_polar][0];
+    PetscReal     **v3[]  = {&w->gpos, &w->hpos, &w->Vf, &w->Uf}, **vmk[] = {&w->OdV, &w->OdU}, **vf[] = {&w->XdV, &w->XdU, &w->dXdV, &w->dXdU};
+    for (PetscInt q = 0; q < 4; q++) *v3[q] = Take(base, len, 3 * maxa);
+    for (PetscInt q = 0; q < 2; q++) *vmk[q] = Take(base, len, maxa * MK);
+    for (PetscInt q = 0; q < 4; q++) *vf[q] = Take(base, len, maxa * F);
+    w->w3   = Take(base, len, hw);
+    w->w4   = Take(base, len, hw);
+    w->ones = Take(base, len, maxa);
+    w->dOd  = Take(base, len, MK);
+    w->dO3  = Take(base, len, 3 * MK);
+    for (PetscInt l = 0; l < net->nl - 1; l++) {
+      w->Zd[l] = Take(base, len, maxa * net->size[l + 1]);
+      w->Ad[l] = Take(base, len, maxa * net->size[l + 1]);
+      for (PetscInt k = 0; k < 2; k++) w->Da[k][l] = Take(base, len, maxa * net->size[l + 1]);
+    }
+  }
+}
+
+static PetscErrorCode WorkCreate(TeannEval ev, TeannWork *w)
+{
+  TeannModelImpl *im   = ev->im;
+  const PetscInt  maxa = ev->maxa;
+  size_t          len;
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(w, sizeof(*w)));
   PetscCall(PetscMalloc4(TEANN_CHUNK, &w->frame, TEANN_CHUNK + 1, &w->astart, maxa, &w->row, ev->model->nparam, &w->g));
   PetscCall(PetscArrayzero(w->g, ev->model->nparam)); /* kept zero between chunks (Evaluate) */
   if (ev->maxcpairs) PetscCall(PetscMalloc2((size_t)2 * im->desc.K * ev->maxcpairs, &w->PF, maxa + 1, &w->pfa));
-  len += 3 * maxa + maxa * MK + 2 * maxa * F + 2 * maxa * im->maxwidth + MK + 2 * im->ncomp;
-  for (PetscInt ch = 0; ch < im->nchan; ch++) {
-    const TeannNet *net = &im->net[ch][0];
-    for (PetscInt l = 0; l < net->nl - 1; l++) len += 3 * maxa * net->size[l + 1];
-    len += 2 * maxa * im->chan_nout[ch];
-  }
-  if (im->ch_polar >= 0) {
-    const TeannNet *net = &im->net[im->ch_polar][0];
-    len += 12 * maxa + 2 * maxa * MK + 4 * maxa * F + 2 * maxa * im->maxwidth + maxa + 4 * MK;
-    for (PetscInt l = 0; l < net->nl - 1; l++) len += 4 * maxa * net->size[l + 1];
-  }
+  WorkCarve(ev, w, NULL, &len);
   PetscCall(PetscCalloc1(len, &w->mem));
-  p     = w->mem;
-  w->rt = p;
-  p += 3 * maxa;
-  w->O = p;
-  p += maxa * MK;
-  w->X = p;
-  p += maxa * F;
-  w->dX = p;
-  p += maxa * F;
-  w->w1 = p;
-  p += maxa * im->maxwidth;
-  w->w2 = p;
-  p += maxa * im->maxwidth;
-  w->dO = p;
-  p += MK;
-  w->pred = p;
-  p += im->ncomp;
-  w->gcomp = p;
-  p += im->ncomp;
-  for (PetscInt ch = 0; ch < im->nchan; ch++) {
-    const TeannNet *net = &im->net[ch][0];
-    for (PetscInt l = 0; l < net->nl - 1; l++) {
-      w->Z[ch][l] = p;
-      p += maxa * net->size[l + 1];
-      w->S[ch][l] = p;
-      p += maxa * net->size[l + 1];
-      w->A[ch][l] = p;
-      p += maxa * net->size[l + 1];
-    }
-    w->Y[ch] = p;
-    p += maxa * im->chan_nout[ch];
-    w->dY[ch] = p;
-    p += maxa * im->chan_nout[ch];
-  }
-  if (im->ch_polar >= 0) {
-    const TeannNet *net = &im->net[im->ch_polar][0];
-    PetscReal     **v3[]  = {&w->gpos, &w->hpos, &w->Vf, &w->Uf}, **vmk[] = {&w->OdV, &w->OdU}, **vf[] = {&w->XdV, &w->XdU, &w->dXdV, &w->dXdU};
-    for (PetscInt q = 0; q < 4; q++) {
-      *v3[q] = p;
-      p += 3 * maxa;
-    }
-    for (PetscInt q = 0; q < 2; q++) {
-      *vmk[q] = p;
-      p += maxa * MK;
-    }
-    for (PetscInt q = 0; q < 4; q++) {
-      *vf[q] = p;
-      p += maxa * F;
-    }
-    w->w3 = p;
-    p += maxa * im->maxwidth;
-    w->w4 = p;
-    p += maxa * im->maxwidth;
-    w->ones = p;
-    p += maxa;
-    w->dOd = p;
-    p += MK;
-    w->dO3 = p;
-    p += 3 * MK;
-    for (PetscInt l = 0; l < net->nl - 1; l++) {
-      w->Zd[l] = p;
-      p += maxa * net->size[l + 1];
-      w->Ad[l] = p;
-      p += maxa * net->size[l + 1];
-      for (PetscInt k = 0; k < 2; k++) {
-        w->Da[k][l] = p;
-        p += maxa * net->size[l + 1];
-      }
-    }
+  WorkCarve(ev, w, w->mem, &len);
+  if (im->ch_polar >= 0)
     for (PetscInt q = 0; q < maxa; q++) w->ones[q] = 1.0;
-  }
   PetscFunctionReturn(0);
 }
 
