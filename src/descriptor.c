@@ -65,6 +65,24 @@ static inline void Cutoff(PetscReal r, PetscReal rc, PetscReal *fc, PetscReal *d
   if (dfc) *dfc = -h * PETSC_PI / rc * sin(PETSC_PI * r / rc);
 }
 
+/* v = x_j - x_i and r^2 = |v|^2; whether j is a neighbour of i (j != i, r < r_c). */
+static inline PetscBool Neighbour(const PetscReal x[], PetscInt i, PetscInt j, PetscReal rc2, PetscReal v[3], PetscReal *r2)
+{
+  if (j == i) return PETSC_FALSE;
+  v[0] = x[3 * j] - x[3 * i];
+  v[1] = x[3 * j + 1] - x[3 * i + 1];
+  v[2] = x[3 * j + 2] - x[3 * i + 2];
+  *r2  = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
+  return (PetscBool)(*r2 < rc2);
+}
+
+/* vd = V_j - V_i, the tangent of v along the displacement field V; returns that of r = |v|. */
+static inline PetscReal RadialTangent(const PetscReal V[], PetscInt i, PetscInt j, const PetscReal v[3], PetscReal r, PetscReal vd[3])
+{
+  for (PetscInt q = 0; q < 3; q++) vd[q] = V[3 * j + q] - V[3 * i + q];
+  return (v[0] * vd[0] + v[1] * vd[1] + v[2] * vd[2]) / r;
+}
+
 static inline void Densities(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT O, PetscReal *PETSC_RESTRICT rho)
 {
 
@@ -96,12 +114,7 @@ static inline void DescAtomK(const TeannDesc *d, const PetscInt K, const PetscRe
   for (PetscInt q = 0; q < M * K; q++) O[q] = 0;
   for (PetscInt j = 0; j < n; j++) {
     PetscReal v[3], r2, r, fc;
-    if (j == i) continue;
-    v[0] = x[3 * j] - x[3 * i];
-    v[1] = x[3 * j + 1] - x[3 * i + 1];
-    v[2] = x[3 * j + 2] - x[3 * i + 2];
-    r2   = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
-    if (r2 >= rc2) continue;
+    if (!Neighbour(x, i, j, rc2, v, &r2)) continue;
     if (PF) { /* R f_c of this pair from TeannDescPairRadials */
       const PetscReal *ce = c + el[j] * K, *F = PF + 2 * K * np++;
       for (PetscInt k = 0; k < K; k++) G[k] = ce[k] * F[k];
@@ -131,12 +144,7 @@ static inline void DescAtomBackwardK(const TeannDesc *d, const PetscInt K, const
     PetscReal        v[3], r2, r, fc, dfc;
     const PetscInt   e  = el[j];
     const PetscReal *ce = c + e * K, *ee = eta + e * K, *se = s + e * K;
-    if (j == i) continue;
-    v[0] = x[3 * j] - x[3 * i];
-    v[1] = x[3 * j + 1] - x[3 * i + 1];
-    v[2] = x[3 * j + 2] - x[3 * i + 2];
-    r2   = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
-    if (r2 >= rc2) continue;
+    if (!Neighbour(x, i, j, rc2, v, &r2)) continue;
     r = sqrt(r2);
     Cutoff(r, d->rc, &fc, &dfc);
     Monomials(d, v, m, dx ? gm : NULL);
@@ -200,12 +208,7 @@ void TeannDescCacheAtom(const TeannDesc *d, const PetscReal eta[], const PetscRe
   for (PetscInt q = 0; q < d->nel * M * K; q++) P[q] = 0;
   for (PetscInt j = 0; j < n; j++) {
     PetscReal v[3], r2, r, fc, *Pe = P + el[j] * M * K;
-    if (j == i) continue;
-    v[0] = x[3 * j] - x[3 * i];
-    v[1] = x[3 * j + 1] - x[3 * i + 1];
-    v[2] = x[3 * j + 2] - x[3 * i + 2];
-    r2   = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
-    if (r2 >= rc2) continue;
+    if (!Neighbour(x, i, j, rc2, v, &r2)) continue;
     r = sqrt(r2);
     Cutoff(r, d->rc, &fc, NULL);
     for (PetscInt k = 0; k < K; k++) G[k] = TeannExp(-eta[el[j] * K + k] * (r - s[el[j] * K + k]) * (r - s[el[j] * K + k])) * fc;
@@ -324,15 +327,9 @@ void TeannDescAtomTangent(const TeannDesc *d, const PetscReal c[], const PetscRe
   for (PetscInt j = 0; j < n; j++) {
     PetscReal        v[3], vd[3], r2, r, rd;
     const PetscReal *ce = c + el[j] * K;
-    if (j == i) continue;
-    for (PetscInt q = 0; q < 3; q++) {
-      v[q]  = x[3 * j + q] - x[3 * i + q];
-      vd[q] = V[3 * j + q] - V[3 * i + q];
-    }
-    r2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
-    if (r2 >= rc2) continue;
+    if (!Neighbour(x, i, j, rc2, v, &r2)) continue;
     r  = sqrt(r2);
-    rd = (v[0] * vd[0] + v[1] * vd[1] + v[2] * vd[2]) / r;
+    rd = RadialTangent(V, i, j, v, r, vd);
     Radial2(d, r, eta + el[j] * K, s + el[j] * K, &P);
     Monomials(d, v, m, gm);
     for (PetscInt a = 0; a < M; a++) md[a] = gm[3 * a] * vd[0] + gm[3 * a + 1] * vd[1] + gm[3 * a + 2] * vd[2];
@@ -363,15 +360,9 @@ void TeannDescAtomTangentBackward(const TeannDesc *d, const PetscReal c[], const
     PetscReal        v[3], vd[3], r2, r, rd;
     const PetscInt   e  = el[j];
     const PetscReal *ce = c + e * K;
-    if (j == i) continue;
-    for (PetscInt q = 0; q < 3; q++) {
-      v[q]  = x[3 * j + q] - x[3 * i + q];
-      vd[q] = V[3 * j + q] - V[3 * i + q];
-    }
-    r2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
-    if (r2 >= rc2) continue;
+    if (!Neighbour(x, i, j, rc2, v, &r2)) continue;
     r  = sqrt(r2);
-    rd = (v[0] * vd[0] + v[1] * vd[1] + v[2] * vd[2]) / r;
+    rd = RadialTangent(V, i, j, v, r, vd);
     Radial2(d, r, eta + e * K, s + e * K, &P);
     Monomials(d, v, m, gm);
     for (PetscInt a = 0; a < M; a++) md[a] = gm[3 * a] * vd[0] + gm[3 * a + 1] * vd[1] + gm[3 * a + 2] * vd[2];
@@ -440,12 +431,7 @@ static inline void PositionGradient2K(const TeannDesc *d, const PetscInt K, cons
   for (PetscInt j = 0; j < n; j++) {
     PetscReal        v[3], r2, r, sc1 = 0, sc2 = 0, g1[3] = {0, 0, 0}, g2[3] = {0, 0, 0};
     const PetscReal *ce = c + el[j] * K, *F = Fb, *F1 = F1b;
-    if (j == i) continue;
-    v[0] = x[3 * j] - x[3 * i];
-    v[1] = x[3 * j + 1] - x[3 * i + 1];
-    v[2] = x[3 * j + 2] - x[3 * i + 2];
-    r2   = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
-    if (r2 >= rc2) continue;
+    if (!Neighbour(x, i, j, rc2, v, &r2)) continue;
     r = sqrt(r2);
     if (PF) {
       F  = PF + 2 * K * np++;
@@ -497,17 +483,10 @@ static inline void Tangent2K(const TeannDesc *d, const PetscInt K, const PetscRe
   for (PetscInt j = 0; j < n; j++) {
     PetscReal        v[3], vV[3], vU[3], r2, r, rV, rU;
     const PetscReal *ce = c + el[j] * K, *F = Fb, *F1 = F1b;
-    if (j == i) continue;
-    for (PetscInt q = 0; q < 3; q++) {
-      v[q]  = x[3 * j + q] - x[3 * i + q];
-      vV[q] = V[3 * j + q] - V[3 * i + q];
-      vU[q] = U[3 * j + q] - U[3 * i + q];
-    }
-    r2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
-    if (r2 >= rc2) continue;
+    if (!Neighbour(x, i, j, rc2, v, &r2)) continue;
     r  = sqrt(r2);
-    rV = (v[0] * vV[0] + v[1] * vV[1] + v[2] * vV[2]) / r;
-    rU = (v[0] * vU[0] + v[1] * vU[1] + v[2] * vU[2]) / r;
+    rV = RadialTangent(V, i, j, v, r, vV);
+    rU = RadialTangent(U, i, j, v, r, vU);
     if (PF) {
       F  = PF + 2 * K * np++;
       F1 = F + K;
@@ -568,17 +547,10 @@ static inline void PolarBackwardK(const TeannDesc *d, const PetscInt K, const Pe
     PetscReal        v[3], vV[3], vU[3], r2, r, rV, rU;
     const PetscInt   e  = el[j];
     const PetscReal *ce = c + e * K;
-    if (j == i) continue;
-    for (PetscInt q = 0; q < 3; q++) {
-      v[q]  = x[3 * j + q] - x[3 * i + q];
-      vV[q] = V[3 * j + q] - V[3 * i + q];
-      vU[q] = U[3 * j + q] - U[3 * i + q];
-    }
-    r2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
-    if (r2 >= rc2) continue;
+    if (!Neighbour(x, i, j, rc2, v, &r2)) continue;
     r  = sqrt(r2);
-    rV = (v[0] * vV[0] + v[1] * vV[1] + v[2] * vV[2]) / r;
-    rU = (v[0] * vU[0] + v[1] * vU[1] + v[2] * vU[2]) / r;
+    rV = RadialTangent(V, i, j, v, r, vV);
+    rU = RadialTangent(U, i, j, v, r, vU);
     Monomials(d, v, m, gm);
     for (PetscInt k = 0; k < K; k++) S[k] = P[k] = 0;
     for (PetscInt a = 0; a < M; a++) {
@@ -628,12 +600,7 @@ PetscInt TeannDescPairRadials(const TeannDesc *d, const PetscReal eta[], const P
 
   for (PetscInt j = 0; j < n; j++) {
     PetscReal v[3], r2;
-    if (j == i) continue;
-    v[0] = x[3 * j] - x[3 * i];
-    v[1] = x[3 * j + 1] - x[3 * i + 1];
-    v[2] = x[3 * j + 2] - x[3 * i + 2];
-    r2   = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
-    if (r2 >= rc2) continue;
+    if (!Neighbour(x, i, j, rc2, v, &r2)) continue;
     if (PF) Radial1(d, K, sqrt(r2), eta + el[j] * K, s + el[j] * K, PF + 2 * K * np, PF + 2 * K * np + K);
     np++;
   }
