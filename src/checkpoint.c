@@ -22,6 +22,7 @@ typedef struct {
   char       path[PETSC_MAX_PATH_LEN];
   long long  state[CKPT_NSTATE];
   PetscReal  best_vloss, lm_lambda, lm_nu, stats[2 * TEANN_NKIND]; /* stats: mean norm and std per kind */
+  int        nkind; /* kinds the file was written with: fewer in files of older releases (CkptUpgrade) */
   char       split_hash[32], tao_type[64];
   char      *options, *settings;
   PetscReal *theta, *best, *qx, *qg, *qf, *qgn, *hist;
@@ -48,7 +49,7 @@ static PetscErrorCode CkptChecksum(const Ckpt *c, char hex[32])
   Fnv1a(&h, &c->best_vloss, sizeof(PetscReal));
   Fnv1a(&h, &c->lm_lambda, sizeof(PetscReal));
   Fnv1a(&h, &c->lm_nu, sizeof(PetscReal));
-  Fnv1a(&h, c->stats, sizeof(c->stats));
+  Fnv1a(&h, c->stats, sizeof(PetscReal) * 2 * c->nkind);
   Fnv1a(&h, c->theta, sizeof(PetscReal) * np);
   Fnv1a(&h, c->best, sizeof(PetscReal) * np);
   Fnv1a(&h, c->qx, sizeof(PetscReal) * np * nq);
@@ -59,7 +60,7 @@ static PetscErrorCode CkptChecksum(const Ckpt *c, char hex[32])
     long long it = c->qit[i];
     Fnv1a(&h, &it, sizeof(it));
   }
-  Fnv1a(&h, c->hist, sizeof(PetscReal) * hn * HIST_W);
+  Fnv1a(&h, c->hist, sizeof(PetscReal) * hn * (5 + 2 * c->nkind));
   Fnv1a(&h, c->split_hash, strlen(c->split_hash));
   Fnv1a(&h, c->options, strlen(c->options));
   Fnv1a(&h, c->settings, strlen(c->settings));
@@ -108,7 +109,7 @@ static PetscErrorCode CkptSettings(TeannFit fit, PetscBool withelements, char **
   ADD("-teann_seed %" PetscInt_FMT "\n", fit->seed);
   ADD("-teann_valid_fraction %.17g\n", (double)fit->fvalid);
   ADD("-teann_test_fraction %.17g\n", (double)fit->ftest);
-  for (PetscInt k = 0; k < TEANN_NKIND; k++) ADD("-teann_weight_%s %.17g\n", TeannKinds[k].name, (double)fit->weight[k]);
+  for (PetscInt k = 0; k < TEANN_NKIND; k++) ADD("-teann_weight_%s %.17g\n", TeannProperties[k].name, (double)fit->weight[k]);
   ADD("-teann_l2 %.17g\n", (double)fit->l2);
   ADD("-teann_cutoff %.17g\n", (double)m->cutoff);
   ADD("-teann_nwave %" PetscInt_FMT "\n", m->nwave);
@@ -123,9 +124,9 @@ static PetscErrorCode CkptSettings(TeannFit fit, PetscBool withelements, char **
   ADD("-teann_activation %s\n", TeannActivations[m->act]);
   list[0] = 0;
   for (PetscInt k = 0; k < TEANN_NKIND; k++)
-    if (m->props & TeannKinds[k].prop) {
+    if (m->props & TeannProperties[k].bit) {
       if (list[0]) PetscCall(PetscStrlcat(list, ",", sizeof(list)));
-      PetscCall(PetscStrlcat(list, TeannKinds[k].name, sizeof(list)));
+      PetscCall(PetscStrlcat(list, TeannProperties[k].name, sizeof(list)));
     }
   ADD("-teann_properties %s\n", list);
   ADD("-teann_fix_radial %s\n", m->fix_radial ? "true" : "false");
@@ -241,6 +242,31 @@ static PetscErrorCode CkptAllocate(Ckpt *c, PetscInt np, PetscInt nq, PetscInt h
   PetscFunctionReturn(0);
 }
 
+/* A checkpoint of a release with fewer properties (kinds) in the table: its statistics and history
+   columns in today's layout, the new kinds' zero and NaN. Called after the checksum. */
+static PetscErrorCode CkptUpgrade(Ckpt *c)
+{
+  const int      nk = c->nkind, wold = 5 + 2 * nk;
+  const PetscInt hn = (PetscInt)c->state[6];
+
+  PetscFunctionBegin;
+  if (nk == TEANN_NKIND) PetscFunctionReturn(0);
+  for (int k = TEANN_NKIND - 1; k >= 0; k--) c->stats[TEANN_NKIND + k] = k < nk ? c->stats[nk + k] : 0;
+  for (int k = nk; k < TEANN_NKIND; k++) c->stats[k] = 0;
+  for (PetscInt i = hn - 1; i >= 0; i--) { /* in place, from the last row: rows only grow */
+    PetscReal row[5 + 2 * TEANN_NKIND];
+    for (int j = 0; j < HIST_W; j++) row[j] = NAN;
+    for (int j = 0; j < 5; j++) row[j] = c->hist[i * wold + j];
+    for (int k = 0; k < nk; k++) {
+      row[5 + k]               = c->hist[i * wold + 5 + k];
+      row[5 + TEANN_NKIND + k] = c->hist[i * wold + 5 + nk + k];
+    }
+    for (int j = 0; j < HIST_W; j++) c->hist[i * HIST_W + j] = row[j];
+  }
+  c->nkind = TEANN_NKIND;
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode CkptReadOne(const char path[], Ckpt **out, PetscBool *ok, char why[], size_t wlen)
 {
   Ckpt     *c;
@@ -270,6 +296,18 @@ static PetscErrorCode CkptReadOne(const char path[], Ckpt **out, PetscBool *ok, 
   CKPT_TRY(nc_get_att_double(ncid, NC_GLOBAL, "best_validation_loss", &c->best_vloss), "best_validation_loss");
   CKPT_TRY(nc_get_att_double(ncid, NC_GLOBAL, "lm_damping", &c->lm_lambda), "lm_damping");
   CKPT_TRY(nc_get_att_double(ncid, NC_GLOBAL, "lm_damping_nu", &c->lm_nu), "lm_damping_nu");
+  {
+    size_t nstat = 0, hw = 0;
+    int    dim;
+    CKPT_TRY(nc_inq_attlen(ncid, NC_GLOBAL, "training_statistics", &nstat), "training_statistics");
+    CKPT_TRY(nc_inq_dimid(ncid, "history_column", &dim), "history_column");
+    CKPT_TRY(nc_inq_dimlen(ncid, dim, &hw), "history_column");
+    if (nstat % 2 || nstat < 2 || nstat > 2 * TEANN_NKIND || hw != 5 + nstat) {
+      PetscCall(PetscSNPrintf(why, wlen, "%zu training statistics and %zu history columns do not match", nstat, hw));
+      goto done;
+    }
+    c->nkind = (int)(nstat / 2);
+  }
   CKPT_TRY(nc_get_att_double(ncid, NC_GLOBAL, "training_statistics", c->stats), "training_statistics");
   CKPT_TRY(GetText(ncid, NC_GLOBAL, "split_hash", &txt), "split_hash");
   PetscCall(PetscStrncpy(c->split_hash, txt, sizeof(c->split_hash)));
@@ -317,6 +355,7 @@ static PetscErrorCode CkptReadOne(const char path[], Ckpt **out, PetscBool *ok, 
     PetscCall(PetscSNPrintf(why, wlen, "checksum mismatch (stored %s, computed %s)", txt, sum));
     goto done;
   }
+  PetscCall(CkptUpgrade(c));
   *ok = PETSC_TRUE;
 done:
   PetscCall(PetscFree(txt));
@@ -475,7 +514,7 @@ static PetscErrorCode FitStats(TeannFit fit, PetscReal s[])
   PetscFunctionBegin;
   for (PetscInt k = 0; k < TEANN_NKIND; k++) {
     PetscReal m2 = 0;
-    for (PetscInt c = 0; c < 9; c++) m2 += fit->stats.mean[k][c] * fit->stats.mean[k][c];
+    for (PetscInt c = 0; c < TEANN_MAX_COMP; c++) m2 += fit->stats.mean[k][c] * fit->stats.mean[k][c];
     s[k]               = PetscSqrtReal(m2);
     s[TEANN_NKIND + k] = fit->stats.std[k];
   }
@@ -512,11 +551,11 @@ static PetscErrorCode HistoryTextRewrite(TeannFit fit)
     fprintf(fp, "# teann-train history: one row per iteration (the columns of history.nc)\n# iteration loss gradient_norm step_length wall_time");
     for (PetscInt s = 0; s < 2; s++)
       for (PetscInt k = 0; k < TEANN_NKIND; k++)
-        if ((fit->model->props & TeannKinds[k].prop) && (!s || fit->nglob[1])) fprintf(fp, " %s_rmse_%s", TeannKinds[k].name, s ? "valid" : "train");
+        if ((fit->model->props & TeannProperties[k].bit) && (!s || fit->nglob[1])) fprintf(fp, " %s_rmse_%s", TeannProperties[k].name, s ? "valid" : "train");
     fprintf(fp, "\n# units: 1 1 1 1 s");
     for (PetscInt s = 0; s < 2; s++)
       for (PetscInt k = 0; k < TEANN_NKIND; k++)
-        if ((fit->model->props & TeannKinds[k].prop) && (!s || fit->nglob[1])) fprintf(fp, " %s", TeannKinds[k].units);
+        if ((fit->model->props & TeannProperties[k].bit) && (!s || fit->nglob[1])) fprintf(fp, " %s", TeannPropertyUnits(k));
     fprintf(fp, "\n");
     PetscCheck(fclose(fp) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write %s", tmp);
     PetscCheck(rename(tmp, path) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot move %s onto %s", tmp, path);
@@ -542,7 +581,7 @@ static PetscErrorCode HistoryTextAppend(TeannFit fit, PetscInt from)
       fprintf(fp, "%" PetscInt_FMT " %.10e %.10e %.10e %.3f", (PetscInt)h[0], (double)h[1], (double)h[2], (double)h[3], (double)h[4]);
       for (PetscInt s = 0; s < 2; s++)
         for (PetscInt k = 0; k < TEANN_NKIND; k++)
-          if ((fit->model->props & TeannKinds[k].prop) && (!s || fit->nglob[1])) fprintf(fp, " %.10e", (double)h[5 + s * TEANN_NKIND + k]);
+          if ((fit->model->props & TeannProperties[k].bit) && (!s || fit->nglob[1])) fprintf(fp, " %.10e", (double)h[5 + s * TEANN_NKIND + k]);
       fprintf(fp, "\n");
     }
     PetscCheck(fclose(fp) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot append to %s", path);
@@ -579,7 +618,7 @@ static PetscErrorCode CkptApply(TeannFit fit, Ckpt *c)
              "cannot restart from %s: the split differs (checkpoint: %lld/%lld/%lld train/validation/test frames, hash %s; now %" PetscInt_FMT "/%" PetscInt_FMT "/%" PetscInt_FMT ", hash %s): the data files changed", c->path, c->state[7], c->state[8], c->state[9], c->split_hash, fit->nglob[0], fit->nglob[1], fit->nglob[2], hash);
   PetscCall(FitStats(fit, st));
   for (PetscInt i = 0; i < 2 * TEANN_NKIND; i++)
-    PetscCheck(PetscAbsReal(st[i] - c->stats[i]) <= 1e-9 * PetscMax(PetscAbsReal(st[i]), PetscAbsReal(c->stats[i])), fit->comm, PETSC_ERR_USER_INPUT, "cannot restart from %s: the training data differ from the checkpoint's (%s %s %.17g, checkpoint %.17g)", c->path, TeannKinds[i % TEANN_NKIND].name, i < TEANN_NKIND ? "mean norm" : "std", (double)st[i], (double)c->stats[i]);
+    PetscCheck(PetscAbsReal(st[i] - c->stats[i]) <= 1e-9 * PetscMax(PetscAbsReal(st[i]), PetscAbsReal(c->stats[i])), fit->comm, PETSC_ERR_USER_INPUT, "cannot restart from %s: the training data differ from the checkpoint's (%s %s %.17g, checkpoint %.17g)", c->path, TeannProperties[i % TEANN_NKIND].name, i < TEANN_NKIND ? "mean norm" : "std", (double)st[i], (double)c->stats[i]);
   PetscCheck(c->state[4] == fit->nparam, fit->comm, PETSC_ERR_USER_INPUT, "cannot restart from %s: %lld parameters in the checkpoint, %" PetscInt_FMT " in this model", c->path, c->state[4], fit->nparam);
 
   /* optimizer options may change: say which */
@@ -784,6 +823,7 @@ PetscErrorCode TeannFitCheckpointWrite(TeannFit fit)
   c.lm_lambda  = fit->lm_lambda;
   c.lm_nu      = fit->lm_nu;
   PetscCall(FitStats(fit, c.stats));
+  c.nkind = TEANN_NKIND;
   PetscCall(PetscSNPrintf(c.split_hash, sizeof(c.split_hash), "%016llx", fit->split_hash));
   PetscCall(TaoGetType(fit->tao, &type));
   PetscCall(PetscStrncpy(c.tao_type, type, sizeof(c.tao_type)));

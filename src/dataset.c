@@ -24,41 +24,6 @@ static PetscErrorCode DatasetRegisterEvents(void)
   PetscFunctionReturn(0);
 }
 
-/* The optional per-frame properties, in the order of the presence flags. */
-typedef struct {
-  TeannProp   bit;
-  const char *name;
-  int         ncomp; /* 1, 3 or 9: (frame), (frame, spatial), (frame, spatial, spatial) */
-  const char *units;
-  const char *long_name;
-} DatasetProp;
-
-static const DatasetProp dataset_props[] = {
-  {TEANN_PROP_DIPOLE,  "dipole",            3, "e angstrom", "electric dipole moment"     },
-  {TEANN_PROP_POLAR,   "polarizability",    9, "angstrom^3", "static polarizability volume"},
-  {TEANN_PROP_TDIPOLE, "transition_dipole", 3, "e angstrom", "transition dipole moment"   },
-  {TEANN_PROP_CHARGE,  "charge",            1, "e",          "total charge"               },
-  {TEANN_PROP_ENERGY,  "energy",            1, "eV",         "total energy"               },
-};
-#define NPROPS ((int)(sizeof(dataset_props) / sizeof(dataset_props[0])))
-
-static PetscReal *DatasetPropArray(TeannFrames fr, TeannProp bit)
-{
-  switch (bit) {
-  case TEANN_PROP_DIPOLE: return fr->dipole;
-  case TEANN_PROP_POLAR: return fr->polar;
-  case TEANN_PROP_TDIPOLE: return fr->tdipole;
-  case TEANN_PROP_CHARGE: return fr->charge;
-  case TEANN_PROP_ENERGY: return fr->energy;
-  }
-  return NULL;
-}
-
-static int DatasetNDims(int ncomp)
-{
-  return ncomp == 1 ? 1 : (ncomp == 3 ? 2 : 3);
-}
-
 /* PetscInt may be 32 or 64 bits; NetCDF converts from the stored int type. */
 static int nc_get_vara_petscint(int ncid, int varid, const size_t start[], const size_t count[], PetscInt *v)
 {
@@ -84,15 +49,14 @@ static int nc_put_vara_petscint(int ncid, int varid, const size_t start[], const
 typedef struct {
   int frame, atom, spatial;                           /* dimension ids */
   int natoms, species, positions, frame_id, properties; /* variable ids */
-  int prop[NPROPS];                                   /* -1: not written */
+  int prop[TEANN_NPROP];                                   /* -1: not written */
 } DatasetIds;
 
 static PetscErrorCode DatasetDefine(TeannNCFile *f, TeannFrames fr, PetscInt present, DatasetIds *id)
 {
   const char *path = f->tmp;
-  int         ncid = f->ncid, dims[3];
-  const int   masks[NPROPS] = {TEANN_PROP_DIPOLE, TEANN_PROP_POLAR, TEANN_PROP_TDIPOLE, TEANN_PROP_CHARGE, TEANN_PROP_ENERGY};
-  const char *meanings      = "dipole polarizability transition_dipole charge energy";
+  int         ncid = f->ncid, dims[4], masks[TEANN_NPROP];
+  char        meanings[256] = "";
   const double nan          = NAN;
 
   PetscFunctionBegin;
@@ -112,7 +76,12 @@ static PetscErrorCode DatasetDefine(TeannNCFile *f, TeannFrames fr, PetscInt pre
 
   PetscCallNC(path, nc_def_var(ncid, "properties", NC_INT, 1, dims, &id->properties));
   PetscCall(TeannNCPutText(f, id->properties, "long_name", "properties present in the frame"));
-  PetscCallNC(path, nc_put_att_int(ncid, id->properties, "flag_masks", NC_INT, NPROPS, masks));
+  for (int p = 0; p < TEANN_NPROP; p++) { /* the presence flags: one bit per property of the table */
+    masks[p] = (int)TeannProperties[p].bit;
+    if (p) PetscCall(PetscStrlcat(meanings, " ", sizeof(meanings)));
+    PetscCall(PetscStrlcat(meanings, TeannProperties[p].name, sizeof(meanings)));
+  }
+  PetscCallNC(path, nc_put_att_int(ncid, id->properties, "flag_masks", NC_INT, TEANN_NPROP, masks));
   PetscCall(TeannNCPutText(f, id->properties, "flag_meanings", meanings));
 
   dims[0] = id->atom;
@@ -125,15 +94,15 @@ static PetscErrorCode DatasetDefine(TeannNCFile *f, TeannFrames fr, PetscInt pre
   PetscCall(TeannNCPutText(f, id->positions, "units", "angstrom"));
 
   dims[0] = id->frame;
-  dims[1] = dims[2] = id->spatial;
-  for (int p = 0; p < NPROPS; p++) {
-    const DatasetProp *dp = &dataset_props[p];
+  dims[1] = dims[2] = dims[3] = id->spatial;
+  for (int p = 0; p < TEANN_NPROP; p++) {
+    const TeannProperty *dp = &TeannProperties[p];
 
     id->prop[p] = -1;
     if (!(present & dp->bit)) continue;
-    PetscCallNC(path, nc_def_var(ncid, dp->name, NC_DOUBLE, DatasetNDims(dp->ncomp), dims, &id->prop[p]));
+    PetscCallNC(path, nc_def_var(ncid, dp->name, NC_DOUBLE, 1 + (int)dp->rank, dims, &id->prop[p]));
     PetscCall(TeannNCPutText(f, id->prop[p], "long_name", dp->long_name));
-    PetscCall(TeannNCPutText(f, id->prop[p], "units", dp->units));
+    PetscCall(TeannNCPutText(f, id->prop[p], "units", TeannPropertyCFUnits(p)));
     /* An absent charge means neutral (0), every other absent property is NaN. */
     if (dp->bit == TEANN_PROP_CHARGE) PetscCall(TeannNCPutText(f, id->prop[p], "comment", "0 where the frame gives no charge; see the properties flags"));
     else PetscCallNC(path, nc_def_var_fill(ncid, id->prop[p], 0, &nan));
@@ -164,9 +133,9 @@ static PetscErrorCode DatasetWriteContents(TeannNCFile *f, TeannFrames fr, Petsc
     PetscCallNC(path, nc_put_vara_petscint(f->ncid, id.natoms, start, count, natoms));
     PetscCallNC(path, nc_put_vara_petscint(f->ncid, id.frame_id, start, count, fr->frame_id + f0));
     PetscCallNC(path, nc_put_vara_petscint(f->ncid, id.properties, start, count, fr->fprops + f0));
-    for (int p = 0; p < NPROPS; p++) {
+    for (int p = 0; p < TEANN_NPROP; p++) {
       if (id.prop[p] < 0) continue;
-      PetscCallNC(path, nc_put_vara_double(f->ncid, id.prop[p], start, count, DatasetPropArray(fr, dataset_props[p].bit) + (size_t)dataset_props[p].ncomp * f0));
+      PetscCallNC(path, nc_put_vara_double(f->ncid, id.prop[p], start, count, fr->y[p] + (size_t)TeannProperties[p].ncomp * f0));
     }
     PetscCallNC(path, nc_put_vara_petscint(f->ncid, id.species, astart, acount, fr->Z + a0));
     PetscCallNC(path, nc_put_vara_double(f->ncid, id.positions, astart, acount, fr->x + 3 * (size_t)a0));
@@ -229,7 +198,7 @@ PetscErrorCode TeannDatasetWrite(MPI_Comm comm, TeannFrames frames, const char p
 typedef struct {
   size_t nframes, natoms;                             /* dimension lengths */
   int    natoms_var, species, positions, frame_id, properties; /* -1: absent (optional ones) */
-  int    prop[NPROPS];
+  int    prop[TEANN_NPROP];
 } DatasetLayout;
 
 /* A variable must have exactly the named dimensions. */
@@ -268,7 +237,7 @@ static PetscErrorCode DatasetRequire(const char path[], int ncid, const char nam
 /* Find and check every variable; the same on all ranks, so errors are collective. */
 static PetscErrorCode DatasetInquire(const char path[], int ncid, DatasetLayout *L)
 {
-  int    dframe, datom, dspatial, dims[3];
+  int    dframe, datom, dspatial, dims[4];
   size_t nspatial;
 
   PetscFunctionBegin;
@@ -285,14 +254,14 @@ static PetscErrorCode DatasetInquire(const char path[], int ncid, DatasetLayout 
   PetscCheck(L->nframes <= PETSC_MAX_INT && L->natoms <= PETSC_MAX_INT, PETSC_COMM_SELF, PETSC_ERR_SUP, "%s: %zu frames and %zu atoms need PETSc with 64-bit indices", path, L->nframes, L->natoms);
 
   dims[0] = dframe;
-  dims[1] = dims[2] = dspatial;
+  dims[1] = dims[2] = dims[3] = dspatial;
   PetscCall(DatasetCheckVar(path, ncid, L->natoms_var, "natoms", 1, dims));
   if (nc_inq_varid(ncid, "frame_id", &L->frame_id) == NC_NOERR) PetscCall(DatasetCheckVar(path, ncid, L->frame_id, "frame_id", 1, dims));
   else L->frame_id = -1;
   if (nc_inq_varid(ncid, "properties", &L->properties) == NC_NOERR) PetscCall(DatasetCheckVar(path, ncid, L->properties, "properties", 1, dims));
   else L->properties = -1;
-  for (int p = 0; p < NPROPS; p++) {
-    if (nc_inq_varid(ncid, dataset_props[p].name, &L->prop[p]) == NC_NOERR) PetscCall(DatasetCheckVar(path, ncid, L->prop[p], dataset_props[p].name, DatasetNDims(dataset_props[p].ncomp), dims));
+  for (int p = 0; p < TEANN_NPROP; p++) {
+    if (nc_inq_varid(ncid, TeannProperties[p].name, &L->prop[p]) == NC_NOERR) PetscCall(DatasetCheckVar(path, ncid, L->prop[p], TeannProperties[p].name, 1 + (int)TeannProperties[p].rank, dims));
     else L->prop[p] = -1;
   }
   dims[0] = datom;
@@ -521,20 +490,20 @@ static PetscErrorCode DatasetReadOpened(MPI_Comm comm, const char path[], int nc
   PetscCall(DatasetReadVar(&R, L.species, PETSC_TRUE, PETSC_TRUE, 1, fr->Z));
   PetscCall(DatasetReadVar(&R, L.positions, PETSC_TRUE, PETSC_FALSE, 3, fr->x));
   if (L.frame_id >= 0) PetscCall(DatasetReadVar(&R, L.frame_id, PETSC_FALSE, PETSC_TRUE, 1, fr->frame_id));
-  for (int p = 0; p < NPROPS; p++)
-    if (L.prop[p] >= 0) PetscCall(DatasetReadVar(&R, L.prop[p], PETSC_FALSE, PETSC_FALSE, dataset_props[p].ncomp, DatasetPropArray(fr, dataset_props[p].bit)));
+  for (int p = 0; p < TEANN_NPROP; p++)
+    if (L.prop[p] >= 0) PetscCall(DatasetReadVar(&R, L.prop[p], PETSC_FALSE, PETSC_FALSE, (int)TeannProperties[p].ncomp, fr->y[p]));
   if (L.properties >= 0) PetscCall(DatasetReadVar(&R, L.properties, PETSC_FALSE, PETSC_TRUE, 1, fr->fprops));
   else {
     /* A file without flags: a property is present where its values are finite. */
-    for (int p = 0; p < NPROPS; p++) {
-      const PetscReal *v  = DatasetPropArray(fr, dataset_props[p].bit);
-      int              nc = dataset_props[p].ncomp;
+    for (int p = 0; p < TEANN_NPROP; p++) {
+      const PetscReal *v  = fr->y[p];
+      int              nc = (int)TeannProperties[p].ncomp;
 
       if (L.prop[p] < 0) continue;
       for (PetscInt l = 0; l < nsel; l++) {
         PetscBool finite = PETSC_TRUE;
         for (int c = 0; c < nc; c++) finite = (PetscBool)(finite && !PetscIsInfOrNanReal(v[nc * l + c]));
-        if (finite) fr->fprops[l] |= dataset_props[p].bit;
+        if (finite) fr->fprops[l] |= TeannProperties[p].bit;
       }
     }
   }

@@ -176,21 +176,21 @@ static PetscErrorCode ReadEANN(TeannLineReader *r, TeannFrames fr, PetscInt abpr
       switch (kind) {
       case ABPROP_ENERGY:
         TeannReadCheck(path, r->lineno, frame, nv == 1, "abprop: has %" PetscInt_FMT " values, expected 1 for energy", nv);
-        fr->energy[f] = v[0];
+        fr->y[TEANN_K_ENERGY][f] = v[0];
         fr->fprops[f] = TEANN_PROP_ENERGY;
         break;
       case ABPROP_DIPOLE:
       case ABPROP_TDIPOLE:
         TeannReadCheck(path, r->lineno, frame, nv == 3, "abprop: has %" PetscInt_FMT " values, expected 3 for %s", nv, TeannAbpropNames[kind]);
-        PetscCall(PetscArraycpy((kind == ABPROP_DIPOLE ? fr->dipole : fr->tdipole) + 3 * f, v, 3));
+        PetscCall(PetscArraycpy((kind == ABPROP_DIPOLE ? fr->y[TEANN_K_DIPOLE] : fr->y[TEANN_K_TDIPOLE]) + 3 * f, v, 3));
         fr->fprops[f] = kind == ABPROP_DIPOLE ? TEANN_PROP_DIPOLE : TEANN_PROP_TDIPOLE;
         break;
       case ABPROP_POLAR:
         TeannReadCheck(path, r->lineno, frame, nv == 6 || nv == 9, "abprop: has %" PetscInt_FMT " values, expected 9 or 6 for polarizability", nv);
-        if (nv == 9) PetscCall(PetscArraycpy(fr->polar + 9 * f, v, 9));
-        else TeannPolarFromVoigt(v, fr->polar + 9 * f);
+        if (nv == 9) PetscCall(PetscArraycpy(fr->y[TEANN_K_POLAR] + 9 * f, v, 9));
+        else TeannPolarFromVoigt(v, fr->y[TEANN_K_POLAR] + 9 * f);
         fr->fprops[f] = TEANN_PROP_POLAR;
-        PetscCall(TeannFramesCheckPolar(fr, f, r->lineno));
+        PetscCall(TeannFramesCheckSymmetry(fr, f, TEANN_K_POLAR, r->lineno));
         break;
       default:
         SETERRQ(PETSC_COMM_SELF, PETSC_ERR_PLIB, "abprop kind %d", (int)kind);

@@ -1,6 +1,7 @@
-/* Evaluation of the EANN model on the frames of one rank: descriptors,
- * batched networks, the equivariant heads (eq. 6, 8), the loss (eq. 9
- * without the L2 term) and its exact reverse-mode gradient.
+/* The chunk engine: evaluation of the EANN model on the frames of one rank —
+ * descriptors, batched networks, the fields of the field channels, the
+ * properties' heads (heads/, called per frame), the loss (eq. 9 without the
+ * L2 term, residuals from property.c) and its exact reverse-mode gradient.
  *
  * Threading: the frame list is cut into chunks of TEANN_CHUNK frames. The
  * threads take the chunks in turn, each chunk computing its own partial loss
@@ -11,6 +12,7 @@
  * allocate, and a thread's partial gradient stays in its cache between the
  * chunk that writes it and the addition that reads it. */
 #include "modelimpl.h"
+#include "frames.h"
 #if defined(_OPENMP)
   #include <omp.h>
 #endif
@@ -36,14 +38,16 @@ typedef struct {
   PetscReal *w1, *w2;                      /* [maxa*maxwidth] reverse-pass scratch            */
   PetscReal *dO;                           /* [M*K]                                          */
   PetscReal *pred, *gcomp;                 /* [ncomp] one frame's outputs and their adjoints  */
-  /* polarizability (eq. 7, design 2.5), allocated only when it is fitted */
-  PetscReal *gpos, *hpos;                  /* [3*maxa] g_i = dE1/dr_i, h_i = dE2/dr_i by chunk atom */
-  PetscReal *Vf, *Uf;                      /* [3*maxa] displacement fields of the two tangents */
-  PetscReal *OdV, *OdU;                    /* [maxa*M*K] orbital tangents                      */
-  PetscReal *XdV, *XdU, *dXdV, *dXdU;      /* [maxa*F] density tangents and their adjoints      */
+  /* field channels (design 2.5), allocated only when the model has some; index f < npad (nfield
+     rounded up to even: an odd last field is paired with an empty one, all zero) */
+  PetscReal *fld[TEANN_MAX_FIELDS];        /* [3*maxa] g_i = dE_f/dr_i by chunk atom               */
+  PetscReal *Vfld[TEANN_MAX_FIELDS];       /* [3*maxa] adjoints of g_i: the tangents' displacement fields */
+  PetscReal *Od[TEANN_MAX_FIELDS];         /* [maxa*M*K] orbital tangents                          */
+  PetscReal *Xd[TEANN_MAX_FIELDS], *dXd[TEANN_MAX_FIELDS]; /* [maxa*F] density tangents; dE_f/drho */
   PetscReal *Zd[TEANN_MAX_LAYERS], *Ad[TEANN_MAX_LAYERS]; /* network tangents                  */
-  PetscReal *Da[2][TEANN_MAX_LAYERS];      /* adjoints of the hidden outputs of N_1, N_2 behind g, h */
+  PetscReal *Da[TEANN_MAX_FIELDS][TEANN_MAX_LAYERS]; /* adjoints of the hidden outputs of N_f behind g */
   PetscReal *w3, *w4, *ones, *dOd, *dO3;   /* scratch; dO3 [3*M*K] for the fused descriptor passes */
+  PetscReal *zF;                           /* [F] zeros: the density adjoint of the second and later field pairs */
   PetscReal *mem;
 } TeannWork;
 
@@ -56,7 +60,8 @@ struct _n_TeannEval {
   PetscInt        maxnat;    /* largest frame                                   */
   PetscInt        maxa;      /* atoms a chunk can hold                          */
   PetscInt        maxcpairs; /* pairs within the cutoff a chunk can hold (polarizability, general path), or 0 */
-  PetscReal       scale[3];  /* loss weights: dipole, polarizability, transition dipole */
+  PetscInt        npad;      /* field slots: nfield rounded up to even                */
+  PetscReal       scale[TEANN_NKIND]; /* loss weights per property (eq. 9)          */
   PetscInt        nwork;
   TeannWork      *work;
   PetscReal      *P;         /* pair cache of -teann_fix_radial, [natoms*nel*M*K]; with the polarizability [2K per pair] */
@@ -125,21 +130,25 @@ static void WorkCarve(TeannEval ev, TeannWork *w, PetscReal *base, size_t *len)
     w->Y[ch]  = Take(base, len, maxa * im->chan_nout[ch]);
     w->dY[ch] = Take(base, len, maxa * im->chan_nout[ch]);
   }
-  if (im->ch_polar >= 0) {
-    const TeannNet *net = &im->net[im->ch_polar][0];
-    PetscReal     **v3[]  = {&w->gpos, &w->hpos, &w->Vf, &w->Uf}, **vmk[] = {&w->OdV, &w->OdU}, **vf[] = {&w->XdV, &w->XdU, &w->dXdV, &w->dXdU};
-    for (PetscInt q = 0; q < 4; q++) *v3[q] = Take(base, len, 3 * maxa);
-    for (PetscInt q = 0; q < 2; q++) *vmk[q] = Take(base, len, maxa * MK);
-    for (PetscInt q = 0; q < 4; q++) *vf[q] = Take(base, len, maxa * F);
+  if (im->nfield) {
+    const TeannNet *net = &im->net[im->field_ch[0]][0]; /* every network has the same hidden layers */
+    for (PetscInt f = 0; f < ev->npad; f++) {
+      w->fld[f]  = Take(base, len, 3 * maxa);
+      w->Vfld[f] = Take(base, len, 3 * maxa);
+      w->Od[f]   = Take(base, len, maxa * MK);
+      w->Xd[f]   = Take(base, len, maxa * F);
+      w->dXd[f]  = Take(base, len, maxa * F);
+    }
     w->w3   = Take(base, len, hw);
     w->w4   = Take(base, len, hw);
     w->ones = Take(base, len, maxa);
     w->dOd  = Take(base, len, MK);
     w->dO3  = Take(base, len, 3 * MK);
+    w->zF   = Take(base, len, F);
     for (PetscInt l = 0; l < net->nl - 1; l++) {
       w->Zd[l] = Take(base, len, maxa * net->size[l + 1]);
       w->Ad[l] = Take(base, len, maxa * net->size[l + 1]);
-      for (PetscInt k = 0; k < 2; k++) w->Da[k][l] = Take(base, len, maxa * net->size[l + 1]);
+      for (PetscInt f = 0; f < im->nfield; f++) w->Da[f][l] = Take(base, len, maxa * net->size[l + 1]);
     }
   }
 }
@@ -158,7 +167,7 @@ static PetscErrorCode WorkCreate(TeannEval ev, TeannWork *w)
   WorkCarve(ev, w, NULL, &len);
   PetscCall(PetscCalloc1(len, &w->mem));
   WorkCarve(ev, w, w->mem, &len);
-  if (im->ch_polar >= 0)
+  if (im->nfield)
     for (PetscInt q = 0; q < maxa; q++) w->ones[q] = 1.0;
   PetscFunctionReturn(0);
 }
@@ -202,7 +211,8 @@ PetscErrorCode TeannEvalCreate(TeannModel m, TeannFrames frames, TeannEval *eval
   ev->model  = m;
   ev->im     = (TeannModelImpl *)m->impl;
   ev->frames = frames;
-  for (PetscInt p = 0; p < 3; p++) ev->scale[p] = 1.0;
+  for (PetscInt k = 0; k < TEANN_NKIND; k++) ev->scale[k] = 1.0;
+  ev->npad = ev->im->nfield + (ev->im->nfield % 2);
   for (PetscInt e = 0; e < m->nel; e++) ev->mass[e] = TeannElementMass(m->Z[e]);
   PetscCall(PetscMalloc1(frames->natoms, &ev->el));
   for (PetscInt f = 0; f < frames->nframes; f++) {
@@ -218,7 +228,7 @@ PetscErrorCode TeannEvalCreate(TeannModel m, TeannFrames frames, TeannEval *eval
   }
   ev->maxa = TEANN_CHUNK * PetscMax(ev->maxnat, 1);
   PetscCheck((PetscLogDouble)ev->maxa * ev->im->maxwidth < 2147483647.0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frames with %" PetscInt_FMT " atoms are too large for 32-bit BLAS", ev->maxnat);
-  if (m->fix_radial && ev->im->ch_polar >= 0) { /* R f_c and its derivative per pair (design 2.1) */
+  if (m->fix_radial && ev->im->nfield) { /* R f_c and its derivative per pair (design 2.1) */
     PetscCall(PetscMalloc1(frames->natoms + 1, &ev->pstart));
     ev->pstart[0] = 0;
     for (PetscInt f = 0; f < frames->nframes; f++) {
@@ -230,7 +240,7 @@ PetscErrorCode TeannEvalCreate(TeannModel m, TeannFrames frames, TeannEval *eval
     const PetscInt MK = ev->im->desc.M * ev->im->desc.K;
     PetscCall(PetscMalloc2((size_t)frames->natoms * m->nel * MK, &ev->P, 2 * m->nel * m->nwave, &ev->Peta));
   }
-  if (ev->im->ch_polar >= 0 && !m->fix_radial) { /* room for the chunk's pair radials: the TEANN_CHUNK frames with most pairs */
+  if (ev->im->nfield && !m->fix_radial) { /* room for the chunk's pair radials: the TEANN_CHUNK frames with most pairs */
     PetscInt *np;
     PetscCall(PetscCalloc1(frames->nframes, &np));
     for (PetscInt f = 0; f < frames->nframes; f++) {
@@ -250,13 +260,12 @@ PetscErrorCode TeannEvalCreate(TeannModel m, TeannFrames frames, TeannEval *eval
 PetscErrorCode TeannEvalSetLossScale(TeannEval ev, TeannProp p, PetscReal scale)
 {
   PetscFunctionBegin;
-  switch (p) {
-  case TEANN_PROP_DIPOLE: ev->scale[0] = scale; break;
-  case TEANN_PROP_POLAR: ev->scale[1] = scale; break;
-  case TEANN_PROP_TDIPOLE: ev->scale[2] = scale; break;
-  default: SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "no loss scale for property %s", TeannPropName(p));
-  }
-  PetscFunctionReturn(0);
+  for (PetscInt k = 0; k < TEANN_NKIND; k++)
+    if (TeannProperties[k].bit == p) {
+      ev->scale[k] = scale;
+      PetscFunctionReturn(0);
+    }
+  SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "no loss scale for property %s", TeannPropName(p));
 }
 
 PetscErrorCode TeannEvalDestroy(TeannEval *eval)
@@ -412,130 +421,58 @@ static void ChunkForward(TeannEval ev, TeannWork *w, const PetscReal theta[])
   }
 }
 
-static inline void Cross(const PetscReal a[3], const PetscReal b[3], PetscReal c[3])
+/* The head of the h-th fitted property seen from frame q of the chunk: its channels' outputs and
+   fields, and (adj not NULL) where its adjoints go. */
+static void HeadFrame(TeannEval ev, TeannWork *w, PetscInt h, PetscInt q, TeannHeadFrame *hf, TeannHeadAdjoint *adj, PetscReal drt[])
 {
-  c[0] = a[1] * b[2] - a[2] * b[1];
-  c[1] = a[2] * b[0] - a[0] * b[2];
-  c[2] = a[0] * b[1] - a[1] * b[0];
-}
+  TeannModelImpl  *im = ev->im;
+  const TeannHead *hd = TeannProperties[im->head_k[h]].head;
+  const PetscInt   ca0 = w->astart[q];
 
-/* d_1 = sum a_i r~_i, d_2 = sum b_i r~_i, S = sum s_i of eq. 8 over the n atoms from ca0 (Y: the 3-output network). */
-static inline void TdipoleSums(const TeannWork *w, const PetscReal *Y, PetscInt ca0, PetscInt n, PetscReal d1[3], PetscReal d2[3], PetscReal *S)
-{
-  for (PetscInt i = 0; i < n; i++) {
-    const PetscReal *y = Y + 3 * w->row[ca0 + i], *r = w->rt + 3 * (ca0 + i);
-    for (PetscInt d = 0; d < 3; d++) {
-      d1[d] += y[0] * r[d];
-      d2[d] += y[1] * r[d];
+  hf->n              = w->astart[q + 1] - ca0;
+  hf->row            = w->row + ca0;
+  hf->rt             = w->rt + 3 * ca0;
+  hf->charge         = ev->frames->y[TEANN_K_CHARGE][w->frame[q]];
+  hf->charge_neutral = ev->model->charge_neutral;
+  if (adj) adj->drt = drt;
+  for (PetscInt c = 0; c < hd->nch; c++) {
+    const PetscInt ch = im->head_ch[h] + c, f = im->chan_field[ch];
+    hf->Y[c] = f < 0 ? w->Y[ch] : NULL;
+    hf->G[c] = f < 0 ? NULL : w->fld[f] + 3 * ca0;
+    if (adj) {
+      adj->dY[c] = f < 0 ? w->dY[ch] : NULL;
+      adj->V[c]  = f < 0 ? NULL : w->Vfld[f] + 3 * ca0;
     }
-    *S += y[2];
   }
 }
 
-/* Outputs of frame q of the chunk (eq. 6, 8) into w->pred. */
+/* Outputs of frame q of the chunk into w->pred: every head in turn. */
 static void FrameOutputs(TeannEval ev, TeannWork *w, PetscInt q)
 {
   TeannModelImpl *im = ev->im;
-  const PetscInt  ca0 = w->astart[q], n = w->astart[q + 1] - ca0;
 
-  if (im->ch_dipole >= 0) {
-    const PetscReal *Y     = w->Y[im->ch_dipole];
-    PetscReal       *mu    = w->pred + im->comp_dipole, shift = 0;
-    if (ev->model->charge_neutral) {
-      for (PetscInt i = 0; i < n; i++) shift += Y[w->row[ca0 + i]];
-      shift = (shift - ev->frames->charge[w->frame[q]]) / n;
-    }
-    mu[0] = mu[1] = mu[2] = 0;
-    for (PetscInt i = 0; i < n; i++) {
-      const PetscReal qi = Y[w->row[ca0 + i]] - shift, *r = w->rt + 3 * (ca0 + i);
-      for (PetscInt d = 0; d < 3; d++) mu[d] += qi * r[d];
-    }
-  }
-  if (im->ch_polar >= 0) { /* eq. 7 */
-    const PetscReal *Y3 = w->Y[im->ch_polar + 2];
-    PetscReal       *al = w->pred + im->comp_polar, tr = 0;
-    for (PetscInt q = 0; q < 9; q++) al[q] = 0;
-    for (PetscInt i = 0; i < n; i++) {
-      const PetscReal *r = w->rt + 3 * (ca0 + i), *g = w->gpos + 3 * (ca0 + i), *h = w->hpos + 3 * (ca0 + i);
-      for (PetscInt a = 0; a < 3; a++)
-        for (PetscInt b = 0; b < 3; b++) al[3 * a + b] += r[a] * g[b] + g[a] * r[b] + h[a] * h[b];
-      tr += Y3[w->row[ca0 + i]];
-    }
-    for (PetscInt a = 0; a < 3; a++) al[4 * a] += tr;
-  }
-  if (im->ch_tdipole >= 0) {
-    const PetscReal *Y  = w->Y[im->ch_tdipole];
-    PetscReal       *mu = w->pred + im->comp_tdipole, d1[3] = {0, 0, 0}, d2[3] = {0, 0, 0}, S = 0, x[3];
-    TdipoleSums(w, Y, ca0, n, d1, d2, &S);
-    Cross(d1, d2, x);
-    for (PetscInt d = 0; d < 3; d++) mu[d] = d1[d] + d2[d] + S * x[d];
+  for (PetscInt h = 0; h < im->nhead; h++) {
+    TeannHeadFrame hf;
+    HeadFrame(ev, w, h, q, &hf, NULL, NULL);
+    TeannProperties[im->head_k[h]].head->forward(&hf, w->pred + im->head_comp[h]);
   }
 }
 
-/* Reverse mode of FrameOutputs from w->gcomp: writes the output adjoints dY of frame q's atoms and,
-   if drt is not NULL, accumulates the adjoints of the centred positions drt[3n]. */
+/* Reverse mode of FrameOutputs from w->gcomp: writes the output adjoints dY and the field adjoints
+   of frame q's atoms and, if drt is not NULL, accumulates the adjoints of the centred positions drt[3n]. */
 static void FrameBackward(TeannEval ev, TeannWork *w, PetscInt q, PetscReal drt[])
 {
   TeannModelImpl *im = ev->im;
-  const PetscInt  ca0 = w->astart[q], n = w->astart[q + 1] - ca0;
 
-  if (im->ch_dipole >= 0) {
-    const PetscReal *Y = w->Y[im->ch_dipole], *g = w->gcomp + im->comp_dipole;
-    PetscReal       *dY = w->dY[im->ch_dipole], shift = 0, mean = 0;
-    if (ev->model->charge_neutral) {
-      for (PetscInt i = 0; i < n; i++) shift += Y[w->row[ca0 + i]];
-      shift = (shift - ev->frames->charge[w->frame[q]]) / n;
-    }
-    for (PetscInt i = 0; i < n; i++) {
-      const PetscReal *r = w->rt + 3 * (ca0 + i);
-      dY[w->row[ca0 + i]] = g[0] * r[0] + g[1] * r[1] + g[2] * r[2];
-      mean += dY[w->row[ca0 + i]];
-      if (drt)
-        for (PetscInt d = 0; d < 3; d++) drt[3 * i + d] += (Y[w->row[ca0 + i]] - shift) * g[d];
-    }
-    if (ev->model->charge_neutral)
-      for (PetscInt i = 0; i < n; i++) dY[w->row[ca0 + i]] -= mean / n;
-  }
-  if (im->ch_polar >= 0) { /* design 2.5: the fields V, U of the two tangents */
-    const PetscReal *W = w->gcomp + im->comp_polar;
-    PetscReal        Ws[9], tr = W[0] + W[4] + W[8];
-    for (PetscInt a = 0; a < 3; a++)
-      for (PetscInt b = 0; b < 3; b++) Ws[3 * a + b] = W[3 * a + b] + W[3 * b + a];
-    for (PetscInt i = 0; i < n; i++) {
-      const PetscInt   ca = ca0 + i;
-      const PetscReal *r = w->rt + 3 * ca, *g = w->gpos + 3 * ca, *h = w->hpos + 3 * ca;
-      for (PetscInt a = 0; a < 3; a++) {
-        w->Vf[3 * ca + a] = Ws[3 * a] * r[0] + Ws[3 * a + 1] * r[1] + Ws[3 * a + 2] * r[2];
-        w->Uf[3 * ca + a] = Ws[3 * a] * h[0] + Ws[3 * a + 1] * h[1] + Ws[3 * a + 2] * h[2];
-        if (drt) drt[3 * i + a] += Ws[3 * a] * g[0] + Ws[3 * a + 1] * g[1] + Ws[3 * a + 2] * g[2];
-      }
-      w->dY[im->ch_polar + 2][w->row[ca]] = tr;
-    }
-  }
-  if (im->ch_tdipole >= 0) {
-    const PetscReal *Y = w->Y[im->ch_tdipole], *g = w->gcomp + im->comp_tdipole;
-    PetscReal       *dY = w->dY[im->ch_tdipole], d1[3] = {0, 0, 0}, d2[3] = {0, 0, 0}, S = 0, x[3], G1[3], G2[3], GS, t[3];
-    TdipoleSums(w, Y, ca0, n, d1, d2, &S);
-    /* mu = d1 + d2 + S d1 x d2: g.(d1 x d2) = d1.(d2 x g) = d2.(g x d1) */
-    Cross(d1, d2, x);
-    GS = g[0] * x[0] + g[1] * x[1] + g[2] * x[2];
-    Cross(d2, g, t);
-    for (PetscInt d = 0; d < 3; d++) G1[d] = g[d] + S * t[d];
-    Cross(g, d1, t);
-    for (PetscInt d = 0; d < 3; d++) G2[d] = g[d] + S * t[d];
-    for (PetscInt i = 0; i < n; i++) {
-      const PetscReal *r  = w->rt + 3 * (ca0 + i), *y = Y + 3 * w->row[ca0 + i];
-      PetscReal       *dy = dY + 3 * w->row[ca0 + i];
-      dy[0]               = G1[0] * r[0] + G1[1] * r[1] + G1[2] * r[2];
-      dy[1]               = G2[0] * r[0] + G2[1] * r[1] + G2[2] * r[2];
-      dy[2]               = GS;
-      if (drt)
-        for (PetscInt d = 0; d < 3; d++) drt[3 * i + d] += y[0] * G1[d] + y[1] * G2[d];
-    }
+  for (PetscInt h = 0; h < im->nhead; h++) {
+    TeannHeadFrame   hf;
+    TeannHeadAdjoint adj;
+    HeadFrame(ev, w, h, q, &hf, &adj, drt);
+    TeannProperties[im->head_k[h]].head->backward(&hf, w->gcomp + im->head_comp[h], &adj);
   }
 }
 
-/* Loss of frame q from w->pred; sets w->gcomp to its gradient with respect to the outputs. */
+/* Loss of frame q from w->pred (the residuals of property.c); sets w->gcomp to its gradient with respect to the outputs. */
 static PetscReal FrameLoss(TeannEval ev, TeannWork *w, PetscInt q)
 {
   TeannModelImpl *im = ev->im;
@@ -544,41 +481,10 @@ static PetscReal FrameLoss(TeannEval ev, TeannWork *w, PetscInt q)
   PetscReal       loss = 0;
 
   for (PetscInt c = 0; c < im->ncomp; c++) w->gcomp[c] = 0;
-  if (im->ch_dipole >= 0 && (fr->fprops[f] & TEANN_PROP_DIPOLE)) {
-    const PetscReal *y = w->pred + im->comp_dipole, *ref = fr->dipole + 3 * f, s = ev->scale[0];
-    for (PetscInt d = 0; d < 3; d++) {
-      const PetscReal r = y[d] - ref[d];
-      loss += s * r * r;
-      w->gcomp[im->comp_dipole + d] = 2 * s * r;
-    }
-  }
-  if (im->ch_polar >= 0 && (fr->fprops[f] & TEANN_PROP_POLAR)) {
-    /* the 6 independent components, off-diagonals weighted by 2 (sqrt 2 on the residual), against the
-       symmetrised reference: ||alpha - ref_sym||_F^2 (design 2.4) */
-    const PetscReal *y = w->pred + im->comp_polar, *ref = fr->polar + 9 * f, s = ev->scale[1];
-    PetscReal       *gp = w->gcomp + im->comp_polar;
-    for (PetscInt a = 0; a < 3; a++) {
-      const PetscReal r = y[4 * a] - ref[4 * a];
-      loss += s * r * r;
-      gp[4 * a] = 2 * s * r;
-      for (PetscInt b = a + 1; b < 3; b++) {
-        const PetscReal u = y[3 * a + b] - 0.5 * (ref[3 * a + b] + ref[3 * b + a]);
-        loss += 2 * s * u * u;
-        gp[3 * a + b] = 4 * s * u; /* alpha is symmetric by construction: the (b,a) slot carries nothing */
-        gp[3 * b + a] = 0;
-      }
-    }
-  }
-  if (im->ch_tdipole >= 0 && (fr->fprops[f] & TEANN_PROP_TDIPOLE)) {
-    const PetscReal *y = w->pred + im->comp_tdipole, *ref = fr->tdipole + 3 * f, s = ev->scale[2];
-    PetscReal        lp = 0, lm = 0, sg;
-    for (PetscInt d = 0; d < 3; d++) {
-      lp += (y[d] - ref[d]) * (y[d] - ref[d]);
-      lm += (y[d] + ref[d]) * (y[d] + ref[d]);
-    }
-    sg = lp <= lm ? 1.0 : -1.0; /* the sign of a transition dipole is arbitrary */
-    loss += s * PetscMin(lp, lm);
-    for (PetscInt d = 0; d < 3; d++) w->gcomp[im->comp_tdipole + d] = 2 * s * (y[d] - sg * ref[d]);
+  for (PetscInt h = 0; h < im->nhead; h++) {
+    const PetscInt k = im->head_k[h], nc = TeannProperties[k].ncomp;
+    if (!(fr->fprops[f] & TeannProperties[k].bit)) continue;
+    TeannPropertyLoss(k, ev->scale[k], w->pred + im->head_comp[h], fr->y[k] + nc * f, &loss, w->gcomp + im->head_comp[h]);
   }
   return loss;
 }
@@ -590,7 +496,7 @@ static void ChunkNetBackward(TeannEval ev, TeannWork *w, const PetscReal theta[]
 
   for (PetscInt q = 0; q < w->na * F; q++) w->dX[q] = 0;
   for (PetscInt ch = 0; ch < im->nchan; ch++) {
-    if (im->ch_polar >= 0 && (ch == im->ch_polar || ch == im->ch_polar + 1)) continue; /* E1, E2 enter through their gradients only */
+    if (im->chan_field[ch] >= 0) continue; /* a field's E enters through its gradient only */
     for (PetscInt e = 0; e < ev->model->nel; e++) {
       const TeannNet *net = &im->net[ch][e];
       const PetscInt  r0 = w->erow[e], ne = w->erow[e + 1] - r0, no = im->chan_nout[ch];
@@ -602,8 +508,8 @@ static void ChunkNetBackward(TeannEval ev, TeannWork *w, const PetscReal theta[]
   }
 }
 
-/* Reverse mode through the descriptors from w->dX (and, with the polarizability, the tangent adjoints
-   w->dXdV, w->dXdU): parameter gradient into g (NULL: skip), positions into dx (single-frame chunk; NULL: skip). */
+/* Reverse mode through the descriptors from w->dX (and, with field channels, the tangent adjoints
+   w->dXd[f]): parameter gradient into g (NULL: skip), positions into dx (single-frame chunk; NULL: skip). */
 static void ChunkDescriptorBackward(TeannEval ev, TeannWork *w, const PetscReal theta[], PetscBool cached, PetscReal g[], PetscReal dx[])
 {
   TeannModelImpl  *im = ev->im;
@@ -616,31 +522,29 @@ static void ChunkDescriptorBackward(TeannEval ev, TeannWork *w, const PetscReal 
     const PetscInt a0 = fr->atom_start[w->frame[q]], n = fr->atom_start[w->frame[q] + 1] - a0, c0 = w->astart[q];
     for (PetscInt i = 0; i < n; i++) {
       const PetscInt ca = c0 + i;
-      if (im->ch_polar >= 0 && gc && !dx) { /* the loss gradient and Jacobian rows: one pass over the pairs */
-        TeannDescAtomPolarBackward(&im->desc, c, eta, s, PairRadials(ev, w, a0 + i, ca), n, ev->el + a0, fr->x + 3 * a0, i, w->Vf + 3 * c0, w->Uf + 3 * c0, w->O + ca * MK, w->OdV + ca * MK, w->OdU + ca * MK, w->dX + w->row[ca] * F, w->dXdV + w->row[ca] * F, w->dXdU + w->row[ca] * F, w->dO3, gc, ev->model->fix_radial ? NULL : ge, ev->model->fix_radial ? NULL : gs);
+      if (im->nfield && gc && !dx) { /* the loss gradient and Jacobian rows: one pass over the pairs per two fields */
+        for (PetscInt p = 0; p < ev->npad; p += 2) TeannDescAtomPolarBackward(&im->desc, c, eta, s, PairRadials(ev, w, a0 + i, ca), n, ev->el + a0, fr->x + 3 * a0, i, w->Vfld[p] + 3 * c0, w->Vfld[p + 1] + 3 * c0, w->O + ca * MK, w->Od[p] + ca * MK, w->Od[p + 1] + ca * MK, p ? w->zF : w->dX + w->row[ca] * F, w->dXd[p] + w->row[ca] * F, w->dXd[p + 1] + w->row[ca] * F, w->dO3, gc, ev->model->fix_radial ? NULL : ge, ev->model->fix_radial ? NULL : gs);
         continue;
       }
       if (cached) TeannDescCachedBackward(&im->desc, ev->P + (size_t)(a0 + i) * nel * MK, w->O + ca * MK, w->dX + w->row[ca] * F, w->dO, gc);
       else TeannDescAtomBackward(&im->desc, c, eta, s, n, ev->el + a0, fr->x + 3 * a0, i, w->O + ca * MK, w->dX + w->row[ca] * F, w->dO, gc, ge, gs, dx);
-      if (im->ch_polar >= 0) {
-        TeannDescAtomTangentBackward(&im->desc, c, eta, s, n, ev->el + a0, fr->x + 3 * a0, i, w->Vf + 3 * c0, w->O + ca * MK, w->OdV + ca * MK, w->dXdV + w->row[ca] * F, w->dO, w->dOd, gc, ge, gs, dx);
-        TeannDescAtomTangentBackward(&im->desc, c, eta, s, n, ev->el + a0, fr->x + 3 * a0, i, w->Uf + 3 * c0, w->O + ca * MK, w->OdU + ca * MK, w->dXdU + w->row[ca] * F, w->dO, w->dOd, gc, ge, gs, dx);
-      }
+      for (PetscInt f = 0; f < im->nfield; f++) TeannDescAtomTangentBackward(&im->desc, c, eta, s, n, ev->el + a0, fr->x + 3 * a0, i, w->Vfld[f] + 3 * c0, w->O + ca * MK, w->Od[f] + ca * MK, w->dXd[f] + w->row[ca] * F, w->dO, w->dOd, gc, ge, gs, dx);
     }
   }
 }
 
-/* g_i = dE1/dr_i and h_i = dE2/dr_i of eq. 7 for every atom of the chunk (reverse mode to positions). */
-static void ChunkPolarFields(TeannEval ev, TeannWork *w, const PetscReal theta[])
+/* The fields g_i = dE_f/dr_i of every field channel for every atom of the chunk (reverse mode to
+   positions, two fields per visit of the pairs). */
+static void ChunkFields(TeannEval ev, TeannWork *w, const PetscReal theta[])
 {
   TeannModelImpl *im = ev->im;
   TeannFrames     fr = ev->frames;
   const PetscInt  MK = im->desc.M * im->desc.K, F = im->desc.F;
 
-  /* dE_k/drho is also the adjoint of the density tangent in ChunkPolarTangent: keep it in dXdV, dXdU */
-  for (PetscInt k = 0; k < 2; k++) {
-    const PetscInt ch  = im->ch_polar + k;
-    PetscReal     *pos = k ? w->hpos : w->gpos, *dX = k ? w->dXdU : w->dXdV;
+  /* dE_f/drho is also the adjoint of the density tangent in ChunkFieldTangent: keep it in dXd[f] */
+  for (PetscInt f = 0; f < im->nfield; f++) {
+    const PetscInt ch  = im->field_ch[f];
+    PetscReal     *pos = w->fld[f], *dX = w->dXd[f];
     for (PetscInt q = 0; q < w->na * F; q++) dX[q] = 0;
     for (PetscInt q = 0; q < 3 * w->na; q++) pos[q] = 0;
     for (PetscInt e = 0; e < ev->model->nel; e++) {
@@ -649,35 +553,37 @@ static void ChunkPolarFields(TeannEval ev, TeannWork *w, const PetscReal theta[]
       PetscReal      *Z[TEANN_MAX_LAYERS], *S[TEANN_MAX_LAYERS], *A[TEANN_MAX_LAYERS], *Da[TEANN_MAX_LAYERS];
       if (!ne) continue;
       LayerPointers(w, net, ch, r0, Z, S, A);
-      for (PetscInt l = 0; l < net->nl - 1; l++) Da[l] = w->Da[k][l] + r0 * net->size[l + 1];
+      for (PetscInt l = 0; l < net->nl - 1; l++) Da[l] = w->Da[f][l] + r0 * net->size[l + 1];
       TeannNetInputGradient(net, ev->model->act, theta, ne, Z, S, w->ones, Da, w->w1, dX + r0 * F);
     }
   }
-  for (PetscInt q = 0; q < w->nf; q++) {
-    const PetscInt a0 = fr->atom_start[w->frame[q]], n = fr->atom_start[w->frame[q] + 1] - a0, c0 = w->astart[q];
-    for (PetscInt i = 0; i < n; i++) TeannDescAtomPositionGradient2(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, PairRadials(ev, w, a0 + i, c0 + i), n, ev->el + a0, fr->x + 3 * a0, i, w->O + (c0 + i) * MK, w->dXdV + w->row[c0 + i] * F, w->dXdU + w->row[c0 + i] * F, w->dO3, w->gpos + 3 * c0, w->hpos + 3 * c0);
-  }
+  for (PetscInt p = 0; p < ev->npad; p += 2)
+    for (PetscInt q = 0; q < w->nf; q++) {
+      const PetscInt a0 = fr->atom_start[w->frame[q]], n = fr->atom_start[w->frame[q] + 1] - a0, c0 = w->astart[q];
+      for (PetscInt i = 0; i < n; i++) TeannDescAtomPositionGradient2(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, PairRadials(ev, w, a0 + i, c0 + i), n, ev->el + a0, fr->x + 3 * a0, i, w->O + (c0 + i) * MK, w->dXd[p] + w->row[c0 + i] * F, w->dXd[p + 1] + w->row[c0 + i] * F, w->dO3, w->fld[p] + 3 * c0, w->fld[p + 1] + 3 * c0);
+    }
 }
 
-/* Design 2.5: tangents of the densities along V and U, then the reverse pass over the tangents of
-   E1 and E2 through the networks: parameter gradient into g (NULL: skip), density adjoints added to
-   w->dX; the tangent adjoints are dE1/drho, dE2/drho, left in w->dXdV, w->dXdU by ChunkPolarFields.
+/* Design 2.5: tangents of the densities along the fields' adjoints Vfld[f], then the reverse pass over
+   the tangents of every E_f through its networks: parameter gradient into g (NULL: skip), density
+   adjoints added to w->dX; the tangent adjoints are dE_f/drho, left in w->dXd[f] by ChunkFields.
    Call after ChunkNetBackward (which clears dX). */
-static void ChunkPolarTangent(TeannEval ev, TeannWork *w, const PetscReal theta[], PetscReal g[])
+static void ChunkFieldTangent(TeannEval ev, TeannWork *w, const PetscReal theta[], PetscReal g[])
 {
   TeannModelImpl *im = ev->im;
   TeannFrames     fr = ev->frames;
   const PetscInt  MK = im->desc.M * im->desc.K, F = im->desc.F;
 
-  for (PetscInt q = 0; q < w->nf; q++) {
-    const PetscInt a0 = fr->atom_start[w->frame[q]], n = fr->atom_start[w->frame[q] + 1] - a0, c0 = w->astart[q];
-    for (PetscInt i = 0; i < n; i++) {
-      const PetscInt ca = c0 + i;
-      TeannDescAtomTangent2(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, PairRadials(ev, w, a0 + i, ca), n, ev->el + a0, fr->x + 3 * a0, i, w->Vf + 3 * c0, w->Uf + 3 * c0, w->O + ca * MK, w->OdV + ca * MK, w->OdU + ca * MK, w->XdV + w->row[ca] * F, w->XdU + w->row[ca] * F);
+  for (PetscInt p = 0; p < ev->npad; p += 2)
+    for (PetscInt q = 0; q < w->nf; q++) {
+      const PetscInt a0 = fr->atom_start[w->frame[q]], n = fr->atom_start[w->frame[q] + 1] - a0, c0 = w->astart[q];
+      for (PetscInt i = 0; i < n; i++) {
+        const PetscInt ca = c0 + i;
+        TeannDescAtomTangent2(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, PairRadials(ev, w, a0 + i, ca), n, ev->el + a0, fr->x + 3 * a0, i, w->Vfld[p] + 3 * c0, w->Vfld[p + 1] + 3 * c0, w->O + ca * MK, w->Od[p] + ca * MK, w->Od[p + 1] + ca * MK, w->Xd[p] + w->row[ca] * F, w->Xd[p + 1] + w->row[ca] * F);
+      }
     }
-  }
-  for (PetscInt k = 0; k < 2; k++) {
-    const PetscInt ch = im->ch_polar + k;
+  for (PetscInt f = 0; f < im->nfield; f++) {
+    const PetscInt ch = im->field_ch[f];
     for (PetscInt e = 0; e < ev->model->nel; e++) {
       const TeannNet *net = &im->net[ch][e];
       const PetscInt  r0 = w->erow[e], ne = w->erow[e + 1] - r0;
@@ -687,9 +593,9 @@ static void ChunkPolarTangent(TeannEval ev, TeannWork *w, const PetscReal theta[
       for (PetscInt l = 0; l < net->nl - 1; l++) {
         Zd[l] = w->Zd[l] + r0 * net->size[l + 1];
         Ad[l] = w->Ad[l] + r0 * net->size[l + 1];
-        Da[l] = w->Da[k][l] + r0 * net->size[l + 1];
+        Da[l] = w->Da[f][l] + r0 * net->size[l + 1];
       }
-      TeannNetTangentBackward(net, ev->model->act, theta, ne, w->X + r0 * F, Z, S, A, (k ? w->XdU : w->XdV) + r0 * F, Zd, Ad, w->ones, Da, w->w1, w->w2, w->w3, w->w4, g, w->dX + r0 * F);
+      TeannNetTangentBackward(net, ev->model->act, theta, ne, w->X + r0 * F, Z, S, A, w->Xd[f] + r0 * F, Zd, Ad, w->ones, Da, w->w1, w->w2, w->w3, w->w4, g, w->dX + r0 * F);
     }
   }
 }
@@ -710,7 +616,7 @@ static PetscErrorCode ProcessChunk(TeannEval ev, TeannWork *w, const PetscReal t
 
   if (log) ierr |= PetscLogEventBegin(TEANN_Descriptor, 0, 0, 0, 0);
   ChunkSetup(ev, w, nf, idx);
-  if (im->ch_polar >= 0) ChunkPairRadials(ev, w, theta);
+  if (im->nfield) ChunkPairRadials(ev, w, theta);
   ChunkDescriptor(ev, w, theta, cached);
   if (log) {
     for (PetscInt ch = 0; ch < im->nchan; ch++) fnet += TeannNetFlops(&im->net[ch][0]);
@@ -731,7 +637,7 @@ static PetscErrorCode ProcessChunk(TeannEval ev, TeannWork *w, const PetscReal t
     ierr |= PetscLogEventBegin(TEANN_NetBackward, 0, 0, 0, 0);
   }
   *loss = 0;
-  if (im->ch_polar >= 0) ChunkPolarFields(ev, w, theta);
+  if (im->nfield) ChunkFields(ev, w, theta);
   for (PetscInt q = 0; q < w->nf; q++) {
     FrameOutputs(ev, w, q);
     if (out)
@@ -741,7 +647,7 @@ static PetscErrorCode ProcessChunk(TeannEval ev, TeannWork *w, const PetscReal t
   }
   if (g) {
     ChunkNetBackward(ev, w, theta, g);
-    if (im->ch_polar >= 0) ChunkPolarTangent(ev, w, theta, g);
+    if (im->nfield) ChunkFieldTangent(ev, w, theta, g);
   }
   if (log) {
     if (g) ierr |= PetscLogFlops(4.0 * fnet * w->na);
@@ -766,7 +672,7 @@ static PetscErrorCode Evaluate(TeannEval ev, const PetscReal theta[], PetscInt n
   TeannModel      m  = ev->model;
   TeannModelImpl *im = ev->im;
   TeannFrames     fr = ev->frames;
-  const PetscBool cached = (PetscBool)(m->fix_radial && im->ch_polar < 0); /* eq. 7 needs position derivatives: general path */
+  const PetscBool cached = (PetscBool)(m->fix_radial && !im->nfield); /* fields need position derivatives: general path */
   const PetscInt  nchunk = (n + TEANN_CHUNK - 1) / TEANN_CHUNK, nparam = m->nparam;
   PetscReal       total = 0;
   PetscErrorCode  lerr  = 0;
@@ -775,7 +681,7 @@ static PetscErrorCode Evaluate(TeannEval ev, const PetscReal theta[], PetscInt n
   for (PetscInt k = 0; k < n; k++) PetscCheck(idx[k] >= 0 && idx[k] < fr->nframes, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frame index %" PetscInt_FMT " out of range 0..%" PetscInt_FMT, idx[k], fr->nframes - 1);
   PetscCall(EnsureWork(ev));
   if (m->fix_radial) PetscCall(EnsureCache(ev, theta));
-  ev->pfon = (PetscBool)(m->fix_radial && im->ch_polar >= 0);
+  ev->pfon = (PetscBool)(m->fix_radial && im->nfield);
   if (grad) PetscCall(PetscArrayzero(grad, nparam));
 #pragma omp parallel
   {
@@ -840,10 +746,10 @@ PetscErrorCode TeannEvalPositionGradient(TeannEval ev, const PetscReal theta[], 
   PetscCall(PetscMalloc1(3 * n, &drt));
   ev->pfon = PETSC_FALSE; /* theta's eta and s need not be those of the cache */
   ChunkSetup(ev, w, 1, &f);
-  if (im->ch_polar >= 0) ChunkPairRadials(ev, w, theta);
+  if (im->nfield) ChunkPairRadials(ev, w, theta);
   ChunkDescriptor(ev, w, theta, PETSC_FALSE);
   ChunkForward(ev, w, theta);
-  if (im->ch_polar >= 0) ChunkPolarFields(ev, w, theta);
+  if (im->nfield) ChunkFields(ev, w, theta);
   FrameOutputs(ev, w, 0);
   for (PetscInt i = 0; i < n; i++) M += ev->mass[ev->el[a0 + i]];
   for (PetscInt c = 0; c < im->ncomp; c++) {
@@ -853,7 +759,7 @@ PetscErrorCode TeannEvalPositionGradient(TeannEval ev, const PetscReal theta[], 
     PetscCall(PetscArrayzero(dx, 3 * n));
     FrameBackward(ev, w, 0, drt);
     ChunkNetBackward(ev, w, theta, NULL);
-    if (im->ch_polar >= 0) ChunkPolarTangent(ev, w, theta, NULL);
+    if (im->nfield) ChunkFieldTangent(ev, w, theta, NULL);
     ChunkDescriptorBackward(ev, w, theta, PETSC_FALSE, NULL, dx);
     for (PetscInt i = 0; i < n; i++)
       for (PetscInt d = 0; d < 3; d++) sum[d] += drt[3 * i + d];
@@ -870,14 +776,14 @@ PetscErrorCode TeannEvalResiduals(TeannEval ev, const PetscReal theta[], PetscIn
   TeannModel      m  = ev->model;
   TeannModelImpl *im = ev->im;
   TeannFrames     fr = ev->frames;
-  const PetscBool cached = (PetscBool)(m->fix_radial && im->ch_polar < 0);
+  const PetscBool cached = (PetscBool)(m->fix_radial && !im->nfield);
   const PetscInt  nc = im->ncomp, np = m->nparam, nk = m->nel * m->nwave;
 
   PetscFunctionBegin;
   for (PetscInt k = 0; k < n; k++) PetscCheck(idx[k] >= 0 && idx[k] < fr->nframes, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frame index %" PetscInt_FMT " out of range 0..%" PetscInt_FMT, idx[k], fr->nframes - 1);
   PetscCall(EnsureWork(ev));
   if (m->fix_radial) PetscCall(EnsureCache(ev, theta));
-  ev->pfon = (PetscBool)(m->fix_radial && im->ch_polar >= 0);
+  ev->pfon = (PetscBool)(m->fix_radial && im->nfield);
 #pragma omp parallel for schedule(dynamic, 4)
   for (PetscInt k = 0; k < n; k++) {
   #if defined(_OPENMP)
@@ -885,50 +791,35 @@ PetscErrorCode TeannEvalResiduals(TeannEval ev, const PetscReal theta[], PetscIn
   #else
     TeannWork *w = &ev->work[0];
   #endif
-    const PetscInt f = idx[k];
-    PetscReal      sq[3], sg = 1, *rk = r + k * nc;
-    PetscInt       comp[3] = {im->comp_dipole, im->comp_polar, im->comp_tdipole}, len[3] = {3, 9, 3};
-    const PetscInt bit[3] = {TEANN_PROP_DIPOLE, TEANN_PROP_POLAR, TEANN_PROP_TDIPOLE};
-    const PetscReal *ref[3] = {fr->dipole + 3 * f, fr->polar + 9 * f, fr->tdipole + 3 * f};
+    const PetscInt f  = idx[k];
+    PetscReal     *rk = r + k * nc;
 
     ChunkSetup(ev, w, 1, &idx[k]);
-    if (im->ch_polar >= 0) ChunkPairRadials(ev, w, theta);
+    if (im->nfield) ChunkPairRadials(ev, w, theta);
     ChunkDescriptor(ev, w, theta, cached);
     ChunkForward(ev, w, theta);
-    if (im->ch_polar >= 0) ChunkPolarFields(ev, w, theta);
+    if (im->nfield) ChunkFields(ev, w, theta);
     FrameOutputs(ev, w, 0);
-    if (im->ch_tdipole >= 0 && (fr->fprops[f] & TEANN_PROP_TDIPOLE)) {
-      const PetscReal *y = w->pred + im->comp_tdipole;
-      PetscReal        lp = 0, lm = 0;
-      for (PetscInt d = 0; d < 3; d++) {
-        lp += (y[d] - ref[2][d]) * (y[d] - ref[2][d]);
-        lm += (y[d] + ref[2][d]) * (y[d] + ref[2][d]);
-      }
-      sg = lp <= lm ? 1.0 : -1.0;
-    }
-    for (PetscInt p = 0; p < 3; p++) {
-      sq[p] = (comp[p] >= 0 && (fr->fprops[f] & bit[p])) ? PetscSqrtReal(ev->scale[p]) : 0.0;
-      if (comp[p] < 0) continue;
-      for (PetscInt c = 0; c < len[p]; c++) rk[comp[p] + c] = sq[p] ? sq[p] * (w->pred[comp[p] + c] - (p == 2 ? sg : 1.0) * ref[p][c]) : 0.0;
-      if (p == 1 && sq[p]) /* polarizability: 6 independent components, as in FrameLoss */
-        for (PetscInt a = 0; a < 3; a++)
-          for (PetscInt b = a + 1; b < 3; b++) {
-            rk[comp[p] + 3 * a + b] = PetscSqrtReal(2.0) * sq[p] * (w->pred[comp[p] + 3 * a + b] - 0.5 * (ref[p][3 * a + b] + ref[p][3 * b + a]));
-            rk[comp[p] + 3 * b + a] = 0;
-          }
+    for (PetscInt h = 0; h < im->nhead; h++) { /* the residuals of property.c: sum r^2 is FrameLoss's loss */
+      const PetscInt   kp = im->head_k[h], c0 = im->head_comp[h], ncp = TeannProperties[kp].ncomp;
+      const PetscReal *w2 = TeannPropertyWeights(kp), s = (fr->fprops[f] & TeannProperties[kp].bit) ? ev->scale[kp] : 0;
+      PetscReal        y[TEANN_MAX_COMP];
+      if (s > 0) TeannPropertyTarget(kp, w->pred + c0, fr->y[kp] + ncp * f, y);
+      for (PetscInt c = 0; c < ncp; c++) rk[c0 + c] = (s > 0 && w2[c] > 0) ? PetscSqrtReal(s * w2[c]) * (w->pred[c0 + c] - y[c]) : 0.0;
     }
     if (!J) continue;
-    for (PetscInt p = 0; p < 3; p++) {
-      if (comp[p] < 0) continue;
-      for (PetscInt c = 0; c < len[p]; c++) {
-        PetscReal *row = J + (size_t)(k * nc + comp[p] + c) * np;
+    for (PetscInt h = 0; h < im->nhead; h++) {
+      const PetscInt   kp = im->head_k[h], c0 = im->head_comp[h], ncp = TeannProperties[kp].ncomp;
+      const PetscReal *w2 = TeannPropertyWeights(kp), s = (fr->fprops[f] & TeannProperties[kp].bit) ? ev->scale[kp] : 0;
+      for (PetscInt c = 0; c < ncp; c++) {
+        PetscReal *row = J + (size_t)(k * nc + c0 + c) * np;
         for (PetscInt q = 0; q < np; q++) row[q] = 0;
-        if (!sq[p] || (p == 1 && c % 3 < c / 3)) continue; /* below the diagonal: a zero row */
+        if (!(s > 0 && w2[c] > 0)) continue; /* a repeated component of a symmetric tensor: a zero row */
         for (PetscInt q = 0; q < nc; q++) w->gcomp[q] = 0;
-        w->gcomp[comp[p] + c] = (p == 1 && c % 3 != c / 3) ? PetscSqrtReal(2.0) * sq[p] : sq[p];
+        w->gcomp[c0 + c] = PetscSqrtReal(s * w2[c]);
         FrameBackward(ev, w, 0, NULL);
         ChunkNetBackward(ev, w, theta, row);
-        if (im->ch_polar >= 0) ChunkPolarTangent(ev, w, theta, row);
+        if (im->nfield) ChunkFieldTangent(ev, w, theta, row);
         ChunkDescriptorBackward(ev, w, theta, cached, row, NULL);
         if (m->fix_radial)
           for (PetscInt q = 0; q < nk; q++) row[im->off_eta + q] = row[im->off_s + q] = 0;

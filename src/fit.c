@@ -58,9 +58,12 @@ PetscErrorCode TeannFitSetFromOptions(TeannFit fit)
   PetscCall(PetscOptionsReal("-teann_valid_fraction", "Fraction of -teann_data held out for validation", "TeannFitSetFromOptions", fit->fvalid, &fit->fvalid, NULL));
   PetscCall(PetscOptionsReal("-teann_test_fraction", "Fraction of -teann_data held out for testing", "TeannFitSetFromOptions", fit->ftest, &fit->ftest, NULL));
   PetscCall(PetscOptionsInt("-teann_seed", "Seed of the split and of the initial parameters", "TeannFitSetFromOptions", fit->seed, &fit->seed, NULL));
-  PetscCall(PetscOptionsReal("-teann_weight_dipole", "Loss weight w_p of the dipole (eq. 9)", "TeannFitSetFromOptions", fit->weight[0], &fit->weight[0], NULL));
-  PetscCall(PetscOptionsReal("-teann_weight_polarizability", "Loss weight w_p of the polarizability (eq. 9)", "TeannFitSetFromOptions", fit->weight[1], &fit->weight[1], NULL));
-  PetscCall(PetscOptionsReal("-teann_weight_transition_dipole", "Loss weight w_p of the transition dipole (eq. 9)", "TeannFitSetFromOptions", fit->weight[2], &fit->weight[2], NULL));
+  for (PetscInt k = 0; k < TEANN_NKIND; k++) {
+    char opt[64], text[128];
+    PetscCall(PetscSNPrintf(opt, sizeof(opt), "-teann_weight_%s", TeannProperties[k].name));
+    PetscCall(PetscSNPrintf(text, sizeof(text), "Loss weight w_p of the %s (eq. 9)", TeannProperties[k].name));
+    PetscCall(PetscOptionsReal(opt, text, "TeannFitSetFromOptions", fit->weight[k], &fit->weight[k], NULL));
+  }
   PetscCall(PetscOptionsReal("-teann_l2", "L2 regularisation lambda on the trainable parameters (eq. 9)", "TeannFitSetFromOptions", fit->l2, &fit->l2, NULL));
   PetscCall(PetscOptionsString("-teann_output_dir", "Directory for model.nc and predictions.nc (created if missing)", "TeannFitSetFromOptions", fit->outdir, fit->outdir, sizeof(fit->outdir), NULL));
   PetscCall(PetscOptionsInt("-teann_patience", "Stop after this many iterations without a better validation loss (0: off)", "TeannFitSetFromOptions", fit->patience, &fit->patience, NULL));
@@ -69,7 +72,7 @@ PetscErrorCode TeannFitSetFromOptions(TeannFit fit)
   PetscCheck(fit->fvalid >= 0 && fit->ftest >= 0 && fit->fvalid + fit->ftest < 1, fit->comm, PETSC_ERR_ARG_OUTOFRANGE, "-teann_valid_fraction %g and -teann_test_fraction %g must be >= 0 with sum < 1", (double)fit->fvalid, (double)fit->ftest);
   PetscCheck(fit->l2 >= 0, fit->comm, PETSC_ERR_ARG_OUTOFRANGE, "-teann_l2 must be >= 0");
   PetscCheck(fit->patience >= 0, fit->comm, PETSC_ERR_ARG_OUTOFRANGE, "-teann_patience must be >= 0");
-  for (PetscInt k = 0; k < TEANN_NKIND; k++) PetscCheck(fit->weight[k] >= 0, fit->comm, PETSC_ERR_ARG_OUTOFRANGE, "-teann_weight_%s must be >= 0", TeannKinds[k].name);
+  for (PetscInt k = 0; k < TEANN_NKIND; k++) PetscCheck(fit->weight[k] >= 0, fit->comm, PETSC_ERR_ARG_OUTOFRANGE, "-teann_weight_%s must be >= 0", TeannProperties[k].name);
   PetscCall(TeannModelSetFromOptions(fit->model));
   PetscFunctionReturn(0);
 }
@@ -84,13 +87,13 @@ static PetscErrorCode ComputeStats(TeannFit fit)
   PetscCall(PetscMemzero(&fit->stats, sizeof(fit->stats)));
   fit->stats.ntrain = fit->nglob[0];
   for (PetscInt k = 0; k < TEANN_NKIND; k++) {
-    PetscInt         nc = TeannKinds[k].ncomp;
+    PetscInt         nc = TeannProperties[k].ncomp;
     const PetscReal *y;
-    PetscReal        sum[9] = {0}, ss = 0;
-    if (!(props & TeannKinds[k].prop)) continue;
-    PetscCall(TeannKindReference(fr, k, &y));
-    /* a transition dipole's sign is arbitrary, so its mean is zero by construction */
-    if (k != 2) {
+    PetscReal        sum[TEANN_MAX_COMP] = {0}, ss = 0;
+    if (!(props & TeannProperties[k].bit)) continue;
+    y = fr->y[k];
+    /* a sign-free property (the transition dipole) has mean zero by construction */
+    if (!TeannProperties[k].signfree) {
       for (PetscInt f = 0; f < fr->nframes; f++)
         for (PetscInt c = 0; c < nc; c++) sum[c] += y[f * nc + c];
       PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, sum, (PetscMPIInt)nc, MPIU_REAL, MPIU_SUM, fit->comm));
@@ -100,7 +103,7 @@ static PetscErrorCode ComputeStats(TeannFit fit)
       for (PetscInt c = 0; c < nc; c++) ss += PetscSqr(y[f * nc + c] - fit->stats.mean[k][c]);
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &ss, 1, MPIU_REAL, MPIU_SUM, fit->comm));
     fit->stats.std[k] = PetscSqrtReal(ss / (fit->nglob[0] * nc));
-    PetscCheck(fit->stats.std[k] > 0, fit->comm, PETSC_ERR_ARG_WRONG, "%s: the training frames' %s has zero spread; nothing to fit", fit->data, TeannKinds[k].name);
+    PetscCheck(fit->stats.std[k] > 0, fit->comm, PETSC_ERR_ARG_WRONG, "%s: the training frames' %s has zero spread; nothing to fit", fit->data, TeannProperties[k].name);
     /* eq. 9 divided by N_train (design 2.4): O(1) loss, lambda independent of the data size */
     fit->scale[k] = fit->weight[k] / (nc * PetscSqr(fit->stats.std[k]) * fit->nglob[0]);
   }
@@ -147,7 +150,7 @@ static PetscErrorCode Monitor(Tao tao, void *ctx)
 {
   TeannFit           fit = (TeannFit)ctx;
   PetscInt           its;
-  PetscReal          f, gnorm, cnorm, xdiff, vloss = 0, reg = 0, tsse[TEANN_NKIND] = {0}, vsse[TEANN_NKIND] = {0}, sae[TEANN_NKIND], tcnt[TEANN_NKIND] = {1, 1, 1}, vcnt[TEANN_NKIND] = {1, 1, 1};
+  PetscReal          f, gnorm, cnorm, xdiff, vloss = 0, reg = 0, tsse[TEANN_NKIND] = {0}, vsse[TEANN_NKIND] = {0}, sae[TEANN_NKIND], tcnt[TEANN_NKIND], vcnt[TEANN_NKIND];
   PetscInt           nfitted = 0, kfit = 0;
   TaoConvergedReason reason;
   const PetscReal   *th;
@@ -155,6 +158,7 @@ static PetscErrorCode Monitor(Tao tao, void *ctx)
   char               line[1024], tok[64];
 
   PetscFunctionBegin;
+  for (PetscInt k = 0; k < TEANN_NKIND; k++) tcnt[k] = vcnt[k] = 1;
   PetscCall(TaoGetSolutionStatus(tao, &its, &f, &gnorm, &cnorm, &xdiff, &reason));
   /* a restarted solve (line search, checkpoint) begins at the point its predecessor ended on, which was monitored already */
   if ((fit->itoffset > 0 || fit->restored) && its == 0) PetscFunctionReturn(0);
@@ -170,7 +174,7 @@ static PetscErrorCode Monitor(Tao tao, void *ctx)
   PetscCall(VecScatterEnd(fit->scat, X, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
   PetscCall(VecGetArrayRead(fit->thetaAll, &th));
   for (PetscInt k = 0; k < TEANN_NKIND; k++)
-    if (fit->model->props & TeannKinds[k].prop) {
+    if (fit->model->props & TeannProperties[k].bit) {
       nfitted++;
       kfit = k;
     }
@@ -178,12 +182,12 @@ static PetscErrorCode Monitor(Tao tao, void *ctx)
   if (nfitted == 1 && fit->weight[kfit] > 0) {
     for (PetscInt i = 0; i < fit->nparam; i++) reg += fit->mask[i] * th[i] * th[i];
     tsse[kfit] = (f - fit->l2 * reg) / fit->scale[kfit];
-    tcnt[kfit] = (PetscReal)fit->nglob[0] * TeannKinds[kfit].ncomp;
+    tcnt[kfit] = (PetscReal)fit->nglob[0] * TeannProperties[kfit].ncomp;
   } else PetscCall(SubsetErrors(fit, 0, th, tsse, sae, tcnt));
   if (fit->nglob[1]) {
     PetscCall(SubsetErrors(fit, 1, th, vsse, sae, vcnt));
     for (PetscInt k = 0; k < TEANN_NKIND; k++)
-      if (fit->model->props & TeannKinds[k].prop) vloss += fit->weight[k] / (TeannKinds[k].ncomp * PetscSqr(fit->stats.std[k])) * vsse[k] / fit->nglob[1];
+      if (fit->model->props & TeannProperties[k].bit) vloss += fit->weight[k] / (TeannProperties[k].ncomp * PetscSqr(fit->stats.std[k])) * vsse[k] / fit->nglob[1];
   }
   PetscCall(VecRestoreArrayRead(fit->thetaAll, &th));
   if (!fit->nglob[1] || its == 0 || vloss < fit->best_vloss) {
@@ -197,8 +201,8 @@ static PetscErrorCode Monitor(Tao tao, void *ctx)
   if (!fit->header) {
     PetscCall(PetscStrncpy(line, "  it         loss     |grad|", sizeof(line)));
     for (PetscInt k = 0; k < TEANN_NKIND; k++)
-      if (fit->model->props & TeannKinds[k].prop) {
-        PetscCall(PetscSNPrintf(tok, sizeof(tok), "  train RMSE %s  valid RMSE %s", TeannKinds[k].name, TeannKinds[k].name));
+      if (fit->model->props & TeannProperties[k].bit) {
+        PetscCall(PetscSNPrintf(tok, sizeof(tok), "  train RMSE %s  valid RMSE %s", TeannProperties[k].name, TeannProperties[k].name));
         PetscCall(PetscStrlcat(line, tok, sizeof(line)));
       }
     PetscCall(PetscStrlcat(line, "   time/s", sizeof(line)));
@@ -227,8 +231,8 @@ static PetscErrorCode Monitor(Tao tao, void *ctx)
   }
   PetscCall(PetscSNPrintf(line, sizeof(line), "%4" PetscInt_FMT " %12.6e %10.3e", its, (double)f, (double)gnorm));
   for (PetscInt k = 0; k < TEANN_NKIND; k++)
-    if (fit->model->props & TeannKinds[k].prop) {
-      PetscInt wt = (PetscInt)strlen(TeannKinds[k].name) + 11;
+    if (fit->model->props & TeannProperties[k].bit) {
+      PetscInt wt = (PetscInt)strlen(TeannProperties[k].name) + 11;
       PetscCall(PetscSNPrintf(tok, sizeof(tok), "  %*.6g  %*.6g", (int)wt, (double)PetscSqrtReal(PetscMax(tsse[k], 0) / tcnt[k]), (int)wt, fit->nglob[1] ? (double)PetscSqrtReal(vsse[k] / vcnt[k]) : NAN));
       PetscCall(PetscStrlcat(line, tok, sizeof(line)));
     }
@@ -319,7 +323,7 @@ PetscErrorCode TeannFitSetUp(TeannFit fit)
     if (!fit->fr[s]->nframes) continue;
     PetscCall(TeannEvalCreate(fit->model, fit->fr[s], &fit->ev[s]));
     for (PetscInt k = 0; k < TEANN_NKIND; k++)
-      if (fit->model->props & TeannKinds[k].prop) PetscCall(TeannEvalSetLossScale(fit->ev[s], TeannKinds[k].prop, fit->scale[k]));
+      if (fit->model->props & TeannProperties[k].bit) PetscCall(TeannEvalSetLossScale(fit->ev[s], TeannProperties[k].bit, fit->scale[k]));
   }
 
   /* theta: equal split as MATSCALAPACK wants; every rank starts from the same seeded values */
@@ -526,14 +530,14 @@ PetscErrorCode TeannFitSummary(TeannFit fit, PetscViewer viewer)
   PetscCall(PetscViewerASCIIPrintf(viewer, "Final errors (best validation model)\n"));
   PetscCall(PetscViewerASCIIPrintf(viewer, "  %-20s %-6s %7s %14s %14s  units\n", "property", "subset", "frames", "RMSE", "MAE"));
   for (PetscInt k = 0; k < TEANN_NKIND; k++) {
-    if (!(fit->model->props & TeannKinds[k].prop)) continue;
+    if (!(fit->model->props & TeannProperties[k].bit)) continue;
     for (PetscInt s = 0; s < 3; s++) {
       if (!fit->nglob[s]) continue;
-      PetscCall(PetscViewerASCIIPrintf(viewer, "  %-20s %-6s %7" PetscInt_FMT " %14.6e %14.6e  %s\n", TeannKinds[k].name, SubsetName[s], fit->nglob[s], (double)PetscSqrtReal(sse[s][k] / cnt[s][k]), (double)(sae[s][k] / cnt[s][k]), TeannKinds[k].units));
+      PetscCall(PetscViewerASCIIPrintf(viewer, "  %-20s %-6s %7" PetscInt_FMT " %14.6e %14.6e  %s\n", TeannProperties[k].name, SubsetName[s], fit->nglob[s], (double)PetscSqrtReal(sse[s][k] / cnt[s][k]), (double)(sae[s][k] / cnt[s][k]), TeannPropertyUnits(k)));
     }
-    for (PetscInt q = 0; k == 1 && polar && q < 2; q++)
+    for (PetscInt q = 0; k == TEANN_K_POLAR && polar && q < 2; q++)
       for (PetscInt s = 0; s < 3; s++)
-        if (fit->nglob[s] && icnt[s] > 0) PetscCall(PetscViewerASCIIPrintf(viewer, "  %-20s %-6s %7" PetscInt_FMT " %14.6e %14.6e  %s\n", q ? "polarizability_aniso" : "polarizability_iso", SubsetName[s], fit->nglob[s], (double)PetscSqrtReal(ise[s][q] / icnt[s]), (double)(iae[s][q] / icnt[s]), TeannKinds[k].units));
+        if (fit->nglob[s] && icnt[s] > 0) PetscCall(PetscViewerASCIIPrintf(viewer, "  %-20s %-6s %7" PetscInt_FMT " %14.6e %14.6e  %s\n", q ? "polarizability_aniso" : "polarizability_iso", SubsetName[s], fit->nglob[s], (double)PetscSqrtReal(ise[s][q] / icnt[s]), (double)(iae[s][q] / icnt[s]), TeannPropertyUnits(k)));
   }
   PetscCall(PetscViewerASCIIPrintf(viewer, "wall time %.2f s (fit %.2f s)\n", MPI_Wtime() - fit->t0, (double)fit->tfit));
   PetscFunctionReturn(0);
@@ -565,10 +569,10 @@ PetscErrorCode TeannFitWriteHistory(TeannFit fit, const char path[])
       for (PetscInt k = 0; k < TEANN_NKIND; k++) {
         char name[128];
         var[5 + s * TEANN_NKIND + k] = -1;
-        if (!(fit->model->props & TeannKinds[k].prop) || (s && !fit->nglob[1])) continue;
-        PetscCall(PetscSNPrintf(name, sizeof(name), "%s_rmse_%s", TeannKinds[k].name, s ? "valid" : "train"));
+        if (!(fit->model->props & TeannProperties[k].bit) || (s && !fit->nglob[1])) continue;
+        PetscCall(PetscSNPrintf(name, sizeof(name), "%s_rmse_%s", TeannProperties[k].name, s ? "valid" : "train"));
         PetscCallNC(f.tmp, nc_def_var(f.ncid, name, NC_DOUBLE, 1, &dim, &var[5 + s * TEANN_NKIND + k]));
-        PetscCall(TeannNCPutText(&f, var[5 + s * TEANN_NKIND + k], "units", TeannKinds[k].units));
+        PetscCall(TeannNCPutText(&f, var[5 + s * TEANN_NKIND + k], "units", TeannPropertyUnits(k)));
       }
     PetscCall(PetscMalloc1(fit->hn + 1, &col));
     for (PetscInt j = 0; j < HIST_W; j++) {
@@ -643,10 +647,10 @@ PetscErrorCode TeannFitWrite(TeannFit fit)
       for (PetscInt k = 0; k < TEANN_NKIND; k++) {
         PetscInt         off;
         const PetscReal *y;
-        PetscCall(TeannKindOffset(fit->model->props, k, &off));
+        off = TeannPropertyOffset(fit->model->props, k);
         if (off < 0) continue;
-        PetscCall(TeannKindReference(fr, k, &y));
-        for (PetscInt c = 0; c < TeannKinds[k].ncomp; c++) ref[m * fit->ncomp + off + c] = y[f * TeannKinds[k].ncomp + c];
+        y = fr->y[k];
+        for (PetscInt c = 0; c < TeannProperties[k].ncomp; c++) ref[m * fit->ncomp + off + c] = y[f * TeannProperties[k].ncomp + c];
       }
     }
   }

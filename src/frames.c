@@ -2,6 +2,7 @@
  * that required properties are present, and the summary teann-convert -info
  * prints. Readers live in xyz.c and eannconfig.c. */
 #include "framesimpl.h"
+#include "property.h"
 
 PetscErrorCode TeannFramesCreate(TeannFrames *frames)
 {
@@ -24,11 +25,7 @@ static PetscErrorCode TeannFramesReset(TeannFrames fr)
   PetscCall(PetscFree(fr->frame_id));
   PetscCall(PetscFree(fr->line));
   PetscCall(PetscFree(fr->fprops));
-  PetscCall(PetscFree(fr->dipole));
-  PetscCall(PetscFree(fr->polar));
-  PetscCall(PetscFree(fr->tdipole));
-  PetscCall(PetscFree(fr->charge));
-  PetscCall(PetscFree(fr->energy));
+  for (PetscInt k = 0; k < TEANN_NPROP; k++) PetscCall(PetscFree(fr->y[k]));
   fr->nframes = 0;
   fr->natoms  = 0;
   PetscFunctionReturn(0);
@@ -47,16 +44,13 @@ PetscErrorCode TeannFramesAllocate(TeannFrames fr, PetscInt nframes, PetscInt na
   PetscCall(PetscMalloc1(nframes, &fr->frame_id));
   PetscCall(PetscCalloc1(nframes, &fr->line));
   PetscCall(PetscCalloc1(nframes, &fr->fprops));
-  PetscCall(PetscMalloc1(3 * nframes, &fr->dipole));
-  PetscCall(PetscMalloc1(9 * nframes, &fr->polar));
-  PetscCall(PetscMalloc1(3 * nframes, &fr->tdipole));
-  PetscCall(PetscCalloc1(nframes, &fr->charge));
-  PetscCall(PetscMalloc1(nframes, &fr->energy));
+  for (PetscInt k = 0; k < TEANN_NPROP; k++) { /* NaN where absent; the charge 0 (neutral) */
+    const size_t len = (size_t)TeannProperties[k].ncomp * nframes;
+    PetscCall(PetscMalloc1(len + 1, &fr->y[k]));
+    for (size_t i = 0; i < len; i++) fr->y[k][i] = k == TEANN_K_CHARGE ? 0.0 : NAN;
+  }
   PetscCall(PetscCalloc1(nframes, &fr->comment));
   for (PetscInt f = 0; f < nframes; f++) fr->frame_id[f] = f;
-  for (PetscInt i = 0; i < 3 * nframes; i++) fr->dipole[i] = fr->tdipole[i] = NAN;
-  for (PetscInt i = 0; i < 9 * nframes; i++) fr->polar[i] = NAN;
-  for (PetscInt f = 0; f < nframes; f++) fr->energy[f] = NAN;
   PetscFunctionReturn(0);
 }
 
@@ -75,9 +69,9 @@ static void TeannPropMaskNames(PetscInt mask, char buf[], size_t len)
   size_t n = 0;
 
   buf[0] = 0;
-  for (PetscInt b = 1; b <= TEANN_PROP_ENERGY; b <<= 1) {
-    if (!(mask & b)) continue;
-    n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? "," : "", TeannPropName((TeannProp)b));
+  for (PetscInt k = 0; k < TEANN_NPROP; k++) {
+    if (!(mask & TeannProperties[k].bit)) continue;
+    n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? "," : "", TeannProperties[k].name);
     if (n >= len) break;
   }
 }
@@ -123,11 +117,10 @@ PetscErrorCode TeannFramesSubset(TeannFrames fr, PetscInt n, const PetscInt idx[
     s->frame_id[k] = fr->frame_id[f];
     s->line[k]     = fr->line[f];
     s->fprops[k]   = fr->fprops[f];
-    PetscCall(PetscArraycpy(s->dipole + 3 * k, fr->dipole + 3 * f, 3));
-    PetscCall(PetscArraycpy(s->polar + 9 * k, fr->polar + 9 * f, 9));
-    PetscCall(PetscArraycpy(s->tdipole + 3 * k, fr->tdipole + 3 * f, 3));
-    s->charge[k] = fr->charge[f];
-    s->energy[k] = fr->energy[f];
+    for (PetscInt p = 0; p < TEANN_NPROP; p++) {
+      const PetscInt nc = TeannProperties[p].ncomp;
+      PetscCall(PetscArraycpy(s->y[p] + nc * k, fr->y[p] + nc * f, nc));
+    }
     if (fr->comment && fr->comment[f]) PetscCall(PetscStrallocpy(fr->comment[f], &s->comment[k]));
   }
   *sub = s;
@@ -153,10 +146,13 @@ PetscErrorCode TeannFramesGetElements(TeannFrames fr, PetscInt *nel, PetscInt **
 }
 
 /* Mean and standard deviation over the frames having property bit of ncomp components at stride ncomp in v. */
-static PetscErrorCode TeannFramesViewProperty(TeannFrames fr, PetscViewer viewer, PetscInt bit, const char name[], const char units[], const PetscReal v[], PetscInt ncomp, const char *const comp[])
+static PetscErrorCode TeannFramesViewProperty(TeannFrames fr, PetscViewer viewer, PetscInt k)
 {
-  PetscInt  n = 0;
-  PetscReal mean[9] = {0}, m2[9] = {0};
+  const PetscInt   bit = TeannProperties[k].bit, ncomp = TeannProperties[k].ncomp;
+  const char      *name = TeannProperties[k].name, *units = TeannPropertyUnits(k);
+  const PetscReal *v = fr->y[k], *w2 = TeannPropertyWeights(k);
+  PetscInt         n = 0;
+  PetscReal        mean[TEANN_MAX_COMP] = {0}, m2[TEANN_MAX_COMP] = {0};
 
   PetscFunctionBegin;
   for (PetscInt f = 0; f < fr->nframes; f++) {
@@ -172,9 +168,11 @@ static PetscErrorCode TeannFramesViewProperty(TeannFrames fr, PetscViewer viewer
   if (!n) PetscFunctionReturn(0);
   PetscCall(PetscViewerASCIIPrintf(viewer, "%s (%s): %" PetscInt_FMT " of %" PetscInt_FMT " frames\n", name, units, n, fr->nframes));
   PetscCall(PetscViewerASCIIPushTab(viewer));
-  for (PetscInt c = 0; c < ncomp; c++) {
-    if (!comp[c]) continue;
-    PetscCall(PetscViewerASCIIPrintf(viewer, "%-3s mean %14.6g  std %14.6g\n", comp[c], (double)mean[c], (double)(n > 1 ? PetscSqrtReal(m2[c] / (n - 1)) : 0.0)));
+  for (PetscInt c = 0; c < ncomp; c++) { /* the independent components only, named by their indices */
+    char cname[4] = "";
+    if (w2[c] == 0) continue;
+    for (PetscInt r = 0, d = ncomp / 3; r < TeannProperties[k].rank; r++, d /= 3) cname[r] = "xyz"[(c / (d ? d : 1)) % 3];
+    PetscCall(PetscViewerASCIIPrintf(viewer, "%-3s mean %14.6g  std %14.6g\n", cname, (double)mean[c], (double)(n > 1 ? PetscSqrtReal(m2[c] / (n - 1)) : 0.0)));
   }
   PetscCall(PetscViewerASCIIPopTab(viewer));
   PetscFunctionReturn(0);
@@ -184,9 +182,6 @@ PetscErrorCode TeannFramesView(TeannFrames fr, PetscViewer viewer)
 {
   PetscInt          nel, *Z, count[128] = {0}, amin = PETSC_MAX_INT, amax = 0;
   PetscBool         isascii;
-  const char *const xyz[]   = {"x", "y", "z"};
-  const char *const polar[] = {"xx", "xy", "xz", NULL, "yy", "yz", NULL, NULL, "zz"};
-  const char *const one[]   = {""};
 
   PetscFunctionBegin;
   if (!viewer) PetscCall(PetscViewerASCIIGetStdout(PETSC_COMM_SELF, &viewer));
@@ -207,10 +202,6 @@ PetscErrorCode TeannFramesView(TeannFrames fr, PetscViewer viewer)
   PetscCall(PetscViewerASCIIPrintf(viewer, "\n"));
   PetscCall(PetscViewerASCIIUseTabs(viewer, PETSC_TRUE));
   PetscCall(PetscFree(Z));
-  PetscCall(TeannFramesViewProperty(fr, viewer, TEANN_PROP_DIPOLE, "dipole", "e*Angstrom", fr->dipole, 3, xyz));
-  PetscCall(TeannFramesViewProperty(fr, viewer, TEANN_PROP_POLAR, "polarizability", "Angstrom^3", fr->polar, 9, polar));
-  PetscCall(TeannFramesViewProperty(fr, viewer, TEANN_PROP_TDIPOLE, "transition_dipole", "e*Angstrom", fr->tdipole, 3, xyz));
-  PetscCall(TeannFramesViewProperty(fr, viewer, TEANN_PROP_CHARGE, "charge", "e", fr->charge, 1, one));
-  PetscCall(TeannFramesViewProperty(fr, viewer, TEANN_PROP_ENERGY, "energy", "eV", fr->energy, 1, one));
+  for (PetscInt k = 0; k < TEANN_NPROP; k++) PetscCall(TeannFramesViewProperty(fr, viewer, k));
   PetscFunctionReturn(0);
 }

@@ -7,7 +7,7 @@
  * "FILE:LINE: frame N: what" (N and LINE 1-based), never with a crash. */
 #ifndef TEANN_FRAMES_H
 #define TEANN_FRAMES_H
-#include "teann.h"
+#include "property.h"
 
 typedef struct _n_TeannFrames *TeannFrames;
 struct _n_TeannFrames {
@@ -19,11 +19,8 @@ struct _n_TeannFrames {
   PetscInt  *frame_id;                   /* [nframes] 0-based frame number in the source   */
   PetscInt  *line;                       /* [nframes] 1-based first line in the source (0: none) */
   PetscInt  *fprops;                     /* [nframes] TEANN_PROP_* bits present            */
-  PetscReal *dipole;                     /* [3*nframes] e*Angstrom                         */
-  PetscReal *polar;                      /* [9*nframes] Angstrom^3, row-major, symmetric   */
-  PetscReal *tdipole;                    /* [3*nframes] e*Angstrom                         */
-  PetscReal *charge;                     /* [nframes] e; 0 when absent (neutral)           */
-  PetscReal *energy;                     /* [nframes] eV                                   */
+  PetscReal *y[TEANN_NPROP];             /* [ncomp*nframes] labels of property k of the table (property.h),
+                                            row-major tensors; the charge is 0 when absent (neutral) */
   char     **comment;                    /* [nframes] original comment line (xyz) or NULL  */
 };
 

@@ -5,6 +5,7 @@
 #ifndef TEANN_FRAMESIMPL_H
 #define TEANN_FRAMESIMPL_H
 #include "frames.h"
+#include "property.h"
 #include <petscviewer.h>
 #include <math.h>
 #include <stdio.h>
@@ -41,10 +42,12 @@ PETSC_INTERN PetscErrorCode TeannLineReaderClose(TeannLineReader *);
 PETSC_INTERN void TeannParseReal(const char tok[], size_t len, PetscReal *v, PetscBool *ok);
 
 /* Per-frame checks shared by all readers: atoms closer than 0.1 Angstrom
- * (line of atom i is atomline0 + i), and a polarizability that is symmetric to
- * tolerance, which is then symmetrised exactly. */
+ * (line of atom i is atomline0 + i), and a tensor that has its property's
+ * symmetry to the tolerance of the table (property.h: symmetric, traceless,
+ * rank 3 symmetric in its last two indices), which a symmetric or traceless
+ * tensor is then given exactly. */
 PETSC_INTERN PetscErrorCode TeannFramesCheckAtoms(TeannFrames, PetscInt f, PetscInt atomline0);
-PETSC_INTERN PetscErrorCode TeannFramesCheckPolar(TeannFrames, PetscInt f, PetscInt line);
+PETSC_INTERN PetscErrorCode TeannFramesCheckSymmetry(TeannFrames, PetscInt f, PetscInt k, PetscInt line);
 
 /* Voigt order of the 6-value polarizability: xx yy zz yz xz xy. */
 PETSC_INTERN void TeannPolarFromVoigt(const PetscReal v[6], PetscReal a[9]);
@@ -60,6 +63,5 @@ PETSC_INTERN void TeannPolarFromVoigt(const PetscReal v[6], PetscReal a[9]);
   } while (0)
 
 #define TEANN_MIN_DISTANCE 0.1   /* Angstrom */
-#define TEANN_POLAR_SYM_RTOL 1e-6 /* of the largest |alpha_ij| */
-#define TEANN_POLAR_SYM_ATOL 1e-8 /* Angstrom^3 */
+#define TEANN_SYM_ATOL 1e-8 /* added to the table's relative tolerance of the symmetry */
 #endif

@@ -34,10 +34,11 @@ PetscErrorCode TeannModelSetFromOptions(TeannModel m)
 
   PetscFunctionBegin;
   PetscCheck(!m->setup, m->comm, PETSC_ERR_ORDER, "TeannModelSetFromOptions() must come before TeannModelSetUp()");
-  for (PetscInt p = TEANN_PROP_DIPOLE; p <= TEANN_PROP_TDIPOLE; p <<= 1) {
-    if (!(m->props & p)) continue;
+  PetscCall(TeannPropertiesSetFromOptions());
+  for (PetscInt k = 0; k < TEANN_NKIND; k++) {
+    if (!(m->props & TeannProperties[k].bit)) continue;
     if (props[0]) PetscCall(PetscStrlcat(props, ",", sizeof(props)));
-    PetscCall(PetscStrlcat(props, TeannPropName((TeannProp)p), sizeof(props)));
+    PetscCall(PetscStrlcat(props, TeannProperties[k].name, sizeof(props)));
   }
   PetscOptionsBegin(m->comm, NULL, "EANN model (design.md section 2)", "TeannModel");
   PetscCall(PetscOptionsReal("-teann_cutoff", "Cutoff radius r_c of the embedded atom densities (Angstrom)", "TeannModelSetFromOptions", m->cutoff, &m->cutoff, NULL));
@@ -52,7 +53,11 @@ PetscErrorCode TeannModelSetFromOptions(TeannModel m)
     for (PetscInt l = 0; l < nh; l++) m->hidden[l] = hidden[l];
   }
   PetscCall(PetscOptionsEnum("-teann_activation", "Hidden-layer activation", "TeannModelSetFromOptions", TeannActivations, (PetscEnum)m->act, (PetscEnum *)&m->act, NULL));
-  PetscCall(PetscOptionsString("-teann_properties", "Fitted properties: comma list of dipole, polarizability, transition_dipole", "TeannModelSetFromOptions", props, props, sizeof(props), &set));
+  {
+    char help[512];
+    PetscCall(PetscSNPrintf(help, sizeof(help), "Fitted properties: comma list of %s", TeannPropertyFittedNames()));
+    PetscCall(PetscOptionsString("-teann_properties", help, "TeannModelSetFromOptions", props, props, sizeof(props), &set));
+  }
   if (set) PetscCall(TeannPropParse(props, &m->props));
   PetscCall(PetscOptionsBool("-teann_fix_radial", "Keep eta and s fixed and cache the pair functions (much faster)", "TeannModelSetFromOptions", m->fix_radial, &m->fix_radial, NULL));
   PetscCall(PetscOptionsBool("-teann_charge_neutral", "Shift the dipole charges so they sum to the total charge", "TeannModelSetFromOptions", m->charge_neutral, &m->charge_neutral, NULL));
@@ -106,7 +111,11 @@ PetscErrorCode TeannModelSetUp(TeannModel m)
   PetscFunctionBegin;
   if (m->setup) PetscFunctionReturn(0);
   PetscCheck(m->nel >= 1, m->comm, PETSC_ERR_ORDER, "call TeannModelSetElements() before TeannModelSetUp()");
-  PetscCheck(m->props && !(m->props & ~(TEANN_PROP_DIPOLE | TEANN_PROP_POLAR | TEANN_PROP_TDIPOLE)), m->comm, PETSC_ERR_ARG_WRONG, "the model fits dipole, polarizability and/or transition_dipole only");
+  {
+    PetscInt fitted = 0;
+    for (PetscInt k = 0; k < TEANN_NKIND; k++) fitted |= TeannProperties[k].bit;
+    PetscCheck(m->props && !(m->props & ~fitted), m->comm, PETSC_ERR_ARG_WRONG, "a model fits one or more of: %s", TeannPropertyFittedNames());
+  }
   PetscCheck(m->neigh_atoms >= 1, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "-teann_neigh_atoms must be positive, got %" PetscInt_FMT, m->neigh_atoms);
   PetscCheck(m->nlayers >= 1 && m->nlayers <= TEANN_MAX_LAYERS, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "number of hidden layers must be in 1..%d", TEANN_MAX_LAYERS);
   for (PetscInt l = 0; l < m->nlayers; l++) PetscCheck(m->hidden[l] >= 1 && m->hidden[l] <= 4096, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "hidden layer %" PetscInt_FMT " size %" PetscInt_FMT " out of range 1..4096", l + 1, m->hidden[l]);
@@ -114,30 +123,27 @@ PetscErrorCode TeannModelSetUp(TeannModel m)
   m->impl = im;
   PetscCall(TeannDescSetUp(&im->desc, m->cutoff, m->nwave, m->lmax, m->nel));
 
-  im->ch_dipole = im->ch_polar = im->ch_tdipole = -1;
-  im->comp_dipole = im->comp_polar = im->comp_tdipole = -1;
-  if (m->props & TEANN_PROP_DIPOLE) {
-    im->ch_dipole   = im->nchan;
-    im->comp_dipole = im->ncomp;
-    PetscCall(PetscStrncpy(im->chan_name[im->nchan], "dipole", sizeof(im->chan_name[0])));
-    im->chan_nout[im->nchan++] = 1;
-    im->ncomp += 3;
-  }
-  if (m->props & TEANN_PROP_POLAR) {
-    im->ch_polar   = im->nchan;
-    im->comp_polar = im->ncomp;
-    for (PetscInt q = 1; q <= 3; q++) {
-      PetscCall(PetscSNPrintf(im->chan_name[im->nchan], sizeof(im->chan_name[0]), "polarizability%" PetscInt_FMT, q));
-      im->chan_nout[im->nchan++] = 1;
+  for (PetscInt k = 0; k < TEANN_NKIND; k++) { /* the heads' channels, in table order */
+    const TeannHead *hd = TeannProperties[k].head;
+    if (!(m->props & TeannProperties[k].bit)) continue;
+    im->head_k[im->nhead]    = k;
+    im->head_ch[im->nhead]   = im->nchan;
+    im->head_comp[im->nhead] = im->ncomp;
+    im->nhead++;
+    im->ncomp += TeannProperties[k].ncomp;
+    for (PetscInt c = 0; c < hd->nch; c++) {
+      PetscCheck(im->nchan < TEANN_MAX_CHANNELS, m->comm, PETSC_ERR_SUP, "too many output channels");
+      PetscCall(PetscSNPrintf(im->chan_name[im->nchan], sizeof(im->chan_name[0]), "%s%s", TeannProperties[k].name, hd->ch[c].suffix));
+      im->chan_nout[im->nchan]  = hd->ch[c].nout;
+      im->chan_init[im->nchan]  = hd->ch[c].init_last;
+      im->chan_field[im->nchan] = -1;
+      if (hd->ch[c].field) {
+        PetscCheck(im->nfield < TEANN_MAX_FIELDS, m->comm, PETSC_ERR_SUP, "too many field channels");
+        im->chan_field[im->nchan]  = im->nfield;
+        im->field_ch[im->nfield++] = im->nchan;
+      }
+      im->nchan++;
     }
-    im->ncomp += 9;
-  }
-  if (m->props & TEANN_PROP_TDIPOLE) {
-    im->ch_tdipole   = im->nchan;
-    im->comp_tdipole = im->ncomp;
-    PetscCall(PetscStrncpy(im->chan_name[im->nchan], "transition_dipole", sizeof(im->chan_name[0])));
-    im->chan_nout[im->nchan++] = 3;
-    im->ncomp += 3;
   }
 
   nbmax = 3 + im->nchan * m->nel * 4 * (m->nlayers + 1);
@@ -248,12 +254,12 @@ PetscErrorCode TeannModelInitialParameters(TeannModel m, PetscInt seed, PetscRea
   for (PetscInt ch = 0; ch < im->nchan; ch++) {
     for (PetscInt e = 0; e < m->nel; e++) {
       const TeannNet *net = &im->net[ch][e];
-      /* the last layer stays zero, except for N_2 of eq. 7: alpha depends on it through h_i h_i^T,
-         whose gradient vanishes at h = 0, so a zero last layer would never leave zero */
-      const PetscInt nw = (ch == im->ch_polar + 1) ? net->nl : net->nl - 1;
+      /* the last layer stays zero unless the head asks otherwise (a field entering quadratically,
+         as h_i h_i^T of eq. 7, whose gradient vanishes at zero, so zero would never leave zero) */
+      const PetscInt nw = im->chan_init[ch] != 0 ? net->nl : net->nl - 1;
       for (PetscInt l = 0; l < nw; l++) {
         const PetscInt  nin = net->size[l], nout = net->size[l + 1];
-        const PetscReal lim = (l < net->nl - 1 ? 1.0 : 0.1) * PetscSqrtReal(6.0 / (nin + nout)); /* N_2's last layer: small, h h^T starts as a perturbation */
+        const PetscReal lim = (l < net->nl - 1 ? 1.0 : im->chan_init[ch]) * PetscSqrtReal(6.0 / (nin + nout)); /* a nonzero last layer starts small: a perturbation */
         for (PetscInt q = 0; q < nin * nout; q++) theta[net->w[l] + q] = lim * (2 * Uniform01(&state) - 1);
         if (l < net->nl - 1 && net->a[l] >= 0)
           for (PetscInt j = 0; j < nout; j++) {
@@ -294,8 +300,8 @@ PetscErrorCode TeannModelView(TeannModel m, PetscViewer viewer)
   PetscCall(PetscViewerASCIIPrintf(viewer, "\n  networks: F"));
   for (PetscInt l = 0; l < m->nlayers; l++) PetscCall(PetscViewerASCIIPrintf(viewer, "-%" PetscInt_FMT, m->hidden[l]));
   PetscCall(PetscViewerASCIIPrintf(viewer, "-out, activation %s\n  properties:", TeannActivations[m->act]));
-  for (PetscInt p = TEANN_PROP_DIPOLE; p <= TEANN_PROP_TDIPOLE; p <<= 1)
-    if (m->props & p) PetscCall(PetscViewerASCIIPrintf(viewer, " %s", TeannPropName((TeannProp)p)));
+  for (PetscInt k = 0; k < TEANN_NKIND; k++)
+    if (m->props & TeannProperties[k].bit) PetscCall(PetscViewerASCIIPrintf(viewer, " %s", TeannProperties[k].name));
   PetscCall(PetscViewerASCIIPrintf(viewer, "\n  fix_radial %s, charge_neutral %s\n", PetscBools[m->fix_radial], PetscBools[m->charge_neutral]));
   if (m->setup) PetscCall(PetscViewerASCIIPrintf(viewer, "  parameters: %" PetscInt_FMT " in %" PetscInt_FMT " blocks\n", m->nparam, m->nblocks));
   PetscFunctionReturn(0);

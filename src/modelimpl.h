@@ -2,27 +2,36 @@
  * model.c and eval.c only.
  * Contract: after TeannModelSetUp the descriptor tables, the offsets of the
  * descriptor blocks and one TeannNet per (output channel, element) are fixed.
- * Channels, in theta and component order: dipole (1 output: q_i),
- * polarizability1..3 (1 output each: N_1, N_2, N_3 of eq. 7),
- * transition_dipole (3 outputs: a_i, b_i, s_i of eq. 8). */
+ * Channels, in theta order: the channels of each fitted property's head
+ * (heads/head.h), the properties in table order (property.h). Field channels
+ * are also numbered among themselves (0..nfield-1); the engine visits them in
+ * pairs with the fused descriptor kernels, the last pair of an odd count
+ * completed by an empty field. */
 #ifndef TEANN_MODELIMPL_H
 #define TEANN_MODELIMPL_H
 #include "model.h"
 #include "descriptor.h"
 #include "network.h"
+#include "heads/head.h"
 
-#define TEANN_MAX_CHANNELS 5
+#define TEANN_MAX_CHANNELS 16
+#define TEANN_MAX_FIELDS   8 /* even */
 
 typedef struct {
   TeannDesc desc;
-  PetscInt  off_c, off_eta, off_s;                  /* [nel][K] blocks in theta            */
+  PetscInt  off_c, off_eta, off_s;                    /* [nel][K] blocks in theta              */
   PetscInt  nchan;
   PetscInt  chan_nout[TEANN_MAX_CHANNELS];
-  char      chan_name[TEANN_MAX_CHANNELS][32];
+  PetscInt  chan_field[TEANN_MAX_CHANNELS];           /* field number of a field channel, or -1 */
+  PetscReal chan_init[TEANN_MAX_CHANNELS];            /* initial scale of the last layer        */
+  char      chan_name[TEANN_MAX_CHANNELS][48];
   TeannNet  net[TEANN_MAX_CHANNELS][TEANN_MAX_ELEMENTS];
-  PetscInt  ch_dipole, ch_polar, ch_tdipole;        /* first channel of each property or -1 */
-  PetscInt  comp_dipole, comp_polar, comp_tdipole;  /* first component or -1               */
+  PetscInt  nhead;                                    /* fitted properties                      */
+  PetscInt  head_k[TEANN_NKIND];                      /* their table index                      */
+  PetscInt  head_ch[TEANN_NKIND];                     /* their first channel                    */
+  PetscInt  head_comp[TEANN_NKIND];                   /* their first component                  */
+  PetscInt  nfield, field_ch[TEANN_MAX_FIELDS];       /* field channels                         */
   PetscInt  ncomp;
-  PetscInt  maxwidth;                               /* largest layer, F included           */
+  PetscInt  maxwidth;                                 /* largest layer, F included              */
 } TeannModelImpl;
 #endif

@@ -4,7 +4,6 @@
 #include "modelio.h"
 #include "ncutil.h"
 
-#define MODEL_UNITS "cutoff: Angstrom; positions: Angstrom; dipole, transition_dipole: e*Angstrom; polarizability: Angstrom^3"
 
 static PetscErrorCode PutInt(const char path[], int ncid, const char name[], PetscInt n, const PetscInt v[])
 {
@@ -44,7 +43,18 @@ PetscErrorCode TeannModelWrite(TeannModel model, const PetscReal theta[], const 
     char        syms[4 * TEANN_MAX_ELEMENTS] = "", props[128] = "";
     double      rc = (double)model->cutoff;
 
-    PetscCall(TeannNCPutText(&f, NC_GLOBAL, "units", MODEL_UNITS));
+    {
+      char units[512] = "cutoff: Angstrom; positions: Angstrom";
+      for (PetscInt k = 0; k < TEANN_NKIND; k++) {
+        char one[128];
+        if (!(model->props & TeannProperties[k].bit)) continue;
+        PetscCall(PetscSNPrintf(one, sizeof(one), "; %s: %s", TeannProperties[k].name, TeannPropertyUnits(k)));
+        PetscCall(PetscStrlcat(units, one, sizeof(units)));
+        PetscCall(PetscSNPrintf(one, sizeof(one), "units_%s", TeannProperties[k].name));
+        PetscCall(TeannNCPutText(&f, NC_GLOBAL, one, TeannPropertyUnits(k)));
+      }
+      PetscCall(TeannNCPutText(&f, NC_GLOBAL, "units", units));
+    }
     PetscCallNC(p, nc_put_att_double(ncid, NC_GLOBAL, "cutoff", NC_DOUBLE, 1, &rc));
     PetscCall(PutInt(p, ncid, "nwave", 1, &model->nwave));
     PetscCall(PutInt(p, ncid, "lmax", 1, &model->lmax));
@@ -58,9 +68,9 @@ PetscErrorCode TeannModelWrite(TeannModel model, const PetscReal theta[], const 
     }
     PetscCall(TeannNCPutText(&f, NC_GLOBAL, "element_symbols", syms));
     for (PetscInt k = 0; k < TEANN_NKIND; k++) {
-      if (!(model->props & TeannKinds[k].prop)) continue;
+      if (!(model->props & TeannProperties[k].bit)) continue;
       if (props[0]) PetscCall(PetscStrlcat(props, ",", sizeof(props)));
-      PetscCall(PetscStrlcat(props, TeannKinds[k].name, sizeof(props)));
+      PetscCall(PetscStrlcat(props, TeannProperties[k].name, sizeof(props)));
     }
     PetscCall(TeannNCPutText(&f, NC_GLOBAL, "properties", props));
     one = model->fix_radial ? 1 : 0;
@@ -79,16 +89,16 @@ PetscErrorCode TeannModelWrite(TeannModel model, const PetscReal theta[], const 
     PetscCall(DefDim(p, ncid, "spatial", 3, &dimspatial));
     for (PetscInt k = 0; stats && k < TEANN_NKIND; k++) {
       char name[128];
-      int  vm, vs, dims[2] = {dimspatial, dimspatial};
-      if (!(model->props & TeannKinds[k].prop)) continue;
-      PetscCall(PetscSNPrintf(name, sizeof(name), "%s_mean", TeannKinds[k].name));
-      PetscCallNC(p, nc_def_var(ncid, name, NC_DOUBLE, TeannKinds[k].ncomp == 9 ? 2 : 1, dims, &vm));
-      PetscCall(TeannNCPutText(&f, vm, "units", TeannKinds[k].units));
+      int  vm, vs, dims[3] = {dimspatial, dimspatial, dimspatial};
+      if (!(model->props & TeannProperties[k].bit)) continue;
+      PetscCall(PetscSNPrintf(name, sizeof(name), "%s_mean", TeannProperties[k].name));
+      PetscCallNC(p, nc_def_var(ncid, name, NC_DOUBLE, (int)TeannProperties[k].rank, dims, &vm));
+      PetscCall(TeannNCPutText(&f, vm, "units", TeannPropertyUnits(k)));
       PetscCall(TeannNCPutText(&f, vm, "long_name", "training-set mean per component"));
       PetscCallNC(p, nc_put_var_double(ncid, vm, stats->mean[k]));
-      PetscCall(PetscSNPrintf(name, sizeof(name), "%s_std", TeannKinds[k].name));
+      PetscCall(PetscSNPrintf(name, sizeof(name), "%s_std", TeannProperties[k].name));
       PetscCallNC(p, nc_def_var(ncid, name, NC_DOUBLE, 0, NULL, &vs));
-      PetscCall(TeannNCPutText(&f, vs, "units", TeannKinds[k].units));
+      PetscCall(TeannNCPutText(&f, vs, "units", TeannPropertyUnits(k)));
       PetscCall(TeannNCPutText(&f, vs, "long_name", "training-set standard deviation pooled over components"));
       PetscCallNC(p, nc_put_var_double(ncid, vs, &stats->std[k]));
     }
@@ -159,6 +169,15 @@ PetscErrorCode TeannModelRead(MPI_Comm comm, const char path[], TeannModel *mode
   PetscCheck(found, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: unknown activation '%s'", path, text);
   PetscCall(GetText(path, ncid, "properties", text, sizeof(text)));
   PetscCall(TeannPropParse(text, &m->props));
+  for (PetscInt k = 0; k < TEANN_NKIND; k++) { /* units the model was fitted in (models of 0.1.0 have the table's) */
+    char name[128];
+    if (!(m->props & TeannProperties[k].bit)) continue;
+    PetscCall(PetscSNPrintf(name, sizeof(name), "units_%s", TeannProperties[k].name));
+    if (nc_inq_attlen(ncid, NC_GLOBAL, name, NULL) == NC_NOERR) {
+      PetscCall(GetText(path, ncid, name, text, sizeof(text)));
+      PetscCall(TeannPropertySetUnits(k, text));
+    }
+  }
   PetscCall(GetInts(path, ncid, "fix_radial", 1, NULL, v));
   m->fix_radial = v[0] ? PETSC_TRUE : PETSC_FALSE;
   PetscCall(GetInts(path, ncid, "charge_neutral", 1, NULL, v));
@@ -189,10 +208,10 @@ PetscErrorCode TeannModelRead(MPI_Comm comm, const char path[], TeannModel *mode
     for (PetscInt k = 0; k < TEANN_NKIND; k++) {
       char name[128];
       int  varid;
-      if (!(m->props & TeannKinds[k].prop)) continue;
-      PetscCall(PetscSNPrintf(name, sizeof(name), "%s_mean", TeannKinds[k].name));
+      if (!(m->props & TeannProperties[k].bit)) continue;
+      PetscCall(PetscSNPrintf(name, sizeof(name), "%s_mean", TeannProperties[k].name));
       if (nc_inq_varid(ncid, name, &varid) == NC_NOERR) PetscCallNC(path, nc_get_var_double(ncid, varid, stats->mean[k]));
-      PetscCall(PetscSNPrintf(name, sizeof(name), "%s_std", TeannKinds[k].name));
+      PetscCall(PetscSNPrintf(name, sizeof(name), "%s_std", TeannProperties[k].name));
       if (nc_inq_varid(ncid, name, &varid) == NC_NOERR) PetscCallNC(path, nc_get_var_double(ncid, varid, &stats->std[k]));
     }
   }

@@ -9,11 +9,11 @@
 #include "model.h"
 #include "predictions.h"
 
-/* Training-set statistics per kind (dipole, polarizability, transition_dipole):
+/* Training-set statistics per fitted property (property.h):
    mean per component and the standard deviation pooled over components (eq. 9 sigma_p). */
 typedef struct {
   PetscInt  ntrain;
-  PetscReal mean[TEANN_NKIND][9];
+  PetscReal mean[TEANN_NKIND][TEANN_MAX_COMP];
   PetscReal std[TEANN_NKIND];
 } TeannStats;
 

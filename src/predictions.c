@@ -6,31 +6,6 @@
 #include <ctype.h>
 #include <stdio.h>
 
-const TeannKind TeannKinds[TEANN_NKIND] = {
-  {TEANN_PROP_DIPOLE,  3, "dipole",            "e*Angstrom"},
-  {TEANN_PROP_POLAR,   9, "polarizability",    "Angstrom^3"},
-  {TEANN_PROP_TDIPOLE, 3, "transition_dipole", "e*Angstrom"},
-};
-
-PetscErrorCode TeannKindOffset(PetscInt props, PetscInt k, PetscInt *off)
-{
-  PetscFunctionBegin;
-  PetscCheck(k >= 0 && k < TEANN_NKIND, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "kind %" PetscInt_FMT " out of range", k);
-  *off = 0;
-  for (PetscInt j = 0; j < k; j++)
-    if (props & TeannKinds[j].prop) *off += TeannKinds[j].ncomp;
-  if (!(props & TeannKinds[k].prop)) *off = -1;
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode TeannKindReference(TeannFrames frames, PetscInt k, const PetscReal **ref)
-{
-  PetscFunctionBegin;
-  PetscCheck(k >= 0 && k < TEANN_NKIND, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "kind %" PetscInt_FMT " out of range", k);
-  *ref = k == 0 ? frames->dipole : k == 1 ? frames->polar : frames->tdipole;
-  PetscFunctionReturn(0);
-}
-
 void TeannPolarInvariants(const PetscReal a[], PetscReal *iso, PetscReal *gamma)
 {
   const PetscReal xy = 0.5 * (a[1] + a[3]), yz = 0.5 * (a[5] + a[7]), xz = 0.5 * (a[2] + a[6]);
@@ -42,16 +17,13 @@ void TeannPolarInvariants(const PetscReal a[], PetscReal *iso, PetscReal *gamma)
 
 PetscErrorCode TeannPolarInvariantErrors(MPI_Comm comm, PetscInt props, TeannFrames fr, const PetscReal pred[], PetscReal sse[2], PetscReal sae[2], PetscReal *cnt)
 {
-  PetscInt  off, ncomp = 0;
-  PetscReal buf[5] = {0, 0, 0, 0, 0};
+  const PetscInt off = TeannPropertyOffset(props, TEANN_K_POLAR), ncomp = TeannPropertyNumComponents(props);
+  PetscReal      buf[5] = {0, 0, 0, 0, 0};
 
   PetscFunctionBegin;
-  PetscCall(TeannKindOffset(props, 1, &off));
   PetscCheck(off >= 0, comm, PETSC_ERR_ARG_WRONG, "the polarizability is not among the predicted properties");
-  for (PetscInt k = 0; k < TEANN_NKIND; k++)
-    if (props & TeannKinds[k].prop) ncomp += TeannKinds[k].ncomp;
   for (PetscInt f = 0; fr && f < fr->nframes; f++) {
-    const PetscReal *y = fr->polar + 9 * f;
+    const PetscReal *y = fr->y[TEANN_K_POLAR] + 9 * f;
     PetscReal        yi, yg, pi, pg;
     if (PetscIsNanReal(y[0])) continue;
     TeannPolarInvariants(y, &yi, &yg);
@@ -74,9 +46,7 @@ PetscErrorCode TeannPolarInvariantErrors(MPI_Comm comm, PetscInt props, TeannFra
 static PetscErrorCode NumComponents(PetscInt props, PetscInt *n)
 {
   PetscFunctionBegin;
-  *n = 0;
-  for (PetscInt k = 0; k < TEANN_NKIND; k++)
-    if (props & TeannKinds[k].prop) *n += TeannKinds[k].ncomp;
+  *n = TeannPropertyNumComponents(props);
   PetscFunctionReturn(0);
 }
 
@@ -174,29 +144,29 @@ PetscErrorCode TeannPredictionsWriteNC(MPI_Comm comm, const char path[], PetscIn
       PetscCall(TeannNCPutText(&f, vsub, "long_name", "subset of the fit the frame belongs to"));
     }
     for (PetscInt k = 0; k < TEANN_NKIND; k++) {
-      int  dims[3] = {dframe, dspatial, dspatial}, nd = TeannKinds[k].ncomp == 9 ? 3 : 2;
+      int  dims[4] = {dframe, dspatial, dspatial, dspatial}, nd = 1 + (int)TeannProperties[k].rank;
       char name[128];
-      if (!(props & TeannKinds[k].prop)) continue;
+      if (!(props & TeannProperties[k].bit)) continue;
       if (hasref) {
-        PetscCallNC(p, nc_def_var(ncid, TeannKinds[k].name, NC_DOUBLE, nd, dims, &vref[k]));
-        PetscCall(TeannNCPutText(&f, vref[k], "units", TeannKinds[k].units));
+        PetscCallNC(p, nc_def_var(ncid, TeannProperties[k].name, NC_DOUBLE, nd, dims, &vref[k]));
+        PetscCall(TeannNCPutText(&f, vref[k], "units", TeannPropertyUnits(k)));
         PetscCall(TeannNCPutText(&f, vref[k], "long_name", "reference value (NaN where the frame has none)"));
       }
-      PetscCall(PetscSNPrintf(name, sizeof(name), "%s_predicted", TeannKinds[k].name));
+      PetscCall(PetscSNPrintf(name, sizeof(name), "%s_predicted", TeannProperties[k].name));
       PetscCallNC(p, nc_def_var(ncid, name, NC_DOUBLE, nd, dims, &vpred[k]));
-      PetscCall(TeannNCPutText(&f, vpred[k], "units", TeannKinds[k].units));
+      PetscCall(TeannNCPutText(&f, vpred[k], "units", TeannPropertyUnits(k)));
       PetscCall(TeannNCPutText(&f, vpred[k], "long_name", "model prediction"));
-      if (k == 1) { /* the Raman invariants, per frame */
+      if (k == TEANN_K_POLAR) { /* the Raman invariants, per frame */
         const char *nm[4] = {"polarizability_isotropic", "polarizability_anisotropy", "polarizability_isotropic_predicted", "polarizability_anisotropy_predicted"};
         const char *ln[4] = {"reference trace/3", "reference anisotropy gamma", "predicted trace/3", "predicted anisotropy gamma"};
         for (PetscInt q = hasref ? 0 : 2; q < 4; q++) {
           PetscCallNC(p, nc_def_var(ncid, nm[q], NC_DOUBLE, 1, &dframe, &vinv[q]));
-          PetscCall(TeannNCPutText(&f, vinv[q], "units", TeannKinds[k].units));
+          PetscCall(TeannNCPutText(&f, vinv[q], "units", TeannPropertyUnits(k)));
           PetscCall(TeannNCPutText(&f, vinv[q], "long_name", ln[q]));
         }
       }
     }
-    PetscCall(PetscMalloc3(ntot + 1, &ibuf, ntot + 1, &sbuf, 11 * ntot + 1, &dbuf));
+    PetscCall(PetscMalloc3(ntot + 1, &ibuf, ntot + 1, &sbuf, (TEANN_MAX_COMP + 2) * ntot + 1, &dbuf));
     for (PetscInt i = 0; i < ntot; i++) ibuf[i] = (int)all[perm[i] * w + 1];
     PetscCallNC(p, nc_put_var_int(ncid, vid, ibuf));
     if (hassub) {
@@ -204,8 +174,8 @@ PetscErrorCode TeannPredictionsWriteNC(MPI_Comm comm, const char path[], PetscIn
       PetscCallNC(p, nc_put_var_schar(ncid, vsub, sbuf));
     }
     for (PetscInt k = 0; k < TEANN_NKIND; k++) {
-      PetscInt off, nc = TeannKinds[k].ncomp;
-      PetscCall(TeannKindOffset(props, k, &off));
+      PetscInt off, nc = TeannProperties[k].ncomp;
+      off = TeannPropertyOffset(props, k);
       if (off < 0) continue;
       for (PetscInt s = 0; hasref && s < 2; s++) {
         for (PetscInt i = 0; i < ntot; i++)
@@ -214,13 +184,13 @@ PetscErrorCode TeannPredictionsWriteNC(MPI_Comm comm, const char path[], PetscIn
             dbuf[i * nc + c] = (s == 0 && v == PETSC_MAX_REAL) ? NAN : v;
           }
         PetscCallNC(p, nc_put_var_double(ncid, s ? vpred[k] : vref[k], dbuf));
-        if (k == 1) PetscCall(PutInvariants(p, ncid, ntot, dbuf, vinv[2 * s], vinv[2 * s + 1]));
+        if (k == TEANN_K_POLAR) PetscCall(PutInvariants(p, ncid, ntot, dbuf, vinv[2 * s], vinv[2 * s + 1]));
       }
       if (!hasref) {
         for (PetscInt i = 0; i < ntot; i++)
           for (PetscInt c = 0; c < nc; c++) dbuf[i * nc + c] = all[perm[i] * w + 3 + ncomp + off + c];
         PetscCallNC(p, nc_put_var_double(ncid, vpred[k], dbuf));
-        if (k == 1) PetscCall(PutInvariants(p, ncid, ntot, dbuf, vinv[2], vinv[3]));
+        if (k == TEANN_K_POLAR) PetscCall(PutInvariants(p, ncid, ntot, dbuf, vinv[2], vinv[3]));
       }
     }
     PetscCall(PetscFree3(ibuf, sbuf, dbuf));
@@ -237,7 +207,7 @@ static PetscErrorCode Replaced(PetscInt props, const char *key, size_t len, Pets
   PetscFunctionBegin;
   *replaced = (len == 10 && !strncmp(key, "Properties", len)) ? PETSC_TRUE : PETSC_FALSE;
   for (PetscInt k = 0; k < TEANN_NKIND; k++)
-    if ((props & TeannKinds[k].prop) && strlen(TeannKinds[k].name) == len && !strncmp(key, TeannKinds[k].name, len)) *replaced = PETSC_TRUE;
+    if ((props & TeannProperties[k].bit) && strlen(TeannProperties[k].name) == len && !strncmp(key, TeannProperties[k].name, len)) *replaced = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
 
@@ -250,11 +220,11 @@ static PetscErrorCode FormatComment(PetscInt props, const PetscReal *pred, const
   buf[0] = 0;
   for (PetscInt k = 0; k < TEANN_NKIND; k++) {
     PetscInt off;
-    PetscCall(TeannKindOffset(props, k, &off));
+    off = TeannPropertyOffset(props, k);
     if (off < 0) continue;
-    PetscCall(PetscStrlcat(buf, TeannKinds[k].name, size));
+    PetscCall(PetscStrlcat(buf, TeannProperties[k].name, size));
     PetscCall(PetscStrlcat(buf, "=\"", size));
-    for (PetscInt c = 0; c < TeannKinds[k].ncomp; c++) {
+    for (PetscInt c = 0; c < TeannProperties[k].ncomp; c++) {
       PetscCall(PetscSNPrintf(tok, sizeof(tok), c ? " %.12g" : "%.12g", (double)pred[off + c]));
       PetscCall(PetscStrlcat(buf, tok, size));
     }

@@ -1,27 +1,14 @@
 /* predictions.h — predicted tensors next to the reference ones, on disk.
- * Contract: the fitted properties are "kinds" k = 0 dipole, 1 polarizability,
- * 2 transition_dipole; a model's predicted components per frame are the
- * fitted kinds in that order (TeannModelGetNumComponents). The writers are
+ * Contract: a model's predicted components per frame are its fitted
+ * properties in the order of the property table (property.h,
+ * TeannModelGetNumComponents); every file iterates that table. The writers are
  * collective on comm: every rank passes its own frames, rank 0 writes, the
  * file appears atomically. predictions.nc is ordered by the caller's sort key;
  * the XYZ file is written in rank order (ranks hold contiguous frame ranges). */
 #ifndef TEANN_PREDICTIONS_H
 #define TEANN_PREDICTIONS_H
 #include "frames.h"
-
-#define TEANN_NKIND 3
-typedef struct {
-  TeannProp   prop;
-  PetscInt    ncomp;
-  const char *name;  /* NetCDF variable and XYZ key */
-  const char *units;
-} TeannKind;
-PETSC_EXTERN const TeannKind TeannKinds[TEANN_NKIND];
-
-/* First predicted component of kind k for a model fitting props, or -1 if k is not fitted. */
-PETSC_EXTERN PetscErrorCode TeannKindOffset(PetscInt props, PetscInt k, PetscInt *off);
-/* Reference values of kind k in frames (3 or 9 per frame). */
-PETSC_EXTERN PetscErrorCode TeannKindReference(TeannFrames frames, PetscInt k, const PetscReal **ref);
+#include "property.h"
 
 /* Rotation invariants of a polarizability a[9] (row-major; symmetrised): the isotropic part
    iso = tr/3 and the anisotropy gamma = sqrt(1/2[(axx-ayy)^2 + (ayy-azz)^2 + (azz-axx)^2]

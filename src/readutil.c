@@ -2,6 +2,7 @@
  * getline-based line reader, number parsing, and the per-frame checks
  * (atoms too close, polarizability not symmetric). */
 #include "framesimpl.h"
+#include "property.h"
 #include <errno.h>
 #include <math.h>
 
@@ -52,11 +53,7 @@ PetscErrorCode TeannFramesBuilderAdd(TeannFramesBuilder *b, PetscInt natoms, Pet
     PetscCall(TeannGrow(&fr->frame_id, nf, m, sizeof(PetscInt)));
     PetscCall(TeannGrow(&fr->line, nf, m, sizeof(PetscInt)));
     PetscCall(TeannGrow(&fr->fprops, nf, m, sizeof(PetscInt)));
-    PetscCall(TeannGrow(&fr->dipole, 3 * (size_t)nf, 3 * (size_t)m, sizeof(PetscReal)));
-    PetscCall(TeannGrow(&fr->polar, 9 * (size_t)nf, 9 * (size_t)m, sizeof(PetscReal)));
-    PetscCall(TeannGrow(&fr->tdipole, 3 * (size_t)nf, 3 * (size_t)m, sizeof(PetscReal)));
-    PetscCall(TeannGrow(&fr->charge, nf, m, sizeof(PetscReal)));
-    PetscCall(TeannGrow(&fr->energy, nf, m, sizeof(PetscReal)));
+    for (PetscInt k = 0; k < TEANN_NPROP; k++) PetscCall(TeannGrow(&fr->y[k], (size_t)TeannProperties[k].ncomp * nf, (size_t)TeannProperties[k].ncomp * m, sizeof(PetscReal)));
     PetscCall(TeannGrow(&fr->comment, nf, m, sizeof(char *)));
     b->fcap = m;
   }
@@ -69,10 +66,8 @@ PetscErrorCode TeannFramesBuilderAdd(TeannFramesBuilder *b, PetscInt natoms, Pet
   fr->frame_id[nf] = nf;
   fr->line[nf]     = 0;
   fr->fprops[nf]   = 0;
-  for (int c = 0; c < 3; c++) fr->dipole[3 * nf + c] = fr->tdipole[3 * nf + c] = NAN;
-  for (int c = 0; c < 9; c++) fr->polar[9 * nf + c] = NAN;
-  fr->charge[nf]         = 0.0;
-  fr->energy[nf]         = NAN;
+  for (PetscInt k = 0; k < TEANN_NPROP; k++) /* NaN where absent; the charge 0 (neutral) */
+    for (PetscInt c = 0; c < TeannProperties[k].ncomp; c++) fr->y[k][TeannProperties[k].ncomp * nf + c] = k == TEANN_K_CHARGE ? 0.0 : NAN;
   fr->comment[nf]        = NULL;
   fr->atom_start[nf + 1] = na + natoms;
   fr->nframes            = nf + 1;
@@ -202,20 +197,25 @@ PetscErrorCode TeannFramesCheckAtoms(TeannFrames fr, PetscInt f, PetscInt atomli
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TeannFramesCheckPolar(TeannFrames fr, PetscInt f, PetscInt line)
+PetscErrorCode TeannFramesCheckSymmetry(TeannFrames fr, PetscInt f, PetscInt k, PetscInt line)
 {
-  PetscReal *a = fr->polar + 9 * f, amax = 0.0;
+  const TeannProperty *P = &TeannProperties[k];
+  PetscReal           *a = fr->y[k] + P->ncomp * f, viol, amax, tol;
+  const char          *ax = "xyz";
 
   PetscFunctionBegin;
-  for (int k = 0; k < 9; k++) amax = PetscMax(amax, PetscAbsReal(a[k]));
-  for (int i = 0; i < 3; i++)
-    for (int j = i + 1; j < 3; j++) {
-      const char *ax = "xyz";
-      PetscReal   d  = PetscAbsReal(a[3 * i + j] - a[3 * j + i]);
-
-      TeannReadCheck(fr->source, line, fr->frame_id[f] + 1, d <= TEANN_POLAR_SYM_RTOL * amax + TEANN_POLAR_SYM_ATOL, "polarizability not symmetric: %c%c = %.10g but %c%c = %.10g", ax[i], ax[j], (double)a[3 * i + j], ax[j], ax[i], (double)a[3 * j + i]);
-      a[3 * i + j] = a[3 * j + i] = 0.5 * (a[3 * i + j] + a[3 * j + i]);
-    }
+  TeannPropertyAsymmetry(k, a, &viol, &amax);
+  tol = P->sym_rtol * amax + TEANN_SYM_ATOL;
+  if (P->sym == TEANN_SYM_SYMMETRIC || P->sym == TEANN_SYM_TRACELESS) {
+    for (int i = 0; i < 3; i++)
+      for (int j = i + 1; j < 3; j++) TeannReadCheck(fr->source, line, fr->frame_id[f] + 1, PetscAbsReal(a[3 * i + j] - a[3 * j + i]) <= tol, "%s not symmetric: %c%c = %.10g but %c%c = %.10g", P->name, ax[i], ax[j], (double)a[3 * i + j], ax[j], ax[i], (double)a[3 * j + i]);
+    TeannReadCheck(fr->source, line, fr->frame_id[f] + 1, P->sym != TEANN_SYM_TRACELESS || PetscAbsReal(a[0] + a[4] + a[8]) <= tol, "%s not traceless: xx + yy + zz = %.10g (largest component %.10g; tolerance %g relative)", P->name, (double)(a[0] + a[4] + a[8]), (double)amax, (double)P->sym_rtol);
+    TeannPropertySymmetrize(k, a); /* stored exactly symmetric (and traceless) */
+  } else if (P->sym == TEANN_SYM_FULLSYM3) {
+    for (int i = 0; i < 3; i++)
+      for (int j = 0; j < 3; j++)
+        for (int l = j + 1; l < 3; l++) TeannReadCheck(fr->source, line, fr->frame_id[f] + 1, PetscAbsReal(a[9 * i + 3 * j + l] - a[9 * i + 3 * l + j]) <= tol, "%s not symmetric in its last two indices: %c%c%c = %.10g but %c%c%c = %.10g (tolerance %g relative)", P->name, ax[i], ax[j], ax[l], (double)a[9 * i + 3 * j + l], ax[i], ax[l], ax[j], (double)a[9 * i + 3 * l + j], (double)P->sym_rtol);
+  }
   PetscFunctionReturn(0);
 }
 

@@ -157,13 +157,13 @@ PetscErrorCode TeannPredictionErrors(MPI_Comm comm, PetscInt props, TeannFrames 
 
   PetscFunctionBegin;
   for (PetscInt k = 0; k < TEANN_NKIND; k++)
-    if (props & TeannKinds[k].prop) ncomp += TeannKinds[k].ncomp;
+    if (props & TeannProperties[k].bit) ncomp += TeannProperties[k].ncomp;
   for (PetscInt k = 0; k < TEANN_NKIND; k++) {
-    PetscInt         off, nc = TeannKinds[k].ncomp;
+    PetscInt         off, nc = TeannProperties[k].ncomp;
     const PetscReal *ref;
-    PetscCall(TeannKindOffset(props, k, &off));
+    off = TeannPropertyOffset(props, k);
     if (off < 0 || !fr) continue;
-    PetscCall(TeannKindReference(fr, k, &ref));
+    ref = fr->y[k];
     for (PetscInt f = 0; f < fr->nframes; f++) {
       const PetscReal *y = ref + f * nc, *p = pred + f * ncomp + off;
       PetscReal        e2 = 0, e2m = 0, sgn = 1;
@@ -172,7 +172,7 @@ PetscErrorCode TeannPredictionErrors(MPI_Comm comm, PetscInt props, TeannFrames 
         e2 += (y[c] - p[c]) * (y[c] - p[c]);
         e2m += (y[c] + p[c]) * (y[c] + p[c]);
       }
-      if (k == 2 && e2m < e2) {
+      if (TeannProperties[k].signfree && e2m < e2) {
         sgn = -1;
         e2  = e2m;
       }

@@ -2,6 +2,7 @@
  * format, NetCDF dataset) into the NetCDF dataset teann-train reads fastest,
  * or describe a file. Runs on rank 0 only; an existing output survives any
  * failure because the dataset is renamed into place only when complete. */
+#include "property.h"
 #include "dataset.h"
 #include <petscviewer.h>
 #include <unistd.h>
@@ -40,8 +41,7 @@ static PetscErrorCode ConvertProgress(PetscInt done, PetscInt total, void *ctx)
 
 static PetscErrorCode ConvertSummary(TeannFrames fr, char buf[], size_t len)
 {
-  PetscInt  nel, *Z, present = 0;
-  const int bits[] = {TEANN_PROP_DIPOLE, TEANN_PROP_POLAR, TEANN_PROP_TDIPOLE, TEANN_PROP_CHARGE, TEANN_PROP_ENERGY};
+  PetscInt nel, *Z, present = 0;
 
   PetscFunctionBegin;
   PetscCall(PetscSNPrintf(buf, len, "%" PetscInt_FMT " frames, %" PetscInt_FMT " atoms, elements", fr->nframes, fr->natoms));
@@ -54,10 +54,10 @@ static PetscErrorCode ConvertSummary(TeannFrames fr, char buf[], size_t len)
   for (PetscInt f = 0; f < fr->nframes; f++) present |= fr->fprops[f];
   PetscCall(PetscStrlcat(buf, ", properties", len));
   if (!present) PetscCall(PetscStrlcat(buf, " none", len));
-  for (size_t b = 0; b < sizeof(bits) / sizeof(bits[0]); b++) {
-    if (!(present & bits[b])) continue;
+  for (PetscInt k = 0; k < TEANN_NPROP; k++) {
+    if (!(present & TeannProperties[k].bit)) continue;
     PetscCall(PetscStrlcat(buf, " ", len));
-    PetscCall(PetscStrlcat(buf, TeannPropName((TeannProp)bits[b]), len));
+    PetscCall(PetscStrlcat(buf, TeannProperties[k].name, len));
   }
   PetscFunctionReturn(0);
 }
@@ -85,6 +85,7 @@ int main(int argc, char **argv)
   argv[nargs] = NULL;
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
   PetscCall(TeannInitialize());
+  PetscCall(TeannPropertiesSetFromOptions());
   PetscCall(PetscMemzero(&prog, sizeof(prog)));
   prog.show  = (PetscBool)isatty(2);
   prog.lines = (PetscBool)!prog.show;

@@ -5,6 +5,7 @@
 static const char help[] = "teann-predict: predict dipoles, polarizabilities and transition dipoles with a fitted model.\n"
                            "  mpiexec -n NP teann-predict -teann_model model.nc -teann_data frames.xyz -teann_output out.xyz|out.nc\n";
 
+#include "property.h"
 #include "fit.h"
 #include <unistd.h>
 #if defined(_OPENMP)
@@ -151,11 +152,11 @@ int main(int argc, char **argv)
     if (hasref) {
       PetscCall(PetscMalloc1(fr->nframes * ncomp + 1, &ref));
       for (PetscInt k = 0; k < TEANN_NKIND; k++) {
-        PetscInt         off, nc = TeannKinds[k].ncomp;
+        PetscInt         off, nc = TeannProperties[k].ncomp;
         const PetscReal *y;
-        PetscCall(TeannKindOffset(model->props, k, &off));
+        off = TeannPropertyOffset(model->props, k);
         if (off < 0) continue;
-        PetscCall(TeannKindReference(fr, k, &y));
+        y = fr->y[k];
         for (PetscInt f = 0; f < fr->nframes; f++)
           for (PetscInt c = 0; c < nc; c++) ref[f * ncomp + off + c] = y[f * nc + c];
       }

@@ -1,5 +1,5 @@
 /* Package-level registration: one class id so -log_view groups teann's events. */
-#include "teann.h"
+#include "property.h"
 
 PetscClassId TEANN_CLASSID = 0;
 
@@ -12,33 +12,23 @@ PetscErrorCode TeannInitialize(void)
 
 const char *TeannPropName(TeannProp p)
 {
-  switch (p) {
-  case TEANN_PROP_DIPOLE: return "dipole";
-  case TEANN_PROP_POLAR: return "polarizability";
-  case TEANN_PROP_TDIPOLE: return "transition_dipole";
-  case TEANN_PROP_CHARGE: return "charge";
-  case TEANN_PROP_ENERGY: return "energy";
-  }
+  for (PetscInt k = 0; k < TEANN_NPROP; k++)
+    if (TeannProperties[k].bit == p) return TeannProperties[k].name;
   return "unknown";
 }
 
-/* Comma-separated property names into a bit mask; unknown names are an error. */
+/* Comma-separated property names into a bit mask; unknown names are errors (TeannModelSetUp refuses the labels). */
 PetscErrorCode TeannPropParse(const char list[], PetscInt *mask)
 {
   char  buf[256], *tok, *save = NULL;
-  const TeannProp all[] = {TEANN_PROP_DIPOLE, TEANN_PROP_POLAR, TEANN_PROP_TDIPOLE, TEANN_PROP_CHARGE, TEANN_PROP_ENERGY};
 
   PetscFunctionBegin;
   *mask = 0;
   PetscCall(PetscStrncpy(buf, list, sizeof(buf)));
   for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-    PetscBool found = PETSC_FALSE;
-    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-      PetscBool eq;
-      PetscCall(PetscStrcmp(tok, TeannPropName(all[i]), &eq));
-      if (eq) { *mask |= all[i]; found = PETSC_TRUE; }
-    }
-    PetscCheck(found, PETSC_COMM_SELF, PETSC_ERR_ARG_UNKNOWN_TYPE, "unknown property '%s' (known: dipole, polarizability, transition_dipole)", tok);
+    const PetscInt k = TeannPropertyIndex(tok);
+    PetscCheck(k >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_UNKNOWN_TYPE, "unknown property '%s' (known: %s)", tok, TeannPropertyFittedNames());
+    *mask |= TeannProperties[k].bit;
   }
   PetscFunctionReturn(0);
 }

@@ -13,10 +13,12 @@ typedef enum {
   TEANN_PROP_POLAR      = 2, /* alpha, 3x3 row-major symmetric, Angstrom^3        */
   TEANN_PROP_TDIPOLE    = 4, /* transition dipole, 3 components, e*Angstrom      */
   TEANN_PROP_CHARGE     = 8, /* total charge, e                                   */
-  TEANN_PROP_ENERGY     = 16 /* energy, eV                                        */
+  TEANN_PROP_ENERGY     = 16, /* energy, eV                                       */
+  TEANN_PROP_QUADRUPOLE = 32, /* Theta, 3x3 row-major symmetric traceless, e*Angstrom^2 */
+  TEANN_PROP_HYPERPOLAR = 64  /* beta, 3x3x3 row-major [i][j][k], atomic units     */
 } TeannProp;
 
-/* Name <-> bit for the fitted properties ("dipole", "polarizability", "transition_dipole"). */
+/* Name <-> bit of a property of the table (property.h); parsing accepts the fitted ones. */
 PETSC_EXTERN const char *TeannPropName(TeannProp);
 PETSC_EXTERN PetscErrorCode TeannPropParse(const char list[], PetscInt *mask);
 

@@ -4,13 +4,19 @@
  * without a value are flags and ignored; known keys are matched without regard
  * to case); one line per atom whose columns are described by
  * Properties=name:type:count:... (species:S:1:pos:R:3 when absent; atomic
- * numbers may come from a Z:I:1 column instead of species). Read keys:
- *   dipole=            3 values, e*Angstrom
- *   polarizability=    9 values row-major, or 6 in Voigt order xx yy zz yz xz xy,
- *                      Angstrom^3; must be symmetric to 1e-6 relative
- *                      (+1e-8 absolute) and is then symmetrised exactly
- *   transition_dipole= 3 values, e*Angstrom
- *   charge=, energy=   1 value each, e and eV
+ * numbers may come from a Z:I:1 column instead of species). Read keys: the
+ * names of the property table (property.h), each with its ncomp values
+ * row-major, a symmetric rank-2 tensor also as 6 in Voigt order
+ * xx yy zz yz xz xy:
+ *   dipole=, transition_dipole=  3 values, e*Angstrom
+ *   polarizability=              9 or 6 values, Angstrom^3, symmetric to 1e-6
+ *                                relative (+1e-8 absolute), then symmetrised
+ *   quadrupole=                  9 or 6 values, e*Angstrom^2, symmetric and
+ *                                traceless to 1e-6 relative, then made exactly so
+ *   hyperpolarizability=         27 values [i][j][k], atomic units unless
+ *                                -teann_units_hyperpolarizability; symmetric in
+ *                                j, k to 1e-4 relative
+ *   charge=, energy=             1 value each, e and eV
  *   pbc=, Lattice=     periodic systems are refused: any T in pbc, or a
  *                      Lattice without pbc (ASE then means periodic);
  *                      Lattice with pbc="F F F" is a molecule in a box and allowed.
@@ -20,11 +26,11 @@
 #include <errno.h>
 #include <math.h>
 
-#define TEANN_XYZ_MAXVAL 9
+#define TEANN_XYZ_MAXVAL TEANN_MAX_COMP
 
 typedef struct {
   PetscInt  props;                      /* TEANN_PROP_* bits found */
-  PetscReal dipole[3], polar[9], tdipole[3], charge, energy;
+  PetscReal v[TEANN_NPROP][TEANN_MAX_COMP]; /* their values, row-major */
   PetscBool have_lattice, have_pbc, periodic;
   PetscInt  ncols;                      /* columns of an atom line */
   PetscInt  species_col, z_col, pos_col; /* -1 when absent */
@@ -175,7 +181,7 @@ static PetscErrorCode ParseProperties(const TeannXYZWhere *w, const char *val, s
 static PetscErrorCode ParseComment(const TeannXYZWhere *w, const char *line, TeannXYZInfo *info)
 {
   const char *p = line;
-  PetscInt    n;
+  PetscInt    n, k;
   PetscReal   v[TEANN_XYZ_MAXVAL];
 
   PetscFunctionBegin;
@@ -217,24 +223,21 @@ static PetscErrorCode ParseComment(const TeannXYZWhere *w, const char *line, Tea
       vlen = (size_t)(p - val);
     }
     if (!klen) continue;
-    if (KeyIs(key, klen, "dipole")) {
-      PetscCall(ParseFixed(w, key, klen, val, vlen, 3, info->dipole));
-      info->props |= TEANN_PROP_DIPOLE;
-    } else if (KeyIs(key, klen, "polarizability")) {
-      PetscCall(ParseReals(w, key, klen, val, vlen, 9, v, &n));
-      XYZCheck(w, n == 9 || n == 6, "polarizability= has %" PetscInt_FMT " value%s, expected 9 (row-major) or 6 (xx yy zz yz xz xy)", n, n == 1 ? "" : "s");
-      if (n == 9) PetscCall(PetscArraycpy(info->polar, v, 9));
-      else TeannPolarFromVoigt(v, info->polar);
-      info->props |= TEANN_PROP_POLAR;
-    } else if (KeyIs(key, klen, "transition_dipole")) {
-      PetscCall(ParseFixed(w, key, klen, val, vlen, 3, info->tdipole));
-      info->props |= TEANN_PROP_TDIPOLE;
-    } else if (KeyIs(key, klen, "charge")) {
-      PetscCall(ParseFixed(w, key, klen, val, vlen, 1, &info->charge));
-      info->props |= TEANN_PROP_CHARGE;
-    } else if (KeyIs(key, klen, "energy")) {
-      PetscCall(ParseFixed(w, key, klen, val, vlen, 1, &info->energy));
-      info->props |= TEANN_PROP_ENERGY;
+    for (k = 0; k < TEANN_NPROP; k++)
+      if (KeyIs(key, klen, TeannProperties[k].name)) break;
+    if (k < TEANN_NPROP) {
+      const TeannProperty *P = &TeannProperties[k];
+      if (P->rank == 2) { /* 9 row-major, or 6 in Voigt order */
+        PetscCall(ParseReals(w, key, klen, val, vlen, 9, v, &n));
+        XYZCheck(w, n == 9 || n == 6, "%s= has %" PetscInt_FMT " value%s, expected 9 (row-major) or 6 (xx yy zz yz xz xy)", P->name, n, n == 1 ? "" : "s");
+        if (n == 9) PetscCall(PetscArraycpy(info->v[k], v, 9));
+        else TeannPolarFromVoigt(v, info->v[k]);
+      } else if (P->rank == 3) {
+        PetscCall(ParseReals(w, key, klen, val, vlen, 27, v, &n));
+        XYZCheck(w, n == 27, "%s= has %" PetscInt_FMT " value%s, expected 27 (row-major [i][j][k])", P->name, n, n == 1 ? "" : "s");
+        PetscCall(PetscArraycpy(info->v[k], v, 27));
+      } else PetscCall(ParseFixed(w, key, klen, val, vlen, P->ncomp, info->v[k]));
+      info->props |= P->bit;
     } else if (KeyIs(key, klen, "lattice")) {
       PetscCall(ParseFixed(w, key, klen, val, vlen, 9, v));
       info->have_lattice = PETSC_TRUE;
@@ -363,13 +366,11 @@ static PetscErrorCode ReadXYZ(TeannLineReader *r, TeannFrames fr)
     PetscCall(TeannFramesBuilderAdd(&b, natoms, &f, &a0));
     fr->line[f]   = countline;
     fr->fprops[f] = info.props;
-    if (info.props & TEANN_PROP_DIPOLE) PetscCall(PetscArraycpy(fr->dipole + 3 * f, info.dipole, 3));
-    if (info.props & TEANN_PROP_POLAR) PetscCall(PetscArraycpy(fr->polar + 9 * f, info.polar, 9));
-    if (info.props & TEANN_PROP_TDIPOLE) PetscCall(PetscArraycpy(fr->tdipole + 3 * f, info.tdipole, 3));
-    if (info.props & TEANN_PROP_CHARGE) fr->charge[f] = info.charge;
-    if (info.props & TEANN_PROP_ENERGY) fr->energy[f] = info.energy;
+    for (PetscInt k = 0; k < TEANN_NPROP; k++)
+      if (info.props & TeannProperties[k].bit) PetscCall(PetscArraycpy(fr->y[k] + TeannProperties[k].ncomp * f, info.v[k], TeannProperties[k].ncomp));
     PetscCall(PetscStrallocpy(r->buf, &fr->comment[f]));
-    if (info.props & TEANN_PROP_POLAR) PetscCall(TeannFramesCheckPolar(fr, f, r->lineno));
+    for (PetscInt k = 0; k < TEANN_NPROP; k++)
+      if (info.props & TeannProperties[k].bit) PetscCall(TeannFramesCheckSymmetry(fr, f, k, r->lineno));
     for (PetscInt i = 0; i < natoms; i++) {
       PetscCall(TeannLineReaderNext(r, &eof));
       w.line = countline;

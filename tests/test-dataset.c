@@ -29,11 +29,11 @@ static PetscErrorCode CompareFrames(TeannFrames a, TeannFrames b)
     PetscCall(CompareBits("positions", a->x + 3 * a0, b->x + 3 * a0, sizeof(PetscReal) * 3 * na, f));
     PetscCall(CompareBits("frame_id", a->frame_id + f, b->frame_id + f, sizeof(PetscInt), f));
     PetscCall(CompareBits("properties", a->fprops + f, b->fprops + f, sizeof(PetscInt), f));
-    PetscCall(CompareBits("dipole", a->dipole + 3 * f, b->dipole + 3 * f, sizeof(PetscReal) * 3, f));
-    PetscCall(CompareBits("polarizability", a->polar + 9 * f, b->polar + 9 * f, sizeof(PetscReal) * 9, f));
-    PetscCall(CompareBits("transition_dipole", a->tdipole + 3 * f, b->tdipole + 3 * f, sizeof(PetscReal) * 3, f));
-    PetscCall(CompareBits("charge", a->charge + f, b->charge + f, sizeof(PetscReal), f));
-    PetscCall(CompareBits("energy", a->energy + f, b->energy + f, sizeof(PetscReal), f));
+    PetscCall(CompareBits("dipole", a->y[TEANN_K_DIPOLE] + 3 * f, b->y[TEANN_K_DIPOLE] + 3 * f, sizeof(PetscReal) * 3, f));
+    PetscCall(CompareBits("polarizability", a->y[TEANN_K_POLAR] + 9 * f, b->y[TEANN_K_POLAR] + 9 * f, sizeof(PetscReal) * 9, f));
+    PetscCall(CompareBits("transition_dipole", a->y[TEANN_K_TDIPOLE] + 3 * f, b->y[TEANN_K_TDIPOLE] + 3 * f, sizeof(PetscReal) * 3, f));
+    PetscCall(CompareBits("charge", a->y[TEANN_K_CHARGE] + f, b->y[TEANN_K_CHARGE] + f, sizeof(PetscReal), f));
+    PetscCall(CompareBits("energy", a->y[TEANN_K_ENERGY] + f, b->y[TEANN_K_ENERGY] + f, sizeof(PetscReal), f));
   }
   PetscFunctionReturn(0);
 }

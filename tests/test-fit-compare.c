@@ -64,7 +64,7 @@ int main(int argc, char **argv)
       PetscCall(PetscMalloc2(n, &ofid, n * nc, &opred));
       for (PetscInt f = 0; f < n; f++) {
         ofid[f] = (double)fr->frame_id[f];
-        for (PetscInt c = 0; c < nc; c++) opred[f * nc + c] = (nc == 9 ? fr->polar : fr->dipole)[f * nc + c];
+        for (PetscInt c = 0; c < nc; c++) opred[f * nc + c] = (nc == 9 ? fr->y[TEANN_K_POLAR] : fr->y[TEANN_K_DIPOLE])[f * nc + c];
       }
       PetscCall(TeannFramesDestroy(&fr));
     } else {

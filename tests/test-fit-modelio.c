@@ -56,8 +56,8 @@ int main(int argc, char **argv)
   for (PetscInt e = 0; e < m->nel; e++) PetscCheck(m2->Z[e] == m->Z[e], PETSC_COMM_SELF, PETSC_ERR_PLIB, "elements differ");
   PetscCheck(st2.ntrain == st.ntrain, PETSC_COMM_SELF, PETSC_ERR_PLIB, "ntrain differs");
   for (PetscInt k = 0; k < TEANN_NKIND; k++) {
-    if (!(m->props & TeannKinds[k].prop)) continue;
-    PetscCheck(st2.std[k] == st.std[k] && !memcmp(st2.mean[k], st.mean[k], TeannKinds[k].ncomp * sizeof(PetscReal)), PETSC_COMM_SELF, PETSC_ERR_PLIB, "statistics of %s differ", TeannKinds[k].name);
+    if (!(m->props & TeannProperties[k].bit)) continue;
+    PetscCheck(st2.std[k] == st.std[k] && !memcmp(st2.mean[k], st.mean[k], TeannProperties[k].ncomp * sizeof(PetscReal)), PETSC_COMM_SELF, PETSC_ERR_PLIB, "statistics of %s differ", TeannProperties[k].name);
   }
 
   n = PetscMin(fr->nframes, 64);

@@ -50,7 +50,7 @@ static PetscErrorCode CheckSet(const char dir[], const Expect *e, TeannFrames *o
   for (PetscInt f = 0; f < fr->nframes; f++) {
     PetscInt   na = fr->atom_start[f + 1] - fr->atom_start[f];
     PetscInt   want = TEANN_PROP_DIPOLE | TEANN_PROP_POLAR | (e->energy ? TEANN_PROP_ENERGY : 0);
-    PetscReal *a    = fr->polar + 9 * f;
+    PetscReal *a    = fr->y[TEANN_K_POLAR] + 9 * f;
 
     amin = PetscMin(amin, na);
     amax = PetscMax(amax, na);
@@ -58,9 +58,9 @@ static PetscErrorCode CheckSet(const char dir[], const Expect *e, TeannFrames *o
     CHECK(a[1] == a[3] && a[2] == a[6] && a[5] == a[7], "%s frame %d: polarizability not symmetric", e->file, (int)f);
     CHECK(fr->frame_id[f] == f, "%s frame %d: frame_id %d", e->file, (int)f, (int)fr->frame_id[f]);
     CHECK(fr->comment[f] && strstr(fr->comment[f], "dipole=\"") == fr->comment[f], "%s frame %d: comment not kept", e->file, (int)f);
-    CHECK(fr->charge[f] == 0.0, "%s frame %d: charge %g without charge=", e->file, (int)f, (double)fr->charge[f]);
-    CHECK(e->energy || PetscIsNanReal(fr->energy[f]), "%s frame %d: energy %g without energy=", e->file, (int)f, (double)fr->energy[f]);
-    CHECK(PetscIsNanReal(fr->tdipole[3 * f]), "%s frame %d: transition dipole without transition_dipole=", e->file, (int)f);
+    CHECK(fr->y[TEANN_K_CHARGE][f] == 0.0, "%s frame %d: charge %g without charge=", e->file, (int)f, (double)fr->y[TEANN_K_CHARGE][f]);
+    CHECK(e->energy || PetscIsNanReal(fr->y[TEANN_K_ENERGY][f]), "%s frame %d: energy %g without energy=", e->file, (int)f, (double)fr->y[TEANN_K_ENERGY][f]);
+    CHECK(PetscIsNanReal(fr->y[TEANN_K_TDIPOLE][3 * f]), "%s frame %d: transition dipole without transition_dipole=", e->file, (int)f);
   }
   CHECK(amin == e->amin && amax == e->amax, "%s: %d..%d atoms per frame, expected %d..%d", e->file, (int)amin, (int)amax, (int)e->amin, (int)e->amax);
   PetscCall(TeannFramesGetElements(fr, &nel, &Z));
@@ -81,7 +81,7 @@ static PetscErrorCode WriteEANN(TeannFrames fr, const char path[], PetscInt kind
   fp = fopen(path, "w");
   PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot write %s", path);
   for (PetscInt f = 0; f < fr->nframes; f++) {
-    const PetscReal *a = fr->polar + 9 * f, *d = fr->dipole + 3 * f;
+    const PetscReal *a = fr->y[TEANN_K_POLAR] + 9 * f, *d = fr->y[TEANN_K_DIPOLE] + 3 * f;
 
     fprintf(fp, "point=%6d\n", (int)(f + 1));
     fprintf(fp, "  100.0 0.0 0.0\n  0.0 100.0 0.0\n  0.0 0.0 100.0\npbc 0 0 0\n");
@@ -119,8 +119,8 @@ static PetscErrorCode RoundTrip(TeannFrames fr, const char work[], const char na
       for (PetscInt f = 0; f < fr->nframes; f++) {
         bad += back->atom_start[f + 1] != fr->atom_start[f + 1];
         bad += back->comment[f] != NULL;
-        if (kinds[k] == 3) bad += back->fprops[f] != TEANN_PROP_DIPOLE || memcmp(back->dipole + 3 * f, fr->dipole + 3 * f, 3 * sizeof(PetscReal)) || !PetscIsNanReal(back->polar[9 * f]);
-        else bad += back->fprops[f] != TEANN_PROP_POLAR || memcmp(back->polar + 9 * f, fr->polar + 9 * f, 9 * sizeof(PetscReal)) || !PetscIsNanReal(back->dipole[3 * f]);
+        if (kinds[k] == 3) bad += back->fprops[f] != TEANN_PROP_DIPOLE || memcmp(back->y[TEANN_K_DIPOLE] + 3 * f, fr->y[TEANN_K_DIPOLE] + 3 * f, 3 * sizeof(PetscReal)) || !PetscIsNanReal(back->y[TEANN_K_POLAR][9 * f]);
+        else bad += back->fprops[f] != TEANN_PROP_POLAR || memcmp(back->y[TEANN_K_POLAR] + 9 * f, fr->y[TEANN_K_POLAR] + 9 * f, 9 * sizeof(PetscReal)) || !PetscIsNanReal(back->y[TEANN_K_DIPOLE][3 * f]);
         bad += back->line[f] != 1 + 6 * f + f / 2 + (fr->atom_start[f] - fr->atom_start[0]); /* 6 lines + atoms per configuration, a blank after every second */
       }
     }
@@ -162,15 +162,15 @@ static PetscErrorCode CheckVariants(const char work[])
     CHECK_EQ(fr->x[8], 0.1);
     CHECK_EQ(fr->x[14], 1.2);
     CHECK(fr->fprops[0] == (TEANN_PROP_POLAR | TEANN_PROP_CHARGE), "variants frame 1: fprops %d", (int)fr->fprops[0]);
-    for (int k = 0; k < 9; k++) CHECK_EQ(fr->polar[k], voigt[k]);
-    CHECK_EQ(fr->charge[0], -1.0);
-    CHECK(PetscIsNanReal(fr->dipole[0]), "variants frame 1: dipole set");
+    for (int k = 0; k < 9; k++) CHECK_EQ(fr->y[TEANN_K_POLAR][k], voigt[k]);
+    CHECK_EQ(fr->y[TEANN_K_CHARGE][0], -1.0);
+    CHECK(PetscIsNanReal(fr->y[TEANN_K_DIPOLE][0]), "variants frame 1: dipole set");
     CHECK(fr->fprops[1] == (TEANN_PROP_DIPOLE | TEANN_PROP_TDIPOLE | TEANN_PROP_ENERGY), "variants frame 2: fprops %d", (int)fr->fprops[1]);
-    CHECK_EQ(fr->dipole[3], 1e-3);
-    CHECK_EQ(fr->dipole[4], 25.0);
-    CHECK_EQ(fr->dipole[5], 0.0);
-    CHECK_EQ(fr->tdipole[5], 0.75);
-    CHECK_EQ(fr->energy[1], -100.0);
+    CHECK_EQ(fr->y[TEANN_K_DIPOLE][3], 1e-3);
+    CHECK_EQ(fr->y[TEANN_K_DIPOLE][4], 25.0);
+    CHECK_EQ(fr->y[TEANN_K_DIPOLE][5], 0.0);
+    CHECK_EQ(fr->y[TEANN_K_TDIPOLE][5], 0.75);
+    CHECK_EQ(fr->y[TEANN_K_ENERGY][1], -100.0);
     CHECK(fr->fprops[2] == 0, "variants frame 3: fprops %d", (int)fr->fprops[2]);
     CHECK(fr->line[0] == 1 && fr->line[1] == 5 && fr->line[2] == 8, "variants: lines %d %d %d", (int)fr->line[0], (int)fr->line[1], (int)fr->line[2]);
     CHECK(!strcmp(fr->comment[2], "Properties=Z:I:1:pos:R:3\tpbc=\"F F F\""), "variants: comment 3 is '%s'", fr->comment[2]);
@@ -211,7 +211,7 @@ static PetscErrorCode CheckErrors(const char work[])
   fprintf(fp, "1\ncharge=2\nHe 0 0 0"); /* no newline at the end */
   fclose(fp);
   PetscCall(TeannFramesReadXYZ(path, fr));
-  CHECK(fr->nframes == 1 && fr->natoms == 1 && fr->Z[0] == 2 && fr->charge[0] == 2.0 && fr->fprops[0] == TEANN_PROP_CHARGE, "ok.xyz after a failed read");
+  CHECK(fr->nframes == 1 && fr->natoms == 1 && fr->Z[0] == 2 && fr->y[TEANN_K_CHARGE][0] == 2.0 && fr->fprops[0] == TEANN_PROP_CHARGE, "ok.xyz after a failed read");
   PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
   ierr = TeannFramesRequire(fr, TEANN_PROP_DIPOLE);
   PetscCall(PetscPopErrorHandler());
@@ -234,7 +234,7 @@ static PetscErrorCode CheckSubset(TeannFrames fr)
     CHECK(s->atom_start[k + 1] - s->atom_start[k] == na, "subset frame %d atoms", (int)k);
     CHECK(!memcmp(s->x + 3 * s->atom_start[k], fr->x + 3 * fr->atom_start[f], 3 * na * sizeof(PetscReal)), "subset frame %d positions", (int)k);
     CHECK(!memcmp(s->Z + s->atom_start[k], fr->Z + fr->atom_start[f], na * sizeof(PetscInt)), "subset frame %d species", (int)k);
-    CHECK(!memcmp(s->polar + 9 * k, fr->polar + 9 * f, 9 * sizeof(PetscReal)) && !memcmp(s->dipole + 3 * k, fr->dipole + 3 * f, 3 * sizeof(PetscReal)), "subset frame %d properties", (int)k);
+    CHECK(!memcmp(s->y[TEANN_K_POLAR] + 9 * k, fr->y[TEANN_K_POLAR] + 9 * f, 9 * sizeof(PetscReal)) && !memcmp(s->y[TEANN_K_DIPOLE] + 3 * k, fr->y[TEANN_K_DIPOLE] + 3 * f, 3 * sizeof(PetscReal)), "subset frame %d properties", (int)k);
     CHECK(s->frame_id[k] == f && s->line[k] == fr->line[f] && s->fprops[k] == fr->fprops[f], "subset frame %d id/line/props", (int)k);
     CHECK(s->comment[k] && s->comment[k] != fr->comment[f] && !strcmp(s->comment[k], fr->comment[f]), "subset frame %d comment", (int)k);
   }
@@ -291,7 +291,7 @@ static PetscErrorCode TimeLarge(const char work[], PetscInt nframes)
 
     snprintf(last, sizeof(last), "%.10f", 1e-6 * (double)(nframes - 1));
     want = strtod(last, NULL);
-    CHECK_EQ(fr->dipole[3 * (nframes - 1)], want);
+    CHECK_EQ(fr->y[TEANN_K_DIPOLE][3 * (nframes - 1)], want);
   }
   PetscCall(PetscPrintf(PETSC_COMM_SELF, "large.xyz: %d frames in %.3f s (%.0f frames/s)\n", (int)nframes, t1 - t0, nframes / (t1 - t0)));
   PetscCall(TeannFramesDestroy(&fr));
@@ -321,39 +321,39 @@ int main(int argc, char **argv)
   PetscCall(CheckSet(data, &eq, &qm7x));
 
   /* first and last frames against the text of the files */
-  CHECK_EQ(water->dipole[0], 0.2993332387);
-  CHECK_EQ(water->dipole[2], 0.0691966607);
-  CHECK_EQ(water->polar[0], 1.2240089593);
-  CHECK_EQ(water->polar[1], 0.5 * (-0.1058551104 + -0.1058551165));
-  CHECK_EQ(water->polar[8], 1.3625501225);
-  CHECK_EQ(water->energy[0], -2068.8860675611);
+  CHECK_EQ(water->y[TEANN_K_DIPOLE][0], 0.2993332387);
+  CHECK_EQ(water->y[TEANN_K_DIPOLE][2], 0.0691966607);
+  CHECK_EQ(water->y[TEANN_K_POLAR][0], 1.2240089593);
+  CHECK_EQ(water->y[TEANN_K_POLAR][1], 0.5 * (-0.1058551104 + -0.1058551165));
+  CHECK_EQ(water->y[TEANN_K_POLAR][8], 1.3625501225);
+  CHECK_EQ(water->y[TEANN_K_ENERGY][0], -2068.8860675611);
   CHECK(water->Z[0] == 8 && water->Z[1] == 1 && water->Z[2] == 1, "water frame 1 species");
   CHECK_EQ(water->x[0], -3.4820255900);
   CHECK_EQ(water->x[5], -4.0143846952);
-  CHECK_EQ(water->dipole[3 * 799 + 1], 0.2538620847);
-  CHECK_EQ(water->polar[9 * 799 + 4], 1.1602935783);
-  CHECK_EQ(water->polar[9 * 799 + 7], 0.5 * (-0.0839293172 + -0.0839293614));
-  CHECK_EQ(water->energy[799], -2068.2705764065);
+  CHECK_EQ(water->y[TEANN_K_DIPOLE][3 * 799 + 1], 0.2538620847);
+  CHECK_EQ(water->y[TEANN_K_POLAR][9 * 799 + 4], 1.1602935783);
+  CHECK_EQ(water->y[TEANN_K_POLAR][9 * 799 + 7], 0.5 * (-0.0839293172 + -0.0839293614));
+  CHECK_EQ(water->y[TEANN_K_ENERGY][799], -2068.2705764065);
   CHECK_EQ(water->x[3 * 2397], -3.1615689949);
   CHECK_EQ(water->x[3 * 2399 + 2], -3.1553084984);
   CHECK(water->line[0] == 1 && water->line[799] == 3996, "water lines %d %d", (int)water->line[0], (int)water->line[799]);
 
-  CHECK_EQ(methanol->dipole[1], -0.2186418359);
-  CHECK_EQ(methanol->polar[4], 3.1436628063);
-  CHECK_EQ(methanol->energy[0], -3130.5258608721);
+  CHECK_EQ(methanol->y[TEANN_K_DIPOLE][1], -0.2186418359);
+  CHECK_EQ(methanol->y[TEANN_K_POLAR][4], 3.1436628063);
+  CHECK_EQ(methanol->y[TEANN_K_ENERGY][0], -3130.5258608721);
   CHECK(methanol->Z[0] == 6 && methanol->Z[1] == 8, "methanol species");
   CHECK_EQ(methanol->x[3 * 1 + 2], 0.3633837973);
-  CHECK_EQ(methanol->dipole[3 * 239 + 2], -0.0415291899);
-  CHECK_EQ(methanol->polar[9 * 239 + 8], 2.5574750034);
+  CHECK_EQ(methanol->y[TEANN_K_DIPOLE][3 * 239 + 2], -0.0415291899);
+  CHECK_EQ(methanol->y[TEANN_K_POLAR][9 * 239 + 8], 2.5574750034);
   CHECK_EQ(methanol->x[3 * 1434], 2.3604287843);
 
-  CHECK_EQ(qm7x->dipole[0], -0.04150000);
-  CHECK_EQ(qm7x->polar[0], 17.66468024);
-  CHECK_EQ(qm7x->polar[5], 1.25654826);
+  CHECK_EQ(qm7x->y[TEANN_K_DIPOLE][0], -0.04150000);
+  CHECK_EQ(qm7x->y[TEANN_K_POLAR][0], 17.66468024);
+  CHECK_EQ(qm7x->y[TEANN_K_POLAR][5], 1.25654826);
   CHECK(qm7x->Z[0] == 7 && qm7x->Z[1] == 6 && qm7x->Z[2] == 8, "qm7x frame 1 species");
   CHECK_EQ(qm7x->x[0], -2.18413100);
-  CHECK_EQ(qm7x->dipole[3 * 99 + 2], 0.86185800);
-  CHECK_EQ(qm7x->polar[9 * 99 + 2], 2.24590749);
+  CHECK_EQ(qm7x->y[TEANN_K_DIPOLE][3 * 99 + 2], 0.86185800);
+  CHECK_EQ(qm7x->y[TEANN_K_POLAR][9 * 99 + 2], 2.24590749);
   CHECK(qm7x->atom_start[100] - qm7x->atom_start[99] == 11 && qm7x->Z[1004] == 6 && qm7x->Z[1014] == 1, "qm7x last frame species");
   CHECK_EQ(qm7x->x[3 * 1004 + 1], -1.20167000);
   CHECK_EQ(qm7x->x[3 * 1014 + 2], 1.27490900);

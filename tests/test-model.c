@@ -71,9 +71,9 @@ static PetscErrorCode RandomTheta(TeannModel m, PetscInt seed, PetscReal theta[]
     theta[im->off_s + q] += 0.3 * (2 * Rand(&s) - 1);
   }
   for (PetscInt q = im->off_s + nk; q < m->nparam; q++) theta[q] += 0.2 * (2 * Rand(&s) - 1);
-  if (im->ch_polar >= 0) /* h_i h_i^T of eq. 7 is tiny at this scale: enlarge E2 so its gradient rises above round-off */
-    for (PetscInt e = 0; e < m->nel; e++) {
-      const TeannNet *net = &im->net[im->ch_polar + 1][e];
+  for (PetscInt ch = 0; ch < im->nchan; ch++) /* fields entering quadratically (h_i h_i^T of eq. 7) are tiny at this scale: enlarge them so their gradient rises above round-off */
+    for (PetscInt e = 0; im->chan_init[ch] != 0 && e < m->nel; e++) {
+      const TeannNet *net = &im->net[ch][e];
       for (PetscInt q = 0; q < net->size[net->nl - 1]; q++) theta[net->w[net->nl - 1] + q] *= 60; /* about the size 300 gave when this layer started at zero */
     }
   PetscFunctionReturn(0);
@@ -227,38 +227,38 @@ static PetscErrorCode CheckEquiv(TeannModel m, TeannFrames fr, PetscInt n, const
     PetscCall(TeannEvalPredict(e1, theta, n, all, p1));
     PetscCall(PetscFree(all));
   }
-  for (PetscInt f = 0; f < n; f++) {
-    const PetscInt vec[2] = {im->comp_dipole, improper ? -1 : im->comp_tdipole};
-    if (im->comp_polar >= 0) { /* alpha(R x + t) = R alpha(x) R^T, and alpha symmetric */
-      const PetscReal *a = p0 + f * nc + im->comp_polar, *b = p1 + f * nc + im->comp_polar;
-      for (PetscInt i = 0; i < 3; i++)
-        for (PetscInt j = 0; j < 3; j++) {
-          PetscReal ra = 0;
-          for (PetscInt k = 0; k < 3; k++)
-            for (PetscInt l = 0; l < 3; l++) ra += R[3 * i + k] * a[3 * k + l] * R[3 * j + l];
-          num += (ra - b[3 * i + j]) * (ra - b[3 * i + j]);
-          den += ra * ra;
-          asym += (a[3 * i + j] - a[3 * j + i]) * (a[3 * i + j] - a[3 * j + i]);
-          anorm += a[3 * i + j] * a[3 * i + j];
-        }
-    }
-    for (PetscInt v = 0; v < 2; v++) {
-      const PetscReal *a, *b;
-      if (vec[v] < 0) continue;
-      a = p0 + f * nc + vec[v];
-      b = p1 + f * nc + vec[v];
-      for (PetscInt d = 0; d < 3; d++) {
-        const PetscReal ra = R[3 * d] * a[0] + R[3 * d + 1] * a[1] + R[3 * d + 2] * a[2];
-        num += (ra - b[d]) * (ra - b[d]);
-        den += ra * ra;
+  for (PetscInt f = 0; f < n; f++)
+    for (PetscInt h = 0; h < im->nhead; h++) { /* a rank-r tensor goes to R^(x r) applied to it */
+      const PetscInt   k = im->head_k[h], rank = TeannProperties[k].rank, nck = TeannProperties[k].ncomp;
+      const PetscReal *a = p0 + f * nc + im->head_comp[h], *b = p1 + f * nc + im->head_comp[h];
+      PetscReal        ra[TEANN_MAX_COMP], sym[TEANN_MAX_COMP];
+      if (improper && k == TEANN_K_TDIPOLE) continue; /* eq. 8's cross product: proper rotations only */
+      for (PetscInt c = 0; c < nck; c++) {
+        const PetscInt i = rank == 1 ? c : rank == 2 ? c / 3 : c / 9, j = rank == 2 ? c % 3 : (c / 3) % 3, l = c % 3;
+        ra[c] = 0;
+        if (rank == 1)
+          for (PetscInt p = 0; p < 3; p++) ra[c] += R[3 * i + p] * a[p];
+        else if (rank == 2)
+          for (PetscInt p = 0; p < 3; p++)
+            for (PetscInt q = 0; q < 3; q++) ra[c] += R[3 * i + p] * R[3 * j + q] * a[3 * p + q];
+        else
+          for (PetscInt p = 0; p < 27; p++) ra[c] += R[3 * i + p / 9] * R[3 * j + (p / 3) % 3] * R[3 * l + p % 3] * a[p];
+        num += (ra[c] - b[c]) * (ra[c] - b[c]);
+        den += ra[c] * ra[c];
+      }
+      /* exactly the property's symmetry: symmetric, traceless, fully symmetric */
+      for (PetscInt c = 0; c < nck; c++) sym[c] = a[c];
+      TeannPropertySymmetrize(k, sym);
+      for (PetscInt c = 0; c < nck; c++) {
+        asym += (a[c] - sym[c]) * (a[c] - sym[c]);
+        anorm += a[c] * a[c];
       }
     }
-  }
   err = den > 0 ? PetscSqrtReal(num / den) : 0;
   *ok = (PetscBool)(den > 0 && err <= tol);
-  if (im->comp_polar >= 0) {
+  if (anorm > 0) {
     const PetscReal ae = PetscSqrtReal(asym / anorm);
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "equiv: polarizability asymmetry %.3e %s\n", (double)ae, ae <= 1e-14 ? "ok" : "FAILED"));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "equiv: departure from the tensors' symmetry %.3e %s\n", (double)ae, ae <= 1e-14 ? "ok" : "FAILED"));
     if (ae > 1e-14) *ok = PETSC_FALSE;
   }
   PetscCall(PetscPrintf(PETSC_COMM_SELF, "equiv: %s rotation + translation + permutation, %" PetscInt_FMT " frames, rel. error %.3e %s\n", improper ? "improper" : "proper", n, (double)err, *ok ? "ok" : "FAILED"));
@@ -279,10 +279,10 @@ static PetscErrorCode CheckSignFree(TeannModel m, TeannFrames fr, TeannEval ev, 
   PetscCall(RandomTheta(m, 5, theta));
   PetscCall(TeannEvalLossGradient(ev, theta, n, idx, &L0, g0));
   for (PetscInt k = 0; k < n; k++)
-    for (PetscInt d = 0; d < 3; d++) fr->tdipole[3 * idx[k] + d] *= -1;
+    for (PetscInt d = 0; d < 3; d++) fr->y[TEANN_K_TDIPOLE][3 * idx[k] + d] *= -1;
   PetscCall(TeannEvalLossGradient(ev, theta, n, idx, &L1, g1));
   for (PetscInt k = 0; k < n; k++)
-    for (PetscInt d = 0; d < 3; d++) fr->tdipole[3 * idx[k] + d] *= -1;
+    for (PetscInt d = 0; d < 3; d++) fr->y[TEANN_K_TDIPOLE][3 * idx[k] + d] *= -1;
   for (PetscInt q = 0; q < m->nparam; q++) {
     dg += (g0[q] - g1[q]) * (g0[q] - g1[q]);
     ng += g0[q] * g0[q];
@@ -439,7 +439,7 @@ int main(int argc, char **argv)
   nframes = PetscMin(nframes, fr->nframes);
   if (tdip_from_dipole) { /* the example data carry no transition dipoles: fit the dipoles instead, sign-free */
     for (PetscInt f = 0; f < fr->nframes; f++) {
-      for (PetscInt d = 0; d < 3; d++) fr->tdipole[3 * f + d] = fr->dipole[3 * f + d] * (f % 2 ? -1 : 1);
+      for (PetscInt d = 0; d < 3; d++) fr->y[TEANN_K_TDIPOLE][3 * f + d] = fr->y[TEANN_K_DIPOLE][3 * f + d] * (f % 2 ? -1 : 1);
       fr->fprops[f] |= TEANN_PROP_TDIPOLE;
     }
   }

@@ -18,7 +18,7 @@ expect_error "must be >= 0 with sum < 1" "$BIN/teann-train" -teann_data "$DATA/w
 expect_error "no transition_dipole given" mpirun_np 2 "$BIN/teann-train" -teann_data "$DATA/water_hf_800.xyz" -teann_properties transition_dipole
 expect_error "/nonexistent/w.xyz: cannot open" "$BIN/teann-train" -teann_data /nonexistent/w.xyz
 expect_error "-tao_type pounders is not supported" "$BIN/teann-train" -teann_data "$DATA/water_hf_800.xyz" -tao_type pounders
-expect_error "unknown property 'quadrupole'" "$BIN/teann-train" -teann_data "$DATA/water_hf_800.xyz" -teann_properties quadrupole
+expect_error "unknown property 'octupole'" "$BIN/teann-train" -teann_data "$DATA/water_hf_800.xyz" -teann_properties octupole
 
 # separate validation and test files; a nested output directory that does not exist yet
 head -n 500 "$DATA/water_hf_800.xyz" > "$WORK/valid.xyz"

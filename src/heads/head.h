@@ -1,0 +1,55 @@
+/* head.h — the equivariant output of one property (design eq. 6-8, 10-11).
+ * Contract: a head declares the network channels it needs, in theta order.
+ * A scalar channel is one network per element with nout outputs per atom
+ * (atomic charges, weights). A field channel is one network per element with
+ * one output whose sum E = sum_i N(rho_i) enters only through its position
+ * gradient g_i = dE/dr_i, an equivariant vector (design 2.3); the engine
+ * (eval.c) computes the fields and differentiates through them with the
+ * tangent identity of design 2.5. forward() builds the frame's components
+ * from the centred positions, the scalar outputs and the fields; backward()
+ * is its exact reverse mode: given the adjoint gout of the components it
+ * writes the adjoints of the scalar outputs (dY) and of the fields (V) and
+ * adds those of the centred positions (drt, when asked). Heads are plain C
+ * called inside OpenMP regions: no allocation, no PETSc calls, no failure.
+ * refsign, if set, gives the sign of the reference that the residual uses
+ * (a sign-free property); it is the only place that rule lives. */
+#ifndef TEANN_HEAD_H
+#define TEANN_HEAD_H
+#include "property.h"
+
+#define TEANN_HEAD_MAXCH 4
+
+typedef struct {
+  PetscInt         n;                      /* atoms of the frame                                 */
+  const PetscInt  *row;                    /* [n] row of atom i in the scalar outputs             */
+  const PetscReal *rt;                     /* [3n] positions relative to the mass centre          */
+  const PetscReal *Y[TEANN_HEAD_MAXCH];    /* scalar channel c: outputs, Y[c][row[i]*nout + o]    */
+  const PetscReal *G[TEANN_HEAD_MAXCH];    /* field channel c: g_i = G[c][3i..3i+2]               */
+  PetscReal        charge;                 /* total charge of the frame, e                        */
+  PetscBool        charge_neutral;         /* -teann_charge_neutral                               */
+} TeannHeadFrame;
+
+typedef struct {
+  PetscReal *dY[TEANN_HEAD_MAXCH]; /* scalar channel c: adjoints of Y, same layout (written)     */
+  PetscReal *V[TEANN_HEAD_MAXCH];  /* field channel c: adjoints of g_i, [3n] (written)            */
+  PetscReal *drt;                  /* [3n] adjoints of rt (added to); NULL: not wanted           */
+} TeannHeadAdjoint;
+
+typedef struct {
+  PetscBool   field;     /* a field channel (one output, used through its gradient)          */
+  PetscInt    nout;      /* outputs per atom (1 for a field)                                 */
+  const char *suffix;    /* the channel's name is the property's name + suffix (model.nc)    */
+  PetscReal   init_last; /* last layer's initial scale (0: zero), see model.c                */
+} TeannHeadChannel;
+
+struct _n_TeannHead {
+  PetscInt         nch;
+  TeannHeadChannel ch[TEANN_HEAD_MAXCH];
+  void (*forward)(const TeannHeadFrame *, PetscReal out[]);
+  void (*backward)(const TeannHeadFrame *, const PetscReal gout[], TeannHeadAdjoint *);
+  PetscReal (*refsign)(const PetscReal pred[], const PetscReal ref[]);
+  PetscLogDouble flops; /* per atom of forward + backward, for -log_view */
+};
+
+PETSC_EXTERN const TeannHead TeannHeadDipole, TeannHeadPolarizability, TeannHeadTransitionDipole, TeannHeadQuadrupole, TeannHeadHyperpolarizability;
+#endif

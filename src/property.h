@@ -1,0 +1,89 @@
+/* property.h — the property table: every tensor a frame may carry and a model may fit.
+ * Contract: TeannProperties[k] describes property k. Entries 0..TEANN_NKIND-1
+ * are the fitted properties ("kinds"), each with a head (src/heads/) that
+ * builds it from the networks' outputs; a model's predicted components per
+ * frame are its fitted kinds in table order, ncomp each. The entries after
+ * them (charge, energy) are labels a frame may carry but no model predicts.
+ * The residual of a prediction against its reference is defined here once
+ * (TeannPropertyTarget and TeannPropertyWeights): the loss of eq. 9 is the
+ * sum of squares of the residuals. Readers, files, statistics and reports
+ * loop over this table; adding a property is one entry and one head file
+ * (doc/adding-a-property.md). */
+#ifndef TEANN_PROPERTY_H
+#define TEANN_PROPERTY_H
+#include "teann.h"
+
+/* Index of each property in the table; the first TEANN_NKIND are fitted. */
+enum {
+  TEANN_K_DIPOLE,
+  TEANN_K_POLAR,
+  TEANN_K_TDIPOLE,
+  TEANN_K_QUADRUPOLE,
+  TEANN_K_HYPERPOLAR,
+  TEANN_NKIND, /* fitted properties */
+  TEANN_K_CHARGE = TEANN_NKIND,
+  TEANN_K_ENERGY,
+  TEANN_NPROP
+};
+#define TEANN_MAX_COMP 27 /* components of the largest property (rank 3) */
+
+/* How a property's components are related: what the reader checks and the residual projects onto. */
+typedef enum {
+  TEANN_SYM_SCALAR,    /* one value                                                     */
+  TEANN_SYM_VECTOR,    /* 3 values                                                      */
+  TEANN_SYM_SYMMETRIC, /* 3x3 row-major, symmetric                                      */
+  TEANN_SYM_TRACELESS, /* 3x3 row-major, symmetric and traceless                         */
+  TEANN_SYM_FULLSYM3   /* 3x3x3 row-major [i][j][k], symmetric in all indices (Kleinman) */
+} TeannSymmetry;
+
+typedef struct _n_TeannHead TeannHead; /* heads/head.h */
+
+typedef struct {
+  TeannProp        bit;       /* bit in frame and model property masks                         */
+  const char      *name;      /* -teann_properties value, XYZ key, NetCDF variable             */
+  PetscInt         rank;      /* tensor rank: 0, 1, 2 or 3                                     */
+  PetscInt         ncomp;     /* 3^rank                                                        */
+  TeannSymmetry    sym;
+  const char      *units;     /* default units as printed (TeannPropertyUnits may override)    */
+  const char      *cf_units;  /* the same in UDUNITS form, for NetCDF datasets (TeannPropertyCFUnits) */
+  const char      *long_name; /* NetCDF long_name                                              */
+  PetscBool        signfree;  /* the sign of the reference is arbitrary (mean taken as zero)   */
+  PetscReal        sym_rtol;  /* readers: allowed asymmetry (and trace), relative to the norm  */
+  const TeannHead *head;      /* NULL for labels                                               */
+} TeannProperty;
+
+PETSC_EXTERN const TeannProperty TeannProperties[TEANN_NPROP];
+
+/* Units of property k: the table's, or those set for it (-teann_units_<name>, or read from a file). */
+PETSC_EXTERN const char    *TeannPropertyUnits(PetscInt k);
+PETSC_EXTERN PetscErrorCode TeannPropertySetUnits(PetscInt k, const char units[]);
+PETSC_EXTERN const char    *TeannPropertyCFUnits(PetscInt k);
+/* -teann_units_<name> for the properties whose units are user-defined (the hyperpolarizability). */
+PETSC_EXTERN PetscErrorCode TeannPropertiesSetFromOptions(void);
+/* Table index of the property called name, or -1. */
+PETSC_EXTERN PetscInt TeannPropertyIndex(const char name[]);
+/* Comma list of the fitted properties' names ("dipole, polarizability, ..."), for messages. */
+PETSC_EXTERN const char *TeannPropertyFittedNames(void);
+
+/* First predicted component of kind k for a model fitting props, or -1 if k is not fitted. */
+PETSC_EXTERN PetscInt TeannPropertyOffset(PetscInt props, PetscInt k);
+/* Predicted components per frame of a model fitting props. */
+PETSC_EXTERN PetscInt TeannPropertyNumComponents(PetscInt props);
+
+/* The residual (design 2.4): component c of kind k contributes w2[c] (pred[c] - y[c])^2 to the loss,
+   where y = TeannPropertyTarget() is the reference projected onto the property's symmetry (and, for a
+   sign-free property, given the sign that fits pred better) and w2 the multiplicity of the component
+   among the independent ones (0 for the repeated ones: an exactly symmetric prediction carries them). */
+PETSC_EXTERN void             TeannPropertyTarget(PetscInt k, const PetscReal pred[], const PetscReal ref[], PetscReal y[]);
+PETSC_EXTERN const PetscReal *TeannPropertyWeights(PetscInt k);
+/* Adds scale * sum_c w2[c] (pred - y)^2 of one frame to *loss (component by component, in order);
+   its gradient with respect to pred into gout[ncomp]. */
+PETSC_EXTERN void TeannPropertyLoss(PetscInt k, PetscReal scale, const PetscReal pred[], const PetscReal ref[], PetscReal *loss, PetscReal gout[]);
+
+/* Largest violation of the property's symmetry in v[ncomp] (asymmetry, trace; for rank 3 the
+   asymmetry in the last two indices only: full Kleinman symmetry is projected, not required), and
+   the largest |v_c|, so that readers can check viol <= sym_rtol * vmax + atol (0 for vectors). */
+PETSC_EXTERN void TeannPropertyAsymmetry(PetscInt k, const PetscReal v[], PetscReal *viol, PetscReal *vmax);
+/* Projection onto the property's symmetry (symmetrise, remove the trace), in place. */
+PETSC_EXTERN void TeannPropertySymmetrize(PetscInt k, PetscReal v[]);
+#endif
