@@ -1,6 +1,7 @@
 #!/bin/bash
-# teann-plot: from a small fit's predictions.nc and history.nc, and from a teann-predict
-# NetCDF output, it writes non-empty PNG files and prints their paths; bad inputs are refused.
+# teann-plot: from a small fit's predictions.nc and history.nc (dipole and polarizability;
+# quadrupole and hyperpolarizability), and from a teann-predict NetCDF output, it writes
+# non-empty PNG files and prints their paths; bad inputs are refused.
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/common.sh" || exit 99
 
 if ! /usr/bin/python3 -c 'import numpy, netCDF4, matplotlib' 2> "$WORK/py.err"; then
@@ -32,9 +33,20 @@ for f in parity-dipole parity-polarizability learning-curves; do
   is_png "$WORK/plots/new/$f.png" || fail "$f.png missing with -o"
 done
 
+# rank 2 and rank 3 (quadrupole, hyperpolarizability): their parity plots and learning curves
+mpirun_np 2 "$BIN/teann-train" -teann_data "$DATA/water_hf_rank3.xyz" -teann_properties quadrupole,hyperpolarizability \
+  -teann_hidden 8,8 -tao_max_it 20 -teann_output_dir "$WORK/fit3" > "$WORK/train3.log" 2>&1 || { cat "$WORK/train3.log"; fail "teann-train rank 3"; }
+"$BIN/teann-plot" "$WORK/fit3" > "$WORK/out3" || fail "teann-plot DIR (rank 3)"
+cat "$WORK/out3"
+for f in parity-quadrupole parity-hyperpolarizability learning-curves; do
+  grep -qx "$WORK/fit3/$f.png" "$WORK/out3" || fail "$f.png not reported (rank 3)"
+  is_png "$WORK/fit3/$f.png" || fail "$WORK/fit3/$f.png is not a PNG"
+done
+[ "$(wc -l < "$WORK/out3")" -eq 3 ] || fail "expected 3 paths (rank 3)"
+
 # not a teann file, missing file: a message and a non-zero exit
 expect_error "neither a predictions file" "$BIN/teann-plot" "$WORK/fit/model.nc" -o "$WORK/x"
 expect_error "no such file or directory" "$BIN/teann-plot" "$WORK/nothing.nc"
 mkdir "$WORK/empty"
 expect_error "no predictions.nc or history.nc" "$BIN/teann-plot" "$WORK/empty"
-echo "ok: teann-plot wrote $(cat "$WORK/out1" "$WORK/out2" | wc -l) PNG files"
+echo "ok: teann-plot wrote $(cat "$WORK/out1" "$WORK/out2" "$WORK/out3" | wc -l) PNG files"
