@@ -126,7 +126,7 @@ static PetscErrorCode DatasetWriteContents(TeannNCFile *f, TeannFrames fr, Petsc
   PetscCall(PetscMalloc1(PetscMin(fr->nframes, DATASET_WRITE_BATCH), &natoms));
   for (PetscInt f0 = 0; f0 < fr->nframes; f0 += DATASET_WRITE_BATCH) {
     PetscInt f1 = PetscMin(f0 + DATASET_WRITE_BATCH, fr->nframes), a0 = fr->atom_start[f0], a1 = fr->atom_start[f1];
-    size_t   start[3] = {(size_t)f0, 0, 0}, count[3] = {(size_t)(f1 - f0), 3, 3};
+    size_t   start[4] = {(size_t)f0, 0, 0, 0}, count[4] = {(size_t)(f1 - f0), 3, 3, 3}; /* up to rank-3 tensors */
     size_t   astart[2] = {(size_t)a0, 0}, acount[2] = {(size_t)(a1 - a0), 3};
 
     for (PetscInt k = f0; k < f1; k++) natoms[k - f0] = fr->atom_start[k + 1] - fr->atom_start[k];
@@ -339,7 +339,7 @@ static void DatasetBuildBlocks(PetscInt nsel, const PetscInt ids[], const int wa
     }
     B->l1 = l;
     B->f1 = (size_t)ids[l - 1] + 1;
-    if (B->f1 - B->f0 != (size_t)(B->l1 - B->l0)) *tmpsize = PetscMax(*tmpsize, PetscMax(9 * (B->f1 - B->f0), 3 * (off[B->f1] - off[B->f0])));
+    if (B->f1 - B->f0 != (size_t)(B->l1 - B->l0)) *tmpsize = PetscMax(*tmpsize, PetscMax(TEANN_MAX_COMP * (B->f1 - B->f0), 3 * (off[B->f1] - off[B->f0])));
   }
 }
 
@@ -366,7 +366,7 @@ static PetscErrorCode DatasetReadVar(DatasetReader *R, int varid, PetscBool pera
   PetscFunctionBegin;
   if (R->parallel) PetscCallNC(R->path, nc_var_par_access(R->ncid, varid, R->collective ? NC_COLLECTIVE : NC_INDEPENDENT));
   for (PetscInt b = 0; b < (R->collective ? R->maxblocks : R->nblocks); b++) {
-    size_t    start[3] = {0, 0, 0}, count[3] = {0, 3, 3};
+    size_t    start[4] = {0, 0, 0, 0}, count[4] = {0, 3, 3, 3};
     char     *buf      = dummy;
     PetscBool dense    = PETSC_TRUE;
     int       st;
@@ -380,7 +380,7 @@ static PetscErrorCode DatasetReadVar(DatasetReader *R, int varid, PetscBool pera
       buf      = dense ? (char *)dest + esize * ncomp * (size_t)(peratom ? R->atom_start[B->l0] : B->l0) : (char *)R->tmp;
     }
     /* NetCDF uses only as many entries of start and count as the variable has dimensions. */
-    if (!count[0]) count[1] = count[2] = 0;
+    if (!count[0]) count[1] = count[2] = count[3] = 0;
     if (isint) st = nc_get_vara_petscint(R->ncid, varid, start, count, (PetscInt *)buf);
     else st = nc_get_vara_double(R->ncid, varid, start, count, (double *)buf);
     PetscCallNC(R->path, st);

@@ -155,7 +155,7 @@ static PetscErrorCode Monitor(Tao tao, void *ctx)
   TaoConvergedReason reason;
   const PetscReal   *th;
   Vec                X;
-  char               line[1024], tok[64];
+  char               line[1024], tok[128];
 
   PetscFunctionBegin;
   for (PetscInt k = 0; k < TEANN_NKIND; k++) tcnt[k] = vcnt[k] = 1;

@@ -4,7 +4,7 @@
 # ncdump sees it.
 . "$top_srcdir/tests/common.sh"
 
-for name in water_hf_800 methanol_hf_240 qm7x_chno_100; do
+for name in water_hf_800 methanol_hf_240 qm7x_chno_100 water_hf_rank3; do
   out=$("$BIN/tests/test-dataset" roundtrip "$DATA/$name.xyz" "$WORK/$name.nc") || fail "round trip of $name.xyz"
   echo "$out"
   printf '%s\n' "$out" | grep -q "identical" || fail "round trip of $name.xyz printed no result"
@@ -37,7 +37,7 @@ for want in 'frame = 800 ;' 'atom = 2400 ;' 'spatial = 3 ;' \
   'double polarizability(frame, spatial, spatial) ;' 'polarizability:units = "angstrom^3" ;' \
   'double energy(frame) ;' 'energy:units = "eV" ;' 'int frame_id(frame) ;' \
   'properties:flag_masks = 1, 2, 4, 32, 64, 8, 16 ;' \
-  'properties:flag_meanings = "dipole polarizability transition_dipole charge energy" ;' \
+  'properties:flag_meanings = "dipole polarizability transition_dipole quadrupole hyperpolarizability charge energy" ;' \
   ':Conventions = "CF-1.8" ;' ':source = "teann ' ':title = ' ':history = '; do
   printf '%s\n' "$h" | grep -F -q -- "$want" || { printf '%s\n' "$h"; fail "ncdump -h lacks: $want"; }
 done
@@ -54,3 +54,9 @@ printf '%s' "$v" | grep -F -q 'properties=25,6,8;' || fail "presence flags wrong
 printf '%s' "$v" | grep -F -q 'natoms=2,3,1;' || fail "natoms wrong: $v"
 printf '%s' "$v" | grep -F -q 'frame_id=0,1,2;' || fail "frame_id wrong: $v"
 echo "ncdump: CF attributes present"
+# Rank-3 and traceless tensors: their own dimensions and units.
+h=$(ncdump -h "$WORK/water_hf_rank3.nc")
+for want in 'double quadrupole(frame, spatial, spatial) ;' 'quadrupole:units = "e angstrom^2" ;' 'double hyperpolarizability(frame, spatial, spatial, spatial) ;' 'hyperpolarizability:units = "au" ;'; do
+  printf '%s\n' "$h" | grep -F -q -- "$want" || fail "ncdump -h of water_hf_rank3.nc lacks: $want"
+done
+echo "ncdump: quadrupole and hyperpolarizability variables present"

@@ -29,6 +29,8 @@ check() {
 
 small="-teann_hidden 16,16 -teann_nwave 6"
 check "water dipole+polarizability" -teann_data "$DATA/water_hf_800.xyz" -teann_properties $props $small
+check "water quadrupole+hyperpolarizability" -teann_data "$DATA/water_hf_rank3.xyz" -teann_properties quadrupole,hyperpolarizability $small
+check "water all four" -teann_data "$DATA/water_hf_rank3.xyz" -teann_properties dipole,polarizability,quadrupole,hyperpolarizability -teann_fix_radial $small
 check "methanol dipole fix_radial l2" -teann_data "$DATA/methanol_hf_240.xyz" -teann_properties dipole -teann_fix_radial -teann_l2 1e-3 $small
 # transition dipoles: the water dipoles relabelled, with every other frame's sign flipped (sign-free loss)
 awk 'NR%5==2 && /^dipole=/ { n++; if (n%2) { split($0, a, "\""); split(a[2], v, " "); sub(/^dipole="[^"]*"/, sprintf("dipole=\"%.10f %.10f %.10f\"", -v[1], -v[2], -v[3])) } }

@@ -29,11 +29,10 @@ static PetscErrorCode CompareFrames(TeannFrames a, TeannFrames b)
     PetscCall(CompareBits("positions", a->x + 3 * a0, b->x + 3 * a0, sizeof(PetscReal) * 3 * na, f));
     PetscCall(CompareBits("frame_id", a->frame_id + f, b->frame_id + f, sizeof(PetscInt), f));
     PetscCall(CompareBits("properties", a->fprops + f, b->fprops + f, sizeof(PetscInt), f));
-    PetscCall(CompareBits("dipole", a->y[TEANN_K_DIPOLE] + 3 * f, b->y[TEANN_K_DIPOLE] + 3 * f, sizeof(PetscReal) * 3, f));
-    PetscCall(CompareBits("polarizability", a->y[TEANN_K_POLAR] + 9 * f, b->y[TEANN_K_POLAR] + 9 * f, sizeof(PetscReal) * 9, f));
-    PetscCall(CompareBits("transition_dipole", a->y[TEANN_K_TDIPOLE] + 3 * f, b->y[TEANN_K_TDIPOLE] + 3 * f, sizeof(PetscReal) * 3, f));
-    PetscCall(CompareBits("charge", a->y[TEANN_K_CHARGE] + f, b->y[TEANN_K_CHARGE] + f, sizeof(PetscReal), f));
-    PetscCall(CompareBits("energy", a->y[TEANN_K_ENERGY] + f, b->y[TEANN_K_ENERGY] + f, sizeof(PetscReal), f));
+    for (PetscInt k = 0; k < TEANN_NPROP; k++) { /* every property of the table */
+      const PetscInt nc = TeannProperties[k].ncomp;
+      PetscCall(CompareBits(TeannProperties[k].name, a->y[k] + nc * f, b->y[k] + nc * f, sizeof(PetscReal) * nc, f));
+    }
   }
   PetscFunctionReturn(0);
 }
