@@ -1,8 +1,9 @@
 /* The NetCDF training dataset (design section 4): CF-1.8 contiguous ragged
- * arrays written serially by rank 0 and read slab-wise in parallel, plus the
- * reader that dispatches any input file to the right parser by its content. */
+ * arrays written serially by rank 0 and read slab-wise in parallel, and the
+ * sniffer that recognises a NetCDF file (readers.c dispatches on it). */
 #include "dataset.h"
 #include "ncutil.h"
+#include "logimpl.h"
 #include <netcdf_par.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,18 +12,6 @@
 #if !defined(PETSC_USE_REAL_DOUBLE)
   #error "teann datasets store double precision; build PETSc with real double"
 #endif
-
-static PetscLogEvent TEANN_DatasetWrite, TEANN_DatasetRead;
-
-static PetscErrorCode DatasetRegisterEvents(void)
-{
-  PetscFunctionBegin;
-  if (TEANN_DatasetRead) PetscFunctionReturn(0);
-  PetscCall(TeannInitialize());
-  PetscCall(PetscLogEventRegister("TeannDatasetWrite", TEANN_CLASSID, &TEANN_DatasetWrite));
-  PetscCall(PetscLogEventRegister("TeannDatasetRead", TEANN_CLASSID, &TEANN_DatasetRead));
-  PetscFunctionReturn(0);
-}
 
 /* PetscInt may be 32 or 64 bits; NetCDF converts from the stored int type. */
 static int nc_get_vara_petscint(int ncid, int varid, const size_t start[], const size_t count[], PetscInt *v)
@@ -162,8 +151,8 @@ PetscErrorCode TeannDatasetWriteMonitor(MPI_Comm comm, TeannFrames frames, const
   int            err;
 
   PetscFunctionBegin;
-  PetscCall(DatasetRegisterEvents());
-  PetscCall(PetscLogEventBegin(TEANN_DatasetWrite, 0, 0, 0, 0));
+  PetscCall(TeannInitializePackage());
+  PetscCall(PetscLogEventBegin(TEANN_EVENT_DatasetWrite, 0, 0, 0, 0));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   /* Rank 0 does all the work; its outcome is broadcast so that no rank waits
    * in TeannNCClose() for a rank that has failed, and a failed write leaves
@@ -181,7 +170,7 @@ PetscErrorCode TeannDatasetWriteMonitor(MPI_Comm comm, TeannFrames frames, const
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "%s: dataset not written", path);
   }
   PetscCall(TeannNCClose(&f));
-  PetscCall(PetscLogEventEnd(TEANN_DatasetWrite, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(TEANN_EVENT_DatasetWrite, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -543,8 +532,8 @@ PetscErrorCode TeannDatasetRead(MPI_Comm comm, const char path[], PetscInt n, co
   int            ncid;
 
   PetscFunctionBegin;
-  PetscCall(DatasetRegisterEvents());
-  PetscCall(PetscLogEventBegin(TEANN_DatasetRead, 0, 0, 0, 0));
+  PetscCall(TeannInitializePackage());
+  PetscCall(PetscLogEventBegin(TEANN_EVENT_DatasetRead, 0, 0, 0, 0));
   PetscCallMPI(MPI_Comm_size(comm, &size));
   PetscCall(PetscTestFile(path, 'r', &exists));
   PetscCheck(exists, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot open: no such file or not readable", path);
@@ -559,7 +548,7 @@ PetscErrorCode TeannDatasetRead(MPI_Comm comm, const char path[], PetscInt n, co
   ierr = DatasetReadOpened(comm, path, ncid, size > 1 ? PETSC_TRUE : PETSC_FALSE, n, ids, frames);
   (void)nc_close(ncid);
   PetscCall(ierr);
-  PetscCall(PetscLogEventEnd(TEANN_DatasetRead, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(TEANN_EVENT_DatasetRead, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -581,30 +570,3 @@ PetscErrorCode TeannFileIsNetCDF(const char path[], PetscBool *isnc)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TeannFramesRead(const char path[], TeannFrames frames)
-{
-  FILE     *fp;
-  PetscBool isnc, iseann = PETSC_FALSE;
-
-  PetscFunctionBegin;
-  PetscCall(TeannFileIsNetCDF(path, &isnc));
-  if (!isnc) {
-    int c;
-
-    /* The first non-blank line decides between the EANN format and XYZ. */
-    fp = fopen(path, "rb");
-    PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot open: no such file or not readable", path);
-    do c = fgetc(fp);
-    while (c == ' ' || c == '\t' || c == '\r' || c == '\n');
-    if (c == 'p') {
-      char word[5];
-
-      iseann = (PetscBool)(fread(word, 1, 5, fp) == 5 && !memcmp(word, "oint=", 5));
-    }
-    (void)fclose(fp);
-  }
-  if (isnc) PetscCall(TeannDatasetRead(PETSC_COMM_SELF, path, -1, NULL, frames));
-  else if (iseann) PetscCall(TeannFramesReadEANN(path, frames));
-  else PetscCall(TeannFramesReadXYZ(path, frames));
-  PetscFunctionReturn(0);
-}

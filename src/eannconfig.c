@@ -12,16 +12,16 @@
  *     abprop: v1 ... vn               the fitted property
  * The abprop line does not name its property; by its number of values it is
  * taken as 1: energy, 3: dipole, 6: polarizability in Voigt order
- * (xx yy zz yz xz xy), 9: polarizability row-major. -teann_eann_abprop
- * transition_dipole (or dipole, polarizability, energy) overrides the guess,
- * e.g. for transition-dipole data sets. Blank lines may separate
- * configurations but not interrupt one. */
+ * (xx yy zz yz xz xy), 9: polarizability row-major, 27: hyperpolarizability
+ * row-major. -teann_eann_abprop NAME (any property of the table: e.g.
+ * transition_dipole, quadrupole with 9 or 6 values) overrides the guess.
+ * Blank lines may separate configurations but not interrupt one. */
 #include "framesimpl.h"
 #include <ctype.h>
 #include <math.h>
 
-typedef enum { ABPROP_AUTO, ABPROP_DIPOLE, ABPROP_TDIPOLE, ABPROP_POLAR, ABPROP_ENERGY } TeannAbprop;
-static const char *const TeannAbpropNames[] = {"auto", "dipole", "transition_dipole", "polarizability", "energy"};
+#define ABPROP_AUTO (-1)
+#define ABPROP_MAXVAL TEANN_MAX_COMP
 
 /* Split line in place on blanks into at most max tokens; *n is the count found (may exceed max). */
 static void SplitTokens(char *line, PetscInt max, char *tok[], size_t len[], PetscInt *n)
@@ -90,9 +90,9 @@ static PetscErrorCode ReadEANN(TeannLineReader *r, TeannFrames fr, PetscInt abpr
   PetscCall(TeannLineReaderNext(r, &eof));
   while (!eof) {
     PetscInt  frame = fr->nframes + 1, title, na = 0, f, a0, nv;
-    char     *tok[10];
-    size_t    len[10];
-    PetscReal v[9];
+    char     *tok[ABPROP_MAXVAL + 1];
+    size_t    len[ABPROP_MAXVAL + 1];
+    PetscReal v[ABPROP_MAXVAL];
 
     if (IsBlank(r->buf)) {
       PetscCall(TeannLineReaderNext(r, &eof));
@@ -161,8 +161,9 @@ static PetscErrorCode ReadEANN(TeannLineReader *r, TeannFrames fr, PetscInt abpr
     {
       char *p = strstr(r->buf, "abprop:") + strlen("abprop:");
 
-      SplitTokens(p, 9, tok, len, &nv);
-      TeannReadCheck(path, r->lineno, frame, nv == 1 || nv == 3 || nv == 6 || nv == 9, "abprop: has %" PetscInt_FMT " values, expected 1 (energy), 3 (dipole), 6 or 9 (polarizability)", nv);
+      SplitTokens(p, ABPROP_MAXVAL, tok, len, &nv);
+      TeannReadCheck(path, r->lineno, frame, nv <= ABPROP_MAXVAL, "abprop: has %" PetscInt_FMT " values, more than any property has (%d)", nv, ABPROP_MAXVAL);
+      if (abprop == ABPROP_AUTO) TeannReadCheck(path, r->lineno, frame, nv == 1 || nv == 3 || nv == 6 || nv == 9 || nv == 27, "abprop: has %" PetscInt_FMT " values, expected 1 (energy), 3 (dipole), 6 or 9 (polarizability), 27 (hyperpolarizability)", nv);
       for (PetscInt c = 0; c < nv; c++) PetscCall(ParseNumber(path, r->lineno, frame, "abprop: value", tok[c], len[c], &v[c]));
     }
     PetscCall(TeannFramesBuilderAdd(&b, na, &f, &a0));
@@ -170,30 +171,15 @@ static PetscErrorCode ReadEANN(TeannLineReader *r, TeannFrames fr, PetscInt abpr
     PetscCall(PetscArraycpy(fr->Z + a0, A->Z, na));
     PetscCall(PetscArraycpy(fr->x + 3 * a0, A->x, 3 * na));
     {
-      TeannAbprop kind = (TeannAbprop)abprop;
-
-      if (kind == ABPROP_AUTO) kind = nv == 1 ? ABPROP_ENERGY : nv == 3 ? ABPROP_DIPOLE : ABPROP_POLAR;
-      switch (kind) {
-      case ABPROP_ENERGY:
-        TeannReadCheck(path, r->lineno, frame, nv == 1, "abprop: has %" PetscInt_FMT " values, expected 1 for energy", nv);
-        fr->y[TEANN_K_ENERGY][f] = v[0];
-        fr->fprops[f] = TEANN_PROP_ENERGY;
-        break;
-      case ABPROP_DIPOLE:
-      case ABPROP_TDIPOLE:
-        TeannReadCheck(path, r->lineno, frame, nv == 3, "abprop: has %" PetscInt_FMT " values, expected 3 for %s", nv, TeannAbpropNames[kind]);
-        PetscCall(PetscArraycpy((kind == ABPROP_DIPOLE ? fr->y[TEANN_K_DIPOLE] : fr->y[TEANN_K_TDIPOLE]) + 3 * f, v, 3));
-        fr->fprops[f] = kind == ABPROP_DIPOLE ? TEANN_PROP_DIPOLE : TEANN_PROP_TDIPOLE;
-        break;
-      case ABPROP_POLAR:
-        TeannReadCheck(path, r->lineno, frame, nv == 6 || nv == 9, "abprop: has %" PetscInt_FMT " values, expected 9 or 6 for polarizability", nv);
-        if (nv == 9) PetscCall(PetscArraycpy(fr->y[TEANN_K_POLAR] + 9 * f, v, 9));
-        else TeannPolarFromVoigt(v, fr->y[TEANN_K_POLAR] + 9 * f);
-        fr->fprops[f] = TEANN_PROP_POLAR;
-        PetscCall(TeannFramesCheckSymmetry(fr, f, TEANN_K_POLAR, r->lineno));
-        break;
-      default:
-        SETERRQ(PETSC_COMM_SELF, PETSC_ERR_PLIB, "abprop kind %d", (int)kind);
+      PetscInt k = abprop;
+      if (k == ABPROP_AUTO) k = nv == 1 ? TEANN_K_ENERGY : nv == 3 ? TEANN_K_DIPOLE : nv == 27 ? TEANN_K_HYPERPOLAR : TEANN_K_POLAR;
+      {
+        const TeannProperty *P = &TeannProperties[k];
+        TeannReadCheck(path, r->lineno, frame, nv == P->ncomp || (P->rank == 2 && nv == 6), "abprop: has %" PetscInt_FMT " values, expected %" PetscInt_FMT "%s for %s", nv, P->ncomp, P->rank == 2 ? " or 6" : "", P->name);
+        if (nv == 6) TeannPolarFromVoigt(v, fr->y[k] + 9 * f);
+        else PetscCall(PetscArraycpy(fr->y[k] + P->ncomp * f, v, P->ncomp));
+        fr->fprops[f] = P->bit;
+        PetscCall(TeannFramesCheckSymmetry(fr, f, k, r->lineno));
       }
     }
     PetscCall(TeannFramesCheckAtoms(fr, f, title + 5));
@@ -210,9 +196,15 @@ PetscErrorCode TeannFramesReadEANN(const char path[], TeannFrames fr)
   PetscErrorCode  ierr;
 
   PetscFunctionBegin;
-  PetscCall(TeannReadersInitialize());
+  PetscCall(TeannInitializePackage());
   PetscOptionsBegin(PETSC_COMM_SELF, NULL, "EANN configuration reader", NULL);
-  PetscCall(PetscOptionsEList("-teann_eann_abprop", "Property on the abprop: line of EANN configuration files (auto: by the number of values)", NULL, TeannAbpropNames, 5, TeannAbpropNames[abprop], &abprop, NULL));
+  {
+    const char *names[TEANN_NPROP + 1] = {"auto"};
+    PetscInt    choice = 0;
+    for (PetscInt k = 0; k < TEANN_NPROP; k++) names[k + 1] = TeannProperties[k].name;
+    PetscCall(PetscOptionsEList("-teann_eann_abprop", "Property on the abprop: line of EANN configuration files (auto: by the number of values)", NULL, names, TEANN_NPROP + 1, names[0], &choice, NULL));
+    abprop = choice ? choice - 1 : ABPROP_AUTO;
+  }
   PetscOptionsEnd();
   PetscCall(PetscLogEventBegin(TEANN_EVENT_ReadEANN, 0, 0, 0, 0));
   PetscCall(TeannLineReaderOpen(path, &r));

@@ -13,6 +13,7 @@
  * chunk that writes it and the addition that reads it. */
 #include "modelimpl.h"
 #include "frames.h"
+#include "logimpl.h"
 #if defined(_OPENMP)
   #include <omp.h>
 #endif
@@ -70,22 +71,6 @@ struct _n_TeannEval {
   PetscReal      *Peta;      /* eta and s the cache was built with, [2*nel*K]  */
   PetscBool       Pvalid;
 };
-
-static PetscLogEvent TEANN_Descriptor, TEANN_NetForward, TEANN_NetBackward;
-
-static PetscErrorCode TeannEvalRegisterEvents(void)
-{
-  static PetscBool done = PETSC_FALSE;
-
-  PetscFunctionBegin;
-  if (done) PetscFunctionReturn(0);
-  PetscCall(TeannInitialize());
-  PetscCall(PetscLogEventRegister("TeannDescriptor", TEANN_CLASSID, &TEANN_Descriptor));
-  PetscCall(PetscLogEventRegister("TeannNetForward", TEANN_CLASSID, &TEANN_NetForward));
-  PetscCall(PetscLogEventRegister("TeannNetBackward", TEANN_CLASSID, &TEANN_NetBackward));
-  done = PETSC_TRUE;
-  PetscFunctionReturn(0);
-}
 
 static PetscInt MaxThreads(void)
 {
@@ -206,7 +191,7 @@ PetscErrorCode TeannEvalCreate(TeannModel m, TeannFrames frames, TeannEval *eval
 
   PetscFunctionBegin;
   PetscCheck(m->setup, m->comm, PETSC_ERR_ORDER, "call TeannModelSetUp() before TeannEvalCreate()");
-  PetscCall(TeannEvalRegisterEvents());
+  PetscCall(TeannInitializePackage());
   PetscCall(PetscCalloc1(1, &ev));
   ev->model  = m;
   ev->im     = (TeannModelImpl *)m->impl;
@@ -298,7 +283,7 @@ static PetscErrorCode EnsureCache(TeannEval ev, const PetscReal theta[])
     if (theta[im->off_eta + q] != ev->Peta[q] || theta[im->off_s + q] != ev->Peta[nk + q]) same = PETSC_FALSE;
   if (same) PetscFunctionReturn(0);
   PetscCall(PetscInfo(NULL, "building the pair cache of %" PetscInt_FMT " atoms\n", fr->natoms));
-  PetscCall(PetscLogEventBegin(TEANN_Descriptor, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(TEANN_EVENT_Descriptor, 0, 0, 0, 0));
 #pragma omp parallel for schedule(dynamic, 16)
   for (PetscInt f = 0; f < fr->nframes; f++) {
     const PetscInt a0 = fr->atom_start[f], n = fr->atom_start[f + 1] - a0;
@@ -307,7 +292,7 @@ static PetscErrorCode EnsureCache(TeannEval ev, const PetscReal theta[])
       else TeannDescCacheAtom(&im->desc, theta + im->off_eta, theta + im->off_s, n, ev->el + a0, fr->x + 3 * a0, i, ev->P + (size_t)(a0 + i) * nel * MK);
     }
   }
-  PetscCall(PetscLogEventEnd(TEANN_Descriptor, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(TEANN_EVENT_Descriptor, 0, 0, 0, 0));
   for (PetscInt q = 0; q < nk; q++) {
     ev->Peta[q]      = theta[im->off_eta + q];
     ev->Peta[nk + q] = theta[im->off_s + q];
@@ -614,7 +599,7 @@ static PetscErrorCode ProcessChunk(TeannEval ev, TeannWork *w, const PetscReal t
   PetscErrorCode  ierr = 0;
   PetscLogDouble  fnet = 0, fdesc = 0;
 
-  if (log) ierr |= PetscLogEventBegin(TEANN_Descriptor, 0, 0, 0, 0);
+  if (log) ierr |= PetscLogEventBegin(TEANN_EVENT_Descriptor, 0, 0, 0, 0);
   ChunkSetup(ev, w, nf, idx);
   if (im->nfield) ChunkPairRadials(ev, w, theta);
   ChunkDescriptor(ev, w, theta, cached);
@@ -627,14 +612,14 @@ static PetscErrorCode ProcessChunk(TeannEval ev, TeannWork *w, const PetscReal t
         fdesc += (PetscLogDouble)nq * (nq - 1) * (m->nwave * (2.0 * im->desc.M + 8) + 40);
       }
     ierr |= PetscLogFlops(fdesc);
-    ierr |= PetscLogEventEnd(TEANN_Descriptor, 0, 0, 0, 0);
-    ierr |= PetscLogEventBegin(TEANN_NetForward, 0, 0, 0, 0);
+    ierr |= PetscLogEventEnd(TEANN_EVENT_Descriptor, 0, 0, 0, 0);
+    ierr |= PetscLogEventBegin(TEANN_EVENT_NetForward, 0, 0, 0, 0);
   }
   ChunkForward(ev, w, theta);
   if (log) {
     ierr |= PetscLogFlops(2.0 * fnet * w->na);
-    ierr |= PetscLogEventEnd(TEANN_NetForward, 0, 0, 0, 0);
-    ierr |= PetscLogEventBegin(TEANN_NetBackward, 0, 0, 0, 0);
+    ierr |= PetscLogEventEnd(TEANN_EVENT_NetForward, 0, 0, 0, 0);
+    ierr |= PetscLogEventBegin(TEANN_EVENT_NetBackward, 0, 0, 0, 0);
   }
   *loss = 0;
   if (im->nfield) ChunkFields(ev, w, theta);
@@ -651,14 +636,14 @@ static PetscErrorCode ProcessChunk(TeannEval ev, TeannWork *w, const PetscReal t
   }
   if (log) {
     if (g) ierr |= PetscLogFlops(4.0 * fnet * w->na);
-    ierr |= PetscLogEventEnd(TEANN_NetBackward, 0, 0, 0, 0);
+    ierr |= PetscLogEventEnd(TEANN_EVENT_NetBackward, 0, 0, 0, 0);
   }
   if (g) {
-    if (log) ierr |= PetscLogEventBegin(TEANN_Descriptor, 0, 0, 0, 0);
+    if (log) ierr |= PetscLogEventBegin(TEANN_EVENT_Descriptor, 0, 0, 0, 0);
     ChunkDescriptorBackward(ev, w, theta, cached, g, NULL);
     if (log) {
       ierr |= PetscLogFlops(2 * fdesc);
-      ierr |= PetscLogEventEnd(TEANN_Descriptor, 0, 0, 0, 0);
+      ierr |= PetscLogEventEnd(TEANN_EVENT_Descriptor, 0, 0, 0, 0);
     }
   }
   return ierr;

@@ -1,6 +1,7 @@
 /* The parallel fit (design section 3): data over ranks by work, theta as a
  * distributed Vec gathered to every rank for each evaluation, TAO for the
  * optimisation, validation in the monitor with early stopping. */
+#include "logimpl.h"
 #include "fitimpl.h"
 #include "lsq.h"
 #include "checkpoint.h"
@@ -12,25 +13,16 @@
   #include <omp.h>
 #endif
 
-static PetscLogEvent TEANN_Reduce;
-static PetscLogStage TEANN_StageFit, TEANN_StageValid;
 static const char   *SubsetName[3] = {"train", "valid", "test"};
 
 /* ------------------------------------------------------------------ the fit */
 
 PetscErrorCode TeannFitCreate(MPI_Comm comm, TeannFit *out)
 {
-  static PetscBool registered = PETSC_FALSE;
-  TeannFit         fit;
+  TeannFit fit;
 
   PetscFunctionBegin;
-  PetscCall(TeannInitialize());
-  if (!registered) {
-    PetscCall(PetscLogEventRegister("TeannReduce", TEANN_CLASSID, &TEANN_Reduce));
-    PetscCall(PetscLogStageRegister("Fit", &TEANN_StageFit));
-    PetscCall(PetscLogStageRegister("Validation", &TEANN_StageValid));
-    registered = PETSC_TRUE;
-  }
+  PetscCall(TeannInitializePackage());
   PetscCall(PetscNew(&fit));
   fit->comm   = comm;
   fit->fvalid = 0.1;
@@ -123,10 +115,10 @@ static PetscErrorCode FormObjectiveGradient(Tao tao, Vec X, PetscReal *f, Vec G,
   if (fit->ev[0]) PetscCall(TeannEvalLossGradient(fit->ev[0], th, fit->fr[0]->nframes, fit->idx, &loc, fit->gloc));
   else PetscCall(PetscArrayzero(fit->gloc, fit->nparam));
   PetscCall(VecGetArray(G, &g));
-  PetscCall(PetscLogEventBegin(TEANN_Reduce, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(TEANN_EVENT_Reduce, 0, 0, 0, 0));
   PetscCallMPI(MPI_Allreduce(&loc, &tot, 1, MPIU_REAL, MPIU_SUM, fit->comm));
   PetscCallMPI(MPI_Reduce_scatter(fit->gloc, g, fit->counts, MPIU_REAL, MPIU_SUM, fit->comm));
-  PetscCall(PetscLogEventEnd(TEANN_Reduce, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(TEANN_EVENT_Reduce, 0, 0, 0, 0));
   /* the L2 term from the full theta every rank holds: independent of the rank count */
   for (PetscInt i = 0; i < fit->nparam; i++) reg += fit->mask[i] * th[i] * th[i];
   for (PetscInt i = 0; i < fit->rend - fit->rstart; i++) g[i] = fit->mask[fit->rstart + i] * (g[i] + 2 * fit->l2 * th[fit->rstart + i]);
@@ -169,7 +161,7 @@ static PetscErrorCode Monitor(Tao tao, void *ctx)
     PetscCall(TeannFitIsLeastSquares(fit, &ls));
     if (ls) PetscCall(TeannFitLSQLoss(fit, X, f, &f));
   }
-  PetscCall(PetscLogStagePush(TEANN_StageValid));
+  PetscCall(PetscLogStagePush(TEANN_STAGE_Valid));
   PetscCall(VecScatterBegin(fit->scat, X, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
   PetscCall(VecScatterEnd(fit->scat, X, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
   PetscCall(VecGetArrayRead(fit->thetaAll, &th));
@@ -479,7 +471,7 @@ PetscErrorCode TeannFitSolve(TeannFit fit)
   PetscCall(TaoGetMaximumIterations(fit->tao, &maxit));
   PetscCall(TeannFitCheckpointBeginSolve(fit));
   PetscCall(TaoSetMaximumIterations(fit->tao, PetscMax(maxit - fit->itoffset, 0)));
-  PetscCall(PetscLogStagePush(TEANN_StageFit));
+  PetscCall(PetscLogStagePush(TEANN_STAGE_Fit));
   /* A failed line search usually means a stale quasi-Newton model, not a minimum:
      restart from the last accepted point with a fresh one while iterations remain. */
   for (;;) {

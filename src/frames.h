@@ -28,8 +28,11 @@ PETSC_EXTERN PetscErrorCode TeannFramesCreate(TeannFrames *);
 /* Allocate arrays for nframes frames holding natoms atoms in all; properties set to NaN, fprops to 0. */
 PETSC_EXTERN PetscErrorCode TeannFramesAllocate(TeannFrames, PetscInt nframes, PetscInt natoms);
 PETSC_EXTERN PetscErrorCode TeannFramesDestroy(TeannFrames *);
-/* Read any supported file: NetCDF dataset (.nc), extended XYZ, or the EANN "configuration" format (detected from content). Serial: every caller reads the whole file. */
+/* Read any supported file (readers.c): NetCDF dataset, extended XYZ, or the EANN "configuration" format,
+   as -teann_format netcdf|eann|xyz says or, by default, recognised from the content. Serial: every caller
+   reads the whole file. TeannFramesGetFormat: the name of the format that would read path. */
 PETSC_EXTERN PetscErrorCode TeannFramesRead(const char path[], TeannFrames);
+PETSC_EXTERN PetscErrorCode TeannFramesGetFormat(const char path[], const char **format);
 /* Extended XYZ as ASE writes it (doc/input-formats.md). Comment-line keys, in any order, quoted or not:
  * dipole= (3), polarizability= (9 row-major, or 6 in Voigt order xx yy zz yz xz xy), transition_dipole= (3),
  * charge=, energy=, Properties= (species:S:1:pos:R:3 when absent; other columns skipped). Periodic frames

@@ -6,13 +6,11 @@
 #define TEANN_FRAMESIMPL_H
 #include "frames.h"
 #include "property.h"
+#include "logimpl.h"
 #include <petscviewer.h>
 #include <math.h>
 #include <stdio.h>
 
-/* Log events of the readers (-log_view), registered once. */
-PETSC_INTERN PetscLogEvent  TEANN_EVENT_ReadXYZ, TEANN_EVENT_ReadEANN;
-PETSC_INTERN PetscErrorCode TeannReadersInitialize(void);
 
 typedef struct {
   TeannFrames fr;

@@ -1,6 +1,7 @@
 /* Gauss-Newton and Levenberg-Marquardt through TAO's brgn (design 2.4, 3):
  * residuals and a dense Jacobian distributed like the data, and the solve of
  * the damped normal equations (matrix-free CG or ScaLAPACK Cholesky). */
+#include "logimpl.h"
 #include "lsq.h"
 #include "fitimpl.h"
 #include <petscksp.h>
@@ -11,7 +12,6 @@
 const char *const TeannLMSolvers[] = {"matfree", "scalapack", "TeannLMSolver", "TEANN_LM_", NULL};
 const char *const TeannLMDampings[] = {"gain", "step", "TeannLMDamping", "TEANN_LM_DAMPING_", NULL};
 
-static PetscLogEvent TEANN_LSQJacobian, TEANN_LSQFactor;
 
 /* brgn's regularizers as its options name them (brgn.c of PETSc 3.18) */
 typedef enum { REG_USER, REG_L2PROX, REG_L2PURE, REG_L1DICT, REG_LM } LSQReg;
@@ -138,7 +138,7 @@ static PetscErrorCode LSQJacobian(Tao tao, Vec X, Mat J, Mat Jpre, void *ctx)
   PetscFunctionBegin;
   if (c->jvalid) PetscCall(VecEqual(X, c->Xj, &same));
   if (same) PetscFunctionReturn(0);
-  PetscCall(PetscLogEventBegin(TEANN_LSQJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(TEANN_EVENT_LSQJacobian, 0, 0, 0, 0));
   PetscCall(Gather(fit, X, &th));
   PetscCall(MatDenseGetArrayWrite(J, &a));
   PetscCall(MatDenseGetLDA(J, &lda));
@@ -175,7 +175,7 @@ static PetscErrorCode LSQJacobian(Tao tao, Vec X, Mat J, Mat Jpre, void *ctx)
   PetscCall(VecCopy(X, c->Xj));
   c->jvalid = PETSC_TRUE;
   c->jgen++;
-  PetscCall(PetscLogEventEnd(TEANN_LSQJacobian, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(TEANN_EVENT_LSQJacobian, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -225,14 +225,14 @@ static PetscErrorCode UpdateSolver(LSQ *c)
       if (!(d[i] > 0)) d[i] = 1;
     PetscCall(VecRestoreArray(c->jacobi, &d));
   } else {
-    PetscCall(PetscLogEventBegin(TEANN_LSQFactor, 0, 0, 0, 0));
+    PetscCall(PetscLogEventBegin(TEANN_EVENT_LSQFactor, 0, 0, 0, 0));
     PetscCall(MatTransposeMatMult(c->J, c->J, c->H ? MAT_REUSE_MATRIX : MAT_INITIAL_MATRIX, PETSC_DEFAULT, &c->H));
     PetscCall(MatDiagonalSet(c->H, c->damp, ADD_VALUES));
     PetscCall(MatDestroy(&c->Hs));
     PetscCall(MatConvert(c->H, MATSCALAPACK, MAT_INITIAL_MATRIX, &c->Hs));
     PetscCall(PCSetOperators(c->chol, c->Hs, c->Hs));
     PetscCall(PCSetUp(c->chol));
-    PetscCall(PetscLogEventEnd(TEANN_LSQFactor, 0, 0, 0, 0));
+    PetscCall(PetscLogEventEnd(TEANN_EVENT_LSQFactor, 0, 0, 0, 0));
   }
   PetscFunctionReturn(0);
 }
@@ -388,7 +388,6 @@ static PetscErrorCode LSQConvergenceTest(Tao sub, void *ctx)
 
 PetscErrorCode TeannFitLSQSetUp(TeannFit fit)
 {
-  static PetscBool registered = PETSC_FALSE;
   LSQ             *c;
   PetscContainer   cont;
   PetscBool        islsq;
@@ -401,11 +400,7 @@ PetscErrorCode TeannFitLSQSetUp(TeannFit fit)
   PetscFunctionBegin;
   PetscCall(TeannFitIsLeastSquares(fit, &islsq));
   PetscCheck(islsq, fit->comm, PETSC_ERR_ARG_WRONG, "TeannFitLSQSetUp() needs -tao_type brgn");
-  if (!registered) {
-    PetscCall(PetscLogEventRegister("TeannLSQJacobian", TEANN_CLASSID, &TEANN_LSQJacobian));
-    PetscCall(PetscLogEventRegister("TeannLSQFactor", TEANN_CLASSID, &TEANN_LSQFactor));
-    registered = PETSC_TRUE;
-  }
+  PetscCall(TeannInitializePackage());
   PetscCall(PetscNew(&c));
   c->fit      = fit;
   c->solver   = TEANN_LM_MATFREE;

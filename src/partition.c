@@ -2,8 +2,7 @@
  * their neighbour pairs, ranks get contiguous ranges, and the largest range's
  * work (the time every rank waits for) is as small as it can be. */
 #include "dataset.h"
-
-static PetscLogEvent TEANN_PairCount;
+#include "logimpl.h"
 
 PetscErrorCode TeannFramesPairCount(TeannFrames fr, PetscReal cutoff, PetscInt count[])
 {
@@ -11,12 +10,9 @@ PetscErrorCode TeannFramesPairCount(TeannFrames fr, PetscReal cutoff, PetscInt c
   PetscLogDouble  pairs = 0;
 
   PetscFunctionBegin;
-  if (!TEANN_PairCount) {
-    PetscCall(TeannInitialize());
-    PetscCall(PetscLogEventRegister("TeannPairCount", TEANN_CLASSID, &TEANN_PairCount));
-  }
+  PetscCall(TeannInitializePackage());
   PetscCheck(cutoff > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "cutoff must be positive, got %g", (double)cutoff);
-  PetscCall(PetscLogEventBegin(TEANN_PairCount, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(TEANN_EVENT_PairCount, 0, 0, 0, 0));
   for (PetscInt f = 0; f < fr->nframes; f++) {
     const PetscInt   a0 = fr->atom_start[f], na = fr->atom_start[f + 1] - a0;
     const PetscReal *x  = fr->x + 3 * a0;
@@ -36,7 +32,7 @@ PetscErrorCode TeannFramesPairCount(TeannFrames fr, PetscReal cutoff, PetscInt c
     pairs += 0.5 * (PetscLogDouble)na * (PetscLogDouble)(na - 1);
   }
   PetscCall(PetscLogFlops(8 * pairs));
-  PetscCall(PetscLogEventEnd(TEANN_PairCount, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(TEANN_EVENT_PairCount, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 

@@ -6,17 +6,6 @@
 #include <errno.h>
 #include <math.h>
 
-PetscLogEvent TEANN_EVENT_ReadXYZ = 0, TEANN_EVENT_ReadEANN = 0;
-
-PetscErrorCode TeannReadersInitialize(void)
-{
-  PetscFunctionBegin;
-  if (TEANN_EVENT_ReadXYZ) PetscFunctionReturn(0);
-  PetscCall(TeannInitialize());
-  PetscCall(PetscLogEventRegister("TeannReadXYZ", TEANN_CLASSID, &TEANN_EVENT_ReadXYZ));
-  PetscCall(PetscLogEventRegister("TeannReadEANN", TEANN_CLASSID, &TEANN_EVENT_ReadEANN));
-  PetscFunctionReturn(0);
-}
 
 PetscErrorCode TeannFramesBuilderBegin(TeannFramesBuilder *b, TeannFrames fr)
 {

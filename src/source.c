@@ -29,7 +29,11 @@ PetscErrorCode TeannSourceCreate(MPI_Comm comm, const char path[], PetscReal cut
   PetscCall(PetscNew(&src));
   src->comm = comm;
   PetscCall(PetscStrncpy(src->path, path, sizeof(src->path)));
-  PetscCall(TeannFileIsNetCDF(path, &src->isnc));
+  {
+    const char *format;
+    PetscCall(TeannFramesGetFormat(path, &format));
+    src->isnc = (PetscBool)!strcmp(format, "netcdf");
+  }
   if (src->isnc) {
     PetscInt *natoms;
     PetscCall(TeannDatasetGetSizes(path, &src->N, &natoms));

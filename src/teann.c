@@ -1,12 +1,38 @@
-/* Package-level registration: one class id so -log_view groups teann's events. */
+/* Package-level registration: one class id so -log_view groups teann's events,
+ * and every event and stage of the library registered in one place. */
 #include "property.h"
+#include "logimpl.h"
 
-PetscClassId TEANN_CLASSID = 0;
+PetscClassId  TEANN_CLASSID = 0;
+PetscLogEvent TEANN_EVENT_ReadXYZ, TEANN_EVENT_ReadEANN, TEANN_EVENT_DatasetWrite, TEANN_EVENT_DatasetRead, TEANN_EVENT_PairCount;
+PetscLogEvent TEANN_EVENT_Descriptor, TEANN_EVENT_NetForward, TEANN_EVENT_NetBackward, TEANN_EVENT_Reduce, TEANN_EVENT_LSQJacobian, TEANN_EVENT_LSQFactor;
+PetscLogStage TEANN_STAGE_Fit, TEANN_STAGE_Valid;
+
+PetscErrorCode TeannInitializePackage(void)
+{
+  PetscFunctionBegin;
+  if (TEANN_CLASSID) PetscFunctionReturn(0);
+  PetscCall(PetscClassIdRegister("teann", &TEANN_CLASSID));
+  PetscCall(PetscLogEventRegister("TeannReadXYZ", TEANN_CLASSID, &TEANN_EVENT_ReadXYZ));
+  PetscCall(PetscLogEventRegister("TeannReadEANN", TEANN_CLASSID, &TEANN_EVENT_ReadEANN));
+  PetscCall(PetscLogEventRegister("TeannDatasetWrite", TEANN_CLASSID, &TEANN_EVENT_DatasetWrite));
+  PetscCall(PetscLogEventRegister("TeannDatasetRead", TEANN_CLASSID, &TEANN_EVENT_DatasetRead));
+  PetscCall(PetscLogEventRegister("TeannPairCount", TEANN_CLASSID, &TEANN_EVENT_PairCount));
+  PetscCall(PetscLogEventRegister("TeannDescriptor", TEANN_CLASSID, &TEANN_EVENT_Descriptor));
+  PetscCall(PetscLogEventRegister("TeannNetForward", TEANN_CLASSID, &TEANN_EVENT_NetForward));
+  PetscCall(PetscLogEventRegister("TeannNetBackward", TEANN_CLASSID, &TEANN_EVENT_NetBackward));
+  PetscCall(PetscLogEventRegister("TeannReduce", TEANN_CLASSID, &TEANN_EVENT_Reduce));
+  PetscCall(PetscLogEventRegister("TeannLSQJacobian", TEANN_CLASSID, &TEANN_EVENT_LSQJacobian));
+  PetscCall(PetscLogEventRegister("TeannLSQFactor", TEANN_CLASSID, &TEANN_EVENT_LSQFactor));
+  PetscCall(PetscLogStageRegister("Fit", &TEANN_STAGE_Fit));
+  PetscCall(PetscLogStageRegister("Validation", &TEANN_STAGE_Valid));
+  PetscFunctionReturn(0);
+}
 
 PetscErrorCode TeannInitialize(void)
 {
   PetscFunctionBegin;
-  if (!TEANN_CLASSID) PetscCall(PetscClassIdRegister("teann", &TEANN_CLASSID));
+  PetscCall(TeannInitializePackage());
   PetscFunctionReturn(0);
 }
 

@@ -1,6 +1,6 @@
 /* teann.h — common definitions shared by every module of libteann.
  * Contract: include this first; it brings PETSc, the property bits and
- * TeannInitialize(), which registers teann's log events and classes once. */
+ * TeannInitializePackage(), which registers teann's log events and classes once. */
 #ifndef TEANN_H
 #define TEANN_H
 #include <petscsys.h>
@@ -22,7 +22,9 @@ typedef enum {
 PETSC_EXTERN const char *TeannPropName(TeannProp);
 PETSC_EXTERN PetscErrorCode TeannPropParse(const char list[], PetscInt *mask);
 
-PETSC_EXTERN PetscErrorCode TeannInitialize(void);
+/* Registers the class and every log event and stage of teann, once (as TaoInitializePackage). */
+PETSC_EXTERN PetscErrorCode TeannInitializePackage(void);
+PETSC_EXTERN PetscErrorCode TeannInitialize(void); /* the same; kept for programs written against 0.1 */
 PETSC_EXTERN PetscClassId TEANN_CLASSID;
 
 #endif

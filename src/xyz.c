@@ -389,7 +389,7 @@ PetscErrorCode TeannFramesReadXYZ(const char path[], TeannFrames fr)
   PetscErrorCode  ierr;
 
   PetscFunctionBegin;
-  PetscCall(TeannReadersInitialize());
+  PetscCall(TeannInitializePackage());
   PetscCall(PetscLogEventBegin(TEANN_EVENT_ReadXYZ, 0, 0, 0, 0));
   PetscCall(TeannLineReaderOpen(path, &r));
   ierr = ReadXYZ(&r, fr);

@@ -43,7 +43,7 @@ expect_error "$WORK/absent.xyz: cannot open (No such file or directory)" "$R" "$
 bad bad-eann-pbc.data           ":14: frame 2: periodic systems are not supported yet (pbc line has 1)"
 bad bad-eann-truncated.data     ":10: frame 2: truncated: the file ends before the abprop: line"
 bad bad-eann-no-abprop.data     ":18: frame 2: no abprop: line before the next point="
-bad bad-eann-abprop-count.data  ":18: frame 2: abprop: has 4 values, expected 1 (energy), 3 (dipole), 6 or 9 (polarizability)"
+bad bad-eann-abprop-count.data  ":18: frame 2: abprop: has 4 values, expected 1 (energy), 3 (dipole), 6 or 9 (polarizability), 27 (hyperpolarizability)"
 bad bad-eann-element.data       ":16: frame 2: atom 2: unknown element symbol 'HH'"
 bad bad-eann-title.data         ":10: frame 2: expected a 'point=' title line, found 'configuration 2'"
 bad bad-eann-lattice.data       ":12: frame 2: lattice vector line has 2 values, expected 3"
@@ -57,3 +57,11 @@ head -9 "$BAD/bad-eann-pbc.data" > "$WORK/one.data"
 expect_error "$WORK/one.data:1: frame 1: no transition_dipole given" "$R" "$WORK/one.data" -require transition_dipole
 "$R" "$WORK/one.data" -require transition_dipole -teann_eann_abprop transition_dipole | grep -q "read 1 frames" || fail "-teann_eann_abprop transition_dipole"
 echo "all bad-input cases failed as expected"
+
+# -teann_format overrides recognition by content: each reader then says what is wrong
+expect_error "water_hf_800.xyz:1: frame 1: expected a 'point=' title line" "$BIN/teann-convert" -info "$DATA/water_hf_800.xyz" -teann_format eann
+expect_error "bad-eann-pbc.data:1: frame 1: atom count line 'point=     1' is not a positive integer" "$BIN/teann-convert" -info "$BAD/bad-eann-pbc.data" -teann_format xyz
+# an EANN abprop: line of 27 values is a hyperpolarizability
+printf 'point=   1\n10 0 0\n0 10 0\n0 0 10\npbc 0 0 0\nO 16.0 0.0 0.0 0.1173\nH 1.0 0.0 0.7572 -0.4692\nH 1.0 0.0 -0.7572 -0.4692\nabprop: 1 2 3 2 4 5 3 5 6 2 4 5 4 7 8 5 8 9 3 5 6 5 8 9 6 9 10\n' > "$WORK/b.data"
+"$BIN/teann-convert" -info "$WORK/b.data" 2>&1 | grep -q "hyperpolarizability (au): 1 of 1 frames" || fail "abprop: with 27 values not read as a hyperpolarizability"
+echo "ok: -teann_format and the hyperpolarizability of EANN files"
