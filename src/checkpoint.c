@@ -689,7 +689,7 @@ static PetscErrorCode CkptApply(TeannFit fit, Ckpt *c)
     if (ls && c->lm_lambda > 0) PetscCall(TeannFitSetLMDampingState(fit, c->lm_lambda, c->lm_nu));
   }
   fit->ckpt_it    = its;
-  fit->stop       = (PetscBool)((fit->nglob[1] && fit->patience > 0 && its - fit->best_it >= fit->patience) || fit->lsrestarts > 20);
+  fit->stop       = (PetscBool)((fit->nglob[1] && fit->patience > 0 && its - fit->best_it >= fit->patience) || fit->lsrestarts >= TEANN_MAX_LS_RESTARTS);
   PetscCall(PetscFree(fit->hist));
   fit->hn   = (PetscInt)c->state[6];
   fit->hcap = fit->hn + 64;

@@ -496,7 +496,7 @@ static PetscErrorCode DatasetReadOpened(MPI_Comm comm, const char path[], int nc
       }
     }
   }
-  for (PetscInt a = 0; a < nat; a++) PetscCheck(fr->Z[a] >= 1 && fr->Z[a] <= 86, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: atom %" PetscInt_FMT " of this rank's frames has species %" PetscInt_FMT ", expected an atomic number 1..86", path, a + 1, fr->Z[a]);
+  for (PetscInt a = 0; a < nat; a++) PetscCheck(fr->Z[a] >= 1 && fr->Z[a] <= TEANN_MAX_Z, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: atom %" PetscInt_FMT " of this rank's frames has species %" PetscInt_FMT ", expected an atomic number 1..86", path, a + 1, fr->Z[a]);
   for (PetscInt l = 0; l < nsel; l++) {
     for (PetscInt a = fr->atom_start[l]; a < fr->atom_start[l + 1]; a++)
       PetscCheck(!PetscIsInfOrNanReal(fr->x[3 * a]) && !PetscIsInfOrNanReal(fr->x[3 * a + 1]) && !PetscIsInfOrNanReal(fr->x[3 * a + 2]), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: frame %" PetscInt_FMT ": atom %" PetscInt_FMT " has a non-finite position", path, ids[l] + 1, a - fr->atom_start[l] + 1);

@@ -316,31 +316,6 @@ static inline void Radial2(const TeannDesc *d, PetscReal r, const PetscReal eta[
   }
 }
 
-void TeannDescAtomTangent(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal O[], PetscReal Od[], PetscReal rhod[])
-{
-  const PetscInt  K = d->K, M = d->M;
-  const PetscReal rc2 = d->rc * d->rc;
-  PetscReal       m[TEANN_MAX_MONO], gm[3 * TEANN_MAX_MONO], md[TEANN_MAX_MONO];
-  PairRadial      P;
-
-  for (PetscInt q = 0; q < M * K; q++) Od[q] = 0;
-  for (PetscInt j = 0; j < n; j++) {
-    PetscReal        v[3], vd[3], r2, r, rd;
-    const PetscReal *ce = c + el[j] * K;
-    if (!Neighbour(x, i, j, rc2, v, &r2)) continue;
-    r  = sqrt(r2);
-    rd = RadialTangent(V, i, j, v, r, vd);
-    Radial2(d, r, eta + el[j] * K, s + el[j] * K, &P);
-    Monomials(d, v, m, gm);
-    for (PetscInt a = 0; a < M; a++) md[a] = gm[3 * a] * vd[0] + gm[3 * a + 1] * vd[1] + gm[3 * a + 2] * vd[2];
-    for (PetscInt a = 0; a < M; a++)
-      for (PetscInt k = 0; k < K; k++) Od[a * K + k] += ce[k] * (P.F1[k] * rd * m[a] + P.F[k] * md[a]);
-  }
-  for (PetscInt f = 0; f < d->F; f++) rhod[f] = 0;
-  for (PetscInt a = 0; a < M; a++)
-    for (PetscInt k = 0; k < K; k++) rhod[d->L[a] * K + k] += 2 * d->w[a] * O[a * K + k] * Od[a * K + k];
-}
-
 void TeannDescAtomTangentBackward(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal O[], const PetscReal Od[], const PetscReal rhodbar[], PetscReal dO[], PetscReal dOd[], PetscReal gc[], PetscReal geta[], PetscReal gs[], PetscReal dx[])
 {
   const PetscInt  K = d->K, M = d->M;
@@ -524,7 +499,7 @@ void TeannDescAtomTangent2(const TeannDesc *d, const PetscReal c[], const PetscR
   else Tangent2K(d, d->K, c, eta, s, PF, n, el, x, i, V, U, O, OdV, OdU, rhodV, rhodU);
 }
 
-static inline void PolarBackwardK(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const PetscReal *PETSC_RESTRICT PF, PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal U[], const PetscReal *PETSC_RESTRICT O, const PetscReal *PETSC_RESTRICT OdV, const PetscReal *PETSC_RESTRICT OdU, const PetscReal *PETSC_RESTRICT drho, const PetscReal *PETSC_RESTRICT bV, const PetscReal *PETSC_RESTRICT bU, PetscReal *PETSC_RESTRICT dO, PetscReal *PETSC_RESTRICT gc, PetscReal *PETSC_RESTRICT geta, PetscReal *PETSC_RESTRICT gs)
+static inline void FieldPairBackwardK(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const PetscReal *PETSC_RESTRICT PF, PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal U[], const PetscReal *PETSC_RESTRICT O, const PetscReal *PETSC_RESTRICT OdV, const PetscReal *PETSC_RESTRICT OdU, const PetscReal *PETSC_RESTRICT drho, const PetscReal *PETSC_RESTRICT bV, const PetscReal *PETSC_RESTRICT bU, PetscReal *PETSC_RESTRICT dO, PetscReal *PETSC_RESTRICT gc, PetscReal *PETSC_RESTRICT geta, PetscReal *PETSC_RESTRICT gs)
 {
   const PetscInt  M = d->M, MK = M * K;
   const PetscReal rc2 = d->rc * d->rc;
@@ -586,10 +561,10 @@ static inline void PolarBackwardK(const TeannDesc *d, const PetscInt K, const Pe
   }
 }
 
-void TeannDescAtomPolarBackward(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal U[], const PetscReal O[], const PetscReal OdV[], const PetscReal OdU[], const PetscReal drho[], const PetscReal bV[], const PetscReal bU[], PetscReal dO[], PetscReal gc[], PetscReal geta[], PetscReal gs[])
+void TeannDescAtomFieldPairBackward(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal U[], const PetscReal O[], const PetscReal OdV[], const PetscReal OdU[], const PetscReal drho[], const PetscReal bV[], const PetscReal bU[], PetscReal dO[], PetscReal gc[], PetscReal geta[], PetscReal gs[])
 {
-  if (d->K == 8) PolarBackwardK(d, 8, c, eta, s, PF, n, el, x, i, V, U, O, OdV, OdU, drho, bV, bU, dO, gc, geta, gs);
-  else PolarBackwardK(d, d->K, c, eta, s, PF, n, el, x, i, V, U, O, OdV, OdU, drho, bV, bU, dO, gc, geta, gs);
+  if (d->K == 8) FieldPairBackwardK(d, 8, c, eta, s, PF, n, el, x, i, V, U, O, OdV, OdU, drho, bV, bU, dO, gc, geta, gs);
+  else FieldPairBackwardK(d, d->K, c, eta, s, PF, n, el, x, i, V, U, O, OdV, OdU, drho, bV, bU, dO, gc, geta, gs);
 }
 
 PetscInt TeannDescPairRadials(const TeannDesc *d, const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, PetscReal PF[])

@@ -35,24 +35,21 @@ PETSC_EXTERN void TeannDescAtomBackward(const TeannDesc *, const PetscReal c[], 
 PETSC_EXTERN void TeannDescCacheAtom(const TeannDesc *, const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, PetscReal P[]);
 PETSC_EXTERN void TeannDescCachedForward(const TeannDesc *, const PetscReal c[], const PetscReal P[], PetscReal O[], PetscReal rho[]);
 PETSC_EXTERN void TeannDescCachedBackward(const TeannDesc *, const PetscReal P[], const PetscReal O[], const PetscReal drho[], PetscReal dO[], PetscReal gc[]);
-/* Tangent of atom i's orbitals and densities along the displacement field V[3n] (design 2.5):
-   Od[M*K] = dO/dx . V and rhod[F] = drho/dx . V, given O from TeannDescAtom. */
-PETSC_EXTERN void TeannDescAtomTangent(const TeannDesc *, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal O[], PetscReal Od[], PetscReal rhod[]);
 /* Reverse mode of the tangent: given rhodbar[F], the adjoint of rhod, accumulates the gradient of
    rhodbar . rhod with respect to c, eta, s (any may be NULL) and x (dx, NULL: skip), V held fixed.
    dO, dOd: scratch [M*K]. */
 PETSC_EXTERN void TeannDescAtomTangentBackward(const TeannDesc *, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal O[], const PetscReal Od[], const PetscReal rhodbar[], PetscReal dO[], PetscReal dOd[], PetscReal gc[], PetscReal geta[], PetscReal gs[], PetscReal dx[]);
-/* Fused passes of the polarizability (design 2.5), each one visit of the pairs of atom i:
+/* Fused passes of two field channels (design 2.5; the polarizability's g and h, or any pair), each one visit of the pairs of atom i:
    position gradients of two density adjoints drho1, drho2 added to dx1, dx2 (dO: scratch [2*M*K]);
-   the tangents along V and U (TeannDescAtomTangent twice); and the parameter gradient (gc, geta, gs;
+   the tangents along V and U (Od = dO/dx . V and rhod = drho/dx . V, given O); and the parameter gradient (gc, geta, gs;
    eta, s may be NULL) of drho . rho + bV . rhodV + bU . rhodU with V, U held fixed
    (TeannDescAtomBackward and TeannDescAtomTangentBackward twice, without dx; dO: scratch [3*M*K]).
    PF (NULL: computed) holds R f_c and its r-derivative of atom i's pairs from TeannDescPairRadials
-   with the eta and s given here; TeannDescAtomPolarBackward derives their eta and s derivatives from
+   with the eta and s given here; TeannDescAtomFieldPairBackward derives their eta and s derivatives from
    PF (geta, gs NULL when eta and s are fixed). */
 PETSC_EXTERN void TeannDescAtomPositionGradient2(const TeannDesc *, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal O[], const PetscReal drho1[], const PetscReal drho2[], PetscReal dO[], PetscReal dx1[], PetscReal dx2[]);
 PETSC_EXTERN void TeannDescAtomTangent2(const TeannDesc *, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal U[], const PetscReal O[], PetscReal OdV[], PetscReal OdU[], PetscReal rhodV[], PetscReal rhodU[]);
-PETSC_EXTERN void TeannDescAtomPolarBackward(const TeannDesc *, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal U[], const PetscReal O[], const PetscReal OdV[], const PetscReal OdU[], const PetscReal drho[], const PetscReal bV[], const PetscReal bU[], PetscReal dO[], PetscReal gc[], PetscReal geta[], PetscReal gs[]);
+PETSC_EXTERN void TeannDescAtomFieldPairBackward(const TeannDesc *, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal U[], const PetscReal O[], const PetscReal OdV[], const PetscReal OdU[], const PetscReal drho[], const PetscReal bV[], const PetscReal bU[], PetscReal dO[], PetscReal gc[], PetscReal geta[], PetscReal gs[]);
 /* The pair cache of the polarizability under -teann_fix_radial: for each neighbour j of atom i
    within the cutoff, in the order the kernels visit them, R_k f_c and d(R_k f_c)/dr into
    PF[2K per pair] (PF NULL: count only). Returns the number of pairs. */

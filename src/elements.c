@@ -4,7 +4,6 @@
  * design eq. (6)-(8). */
 #include "frames.h"
 
-#define TEANN_MAX_Z 86
 
 static const char *const teann_symbol[TEANN_MAX_Z + 1] = {
   "",   "H",  "He", "Li", "Be", "B",  "C",  "N",  "O",  "F",  "Ne", "Na", "Mg", "Al", "Si", "P",  "S",  "Cl", "Ar", "K",  "Ca", "Sc",

@@ -18,9 +18,6 @@
   #include <omp.h>
 #endif
 
-#ifndef TEANN_CHUNK
-  #define TEANN_CHUNK 64 /* frames; larger chunks make larger dgemm calls */
-#endif
 
 typedef struct {
   PetscInt   nf, na;                       /* frames and atoms of the current chunk          */
@@ -508,7 +505,7 @@ static void ChunkDescriptorBackward(TeannEval ev, TeannWork *w, const PetscReal 
     for (PetscInt i = 0; i < n; i++) {
       const PetscInt ca = c0 + i;
       if (im->nfield && gc && !dx) { /* the loss gradient and Jacobian rows: one pass over the pairs per two fields */
-        for (PetscInt p = 0; p < ev->npad; p += 2) TeannDescAtomPolarBackward(&im->desc, c, eta, s, PairRadials(ev, w, a0 + i, ca), n, ev->el + a0, fr->x + 3 * a0, i, w->Vfld[p] + 3 * c0, w->Vfld[p + 1] + 3 * c0, w->O + ca * MK, w->Od[p] + ca * MK, w->Od[p + 1] + ca * MK, p ? w->zF : w->dX + w->row[ca] * F, w->dXd[p] + w->row[ca] * F, w->dXd[p + 1] + w->row[ca] * F, w->dO3, gc, ev->model->fix_radial ? NULL : ge, ev->model->fix_radial ? NULL : gs);
+        for (PetscInt p = 0; p < ev->npad; p += 2) TeannDescAtomFieldPairBackward(&im->desc, c, eta, s, PairRadials(ev, w, a0 + i, ca), n, ev->el + a0, fr->x + 3 * a0, i, w->Vfld[p] + 3 * c0, w->Vfld[p + 1] + 3 * c0, w->O + ca * MK, w->Od[p] + ca * MK, w->Od[p + 1] + ca * MK, p ? w->zF : w->dX + w->row[ca] * F, w->dXd[p] + w->row[ca] * F, w->dXd[p + 1] + w->row[ca] * F, w->dO3, gc, ev->model->fix_radial ? NULL : ge, ev->model->fix_radial ? NULL : gs);
         continue;
       }
       if (cached) TeannDescCachedBackward(&im->desc, ev->P + (size_t)(a0 + i) * nel * MK, w->O + ca * MK, w->dX + w->row[ca] * F, w->dO, gc);

@@ -252,7 +252,7 @@ static PetscErrorCode ConvergenceTest(Tao tao, void *ctx)
 PetscErrorCode TeannFitSetUp(TeannFit fit)
 {
   TeannSource src[3] = {NULL, NULL, NULL};
-  PetscInt    N, *perm, nsplit[3] = {0, 0, 0}, *ids[3] = {NULL, NULL, NULL}, nel, Z[119], nmax = 0, nloc;
+  PetscInt    N, *perm, nsplit[3] = {0, 0, 0}, *ids[3] = {NULL, NULL, NULL}, nel, Z[TEANN_MAX_Z + 1], nmax = 0, nloc;
   PetscReal  *th0;
   PetscMPIInt size;
   const char *files[3] = {fit->data, fit->valid, fit->test};
@@ -480,7 +480,7 @@ PetscErrorCode TeannFitSolve(TeannFit fit)
     PetscCall(TaoSetRecycleHistory(fit->tao, PETSC_FALSE));
     PetscCall(TaoGetIterationNumber(fit->tao, &its));
     PetscCall(TaoGetConvergedReason(fit->tao, &reason));
-    if (reason != TAO_DIVERGED_LS_FAILURE || fit->stop || fit->itoffset + its >= maxit || fit->lsrestarts >= 20) break;
+    if (reason != TAO_DIVERGED_LS_FAILURE || fit->stop || fit->itoffset + its >= maxit || fit->lsrestarts >= TEANN_MAX_LS_RESTARTS) break;
     fit->lsrestarts++;
     fit->itoffset += its;
     PetscCall(PetscPrintf(fit->comm, "line search failed at iteration %" PetscInt_FMT "; restarting the quasi-Newton method from there\n", fit->itoffset));

@@ -50,6 +50,9 @@ struct _n_TeannFit {
   void       *ckpt;                        /* the checkpoint read for -teann_restart until applied */
 };
 
+/* TAO is restarted after a failed line search (the point is kept) at most this often per fit. */
+#define TEANN_MAX_LS_RESTARTS 20
+
 /* history row: iteration, loss, gradient norm, step, wall time, train RMSE per kind, validation RMSE per kind */
 #define HIST_W (5 + 2 * TEANN_NKIND)
 

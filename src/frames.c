@@ -129,18 +129,18 @@ PetscErrorCode TeannFramesSubset(TeannFrames fr, PetscInt n, const PetscInt idx[
 
 PetscErrorCode TeannFramesGetElements(TeannFrames fr, PetscInt *nel, PetscInt **Z)
 {
-  PetscBool seen[128] = {PETSC_FALSE};
+  PetscBool seen[TEANN_MAX_Z + 1] = {PETSC_FALSE};
   PetscInt  n         = 0;
 
   PetscFunctionBegin;
   for (PetscInt a = 0; a < fr->natoms; a++) {
-    PetscCheck(fr->Z[a] >= 1 && fr->Z[a] < 128, PETSC_COMM_SELF, PETSC_ERR_PLIB, "atom %" PetscInt_FMT " has atomic number %" PetscInt_FMT, a, fr->Z[a]);
+    PetscCheck(fr->Z[a] >= 1 && fr->Z[a] <= TEANN_MAX_Z, PETSC_COMM_SELF, PETSC_ERR_PLIB, "atom %" PetscInt_FMT " has atomic number %" PetscInt_FMT, a, fr->Z[a]);
     seen[fr->Z[a]] = PETSC_TRUE;
   }
-  for (PetscInt z = 0; z < 128; z++) n += seen[z];
+  for (PetscInt z = 0; z <= TEANN_MAX_Z; z++) n += seen[z];
   PetscCall(PetscMalloc1(n, Z));
   *nel = 0;
-  for (PetscInt z = 0; z < 128; z++)
+  for (PetscInt z = 0; z <= TEANN_MAX_Z; z++)
     if (seen[z]) (*Z)[(*nel)++] = z;
   PetscFunctionReturn(0);
 }
@@ -180,7 +180,7 @@ static PetscErrorCode TeannFramesViewProperty(TeannFrames fr, PetscViewer viewer
 
 PetscErrorCode TeannFramesView(TeannFrames fr, PetscViewer viewer)
 {
-  PetscInt          nel, *Z, count[128] = {0}, amin = PETSC_MAX_INT, amax = 0;
+  PetscInt          nel, *Z, count[TEANN_MAX_Z + 1] = {0}, amin = PETSC_MAX_INT, amax = 0;
   PetscBool         isascii;
 
   PetscFunctionBegin;

@@ -567,13 +567,6 @@ PetscErrorCode TeannFitGetLMDamping(TeannFit fit, PetscReal *lambda)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TeannFitSetLMDamping(TeannFit fit, PetscReal lambda)
-{
-  PetscFunctionBegin;
-  PetscCall(TeannFitSetLMDampingState(fit, lambda, 0));
-  PetscFunctionReturn(0);
-}
-
 PetscErrorCode TeannFitGetLMDampingState(TeannFit fit, PetscReal *lambda, PetscReal *nu)
 {
   PetscFunctionBegin;

@@ -33,10 +33,8 @@ PETSC_EXTERN PetscErrorCode TeannFitLSQComputeJacobian(TeannFit, Vec X, Mat J);
 /* The eq. 9 loss at X given brgn's objective f there: f itself for lm, 1/2 ||r(X)||^2 for
    l2prox and l2pure, whose objectives add lambda/2 ||X - X_prev||^2 or lambda/2 ||X||^2. */
 PETSC_EXTERN PetscErrorCode TeannFitLSQLoss(TeannFit, Vec X, PetscReal f, PetscReal *loss);
-/* The brgn lm damping factor of the next step (fit->lm_lambda); Set puts it back on restart
-   (with nu = 2; see TeannFitSetLMDampingState). */
+/* The brgn lm damping factor of the next step (fit->lm_lambda). */
 PETSC_EXTERN PetscErrorCode TeannFitGetLMDamping(TeannFit, PetscReal *);
-PETSC_EXTERN PetscErrorCode TeannFitSetLMDamping(TeannFit, PetscReal);
 /* The whole damping state: lambda and the gain rule's next increase factor nu (fit->lm_nu,
    2 after an accepted step; Set with nu < 2 puts 2). A restart needs both. */
 PETSC_EXTERN PetscErrorCode TeannFitGetLMDampingState(TeannFit, PetscReal *lambda, PetscReal *nu);

@@ -71,7 +71,7 @@ PetscErrorCode TeannModelSetElements(TeannModel m, PetscInt nel, const PetscInt 
   PetscCheck(!m->setup, m->comm, PETSC_ERR_ORDER, "TeannModelSetElements() must come before TeannModelSetUp()");
   PetscCheck(nel >= 1 && nel <= TEANN_MAX_ELEMENTS, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "number of elements must be in 1..%d, got %" PetscInt_FMT, TEANN_MAX_ELEMENTS, nel);
   for (PetscInt e = 0; e < nel; e++) {
-    PetscCheck(Z[e] >= 1 && Z[e] <= 86, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "atomic number %" PetscInt_FMT " out of range 1..86", Z[e]);
+    PetscCheck(Z[e] >= 1 && Z[e] <= TEANN_MAX_Z, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "atomic number %" PetscInt_FMT " out of range 1..86", Z[e]);
     PetscCheck(e == 0 || Z[e] > Z[e - 1], m->comm, PETSC_ERR_ARG_WRONG, "elements must be distinct and ascending (Z %" PetscInt_FMT " after %" PetscInt_FMT ")", Z[e], Z[e - 1]);
     m->Z[e] = Z[e];
   }

@@ -15,6 +15,9 @@
 
 #define TEANN_MAX_ELEMENTS 16
 #define TEANN_MAX_LAYERS   8
+#ifndef TEANN_CHUNK
+  #define TEANN_CHUNK 64 /* frames per chunk of the evaluation engine; larger chunks make larger dgemm calls */
+#endif
 
 typedef enum { TEANN_ACT_RELU_LIKE, TEANN_ACT_SILU, TEANN_ACT_TANH } TeannActivation;
 PETSC_EXTERN const char *const TeannActivations[]; /* "relu_like","silu","tanh", PETSc enum list form */

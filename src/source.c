@@ -139,17 +139,17 @@ PetscErrorCode TeannSplit(PetscInt N, PetscInt seed, PetscInt perm[])
 
 PetscErrorCode TeannElementsUnion(MPI_Comm comm, PetscInt nf, TeannFrames fr[], PetscInt *nel, PetscInt Z[])
 {
-  PetscInt have[119] = {0};
+  PetscInt have[TEANN_MAX_Z + 1] = {0};
 
   PetscFunctionBegin;
   for (PetscInt s = 0; s < nf; s++)
     for (PetscInt a = 0; fr[s] && a < fr[s]->natoms; a++) {
-      PetscCheck(fr[s]->Z[a] > 0 && fr[s]->Z[a] < 119, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%s: atomic number %" PetscInt_FMT " out of range", fr[s]->source, fr[s]->Z[a]);
+      PetscCheck(fr[s]->Z[a] > 0 && fr[s]->Z[a] <= TEANN_MAX_Z, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%s: atomic number %" PetscInt_FMT " out of range", fr[s]->source, fr[s]->Z[a]);
       have[fr[s]->Z[a]] = 1;
     }
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, have, 119, MPIU_INT, MPI_MAX, comm));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, have, TEANN_MAX_Z + 1, MPIU_INT, MPI_MAX, comm));
   *nel = 0;
-  for (PetscInt z = 1; z < 119; z++)
+  for (PetscInt z = 1; z <= TEANN_MAX_Z; z++)
     if (have[z]) Z[(*nel)++] = z;
   PetscFunctionReturn(0);
 }

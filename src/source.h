@@ -20,7 +20,7 @@ PETSC_EXTERN PetscErrorCode TeannSourceDestroy(TeannSource *src);
 /* perm = a permutation of 0..N-1 drawn from seed (Fisher-Yates, splitmix64). */
 PETSC_EXTERN PetscErrorCode TeannSplit(PetscInt N, PetscInt seed, PetscInt perm[]);
 
-/* Sorted distinct atomic numbers over nf local frame sets on all ranks of comm. Z has room for 119. */
+/* Sorted distinct atomic numbers over nf local frame sets on all ranks of comm. Z has room for TEANN_MAX_Z + 1. */
 PETSC_EXTERN PetscErrorCode TeannElementsUnion(MPI_Comm comm, PetscInt nf, TeannFrames fr[], PetscInt *nel, PetscInt Z[]);
 
 /* Sums over the frames of all ranks, per kind: squared error, absolute error, number of

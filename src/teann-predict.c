@@ -50,7 +50,7 @@ static PetscErrorCode PredictFrames(MPI_Comm comm, TeannModel model, const Petsc
   PetscFunctionBegin;
   PetscCall(TeannModelGetNumComponents(model, &ncomp));
   PetscCallMPI(MPI_Allreduce(&n, &nmax, 1, MPIU_INT, MPI_MAX, comm));
-  slice  = 64 * 4;
+  slice  = 4 * TEANN_CHUNK; /* a few chunks per thread between progress reports */
 #if defined(_OPENMP)
   slice *= omp_get_max_threads();
 #endif
@@ -85,7 +85,7 @@ int main(int argc, char **argv)
   PetscReal  *theta, *pred, *ref = NULL;
   TeannSource src;
   TeannFrames fr;
-  PetscInt    N, *ids, nel, Z[119], ncomp, *fid, hasref = 0;
+  PetscInt    N, *ids, nel, Z[TEANN_MAX_Z + 1], ncomp, *fid, hasref = 0;
   char        missing[512] = "";
   Progress    prog;
   PetscBool   set;

@@ -7,6 +7,8 @@
 
 #define TEANN_VERSION "0.1.0"
 
+#define TEANN_MAX_Z 86 /* elements 1..86 (H..Rn) have symbols and masses (elements.c) */
+
 /* Properties a frame may carry / a model may fit (bit mask). */
 typedef enum {
   TEANN_PROP_DIPOLE     = 1, /* mu, 3 components, e*Angstrom                     */

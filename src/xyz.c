@@ -307,7 +307,7 @@ static PetscErrorCode ParseAtom(const TeannXYZWhere *w, char *line, const TeannX
       char *e;
       long  z = strtol(t, &e, 10);
 
-      XYZCheck(w, e == p && z >= 1 && z <= 86, "atom %" PetscInt_FMT ": atomic number '%.*s' not in 1..86", iatom + 1, (int)PetscMin(p - t, 16), t);
+      XYZCheck(w, e == p && z >= 1 && z <= TEANN_MAX_Z, "atom %" PetscInt_FMT ": atomic number '%.*s' not in 1..86", iatom + 1, (int)PetscMin(p - t, 16), t);
       *Z = (PetscInt)z;
     } else if (col >= info->pos_col && col < info->pos_col + 3) {
       PetscBool ok;
