@@ -224,8 +224,83 @@ static int GetText(int ncid, int varid, const char name[], char **out)
   return st;
 }
 
+/* A numeric attribute holding exactly n values: nc_get_att_*() writes as many values as the
+   file says, so a longer attribute would overrun the caller's buffer. */
+static int AttCheck(int ncid, const char name[], size_t n, char why[], size_t wlen)
+{
+  nc_type t;
+  size_t  len;
+  int     st = nc_inq_att(ncid, NC_GLOBAL, name, &t, &len);
+
+  if (st != NC_NOERR) return st;
+  if (t == NC_CHAR || t == NC_STRING || t > NC_MAX_ATOMIC_TYPE || len != n) {
+    (void)PetscSNPrintf(why, wlen, "attribute %s: %zu value%s of type %d where %zu number%s belong", name, len, len == 1 ? "" : "s", (int)t, n, n == 1 ? "" : "s");
+    return NC_EBADTYPE;
+  }
+  return NC_NOERR;
+}
+
+/* Variable name with exactly the shape n[0..nd) (a numeric type): nc_get_var_*() reads the
+   whole variable, whatever the size attributes claim. */
+static int VarCheck(int ncid, const char name[], int nd, const long long n[], int *varid, char why[], size_t wlen)
+{
+  int     st, ndims, dimids[NC_MAX_VAR_DIMS];
+  nc_type t;
+  size_t  len;
+
+  st = nc_inq_varid(ncid, name, varid);
+  if (st != NC_NOERR) return st;
+  st = nc_inq_var(ncid, *varid, NULL, &t, &ndims, NULL, NULL);
+  if (st != NC_NOERR) return st;
+  if (t == NC_CHAR || t == NC_STRING || t > NC_MAX_ATOMIC_TYPE || ndims != nd) {
+    (void)PetscSNPrintf(why, wlen, "variable %s has %d dimensions of type %d, expected %d numeric ones", name, ndims, (int)t, nd);
+    return NC_EBADTYPE;
+  }
+  st = nc_inq_vardimid(ncid, *varid, dimids);
+  if (st != NC_NOERR) return st;
+  for (int i = 0; i < nd; i++) {
+    char dname[NC_MAX_NAME + 1];
+    st = nc_inq_dim(ncid, dimids[i], dname, &len);
+    if (st != NC_NOERR) return st;
+    if ((long long)len != n[i]) {
+      (void)PetscSNPrintf(why, wlen, "variable %s: dimension %s is %zu but the size attributes say %lld", name, dname, len, n[i]);
+      return NC_EDIMSIZE;
+    }
+  }
+  return NC_NOERR;
+}
+
+/* The size attributes against the file's dimensions: they size the buffers the variables are
+   read into, so a disagreement must end the read before anything is allocated. */
+static int DimCheck(int ncid, const char dim[], const char att[], long long n, char why[], size_t wlen)
+{
+  int    st, id;
+  size_t len;
+
+  st = nc_inq_dimid(ncid, dim, &id);
+  if (st != NC_NOERR) return st;
+  st = nc_inq_dimlen(ncid, id, &len);
+  if (st != NC_NOERR) return st;
+  if ((long long)len != n) {
+    (void)PetscSNPrintf(why, wlen, "attribute %s = %lld does not match the dimension %s = %zu", att, n, dim, len);
+    return NC_EDIMSIZE;
+  }
+  return NC_NOERR;
+}
+
+/* Like CKPT_TRY, for the checks above that explain themselves in why. */
+#define CKPT_CHECK(call, what) \
+  do { \
+    why[0]  = 0; \
+    int _st = (call); \
+    if (_st != NC_NOERR) { \
+      if (!why[0]) PetscCall(PetscSNPrintf(why, wlen, "%s: %s", what, nc_strerror(_st))); \
+      goto done; \
+    } \
+  } while (0)
+
 /* Read path on this rank alone. *ok false with the reason in why when the file is missing,
-   unreadable, truncated or fails the checksum. */
+   unreadable, truncated, inconsistent or fails the checksum. */
 /* Arrays for np parameters, nq quasi-Newton points and hn history rows (+1: never a zero-size allocation). */
 static PetscErrorCode CkptAllocate(Ckpt *c, PetscInt np, PetscInt nq, PetscInt hn)
 {
@@ -261,12 +336,20 @@ static PetscErrorCode CkptReadOne(const char path[], Ckpt **out, PetscBool *ok, 
   PetscCall(PetscNew(&c));
   PetscCall(PetscStrncpy(c->path, path, sizeof(c->path)));
   CKPT_TRY(nc_open(path, NC_NOWRITE, &ncid), "cannot open");
+  CKPT_CHECK(AttCheck(ncid, "checkpoint_version", 1, why, wlen), "not a teann checkpoint");
   CKPT_TRY(nc_get_att_int(ncid, NC_GLOBAL, "checkpoint_version", &version), "not a teann checkpoint");
   if (version != CKPT_VERSION) {
     PetscCall(PetscSNPrintf(why, wlen, "checkpoint version %d, this teann reads %d", version, CKPT_VERSION));
     goto done;
   }
-  for (PetscInt i = 0; i < CKPT_NSTATE; i++) CKPT_TRY(nc_get_att_longlong(ncid, NC_GLOBAL, CkptStateNames[i], &c->state[i]), CkptStateNames[i]);
+  for (PetscInt i = 0; i < CKPT_NSTATE; i++) {
+    CKPT_CHECK(AttCheck(ncid, CkptStateNames[i], 1, why, wlen), CkptStateNames[i]);
+    CKPT_TRY(nc_get_att_longlong(ncid, NC_GLOBAL, CkptStateNames[i], &c->state[i]), CkptStateNames[i]);
+  }
+  CKPT_CHECK(AttCheck(ncid, "best_validation_loss", 1, why, wlen), "best_validation_loss");
+  CKPT_CHECK(AttCheck(ncid, "lm_damping", 1, why, wlen), "lm_damping");
+  CKPT_CHECK(AttCheck(ncid, "lm_damping_nu", 1, why, wlen), "lm_damping_nu");
+  CKPT_CHECK(AttCheck(ncid, "training_statistics", 2 * TEANN_NKIND, why, wlen), "training_statistics");
   CKPT_TRY(nc_get_att_double(ncid, NC_GLOBAL, "best_validation_loss", &c->best_vloss), "best_validation_loss");
   CKPT_TRY(nc_get_att_double(ncid, NC_GLOBAL, "lm_damping", &c->lm_lambda), "lm_damping");
   CKPT_TRY(nc_get_att_double(ncid, NC_GLOBAL, "lm_damping_nu", &c->lm_nu), "lm_damping_nu");
@@ -286,6 +369,23 @@ static PetscErrorCode CkptReadOne(const char path[], Ckpt **out, PetscBool *ok, 
     PetscCall(PetscStrncpy(why, "implausible sizes", wlen));
     goto done;
   }
+  /* every variable is read whole into a buffer sized by the attributes: they must agree with
+     the dimensions, and each variable must have exactly its shape */
+  CKPT_CHECK(DimCheck(ncid, "parameter", "nparam", np, why, wlen), "dimension parameter");
+  CKPT_CHECK(DimCheck(ncid, "qn_point", "qn_points", nq, why, wlen), "dimension qn_point");
+  CKPT_CHECK(DimCheck(ncid, "iteration", "history_rows", hn, why, wlen), "dimension iteration");
+  CKPT_CHECK(DimCheck(ncid, "history_column", "(history width)", HIST_W, why, wlen), "dimension history_column");
+  {
+    const long long vp[1] = {np}, vq[1] = {nq}, vqp[2] = {nq, np}, vh[2] = {hn, HIST_W};
+    CKPT_CHECK(VarCheck(ncid, "theta", 1, vp, &var, why, wlen), "theta");
+    CKPT_CHECK(VarCheck(ncid, "best_theta", 1, vp, &var, why, wlen), "best_theta");
+    CKPT_CHECK(VarCheck(ncid, "qn_theta", 2, vqp, &var, why, wlen), "qn_theta");
+    CKPT_CHECK(VarCheck(ncid, "qn_gradient", 2, vqp, &var, why, wlen), "qn_gradient");
+    CKPT_CHECK(VarCheck(ncid, "qn_loss", 1, vq, &var, why, wlen), "qn_loss");
+    CKPT_CHECK(VarCheck(ncid, "qn_gradient_norm", 1, vq, &var, why, wlen), "qn_gradient_norm");
+    CKPT_CHECK(VarCheck(ncid, "qn_iteration", 1, vq, &var, why, wlen), "qn_iteration");
+    CKPT_CHECK(VarCheck(ncid, "history", 2, vh, &var, why, wlen), "history");
+  }
   PetscCall(CkptAllocate(c, np, nq, hn));
   CKPT_TRY(nc_inq_varid(ncid, "theta", &var), "theta");
   CKPT_TRY(nc_get_var_double(ncid, var, c->theta), "theta");
@@ -303,9 +403,12 @@ static PetscErrorCode CkptReadOne(const char path[], Ckpt **out, PetscBool *ok, 
     CKPT_TRY(nc_get_var_double(ncid, var, c->qgn), "qn_gradient_norm");
     PetscCall(PetscMalloc1(nq, &it));
     CKPT_TRY(nc_inq_varid(ncid, "qn_iteration", &var), "qn_iteration");
-    CKPT_TRY(nc_get_var_longlong(ncid, var, it), "qn_iteration");
-    for (long long i = 0; i < nq; i++) c->qit[i] = (PetscInt)it[i];
-    PetscCall(PetscFree(it));
+    {
+      int st = nc_get_var_longlong(ncid, var, it);
+      for (long long i = 0; st == NC_NOERR && i < nq; i++) c->qit[i] = (PetscInt)it[i];
+      PetscCall(PetscFree(it));
+      CKPT_TRY(st, "qn_iteration");
+    }
   }
   if (hn > 0) {
     CKPT_TRY(nc_inq_varid(ncid, "history", &var), "history");
