@@ -429,16 +429,16 @@ done:
   PetscFunctionReturn(0);
 }
 
-/* FILE.nc -> FILE.prev.nc */
-static PetscErrorCode PrevName(const char path[], char prev[], size_t len)
+/* FILE.nc -> FILE<suffix> (".prev.nc", ".new.nc") */
+static PetscErrorCode SiblingName(const char path[], const char suffix[], char out[], size_t len)
 {
   PetscBool nc;
 
   PetscFunctionBegin;
   PetscCall(PetscStrendswith(path, ".nc", &nc));
-  PetscCall(PetscStrncpy(prev, path, len));
-  if (nc) prev[strlen(prev) - 3] = 0;
-  PetscCall(PetscStrlcat(prev, ".prev.nc", len));
+  PetscCall(PetscStrncpy(out, path, len));
+  if (nc) out[strlen(out) - 3] = 0;
+  PetscCall(PetscStrlcat(out, suffix, len));
   PetscFunctionReturn(0);
 }
 
@@ -456,32 +456,58 @@ static PetscErrorCode BcastText(MPI_Comm comm, char **s)
   PetscFunctionReturn(0);
 }
 
-/* Rank 0 reads path, or its .prev.nc with a warning if path is damaged; every rank gets the checkpoint. */
+/* Rank 0 reads path, its .new.nc and its .prev.nc and keeps the sound one (complete, consistent,
+   checksum right) of the highest iteration, path on a tie; every rank gets it. The rotation
+   (TeannFitCheckpointWrite) renames path to .prev.nc and then .new.nc to path: a job killed
+   between the two leaves the newest checkpoint as .new.nc and no path, one killed just before
+   the first leaves a .new.nc newer than path. */
 static PetscErrorCode CkptLoad(MPI_Comm comm, const char path[], Ckpt **out)
 {
   PetscMPIInt rank;
   Ckpt       *c = NULL;
-  PetscBool   ok = PETSC_FALSE;
-  char        prev[PETSC_MAX_PATH_LEN], why[512] = "", why2[512] = "";
-  int         verdict = 0; /* 0 none, 1 path, 2 prev */
+  char        name[3][PETSC_MAX_PATH_LEN], why[3][512], msg[2048] = "";
+  int         verdict = -1; /* which of name[] was taken */
   long long   np, nq, hn;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCall(PrevName(path, prev, sizeof(prev)));
+  PetscCall(PetscStrncpy(name[0], path, sizeof(name[0])));
+  PetscCall(SiblingName(path, ".new.nc", name[1], sizeof(name[1])));
+  PetscCall(SiblingName(path, ".prev.nc", name[2], sizeof(name[2])));
   if (rank == 0) {
-    PetscCall(CkptReadOne(path, &c, &ok, why, sizeof(why)));
-    if (ok) verdict = 1;
-    else {
-      PetscCall(CkptReadOne(prev, &c, &ok, why2, sizeof(why2)));
-      if (ok) verdict = 2;
+    for (int i = 0; i < 3; i++) {
+      Ckpt     *ci = NULL;
+      PetscBool ok;
+      PetscCall(CkptReadOne(name[i], &ci, &ok, why[i], sizeof(why[i])));
+      if (!ok) continue;
+      PetscCall(PetscSNPrintf(why[i], sizeof(why[i]), "sound, iteration %lld", ci->state[0]));
+      if (!c || ci->state[0] > c->state[0]) {
+        PetscCall(CkptFree(&c));
+        c       = ci;
+        verdict = i;
+      } else PetscCall(CkptFree(&ci));
+    }
+    if (verdict < 0) {
+      /* a .new.nc only exists after an interrupted rotation: name it only then */
+      PetscCall(PetscSNPrintf(msg, sizeof(msg), "cannot restart: checkpoint %s is unusable (%s) and so is the previous one %s (%s)", name[0], why[0], name[2], why[2]));
+      if (strcmp(why[1], "no such file")) {
+        PetscCall(PetscStrlcat(msg, "; the unfinished rotation's ", sizeof(msg)));
+        PetscCall(PetscStrlcat(msg, name[1], sizeof(msg)));
+        PetscCall(PetscStrlcat(msg, " too (", sizeof(msg)));
+        PetscCall(PetscStrlcat(msg, why[1], sizeof(msg)));
+        PetscCall(PetscStrlcat(msg, ")", sizeof(msg)));
+      }
+    } else if (verdict == 2) {
+      PetscCall(PetscSNPrintf(msg, sizeof(msg), "WARNING: checkpoint %s is %s (%s); restarting from the previous checkpoint %s (iteration %lld)%s%s%s%s\n", name[0], strcmp(why[0], "no such file") ? "damaged" : "missing", why[0], name[2], c->state[0],
+                              strcmp(why[1], "no such file") ? "; " : "", strcmp(why[1], "no such file") ? name[1] : "", strcmp(why[1], "no such file") ? " is unusable too: " : "", strcmp(why[1], "no such file") ? why[1] : ""));
+    } else if (verdict == 1) {
+      PetscCall(PetscSNPrintf(msg, sizeof(msg), "WARNING: the last checkpoint rotation was interrupted: %s is %s; restarting from the newer checkpoint %s (iteration %lld), the newest sound one (%s: %s)\n", name[0], strcmp(why[0], "no such file") ? why[0] : "missing", name[1], c->state[0], name[2], why[2]));
     }
   }
   PetscCallMPI(MPI_Bcast(&verdict, 1, MPI_INT, 0, comm));
-  PetscCallMPI(MPI_Bcast(why, sizeof(why), MPI_CHAR, 0, comm));
-  PetscCallMPI(MPI_Bcast(why2, sizeof(why2), MPI_CHAR, 0, comm));
-  PetscCheck(verdict, comm, PETSC_ERR_FILE_READ, "cannot restart: checkpoint %s is unusable (%s) and so is the previous one %s (%s)", path, why, prev, why2);
-  if (verdict == 2) PetscCall(PetscPrintf(comm, "WARNING: checkpoint %s is damaged (%s); restarting from the previous checkpoint %s\n", path, why, prev));
+  PetscCallMPI(MPI_Bcast(msg, sizeof(msg), MPI_CHAR, 0, comm));
+  PetscCheck(verdict >= 0, comm, PETSC_ERR_FILE_READ, "%s", msg);
+  if (verdict > 0) PetscCall(PetscPrintf(comm, "%s", msg));
   if (rank) PetscCall(PetscNew(&c));
   PetscCallMPI(MPI_Bcast(c->path, sizeof(c->path), MPI_CHAR, 0, comm));
   PetscCallMPI(MPI_Bcast(c->state, CKPT_NSTATE, MPI_LONG_LONG, 0, comm));
