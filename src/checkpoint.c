@@ -335,6 +335,12 @@ static PetscErrorCode CkptReadOne(const char path[], Ckpt **out, PetscBool *ok, 
   }
   PetscCall(PetscNew(&c));
   PetscCall(PetscStrncpy(c->path, path, sizeof(c->path)));
+  {
+    PetscBool good;
+    /* a damaged file can crash HDF5 inside nc_open: look at it in a probe process first */
+    PetscCall(TeannNCCheckFile(path, PETSC_TRUE, &good, why, wlen));
+    if (!good) goto done;
+  }
   CKPT_TRY(nc_open(path, NC_NOWRITE, &ncid), "cannot open");
   CKPT_CHECK(AttCheck(ncid, "checkpoint_version", 1, why, wlen), "not a teann checkpoint");
   CKPT_TRY(nc_get_att_int(ncid, NC_GLOBAL, "checkpoint_version", &version), "not a teann checkpoint");
@@ -426,6 +432,16 @@ done:
   if (ncid >= 0) (void)nc_close(ncid);
   if (*ok) *out = c;
   else PetscCall(CkptFree(&c));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannCheckpointVerify(const char path[], PetscBool *ok, char why[], size_t len)
+{
+  Ckpt *c = NULL;
+
+  PetscFunctionBegin;
+  PetscCall(CkptReadOne(path, &c, ok, why, len));
+  PetscCall(CkptFree(&c));
   PetscFunctionReturn(0);
 }
 

@@ -42,4 +42,7 @@ PETSC_EXTERN PetscErrorCode TeannFitCheckpointWrite(TeannFit);
 /* <output_dir>/teann-train.status := word (rank 0, atomically). */
 PETSC_EXTERN PetscErrorCode TeannFitWriteStatus(TeannFit, const char word[]);
 PETSC_EXTERN PetscErrorCode TeannFitCheckpointDestroy(TeannFit);
+/* Read checkpoint path on this process alone and check it as a restart would (complete,
+   sizes consistent, checksum right); *ok false with the reason in why otherwise. */
+PETSC_EXTERN PetscErrorCode TeannCheckpointVerify(const char path[], PetscBool *ok, char why[], size_t len);
 #endif
