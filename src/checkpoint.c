@@ -7,6 +7,7 @@
 #include "signals.h"
 #include "lsq.h"
 #include "ncutil.h"
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <fcntl.h>
@@ -663,8 +664,12 @@ static PetscErrorCode HistoryTextRewrite(TeannFit fit)
       for (PetscInt k = 0; k < TEANN_NKIND; k++)
         if ((fit->model->props & TeannKinds[k].prop) && (!s || fit->nglob[1])) fprintf(fp, " %s", TeannKinds[k].units);
     fprintf(fp, "\n");
-    PetscCheck(fclose(fp) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write %s", tmp);
-    PetscCheck(rename(tmp, path) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot move %s onto %s", tmp, path);
+    if (fclose(fp)) {
+      int err = errno;
+      (void)unlink(tmp); /* the old history.txt stays */
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write %s: %s", tmp, strerror(err));
+    }
+    PetscCheck(rename(tmp, path) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot move %s onto %s: %s", tmp, path, strerror(errno));
   }
   PetscFunctionReturn(0);
 }
@@ -690,7 +695,7 @@ static PetscErrorCode HistoryTextAppend(TeannFit fit, PetscInt from)
           if ((fit->model->props & TeannKinds[k].prop) && (!s || fit->nglob[1])) fprintf(fp, " %.10e", (double)h[5 + s * TEANN_NKIND + k]);
       fprintf(fp, "\n");
     }
-    PetscCheck(fclose(fp) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot append to %s", path);
+    PetscCheck(fclose(fp) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot append to %s: %s", path, strerror(errno));
   }
   PetscFunctionReturn(0);
 }
@@ -872,7 +877,7 @@ static PetscErrorCode GatherToZero(TeannFit fit, const PetscReal loc[], PetscRea
 PetscErrorCode TeannFitWriteStatus(TeannFit fit, const char word[])
 {
   PetscMPIInt rank;
-  int         ok = 1;
+  int         ok = 1, err = 0;
   char        path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN + 8];
 
   PetscFunctionBegin;
@@ -886,9 +891,14 @@ PetscErrorCode TeannFitWriteStatus(TeannFit fit, const char word[])
     ok = fp && fprintf(fp, "%s\n", word) > 0;
     if (fp) ok = (fclose(fp) == 0) && ok;
     ok = ok && rename(tmp, path) == 0;
+    if (!ok) {
+      err = errno;
+      (void)unlink(tmp); /* the old status stays */
+    }
   }
   PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, fit->comm));
-  PetscCheck(ok, fit->comm, PETSC_ERR_FILE_WRITE, "cannot write %s", path);
+  PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, fit->comm));
+  PetscCheck(ok, fit->comm, PETSC_ERR_FILE_WRITE, "cannot write %s: %s", path, strerror(err));
   PetscFunctionReturn(0);
 }
 

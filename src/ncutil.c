@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,6 +26,73 @@ PetscErrorCode TeannCommandLine(char buf[], size_t len)
     PetscCall(PetscStrlcat(buf, argv[i], len));
   }
   PetscFunctionReturn(0);
+}
+
+/* Files being written (TeannNCCreate to TeannNCClose), so that an error can abandon them. */
+#define TEANN_NC_OPEN_MAX 16
+static struct {
+  char tmp[PETSC_MAX_PATH_LEN];
+  int  ncid;
+} TeannNCWriting[TEANN_NC_OPEN_MAX];
+static int TeannNCNWriting = 0;
+
+static void WritingAdd(const char tmp[], int ncid)
+{
+  if (TeannNCNWriting == TEANN_NC_OPEN_MAX) return; /* only the clean-up on error is lost */
+  (void)PetscStrncpy(TeannNCWriting[TeannNCNWriting].tmp, tmp, PETSC_MAX_PATH_LEN);
+  TeannNCWriting[TeannNCNWriting++].ncid = ncid;
+}
+
+/* Forget tmp; *ncid its id (-1 if unknown). */
+static void WritingRemove(const char tmp[], int *ncid)
+{
+  *ncid = -1;
+  for (int i = 0; i < TeannNCNWriting; i++)
+    if (!strcmp(TeannNCWriting[i].tmp, tmp)) {
+      *ncid             = TeannNCWriting[i].ncid;
+      TeannNCWriting[i] = TeannNCWriting[--TeannNCNWriting];
+      return;
+    }
+}
+
+/* "no space left on device" when the error or the file system says so, else "" */
+static void NoSpace(const char path[], int err, char out[], size_t len)
+{
+  char           dir[PETSC_MAX_PATH_LEN], *slash;
+  struct statvfs vs;
+
+  out[0] = 0;
+  (void)PetscStrncpy(dir, path, sizeof(dir));
+  slash = strrchr(dir, '/');
+  if (slash) *(slash == dir ? slash + 1 : slash) = 0;
+  else (void)PetscStrncpy(dir, ".", sizeof(dir));
+  if (statvfs(dir, &vs) == 0) {
+    unsigned long long avail = (unsigned long long)vs.f_bavail * vs.f_frsize;
+    /* HDF5 keeps errno of the failed write only sometimes: less than 1 MiB free is taken as full */
+    if (err == ENOSPC || err == EDQUOT || avail < (1ULL << 20)) (void)PetscSNPrintf(out, len, "no space left on device (%s%llu bytes free on the file system of %s)", err == EDQUOT ? "disk quota exceeded; " : err == ENOSPC ? "ENOSPC; " : "", avail, dir);
+  } else if (err == ENOSPC || err == EDQUOT) (void)PetscSNPrintf(out, len, "no space left on device (%s)", strerror(err));
+}
+
+/* Abandon a file being written: close it without caring and remove its temporary name. */
+static void Abandon(const char tmp[])
+{
+  int ncid;
+  WritingRemove(tmp, &ncid);
+  if (ncid >= 0) (void)nc_abort(ncid);
+  (void)unlink(tmp);
+}
+
+PetscErrorCode TeannNCError(int line, const char func[], const char file[], const char path[], int status, int err)
+{
+  char nospace[PETSC_MAX_PATH_LEN + 128];
+  int  ncid = -1;
+
+  NoSpace(path, err, nospace, sizeof(nospace));
+  for (int i = 0; i < TeannNCNWriting; i++)
+    if (!strcmp(TeannNCWriting[i].tmp, path)) ncid = TeannNCWriting[i].ncid;
+  if (ncid >= 0) Abandon(path);
+  if (nospace[0]) return PetscError(PETSC_COMM_SELF, line, func, file, PETSC_ERR_FILE_WRITE, PETSC_ERROR_INITIAL, "%s: %s [%s]%s", path, nospace, nc_strerror(status), ncid >= 0 ? "; the temporary file was removed, the previous file is kept" : "");
+  return PetscError(PETSC_COMM_SELF, line, func, file, PETSC_ERR_FILE_UNEXPECTED, PETSC_ERROR_INITIAL, "%s: NetCDF error: %s%s", path, nc_strerror(status), ncid >= 0 ? " (the temporary file was removed)" : "");
 }
 
 PetscErrorCode TeannNCPutText(const TeannNCFile *f, int varid, const char name[], const char value[])
@@ -52,6 +120,7 @@ PetscErrorCode TeannNCCreate(MPI_Comm comm, const char path[], const char title[
   } else if (rank == 0) {
     PetscCallNC(f->tmp, nc_create(f->tmp, NC_NETCDF4 | NC_CLOBBER, &f->ncid));
   }
+  if (f->ncid >= 0) WritingAdd(f->tmp, f->ncid);
   PetscCall(TeannCommandLine(history, sizeof(history)));
   PetscCall(PetscSNPrintf(source, sizeof(source), "teann %s", TEANN_VERSION));
   PetscCall(TeannNCPutText(f, NC_GLOBAL, "title", title));
@@ -65,21 +134,42 @@ PetscErrorCode TeannNCClose(TeannNCFile *f)
 {
   PetscMPIInt rank;
 
+  int  st = NC_NOERR, err = 0, ok = 1, ncid;
+  char why[PETSC_MAX_PATH_LEN + 256] = "";
+
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(f->comm, &rank));
-  if (f->parallel || f->ncid >= 0) PetscCallNC(f->tmp, nc_close(f->ncid));
-  f->ncid = -1;
-  PetscCallMPI(MPI_Barrier(f->comm));
-  /* rank 0 renames; its verdict is shared so no rank waits for a peer that failed */
-  int ok = 1;
-  if (rank == 0) {
-    int fd = open(f->tmp, O_RDONLY);
-    if (fd >= 0) {
-      (void)fsync(fd);
-      close(fd);
-    }
-    ok = (fd >= 0 && rename(f->tmp, f->path) == 0);
+  /* HDF5 writes most of the file when it is closed: a full disk shows here, as "HDF error" */
+  if (f->parallel || f->ncid >= 0) {
+    errno = 0;
+    st    = nc_close(f->ncid);
+    err   = errno;
   }
+  WritingRemove(f->tmp, &ncid);
+  f->ncid = -1;
+  if (rank == 0) {
+    /* the data must be on disk before the rename makes it the file: a failed fsync (NFS, a
+       quota) is a failed write */
+    int fd = -1;
+    if (st == NC_NOERR) {
+      fd = open(f->tmp, O_RDONLY);
+      if (fd < 0 || fsync(fd)) err = errno;
+      if (fd >= 0) close(fd);
+    }
+    if (st != NC_NOERR || err) {
+      NoSpace(f->tmp, err, why, sizeof(why));
+      if (!why[0]) PetscCall(PetscSNPrintf(why, sizeof(why), "%s", st != NC_NOERR ? nc_strerror(st) : strerror(err)));
+      ok = 0;
+    }
+  } else if (st != NC_NOERR) ok = 0;
+  /* rank 0's verdict (and in parallel anyone's) is shared so no rank waits for a peer that failed */
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, f->comm));
+  if (!ok) {
+    if (rank == 0) (void)unlink(f->tmp);
+    PetscCallMPI(MPI_Bcast(why, sizeof(why), MPI_CHAR, 0, f->comm));
+    SETERRQ(f->comm, PETSC_ERR_FILE_WRITE, "cannot write %s: %s; the temporary file was removed, the previous %s is kept", f->path, why[0] ? why : "NetCDF error on another rank", f->path);
+  }
+  if (rank == 0) ok = rename(f->tmp, f->path) == 0;
   PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, f->comm));
   PetscCheck(ok, f->comm, PETSC_ERR_FILE_WRITE, "cannot move %s onto %s", f->tmp, f->path);
   PetscFunctionReturn(0);
@@ -348,7 +438,7 @@ PetscErrorCode TeannNCOpen(MPI_Comm comm, const char path[], PetscBool parallel,
   /* every caller of comm opens the file, in parallel or each for itself */
   PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, comm));
   PetscCallMPI(MPI_Bcast(why, sizeof(why), MPI_CHAR, 0, comm));
-  PetscCheck(ok, comm, PETSC_ERR_FILE_READ, "%s: unreadable NetCDF file: %s", path, why);
+  PetscCheck(ok, comm, PETSC_ERR_FILE_READ, "%s: NetCDF error: unreadable file: %s", path, why);
   if (parallel) PetscCallNC(path, nc_open_par(path, NC_NOWRITE, comm, MPI_INFO_NULL, ncid));
   else PetscCallNC(path, nc_open(path, NC_NOWRITE, ncid));
   PetscFunctionReturn(0);

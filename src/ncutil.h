@@ -8,12 +8,19 @@
 #define TEANN_NCUTIL_H
 #include "teann.h"
 #include <netcdf.h>
+#include <errno.h>
 
 #define PetscCallNC(path, call) \
   do { \
     int _nc_st = (call); \
-    PetscCheck(_nc_st == NC_NOERR, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: NetCDF error: %s", (path), nc_strerror(_nc_st)); \
+    if (PetscUnlikely(_nc_st != NC_NOERR)) return TeannNCError(__LINE__, PETSC_FUNCTION_NAME, __FILE__, (path), _nc_st, errno); \
   } while (0)
+
+/* The error of PetscCallNC: "PATH: NetCDF error: ...", or "PATH: no space left on device ..."
+   when errno or the free space of PATH's file system says so (HDF5 reports a full disk as
+   "HDF error"). If PATH is the temporary name of a file being written (TeannNCCreate), that
+   file is abandoned and removed, so a failed write leaves the previous file as it was. */
+PETSC_EXTERN PetscErrorCode TeannNCError(int line, const char func[], const char file[], const char path[], int status, int err);
 
 typedef struct {
   char     path[PETSC_MAX_PATH_LEN]; /* final name */
