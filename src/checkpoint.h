@@ -9,8 +9,9 @@
  * every -teann_checkpoint_every iterations, every -teann_checkpoint_seconds
  * (rank 0's clock decides for all), on SIGTERM/SIGINT/SIGUSR1 and at the end;
  * atomically, the previous one kept as checkpoint.prev.nc. -teann_restart FILE
- * continues from FILE (or, if it is damaged, from FILE's .prev.nc with a
- * warning), refuses settings that change the model, the data or the split,
+ * continues from the sound one of the highest iteration among FILE, FILE's
+ * .new.nc (an interrupted rotation) and its .prev.nc, with a warning unless
+ * it is FILE, refuses settings that change the model, the data or the split,
  * and logs changed optimizer options. A restarted bqnls fit follows the
  * uninterrupted one (same rank count: bitwise). <output_dir>/teann-train.status
  * holds one word: running, interrupted or finished.
