@@ -7,6 +7,7 @@
 #include "signals.h"
 #include "lsq.h"
 #include "ncutil.h"
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <fcntl.h>
@@ -225,8 +226,83 @@ static int GetText(int ncid, int varid, const char name[], char **out)
   return st;
 }
 
+/* A numeric attribute holding exactly n values: nc_get_att_*() writes as many values as the
+   file says, so a longer attribute would overrun the caller's buffer. */
+static int AttCheck(int ncid, const char name[], size_t n, char why[], size_t wlen)
+{
+  nc_type t;
+  size_t  len;
+  int     st = nc_inq_att(ncid, NC_GLOBAL, name, &t, &len);
+
+  if (st != NC_NOERR) return st;
+  if (t == NC_CHAR || t == NC_STRING || t > NC_MAX_ATOMIC_TYPE || len != n) {
+    (void)PetscSNPrintf(why, wlen, "attribute %s: %zu value%s of type %d where %zu number%s belong", name, len, len == 1 ? "" : "s", (int)t, n, n == 1 ? "" : "s");
+    return NC_EBADTYPE;
+  }
+  return NC_NOERR;
+}
+
+/* Variable name with exactly the shape n[0..nd) (a numeric type): nc_get_var_*() reads the
+   whole variable, whatever the size attributes claim. */
+static int VarCheck(int ncid, const char name[], int nd, const long long n[], int *varid, char why[], size_t wlen)
+{
+  int     st, ndims, dimids[NC_MAX_VAR_DIMS];
+  nc_type t;
+  size_t  len;
+
+  st = nc_inq_varid(ncid, name, varid);
+  if (st != NC_NOERR) return st;
+  st = nc_inq_var(ncid, *varid, NULL, &t, &ndims, NULL, NULL);
+  if (st != NC_NOERR) return st;
+  if (t == NC_CHAR || t == NC_STRING || t > NC_MAX_ATOMIC_TYPE || ndims != nd) {
+    (void)PetscSNPrintf(why, wlen, "variable %s has %d dimensions of type %d, expected %d numeric ones", name, ndims, (int)t, nd);
+    return NC_EBADTYPE;
+  }
+  st = nc_inq_vardimid(ncid, *varid, dimids);
+  if (st != NC_NOERR) return st;
+  for (int i = 0; i < nd; i++) {
+    char dname[NC_MAX_NAME + 1];
+    st = nc_inq_dim(ncid, dimids[i], dname, &len);
+    if (st != NC_NOERR) return st;
+    if ((long long)len != n[i]) {
+      (void)PetscSNPrintf(why, wlen, "variable %s: dimension %s is %zu but the size attributes say %lld", name, dname, len, n[i]);
+      return NC_EDIMSIZE;
+    }
+  }
+  return NC_NOERR;
+}
+
+/* The size attributes against the file's dimensions: they size the buffers the variables are
+   read into, so a disagreement must end the read before anything is allocated. */
+static int DimCheck(int ncid, const char dim[], const char att[], long long n, char why[], size_t wlen)
+{
+  int    st, id;
+  size_t len;
+
+  st = nc_inq_dimid(ncid, dim, &id);
+  if (st != NC_NOERR) return st;
+  st = nc_inq_dimlen(ncid, id, &len);
+  if (st != NC_NOERR) return st;
+  if ((long long)len != n) {
+    (void)PetscSNPrintf(why, wlen, "attribute %s = %lld does not match the dimension %s = %zu", att, n, dim, len);
+    return NC_EDIMSIZE;
+  }
+  return NC_NOERR;
+}
+
+/* Like CKPT_TRY, for the checks above that explain themselves in why. */
+#define CKPT_CHECK(call, what) \
+  do { \
+    why[0]  = 0; \
+    int _st = (call); \
+    if (_st != NC_NOERR) { \
+      if (!why[0]) PetscCall(PetscSNPrintf(why, wlen, "%s: %s", what, nc_strerror(_st))); \
+      goto done; \
+    } \
+  } while (0)
+
 /* Read path on this rank alone. *ok false with the reason in why when the file is missing,
-   unreadable, truncated or fails the checksum. */
+   unreadable, truncated, inconsistent or fails the checksum. */
 /* Arrays for np parameters, nq quasi-Newton points and hn history rows (+1: never a zero-size allocation). */
 static PetscErrorCode CkptAllocate(Ckpt *c, PetscInt np, PetscInt nq, PetscInt hn)
 {
@@ -286,13 +362,27 @@ static PetscErrorCode CkptReadOne(const char path[], Ckpt **out, PetscBool *ok, 
   }
   PetscCall(PetscNew(&c));
   PetscCall(PetscStrncpy(c->path, path, sizeof(c->path)));
+  {
+    PetscBool good;
+    /* a damaged file can crash HDF5 inside nc_open: look at it in a probe process first */
+    PetscCall(TeannNCCheckFile(path, PETSC_TRUE, &good, why, wlen));
+    if (!good) goto done;
+  }
   CKPT_TRY(nc_open(path, NC_NOWRITE, &ncid), "cannot open");
+  CKPT_CHECK(AttCheck(ncid, "checkpoint_version", 1, why, wlen), "not a teann checkpoint");
   CKPT_TRY(nc_get_att_int(ncid, NC_GLOBAL, "checkpoint_version", &version), "not a teann checkpoint");
   if (version != CKPT_VERSION) {
     PetscCall(PetscSNPrintf(why, wlen, "checkpoint version %d, this teann reads %d", version, CKPT_VERSION));
     goto done;
   }
-  for (PetscInt i = 0; i < CKPT_NSTATE; i++) CKPT_TRY(nc_get_att_longlong(ncid, NC_GLOBAL, CkptStateNames[i], &c->state[i]), CkptStateNames[i]);
+  for (PetscInt i = 0; i < CKPT_NSTATE; i++) {
+    CKPT_CHECK(AttCheck(ncid, CkptStateNames[i], 1, why, wlen), CkptStateNames[i]);
+    CKPT_TRY(nc_get_att_longlong(ncid, NC_GLOBAL, CkptStateNames[i], &c->state[i]), CkptStateNames[i]);
+  }
+  CKPT_CHECK(AttCheck(ncid, "best_validation_loss", 1, why, wlen), "best_validation_loss");
+  CKPT_CHECK(AttCheck(ncid, "lm_damping", 1, why, wlen), "lm_damping");
+  CKPT_CHECK(AttCheck(ncid, "lm_damping_nu", 1, why, wlen), "lm_damping_nu");
+  CKPT_CHECK(AttCheck(ncid, "training_statistics", 2 * TEANN_NKIND, why, wlen), "training_statistics");
   CKPT_TRY(nc_get_att_double(ncid, NC_GLOBAL, "best_validation_loss", &c->best_vloss), "best_validation_loss");
   CKPT_TRY(nc_get_att_double(ncid, NC_GLOBAL, "lm_damping", &c->lm_lambda), "lm_damping");
   CKPT_TRY(nc_get_att_double(ncid, NC_GLOBAL, "lm_damping_nu", &c->lm_nu), "lm_damping_nu");
@@ -324,6 +414,23 @@ static PetscErrorCode CkptReadOne(const char path[], Ckpt **out, PetscBool *ok, 
     PetscCall(PetscStrncpy(why, "implausible sizes", wlen));
     goto done;
   }
+  /* every variable is read whole into a buffer sized by the attributes: they must agree with
+     the dimensions, and each variable must have exactly its shape */
+  CKPT_CHECK(DimCheck(ncid, "parameter", "nparam", np, why, wlen), "dimension parameter");
+  CKPT_CHECK(DimCheck(ncid, "qn_point", "qn_points", nq, why, wlen), "dimension qn_point");
+  CKPT_CHECK(DimCheck(ncid, "iteration", "history_rows", hn, why, wlen), "dimension iteration");
+  CKPT_CHECK(DimCheck(ncid, "history_column", "(history width)", HIST_W, why, wlen), "dimension history_column");
+  {
+    const long long vp[1] = {np}, vq[1] = {nq}, vqp[2] = {nq, np}, vh[2] = {hn, HIST_W};
+    CKPT_CHECK(VarCheck(ncid, "theta", 1, vp, &var, why, wlen), "theta");
+    CKPT_CHECK(VarCheck(ncid, "best_theta", 1, vp, &var, why, wlen), "best_theta");
+    CKPT_CHECK(VarCheck(ncid, "qn_theta", 2, vqp, &var, why, wlen), "qn_theta");
+    CKPT_CHECK(VarCheck(ncid, "qn_gradient", 2, vqp, &var, why, wlen), "qn_gradient");
+    CKPT_CHECK(VarCheck(ncid, "qn_loss", 1, vq, &var, why, wlen), "qn_loss");
+    CKPT_CHECK(VarCheck(ncid, "qn_gradient_norm", 1, vq, &var, why, wlen), "qn_gradient_norm");
+    CKPT_CHECK(VarCheck(ncid, "qn_iteration", 1, vq, &var, why, wlen), "qn_iteration");
+    CKPT_CHECK(VarCheck(ncid, "history", 2, vh, &var, why, wlen), "history");
+  }
   PetscCall(CkptAllocate(c, np, nq, hn));
   CKPT_TRY(nc_inq_varid(ncid, "theta", &var), "theta");
   CKPT_TRY(nc_get_var_double(ncid, var, c->theta), "theta");
@@ -341,9 +448,12 @@ static PetscErrorCode CkptReadOne(const char path[], Ckpt **out, PetscBool *ok, 
     CKPT_TRY(nc_get_var_double(ncid, var, c->qgn), "qn_gradient_norm");
     PetscCall(PetscMalloc1(nq, &it));
     CKPT_TRY(nc_inq_varid(ncid, "qn_iteration", &var), "qn_iteration");
-    CKPT_TRY(nc_get_var_longlong(ncid, var, it), "qn_iteration");
-    for (long long i = 0; i < nq; i++) c->qit[i] = (PetscInt)it[i];
-    PetscCall(PetscFree(it));
+    {
+      int st = nc_get_var_longlong(ncid, var, it);
+      for (long long i = 0; st == NC_NOERR && i < nq; i++) c->qit[i] = (PetscInt)it[i];
+      PetscCall(PetscFree(it));
+      CKPT_TRY(st, "qn_iteration");
+    }
   }
   if (hn > 0) {
     CKPT_TRY(nc_inq_varid(ncid, "history", &var), "history");
@@ -365,16 +475,26 @@ done:
   PetscFunctionReturn(0);
 }
 
-/* FILE.nc -> FILE.prev.nc */
-static PetscErrorCode PrevName(const char path[], char prev[], size_t len)
+PetscErrorCode TeannCheckpointVerify(const char path[], PetscBool *ok, char why[], size_t len)
+{
+  Ckpt *c = NULL;
+
+  PetscFunctionBegin;
+  PetscCall(CkptReadOne(path, &c, ok, why, len));
+  PetscCall(CkptFree(&c));
+  PetscFunctionReturn(0);
+}
+
+/* FILE.nc -> FILE<suffix> (".prev.nc", ".new.nc") */
+static PetscErrorCode SiblingName(const char path[], const char suffix[], char out[], size_t len)
 {
   PetscBool nc;
 
   PetscFunctionBegin;
   PetscCall(PetscStrendswith(path, ".nc", &nc));
-  PetscCall(PetscStrncpy(prev, path, len));
-  if (nc) prev[strlen(prev) - 3] = 0;
-  PetscCall(PetscStrlcat(prev, ".prev.nc", len));
+  PetscCall(PetscStrncpy(out, path, len));
+  if (nc) out[strlen(out) - 3] = 0;
+  PetscCall(PetscStrlcat(out, suffix, len));
   PetscFunctionReturn(0);
 }
 
@@ -392,32 +512,58 @@ static PetscErrorCode BcastText(MPI_Comm comm, char **s)
   PetscFunctionReturn(0);
 }
 
-/* Rank 0 reads path, or its .prev.nc with a warning if path is damaged; every rank gets the checkpoint. */
+/* Rank 0 reads path, its .new.nc and its .prev.nc and keeps the sound one (complete, consistent,
+   checksum right) of the highest iteration, path on a tie; every rank gets it. The rotation
+   (TeannFitCheckpointWrite) renames path to .prev.nc and then .new.nc to path: a job killed
+   between the two leaves the newest checkpoint as .new.nc and no path, one killed just before
+   the first leaves a .new.nc newer than path. */
 static PetscErrorCode CkptLoad(MPI_Comm comm, const char path[], Ckpt **out)
 {
   PetscMPIInt rank;
   Ckpt       *c = NULL;
-  PetscBool   ok = PETSC_FALSE;
-  char        prev[PETSC_MAX_PATH_LEN], why[512] = "", why2[512] = "";
-  int         verdict = 0; /* 0 none, 1 path, 2 prev */
+  char        name[3][PETSC_MAX_PATH_LEN], why[3][512], msg[2048] = "";
+  int         verdict = -1; /* which of name[] was taken */
   long long   np, nq, hn;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCall(PrevName(path, prev, sizeof(prev)));
+  PetscCall(PetscStrncpy(name[0], path, sizeof(name[0])));
+  PetscCall(SiblingName(path, ".new.nc", name[1], sizeof(name[1])));
+  PetscCall(SiblingName(path, ".prev.nc", name[2], sizeof(name[2])));
   if (rank == 0) {
-    PetscCall(CkptReadOne(path, &c, &ok, why, sizeof(why)));
-    if (ok) verdict = 1;
-    else {
-      PetscCall(CkptReadOne(prev, &c, &ok, why2, sizeof(why2)));
-      if (ok) verdict = 2;
+    for (int i = 0; i < 3; i++) {
+      Ckpt     *ci = NULL;
+      PetscBool ok;
+      PetscCall(CkptReadOne(name[i], &ci, &ok, why[i], sizeof(why[i])));
+      if (!ok) continue;
+      PetscCall(PetscSNPrintf(why[i], sizeof(why[i]), "sound, iteration %lld", ci->state[0]));
+      if (!c || ci->state[0] > c->state[0]) {
+        PetscCall(CkptFree(&c));
+        c       = ci;
+        verdict = i;
+      } else PetscCall(CkptFree(&ci));
+    }
+    if (verdict < 0) {
+      /* a .new.nc only exists after an interrupted rotation: name it only then */
+      PetscCall(PetscSNPrintf(msg, sizeof(msg), "cannot restart: checkpoint %s is unusable (%s) and so is the previous one %s (%s)", name[0], why[0], name[2], why[2]));
+      if (strcmp(why[1], "no such file")) {
+        PetscCall(PetscStrlcat(msg, "; the unfinished rotation's ", sizeof(msg)));
+        PetscCall(PetscStrlcat(msg, name[1], sizeof(msg)));
+        PetscCall(PetscStrlcat(msg, " too (", sizeof(msg)));
+        PetscCall(PetscStrlcat(msg, why[1], sizeof(msg)));
+        PetscCall(PetscStrlcat(msg, ")", sizeof(msg)));
+      }
+    } else if (verdict == 2) {
+      PetscCall(PetscSNPrintf(msg, sizeof(msg), "WARNING: checkpoint %s is %s (%s); restarting from the previous checkpoint %s (iteration %lld)%s%s%s%s\n", name[0], strcmp(why[0], "no such file") ? "damaged" : "missing", why[0], name[2], c->state[0],
+                              strcmp(why[1], "no such file") ? "; " : "", strcmp(why[1], "no such file") ? name[1] : "", strcmp(why[1], "no such file") ? " is unusable too: " : "", strcmp(why[1], "no such file") ? why[1] : ""));
+    } else if (verdict == 1) {
+      PetscCall(PetscSNPrintf(msg, sizeof(msg), "WARNING: the last checkpoint rotation was interrupted: %s is %s; restarting from the newer checkpoint %s (iteration %lld), the newest sound one (%s: %s)\n", name[0], strcmp(why[0], "no such file") ? why[0] : "missing", name[1], c->state[0], name[2], why[2]));
     }
   }
   PetscCallMPI(MPI_Bcast(&verdict, 1, MPI_INT, 0, comm));
-  PetscCallMPI(MPI_Bcast(why, sizeof(why), MPI_CHAR, 0, comm));
-  PetscCallMPI(MPI_Bcast(why2, sizeof(why2), MPI_CHAR, 0, comm));
-  PetscCheck(verdict, comm, PETSC_ERR_FILE_READ, "cannot restart: checkpoint %s is unusable (%s) and so is the previous one %s (%s)", path, why, prev, why2);
-  if (verdict == 2) PetscCall(PetscPrintf(comm, "WARNING: checkpoint %s is damaged (%s); restarting from the previous checkpoint %s\n", path, why, prev));
+  PetscCallMPI(MPI_Bcast(msg, sizeof(msg), MPI_CHAR, 0, comm));
+  PetscCheck(verdict >= 0, comm, PETSC_ERR_FILE_READ, "%s", msg);
+  if (verdict > 0) PetscCall(PetscPrintf(comm, "%s", msg));
   if (rank) PetscCall(PetscNew(&c));
   PetscCallMPI(MPI_Bcast(c->path, sizeof(c->path), MPI_CHAR, 0, comm));
   PetscCallMPI(MPI_Bcast(c->state, CKPT_NSTATE, MPI_LONG_LONG, 0, comm));
@@ -557,8 +703,12 @@ static PetscErrorCode HistoryTextRewrite(TeannFit fit)
       for (PetscInt k = 0; k < TEANN_NKIND; k++)
         if ((fit->model->props & TeannProperties[k].bit) && (!s || fit->nglob[1])) fprintf(fp, " %s", TeannPropertyUnits(k));
     fprintf(fp, "\n");
-    PetscCheck(fclose(fp) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write %s", tmp);
-    PetscCheck(rename(tmp, path) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot move %s onto %s", tmp, path);
+    if (fclose(fp)) {
+      int err = errno;
+      (void)unlink(tmp); /* the old history.txt stays */
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write %s: %s", tmp, strerror(err));
+    }
+    PetscCheck(rename(tmp, path) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot move %s onto %s: %s", tmp, path, strerror(errno));
   }
   PetscFunctionReturn(0);
 }
@@ -584,7 +734,7 @@ static PetscErrorCode HistoryTextAppend(TeannFit fit, PetscInt from)
           if ((fit->model->props & TeannProperties[k].bit) && (!s || fit->nglob[1])) fprintf(fp, " %.10e", (double)h[5 + s * TEANN_NKIND + k]);
       fprintf(fp, "\n");
     }
-    PetscCheck(fclose(fp) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot append to %s", path);
+    PetscCheck(fclose(fp) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot append to %s: %s", path, strerror(errno));
   }
   PetscFunctionReturn(0);
 }
@@ -766,7 +916,7 @@ static PetscErrorCode GatherToZero(TeannFit fit, const PetscReal loc[], PetscRea
 PetscErrorCode TeannFitWriteStatus(TeannFit fit, const char word[])
 {
   PetscMPIInt rank;
-  int         ok = 1;
+  int         ok = 1, err = 0;
   char        path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN + 8];
 
   PetscFunctionBegin;
@@ -780,9 +930,14 @@ PetscErrorCode TeannFitWriteStatus(TeannFit fit, const char word[])
     ok = fp && fprintf(fp, "%s\n", word) > 0;
     if (fp) ok = (fclose(fp) == 0) && ok;
     ok = ok && rename(tmp, path) == 0;
+    if (!ok) {
+      err = errno;
+      (void)unlink(tmp); /* the old status stays */
+    }
   }
   PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, fit->comm));
-  PetscCheck(ok, fit->comm, PETSC_ERR_FILE_WRITE, "cannot write %s", path);
+  PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, fit->comm));
+  PetscCheck(ok, fit->comm, PETSC_ERR_FILE_WRITE, "cannot write %s: %s", path, strerror(err));
   PetscFunctionReturn(0);
 }
 

@@ -9,8 +9,9 @@
  * every -teann_checkpoint_every iterations, every -teann_checkpoint_seconds
  * (rank 0's clock decides for all), on SIGTERM/SIGINT/SIGUSR1 and at the end;
  * atomically, the previous one kept as checkpoint.prev.nc. -teann_restart FILE
- * continues from FILE (or, if it is damaged, from FILE's .prev.nc with a
- * warning), refuses settings that change the model, the data or the split,
+ * continues from the sound one of the highest iteration among FILE, FILE's
+ * .new.nc (an interrupted rotation) and its .prev.nc, with a warning unless
+ * it is FILE, refuses settings that change the model, the data or the split,
  * and logs changed optimizer options. A restarted bqnls fit follows the
  * uninterrupted one (same rank count: bitwise). <output_dir>/teann-train.status
  * holds one word: running, interrupted or finished.
@@ -42,4 +43,7 @@ PETSC_EXTERN PetscErrorCode TeannFitCheckpointWrite(TeannFit);
 /* <output_dir>/teann-train.status := word (rank 0, atomically). */
 PETSC_EXTERN PetscErrorCode TeannFitWriteStatus(TeannFit, const char word[]);
 PETSC_EXTERN PetscErrorCode TeannFitCheckpointDestroy(TeannFit);
+/* Read checkpoint path on this process alone and check it as a restart would (complete,
+   sizes consistent, checksum right); *ok false with the reason in why otherwise. */
+PETSC_EXTERN PetscErrorCode TeannCheckpointVerify(const char path[], PetscBool *ok, char why[], size_t len);
 #endif

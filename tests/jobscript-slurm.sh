@@ -47,7 +47,7 @@ wait_jobs 60
 [ "$(njobs)" -eq 2 ] || fail "MAX_LINKS=2 but $(njobs) jobs"
 [ "$(job_status)" = "0 3 " ] || fail "MAX_LINKS job exits: $(job_status)"
 [ "$(cat fit-output/teann-train.status)" = interrupted ] || fail "status after MAX_LINKS"
-grep -q 'MAX_LINKS=2 reached with the fit unfinished; resume with: sbatch --export=ALL,TEANN_LINK=3' slurm-*.out || fail "MAX_LINKS message"
+grep -q 'MAX_LINKS=2 reached with the fit unfinished; resume with: cd .* && sbatch .*--export=ALL,TEANN_LINK=3' slurm-*.out || fail "MAX_LINKS message"
 # ... and a new submission resumes the broken chain from its checkpoint, to the end
 export MAX_LINKS=20 FAKE_TRAIN_STEPS=40
 sbatch slurm-restart-chain.sh > /dev/null

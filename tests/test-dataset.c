@@ -133,7 +133,8 @@ static PetscErrorCode BadIds(const char path[])
   PetscMPIInt    rank, size;
   PetscErrorCode ierr;
   PetscInt       nframes, *natoms, nfail = 0;
-  const PetscInt descending[2] = {3, 1};
+  /* two ids on every rank: the call passes n = 2, so both arrays must hold two */
+  const PetscInt descending[2] = {3, 1}, ascending[2] = {1, 3};
   PetscInt       outside[1], good[1] = {0};
 
   PetscFunctionBegin;
@@ -144,7 +145,7 @@ static PetscErrorCode BadIds(const char path[])
   outside[0] = nframes;
   PetscCall(TeannFramesCreate(&fr));
   PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
-  ierr = TeannDatasetRead(PETSC_COMM_WORLD, path, 2, rank == size - 1 ? descending : good, fr);
+  ierr = TeannDatasetRead(PETSC_COMM_WORLD, path, 2, rank == size - 1 ? descending : ascending, fr);
   nfail += ierr != 0;
   ierr = TeannDatasetRead(PETSC_COMM_WORLD, path, 1, rank == 0 ? outside : good, fr);
   nfail += ierr != 0;

@@ -57,6 +57,8 @@ fake_run() {
     done
     wait "$job"; rc=$?
     fake_log "job $id: exit $rc"
+    # Slurm's spooled copy of the script goes with the job
+    rm -rf "$FAKE_SCHED_DIR/job$id"
     echo "$rc" > "$FAKE_SCHED_DIR/$id.done"
   ) > /dev/null 2>&1 < /dev/null &
 }
