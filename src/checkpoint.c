@@ -382,7 +382,6 @@ static PetscErrorCode CkptReadOne(const char path[], Ckpt **out, PetscBool *ok, 
   CKPT_CHECK(AttCheck(ncid, "best_validation_loss", 1, why, wlen), "best_validation_loss");
   CKPT_CHECK(AttCheck(ncid, "lm_damping", 1, why, wlen), "lm_damping");
   CKPT_CHECK(AttCheck(ncid, "lm_damping_nu", 1, why, wlen), "lm_damping_nu");
-  CKPT_CHECK(AttCheck(ncid, "training_statistics", 2 * TEANN_NKIND, why, wlen), "training_statistics");
   CKPT_TRY(nc_get_att_double(ncid, NC_GLOBAL, "best_validation_loss", &c->best_vloss), "best_validation_loss");
   CKPT_TRY(nc_get_att_double(ncid, NC_GLOBAL, "lm_damping", &c->lm_lambda), "lm_damping");
   CKPT_TRY(nc_get_att_double(ncid, NC_GLOBAL, "lm_damping_nu", &c->lm_nu), "lm_damping_nu");
@@ -392,8 +391,9 @@ static PetscErrorCode CkptReadOne(const char path[], Ckpt **out, PetscBool *ok, 
     CKPT_TRY(nc_inq_attlen(ncid, NC_GLOBAL, "training_statistics", &nstat), "training_statistics");
     CKPT_TRY(nc_inq_dimid(ncid, "history_column", &dim), "history_column");
     CKPT_TRY(nc_inq_dimlen(ncid, dim, &hw), "history_column");
+    /* 2 per kind: fewer in files of releases with fewer kinds (CkptUpgrade) */
     if (nstat % 2 || nstat < 2 || nstat > 2 * TEANN_NKIND || hw != 5 + nstat) {
-      PetscCall(PetscSNPrintf(why, wlen, "%zu training statistics and %zu history columns do not match", nstat, hw));
+      PetscCall(PetscSNPrintf(why, wlen, "attribute training_statistics: %zu values with %zu history columns, where 2 per property kind (at most %d) and 5 + as many columns belong", nstat, hw, 2 * TEANN_NKIND));
       goto done;
     }
     c->nkind = (int)(nstat / 2);
@@ -419,9 +419,8 @@ static PetscErrorCode CkptReadOne(const char path[], Ckpt **out, PetscBool *ok, 
   CKPT_CHECK(DimCheck(ncid, "parameter", "nparam", np, why, wlen), "dimension parameter");
   CKPT_CHECK(DimCheck(ncid, "qn_point", "qn_points", nq, why, wlen), "dimension qn_point");
   CKPT_CHECK(DimCheck(ncid, "iteration", "history_rows", hn, why, wlen), "dimension iteration");
-  CKPT_CHECK(DimCheck(ncid, "history_column", "(history width)", HIST_W, why, wlen), "dimension history_column");
   {
-    const long long vp[1] = {np}, vq[1] = {nq}, vqp[2] = {nq, np}, vh[2] = {hn, HIST_W};
+    const long long vp[1] = {np}, vq[1] = {nq}, vqp[2] = {nq, np}, vh[2] = {hn, 5 + 2 * c->nkind};
     CKPT_CHECK(VarCheck(ncid, "theta", 1, vp, &var, why, wlen), "theta");
     CKPT_CHECK(VarCheck(ncid, "best_theta", 1, vp, &var, why, wlen), "best_theta");
     CKPT_CHECK(VarCheck(ncid, "qn_theta", 2, vqp, &var, why, wlen), "qn_theta");

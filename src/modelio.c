@@ -124,6 +124,24 @@ static PetscErrorCode GetInts(const char path[], int ncid, const char name[], Pe
   PetscFunctionReturn(0);
 }
 
+/* The variable must hold n values in all before it is read into an array of n. */
+static PetscErrorCode CheckVarSize(const char path[], int ncid, int varid, const char name[], PetscInt n)
+{
+  int    ndims, dimids[NC_MAX_VAR_DIMS];
+  size_t total = 1, len;
+
+  PetscFunctionBegin;
+  PetscCallNC(path, nc_inq_varndims(ncid, varid, &ndims));
+  PetscCheck(ndims <= NC_MAX_VAR_DIMS, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: '%s' has %d dimensions", path, name, ndims);
+  PetscCallNC(path, nc_inq_vardimid(ncid, varid, dimids));
+  for (int d = 0; d < ndims; d++) {
+    PetscCallNC(path, nc_inq_dimlen(ncid, dimids[d], &len));
+    total *= len;
+  }
+  PetscCheck(total == (size_t)n, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: '%s' holds %zu values, expected %" PetscInt_FMT, path, name, total, n);
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode GetText(const char path[], int ncid, const char name[], char buf[], size_t size)
 {
   size_t len;
@@ -148,6 +166,10 @@ PetscErrorCode TeannModelRead(MPI_Comm comm, const char path[], TeannModel *mode
   PetscFunctionBegin;
   PetscCall(TeannNCOpen(comm, path, PETSC_FALSE, &ncid));
   PetscCall(TeannModelCreate(comm, &m));
+  {
+    size_t len = 0;
+    PetscCheck(nc_inq_attlen(ncid, NC_GLOBAL, "cutoff", &len) == NC_NOERR && len == 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: not a teann model: attribute 'cutoff' missing or not one value", path);
+  }
   PetscCheck(nc_get_att_double(ncid, NC_GLOBAL, "cutoff", &rc) == NC_NOERR, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: not a teann model: attribute 'cutoff' missing", path);
   m->cutoff = (PetscReal)rc;
   PetscCall(GetInts(path, ncid, "nwave", 1, NULL, v));
@@ -210,9 +232,15 @@ PetscErrorCode TeannModelRead(MPI_Comm comm, const char path[], TeannModel *mode
       int  varid;
       if (!(m->props & TeannProperties[k].bit)) continue;
       PetscCall(PetscSNPrintf(name, sizeof(name), "%s_mean", TeannProperties[k].name));
-      if (nc_inq_varid(ncid, name, &varid) == NC_NOERR) PetscCallNC(path, nc_get_var_double(ncid, varid, stats->mean[k]));
+      if (nc_inq_varid(ncid, name, &varid) == NC_NOERR) {
+        PetscCall(CheckVarSize(path, ncid, varid, name, TeannProperties[k].ncomp));
+        PetscCallNC(path, nc_get_var_double(ncid, varid, stats->mean[k]));
+      }
       PetscCall(PetscSNPrintf(name, sizeof(name), "%s_std", TeannProperties[k].name));
-      if (nc_inq_varid(ncid, name, &varid) == NC_NOERR) PetscCallNC(path, nc_get_var_double(ncid, varid, &stats->std[k]));
+      if (nc_inq_varid(ncid, name, &varid) == NC_NOERR) {
+        PetscCall(CheckVarSize(path, ncid, varid, name, 1));
+        PetscCallNC(path, nc_get_var_double(ncid, varid, &stats->std[k]));
+      }
     }
   }
   PetscCallNC(path, nc_close(ncid));
