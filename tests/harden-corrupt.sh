@@ -3,7 +3,7 @@
 # real model.nc and checkpoint.nc, one byte changed per copy at offsets from a fixed seed
 # (tests/harden-mutate.py), read as teann reads them (tests/harden-ncread.c: TeannNCOpen and
 # every variable, TeannModelRead, the checkpoint reader). Before the probe of TeannNCCheckFile
-# (src/ncutil.c) 5 of the 160 checkpoint copies crashed HDF5 inside nc_open (SIGSEGV, or
+# (src/data/ncutil.c) 5 of the 160 checkpoint copies crashed HDF5 inside nc_open (SIGSEGV, or
 # glibc's "malloc_consolidate(): invalid chunk size" abort).
 . "$top_srcdir/tests/common.sh"
 cd "$top_srcdir"

@@ -2,6 +2,7 @@
  * work, the seeded split, element union and error sums over all ranks. */
 #include "source.h"
 #include "dataset.h"
+#include "heads/head.h"
 #include <stdint.h>
 
 /* ------------------------------------------------------------------ sources */
@@ -165,23 +166,18 @@ PetscErrorCode TeannPredictionErrors(MPI_Comm comm, PetscInt props, TeannFrames 
   for (PetscInt k = 0; k < TEANN_NKIND; k++) {
     PetscInt         off, nc = TeannProperties[k].ncomp;
     const PetscReal *ref;
+    const TeannHead *hd = TeannHeadOf(k);
     off = TeannPropertyOffset(props, k);
     if (off < 0 || !fr) continue;
     ref = fr->y[k];
     for (PetscInt f = 0; f < fr->nframes; f++) {
-      const PetscReal *y = ref + f * nc, *p = pred + f * ncomp + off;
-      PetscReal        e2 = 0, e2m = 0, sgn = 1;
+      const PetscReal *y = ref + f * nc, *p = pred + f * ncomp + off, sg = hd->refsign ? hd->refsign(p, y) : 1.0;
       if (PetscIsNanReal(y[0])) continue;
+      /* per Cartesian component against the reference as read (the sign-free head picks its sign) */
       for (PetscInt c = 0; c < nc; c++) {
-        e2 += (y[c] - p[c]) * (y[c] - p[c]);
-        e2m += (y[c] + p[c]) * (y[c] + p[c]);
+        buf[k] += (sg * y[c] - p[c]) * (sg * y[c] - p[c]);
+        buf[TEANN_NKIND + k] += PetscAbsReal(sg * y[c] - p[c]);
       }
-      if (TeannProperties[k].signfree && e2m < e2) {
-        sgn = -1;
-        e2  = e2m;
-      }
-      buf[k] += e2;
-      for (PetscInt c = 0; c < nc; c++) buf[TEANN_NKIND + k] += PetscAbsReal(y[c] - sgn * p[c]);
       buf[2 * TEANN_NKIND + k] += nc;
     }
   }

@@ -5,6 +5,7 @@
 #include "fitimpl.h"
 #include "lsq.h"
 #include "checkpoint.h"
+#include "history.h"
 #include "dataset.h"
 #include "ncutil.h"
 #include <math.h>
@@ -532,83 +533,6 @@ PetscErrorCode TeannFitSummary(TeannFit fit, PetscViewer viewer)
         if (fit->nglob[s] && icnt[s] > 0) PetscCall(PetscViewerASCIIPrintf(viewer, "  %-20s %-6s %7" PetscInt_FMT " %14.6e %14.6e  %s\n", q ? "polarizability_aniso" : "polarizability_iso", SubsetName[s], fit->nglob[s], (double)PetscSqrtReal(ise[s][q] / icnt[s]), (double)(iae[s][q] / icnt[s]), TeannPropertyUnits(k)));
   }
   PetscCall(PetscViewerASCIIPrintf(viewer, "wall time %.2f s (fit %.2f s)\n", MPI_Wtime() - fit->t0, (double)fit->tfit));
-  PetscFunctionReturn(0);
-}
-
-/* history.nc: one record per monitored iteration (design section 4 "History"). */
-PetscErrorCode TeannFitWriteHistory(TeannFit fit, const char path[])
-{
-  TeannNCFile f;
-  PetscMPIInt rank;
-
-  PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(fit->comm, &rank));
-  PetscCall(TeannNCCreate(fit->comm, path, "teann fit history", PETSC_FALSE, &f));
-  if (rank == 0) {
-    const char *names[5] = {"iteration", "loss", "gradient_norm", "step_length", "wall_time"};
-    const char *units[5] = {"1", "1", "1", "1", "s"};
-    int         dim, var[HIST_W];
-    PetscReal  *col;
-
-    PetscCallNC(f.tmp, nc_def_dim(f.ncid, "iteration", (size_t)fit->hn, &dim));
-    for (PetscInt j = 0; j < 5; j++) {
-      PetscCallNC(f.tmp, nc_def_var(f.ncid, names[j], j ? NC_DOUBLE : NC_INT, 1, &dim, &var[j]));
-      PetscCall(TeannNCPutText(&f, var[j], "units", units[j]));
-    }
-    PetscCall(TeannNCPutText(&f, var[1], "long_name", "eq. 9 loss (normalised by the training frames) with the L2 term"));
-    PetscCall(TeannNCPutText(&f, var[3], "long_name", "TAO step length or trust radius"));
-    for (PetscInt s = 0; s < 2; s++)
-      for (PetscInt k = 0; k < TEANN_NKIND; k++) {
-        char name[128];
-        var[5 + s * TEANN_NKIND + k] = -1;
-        if (!(fit->model->props & TeannProperties[k].bit) || (s && !fit->nglob[1])) continue;
-        PetscCall(PetscSNPrintf(name, sizeof(name), "%s_rmse_%s", TeannProperties[k].name, s ? "valid" : "train"));
-        PetscCallNC(f.tmp, nc_def_var(f.ncid, name, NC_DOUBLE, 1, &dim, &var[5 + s * TEANN_NKIND + k]));
-        PetscCall(TeannNCPutText(&f, var[5 + s * TEANN_NKIND + k], "units", TeannPropertyUnits(k)));
-      }
-    PetscCall(PetscMalloc1(fit->hn + 1, &col));
-    for (PetscInt j = 0; j < HIST_W; j++) {
-      if (j >= 5 && var[j] < 0) continue;
-      for (PetscInt i = 0; i < fit->hn; i++) col[i] = fit->hist[i * HIST_W + j];
-      if (j == 0) {
-        int *it;
-        PetscCall(PetscMalloc1(fit->hn + 1, &it));
-        for (PetscInt i = 0; i < fit->hn; i++) it[i] = (int)col[i];
-        PetscCallNC(f.tmp, nc_put_var_int(f.ncid, var[0], it));
-        PetscCall(PetscFree(it));
-      } else PetscCallNC(f.tmp, nc_put_var_double(f.ncid, var[j], col));
-    }
-    PetscCall(PetscFree(col));
-  }
-  PetscCall(TeannNCClose(&f));
-  PetscFunctionReturn(0);
-}
-
-/* mkdir -p on rank 0 */
-PetscErrorCode TeannFitMakeDir(MPI_Comm comm, const char dir[])
-{
-  PetscMPIInt rank;
-  char        buf[PETSC_MAX_PATH_LEN];
-  PetscBool   exists;
-
-  PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  if (rank == 0) {
-    PetscCall(PetscStrncpy(buf, dir, sizeof(buf)));
-    for (char *p = buf + 1;; p++) {
-      if (*p == '/' || !*p) {
-        char c = *p;
-        *p     = 0;
-        PetscCall(PetscTestDirectory(buf, 'w', &exists));
-        if (!exists) PetscCall(PetscMkdir(buf));
-        *p = c;
-        if (!c) break;
-      }
-    }
-    PetscCall(PetscTestDirectory(buf, 'w', &exists));
-    PetscCheck(exists, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot create output directory %s", dir);
-  }
-  PetscCallMPI(MPI_Barrier(comm));
   PetscFunctionReturn(0);
 }
 

@@ -1,14 +1,15 @@
-/* The property table and the one definition of the residual (design 2.4). */
-#include "heads/head.h"
+/* The property table: names, shapes, symmetries and units of every tensor teann knows. */
+#include "property.h"
 
 const TeannProperty TeannProperties[TEANN_NPROP] = {
-  {TEANN_PROP_DIPOLE,     "dipole",              1, 3,  TEANN_SYM_VECTOR,    "e*Angstrom", "e angstrom",   "electric dipole moment",                     PETSC_FALSE, 0,    &TeannHeadDipole             },
-  {TEANN_PROP_POLAR,      "polarizability",      2, 9,  TEANN_SYM_SYMMETRIC, "Angstrom^3", "angstrom^3",   "static polarizability volume",               PETSC_FALSE, 1e-6, &TeannHeadPolarizability     },
-  {TEANN_PROP_TDIPOLE,    "transition_dipole",   1, 3,  TEANN_SYM_VECTOR,    "e*Angstrom", "e angstrom",   "transition dipole moment",                   PETSC_TRUE,  0,    &TeannHeadTransitionDipole   },
-  {TEANN_PROP_QUADRUPOLE, "quadrupole",          2, 9,  TEANN_SYM_TRACELESS, "e*Angstrom^2", "e angstrom^2", "traceless quadrupole moment (Buckingham)",   PETSC_FALSE, 1e-6, &TeannHeadQuadrupole         },
-  {TEANN_PROP_HYPERPOLAR, "hyperpolarizability", 3, 27, TEANN_SYM_FULLSYM3,  "au", "au",           "static first hyperpolarizability beta_ijk", PETSC_FALSE, 1e-4, &TeannHeadHyperpolarizability},
-  {TEANN_PROP_CHARGE,     "charge",              0, 1,  TEANN_SYM_SCALAR,    "e", "e",            "total charge",                               PETSC_FALSE, 0,    NULL                         },
-  {TEANN_PROP_ENERGY,     "energy",              0, 1,  TEANN_SYM_SCALAR,    "eV", "eV",           "total energy",                               PETSC_FALSE, 0,    NULL                         },
+  /* bit                 name                   rank ncomp symmetry             units           UDUNITS         long name                                    sign-free    reader tolerance */
+  {TEANN_PROP_DIPOLE,     "dipole",              1, 3,  TEANN_SYM_VECTOR,    "e*Angstrom",   "e angstrom",   "electric dipole moment",                    PETSC_FALSE, 0   },
+  {TEANN_PROP_POLAR,      "polarizability",      2, 9,  TEANN_SYM_SYMMETRIC, "Angstrom^3",   "angstrom^3",   "static polarizability volume",              PETSC_FALSE, 1e-6},
+  {TEANN_PROP_TDIPOLE,    "transition_dipole",   1, 3,  TEANN_SYM_VECTOR,    "e*Angstrom",   "e angstrom",   "transition dipole moment",                  PETSC_TRUE,  0   },
+  {TEANN_PROP_QUADRUPOLE, "quadrupole",          2, 9,  TEANN_SYM_TRACELESS, "e*Angstrom^2", "e angstrom^2", "traceless quadrupole moment (Buckingham)",  PETSC_FALSE, 1e-6},
+  {TEANN_PROP_HYPERPOLAR, "hyperpolarizability", 3, 27, TEANN_SYM_FULLSYM3,  "au",           "au",           "static first hyperpolarizability beta_ijk", PETSC_FALSE, 1e-4},
+  {TEANN_PROP_CHARGE,     "charge",              0, 1,  TEANN_SYM_SCALAR,    "e",            "e",            "total charge",                              PETSC_FALSE, 0   },
+  {TEANN_PROP_ENERGY,     "energy",              0, 1,  TEANN_SYM_SCALAR,    "eV",           "eV",           "total energy",                              PETSC_FALSE, 0   },
 };
 
 static char units_set[TEANN_NPROP][64];
@@ -126,41 +127,6 @@ void TeannPropertySymmetrize(PetscInt k, PetscReal v[])
     for (PetscInt c = 0; c < 27; c++) v[c] = s[c];
   } break;
   }
-}
-
-void TeannPropertyTarget(PetscInt k, const PetscReal pred[], const PetscReal ref[], PetscReal y[])
-{
-  const TeannProperty *P  = &TeannProperties[k];
-  const PetscReal      sg = (P->head && P->head->refsign) ? P->head->refsign(pred, ref) : 1.0;
-
-  if (P->sym == TEANN_SYM_SYMMETRIC) { /* as the polarizability always had it: diagonal as read, (a_ab + a_ba)/2 */
-    for (PetscInt a = 0; a < 3; a++) {
-      y[4 * a] = ref[4 * a];
-      for (PetscInt b = a + 1; b < 3; b++) y[3 * a + b] = y[3 * b + a] = 0.5 * (ref[3 * a + b] + ref[3 * b + a]);
-    }
-    return;
-  }
-  for (PetscInt c = 0; c < P->ncomp; c++) y[c] = sg * ref[c];
-  TeannPropertySymmetrize(k, y);
-}
-
-void TeannPropertyLoss(PetscInt k, PetscReal scale, const PetscReal pred[], const PetscReal ref[], PetscReal *loss, PetscReal gout[])
-{
-  const PetscInt   nc = TeannProperties[k].ncomp;
-  const PetscReal *w2 = TeannPropertyWeights(k);
-  PetscReal        y[TEANN_MAX_COMP], l = *loss;
-
-  TeannPropertyTarget(k, pred, ref, y);
-  for (PetscInt c = 0; c < nc; c++) {
-    const PetscReal u = pred[c] - y[c], sw = scale * w2[c];
-    if (w2[c] == 0) {
-      gout[c] = 0;
-      continue;
-    }
-    l += sw * u * u;
-    gout[c] = 2 * sw * u;
-  }
-  *loss = l;
 }
 
 void TeannPropertyAsymmetry(PetscInt k, const PetscReal v[], PetscReal *viol, PetscReal *vmax)

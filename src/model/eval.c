@@ -12,6 +12,7 @@
  * allocate, and a thread's partial gradient stays in its cache between the
  * chunk that writes it and the addition that reads it. */
 #include "modelimpl.h"
+#include "loss.h"
 #include "frames.h"
 #include "logimpl.h"
 #if defined(_OPENMP)
@@ -408,7 +409,7 @@ static void ChunkForward(TeannEval ev, TeannWork *w, const PetscReal theta[])
 static void HeadFrame(TeannEval ev, TeannWork *w, PetscInt h, PetscInt q, TeannHeadFrame *hf, TeannHeadAdjoint *adj, PetscReal drt[])
 {
   TeannModelImpl  *im = ev->im;
-  const TeannHead *hd = TeannProperties[im->head_k[h]].head;
+  const TeannHead *hd = TeannHeadOf(im->head_k[h]);
   const PetscInt   ca0 = w->astart[q];
 
   hf->n              = w->astart[q + 1] - ca0;
@@ -436,7 +437,7 @@ static void FrameOutputs(TeannEval ev, TeannWork *w, PetscInt q)
   for (PetscInt h = 0; h < im->nhead; h++) {
     TeannHeadFrame hf;
     HeadFrame(ev, w, h, q, &hf, NULL, NULL);
-    TeannProperties[im->head_k[h]].head->forward(&hf, w->pred + im->head_comp[h]);
+    TeannHeadOf(im->head_k[h])->forward(&hf, w->pred + im->head_comp[h]);
   }
 }
 
@@ -450,7 +451,7 @@ static void FrameBackward(TeannEval ev, TeannWork *w, PetscInt q, PetscReal drt[
     TeannHeadFrame   hf;
     TeannHeadAdjoint adj;
     HeadFrame(ev, w, h, q, &hf, &adj, drt);
-    TeannProperties[im->head_k[h]].head->backward(&hf, w->gcomp + im->head_comp[h], &adj);
+    TeannHeadOf(im->head_k[h])->backward(&hf, w->gcomp + im->head_comp[h], &adj);
   }
 }
 

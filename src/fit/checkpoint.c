@@ -7,21 +7,39 @@
 #include "signals.h"
 #include "lsq.h"
 #include "ncutil.h"
+#include "history.h"
+#include "qnreplay.h"
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #define CKPT_VERSION 1
-#define CKPT_NSTATE  10 /* integer state attributes, see CkptStateNames */
+#define CKPT_NSTATE  10 /* integer state attributes, see CkptState */
 
-static const char *CkptStateNames[CKPT_NSTATE] = {"iteration", "best_iteration", "line_search_restarts", "qn_from", "nparam", "qn_points", "history_rows", "frames_train", "frames_valid", "frames_test"};
+/* The integer state of a checkpoint, each a global attribute of the same name (frames_train,
+   frames_valid, frames_test for frames[]); hashed as these ten integers in this order. */
+typedef struct {
+  long long iteration, best_iteration, line_search_restarts, qn_from, nparam, qn_points, history_rows, frames[3];
+} CkptState;
+static const struct {
+  const char *name;
+  size_t      off;
+} CkptStateFields[CKPT_NSTATE] = {
+  {"iteration", offsetof(CkptState, iteration)},           {"best_iteration", offsetof(CkptState, best_iteration)},
+  {"line_search_restarts", offsetof(CkptState, line_search_restarts)}, {"qn_from", offsetof(CkptState, qn_from)},
+  {"nparam", offsetof(CkptState, nparam)},                 {"qn_points", offsetof(CkptState, qn_points)},
+  {"history_rows", offsetof(CkptState, history_rows)},     {"frames_train", offsetof(CkptState, frames[0])},
+  {"frames_valid", offsetof(CkptState, frames[1])},        {"frames_test", offsetof(CkptState, frames[2])},
+};
+#define CkptStateField(st, i) ((long long *)((char *)(st) + CkptStateFields[i].off))
 
 /* A checkpoint in memory (identical on every rank after CkptLoad). */
 typedef struct {
   char       path[PETSC_MAX_PATH_LEN];
-  long long  state[CKPT_NSTATE];
+  CkptState  state;
   PetscReal  best_vloss, lm_lambda, lm_nu, stats[2 * TEANN_NKIND]; /* stats: mean norm and std per kind */
   int        nkind; /* kinds the file was written with: fewer in files of older releases (CkptUpgrade) */
   char       split_hash[32], tao_type[64];
@@ -43,10 +61,10 @@ static inline void Fnv1a(uint64_t *h, const void *buf, size_t n)
 static PetscErrorCode CkptChecksum(const Ckpt *c, char hex[32])
 {
   uint64_t  h  = 0xcbf29ce484222325ULL;
-  long long np = c->state[4], nq = c->state[5], hn = c->state[6];
+  long long np = c->state.nparam, nq = c->state.qn_points, hn = c->state.history_rows;
 
   PetscFunctionBegin;
-  Fnv1a(&h, c->state, sizeof(c->state));
+  Fnv1a(&h, &c->state, sizeof(c->state)); /* ten long longs, no padding: the bytes of 0.1.0's array */
   Fnv1a(&h, &c->best_vloss, sizeof(PetscReal));
   Fnv1a(&h, &c->lm_lambda, sizeof(PetscReal));
   Fnv1a(&h, &c->lm_nu, sizeof(PetscReal));
@@ -323,7 +341,7 @@ static PetscErrorCode CkptAllocate(Ckpt *c, PetscInt np, PetscInt nq, PetscInt h
 static PetscErrorCode CkptUpgrade(Ckpt *c)
 {
   const int      nk = c->nkind, wold = 5 + 2 * nk;
-  const PetscInt hn = (PetscInt)c->state[6];
+  const PetscInt hn = (PetscInt)c->state.history_rows;
 
   PetscFunctionBegin;
   if (nk == TEANN_NKIND) PetscFunctionReturn(0);
@@ -376,8 +394,8 @@ static PetscErrorCode CkptReadOne(const char path[], Ckpt **out, PetscBool *ok, 
     goto done;
   }
   for (PetscInt i = 0; i < CKPT_NSTATE; i++) {
-    CKPT_CHECK(AttCheck(ncid, CkptStateNames[i], 1, why, wlen), CkptStateNames[i]);
-    CKPT_TRY(nc_get_att_longlong(ncid, NC_GLOBAL, CkptStateNames[i], &c->state[i]), CkptStateNames[i]);
+    CKPT_CHECK(AttCheck(ncid, CkptStateFields[i].name, 1, why, wlen), CkptStateFields[i].name);
+    CKPT_TRY(nc_get_att_longlong(ncid, NC_GLOBAL, CkptStateFields[i].name, CkptStateField(&c->state, i)), CkptStateFields[i].name);
   }
   CKPT_CHECK(AttCheck(ncid, "best_validation_loss", 1, why, wlen), "best_validation_loss");
   CKPT_CHECK(AttCheck(ncid, "lm_damping", 1, why, wlen), "lm_damping");
@@ -407,9 +425,9 @@ static PetscErrorCode CkptReadOne(const char path[], Ckpt **out, PetscBool *ok, 
   PetscCall(PetscFree(txt));
   CKPT_TRY(GetText(ncid, NC_GLOBAL, "options", &c->options), "options");
   CKPT_TRY(GetText(ncid, NC_GLOBAL, "settings", &c->settings), "settings");
-  np = c->state[4];
-  nq = c->state[5];
-  hn = c->state[6];
+  np = c->state.nparam;
+  nq = c->state.qn_points;
+  hn = c->state.history_rows;
   if (np <= 0 || nq < 0 || hn < 0 || np > (1LL << 40) || nq > 4096 || hn > (1LL << 30)) {
     PetscCall(PetscStrncpy(why, "implausible sizes", wlen));
     goto done;
@@ -535,8 +553,8 @@ static PetscErrorCode CkptLoad(MPI_Comm comm, const char path[], Ckpt **out)
       PetscBool ok;
       PetscCall(CkptReadOne(name[i], &ci, &ok, why[i], sizeof(why[i])));
       if (!ok) continue;
-      PetscCall(PetscSNPrintf(why[i], sizeof(why[i]), "sound, iteration %lld", ci->state[0]));
-      if (!c || ci->state[0] > c->state[0]) {
+      PetscCall(PetscSNPrintf(why[i], sizeof(why[i]), "sound, iteration %lld", ci->state.iteration));
+      if (!c || ci->state.iteration > c->state.iteration) {
         PetscCall(CkptFree(&c));
         c       = ci;
         verdict = i;
@@ -553,10 +571,10 @@ static PetscErrorCode CkptLoad(MPI_Comm comm, const char path[], Ckpt **out)
         PetscCall(PetscStrlcat(msg, ")", sizeof(msg)));
       }
     } else if (verdict == 2) {
-      PetscCall(PetscSNPrintf(msg, sizeof(msg), "WARNING: checkpoint %s is %s (%s); restarting from the previous checkpoint %s (iteration %lld)%s%s%s%s\n", name[0], strcmp(why[0], "no such file") ? "damaged" : "missing", why[0], name[2], c->state[0],
+      PetscCall(PetscSNPrintf(msg, sizeof(msg), "WARNING: checkpoint %s is %s (%s); restarting from the previous checkpoint %s (iteration %lld)%s%s%s%s\n", name[0], strcmp(why[0], "no such file") ? "damaged" : "missing", why[0], name[2], c->state.iteration,
                               strcmp(why[1], "no such file") ? "; " : "", strcmp(why[1], "no such file") ? name[1] : "", strcmp(why[1], "no such file") ? " is unusable too: " : "", strcmp(why[1], "no such file") ? why[1] : ""));
     } else if (verdict == 1) {
-      PetscCall(PetscSNPrintf(msg, sizeof(msg), "WARNING: the last checkpoint rotation was interrupted: %s is %s; restarting from the newer checkpoint %s (iteration %lld), the newest sound one (%s: %s)\n", name[0], strcmp(why[0], "no such file") ? why[0] : "missing", name[1], c->state[0], name[2], why[2]));
+      PetscCall(PetscSNPrintf(msg, sizeof(msg), "WARNING: the last checkpoint rotation was interrupted: %s is %s; restarting from the newer checkpoint %s (iteration %lld), the newest sound one (%s: %s)\n", name[0], strcmp(why[0], "no such file") ? why[0] : "missing", name[1], c->state.iteration, name[2], why[2]));
     }
   }
   PetscCallMPI(MPI_Bcast(&verdict, 1, MPI_INT, 0, comm));
@@ -565,7 +583,7 @@ static PetscErrorCode CkptLoad(MPI_Comm comm, const char path[], Ckpt **out)
   if (verdict > 0) PetscCall(PetscPrintf(comm, "%s", msg));
   if (rank) PetscCall(PetscNew(&c));
   PetscCallMPI(MPI_Bcast(c->path, sizeof(c->path), MPI_CHAR, 0, comm));
-  PetscCallMPI(MPI_Bcast(c->state, CKPT_NSTATE, MPI_LONG_LONG, 0, comm));
+  PetscCallMPI(MPI_Bcast(&c->state, CKPT_NSTATE, MPI_LONG_LONG, 0, comm)); /* ten long longs */
   PetscCallMPI(MPI_Bcast(&c->best_vloss, 1, MPIU_REAL, 0, comm));
   PetscCallMPI(MPI_Bcast(&c->lm_lambda, 1, MPIU_REAL, 0, comm));
   PetscCallMPI(MPI_Bcast(&c->lm_nu, 1, MPIU_REAL, 0, comm));
@@ -574,9 +592,9 @@ static PetscErrorCode CkptLoad(MPI_Comm comm, const char path[], Ckpt **out)
   PetscCallMPI(MPI_Bcast(c->tao_type, sizeof(c->tao_type), MPI_CHAR, 0, comm));
   PetscCall(BcastText(comm, &c->options));
   PetscCall(BcastText(comm, &c->settings));
-  np = c->state[4];
-  nq = c->state[5];
-  hn = c->state[6];
+  np = c->state.nparam;
+  nq = c->state.qn_points;
+  hn = c->state.history_rows;
   if (rank) PetscCall(CkptAllocate(c, np, nq, hn));
   PetscCallMPI(MPI_Bcast(c->theta, (PetscMPIInt)np, MPIU_REAL, 0, comm));
   PetscCallMPI(MPI_Bcast(c->best, (PetscMPIInt)np, MPIU_REAL, 0, comm));
@@ -668,81 +686,11 @@ static PetscErrorCode FitStats(TeannFit fit, PetscReal s[])
 
 /* ------------------------------------------------------------------ set-up */
 
-static PetscErrorCode HistoryTextPath(TeannFit fit, const char name[], char path[], size_t len)
-{
-  PetscBool slash;
-
-  PetscFunctionBegin;
-  PetscCall(PetscStrendswith(fit->outdir, "/", &slash));
-  PetscCall(PetscSNPrintf(path, len, "%s%s%s", fit->outdir, slash ? "" : "/", name));
-  PetscFunctionReturn(0);
-}
-
-/* history.txt: a header and the rows 0..hn-1, replacing the file atomically (rank 0). */
-static PetscErrorCode HistoryTextRewrite(TeannFit fit)
-{
-  PetscMPIInt rank;
-  char        path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN + 8];
-
-  PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(fit->comm, &rank));
-  PetscCall(TeannFitMakeDir(fit->comm, fit->outdir));
-  if (rank == 0) {
-    FILE *fp;
-    PetscCall(HistoryTextPath(fit, "history.txt", path, sizeof(path)));
-    PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", path));
-    fp = fopen(tmp, "w");
-    PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot write %s", tmp);
-    fprintf(fp, "# teann-train history: one row per iteration (the columns of history.nc)\n# iteration loss gradient_norm step_length wall_time");
-    for (PetscInt s = 0; s < 2; s++)
-      for (PetscInt k = 0; k < TEANN_NKIND; k++)
-        if ((fit->model->props & TeannProperties[k].bit) && (!s || fit->nglob[1])) fprintf(fp, " %s_rmse_%s", TeannProperties[k].name, s ? "valid" : "train");
-    fprintf(fp, "\n# units: 1 1 1 1 s");
-    for (PetscInt s = 0; s < 2; s++)
-      for (PetscInt k = 0; k < TEANN_NKIND; k++)
-        if ((fit->model->props & TeannProperties[k].bit) && (!s || fit->nglob[1])) fprintf(fp, " %s", TeannPropertyUnits(k));
-    fprintf(fp, "\n");
-    if (fclose(fp)) {
-      int err = errno;
-      (void)unlink(tmp); /* the old history.txt stays */
-      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write %s: %s", tmp, strerror(err));
-    }
-    PetscCheck(rename(tmp, path) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot move %s onto %s: %s", tmp, path, strerror(errno));
-  }
-  PetscFunctionReturn(0);
-}
-
-/* Append history rows [from, hn) to history.txt (rank 0). */
-static PetscErrorCode HistoryTextAppend(TeannFit fit, PetscInt from)
-{
-  PetscMPIInt rank;
-  char        path[PETSC_MAX_PATH_LEN];
-
-  PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(fit->comm, &rank));
-  if (rank == 0 && from < fit->hn) {
-    FILE *fp;
-    PetscCall(HistoryTextPath(fit, "history.txt", path, sizeof(path)));
-    fp = fopen(path, "a");
-    PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot append to %s", path);
-    for (PetscInt i = from; i < fit->hn; i++) {
-      const PetscReal *h = fit->hist + i * HIST_W;
-      fprintf(fp, "%" PetscInt_FMT " %.10e %.10e %.10e %.3f", (PetscInt)h[0], (double)h[1], (double)h[2], (double)h[3], (double)h[4]);
-      for (PetscInt s = 0; s < 2; s++)
-        for (PetscInt k = 0; k < TEANN_NKIND; k++)
-          if ((fit->model->props & TeannProperties[k].bit) && (!s || fit->nglob[1])) fprintf(fp, " %.10e", (double)h[5 + s * TEANN_NKIND + k]);
-      fprintf(fp, "\n");
-    }
-    PetscCheck(fclose(fp) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot append to %s: %s", path, strerror(errno));
-  }
-  PetscFunctionReturn(0);
-}
-
 /* Check the checkpoint against this fit and take over its state. */
 static PetscErrorCode CkptApply(TeannFit fit, Ckpt *c)
 {
   char      *now, key[256], v0[PETSC_MAX_PATH_LEN], v1[PETSC_MAX_PATH_LEN], hash[32];
-  PetscInt   nloc = fit->rend - fit->rstart, its = (PetscInt)c->state[0];
+  PetscInt   nloc = fit->rend - fit->rstart, its = (PetscInt)c->state.iteration;
   PetscReal  st[2 * TEANN_NKIND];
   TaoType    type;
 
@@ -763,12 +711,12 @@ static PetscErrorCode CkptApply(TeannFit fit, Ckpt *c)
   }
   PetscCall(PetscFree(now));
   PetscCall(PetscSNPrintf(hash, sizeof(hash), "%016llx", fit->split_hash));
-  PetscCheck(!strcmp(hash, c->split_hash) && c->state[7] == fit->nglob[0] && c->state[8] == fit->nglob[1] && c->state[9] == fit->nglob[2], fit->comm, PETSC_ERR_USER_INPUT,
-             "cannot restart from %s: the split differs (checkpoint: %lld/%lld/%lld train/validation/test frames, hash %s; now %" PetscInt_FMT "/%" PetscInt_FMT "/%" PetscInt_FMT ", hash %s): the data files changed", c->path, c->state[7], c->state[8], c->state[9], c->split_hash, fit->nglob[0], fit->nglob[1], fit->nglob[2], hash);
+  PetscCheck(!strcmp(hash, c->split_hash) && c->state.frames[0] == fit->nglob[0] && c->state.frames[1] == fit->nglob[1] && c->state.frames[2] == fit->nglob[2], fit->comm, PETSC_ERR_USER_INPUT,
+             "cannot restart from %s: the split differs (checkpoint: %lld/%lld/%lld train/validation/test frames, hash %s; now %" PetscInt_FMT "/%" PetscInt_FMT "/%" PetscInt_FMT ", hash %s): the data files changed", c->path, c->state.frames[0], c->state.frames[1], c->state.frames[2], c->split_hash, fit->nglob[0], fit->nglob[1], fit->nglob[2], hash);
   PetscCall(FitStats(fit, st));
   for (PetscInt i = 0; i < 2 * TEANN_NKIND; i++)
     PetscCheck(PetscAbsReal(st[i] - c->stats[i]) <= 1e-9 * PetscMax(PetscAbsReal(st[i]), PetscAbsReal(c->stats[i])), fit->comm, PETSC_ERR_USER_INPUT, "cannot restart from %s: the training data differ from the checkpoint's (%s %s %.17g, checkpoint %.17g)", c->path, TeannProperties[i % TEANN_NKIND].name, i < TEANN_NKIND ? "mean norm" : "std", (double)st[i], (double)c->stats[i]);
-  PetscCheck(c->state[4] == fit->nparam, fit->comm, PETSC_ERR_USER_INPUT, "cannot restart from %s: %lld parameters in the checkpoint, %" PetscInt_FMT " in this model", c->path, c->state[4], fit->nparam);
+  PetscCheck(c->state.nparam == fit->nparam, fit->comm, PETSC_ERR_USER_INPUT, "cannot restart from %s: %lld parameters in the checkpoint, %" PetscInt_FMT " in this model", c->path, c->state.nparam, fit->nparam);
 
   /* optimizer options may change: say which */
   {
@@ -826,9 +774,9 @@ static PetscErrorCode CkptApply(TeannFit fit, Ckpt *c)
     PetscCall(VecRestoreArray(fit->theta, &x));
   }
   fit->itoffset   = its;
-  fit->best_it    = (PetscInt)c->state[1];
+  fit->best_it    = (PetscInt)c->state.best_iteration;
   fit->best_vloss = c->best_vloss;
-  fit->lsrestarts = (PetscInt)c->state[2];
+  fit->lsrestarts = (PetscInt)c->state.line_search_restarts;
   fit->lm_lambda  = c->lm_lambda;
   fit->lm_nu      = c->lm_nu;
   {
@@ -840,17 +788,17 @@ static PetscErrorCode CkptApply(TeannFit fit, Ckpt *c)
   fit->ckpt_it    = its;
   fit->stop       = (PetscBool)((fit->nglob[1] && fit->patience > 0 && its - fit->best_it >= fit->patience) || fit->lsrestarts >= TEANN_MAX_LS_RESTARTS);
   PetscCall(PetscFree(fit->hist));
-  fit->hn   = (PetscInt)c->state[6];
+  fit->hn   = (PetscInt)c->state.history_rows;
   fit->hcap = fit->hn + 64;
   PetscCall(PetscMalloc1(fit->hcap * HIST_W, &fit->hist));
   PetscCall(PetscArraycpy(fit->hist, c->hist, fit->hn * HIST_W));
   /* the wall-time column goes on from where the checkpoint left it */
   if (fit->hn) fit->t0 = MPI_Wtime() - fit->hist[(fit->hn - 1) * HIST_W + 4];
   if (fit->qn_on && !strcmp(type, c->tao_type)) {
-    fit->qn_n    = PetscMin((PetscInt)c->state[5], fit->qn_m);
-    fit->qn_from = (PetscInt)c->state[3];
+    fit->qn_n    = PetscMin((PetscInt)c->state.qn_points, fit->qn_m);
+    fit->qn_from = (PetscInt)c->state.qn_from;
     for (PetscInt i = 0; i < fit->qn_n; i++) {
-      PetscInt j = (PetscInt)c->state[5] - fit->qn_n + i;
+      PetscInt j = (PetscInt)c->state.qn_points - fit->qn_n + i;
       PetscCall(PetscArraycpy(fit->qn_x + i * nloc, c->qx + j * fit->nparam + fit->rstart, nloc));
       PetscCall(PetscArraycpy(fit->qn_g + i * nloc, c->qg + j * fit->nparam + fit->rstart, nloc));
       fit->qn_f[i]  = c->qf[j];
@@ -912,34 +860,6 @@ static PetscErrorCode GatherToZero(TeannFit fit, const PetscReal loc[], PetscRea
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TeannFitWriteStatus(TeannFit fit, const char word[])
-{
-  PetscMPIInt rank;
-  int         ok = 1, err = 0;
-  char        path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN + 8];
-
-  PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(fit->comm, &rank));
-  PetscCall(TeannFitMakeDir(fit->comm, fit->outdir));
-  PetscCall(HistoryTextPath(fit, "teann-train.status", path, sizeof(path)));
-  if (rank == 0) {
-    FILE *fp;
-    PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", path));
-    fp = fopen(tmp, "w");
-    ok = fp && fprintf(fp, "%s\n", word) > 0;
-    if (fp) ok = (fclose(fp) == 0) && ok;
-    ok = ok && rename(tmp, path) == 0;
-    if (!ok) {
-      err = errno;
-      (void)unlink(tmp); /* the old status stays */
-    }
-  }
-  PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, fit->comm));
-  PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, fit->comm));
-  PetscCheck(ok, fit->comm, PETSC_ERR_FILE_WRITE, "cannot write %s: %s", path, strerror(err));
-  PetscFunctionReturn(0);
-}
-
 /* The new checkpoint goes to checkpoint.new.nc (TeannNCCreate/TeannNCClose: temporary name,
    fsync, rename); then checkpoint.nc becomes checkpoint.prev.nc and the new one checkpoint.nc. */
 PetscErrorCode TeannFitCheckpointWrite(TeannFit fit)
@@ -957,22 +877,22 @@ PetscErrorCode TeannFitCheckpointWrite(TeannFit fit)
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(fit->comm, &rank));
   PetscCall(TeannFitMakeDir(fit->comm, fit->outdir));
-  PetscCall(HistoryTextPath(fit, "checkpoint.nc", path, sizeof(path)));
-  PetscCall(HistoryTextPath(fit, "checkpoint.new.nc", next, sizeof(next)));
-  PetscCall(HistoryTextPath(fit, "checkpoint.prev.nc", prev, sizeof(prev)));
+  PetscCall(TeannFitOutputPath(fit, "checkpoint.nc", path, sizeof(path)));
+  PetscCall(TeannFitOutputPath(fit, "checkpoint.new.nc", next, sizeof(next)));
+  PetscCall(TeannFitOutputPath(fit, "checkpoint.prev.nc", prev, sizeof(prev)));
   PetscCall(PetscMemzero(&c, sizeof(c)));
-  c.state[0] = fit->hn ? (long long)fit->hist[(fit->hn - 1) * HIST_W] : 0;
-  c.state[1] = fit->best_it;
+  c.state.iteration = fit->hn ? (long long)fit->hist[(fit->hn - 1) * HIST_W] : 0;
+  c.state.best_iteration = fit->best_it;
   /* after a failed line search the driver restarts TAO (counting it) or ends the fit: the
      checkpoint holds the count as the next solve sees it, above 20 when there is none */
-  c.state[2] = fit->lsrestarts + (fit->lsfailed ? 1 : 0);
-  c.state[3] = fit->qn_from;
-  c.state[4] = np;
-  c.state[5] = nq;
-  c.state[6] = fit->hn;
-  c.state[7] = fit->nglob[0];
-  c.state[8] = fit->nglob[1];
-  c.state[9] = fit->nglob[2];
+  c.state.line_search_restarts = fit->lsrestarts + (fit->lsfailed ? 1 : 0);
+  c.state.qn_from = fit->qn_from;
+  c.state.nparam = np;
+  c.state.qn_points = nq;
+  c.state.history_rows = fit->hn;
+  c.state.frames[0] = fit->nglob[0];
+  c.state.frames[1] = fit->nglob[1];
+  c.state.frames[2] = fit->nglob[2];
   c.best_vloss = fit->best_vloss;
   c.lm_lambda  = fit->lm_lambda;
   c.lm_nu      = fit->lm_nu;
@@ -1012,7 +932,7 @@ PetscErrorCode TeannFitCheckpointWrite(TeannFit fit)
     int        version = CKPT_VERSION;
 
     PetscCallNC(f.tmp, nc_put_att_int(f.ncid, NC_GLOBAL, "checkpoint_version", NC_INT, 1, &version));
-    for (PetscInt i = 0; i < CKPT_NSTATE; i++) PetscCallNC(f.tmp, nc_put_att_longlong(f.ncid, NC_GLOBAL, CkptStateNames[i], NC_INT64, 1, &c.state[i]));
+    for (PetscInt i = 0; i < CKPT_NSTATE; i++) PetscCallNC(f.tmp, nc_put_att_longlong(f.ncid, NC_GLOBAL, CkptStateFields[i].name, NC_INT64, 1, CkptStateField(&c.state, i)));
     PetscCallNC(f.tmp, nc_put_att_double(f.ncid, NC_GLOBAL, "best_validation_loss", NC_DOUBLE, 1, &c.best_vloss));
     PetscCallNC(f.tmp, nc_put_att_double(f.ncid, NC_GLOBAL, "lm_damping", NC_DOUBLE, 1, &c.lm_lambda));
     PetscCallNC(f.tmp, nc_put_att_double(f.ncid, NC_GLOBAL, "lm_damping_nu", NC_DOUBLE, 1, &c.lm_nu));
@@ -1074,9 +994,9 @@ PetscErrorCode TeannFitCheckpointWrite(TeannFit fit)
   PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, fit->comm));
   PetscCheck(ok, fit->comm, PETSC_ERR_FILE_WRITE, "cannot move %s onto %s", next, path);
   /* history.nc as far as the checkpoint goes, for a job that is killed before its end */
-  PetscCall(HistoryTextPath(fit, "history.nc", path, sizeof(path)));
+  PetscCall(TeannFitOutputPath(fit, "history.nc", path, sizeof(path)));
   PetscCall(TeannFitWriteHistory(fit, path));
-  fit->ckpt_it   = (PetscInt)c.state[0];
+  fit->ckpt_it   = (PetscInt)c.state.iteration;
   fit->ckpt_last = MPI_Wtime();
   if (rank == 0) {
     PetscCall(PetscFree(c.theta));
@@ -1086,7 +1006,7 @@ PetscErrorCode TeannFitCheckpointWrite(TeannFit fit)
   }
   PetscCall(PetscFree(c.options));
   PetscCall(PetscFree(c.settings));
-  PetscCall(PetscInfo(NULL, "checkpoint at iteration %lld written in %s\n", c.state[0], fit->outdir));
+  PetscCall(PetscInfo(NULL, "checkpoint at iteration %lld written in %s\n", c.state.iteration, fit->outdir));
   PetscFunctionReturn(0);
 }
 
@@ -1097,91 +1017,11 @@ PetscErrorCode TeannFitCheckpointBeginSolve(TeannFit fit)
   PetscFunctionBegin;
   PetscCall(TeannFitWriteStatus(fit, "running"));
   /* history.txt: the rows so far (none, or those of the checkpoint) */
-  PetscCall(HistoryTextRewrite(fit));
-  PetscCall(HistoryTextAppend(fit, 0));
+  PetscCall(TeannFitHistoryTextRewrite(fit));
+  PetscCall(TeannFitHistoryTextAppend(fit, 0));
   fit->signo     = 0;
   fit->ckpt_last = MPI_Wtime();
-  if (fit->qn_on && fit->restored) {
-    Mat       B;
-    Vec       x, g;
-    PetscInt  nloc = fit->rend - fit->rstart, n = 0;
-    PetscReal *a;
-    /* the matrix as it was before the update with the current point: the recorded points of
-       the current history, up to the one before the current point, in order */
-    PetscCall(TaoSetUp(fit->tao));
-    PetscCall(TaoGetLMVMMatrix(fit->tao, &B));
-    PetscCall(MatLMVMReset(B, PETSC_FALSE));
-    PetscCall(VecDuplicate(fit->theta, &x));
-    PetscCall(VecDuplicate(fit->theta, &g));
-    for (PetscInt i = 0; i < fit->qn_n; i++) {
-      PetscReal gn2 = fit->qn_gn[i] * fit->qn_gn[i], delta;
-      if (fit->qn_it[i] < fit->qn_from || fit->qn_it[i] >= fit->itoffset) continue;
-      PetscCall(VecGetArray(x, &a));
-      PetscCall(PetscArraycpy(a, fit->qn_x + i * nloc, nloc));
-      PetscCall(VecRestoreArray(x, &a));
-      PetscCall(VecGetArray(g, &a));
-      PetscCall(PetscArraycpy(a, fit->qn_g + i * nloc, nloc));
-      PetscCall(VecRestoreArray(g, &a));
-      /* the scaling bqnls sets before each update (TaoBQNLSComputeHessian) */
-      if (gn2 == 0.0) gn2 = PETSC_MACHINE_EPSILON;
-      delta = fit->qn_f[i] == 0.0 ? 2.0 / gn2 : 2.0 * PetscAbsReal(fit->qn_f[i]) / gn2;
-      PetscCall(MatLMVMSymBroydenSetDelta(B, delta));
-      PetscCall(MatLMVMUpdate(B, x, g));
-      n++;
-    }
-    PetscCall(VecDestroy(&x));
-    PetscCall(VecDestroy(&g));
-    PetscCall(TaoSetRecycleHistory(fit->tao, PETSC_TRUE));
-    PetscCall(PetscInfo(fit->tao, "replayed %" PetscInt_FMT " L-BFGS points\n", n));
-  }
-  PetscFunctionReturn(0);
-}
-
-/* bqnls: keep the point; a step along the (scaled) negative gradient means the L-BFGS
-   history was reset before it and starts at the previous point. */
-static PetscErrorCode RecordPoint(TeannFit fit, Tao tao, PetscInt its, PetscReal f, TaoConvergedReason reason)
-{
-  Vec              X, G;
-  const PetscReal *x, *g;
-  PetscInt         nloc = fit->rend - fit->rstart, last;
-  PetscReal        gn, dots[3] = {0, 0, 0};
-
-  PetscFunctionBegin;
-  PetscCall(TaoGetSolution(tao, &X));
-  PetscCall(TaoGetGradient(tao, &G, NULL, NULL));
-  PetscCall(VecNorm(G, NORM_2, &gn));
-  PetscCall(VecGetArrayRead(X, &x));
-  PetscCall(VecGetArrayRead(G, &g));
-  if (fit->qn_n > 0 && fit->qn_it[fit->qn_n - 1] == its - 1) {
-    const PetscReal *xp = fit->qn_x + (fit->qn_n - 1) * nloc, *gp = fit->qn_g + (fit->qn_n - 1) * nloc;
-    for (PetscInt i = 0; i < nloc; i++) {
-      PetscReal s = x[i] - xp[i];
-      dots[0] += s * gp[i];
-      dots[1] += s * s;
-      dots[2] += gp[i] * gp[i];
-    }
-    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, dots, 3, MPIU_REAL, MPIU_SUM, fit->comm));
-    if (dots[1] > 0 && dots[2] > 0 && 1.0 + dots[0] / PetscSqrtReal(dots[1] * dots[2]) < 1e-8) fit->qn_from = its - 1;
-  }
-  if (its == 0) fit->qn_from = 0;
-  /* a failed line search ends the solve; the driver restarts from this point with a fresh matrix */
-  if (reason == TAO_DIVERGED_LS_FAILURE) fit->qn_from = its;
-  if (fit->qn_n == fit->qn_m) {
-    PetscCall(PetscArraymove(fit->qn_x, fit->qn_x + nloc, (fit->qn_m - 1) * nloc));
-    PetscCall(PetscArraymove(fit->qn_g, fit->qn_g + nloc, (fit->qn_m - 1) * nloc));
-    PetscCall(PetscArraymove(fit->qn_f, fit->qn_f + 1, fit->qn_m - 1));
-    PetscCall(PetscArraymove(fit->qn_gn, fit->qn_gn + 1, fit->qn_m - 1));
-    PetscCall(PetscArraymove(fit->qn_it, fit->qn_it + 1, fit->qn_m - 1));
-    fit->qn_n--;
-  }
-  last = fit->qn_n++;
-  PetscCall(PetscArraycpy(fit->qn_x + last * nloc, x, nloc));
-  PetscCall(PetscArraycpy(fit->qn_g + last * nloc, g, nloc));
-  fit->qn_f[last]  = f;
-  fit->qn_gn[last] = gn;
-  fit->qn_it[last] = its;
-  PetscCall(VecRestoreArrayRead(G, &g));
-  PetscCall(VecRestoreArrayRead(X, &x));
+  if (fit->qn_on && fit->restored) PetscCall(TeannFitQNReplay(fit));
   PetscFunctionReturn(0);
 }
 
@@ -1211,8 +1051,8 @@ PetscErrorCode TeannFitCheckpointMonitor(TeannFit fit, Tao tao, PetscInt its)
   PetscCallMPI(MPI_Comm_rank(fit->comm, &rank));
   PetscCall(TaoGetSolutionStatus(tao, &dummy, &f, &gnorm, &cnorm, &xdiff, &reason));
   fit->lsfailed = (PetscBool)(reason == TAO_DIVERGED_LS_FAILURE);
-  if (fit->qn_on) PetscCall(RecordPoint(fit, tao, its, f, reason));
-  PetscCall(HistoryTextAppend(fit, fit->hn - 1));
+  if (fit->qn_on) PetscCall(TeannFitQNRecord(fit, tao, its, f, reason));
+  PetscCall(TeannFitHistoryTextAppend(fit, fit->hn - 1));
   /* one collective per iteration: any rank's signal, rank 0's clock */
   PetscCall(TeannSignalsPending(&flags[0]));
   if (rank == 0 && fit->ckpt_seconds > 0 && MPI_Wtime() - fit->ckpt_last >= fit->ckpt_seconds) flags[1] = 1;
@@ -1224,7 +1064,7 @@ PetscErrorCode TeannFitCheckpointMonitor(TeannFit fit, Tao tao, PetscInt its)
     fit->signo = flags[0];
     fit->stop  = PETSC_TRUE;
     PetscCall(TaoSetConvergedReason(tao, TAO_CONVERGED_USER));
-    PetscCall(HistoryTextPath(fit, "checkpoint.nc", path, sizeof(path)));
+    PetscCall(TeannFitOutputPath(fit, "checkpoint.nc", path, sizeof(path)));
     PetscCall(RestartHint(fit, path));
   }
   PetscFunctionReturn(0);

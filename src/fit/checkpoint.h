@@ -40,8 +40,6 @@ PETSC_EXTERN PetscErrorCode TeannFitCheckpointMonitor(TeannFit, Tao, PetscInt it
 PETSC_EXTERN PetscErrorCode TeannFitCheckpointEndSolve(TeannFit);
 /* Write <output_dir>/checkpoint.nc now (theta from the Tao solution). */
 PETSC_EXTERN PetscErrorCode TeannFitCheckpointWrite(TeannFit);
-/* <output_dir>/teann-train.status := word (rank 0, atomically). */
-PETSC_EXTERN PetscErrorCode TeannFitWriteStatus(TeannFit, const char word[]);
 PETSC_EXTERN PetscErrorCode TeannFitCheckpointDestroy(TeannFit);
 /* Read checkpoint path on this process alone and check it as a restart would (complete,
    sizes consistent, checksum right); *ok false with the reason in why otherwise. */

@@ -51,5 +51,8 @@ struct _n_TeannHead {
   PetscLogDouble flops; /* per atom of forward + backward, for -log_view */
 };
 
+typedef struct _n_TeannHead TeannHead;
 PETSC_EXTERN const TeannHead TeannHeadDipole, TeannHeadPolarizability, TeannHeadTransitionDipole, TeannHeadQuadrupole, TeannHeadHyperpolarizability;
+/* The head of fitted property k of the table (heads.c), NULL for a label. */
+PETSC_EXTERN const TeannHead *TeannHeadOf(PetscInt k);
 #endif

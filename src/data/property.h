@@ -1,14 +1,14 @@
 /* property.h — the property table: every tensor a frame may carry and a model may fit.
  * Contract: TeannProperties[k] describes property k. Entries 0..TEANN_NKIND-1
- * are the fitted properties ("kinds"), each with a head (src/heads/) that
- * builds it from the networks' outputs; a model's predicted components per
- * frame are its fitted kinds in table order, ncomp each. The entries after
- * them (charge, energy) are labels a frame may carry but no model predicts.
- * The residual of a prediction against its reference is defined here once
- * (TeannPropertyTarget and TeannPropertyWeights): the loss of eq. 9 is the
- * sum of squares of the residuals. Readers, files, statistics and reports
- * loop over this table; adding a property is one entry and one head file
- * (doc/adding-a-property.md). */
+ * are the fitted properties ("kinds"), each with a head (src/model/heads,
+ * TeannHeadOf) that builds it from the networks' outputs; a model's predicted
+ * components per frame are its fitted kinds in table order, ncomp each. The
+ * entries after them (charge, energy) are labels a frame may carry but no model
+ * predicts. The symmetry of a property decides what readers check, how a
+ * reference is projected and the weights of its independent components; the
+ * residual built from them is defined once, in src/model/loss.c. Readers,
+ * files, statistics and reports loop over this table; adding a property is one
+ * entry, one head file and its tests (doc/adding-a-property.md). */
 #ifndef TEANN_PROPERTY_H
 #define TEANN_PROPERTY_H
 #include "teann.h"
@@ -36,8 +36,6 @@ typedef enum {
   TEANN_SYM_FULLSYM3   /* 3x3x3 row-major [i][j][k], symmetric in all indices (Kleinman) */
 } TeannSymmetry;
 
-typedef struct _n_TeannHead TeannHead; /* heads/head.h */
-
 typedef struct {
   TeannProp        bit;       /* bit in frame and model property masks                         */
   const char      *name;      /* -teann_properties value, XYZ key, NetCDF variable             */
@@ -49,7 +47,6 @@ typedef struct {
   const char      *long_name; /* NetCDF long_name                                              */
   PetscBool        signfree;  /* the sign of the reference is arbitrary (mean taken as zero)   */
   PetscReal        sym_rtol;  /* readers: allowed asymmetry (and trace), relative to the norm  */
-  const TeannHead *head;      /* NULL for labels                                               */
 } TeannProperty;
 
 PETSC_EXTERN const TeannProperty TeannProperties[TEANN_NPROP];
@@ -70,15 +67,10 @@ PETSC_EXTERN PetscInt TeannPropertyOffset(PetscInt props, PetscInt k);
 /* Predicted components per frame of a model fitting props. */
 PETSC_EXTERN PetscInt TeannPropertyNumComponents(PetscInt props);
 
-/* The residual (design 2.4): component c of kind k contributes w2[c] (pred[c] - y[c])^2 to the loss,
-   where y = TeannPropertyTarget() is the reference projected onto the property's symmetry (and, for a
-   sign-free property, given the sign that fits pred better) and w2 the multiplicity of the component
-   among the independent ones (0 for the repeated ones: an exactly symmetric prediction carries them). */
-PETSC_EXTERN void             TeannPropertyTarget(PetscInt k, const PetscReal pred[], const PetscReal ref[], PetscReal y[]);
+/* Multiplicities of the independent components of kind k among the 3^rank (the upper triangle of
+   a symmetric tensor twice, its diagonal once; the sorted index triples of a fully symmetric one
+   1, 3 or 6 times; 0 for the repeated ones): the weights of the residual (src/model/loss.c). */
 PETSC_EXTERN const PetscReal *TeannPropertyWeights(PetscInt k);
-/* Adds scale * sum_c w2[c] (pred - y)^2 of one frame to *loss (component by component, in order);
-   its gradient with respect to pred into gout[ncomp]. */
-PETSC_EXTERN void TeannPropertyLoss(PetscInt k, PetscReal scale, const PetscReal pred[], const PetscReal ref[], PetscReal *loss, PetscReal gout[]);
 
 /* Largest violation of the property's symmetry in v[ncomp] (asymmetry, trace; for rank 3 the
    asymmetry in the last two indices only: full Kleinman symmetry is projected, not required), and

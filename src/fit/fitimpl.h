@@ -56,8 +56,4 @@ struct _n_TeannFit {
 /* history row: iteration, loss, gradient norm, step, wall time, train RMSE per kind, validation RMSE per kind */
 #define HIST_W (5 + 2 * TEANN_NKIND)
 
-/* mkdir -p on rank 0 of comm (collective) */
-PETSC_INTERN PetscErrorCode TeannFitMakeDir(MPI_Comm, const char[]);
-/* history.nc at path from the hn rows of fit->hist (collective; rank 0 writes) */
-PETSC_INTERN PetscErrorCode TeannFitWriteHistory(TeannFit, const char[]);
 #endif

@@ -124,7 +124,7 @@ PetscErrorCode TeannModelSetUp(TeannModel m)
   PetscCall(TeannDescSetUp(&im->desc, m->cutoff, m->nwave, m->lmax, m->nel));
 
   for (PetscInt k = 0; k < TEANN_NKIND; k++) { /* the heads' channels, in table order */
-    const TeannHead *hd = TeannProperties[k].head;
+    const TeannHead *hd = TeannHeadOf(k);
     if (!(m->props & TeannProperties[k].bit)) continue;
     im->head_k[im->nhead]    = k;
     im->head_ch[im->nhead]   = im->nchan;

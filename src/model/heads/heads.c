@@ -1,0 +1,15 @@
+/* The head of every fitted property, indexed like the property table. */
+#include "head.h"
+
+static const TeannHead *const TeannHeads[TEANN_NKIND] = {
+  [TEANN_K_DIPOLE]     = &TeannHeadDipole,
+  [TEANN_K_POLAR]      = &TeannHeadPolarizability,
+  [TEANN_K_TDIPOLE]    = &TeannHeadTransitionDipole,
+  [TEANN_K_QUADRUPOLE] = &TeannHeadQuadrupole,
+  [TEANN_K_HYPERPOLAR] = &TeannHeadHyperpolarizability,
+};
+
+const TeannHead *TeannHeadOf(PetscInt k)
+{
+  return k >= 0 && k < TEANN_NKIND ? TeannHeads[k] : NULL;
+}
