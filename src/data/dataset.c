@@ -393,7 +393,7 @@ static PetscErrorCode DatasetReadOpened(MPI_Comm comm, const char path[], int nc
 {
   DatasetLayout L;
   DatasetReader R;
-  PetscInt     *natoms, *ids = NULL, nsel, nat = 0, bad = -1;
+  PetscInt     *natoms, *ids = NULL, nsel, nat = 0, bad = -1, *fid;
   int          *wanted;
   size_t       *off, start = 0, count, tmpsize = 0;
   int           okl, ok;
@@ -497,13 +497,19 @@ static PetscErrorCode DatasetReadOpened(MPI_Comm comm, const char path[], int nc
     }
   }
   for (PetscInt a = 0; a < nat; a++) PetscCheck(fr->Z[a] >= 1 && fr->Z[a] <= TEANN_MAX_Z, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: atom %" PetscInt_FMT " of this rank's frames has species %" PetscInt_FMT ", expected an atomic number 1..86", path, a + 1, fr->Z[a]);
-  /* The checks of the text readers (readutil.c), with the frames numbered as in
-   * this file: frame_id (their number in the original input) is read after. */
+  /* frame_id (the frames' numbers in the original input) is read aside: the
+   * checks below number the frames as this file does. Every collective read is
+   * done before them, so that a rank that fails leaves none waiting. */
+  PetscCall(PetscMalloc1(nsel + 1, &fid));
+  if (L.frame_id >= 0) PetscCall(DatasetReadVar(&R, L.frame_id, PETSC_FALSE, PETSC_TRUE, 1, fid));
+  else PetscCall(PetscArraycpy(fid, fr->frame_id, nsel));
+  /* The checks of the text readers (readutil.c) */
   for (PetscInt l = 0; l < nsel; l++) {
     for (int p = 0; p < TEANN_NPROP; p++) TeannReadCheck(path, 0, ids[l] + 1, !(fr->fprops[l] & TeannProperties[p].bit) || L.prop[p] >= 0, "flagged as having %s (variable 'properties') but there is no variable '%s'", TeannProperties[p].name, TeannProperties[p].name);
     PetscCall(TeannFramesValidate(fr, l, 0, 0));
   }
-  if (L.frame_id >= 0) PetscCall(DatasetReadVar(&R, L.frame_id, PETSC_FALSE, PETSC_TRUE, 1, fr->frame_id));
+  PetscCall(PetscArraycpy(fr->frame_id, fid, nsel));
+  PetscCall(PetscFree(fid));
 
   if (!ids_in) PetscCall(PetscFree(ids));
   PetscCall(PetscFree(R.tmp));

@@ -52,7 +52,7 @@ PETSC_INTERN void TeannPolarFromVoigt(const PetscReal v[6], PetscReal a[9]);
 
 /* Copy msg to out with control characters written as \xNN: messages quote the
  * input, and a BEL or an escape sequence from a file must not reach the terminal. */
-PETSC_INTERN void TeannEscapeControl(const char msg[], char out[], size_t size);
+PETSC_EXTERN void TeannEscapeControl(const char msg[], char out[], size_t size);
 
 /* Fail with "PATH:LINE: frame N: <printf message>" unless cond; "PATH: frame N:"
  * when line is 0 (a NetCDF dataset has no lines). */
@@ -72,8 +72,10 @@ PETSC_INTERN void TeannEscapeControl(const char msg[], char out[], size_t size);
  * atoms at least TEANN_MIN_DISTANCE apart, every property whose bit is set
  * finite, within its table bound (property.h) and of its symmetry (then stored
  * exactly symmetric). Errors name propline for the labels and atomline0 + i for
- * atom i; 0 for both when the source has no lines. */
-PETSC_INTERN PetscErrorCode TeannFramesValidate(TeannFrames, PetscInt f, PetscInt propline, PetscInt atomline0);
+ * atom i; 0 for both when the source has no lines. Exported with
+ * TeannEscapeControl, which its messages use, because dataset.c calls it and is
+ * also built on its own over the library (tests/harden.am, AddressSanitizer). */
+PETSC_EXTERN PetscErrorCode TeannFramesValidate(TeannFrames, PetscInt f, PetscInt propline, PetscInt atomline0);
 
 #define TEANN_MIN_DISTANCE 0.1   /* Angstrom */
 #define TEANN_MAX_COORD    1e6   /* Angstrom, largest |x|, |y|, |z|: beyond it a position is a unit or format error, not a molecule */
