@@ -503,10 +503,11 @@ static PetscErrorCode DatasetReadOpened(MPI_Comm comm, const char path[], int nc
   PetscCall(PetscMalloc1(nsel + 1, &fid));
   if (L.frame_id >= 0) PetscCall(DatasetReadVar(&R, L.frame_id, PETSC_FALSE, PETSC_TRUE, 1, fid));
   else PetscCall(PetscArraycpy(fid, fr->frame_id, nsel));
-  /* The checks of the text readers (readutil.c) */
+  /* The checks of the text readers (readutil.c); tensors are kept as stored, since
+   * projecting what teann-convert projected already would change its last bits. */
   for (PetscInt l = 0; l < nsel; l++) {
     for (int p = 0; p < TEANN_NPROP; p++) TeannReadCheck(path, 0, ids[l] + 1, !(fr->fprops[l] & TeannProperties[p].bit) || L.prop[p] >= 0, "flagged as having %s (variable 'properties') but there is no variable '%s'", TeannProperties[p].name, TeannProperties[p].name);
-    PetscCall(TeannFramesValidate(fr, l, 0, 0));
+    PetscCall(TeannFramesValidate(fr, l, 0, 0, PETSC_FALSE));
   }
   PetscCall(PetscArraycpy(fr->frame_id, fid, nsel));
   PetscCall(PetscFree(fid));

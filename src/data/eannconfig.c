@@ -181,7 +181,7 @@ static PetscErrorCode ReadEANN(TeannLineReader *r, TeannFrames fr, PetscInt abpr
         fr->fprops[f] = P->bit;
       }
     }
-    PetscCall(TeannFramesValidate(fr, f, r->lineno, title + 5));
+    PetscCall(TeannFramesValidate(fr, f, r->lineno, title + 5, PETSC_TRUE));
     PetscCall(TeannLineReaderNext(r, &eof));
   }
   PetscFunctionReturn(0);

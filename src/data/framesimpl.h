@@ -43,9 +43,9 @@ PETSC_INTERN void TeannParseReal(const char tok[], size_t len, PetscReal *v, Pet
  * (line of atom i is atomline0 + i), and a tensor that has its property's
  * symmetry to the tolerance of the table (property.h: symmetric, traceless,
  * rank 3 symmetric in its last two indices), which a symmetric or traceless
- * tensor is then given exactly. */
+ * tensor is then given exactly when project is true. */
 PETSC_INTERN PetscErrorCode TeannFramesCheckAtoms(TeannFrames, PetscInt f, PetscInt atomline0);
-PETSC_INTERN PetscErrorCode TeannFramesCheckSymmetry(TeannFrames, PetscInt f, PetscInt k, PetscInt line);
+PETSC_INTERN PetscErrorCode TeannFramesCheckSymmetry(TeannFrames, PetscInt f, PetscInt k, PetscInt line, PetscBool project);
 
 /* Voigt order of the 6-value polarizability: xx yy zz yz xz xy. */
 PETSC_INTERN void TeannPolarFromVoigt(const PetscReal v[6], PetscReal a[9]);
@@ -70,12 +70,12 @@ PETSC_EXTERN void TeannEscapeControl(const char msg[], char out[], size_t size);
 /* Every frame of every format passes TeannFramesValidate (readutil.c) once its
  * atoms and labels are in place: positions finite and within TEANN_MAX_COORD,
  * atoms at least TEANN_MIN_DISTANCE apart, every property whose bit is set
- * finite, within its table bound (property.h) and of its symmetry (then stored
- * exactly symmetric). Errors name propline for the labels and atomline0 + i for
+ * finite, within its table bound (property.h) and of its symmetry (then, if
+ * project, stored exactly symmetric; a dataset keeps the bits it holds). Errors name propline for the labels and atomline0 + i for
  * atom i; 0 for both when the source has no lines. Exported with
  * TeannEscapeControl, which its messages use, because dataset.c calls it and is
  * also built on its own over the library (tests/harden.am, AddressSanitizer). */
-PETSC_EXTERN PetscErrorCode TeannFramesValidate(TeannFrames, PetscInt f, PetscInt propline, PetscInt atomline0);
+PETSC_EXTERN PetscErrorCode TeannFramesValidate(TeannFrames, PetscInt f, PetscInt propline, PetscInt atomline0, PetscBool project);
 
 #define TEANN_MIN_DISTANCE 0.1   /* Angstrom */
 #define TEANN_MAX_COORD    1e6   /* Angstrom, largest |x|, |y|, |z|: beyond it a position is a unit or format error, not a molecule */

@@ -191,7 +191,7 @@ PetscErrorCode TeannFramesCheckAtoms(TeannFrames fr, PetscInt f, PetscInt atomli
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TeannFramesCheckSymmetry(TeannFrames fr, PetscInt f, PetscInt k, PetscInt line)
+PetscErrorCode TeannFramesCheckSymmetry(TeannFrames fr, PetscInt f, PetscInt k, PetscInt line, PetscBool project)
 {
   const TeannProperty *P = &TeannProperties[k];
   PetscReal           *a = fr->y[k] + P->ncomp * f, viol, amax, tol;
@@ -204,7 +204,7 @@ PetscErrorCode TeannFramesCheckSymmetry(TeannFrames fr, PetscInt f, PetscInt k, 
     for (int i = 0; i < 3; i++)
       for (int j = i + 1; j < 3; j++) TeannReadCheck(fr->source, line, fr->frame_id[f] + 1, PetscAbsReal(a[3 * i + j] - a[3 * j + i]) <= tol, "%s not symmetric: %c%c = %.10g but %c%c = %.10g", P->name, ax[i], ax[j], (double)a[3 * i + j], ax[j], ax[i], (double)a[3 * j + i]);
     TeannReadCheck(fr->source, line, fr->frame_id[f] + 1, P->sym != TEANN_SYM_TRACELESS || PetscAbsReal(a[0] + a[4] + a[8]) <= tol, "%s not traceless: xx + yy + zz = %.10g (largest component %.10g; tolerance %g relative)", P->name, (double)(a[0] + a[4] + a[8]), (double)amax, (double)P->sym_rtol);
-    TeannPropertySymmetrize(k, a); /* stored exactly symmetric (and traceless) */
+    if (project) TeannPropertySymmetrize(k, a); /* stored exactly symmetric (and traceless) */
   } else if (P->sym == TEANN_SYM_FULLSYM3) {
     for (int i = 0; i < 3; i++)
       for (int j = 0; j < 3; j++)
@@ -233,7 +233,7 @@ static void ComponentName(PetscInt k, PetscInt c, char name[4])
   name[r] = 0;
 }
 
-PetscErrorCode TeannFramesValidate(TeannFrames fr, PetscInt f, PetscInt propline, PetscInt atomline0)
+PetscErrorCode TeannFramesValidate(TeannFrames fr, PetscInt f, PetscInt propline, PetscInt atomline0, PetscBool project)
 {
   PetscInt         a0 = fr->atom_start[f], n = fr->atom_start[f + 1] - a0, frame = fr->frame_id[f] + 1;
   const PetscReal *x  = fr->x + 3 * a0;
@@ -259,7 +259,7 @@ PetscErrorCode TeannFramesValidate(TeannFrames fr, PetscInt f, PetscInt propline
       TeannReadCheck(fr->source, propline, frame, !PetscIsInfOrNanReal(y[c]), "%s = %g is not finite", what, (double)y[c]);
       TeannReadCheck(fr->source, propline, frame, PetscAbsReal(y[c]) <= P->bound, "%s = %g is beyond the bound %g %s", what, (double)y[c], (double)P->bound, TeannPropertyUnits(k));
     }
-    if (P->rank >= 2) PetscCall(TeannFramesCheckSymmetry(fr, f, k, propline));
+    if (P->rank >= 2) PetscCall(TeannFramesCheckSymmetry(fr, f, k, propline, project));
   }
   PetscCall(TeannFramesCheckAtoms(fr, f, atomline0));
   PetscFunctionReturn(0);

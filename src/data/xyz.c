@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 
 #define TEANN_XYZ_MAXVAL TEANN_MAX_COMP
+#define TEANN_XYZ_TRUST_COUNT 4096 /* atom counts up to this are not compared with the file size */
 
 typedef struct {
   PetscInt  props;                      /* TEANN_PROP_* bits found */
@@ -419,9 +420,10 @@ static PetscErrorCode ReadXYZ(TeannLineReader *r, TeannFrames fr, TeannXYZAtoms 
     PetscCall(PetscFree(A->comment));
     PetscCall(PetscStrallocpy(r->buf, &A->comment));
     /* An atom line has at least a character and a blank per column (the last
-     * line may lack its newline): a count the rest of the file cannot hold is
-     * refused before anything is reserved for it. */
-    left   = BytesLeft(r);
+     * line may lack its newline): a large count the rest of the file cannot
+     * hold is refused before anything is read for it. A small one is read, so
+     * that the message names the line that is wrong. */
+    left   = natoms > TEANN_XYZ_TRUST_COUNT ? BytesLeft(r) : -1;
     w.line = countline;
     XYZCheck(&w, left < 0 || (long long)natoms * 2 * info.ncols - 1 <= left, "atom count %" PetscInt_FMT " is more than the %lld bytes left in the file can hold (an atom line of %" PetscInt_FMT " columns takes at least %" PetscInt_FMT ")", natoms, left, info.ncols, 2 * info.ncols);
     for (PetscInt i = 0; i < natoms; i++) {
@@ -441,7 +443,7 @@ static PetscErrorCode ReadXYZ(TeannLineReader *r, TeannFrames fr, TeannXYZAtoms 
       if (info.props & TeannProperties[k].bit) PetscCall(PetscArraycpy(fr->y[k] + TeannProperties[k].ncomp * f, info.v[k], TeannProperties[k].ncomp));
     fr->comment[f] = A->comment; /* handed over */
     A->comment     = NULL;
-    PetscCall(TeannFramesValidate(fr, f, commentline, countline + 2));
+    PetscCall(TeannFramesValidate(fr, f, commentline, countline + 2, PETSC_TRUE));
   }
   PetscFunctionReturn(0);
 }
