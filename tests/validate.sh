@@ -85,4 +85,8 @@ head -n 500 "$DATA/water_hf_800.xyz" > "$WORK/water.xyz"
 head -n 64 "$DATA/methanol_hf_240.xyz" > "$WORK/methanol.xyz"
 expect_error "$WORK/methanol.xyz: element C is in no training frame ($WORK/water.xyz)" "$BIN/teann-train" -teann_data "$WORK/water.xyz" -teann_valid "$WORK/methanol.xyz" $small -teann_output_dir "$WORK/o2"
 expect_error "$WORK/methanol.xyz: element C is in no training frame ($WORK/water.xyz)" "$BIN/teann-train" -teann_data "$WORK/water.xyz" -teann_test "$WORK/methanol.xyz" $small -teann_output_dir "$WORK/o3"
+# a model of the training elements only: teann-predict then refuses the element too
+"$BIN/teann-train" -teann_data "$WORK/water.xyz" $small -teann_output_dir "$WORK/o4" > "$WORK/o4.log" 2>&1 || { cat "$WORK/o4.log"; fail "fit on water"; }
+grep -q "elements H O;" "$WORK/o4.log" || fail "model elements"
+expect_error "elements not in the model $WORK/o4/model.nc: C" "$BIN/teann-predict" -teann_model "$WORK/o4/model.nc" -teann_data "$WORK/methanol.xyz" -teann_output "$WORK/p.xyz"
 echo "ok: the fit's data checks"
