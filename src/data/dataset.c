@@ -4,6 +4,7 @@
 #include "dataset.h"
 #include "ncutil.h"
 #include "logimpl.h"
+#include "framesimpl.h"
 #include <netcdf_par.h>
 #include <math.h>
 #include <stdio.h>
@@ -392,7 +393,7 @@ static PetscErrorCode DatasetReadOpened(MPI_Comm comm, const char path[], int nc
 {
   DatasetLayout L;
   DatasetReader R;
-  PetscInt     *natoms, *ids = NULL, nsel, nat = 0, bad = -1;
+  PetscInt     *natoms, *ids = NULL, nsel, nat = 0, bad = -1, *fid;
   int          *wanted;
   size_t       *off, start = 0, count, tmpsize = 0;
   int           okl, ok;
@@ -478,7 +479,6 @@ static PetscErrorCode DatasetReadOpened(MPI_Comm comm, const char path[], int nc
 
   PetscCall(DatasetReadVar(&R, L.species, PETSC_TRUE, PETSC_TRUE, 1, fr->Z));
   PetscCall(DatasetReadVar(&R, L.positions, PETSC_TRUE, PETSC_FALSE, 3, fr->x));
-  if (L.frame_id >= 0) PetscCall(DatasetReadVar(&R, L.frame_id, PETSC_FALSE, PETSC_TRUE, 1, fr->frame_id));
   for (int p = 0; p < TEANN_NPROP; p++)
     if (L.prop[p] >= 0) PetscCall(DatasetReadVar(&R, L.prop[p], PETSC_FALSE, PETSC_FALSE, (int)TeannProperties[p].ncomp, fr->y[p]));
   if (L.properties >= 0) PetscCall(DatasetReadVar(&R, L.properties, PETSC_FALSE, PETSC_TRUE, 1, fr->fprops));
@@ -497,10 +497,20 @@ static PetscErrorCode DatasetReadOpened(MPI_Comm comm, const char path[], int nc
     }
   }
   for (PetscInt a = 0; a < nat; a++) PetscCheck(fr->Z[a] >= 1 && fr->Z[a] <= TEANN_MAX_Z, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: atom %" PetscInt_FMT " of this rank's frames has species %" PetscInt_FMT ", expected an atomic number 1..86", path, a + 1, fr->Z[a]);
+  /* frame_id (the frames' numbers in the original input) is read aside: the
+   * checks below number the frames as this file does. Every collective read is
+   * done before them, so that a rank that fails leaves none waiting. */
+  PetscCall(PetscMalloc1(nsel + 1, &fid));
+  if (L.frame_id >= 0) PetscCall(DatasetReadVar(&R, L.frame_id, PETSC_FALSE, PETSC_TRUE, 1, fid));
+  else PetscCall(PetscArraycpy(fid, fr->frame_id, nsel));
+  /* The checks of the text readers (readutil.c); tensors are kept as stored, since
+   * projecting what teann-convert projected already would change its last bits. */
   for (PetscInt l = 0; l < nsel; l++) {
-    for (PetscInt a = fr->atom_start[l]; a < fr->atom_start[l + 1]; a++)
-      PetscCheck(!PetscIsInfOrNanReal(fr->x[3 * a]) && !PetscIsInfOrNanReal(fr->x[3 * a + 1]) && !PetscIsInfOrNanReal(fr->x[3 * a + 2]), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: frame %" PetscInt_FMT ": atom %" PetscInt_FMT " has a non-finite position", path, ids[l] + 1, a - fr->atom_start[l] + 1);
+    for (int p = 0; p < TEANN_NPROP; p++) TeannReadCheck(path, 0, ids[l] + 1, !(fr->fprops[l] & TeannProperties[p].bit) || L.prop[p] >= 0, "flagged as having %s (variable 'properties') but there is no variable '%s'", TeannProperties[p].name, TeannProperties[p].name);
+    PetscCall(TeannFramesValidate(fr, l, 0, 0, PETSC_FALSE));
   }
+  PetscCall(PetscArraycpy(fr->frame_id, fid, nsel));
+  PetscCall(PetscFree(fid));
 
   if (!ids_in) PetscCall(PetscFree(ids));
   PetscCall(PetscFree(R.tmp));

@@ -179,10 +179,9 @@ static PetscErrorCode ReadEANN(TeannLineReader *r, TeannFrames fr, PetscInt abpr
         if (nv == 6) TeannPolarFromVoigt(v, fr->y[k] + 9 * f);
         else PetscCall(PetscArraycpy(fr->y[k] + P->ncomp * f, v, P->ncomp));
         fr->fprops[f] = P->bit;
-        PetscCall(TeannFramesCheckSymmetry(fr, f, k, r->lineno));
       }
     }
-    PetscCall(TeannFramesCheckAtoms(fr, f, title + 5));
+    PetscCall(TeannFramesValidate(fr, f, r->lineno, title + 5, PETSC_TRUE));
     PetscCall(TeannLineReaderNext(r, &eof));
   }
   PetscFunctionReturn(0);

@@ -1,7 +1,7 @@
 /* framesimpl.h — private to the readers (xyz.c, eannconfig.c, frames.c).
  * Contract: a builder appends frames to a TeannFrames with geometric growth
  * (amortised O(1) per atom); the line reader hands out one line at a time with
- * its 1-based number; the checks report "FILE:LINE: frame N: what". */
+ * its 1-based number (a UTF-8 byte order mark before the first line dropped); the checks report "FILE:LINE: frame N: what". */
 #ifndef TEANN_FRAMESIMPL_H
 #define TEANN_FRAMESIMPL_H
 #include "frames.h"
@@ -43,23 +43,41 @@ PETSC_INTERN void TeannParseReal(const char tok[], size_t len, PetscReal *v, Pet
  * (line of atom i is atomline0 + i), and a tensor that has its property's
  * symmetry to the tolerance of the table (property.h: symmetric, traceless,
  * rank 3 symmetric in its last two indices), which a symmetric or traceless
- * tensor is then given exactly. */
+ * tensor is then given exactly when project is true. */
 PETSC_INTERN PetscErrorCode TeannFramesCheckAtoms(TeannFrames, PetscInt f, PetscInt atomline0);
-PETSC_INTERN PetscErrorCode TeannFramesCheckSymmetry(TeannFrames, PetscInt f, PetscInt k, PetscInt line);
+PETSC_INTERN PetscErrorCode TeannFramesCheckSymmetry(TeannFrames, PetscInt f, PetscInt k, PetscInt line, PetscBool project);
 
 /* Voigt order of the 6-value polarizability: xx yy zz yz xz xy. */
 PETSC_INTERN void TeannPolarFromVoigt(const PetscReal v[6], PetscReal a[9]);
 
-/* Fail with "PATH:LINE: frame N: <printf message>" unless cond. */
+/* Copy msg to out with control characters written as \xNN: messages quote the
+ * input, and a BEL or an escape sequence from a file must not reach the terminal. */
+PETSC_EXTERN void TeannEscapeControl(const char msg[], char out[], size_t size);
+
+/* Fail with "PATH:LINE: frame N: <printf message>" unless cond; "PATH: frame N:"
+ * when line is 0 (a NetCDF dataset has no lines). */
 #define TeannReadCheck(path, line, frame, cond, ...) \
   do { \
     if (PetscUnlikely(!(cond))) { \
-      char _teann_msg[512]; \
+      char _teann_msg[512], _teann_esc[4 * 512]; \
       (void)snprintf(_teann_msg, sizeof(_teann_msg), __VA_ARGS__); /* C formatting: %g as printf has it */ \
-      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%" PetscInt_FMT ": frame %" PetscInt_FMT ": %s", (path), (PetscInt)(line), (PetscInt)(frame), _teann_msg); \
+      TeannEscapeControl(_teann_msg, _teann_esc, sizeof(_teann_esc)); \
+      if ((PetscInt)(line) > 0) SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%" PetscInt_FMT ": frame %" PetscInt_FMT ": %s", (path), (PetscInt)(line), (PetscInt)(frame), _teann_esc); \
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: frame %" PetscInt_FMT ": %s", (path), (PetscInt)(frame), _teann_esc); \
     } \
   } while (0)
 
+/* Every frame of every format passes TeannFramesValidate (readutil.c) once its
+ * atoms and labels are in place: positions finite and within TEANN_MAX_COORD,
+ * atoms at least TEANN_MIN_DISTANCE apart, every property whose bit is set
+ * finite, within its table bound (property.h) and of its symmetry (then, if
+ * project, stored exactly symmetric; a dataset keeps the bits it holds). Errors name propline for the labels and atomline0 + i for
+ * atom i; 0 for both when the source has no lines. Exported with
+ * TeannEscapeControl, which its messages use, because dataset.c calls it and is
+ * also built on its own over the library (tests/harden.am, AddressSanitizer). */
+PETSC_EXTERN PetscErrorCode TeannFramesValidate(TeannFrames, PetscInt f, PetscInt propline, PetscInt atomline0, PetscBool project);
+
 #define TEANN_MIN_DISTANCE 0.1   /* Angstrom */
+#define TEANN_MAX_COORD    1e6   /* Angstrom, largest |x|, |y|, |z|: beyond it a position is a unit or format error, not a molecule */
 #define TEANN_SYM_ATOL 1e-8 /* added to the table's relative tolerance of the symmetry */
 #endif

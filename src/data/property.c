@@ -2,14 +2,14 @@
 #include "property.h"
 
 const TeannProperty TeannProperties[TEANN_NPROP] = {
-  /* bit                 name                   rank ncomp symmetry             units           UDUNITS         long name                                    sign-free    reader tolerance */
-  {TEANN_PROP_DIPOLE,     "dipole",              1, 3,  TEANN_SYM_VECTOR,    "e*Angstrom",   "e angstrom",   "electric dipole moment",                    PETSC_FALSE, 0   },
-  {TEANN_PROP_POLAR,      "polarizability",      2, 9,  TEANN_SYM_SYMMETRIC, "Angstrom^3",   "angstrom^3",   "static polarizability volume",              PETSC_FALSE, 1e-6},
-  {TEANN_PROP_TDIPOLE,    "transition_dipole",   1, 3,  TEANN_SYM_VECTOR,    "e*Angstrom",   "e angstrom",   "transition dipole moment",                  PETSC_TRUE,  0   },
-  {TEANN_PROP_QUADRUPOLE, "quadrupole",          2, 9,  TEANN_SYM_TRACELESS, "e*Angstrom^2", "e angstrom^2", "traceless quadrupole moment (Buckingham)",  PETSC_FALSE, 1e-6},
-  {TEANN_PROP_HYPERPOLAR, "hyperpolarizability", 3, 27, TEANN_SYM_FULLSYM3,  "au",           "au",           "static first hyperpolarizability beta_ijk", PETSC_FALSE, 1e-4},
-  {TEANN_PROP_CHARGE,     "charge",              0, 1,  TEANN_SYM_SCALAR,    "e",            "e",            "total charge",                              PETSC_FALSE, 0   },
-  {TEANN_PROP_ENERGY,     "energy",              0, 1,  TEANN_SYM_SCALAR,    "eV",           "eV",           "total energy",                              PETSC_FALSE, 0   },
+  /* bit                 name                   rank ncomp symmetry             units           UDUNITS         long name                                    sign-free    reader tolerance, bound */
+  {TEANN_PROP_DIPOLE,     "dipole",              1, 3,  TEANN_SYM_VECTOR,    "e*Angstrom",   "e angstrom",   "electric dipole moment",                    PETSC_FALSE, 0,    1e6},
+  {TEANN_PROP_POLAR,      "polarizability",      2, 9,  TEANN_SYM_SYMMETRIC, "Angstrom^3",   "angstrom^3",   "static polarizability volume",              PETSC_FALSE, 1e-6, 1e6},
+  {TEANN_PROP_TDIPOLE,    "transition_dipole",   1, 3,  TEANN_SYM_VECTOR,    "e*Angstrom",   "e angstrom",   "transition dipole moment",                  PETSC_TRUE,  0,    1e6},
+  {TEANN_PROP_QUADRUPOLE, "quadrupole",          2, 9,  TEANN_SYM_TRACELESS, "e*Angstrom^2", "e angstrom^2", "traceless quadrupole moment (Buckingham)",  PETSC_FALSE, 1e-6, 1e6},
+  {TEANN_PROP_HYPERPOLAR, "hyperpolarizability", 3, 27, TEANN_SYM_FULLSYM3,  "au",           "au",           "static first hyperpolarizability beta_ijk", PETSC_FALSE, 1e-4, 1e9},
+  {TEANN_PROP_CHARGE,     "charge",              0, 1,  TEANN_SYM_SCALAR,    "e",            "e",            "total charge",                              PETSC_FALSE, 0,    1e3},
+  {TEANN_PROP_ENERGY,     "energy",              0, 1,  TEANN_SYM_SCALAR,    "eV",           "eV",           "total energy",                              PETSC_FALSE, 0,    1e9},
 };
 
 static char units_set[TEANN_NPROP][64];

@@ -47,6 +47,9 @@ typedef struct {
   const char      *long_name; /* NetCDF long_name                                              */
   PetscBool        signfree;  /* the sign of the reference is arbitrary (mean taken as zero)   */
   PetscReal        sym_rtol;  /* readers: allowed asymmetry (and trace), relative to the norm  */
+  PetscReal        bound;     /* readers: largest |component| accepted, in the table's units: far beyond
+                                 any molecule, so that only garbage (1e308, unit mix-ups) is refused
+                                 before it overflows the statistics (doc/input-formats.md "Bounds") */
 } TeannProperty;
 
 PETSC_EXTERN const TeannProperty TeannProperties[TEANN_NPROP];

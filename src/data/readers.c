@@ -20,6 +20,7 @@ static PetscErrorCode SniffEANN(const char path[], PetscBool *match)
   PetscFunctionBegin;
   fp = fopen(path, "rb");
   PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot open: no such file or not readable", path);
+  if (fread(word, 1, 3, fp) != 3 || memcmp(word, "\xef\xbb\xbf", 3)) rewind(fp); /* past a UTF-8 byte order mark */
   do c = fgetc(fp);
   while (c == ' ' || c == '\t' || c == '\r' || c == '\n');
   *match = (PetscBool)(c == 'p' && fread(word, 1, 5, fp) == 5 && !memcmp(word, "oint=", 5));

@@ -1,6 +1,6 @@
 /* What the text readers share: appending frames with geometric growth, a
- * getline-based line reader, number parsing, and the per-frame checks
- * (atoms too close, polarizability not symmetric). */
+ * getline-based line reader, number parsing, and the one validation of a
+ * frame every format passes (TeannFramesValidate). */
 #include "framesimpl.h"
 #include "property.h"
 #include <errno.h>
@@ -91,6 +91,11 @@ PetscErrorCode TeannLineReaderNext(TeannLineReader *r, PetscBool *eof)
     PetscFunctionReturn(0);
   }
   while (n > 0 && (r->buf[n - 1] == '\n' || r->buf[n - 1] == '\r')) r->buf[--n] = 0;
+  if (r->lineno == 0 && n >= 3 && !memcmp(r->buf, "\xef\xbb\xbf", 3)) {
+    /* a UTF-8 byte order mark, as some Windows editors write: not part of the text */
+    memmove(r->buf, r->buf + 3, (size_t)n - 2);
+    n -= 3;
+  }
   r->len = (size_t)n;
   r->lineno++;
   *eof = PETSC_FALSE;
@@ -143,7 +148,7 @@ static PetscErrorCode TeannFramesCheckPair(TeannFrames fr, PetscInt f, PetscInt 
   PetscFunctionBegin;
   for (int c = 0; c < 3; c++) d[c] = x[3 * j + c] - x[3 * i + c];
   r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
-  TeannReadCheck(fr->source, atomline0 + PetscMax(i, j), fr->frame_id[f] + 1, r2 >= TEANN_MIN_DISTANCE * TEANN_MIN_DISTANCE, "atoms %" PetscInt_FMT " and %" PetscInt_FMT " are %g Angstrom apart (closer than %g)", PetscMin(i, j) + 1, PetscMax(i, j) + 1,
+  TeannReadCheck(fr->source, atomline0 > 0 ? atomline0 + PetscMax(i, j) : 0, fr->frame_id[f] + 1, r2 >= TEANN_MIN_DISTANCE * TEANN_MIN_DISTANCE, "atoms %" PetscInt_FMT " and %" PetscInt_FMT " are %g Angstrom apart (closer than %g)", PetscMin(i, j) + 1, PetscMax(i, j) + 1,
                  (double)PetscSqrtReal(r2), (double)TEANN_MIN_DISTANCE);
   PetscFunctionReturn(0);
 }
@@ -186,7 +191,7 @@ PetscErrorCode TeannFramesCheckAtoms(TeannFrames fr, PetscInt f, PetscInt atomli
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TeannFramesCheckSymmetry(TeannFrames fr, PetscInt f, PetscInt k, PetscInt line)
+PetscErrorCode TeannFramesCheckSymmetry(TeannFrames fr, PetscInt f, PetscInt k, PetscInt line, PetscBool project)
 {
   const TeannProperty *P = &TeannProperties[k];
   PetscReal           *a = fr->y[k] + P->ncomp * f, viol, amax, tol;
@@ -199,12 +204,64 @@ PetscErrorCode TeannFramesCheckSymmetry(TeannFrames fr, PetscInt f, PetscInt k, 
     for (int i = 0; i < 3; i++)
       for (int j = i + 1; j < 3; j++) TeannReadCheck(fr->source, line, fr->frame_id[f] + 1, PetscAbsReal(a[3 * i + j] - a[3 * j + i]) <= tol, "%s not symmetric: %c%c = %.10g but %c%c = %.10g", P->name, ax[i], ax[j], (double)a[3 * i + j], ax[j], ax[i], (double)a[3 * j + i]);
     TeannReadCheck(fr->source, line, fr->frame_id[f] + 1, P->sym != TEANN_SYM_TRACELESS || PetscAbsReal(a[0] + a[4] + a[8]) <= tol, "%s not traceless: xx + yy + zz = %.10g (largest component %.10g; tolerance %g relative)", P->name, (double)(a[0] + a[4] + a[8]), (double)amax, (double)P->sym_rtol);
-    TeannPropertySymmetrize(k, a); /* stored exactly symmetric (and traceless) */
+    if (project) TeannPropertySymmetrize(k, a); /* stored exactly symmetric (and traceless) */
   } else if (P->sym == TEANN_SYM_FULLSYM3) {
     for (int i = 0; i < 3; i++)
       for (int j = 0; j < 3; j++)
         for (int l = j + 1; l < 3; l++) TeannReadCheck(fr->source, line, fr->frame_id[f] + 1, PetscAbsReal(a[9 * i + 3 * j + l] - a[9 * i + 3 * l + j]) <= tol, "%s not symmetric in its last two indices: %c%c%c = %.10g but %c%c%c = %.10g (tolerance %g relative)", P->name, ax[i], ax[j], ax[l], (double)a[9 * i + 3 * j + l], ax[i], ax[l], ax[j], (double)a[9 * i + 3 * l + j], (double)P->sym_rtol);
   }
+  PetscFunctionReturn(0);
+}
+
+void TeannEscapeControl(const char msg[], char out[], size_t size)
+{
+  size_t o = 0;
+
+  for (const unsigned char *p = (const unsigned char *)msg; *p && o + 5 < size; p++) {
+    if (*p < 0x20 || *p == 0x7f) o += (size_t)snprintf(out + o, size - o, "\\x%02x", *p);
+    else out[o++] = (char)*p;
+  }
+  out[o] = 0;
+}
+
+/* Component c of property k as its indices ("x", "yz", "xyz"), or "" for a scalar. */
+static void ComponentName(PetscInt k, PetscInt c, char name[4])
+{
+  PetscInt r = TeannProperties[k].rank;
+
+  for (PetscInt i = r - 1; i >= 0; i--, c /= 3) name[i] = "xyz"[c % 3];
+  name[r] = 0;
+}
+
+PetscErrorCode TeannFramesValidate(TeannFrames fr, PetscInt f, PetscInt propline, PetscInt atomline0, PetscBool project)
+{
+  PetscInt         a0 = fr->atom_start[f], n = fr->atom_start[f + 1] - a0, frame = fr->frame_id[f] + 1;
+  const PetscReal *x  = fr->x + 3 * a0;
+
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < n; i++)
+    for (int c = 0; c < 3; c++) {
+      PetscInt line = atomline0 > 0 ? atomline0 + i : 0;
+
+      TeannReadCheck(fr->source, line, frame, !PetscIsInfOrNanReal(x[3 * i + c]), "atom %" PetscInt_FMT ": coordinate %c = %g is not finite", i + 1, "xyz"[c], (double)x[3 * i + c]);
+      TeannReadCheck(fr->source, line, frame, PetscAbsReal(x[3 * i + c]) <= TEANN_MAX_COORD, "atom %" PetscInt_FMT ": coordinate %c = %g is beyond the bound %g Angstrom", i + 1, "xyz"[c], (double)x[3 * i + c], (double)TEANN_MAX_COORD);
+    }
+  for (PetscInt k = 0; k < TEANN_NPROP; k++) {
+    const TeannProperty *P = &TeannProperties[k];
+    const PetscReal     *y = fr->y[k] + P->ncomp * f;
+
+    if (!(fr->fprops[f] & P->bit)) continue;
+    for (PetscInt c = 0; c < P->ncomp; c++) {
+      char comp[4], what[48];
+
+      ComponentName(k, c, comp);
+      (void)snprintf(what, sizeof(what), "%s%s%s", P->name, comp[0] ? " component " : "", comp);
+      TeannReadCheck(fr->source, propline, frame, !PetscIsInfOrNanReal(y[c]), "%s = %g is not finite", what, (double)y[c]);
+      TeannReadCheck(fr->source, propline, frame, PetscAbsReal(y[c]) <= P->bound, "%s = %g is beyond the bound %g %s", what, (double)y[c], (double)P->bound, TeannPropertyUnits(k));
+    }
+    if (P->rank >= 2) PetscCall(TeannFramesCheckSymmetry(fr, f, k, propline, project));
+  }
+  PetscCall(TeannFramesCheckAtoms(fr, f, atomline0));
   PetscFunctionReturn(0);
 }
 

@@ -20,13 +20,18 @@
  *   pbc=, Lattice=     periodic systems are refused: any T in pbc, or a
  *                      Lattice without pbc (ASE then means periodic);
  *                      Lattice with pbc="F F F" is a molecule in a box and allowed.
+ * A 3x3 or 3x3x3 value may also be a nested list, bare ([[..],[..],[..]], the
+ * extxyz 2-D array) or in quotes with ASE's "_JSON " prefix; nested values are
+ * read row-major. A known key given twice is an error (which one would be meant?).
  * Blank lines are allowed only at the end of the file. */
 #include "framesimpl.h"
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <sys/stat.h>
 
 #define TEANN_XYZ_MAXVAL TEANN_MAX_COMP
+#define TEANN_XYZ_TRUST_COUNT 4096 /* atom counts up to this are not compared with the file size */
 
 typedef struct {
   PetscInt  props;                      /* TEANN_PROP_* bits found */
@@ -71,6 +76,9 @@ static PetscErrorCode ParseReals(const TeannXYZWhere *w, const char *key, size_t
     if (p >= end) break;
     t = p;
     while (p < end && !IsSep(*p)) p++;
+    /* a closing quote forgotten: the value ran on into the next key=value */
+    XYZCheck(w, !memchr(t, '=', (size_t)(p - t)), "unbalanced quote: the value of %.*s= runs into '%.*s'", (int)klen, key, (int)PetscMin(p - t, 40), t);
+    if (*n == 0 && p - t == 5 && !strncmp(t, "_JSON", 5)) continue; /* ASE's marker of a nested list */
     if (*n < max) {
       char tok[64];
       size_t len = (size_t)(p - t);
@@ -181,7 +189,7 @@ static PetscErrorCode ParseProperties(const TeannXYZWhere *w, const char *val, s
 static PetscErrorCode ParseComment(const TeannXYZWhere *w, const char *line, TeannXYZInfo *info)
 {
   const char *p = line;
-  PetscInt    n, k;
+  PetscInt    n, k, seen = 0; /* bits of the known keys met: 1 << table index, then lattice, pbc, properties */
   PetscReal   v[TEANN_XYZ_MAXVAL];
 
   PetscFunctionBegin;
@@ -207,11 +215,14 @@ static PetscErrorCode ParseComment(const TeannXYZWhere *w, const char *line, Tea
     p++;
     while (isspace((unsigned char)*p)) p++;
     if (*p == '"' || *p == '\'' || *p == '{' || *p == '[') {
-      char close = *p == '{' ? '}' : *p == '[' ? ']' : *p;
+      char open = *p, close = *p == '{' ? '}' : *p == '[' ? ']' : *p;
+      int  depth = 0; /* brackets nest: [[1,2,3],[4,5,6],[7,8,9]] */
 
       val = ++p;
-      while (*p && *p != close) {
+      while (*p && (*p != close || depth > 0)) {
         if (*p == '\\' && p[1]) p++;
+        else if (open != close && *p == open) depth++;
+        else if (open != close && *p == close) depth--;
         p++;
       }
       XYZCheck(w, *p == close, "unterminated quote in the value of '%.*s'", (int)klen, key);
@@ -225,7 +236,12 @@ static PetscErrorCode ParseComment(const TeannXYZWhere *w, const char *line, Tea
     if (!klen) continue;
     for (k = 0; k < TEANN_NPROP; k++)
       if (KeyIs(key, klen, TeannProperties[k].name)) break;
-    if (k < TEANN_NPROP) {
+    if (k == TEANN_NPROP) k = KeyIs(key, klen, "lattice") ? TEANN_NPROP : KeyIs(key, klen, "pbc") ? TEANN_NPROP + 1 : KeyIs(key, klen, "properties") ? TEANN_NPROP + 2 : -1;
+    if (k >= 0) {
+      XYZCheck(w, !(seen & ((PetscInt)1 << k)), "%s= given twice", k < TEANN_NPROP ? TeannProperties[k].name : k == TEANN_NPROP ? "Lattice" : k == TEANN_NPROP + 1 ? "pbc" : "Properties");
+      seen |= (PetscInt)1 << k;
+    }
+    if (k >= 0 && k < TEANN_NPROP) {
       const TeannProperty *P = &TeannProperties[k];
       if (P->rank == 2) { /* 9 row-major, or 6 in Voigt order */
         PetscCall(ParseReals(w, key, klen, val, vlen, 9, v, &n));
@@ -327,7 +343,44 @@ static PetscErrorCode ParseAtom(const TeannXYZWhere *w, char *line, const TeannX
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode ReadXYZ(TeannLineReader *r, TeannFrames fr)
+/* Atoms of the frame being read: grown as atom lines arrive, so that memory
+ * follows the atoms the file holds, not the count it announces. */
+typedef struct {
+  PetscInt   cap;
+  PetscInt  *Z;
+  PetscReal *x;
+  char      *comment; /* the frame's comment line, kept while its atom lines are read */
+} TeannXYZAtoms;
+
+static PetscErrorCode AtomsReserve(TeannXYZAtoms *A, PetscInt n)
+{
+  PetscInt  *Z;
+  PetscReal *x;
+
+  PetscFunctionBegin;
+  if (n <= A->cap) PetscFunctionReturn(0);
+  n = PetscMax(n, PetscMax(64, 2 * A->cap));
+  PetscCall(PetscMalloc2(n, &Z, 3 * n, &x));
+  PetscCall(PetscArraycpy(Z, A->Z, A->cap));
+  PetscCall(PetscArraycpy(x, A->x, 3 * A->cap));
+  PetscCall(PetscFree2(A->Z, A->x));
+  A->Z   = Z;
+  A->x   = x;
+  A->cap = n;
+  PetscFunctionReturn(0);
+}
+
+/* Bytes from the reader's position to the end of a regular file; -1 for a pipe. */
+static long long BytesLeft(TeannLineReader *r)
+{
+  struct stat st;
+  long        pos = ftell(r->fp);
+
+  if (pos < 0 || fstat(fileno(r->fp), &st) || !S_ISREG(st.st_mode)) return -1;
+  return (long long)st.st_size - pos;
+}
+
+static PetscErrorCode ReadXYZ(TeannLineReader *r, TeannFrames fr, TeannXYZAtoms *A)
 {
   TeannFramesBuilder b;
   TeannXYZInfo       info;
@@ -340,7 +393,8 @@ static PetscErrorCode ReadXYZ(TeannLineReader *r, TeannFrames fr)
   PetscCall(PetscStrncpy(fr->source, path, sizeof(fr->source)));
   w.path = path;
   for (;;) {
-    PetscInt f, a0, natoms = 0, countline;
+    PetscInt  f, a0, natoms = 0, countline, commentline;
+    long long left;
 
     PetscCall(TeannLineReaderNext(r, &eof));
     if (eof) break;
@@ -361,24 +415,35 @@ static PetscErrorCode ReadXYZ(TeannLineReader *r, TeannFrames fr)
     PetscCall(TeannLineReaderNext(r, &eof));
     w.line = countline;
     XYZCheck(&w, !eof, "truncated: the file ends before the comment line");
-    w.line = r->lineno;
+    commentline = w.line = r->lineno;
     PetscCall(ParseComment(&w, r->buf, &info));
-    PetscCall(TeannFramesBuilderAdd(&b, natoms, &f, &a0));
-    fr->line[f]   = countline;
-    fr->fprops[f] = info.props;
-    for (PetscInt k = 0; k < TEANN_NPROP; k++)
-      if (info.props & TeannProperties[k].bit) PetscCall(PetscArraycpy(fr->y[k] + TeannProperties[k].ncomp * f, info.v[k], TeannProperties[k].ncomp));
-    PetscCall(PetscStrallocpy(r->buf, &fr->comment[f]));
-    for (PetscInt k = 0; k < TEANN_NPROP; k++)
-      if (info.props & TeannProperties[k].bit) PetscCall(TeannFramesCheckSymmetry(fr, f, k, r->lineno));
+    PetscCall(PetscFree(A->comment));
+    PetscCall(PetscStrallocpy(r->buf, &A->comment));
+    /* An atom line has at least a character and a blank per column (the last
+     * line may lack its newline): a large count the rest of the file cannot
+     * hold is refused before anything is read for it. A small one is read, so
+     * that the message names the line that is wrong. */
+    left   = natoms > TEANN_XYZ_TRUST_COUNT ? BytesLeft(r) : -1;
+    w.line = countline;
+    XYZCheck(&w, left < 0 || (long long)natoms * 2 * info.ncols - 1 <= left, "atom count %" PetscInt_FMT " is more than the %lld bytes left in the file can hold (an atom line of %" PetscInt_FMT " columns takes at least %" PetscInt_FMT ")", natoms, left, info.ncols, 2 * info.ncols);
     for (PetscInt i = 0; i < natoms; i++) {
       PetscCall(TeannLineReaderNext(r, &eof));
       w.line = countline;
       XYZCheck(&w, !eof, "truncated: %" PetscInt_FMT " atoms announced, the file ends after %" PetscInt_FMT, natoms, i);
       w.line = r->lineno;
-      PetscCall(ParseAtom(&w, r->buf, &info, i, natoms, &fr->Z[a0 + i], &fr->x[3 * (a0 + i)]));
+      PetscCall(AtomsReserve(A, i + 1));
+      PetscCall(ParseAtom(&w, r->buf, &info, i, natoms, &A->Z[i], &A->x[3 * i]));
     }
-    PetscCall(TeannFramesCheckAtoms(fr, f, countline + 2));
+    PetscCall(TeannFramesBuilderAdd(&b, natoms, &f, &a0));
+    fr->line[f]   = countline;
+    fr->fprops[f] = info.props;
+    PetscCall(PetscArraycpy(fr->Z + a0, A->Z, natoms));
+    PetscCall(PetscArraycpy(fr->x + 3 * a0, A->x, 3 * natoms));
+    for (PetscInt k = 0; k < TEANN_NPROP; k++)
+      if (info.props & TeannProperties[k].bit) PetscCall(PetscArraycpy(fr->y[k] + TeannProperties[k].ncomp * f, info.v[k], TeannProperties[k].ncomp));
+    fr->comment[f] = A->comment; /* handed over */
+    A->comment     = NULL;
+    PetscCall(TeannFramesValidate(fr, f, commentline, countline + 2, PETSC_TRUE));
   }
   PetscFunctionReturn(0);
 }
@@ -386,15 +451,18 @@ static PetscErrorCode ReadXYZ(TeannLineReader *r, TeannFrames fr)
 PetscErrorCode TeannFramesReadXYZ(const char path[], TeannFrames fr)
 {
   TeannLineReader r;
+  TeannXYZAtoms   A = {0, NULL, NULL, NULL};
   PetscErrorCode  ierr;
 
   PetscFunctionBegin;
   PetscCall(TeannInitializePackage());
   PetscCall(PetscLogEventBegin(TEANN_EVENT_ReadXYZ, 0, 0, 0, 0));
   PetscCall(TeannLineReaderOpen(path, &r));
-  ierr = ReadXYZ(&r, fr);
-  /* close the file on failure too: callers may catch the error and go on */
+  ierr = ReadXYZ(&r, fr, &A);
+  /* close the file and free the scratch on failure too: callers may catch the error and go on */
   PetscCall(TeannLineReaderClose(&r));
+  PetscCall(PetscFree2(A.Z, A.x));
+  PetscCall(PetscFree(A.comment));
   PetscCall(ierr);
   PetscCheck(fr->nframes > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: no frames", path);
   PetscCall(PetscLogEventEnd(TEANN_EVENT_ReadXYZ, 0, 0, 0, 0));

@@ -71,6 +71,9 @@ PetscErrorCode TeannFitSetFromOptions(TeannFit fit)
 }
 
 /* Mean per component and pooled standard deviation of the training references (eq. 9 sigma_p). */
+/* Smallest spread of a fitted property's training labels, relative to their largest magnitude. */
+#define TEANN_MIN_REL_SPREAD 1e-10
+
 static PetscErrorCode ComputeStats(TeannFit fit)
 {
   TeannFrames fr    = fit->fr[0];
@@ -82,7 +85,7 @@ static PetscErrorCode ComputeStats(TeannFit fit)
   for (PetscInt k = 0; k < TEANN_NKIND; k++) {
     PetscInt         nc = TeannProperties[k].ncomp;
     const PetscReal *y;
-    PetscReal        sum[TEANN_MAX_COMP] = {0}, ss = 0;
+    PetscReal        sum[TEANN_MAX_COMP] = {0}, ss = 0, ymax = 0;
     if (!(props & TeannProperties[k].bit)) continue;
     y = fr->y[k];
     /* a sign-free property (the transition dipole) has mean zero by construction */
@@ -93,10 +96,16 @@ static PetscErrorCode ComputeStats(TeannFit fit)
       for (PetscInt c = 0; c < nc; c++) fit->stats.mean[k][c] = sum[c] / fit->nglob[0];
     }
     for (PetscInt f = 0; f < fr->nframes; f++)
-      for (PetscInt c = 0; c < nc; c++) ss += PetscSqr(y[f * nc + c] - fit->stats.mean[k][c]);
+      for (PetscInt c = 0; c < nc; c++) {
+        ss += PetscSqr(y[f * nc + c] - fit->stats.mean[k][c]);
+        ymax = PetscMax(ymax, PetscAbsReal(y[f * nc + c]));
+      }
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &ss, 1, MPIU_REAL, MPIU_SUM, fit->comm));
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &ymax, 1, MPIU_REAL, MPIU_MAX, fit->comm));
     fit->stats.std[k] = PetscSqrtReal(ss / (fit->nglob[0] * nc));
-    PetscCheck(fit->stats.std[k] > 0, fit->comm, PETSC_ERR_ARG_WRONG, "%s: the training frames' %s has zero spread; nothing to fit", fit->data, TeannProperties[k].name);
+    /* Identical labels leave the rounding of the mean (~1e-16 of their size), not 0: a spread
+       that small relative to the values is none, and dividing by it makes the loss ~1e31. */
+    PetscCheck(fit->stats.std[k] > TEANN_MIN_REL_SPREAD * ymax, fit->comm, PETSC_ERR_ARG_WRONG, "%s: the training frames' %s has zero spread (%g, for values up to %g; at least %g relative is needed); nothing to fit", fit->data, TeannProperties[k].name, (double)fit->stats.std[k], (double)ymax, (double)TEANN_MIN_REL_SPREAD);
     /* eq. 9 divided by N_train (design 2.4): O(1) loss, lambda independent of the data size */
     fit->scale[k] = fit->weight[k] / (nc * PetscSqr(fit->stats.std[k]) * fit->nglob[0]);
   }
@@ -301,7 +310,20 @@ PetscErrorCode TeannFitSetUp(TeannFit fit)
   fit->keybase[2] = src[2] ? N + (src[1] ? fit->nglob[1] : 0) : 0;
   for (PetscInt s = 0; s < 3; s++) PetscCall(TeannSourceDestroy(&src[s]));
 
-  PetscCall(TeannElementsUnion(fit->comm, 3, fit->fr, &nel, Z));
+  /* The model's elements are the training frames' own: a network only validation or test
+     frames had would never be trained, yet be saved and accepted by teann-predict. */
+  PetscCall(TeannElementsUnion(fit->comm, 1, &fit->fr[0], &nel, Z));
+  for (PetscInt s = 1; s < 3; s++) {
+    PetscInt nels, Zs[TEANN_MAX_Z + 1];
+
+    PetscCall(TeannElementsUnion(fit->comm, 1, &fit->fr[s], &nels, Zs));
+    for (PetscInt e = 0; e < nels; e++) {
+      PetscBool known = PETSC_FALSE;
+
+      for (PetscInt m = 0; m < nel && !known; m++) known = (PetscBool)(Z[m] == Zs[e]);
+      PetscCheck(known, fit->comm, PETSC_ERR_USER_INPUT, "%s: element %s is in no training frame (%s)%s; a model cannot predict an element it was not trained on", files[s][0] ? files[s] : fit->data, TeannElementSymbol(Zs[e]), fit->data, files[s][0] ? "" : s == 1 ? ": only the validation frames of the split have it" : ": only the test frames of the split have it");
+    }
+  }
   PetscCheck(nel <= TEANN_MAX_ELEMENTS, fit->comm, PETSC_ERR_SUP, "the data hold %" PetscInt_FMT " elements; at most %d are supported", nel, TEANN_MAX_ELEMENTS);
   PetscCall(TeannModelSetElements(fit->model, nel, Z));
   PetscCall(TeannModelSetUp(fit->model));
