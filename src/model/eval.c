@@ -633,7 +633,11 @@ static PetscErrorCode ProcessChunk(TeannEval ev, TeannWork *w, const PetscReal t
     if (im->nfield) ChunkFieldTangent(ev, w, theta, g);
   }
   if (log) {
-    if (g) ierr |= PetscLogFlops(4.0 * fnet * w->na);
+    if (g) {
+      PetscLogDouble fhead = 0; /* the heads' forward and reverse passes, counted here with the networks' reverse pass */
+      for (PetscInt h = 0; h < im->nhead; h++) fhead += TeannHeadOf(im->head_k[h])->flops;
+      ierr |= PetscLogFlops((4.0 * fnet + fhead) * w->na);
+    }
     ierr |= PetscLogEventEnd(TEANN_EVENT_NetBackward, 0, 0, 0, 0);
   }
   if (g) {
