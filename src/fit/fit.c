@@ -253,7 +253,7 @@ static PetscErrorCode ConvergenceTest(Tao tao, void *ctx)
 
 /* A new fit into a directory holding an earlier fit's model.nc or checkpoint.nc would replace
    them at its first checkpoint: refuse before any work, unless -teann_overwrite. A restart
-   writes where its checkpoint is, by design. */
+   writes where its checkpoint is (or -teann_output_dir), by design. */
 static PetscErrorCode CheckOutputDir(TeannFit fit)
 {
   const char *names[2] = {"model.nc", "checkpoint.nc"};
@@ -261,21 +261,13 @@ static PetscErrorCode CheckOutputDir(TeannFit fit)
   PetscMPIInt rank;
 
   PetscFunctionBegin;
-  if (fit->overwrite) PetscFunctionReturn(0);
+  /* a restart continues a fit: its outputs are the ones to replace */
+  if (fit->overwrite || fit->restart[0]) PetscFunctionReturn(0);
   PetscCallMPI(MPI_Comm_rank(fit->comm, &rank));
   if (rank == 0) {
-    char      path[PETSC_MAX_PATH_LEN], dir[PETSC_MAX_PATH_LEN];
-    PetscBool exists, here = PETSC_FALSE;
-    if (fit->restart[0]) {
-      char *slash;
-      PetscCall(PetscStrncpy(dir, fit->restart, sizeof(dir)));
-      slash = strrchr(dir, '/');
-      if (slash == dir) slash[1] = 0;
-      else if (slash) *slash = 0;
-      else PetscCall(PetscStrncpy(dir, ".", sizeof(dir)));
-      PetscCall(TeannSameFile(dir, fit->outdir, &here));
-    }
-    for (PetscInt i = 0; i < 2 && !here && found < 0; i++) {
+    char      path[PETSC_MAX_PATH_LEN];
+    PetscBool exists;
+    for (PetscInt i = 0; i < 2 && found < 0; i++) {
       PetscCall(TeannFitOutputPath(fit, names[i], path, sizeof(path)));
       PetscCall(PetscTestFile(path, '\0', &exists));
       if (exists) found = i;
