@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 PetscClassId  TEANN_CLASSID = 0;
 PetscLogEvent TEANN_EVENT_ReadXYZ, TEANN_EVENT_ReadEANN, TEANN_EVENT_DatasetWrite, TEANN_EVENT_DatasetRead, TEANN_EVENT_PairCount;
@@ -104,7 +105,11 @@ static PetscBool UserError(PetscErrorCode n)
 
 /* The user gets the message, not PETSc's trace with its configure dump and plea to mail
    petsc-maint: that is for bugs. An error on a communicator of every rank was raised by
-   every rank, so each finalizes MPI and exits; one on fewer ranks aborts the others. */
+   every rank, so each finalizes MPI and exits. One on fewer ranks (a file every rank reads,
+   checked on PETSC_COMM_SELF) exits without MPI_Finalize, so that mpiexec ends the ranks
+   waiting in a collective; MPI_Abort from several ranks at once garbles Open MPI's help
+   messages (ORTE_ERROR_LOG). Rank 0 reports at once, the others after a pause, so that the
+   same message from every rank is printed once when rank 0 has it too. */
 static PetscErrorCode TeannErrorHandler(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n, PetscErrorType p, const char *mess, void *ctx)
 {
   PetscMPIInt size = 1, wsize = 1, rank = 0;
@@ -115,12 +120,20 @@ static PetscErrorCode TeannErrorHandler(MPI_Comm comm, int line, const char *fun
     (void)MPI_Comm_rank(comm, &rank);
   }
   (void)MPI_Comm_size(PETSC_COMM_WORLD, &wsize);
+  fflush(stdout);
+  if (size < wsize) {
+    PetscMPIInt wrank = 0;
+    (void)MPI_Comm_rank(PETSC_COMM_WORLD, &wrank);
+    /* interrupted: mpiexec is ending the job because rank 0 failed, and has its message */
+    if (wrank && sleep(5)) _exit(1);
+    fprintf(stderr, "%s: error: %s\n", TeannProg, mess);
+    fflush(stderr);
+    _exit(1);
+  }
   if (rank == 0) {
     fprintf(stderr, "%s: error: %s\n", TeannProg, mess);
     fflush(stderr);
   }
-  fflush(stdout);
-  if (size < wsize) (void)MPI_Abort(PETSC_COMM_WORLD, 1);
   (void)MPI_Finalize();
   exit(1);
   return n;
@@ -197,8 +210,10 @@ PetscErrorCode TeannOptionsCheckUnused(MPI_Comm comm)
         near = KnownOptions[k];
       }
     }
-    /* a suggestion only when it is plausibly the same word */
-    if (near && best <= PetscMax(2, strlen(nm) / 4)) PetscCall(PetscSNPrintf(line, sizeof(line), "%soption -%s was not used (did you mean -%s?)", msg[0] ? "; " : "", nm, near));
+    /* a known option left unused was made irrelevant by another (-teann_lm_solver without
+       -tao_type brgn); otherwise a suggestion only when it is plausibly the same word */
+    if (near && best == 0) PetscCall(PetscSNPrintf(line, sizeof(line), "%soption -%s was not used (it has no effect with the other options given)", msg[0] ? "; " : "", nm));
+    else if (near && best <= PetscMax(2, strlen(nm) / 4)) PetscCall(PetscSNPrintf(line, sizeof(line), "%soption -%s was not used (did you mean -%s?)", msg[0] ? "; " : "", nm, near));
     else PetscCall(PetscSNPrintf(line, sizeof(line), "%soption -%s was not used (not an option of this program; see -help)", msg[0] ? "; " : "", nm));
     PetscCall(PetscStrlcat(msg, line, sizeof(msg)));
   }

@@ -14,6 +14,7 @@ expect_error "option -tao_maxit was not used (did you mean -tao_max_it?)" mpirun
 "$BIN/teann-train" $small -tao_max_it 2 -teann_output_dir "$WORK/fit" > "$WORK/log" 2>&1 || { cat "$WORK/log"; fail "teann-train"; }
 expect_error "option -teann_ouput was not used (did you mean -teann_output?)" "$BIN/teann-predict" -teann_model "$WORK/fit/model.nc" -teann_data "$WORK/w.xyz" -teann_ouput "$WORK/p.xyz"
 expect_error "option -teann_progres was not used (did you mean -teann_progress?)" "$BIN/teann-convert" "$WORK/w.xyz" "$WORK/w.nc" -teann_progres
+expect_error "option -teann_lm_solver was not used (it has no effect with the other options given)" "$BIN/teann-train" $small -tao_max_it 2 -teann_lm_solver scalapack -teann_output_dir "$WORK/t7"
 "$BIN/teann-train" $small -tao_max_it 2 -teann_output_dir "$WORK/t3" -teann_frobnicate 1 -teann_allow_unused > "$WORK/log" 2>&1 || { cat "$WORK/log"; fail "-teann_allow_unused did not relax the check"; }
 grep -q "warning: option -teann_frobnicate was not used" "$WORK/log" || fail "no warning with -teann_allow_unused"
 # options read late or only sometimes are no typos
