@@ -4,7 +4,8 @@
 #
 # Edit:  the select line: select=NODES:ncpus=CORES:mpiprocs=RANKS:ompthreads=THREADS
 #        (RANKS x THREADS = CORES), walltime, your site's queue/project;
-#        OPTIONS (a teann-train options file) and OUTPUT_DIR.
+#        OPTIONS (a teann-train options file) and OUTPUT_DIR (a new one: teann-train refuses
+#        a directory holding an earlier fit, unless OPTIONS has -teann_overwrite).
 # Submit: qsub pbs-fit.sh                 (from the directory holding the options file)
 #         qsub -v OPTIONS=other.opts pbs-fit.sh
 # Output: OUTPUT_DIR/model.nc, predictions.nc, history.nc; the log in teann-fit.oJOBID.

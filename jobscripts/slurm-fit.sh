@@ -4,7 +4,8 @@
 #
 # Edit:  the #SBATCH lines below (nodes, ntasks-per-node = ranks per node,
 #        cpus-per-task = threads per rank, time, and your site's partition/account),
-#        OPTIONS (a teann-train options file) and OUTPUT_DIR.
+#        OPTIONS (a teann-train options file) and OUTPUT_DIR (a new one: teann-train refuses
+#        a directory holding an earlier fit, unless OPTIONS has -teann_overwrite).
 #        Ranks per node x threads per rank should equal the cores of a node.
 # Submit: sbatch slurm-fit.sh            (from the directory holding the options file)
 #         sbatch --export=ALL,OPTIONS=other.opts slurm-fit.sh

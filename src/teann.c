@@ -2,6 +2,10 @@
  * and every event and stage of the library registered in one place. */
 #include "property.h"
 #include "logimpl.h"
+#include <sys/stat.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 PetscClassId  TEANN_CLASSID = 0;
 PetscLogEvent TEANN_EVENT_ReadXYZ, TEANN_EVENT_ReadEANN, TEANN_EVENT_DatasetWrite, TEANN_EVENT_DatasetRead, TEANN_EVENT_PairCount;
@@ -57,4 +61,168 @@ PetscErrorCode TeannPropParse(const char list[], PetscInt *mask)
     *mask |= TeannProperties[k].bit;
   }
   PetscFunctionReturn(0);
+}
+
+/* ------------------------------------------------------------ for the programs */
+
+
+static char TeannProg[64] = "teann";
+
+int TeannProgramArgs(int *argc, char ***argv, const char prog[])
+{
+  (void)PetscStrncpy(TeannProg, prog, sizeof(TeannProg));
+  for (int i = 1; i < *argc; i++) {
+    if (!strcmp((*argv)[i], "--version") || !strcmp((*argv)[i], "-version")) {
+      printf("%s (teann) %s\n", prog, TEANN_VERSION);
+      return 1;
+    }
+    /* GNU spelling; PETSc knows only -help */
+    if (!strcmp((*argv)[i], "--help")) (*argv)[i] = (char *)"-help";
+  }
+  return 0;
+}
+
+/* Error codes that say the user's input or options are wrong, not the program. */
+static PetscBool UserError(PetscErrorCode n)
+{
+  switch (n) {
+  case PETSC_ERR_USER_INPUT:
+  case PETSC_ERR_FILE_OPEN:
+  case PETSC_ERR_FILE_READ:
+  case PETSC_ERR_FILE_WRITE:
+  case PETSC_ERR_FILE_UNEXPECTED:
+  case PETSC_ERR_ARG_SIZ:
+  case PETSC_ERR_ARG_IDN:
+  case PETSC_ERR_ARG_WRONG:
+  case PETSC_ERR_ARG_OUTOFRANGE:
+  case PETSC_ERR_ARG_INCOMP:
+  case PETSC_ERR_ARG_UNKNOWN_TYPE:
+    return PETSC_TRUE;
+  default:
+    return PETSC_FALSE;
+  }
+}
+
+/* The user gets the message, not PETSc's trace with its configure dump and plea to mail
+   petsc-maint: that is for bugs. An error on a communicator of every rank was raised by
+   every rank, so each finalizes MPI and exits. One on fewer ranks (a file every rank reads,
+   checked on PETSC_COMM_SELF) exits without MPI_Finalize, so that mpiexec ends the ranks
+   waiting in a collective; MPI_Abort from several ranks at once garbles Open MPI's help
+   messages (ORTE_ERROR_LOG). Rank 0 reports at once, the others after a pause, so that the
+   same message from every rank is printed once when rank 0 has it too. */
+static PetscErrorCode TeannErrorHandler(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n, PetscErrorType p, const char *mess, void *ctx)
+{
+  PetscMPIInt size = 1, wsize = 1, rank = 0;
+
+  if (p != PETSC_ERROR_INITIAL || !mess || !mess[0] || !UserError(n)) return PetscTraceBackErrorHandler(comm, line, fun, file, n, p, mess, ctx);
+  if (comm != MPI_COMM_NULL) {
+    (void)MPI_Comm_size(comm, &size);
+    (void)MPI_Comm_rank(comm, &rank);
+  }
+  (void)MPI_Comm_size(PETSC_COMM_WORLD, &wsize);
+  fflush(stdout);
+  if (size < wsize) {
+    PetscMPIInt wrank = 0;
+    (void)MPI_Comm_rank(PETSC_COMM_WORLD, &wrank);
+    /* interrupted: mpiexec is ending the job because rank 0 failed, and has its message */
+    if (wrank && sleep(5)) _exit(1);
+    fprintf(stderr, "%s: error: %s\n", TeannProg, mess);
+    fflush(stderr);
+    _exit(1);
+  }
+  if (rank == 0) {
+    fprintf(stderr, "%s: error: %s\n", TeannProg, mess);
+    fflush(stderr);
+  }
+  (void)MPI_Finalize();
+  exit(1);
+  return n;
+}
+
+PetscErrorCode TeannProgramBegin(void)
+{
+  PetscFunctionBegin;
+  PetscCall(TeannInitializePackage());
+  PetscCall(PetscPushErrorHandler(TeannErrorHandler, NULL));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannSameFile(const char a[], const char b[], PetscBool *same)
+{
+  struct stat sa, sb;
+
+  PetscFunctionBegin;
+  *same = (PetscBool)(stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino);
+  PetscFunctionReturn(0);
+}
+
+/* Options a program knows, for "did you mean": teann's own (doc/options.md) and the PETSc and
+   TAO ones the documentation uses. PETSc has no list of the options a program queried. */
+static const char *const KnownOptions[] = {"teann_activation", "teann_allow_unused", "teann_charge_neutral", "teann_check_gradient", "teann_checkpoint_every", "teann_checkpoint_seconds", "teann_cutoff", "teann_data", "teann_eann_abprop", "teann_fix_radial", "teann_format", "teann_hidden", "teann_l2", "teann_lm_damping", "teann_lm_ksp_max_it", "teann_lm_ksp_rtol", "teann_lm_solver", "teann_lmax", "teann_model", "teann_neigh_atoms", "teann_nwave", "teann_output", "teann_output_dir", "teann_overwrite", "teann_patience", "teann_progress", "teann_properties", "teann_restart", "teann_seed", "teann_test", "teann_test_fraction", "teann_units_hyperpolarizability", "teann_valid", "teann_valid_fraction", "teann_weight_dipole", "teann_weight_hyperpolarizability", "teann_weight_polarizability", "teann_weight_quadrupole", "teann_weight_transition_dipole",
+                                            "tao_type", "tao_max_it", "tao_max_funcs", "tao_monitor", "tao_smonitor", "tao_view", "tao_converged_reason", "tao_gatol", "tao_grtol", "tao_gttol", "tao_fmin", "tao_ls_type", "tao_ls_monitor", "tao_brgn_regularization_type", "tao_brgn_regularizer_weight", "tao_bqnls_mat_lmvm_hist_size", "tao_bqnls_mat_lmvm_scale_type", "tao_lmvm_mat_lmvm_hist_size", "log_view", "options_file", "options_left", "help", "info", "malloc_debug", NULL};
+
+/* Read late or only in some cases (the EANN reader, PETSc at PetscFinalize): never "unused". */
+static const char *const LateOptions[] = {"teann_allow_unused", "teann_eann_abprop", "teann_format", "teann_units_hyperpolarizability", "teann_nc_probe", "teann_nc_probe_timeout", "log_view", "log_summary", "options_file", "options_left", "options_view", "help", "version", "info", "malloc_debug", "malloc_dump", "malloc_view", "memory_view", "objects_dump", "check_pointer_intensity", "fp_trap", NULL};
+
+static size_t EditDistance(const char *a, const char *b)
+{
+  size_t la = strlen(a), lb = strlen(b), d[128];
+
+  if (lb >= sizeof(d) / sizeof(d[0])) return (size_t)-1;
+  for (size_t j = 0; j <= lb; j++) d[j] = j;
+  for (size_t i = 1; i <= la; i++) {
+    size_t diag = d[0];
+    d[0]        = i;
+    for (size_t j = 1; j <= lb; j++) {
+      size_t up = d[j], best = diag + (a[i - 1] != b[j - 1]);
+      if (up + 1 < best) best = up + 1;
+      if (d[j - 1] + 1 < best) best = d[j - 1] + 1;
+      diag = up;
+      d[j] = best;
+    }
+  }
+  return d[lb];
+}
+
+PetscErrorCode TeannOptionsCheckUnused(MPI_Comm comm)
+{
+  PetscInt    n;
+  char      **names, **values, msg[4096] = "";
+  PetscBool   relax = PETSC_FALSE;
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-teann_allow_unused", &relax, NULL));
+  PetscCall(PetscOptionsLeftGet(NULL, &n, &names, &values));
+  for (PetscInt i = 0; i < n; i++) {
+    const char *nm = names[i][0] == '-' ? names[i] + 1 : names[i], *near = NULL;
+    size_t      best = (size_t)-1;
+    char        line[512];
+    PetscBool   late = PETSC_FALSE;
+
+    for (PetscInt k = 0; LateOptions[k]; k++)
+      if (!strcmp(nm, LateOptions[k])) late = PETSC_TRUE;
+    if (late) continue;
+    for (PetscInt k = 0; KnownOptions[k]; k++) {
+      size_t dk = EditDistance(nm, KnownOptions[k]);
+      if (dk < best) {
+        best = dk;
+        near = KnownOptions[k];
+      }
+    }
+    /* a known option left unused was made irrelevant by another (-teann_lm_solver without
+       -tao_type brgn); otherwise a suggestion only when it is plausibly the same word */
+    if (near && best == 0) PetscCall(PetscSNPrintf(line, sizeof(line), "%soption -%s was not used (it has no effect with the other options given)", msg[0] ? "; " : "", nm));
+    else if (near && best <= PetscMax(2, strlen(nm) / 4)) PetscCall(PetscSNPrintf(line, sizeof(line), "%soption -%s was not used (did you mean -%s?)", msg[0] ? "; " : "", nm, near));
+    else PetscCall(PetscSNPrintf(line, sizeof(line), "%soption -%s was not used (not an option of this program; see -help)", msg[0] ? "; " : "", nm));
+    PetscCall(PetscStrlcat(msg, line, sizeof(msg)));
+  }
+  PetscCall(PetscOptionsLeftRestore(NULL, &n, &names, &values));
+  if (!msg[0]) PetscFunctionReturn(0);
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (relax) {
+    if (!rank) PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "%s: warning: %s\n", TeannProg, msg));
+    PetscFunctionReturn(0);
+  }
+  SETERRQ(comm, PETSC_ERR_USER_INPUT, "%s; nothing was done (-teann_allow_unused makes this a warning)", msg);
 }

@@ -29,4 +29,18 @@ PETSC_EXTERN PetscErrorCode TeannInitializePackage(void);
 PETSC_EXTERN PetscErrorCode TeannInitialize(void); /* the same; kept for programs written against 0.1 */
 PETSC_EXTERN PetscClassId TEANN_CLASSID;
 
+/* For the programs (src/programs), not the library: what a command-line tool owes its user.
+   TeannProgramArgs, before PetscInitialize: --version prints the version (returns 1: exit 0),
+   --help becomes PETSc's -help. TeannProgramBegin, after it: errors caused by the user's input
+   (PETSC_ERR_USER_INPUT, FILE_*, ARG_* raised with a message) print "PROG: error: message" and
+   end every rank with exit status 1; internal errors keep PETSc's trace. */
+PETSC_EXTERN int            TeannProgramArgs(int *argc, char ***argv, const char prog[]);
+PETSC_EXTERN PetscErrorCode TeannProgramBegin(void);
+/* Every option given but never used is an error naming it and the nearest known option
+   (-teann_allow_unused: a warning). Call at the end of set-up, when everything was read. */
+PETSC_EXTERN PetscErrorCode TeannOptionsCheckUnused(MPI_Comm comm);
+/* Whether the files a and b are the same file (device and inode; a symlink, ./ or another
+   name of it): an output must never be one of the inputs. A missing file is no input. */
+PETSC_EXTERN PetscErrorCode TeannSameFile(const char a[], const char b[], PetscBool *same);
+
 #endif

@@ -213,10 +213,12 @@ static PetscErrorCode OptionsNext(const char **p, char name[], size_t nlen, char
   PetscFunctionReturn(0);
 }
 
-/* Options a checkpoint does not hand on to the restarted run. */
+/* Options a checkpoint does not hand on to the restarted run. The output directory is where
+   the checkpoint is now (or -teann_output_dir given again), not where it was written: a copied
+   checkpoint must not write into the original run's directory. */
 static PetscBool OptionNotInherited(const char name[])
 {
-  const char *skip[] = {"-teann_restart", "-options_file", "-help", "-teann_check_gradient", "-options_left", "-log_view", "-info", NULL};
+  const char *skip[] = {"-teann_restart", "-options_file", "-help", "-teann_check_gradient", "-options_left", "-log_view", "-info", "-teann_output_dir", "-teann_overwrite", "-teann_allow_unused", NULL};
   for (PetscInt i = 0; skip[i]; i++)
     if (!strcmp(name, skip[i])) return PETSC_TRUE;
   return PETSC_FALSE;
@@ -635,6 +637,22 @@ PetscErrorCode TeannFitCheckpointSetFromOptions(TeannFit fit)
     char        name[256], val[PETSC_MAX_PATH_LEN];
     PetscBool   has;
 
+    PetscCall(PetscOptionsHasName(NULL, NULL, "-teann_output_dir", &has));
+    if (!has) {
+      char  dir[PETSC_MAX_PATH_LEN];
+      char *slash;
+      PetscCall(PetscStrncpy(dir, fit->restart, sizeof(dir)));
+      slash = strrchr(dir, '/');
+      if (slash == dir) slash[1] = 0;
+      else if (slash) *slash = 0;
+      else PetscCall(PetscStrncpy(dir, ".", sizeof(dir)));
+      PetscCall(PetscOptionsSetValue(NULL, "-teann_output_dir", dir));
+    }
+    {
+      char dir[PETSC_MAX_PATH_LEN];
+      PetscCall(PetscOptionsGetString(NULL, NULL, "-teann_output_dir", dir, sizeof(dir), NULL));
+      PetscCall(PetscPrintf(fit->comm, "teann-train: restarting from %s; writing into %s%s\n", fit->restart, dir, has ? " (-teann_output_dir)" : ", the checkpoint's directory"));
+    }
     PetscCall(CkptFree(&c));
     PetscCall(CkptLoad(fit->comm, fit->restart, &c));
     fit->ckpt = c;
@@ -643,7 +661,12 @@ PetscErrorCode TeannFitCheckpointSetFromOptions(TeannFit fit)
       PetscCall(OptionsNext(&p, name, sizeof(name), val, sizeof(val)));
       if (!p || !name[0] || OptionNotInherited(name)) continue;
       PetscCall(PetscOptionsHasName(NULL, NULL, name, &has));
-      if (!has) PetscCall(PetscOptionsSetValue(NULL, name, val[0] ? val : NULL));
+      if (!has) {
+        PetscCall(PetscOptionsSetValue(NULL, name, val[0] ? val : NULL));
+        /* inherited, not typed: never reported as an unused option (an older release's option,
+           say); looking it up marks it used */
+        PetscCall(PetscOptionsHasName(NULL, NULL, name, &has));
+      }
     }
     /* the options set above are read again here, and by the fit and the model */
     PetscOptionsBegin(fit->comm, NULL, "teann checkpoint and restart options", "TeannFit");

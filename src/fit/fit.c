@@ -59,6 +59,7 @@ PetscErrorCode TeannFitSetFromOptions(TeannFit fit)
   }
   PetscCall(PetscOptionsReal("-teann_l2", "L2 regularisation lambda on the trainable parameters (eq. 9)", "TeannFitSetFromOptions", fit->l2, &fit->l2, NULL));
   PetscCall(PetscOptionsString("-teann_output_dir", "Directory for model.nc and predictions.nc (created if missing)", "TeannFitSetFromOptions", fit->outdir, fit->outdir, sizeof(fit->outdir), NULL));
+  PetscCall(PetscOptionsBool("-teann_overwrite", "Let a new fit replace model.nc and checkpoint.nc of an earlier fit in -teann_output_dir", "TeannFitSetFromOptions", fit->overwrite, &fit->overwrite, NULL));
   PetscCall(PetscOptionsInt("-teann_patience", "Stop after this many iterations without a better validation loss (0: off)", "TeannFitSetFromOptions", fit->patience, &fit->patience, NULL));
   PetscCall(PetscOptionsName("-teann_check_gradient", "Print loss and gradient at a fixed point and stop", "TeannFitCheckGradient", &set));
   PetscOptionsEnd();
@@ -259,6 +260,33 @@ static PetscErrorCode ConvergenceTest(Tao tao, void *ctx)
   PetscFunctionReturn(0);
 }
 
+/* A new fit into a directory holding an earlier fit's model.nc or checkpoint.nc would replace
+   them at its first checkpoint: refuse before any work, unless -teann_overwrite. A restart
+   writes where its checkpoint is (or -teann_output_dir), by design. */
+static PetscErrorCode CheckOutputDir(TeannFit fit)
+{
+  const char *names[2] = {"model.nc", "checkpoint.nc"};
+  PetscInt    found    = -1;
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  /* a restart continues a fit: its outputs are the ones to replace */
+  if (fit->overwrite || fit->restart[0]) PetscFunctionReturn(0);
+  PetscCallMPI(MPI_Comm_rank(fit->comm, &rank));
+  if (rank == 0) {
+    char      path[PETSC_MAX_PATH_LEN];
+    PetscBool exists;
+    for (PetscInt i = 0; i < 2 && found < 0; i++) {
+      PetscCall(TeannFitOutputPath(fit, names[i], path, sizeof(path)));
+      PetscCall(PetscTestFile(path, '\0', &exists));
+      if (exists) found = i;
+    }
+  }
+  PetscCallMPI(MPI_Bcast(&found, 1, MPIU_INT, 0, fit->comm));
+  PetscCheck(found < 0, fit->comm, PETSC_ERR_USER_INPUT, "%s already holds %s of an earlier fit; give another -teann_output_dir, or -teann_overwrite to replace it (to continue that fit: -teann_restart %s%scheckpoint.nc)", fit->outdir, names[found], fit->outdir, fit->outdir[0] && fit->outdir[strlen(fit->outdir) - 1] == '/' ? "" : "/");
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TeannFitSetUp(TeannFit fit)
 {
   TeannSource src[3] = {NULL, NULL, NULL};
@@ -269,6 +297,7 @@ PetscErrorCode TeannFitSetUp(TeannFit fit)
 
   PetscFunctionBegin;
   PetscCheck(fit->hasdata && fit->data[0], fit->comm, PETSC_ERR_USER_INPUT, "no training data: give -teann_data FILE (extended XYZ, EANN configuration or NetCDF dataset)");
+  PetscCall(CheckOutputDir(fit));
   PetscCallMPI(MPI_Comm_size(fit->comm, &size));
   PetscCall(TeannSourceCreate(fit->comm, fit->data, fit->model->cutoff, &src[0]));
   PetscCall(TeannSourceGetNumFrames(src[0], &N));
@@ -570,14 +599,23 @@ PetscErrorCode TeannFitWrite(TeannFit fit)
   PetscCall(TeannFitMakeDir(fit->comm, fit->outdir));
   PetscCall(GetBest(fit, &th));
   PetscCall(PetscStrendswith(fit->outdir, "/", &slash));
-  PetscCall(PetscSNPrintf(path, sizeof(path), "%s%smodel.nc", fit->outdir, slash ? "" : "/"));
-  PetscCall(TeannModelWrite(fit->model, th, &fit->stats, path));
   for (PetscInt s = 0; s < 3; s++) n += fit->fr[s]->nframes;
   PetscCall(PetscMalloc5(n + 1, &key, n + 1, &fid, n + 1, &sub, n * fit->ncomp + 1, &ref, n * fit->ncomp + 1, &pred));
   for (PetscInt s = 0; s < 3; s++) {
+    TeannFrames fr    = fit->fr[s];
+    const char *file = s == 1 && fit->valid[0] ? fit->valid : s == 2 && fit->test[0] ? fit->test : fit->data;
+    /* a diverged fit (NaN parameters) or an overflowing frame: no model.nc or predictions
+       with NaN in them, and the checkpoint of the last good iteration stays */
+    if (fr->nframes) PetscCall(TeannEvalPredict(fit->ev[s], th, fr->nframes, fit->idx, pred + m * fit->ncomp));
+    PetscCall(TeannPredictionsCheckFinite(fit->comm, file, fit->model->props, fr->nframes, fr->frame_id, pred + m * fit->ncomp));
+    m += fr->nframes;
+  }
+  PetscCall(PetscSNPrintf(path, sizeof(path), "%s%smodel.nc", fit->outdir, slash ? "" : "/"));
+  PetscCall(TeannModelWrite(fit->model, th, &fit->stats, path));
+  m = 0;
+  for (PetscInt s = 0; s < 3; s++) {
     TeannFrames fr = fit->fr[s];
     if (!fr->nframes) continue;
-    PetscCall(TeannEvalPredict(fit->ev[s], th, fr->nframes, fit->idx, pred + m * fit->ncomp));
     for (PetscInt f = 0; f < fr->nframes; f++, m++) {
       key[m] = fit->keybase[s] + fr->frame_id[f];
       fid[m] = fr->frame_id[f];

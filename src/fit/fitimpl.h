@@ -12,6 +12,7 @@ struct _n_TeannFit {
   PetscReal   fvalid, ftest, weight[TEANN_NKIND], l2;
   PetscInt    seed, patience;
   PetscBool   hasdata;
+  PetscBool   overwrite; /* -teann_overwrite: a new fit may replace the outputs of an earlier one */
   TeannModel  model;
   TeannFrames fr[3];      /* local frames of train, validation, test           */
   TeannEval   ev[3];      /* NULL where a rank holds no frames of the subset   */

@@ -201,6 +201,33 @@ PetscErrorCode TeannPredictionsWriteNC(MPI_Comm comm, const char path[], PetscIn
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode TeannPredictionsCheckFinite(MPI_Comm comm, const char file[], PetscInt props, PetscInt n, const PetscInt frame_id[], const PetscReal pred[])
+{
+  PetscInt ncomp, bad = PETSC_MAX_INT, kind = -1;
+
+  PetscFunctionBegin;
+  PetscCall(NumComponents(props, &ncomp));
+  for (PetscInt f = 0; f < n && bad == PETSC_MAX_INT; f++)
+    for (PetscInt c = 0; c < ncomp; c++)
+      if (PetscIsInfOrNanReal(pred[f * ncomp + c])) {
+        bad = frame_id[f];
+        break;
+      }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPIU_INT, MPI_MIN, comm));
+  if (bad == PETSC_MAX_INT) PetscFunctionReturn(0);
+  /* which property: from the rank that holds the frame */
+  for (PetscInt f = 0; f < n; f++)
+    if (frame_id[f] == bad)
+      for (PetscInt k = 0; k < TEANN_NKIND && kind < 0; k++) {
+        PetscInt off = TeannPropertyOffset(props, k);
+        if (off < 0) continue;
+        for (PetscInt c = 0; c < TeannProperties[k].ncomp; c++)
+          if (PetscIsInfOrNanReal(pred[f * ncomp + off + c])) kind = k;
+      }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &kind, 1, MPIU_INT, MPI_MAX, comm));
+  SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "%s: frame %" PetscInt_FMT " (0-based): the predicted %s is not finite (NaN or Inf; the model's parameters overflow on this frame); nothing was written", file, bad, kind >= 0 ? TeannProperties[kind].name : "tensor");
+}
+
 /* Is the token's key one the predictions replace? */
 static PetscErrorCode Replaced(PetscInt props, const char *key, size_t len, PetscBool *replaced)
 {
@@ -262,9 +289,9 @@ static PetscErrorCode FormatComment(PetscInt props, const PetscReal *pred, const
 PetscErrorCode TeannPredictionsWriteXYZ(MPI_Comm comm, const char path[], PetscInt props, TeannFrames frames, const PetscReal pred[])
 {
   PetscMPIInt rank, size, token = 0;
-  PetscInt    ncomp;
+  PetscInt    ncomp, bad = -1, anybad;
   char        tmp[PETSC_MAX_PATH_LEN];
-  size_t      csize = 65536;
+  size_t      csize = 0;
   char       *comment;
   FILE       *fp;
 
@@ -273,21 +300,34 @@ PetscErrorCode TeannPredictionsWriteXYZ(MPI_Comm comm, const char path[], PetscI
   PetscCallMPI(MPI_Comm_size(comm, &size));
   PetscCall(NumComponents(props, &ncomp));
   PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", path));
+  /* the comment line is as long as the input's (the readers' one limit) plus the predicted
+     tensors: sized from the data, so a line the readers took is never refused here */
+  for (PetscInt f = 0; f < frames->nframes; f++) csize = PetscMax(csize, frames->comment && frames->comment[f] ? strlen(frames->comment[f]) : 0);
+  csize += 64 * (size_t)ncomp + 256;
   PetscCall(PetscMalloc1(csize, &comment));
-  /* the token passes rank to rank so the frames land in rank (= frame) order */
+  /* the token passes rank to rank so the frames land in rank (= frame) order; a rank that
+     failed passes it on too, so that every rank reaches the common verdict below */
   if (rank > 0) PetscCallMPI(MPI_Recv(&token, 1, MPI_INT, rank - 1, 0, comm, MPI_STATUS_IGNORE));
-  fp = fopen(tmp, rank == 0 ? "w" : "a");
-  PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot open %s for writing", tmp);
-  for (PetscInt f = 0; f < frames->nframes; f++) {
+  fp = token ? NULL : fopen(tmp, rank == 0 ? "w" : "a");
+  if (!fp && !token) token = 1;
+  for (PetscInt f = 0; fp && f < frames->nframes; f++) {
     PetscInt a0 = frames->atom_start[f], a1 = frames->atom_start[f + 1];
     PetscCall(FormatComment(props, pred + f * ncomp, frames->comment ? frames->comment[f] : NULL, comment, csize));
-    fprintf(fp, "%" PetscInt_FMT "\n%s\n", a1 - a0, comment);
+    if (fprintf(fp, "%" PetscInt_FMT "\n%s\n", a1 - a0, comment) < 0) bad = frames->frame_id[f];
     for (PetscInt a = a0; a < a1; a++) fprintf(fp, "%-2s %18.10f %18.10f %18.10f\n", TeannElementSymbol(frames->Z[a]), (double)frames->x[3 * a], (double)frames->x[3 * a + 1], (double)frames->x[3 * a + 2]);
+    if (bad >= 0) break;
   }
-  PetscCheck(fclose(fp) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write %s", tmp);
+  if (fp && (ferror(fp) | fclose(fp))) token = 1;
+  if (bad >= 0) token = 1;
   PetscCall(PetscFree(comment));
   if (rank < size - 1) PetscCallMPI(MPI_Send(&token, 1, MPI_INT, rank + 1, 0, comm));
-  PetscCallMPI(MPI_Barrier(comm));
+  anybad = token;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &anybad, 1, MPIU_INT, MPI_MAX, comm));
+  if (anybad) {
+    /* no half-written temporary is left behind; the previous output, if any, stays */
+    if (rank == 0) (void)remove(tmp);
+    SETERRQ(comm, PETSC_ERR_FILE_WRITE, "cannot write %s (disk full or not writable); nothing was written, the temporary file was removed", path);
+  }
   if (rank == 0) PetscCheck(rename(tmp, path) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot rename %s to %s", tmp, path);
   PetscCallMPI(MPI_Barrier(comm));
   PetscFunctionReturn(0);

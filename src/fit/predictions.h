@@ -29,4 +29,7 @@ PETSC_EXTERN PetscErrorCode TeannPredictionsWriteNC(MPI_Comm comm, const char pa
 /* Extended XYZ of the local frames with the predicted tensors in the comment line,
    the other keys of frames->comment kept. Ranks write in rank order. */
 PETSC_EXTERN PetscErrorCode TeannPredictionsWriteXYZ(MPI_Comm comm, const char path[], PetscInt props, TeannFrames frames, const PetscReal pred[]);
+/* Collective: an error naming file and the first frame (frame_id of the n local frames) whose
+   prediction is NaN or infinite, so that such a prediction is never written as a result. */
+PETSC_EXTERN PetscErrorCode TeannPredictionsCheckFinite(MPI_Comm comm, const char file[], PetscInt props, PetscInt n, const PetscInt frame_id[], const PetscReal pred[]);
 #endif

@@ -223,6 +223,8 @@ PetscErrorCode TeannModelRead(MPI_Comm comm, const char path[], TeannModel *mode
       PetscCheck((PetscInt)len == blk->dims[d], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: '%s' dimension %d has length %zu, the model needs %" PetscInt_FMT, path, blk->name, d, len, blk->dims[d]);
     }
     PetscCallNC(path, nc_get_var_double(ncid, varid, *theta + blk->offset));
+    /* a NaN weight makes every prediction NaN: refuse the model, not its results */
+    for (PetscInt i = 0; i < blk->dims[0] * (blk->ndim == 2 ? blk->dims[1] : 1); i++) PetscCheck(!PetscIsInfOrNanReal((*theta)[blk->offset + i]), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: parameter block '%s' holds a non-finite value (%g at index %" PetscInt_FMT "); the model is damaged: fit it again or restart from its checkpoint", path, blk->name, (double)(*theta)[blk->offset + i], i);
   }
   if (stats) {
     PetscCall(PetscMemzero(stats, sizeof(*stats)));

@@ -83,8 +83,9 @@ int main(int argc, char **argv)
   }
   argc        = nargs;
   argv[nargs] = NULL;
+  if (TeannProgramArgs(&argc, &argv, "teann-convert")) return 0;
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
-  PetscCall(TeannInitialize());
+  PetscCall(TeannProgramBegin());
   PetscCall(TeannPropertiesSetFromOptions());
   PetscCall(PetscMemzero(&prog, sizeof(prog)));
   prog.show  = (PetscBool)isatty(2);
@@ -105,6 +106,12 @@ int main(int argc, char **argv)
   }
   PetscCheck(npos == (info ? 1 : 2), PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "usage: teann-convert IN OUT.nc, or teann-convert -info FILE (options after the file names; see -help)");
 
+  if (!info) {
+    PetscBool same;
+    /* the dataset is renamed over OUT at the end: were OUT the input, the input would be gone */
+    PetscCall(TeannSameFile(pos[0], pos[1], &same));
+    PetscCheck(!same, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "the output %s is the input file %s; choose another output name", pos[1], pos[0]);
+  }
   PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
   if (rank == 0) {
     PetscCall(TeannFramesCreate(&fr));
@@ -112,6 +119,8 @@ int main(int argc, char **argv)
     /* The readers report nothing while they work: say what is being read and how fast it went. */
     if (prog.show && !info) PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "teann-convert: reading %s\n", pos[0]));
     PetscCall(TeannFramesRead(pos[0], fr));
+    /* only rank 0 reads, so only its options are all read by now */
+    PetscCall(TeannOptionsCheckUnused(PETSC_COMM_SELF));
     PetscCall(PetscTime(&t1));
     if (prog.show && !info) PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "teann-convert: read %" PetscInt_FMT " frames in %.2f s (%.0f frames/s)\n", fr->nframes, t1 - t0, fr->nframes / PetscMax(t1 - t0, 1e-9)));
     if (info) {

@@ -90,8 +90,9 @@ int main(int argc, char **argv)
   Progress    prog;
   PetscBool   set;
 
+  if (TeannProgramArgs(&argc, &argv, "teann-predict")) return 0;
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
-  PetscCall(TeannInitialize());
+  PetscCall(TeannProgramBegin());
   comm = PETSC_COMM_WORLD;
   PetscCall(PetscMemzero(&prog, sizeof(prog)));
   prog.show = (PetscBool)isatty(2);
@@ -105,16 +106,28 @@ int main(int argc, char **argv)
   PetscCallMPI(MPI_Bcast(&prog.show, 1, MPIU_BOOL, 0, comm));
   prog.lines  = (PetscBool)!isatty(2);
   prog.forced = (PetscBool)(set && prog.show);
-  PetscCall(PetscOptionsHasName(NULL, NULL, "-help", &help_only));
-  if (help_only && !hasdata) {
+  PetscCall(PetscOptionsHasHelp(NULL, &help_only));
+  if (help_only) {
     PetscCall(PetscFinalize());
     return 0;
   }
+  /* before the checks of what is missing: "-teann_ouput" should be named as a typo, not as a
+     missing -teann_output (the readers' own options count as used, see TeannOptionsCheckUnused) */
+  PetscCall(TeannOptionsCheckUnused(comm));
   PetscCheck(hasdata && data[0], comm, PETSC_ERR_USER_INPUT, "give the frames to predict with -teann_data FILE");
   PetscCheck(hasout && out[0], comm, PETSC_ERR_USER_INPUT, "give the output file with -teann_output FILE.xyz or FILE.nc");
   PetscCall(PetscStrendswith(out, ".xyz", &isxyz));
   PetscCall(PetscStrendswith(out, ".nc", &isnc));
   PetscCheck(isxyz || isnc, comm, PETSC_ERR_USER_INPUT, "-teann_output %s: the name must end in .xyz or .nc", out);
+  {
+    /* the output replaces its file only at the end, but an input replaced is lost: compare
+       the files themselves, so that ./name, a symlink or a hard link is caught too */
+    PetscBool same[2];
+    PetscCall(TeannSameFile(out, data, &same[0]));
+    PetscCall(TeannSameFile(out, mpath, &same[1]));
+    PetscCheck(!same[0], comm, PETSC_ERR_USER_INPUT, "-teann_output %s is the input file %s (-teann_data); choose another output name", out, data);
+    PetscCheck(!same[1], comm, PETSC_ERR_USER_INPUT, "-teann_output %s is the model file %s (-teann_model); choose another output name", out, mpath);
+  }
 
   PetscCall(TeannModelRead(comm, mpath, &model, &theta, NULL));
   PetscCall(TeannModelGetNumComponents(model, &ncomp));
@@ -142,6 +155,8 @@ int main(int argc, char **argv)
   PetscCall(PetscTime(&prog.t0));
   prog.last = prog.t0;
   PetscCall(PredictFrames(comm, model, theta, fr, N, &prog, pred));
+  /* a NaN is never a result: stop before anything is written */
+  PetscCall(TeannPredictionsCheckFinite(comm, data, model->props, fr->nframes, fr->frame_id, pred));
   if (isxyz) PetscCall(TeannPredictionsWriteXYZ(comm, out, model->props, fr, pred));
   else {
     for (PetscInt f = 0; f < fr->nframes; f++) {

@@ -8,21 +8,24 @@ static const char help[] = "teann-train: fit an EANN model of dipoles, polarizab
 int main(int argc, char **argv)
 {
   TeannFit  fit;
-  PetscBool check = PETSC_FALSE, help_only = PETSC_FALSE, hasdata;
+  PetscBool check = PETSC_FALSE, help_only = PETSC_FALSE;
 
+  if (TeannProgramArgs(&argc, &argv, "teann-train")) return 0;
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
+  PetscCall(TeannProgramBegin());
   PetscCall(TeannFitCreate(PETSC_COMM_WORLD, &fit));
   PetscCall(TeannFitSetFromOptions(fit));
   PetscCall(PetscOptionsHasName(NULL, NULL, "-teann_check_gradient", &check));
-  PetscCall(PetscOptionsHasName(NULL, NULL, "-help", &help_only));
-  PetscCall(PetscOptionsHasName(NULL, NULL, "-teann_data", &hasdata));
-  if (help_only && !hasdata) {
-    /* -help alone: the options are listed, there is nothing to fit */
+  PetscCall(PetscOptionsHasHelp(NULL, &help_only));
+  if (help_only) {
+    /* -help lists the options; it never starts a fit, even with -teann_data */
     PetscCall(TeannFitDestroy(&fit));
     PetscCall(PetscFinalize());
     return 0;
   }
   PetscCall(TeannFitSetUp(fit));
+  /* everything is read: an option nobody asked for is a typo, not a setting */
+  PetscCall(TeannOptionsCheckUnused(PETSC_COMM_WORLD));
   if (check) {
     PetscCall(TeannFitCheckGradient(fit, PETSC_VIEWER_STDOUT_WORLD));
   } else {
