@@ -26,7 +26,8 @@
 enum { FUZZ_XYZ, FUZZ_EANN, FUZZ_NETCDF, FUZZ_NTARGETS };
 static const char *const fuzz_names[FUZZ_NTARGETS] = {"xyz", "eann", "netcdf"};
 static char               fuzz_path[PETSC_MAX_PATH_LEN];
-static int                fuzz_ready;
+static int                fuzz_ready, fuzz_verbose;
+static long               fuzz_accepted;
 
 /* PETSc once per process, without its signal handler (a crash must reach the sanitizer,
    not become a PETSc error), errors returned to the caller. */
@@ -78,8 +79,15 @@ static int FuzzOne(int target, const uint8_t *data, size_t size)
     ierr = TeannDatasetRead(PETSC_COMM_SELF, fuzz_path, -1, NULL, frames);
     break;
   }
+  if (fuzz_verbose) {
+    const char *text;
+    char       *specific = NULL;
+    if (ierr) (void)PetscErrorMessage(ierr, &text, &specific);
+    fprintf(stderr, "    %s%s\n", ierr ? "refused: " : "accepted", ierr && specific ? specific : "");
+  }
   /* what a program does next with frames it was given */
   if (!ierr) {
+    fuzz_accepted++;
     PetscInt nel, *Z;
     if (TeannFramesGetElements(frames, &nel, &Z)) abort();
     if (PetscFree(Z)) abort();
@@ -295,7 +303,7 @@ int main(int argc, char **argv)
   for (; i < argc && argv[i][0] == '-'; i++) {
     if (!strcmp(argv[i], "-mutate") && i + 1 < argc) nmut = atol(argv[++i]);
     else if (!strcmp(argv[i], "-seed") && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
-    else if (!strcmp(argv[i], "-v")) verbose++;
+    else if (!strcmp(argv[i], "-v")) verbose = ++fuzz_verbose;
     else break;
   }
   if (i + 1 >= argc) {
@@ -306,7 +314,7 @@ int main(int argc, char **argv)
   for (int j = i + 1; j < argc; j++)
     if (RunPath(argv[i], argv[j], nmut, seed, verbose)) rc = 1;
   FuzzCleanup();
-  printf("fuzz-readers: %ld inputs (%ld files, %ld mutations each), no crash\n", nrun, nfiles, nmut);
+  printf("fuzz-readers: %ld inputs (%ld files, %ld mutations each), %ld accepted, no crash\n", nrun, nfiles, nmut, fuzz_accepted);
   if (PetscPopErrorHandler() || PetscFinalize()) return 1;
   return rc;
 }
