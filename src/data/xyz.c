@@ -25,6 +25,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <sys/stat.h>
 
 #define TEANN_XYZ_MAXVAL TEANN_MAX_COMP
 
@@ -363,6 +364,21 @@ static PetscErrorCode ReadXYZ(TeannLineReader *r, TeannFrames fr)
     XYZCheck(&w, !eof, "truncated: the file ends before the comment line");
     w.line = r->lineno;
     PetscCall(ParseComment(&w, r->buf, &info));
+    {
+      /* an atom line takes at least 8 bytes ("H 0 0 0\n"): a count the rest of a regular file
+         cannot hold is refused before the arrays are sized for it (a 12-byte file announcing
+         344683748 atoms asked for 8 GB; found by tests/fuzz) */
+      struct stat st;
+      long        pos = ftell(r->fp);
+
+      if (pos >= 0 && !fstat(fileno(r->fp), &st) && S_ISREG(st.st_mode) && st.st_size >= pos) {
+        const PetscInt most = (PetscInt)PetscMin((st.st_size - pos + 1) / 8, (long long)PETSC_MAX_INT);
+
+        w.line = countline;
+        XYZCheck(&w, natoms <= most, "truncated: %" PetscInt_FMT " atoms announced, the rest of the file (%lld bytes) holds at most %" PetscInt_FMT, natoms, (long long)(st.st_size - pos), most);
+        w.line = r->lineno;
+      }
+    }
     PetscCall(TeannFramesBuilderAdd(&b, natoms, &f, &a0));
     fr->line[f]   = countline;
     fr->fprops[f] = info.props;
