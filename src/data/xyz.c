@@ -365,17 +365,16 @@ static PetscErrorCode ReadXYZ(TeannLineReader *r, TeannFrames fr)
     w.line = r->lineno;
     PetscCall(ParseComment(&w, r->buf, &info));
     {
-      /* an atom line takes at least 8 bytes ("H 0 0 0\n"): a count the rest of a regular file
-         cannot hold is refused before the arrays are sized for it (a 12-byte file announcing
-         344683748 atoms asked for 8 GB; found by tests/fuzz) */
+      /* every atom line takes at least one byte: a count the rest of a regular file cannot
+         hold is refused before the arrays are sized for it (a 12-byte file announcing
+         344683748 atoms asked for 8 GB; found by tests/fuzz). Short or blank atom lines
+         still get their own message from the loop below. */
       struct stat st;
       long        pos = ftell(r->fp);
 
       if (pos >= 0 && !fstat(fileno(r->fp), &st) && S_ISREG(st.st_mode) && st.st_size >= pos) {
-        const PetscInt most = (PetscInt)PetscMin((st.st_size - pos + 1) / 8, (long long)PETSC_MAX_INT);
-
         w.line = countline;
-        XYZCheck(&w, natoms <= most, "truncated: %" PetscInt_FMT " atoms announced, the rest of the file (%lld bytes) holds at most %" PetscInt_FMT, natoms, (long long)(st.st_size - pos), most);
+        XYZCheck(&w, (long long)natoms <= (long long)(st.st_size - pos), "truncated: %" PetscInt_FMT " atoms announced, but the rest of the file has only %lld bytes", natoms, (long long)(st.st_size - pos));
         w.line = r->lineno;
       }
     }
