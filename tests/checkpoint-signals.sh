@@ -32,7 +32,7 @@ interrupt() {
   while :; do
     if [ "$(cat "$out/teann-train.status" 2> /dev/null)" = running ] && [ "$(grep -vc '^#' "$out/history.txt" 2> /dev/null || echo 0)" -gt 5 ]; then break; fi
     n=$((n + 1))
-    [ $n -lt 1200 ] || { kill -KILL $mp; fail "$name: the fit did not start"; }
+    [ $n -lt $(tscale 1200) ] || { kill -KILL $mp; fail "$name: the fit did not start"; }
     sleep 0.1
   done
   if [ "$who" = all ]; then
@@ -42,7 +42,7 @@ interrupt() {
     [ "$(echo $pids | wc -w)" -eq 2 ] || { kill -KILL $mp; fail "$name: expected 2 teann-train processes under mpiexec, found '$pids'"; }
     kill -"$sig" $(echo $pids | awk '{print $2}')
   fi
-  ( sleep 60; kill -KILL $mp 2> /dev/null ) & local guard=$!
+  ( sleep $(tscale 60); kill -KILL $mp 2> /dev/null ) & local guard=$!
   wait $mp || rc=$?
   kill $guard 2> /dev/null
   [ $rc -eq 0 ] || { cat "$WORK/$name.log"; fail "$name: exit code $rc after SIG$sig"; }

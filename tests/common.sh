@@ -13,6 +13,10 @@ mpirun_np() { local np=$1; shift; "$MPIEXEC" -n "$np" "$@"; }
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
+# tscale SECONDS: a time limit scaled for slow builds (TEANN_TEST_TIME_SCALE, tests/build-env.sh:
+# 4 under --enable-sanitizers), rounded up to a whole number
+tscale() { awk -v t="$1" -v s="${TEANN_TEST_TIME_SCALE:-1}" 'BEGIN{v=t*s; i=int(v); if(i<v)i++; print i}'; }
+
 # expect_error 'TEXT' CMD ARGS... : CMD must exit non-zero and print TEXT (fixed string)
 expect_error() {
   local text=$1; shift

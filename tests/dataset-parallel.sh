@@ -16,7 +16,7 @@ done
 
 # Invalid frame ids on one rank: an error on every rank, not a hang.
 for np in 1 2 3; do
-  out=$(timeout 60 "$MPIEXEC" -n $np "$BIN/tests/test-dataset" badids "$WORK/qm7x_chno_100.nc" 2>/dev/null) || fail "bad ids on $np ranks"
+  out=$(timeout $(tscale 60) "$MPIEXEC" -n $np "$BIN/tests/test-dataset" badids "$WORK/qm7x_chno_100.nc" 2>/dev/null) || fail "bad ids on $np ranks"
   [ "$(printf '%s\n' "$out" | grep -c "bad ids rejected")" -eq $np ] || fail "bad ids on $np ranks: $out"
 done
 

@@ -8,4 +8,6 @@ PRTE_MCA_rmaps_default_mapping_policy=:oversubscribe
 OMP_NUM_THREADS=${TEANN_TEST_THREADS:-1}; OPENBLAS_NUM_THREADS=1
 export OMPI_ALLOW_RUN_AS_ROOT OMPI_ALLOW_RUN_AS_ROOT_CONFIRM OMPI_MCA_rmaps_base_oversubscribe \
   OMPI_MCA_btl_vader_single_copy_mechanism PRTE_MCA_rmaps_default_mapping_policy OMP_NUM_THREADS OPENBLAS_NUM_THREADS
+# the build's own settings (configure): time scale, sanitizer options
+if [ -n "${top_builddir:-}" ] && [ -f "$top_builddir/tests/build-env.sh" ]; then . "$top_builddir/tests/build-env.sh"; fi
 exec bash "$@"

@@ -9,7 +9,7 @@ T=$BIN/tests/test-dataset-asan
 # MPI and PETSc keep memory to the end on purpose: leaks are not the point here
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0
 for np in 2 3; do
-  out=$(timeout 120 "$MPIEXEC" -n $np "$T" badids "$WORK/q.nc" 2>&1) || { printf '%s\n' "$out" | grep -m3 -A3 'ERROR: AddressSanitizer' >&2; fail "bad ids on $np ranks under AddressSanitizer"; }
+  out=$(timeout $(tscale 120) "$MPIEXEC" -n $np "$T" badids "$WORK/q.nc" 2>&1) || { printf '%s\n' "$out" | grep -m3 -A3 'ERROR: AddressSanitizer' >&2; fail "bad ids on $np ranks under AddressSanitizer"; }
   [ "$(printf '%s\n' "$out" | grep -c 'bad ids rejected on every rank')" -eq $np ] || { printf '%s\n' "$out" | tail -20; fail "bad ids on $np ranks: not every rank reported"; }
   echo "ok: badids on $np ranks, no AddressSanitizer report"
 done

@@ -19,12 +19,13 @@ newrun() {
 
 # wait_jobs SECONDS: until every submitted job has finished (ID.done), else fail
 wait_jobs() {
-  local t=0 n d
+  local t=0 n d lim
+  lim=$(tscale "$1")
   while :; do
     n=$(grep -c '^\(sbatch\|qsub\) ' "$FAKE_SCHED_DIR/log" 2> /dev/null)
     d=$(ls "$FAKE_SCHED_DIR" | grep -c '\.done$')
     [ "$n" -gt 0 ] && [ "$n" -eq "$d" ] && return 0
-    [ "$t" -ge $(($1 * 10)) ] && { cat "$FAKE_SCHED_DIR/log"; tail -n 20 "$RUN"/slurm-*.out "$RUN"/*.o* 2> /dev/null; fail "jobs not finished after $1 s ($d of $n)"; }
+    [ "$t" -ge $((lim * 10)) ] && { cat "$FAKE_SCHED_DIR/log"; tail -n 20 "$RUN"/slurm-*.out "$RUN"/*.o* 2> /dev/null; fail "jobs not finished after $lim s ($d of $n)"; }
     sleep 0.1; t=$((t + 1))
   done
 }

@@ -14,7 +14,7 @@
 newrun chain
 sed -i 's/^#SBATCH --nodes=.*/#SBATCH --nodes=1/; s/^#SBATCH --ntasks-per-node=.*/#SBATCH --ntasks-per-node=2/; s/^#SBATCH --cpus-per-task=.*/#SBATCH --cpus-per-task=1/' slurm-restart-chain.sh
 printf '%s\n' "-teann_data $DATA/water_hf_800.xyz" "-teann_hidden 64,64" "-tao_type bqnls" "-tao_max_it 150" > fit.opts
-export TEANN_TRAIN=$BIN/teann-train FAKE_SIGNAL_WHEN=$RUN/fit-output/history.txt FAKE_SIGNAL_LINES=15 FAKE_SIGNAL_AFTER=0 FAKE_TIME_LIMIT=600
+export TEANN_TRAIN=$BIN/teann-train FAKE_SIGNAL_WHEN=$RUN/fit-output/history.txt FAKE_SIGNAL_LINES=15 FAKE_SIGNAL_AFTER=0 FAKE_TIME_LIMIT=$(tscale 600)
 sbatch slurm-restart-chain.sh > /dev/null || fail "sbatch"
 wait_jobs 900
 n=$(njobs)

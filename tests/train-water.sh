@@ -15,7 +15,7 @@ rmse=$(awk '$1=="dipole" && $2=="test" {print $4}' "$WORK/log")
 [ -n "$rmse" ] || fail "no test dipole RMSE in the summary"
 echo "test dipole RMSE $rmse e*Angstrom, wall $wall s"
 awk -v r="$rmse" 'BEGIN{exit !(r < 0.005)}' || fail "test dipole RMSE $rmse >= 0.005"
-awk -v w="$wall" 'BEGIN{exit !(w < 60)}' || fail "took $wall s (limit 60 s)"
+lim=$(tscale 60); awk -v w="$wall" -v l="$lim" 'BEGIN{exit !(w < l)}' || fail "took $wall s (limit $lim s)"
 grep -q ' 640 train, 80 validation, 80 test frames' "$WORK/log" || fail "default split is not 640/80/80"
 [ "$(grep -c '^ *[0-9][0-9]* [0-9.e+-]* ' "$WORK/log")" -ge 10 ] || fail "fewer than 10 progress lines"
 for f in model.nc predictions.nc history.nc; do [ -s "$WORK/out/sub/$f" ] || fail "$f missing"; done

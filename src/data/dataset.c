@@ -389,13 +389,27 @@ static PetscErrorCode DatasetReadVar(DatasetReader *R, int varid, PetscBool pera
   PetscFunctionReturn(0);
 }
 
+/* natoms of every frame (read by rank 0, broadcast) and their offsets, checked. */
+static PetscErrorCode DatasetReadNatomsChecked(MPI_Comm comm, const char path[], int ncid, PetscBool parallel, PetscMPIInt rank, const DatasetLayout *L, PetscInt natoms[], size_t off[])
+{
+  size_t   start = 0, count = rank == 0 ? L->nframes : 0;
+  PetscInt dummy;
+
+  PetscFunctionBegin;
+  if (parallel) PetscCallNC(path, nc_var_par_access(ncid, L->natoms_var, NC_COLLECTIVE));
+  PetscCallNC(path, nc_get_vara_petscint(ncid, L->natoms_var, &start, &count, L->nframes ? natoms : &dummy));
+  if (parallel && L->nframes) PetscCallMPI(MPI_Bcast(natoms, (PetscMPIInt)L->nframes, MPIU_INT, 0, comm));
+  PetscCall(DatasetCheckNatoms(path, L, natoms, off));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode DatasetReadOpened(MPI_Comm comm, const char path[], int ncid, PetscBool parallel, PetscInt n, const PetscInt ids_in[], TeannFrames fr)
 {
   DatasetLayout L;
   DatasetReader R;
   PetscInt     *natoms, *ids = NULL, nsel, nat = 0, bad = -1, *fid;
   int          *wanted;
-  size_t       *off, start = 0, count, tmpsize = 0;
+  size_t       *off, tmpsize = 0;
   int           okl, ok;
   PetscMPIInt   rank;
 
@@ -423,14 +437,14 @@ static PetscErrorCode DatasetReadOpened(MPI_Comm comm, const char path[], int nc
    * Rank 0 reads it (the others take part with nothing) and broadcasts it. */
   PetscCall(PetscMalloc1(L.nframes, &natoms));
   PetscCall(PetscMalloc1(L.nframes + 1, &off));
-  if (parallel) PetscCallNC(path, nc_var_par_access(ncid, L.natoms_var, NC_COLLECTIVE));
-  count = rank == 0 ? L.nframes : 0;
   {
-    PetscInt dummy;
-    PetscCallNC(path, nc_get_vara_petscint(ncid, L.natoms_var, &start, &count, L.nframes ? natoms : &dummy));
+    PetscErrorCode ierr = DatasetReadNatomsChecked(comm, path, ncid, parallel, rank, &L, natoms, off);
+    if (ierr) { /* a damaged natoms: refused without leaking the arrays (found by tests/fuzz) */
+      PetscCall(PetscFree(natoms));
+      PetscCall(PetscFree(off));
+      PetscCall(ierr);
+    }
   }
-  if (parallel && L.nframes) PetscCallMPI(MPI_Bcast(natoms, (PetscMPIInt)L.nframes, MPIU_INT, 0, comm));
-  PetscCall(DatasetCheckNatoms(path, &L, natoms, off));
 
   if (ids_in) ids = (PetscInt *)ids_in;
   else {

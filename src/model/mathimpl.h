@@ -14,13 +14,14 @@ static inline PetscReal TeannExp(PetscReal x)
 {
   const PetscReal shift = 0x1.8p52, ln2hi = 0x1.62e42fee00000p-1, ln2lo = 0x1.a39ef35793c76p-33;
   PetscReal       t, kd, r, p, sc;
-  int64_t         ki;
+  uint64_t        ki; /* unsigned: a NaN argument (a line search's trial step) gives a negative
+                         exponent field, whose left shift as a signed value is undefined */
 
   x  = x < -700 ? -700 : (x > 700 ? 700 : x);
   t  = x * 0x1.71547652b82fep0 + shift; /* k in the low mantissa bits */
   kd = t - shift;
   memcpy(&ki, &t, sizeof(ki));
-  ki = (ki - 0x4338000000000000LL + 1023) << 52; /* 2^k as a double */
+  ki = (ki - 0x4338000000000000ULL + 1023) << 52; /* 2^k as a double */
   memcpy(&sc, &ki, sizeof(sc));
   r = (x - kd * ln2hi) - kd * ln2lo;
   p = 1.0 / 479001600;
