@@ -151,6 +151,10 @@ PetscErrorCode TeannPredictionsWriteNC(MPI_Comm comm, const char path[], PetscIn
         PetscCallNC(p, nc_def_var(ncid, TeannProperties[k].name, NC_DOUBLE, nd, dims, &vref[k]));
         PetscCall(TeannNCPutText(&f, vref[k], "units", TeannPropertyUnits(k)));
         PetscCall(TeannNCPutText(&f, vref[k], "long_name", "reference value (NaN where the frame has none)"));
+        if (TeannProperties[k].signfree) { /* readers (teann-plot) compare with the reference's better sign */
+          const int one = 1;
+          PetscCallNC(p, nc_put_att_int(ncid, vref[k], "sign_free", NC_INT, 1, &one));
+        }
       }
       PetscCall(PetscSNPrintf(name, sizeof(name), "%s_predicted", TeannProperties[k].name));
       PetscCallNC(p, nc_def_var(ncid, name, NC_DOUBLE, nd, dims, &vpred[k]));
