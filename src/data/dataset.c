@@ -403,15 +403,120 @@ static PetscErrorCode DatasetReadNatomsChecked(MPI_Comm comm, const char path[],
   PetscFunctionReturn(0);
 }
 
+/* The selected frames of an opened dataset whose natoms (and their offsets) are read; every
+   array allocated here goes into S, which the caller frees whatever happens, so that a file
+   refused half-way leaks nothing (the fuzz targets check every refused input for leaks). */
+typedef struct {
+  PetscInt *ids, *fid;
+  int      *wanted;
+  void     *tmp;
+  DatasetBlock *blocks;
+} DatasetScratch;
+
+static PetscErrorCode DatasetReadSelected(MPI_Comm comm, const char path[], int ncid, PetscBool parallel, const DatasetLayout *L, const PetscInt natoms[], const size_t off[], PetscInt nsel, const PetscInt ids_in[], TeannFrames fr, DatasetScratch *S)
+{
+  DatasetReader   R;
+  const PetscInt *ids;
+  PetscInt        nat = 0, *fid;
+  int            *wanted;
+  size_t          tmpsize = 0;
+
+  PetscFunctionBegin;
+  if (ids_in) ids = ids_in;
+  else {
+    PetscCall(PetscMalloc1(nsel, &S->ids));
+    for (PetscInt l = 0; l < nsel; l++) S->ids[l] = l;
+    ids = S->ids;
+  }
+  for (PetscInt l = 0; l < nsel; l++) nat += natoms[ids[l]];
+  PetscCall(TeannFramesAllocate(fr, nsel, nat));
+  PetscCall(PetscStrncpy(fr->source, path, sizeof(fr->source)));
+  fr->atom_start[0] = 0;
+  for (PetscInt l = 0; l < nsel; l++) {
+    fr->atom_start[l + 1] = fr->atom_start[l] + natoms[ids[l]];
+    fr->frame_id[l]       = ids[l];
+    fr->line[l]           = 0;
+  }
+
+  /* How many ranks want each frame: decides collective access and which gaps may be joined. */
+  PetscCall(PetscMemzero(&R, sizeof(R)));
+  PetscCall(PetscCalloc1(L->nframes, &S->wanted));
+  wanted = S->wanted;
+  for (PetscInt l = 0; l < nsel; l++) wanted[ids[l]] = 1;
+  if (parallel && L->nframes) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, wanted, (PetscMPIInt)L->nframes, MPI_INT, MPI_SUM, comm));
+  R.collective = parallel;
+  for (size_t f = 0; f < L->nframes && R.collective; f++)
+    if (wanted[f] > 1) R.collective = PETSC_FALSE;
+
+  /* Blocks of the file to read; many small collective calls cost more than
+   * independent reads, so past a few blocks every rank reads on its own. */
+  PetscCall(PetscMalloc1(nsel, &S->blocks));
+  R.blocks = S->blocks;
+  DatasetBuildBlocks(nsel, ids, R.collective ? wanted : NULL, off, &R.nblocks, R.blocks, &tmpsize);
+  R.maxblocks = R.nblocks;
+  if (R.collective) PetscCallMPI(MPI_Allreduce(&R.nblocks, &R.maxblocks, 1, MPIU_INT, MPI_MAX, comm));
+  if (R.collective && R.maxblocks > DATASET_MAX_COLLECTIVE_BLOCKS) {
+    R.collective = PETSC_FALSE;
+    DatasetBuildBlocks(nsel, ids, NULL, off, &R.nblocks, R.blocks, &tmpsize);
+  }
+  PetscCall(PetscInfo(NULL, "%s: %" PetscInt_FMT " frames in %" PetscInt_FMT " blocks, %s\n", path, nsel, R.nblocks, R.collective ? "collective" : (parallel ? "independent" : "serial")));
+  PetscCall(PetscMalloc(PetscMax(tmpsize, 1) * PetscMax(sizeof(PetscReal), sizeof(PetscInt)), &S->tmp));
+  R.tmp = S->tmp;
+  R.path       = path;
+  R.ncid       = ncid;
+  R.parallel   = parallel;
+  R.ids        = ids;
+  R.natoms     = natoms;
+  R.off        = off;
+  R.atom_start = fr->atom_start;
+
+  PetscCall(DatasetReadVar(&R, L->species, PETSC_TRUE, PETSC_TRUE, 1, fr->Z));
+  PetscCall(DatasetReadVar(&R, L->positions, PETSC_TRUE, PETSC_FALSE, 3, fr->x));
+  for (int p = 0; p < TEANN_NPROP; p++)
+    if (L->prop[p] >= 0) PetscCall(DatasetReadVar(&R, L->prop[p], PETSC_FALSE, PETSC_FALSE, (int)TeannProperties[p].ncomp, fr->y[p]));
+  if (L->properties >= 0) PetscCall(DatasetReadVar(&R, L->properties, PETSC_FALSE, PETSC_TRUE, 1, fr->fprops));
+  else {
+    /* A file without flags: a property is present where its values are finite. */
+    for (int p = 0; p < TEANN_NPROP; p++) {
+      const PetscReal *v  = fr->y[p];
+      int              nc = (int)TeannProperties[p].ncomp;
+
+      if (L->prop[p] < 0) continue;
+      for (PetscInt l = 0; l < nsel; l++) {
+        PetscBool finite = PETSC_TRUE;
+        for (int c = 0; c < nc; c++) finite = (PetscBool)(finite && !PetscIsInfOrNanReal(v[nc * l + c]));
+        if (finite) fr->fprops[l] |= TeannProperties[p].bit;
+      }
+    }
+  }
+  for (PetscInt a = 0; a < nat; a++) PetscCheck(fr->Z[a] >= 1 && fr->Z[a] <= TEANN_MAX_Z, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: atom %" PetscInt_FMT " of this rank's frames has species %" PetscInt_FMT ", expected an atomic number 1..86", path, a + 1, fr->Z[a]);
+  /* frame_id (the frames' numbers in the original input) is read aside: the
+   * checks below number the frames as this file does. Every collective read is
+   * done before them, so that a rank that fails leaves none waiting. */
+  PetscCall(PetscMalloc1(nsel + 1, &S->fid));
+  fid = S->fid;
+  if (L->frame_id >= 0) PetscCall(DatasetReadVar(&R, L->frame_id, PETSC_FALSE, PETSC_TRUE, 1, fid));
+  else PetscCall(PetscArraycpy(fid, fr->frame_id, nsel));
+  /* The checks of the text readers (readutil.c); tensors are kept as stored, since
+   * projecting what teann-convert projected already would change its last bits. */
+  for (PetscInt l = 0; l < nsel; l++) {
+    for (int p = 0; p < TEANN_NPROP; p++) TeannReadCheck(path, 0, ids[l] + 1, !(fr->fprops[l] & TeannProperties[p].bit) || L->prop[p] >= 0, "flagged as having %s (variable 'properties') but there is no variable '%s'", TeannProperties[p].name, TeannProperties[p].name);
+    PetscCall(TeannFramesValidate(fr, l, 0, 0, PETSC_FALSE));
+  }
+  PetscCall(PetscArraycpy(fr->frame_id, fid, nsel));
+
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode DatasetReadOpened(MPI_Comm comm, const char path[], int ncid, PetscBool parallel, PetscInt n, const PetscInt ids_in[], TeannFrames fr)
 {
-  DatasetLayout L;
-  DatasetReader R;
-  PetscInt     *natoms, *ids = NULL, nsel, nat = 0, bad = -1, *fid;
-  int          *wanted;
-  size_t       *off, tmpsize = 0;
-  int           okl, ok;
-  PetscMPIInt   rank;
+  DatasetLayout  L;
+  DatasetScratch S;
+  PetscInt      *natoms, nsel, bad = -1;
+  size_t        *off;
+  int            okl, ok;
+  PetscMPIInt    rank;
+  PetscErrorCode ierr;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
@@ -446,91 +551,16 @@ static PetscErrorCode DatasetReadOpened(MPI_Comm comm, const char path[], int nc
     }
   }
 
-  if (ids_in) ids = (PetscInt *)ids_in;
-  else {
-    PetscCall(PetscMalloc1(nsel, &ids));
-    for (PetscInt l = 0; l < nsel; l++) ids[l] = l;
-  }
-  for (PetscInt l = 0; l < nsel; l++) nat += natoms[ids[l]];
-  PetscCall(TeannFramesAllocate(fr, nsel, nat));
-  PetscCall(PetscStrncpy(fr->source, path, sizeof(fr->source)));
-  fr->atom_start[0] = 0;
-  for (PetscInt l = 0; l < nsel; l++) {
-    fr->atom_start[l + 1] = fr->atom_start[l] + natoms[ids[l]];
-    fr->frame_id[l]       = ids[l];
-    fr->line[l]           = 0;
-  }
-
-  /* How many ranks want each frame: decides collective access and which gaps may be joined. */
-  PetscCall(PetscMemzero(&R, sizeof(R)));
-  PetscCall(PetscCalloc1(L.nframes, &wanted));
-  for (PetscInt l = 0; l < nsel; l++) wanted[ids[l]] = 1;
-  if (parallel && L.nframes) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, wanted, (PetscMPIInt)L.nframes, MPI_INT, MPI_SUM, comm));
-  R.collective = parallel;
-  for (size_t f = 0; f < L.nframes && R.collective; f++)
-    if (wanted[f] > 1) R.collective = PETSC_FALSE;
-
-  /* Blocks of the file to read; many small collective calls cost more than
-   * independent reads, so past a few blocks every rank reads on its own. */
-  PetscCall(PetscMalloc1(nsel, &R.blocks));
-  DatasetBuildBlocks(nsel, ids, R.collective ? wanted : NULL, off, &R.nblocks, R.blocks, &tmpsize);
-  R.maxblocks = R.nblocks;
-  if (R.collective) PetscCallMPI(MPI_Allreduce(&R.nblocks, &R.maxblocks, 1, MPIU_INT, MPI_MAX, comm));
-  if (R.collective && R.maxblocks > DATASET_MAX_COLLECTIVE_BLOCKS) {
-    R.collective = PETSC_FALSE;
-    DatasetBuildBlocks(nsel, ids, NULL, off, &R.nblocks, R.blocks, &tmpsize);
-  }
-  PetscCall(PetscFree(wanted));
-  PetscCall(PetscInfo(NULL, "%s: %" PetscInt_FMT " frames in %" PetscInt_FMT " blocks, %s\n", path, nsel, R.nblocks, R.collective ? "collective" : (parallel ? "independent" : "serial")));
-  PetscCall(PetscMalloc(PetscMax(tmpsize, 1) * PetscMax(sizeof(PetscReal), sizeof(PetscInt)), &R.tmp));
-  R.path       = path;
-  R.ncid       = ncid;
-  R.parallel   = parallel;
-  R.ids        = ids;
-  R.natoms     = natoms;
-  R.off        = off;
-  R.atom_start = fr->atom_start;
-
-  PetscCall(DatasetReadVar(&R, L.species, PETSC_TRUE, PETSC_TRUE, 1, fr->Z));
-  PetscCall(DatasetReadVar(&R, L.positions, PETSC_TRUE, PETSC_FALSE, 3, fr->x));
-  for (int p = 0; p < TEANN_NPROP; p++)
-    if (L.prop[p] >= 0) PetscCall(DatasetReadVar(&R, L.prop[p], PETSC_FALSE, PETSC_FALSE, (int)TeannProperties[p].ncomp, fr->y[p]));
-  if (L.properties >= 0) PetscCall(DatasetReadVar(&R, L.properties, PETSC_FALSE, PETSC_TRUE, 1, fr->fprops));
-  else {
-    /* A file without flags: a property is present where its values are finite. */
-    for (int p = 0; p < TEANN_NPROP; p++) {
-      const PetscReal *v  = fr->y[p];
-      int              nc = (int)TeannProperties[p].ncomp;
-
-      if (L.prop[p] < 0) continue;
-      for (PetscInt l = 0; l < nsel; l++) {
-        PetscBool finite = PETSC_TRUE;
-        for (int c = 0; c < nc; c++) finite = (PetscBool)(finite && !PetscIsInfOrNanReal(v[nc * l + c]));
-        if (finite) fr->fprops[l] |= TeannProperties[p].bit;
-      }
-    }
-  }
-  for (PetscInt a = 0; a < nat; a++) PetscCheck(fr->Z[a] >= 1 && fr->Z[a] <= TEANN_MAX_Z, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: atom %" PetscInt_FMT " of this rank's frames has species %" PetscInt_FMT ", expected an atomic number 1..86", path, a + 1, fr->Z[a]);
-  /* frame_id (the frames' numbers in the original input) is read aside: the
-   * checks below number the frames as this file does. Every collective read is
-   * done before them, so that a rank that fails leaves none waiting. */
-  PetscCall(PetscMalloc1(nsel + 1, &fid));
-  if (L.frame_id >= 0) PetscCall(DatasetReadVar(&R, L.frame_id, PETSC_FALSE, PETSC_TRUE, 1, fid));
-  else PetscCall(PetscArraycpy(fid, fr->frame_id, nsel));
-  /* The checks of the text readers (readutil.c); tensors are kept as stored, since
-   * projecting what teann-convert projected already would change its last bits. */
-  for (PetscInt l = 0; l < nsel; l++) {
-    for (int p = 0; p < TEANN_NPROP; p++) TeannReadCheck(path, 0, ids[l] + 1, !(fr->fprops[l] & TeannProperties[p].bit) || L.prop[p] >= 0, "flagged as having %s (variable 'properties') but there is no variable '%s'", TeannProperties[p].name, TeannProperties[p].name);
-    PetscCall(TeannFramesValidate(fr, l, 0, 0, PETSC_FALSE));
-  }
-  PetscCall(PetscArraycpy(fr->frame_id, fid, nsel));
-  PetscCall(PetscFree(fid));
-
-  if (!ids_in) PetscCall(PetscFree(ids));
-  PetscCall(PetscFree(R.tmp));
-  PetscCall(PetscFree(R.blocks));
+  PetscCall(PetscMemzero(&S, sizeof(S)));
+  ierr = DatasetReadSelected(comm, path, ncid, parallel, &L, natoms, off, nsel, ids_in, fr, &S);
+  PetscCall(PetscFree(S.ids));
+  PetscCall(PetscFree(S.fid));
+  PetscCall(PetscFree(S.wanted));
+  PetscCall(PetscFree(S.tmp));
+  PetscCall(PetscFree(S.blocks));
   PetscCall(PetscFree(off));
   PetscCall(PetscFree(natoms));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 
