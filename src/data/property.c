@@ -128,22 +128,3 @@ void TeannPropertySymmetrize(PetscInt k, PetscReal v[])
   } break;
   }
 }
-
-void TeannPropertyAsymmetry(PetscInt k, const PetscReal v[], PetscReal *viol, PetscReal *vmax)
-{
-  const TeannProperty *P = &TeannProperties[k];
-  PetscReal            d = 0, m = 0;
-
-  for (PetscInt c = 0; c < P->ncomp; c++) m = PetscMax(m, PetscAbsReal(v[c]));
-  if (P->sym == TEANN_SYM_SYMMETRIC || P->sym == TEANN_SYM_TRACELESS) {
-    for (PetscInt a = 0; a < 3; a++)
-      for (PetscInt b = a + 1; b < 3; b++) d = PetscMax(d, PetscAbsReal(v[3 * a + b] - v[3 * b + a]));
-    if (P->sym == TEANN_SYM_TRACELESS) d = PetscMax(d, PetscAbsReal(v[0] + v[4] + v[8]));
-  } else if (P->sym == TEANN_SYM_FULLSYM3) {
-    for (PetscInt i = 0; i < 3; i++)
-      for (PetscInt j = 0; j < 3; j++)
-        for (PetscInt l = j + 1; l < 3; l++) d = PetscMax(d, PetscAbsReal(v[9 * i + 3 * j + l] - v[9 * i + 3 * l + j]));
-  }
-  *viol = d;
-  *vmax = m;
-}

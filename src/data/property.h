@@ -75,10 +75,6 @@ PETSC_EXTERN PetscInt TeannPropertyNumComponents(PetscInt props);
    1, 3 or 6 times; 0 for the repeated ones): the weights of the residual (src/model/loss.c). */
 PETSC_EXTERN const PetscReal *TeannPropertyWeights(PetscInt k);
 
-/* Largest violation of the property's symmetry in v[ncomp] (asymmetry, trace; for rank 3 the
-   asymmetry in the last two indices only: full Kleinman symmetry is projected, not required), and
-   the largest |v_c|, so that readers can check viol <= sym_rtol * vmax + atol (0 for vectors). */
-PETSC_EXTERN void TeannPropertyAsymmetry(PetscInt k, const PetscReal v[], PetscReal *viol, PetscReal *vmax);
 /* Projection onto the property's symmetry (symmetrise, remove the trace), in place. */
 PETSC_EXTERN void TeannPropertySymmetrize(PetscInt k, PetscReal v[]);
 #endif
