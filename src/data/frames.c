@@ -22,6 +22,8 @@ static PetscErrorCode TeannFramesReset(TeannFrames fr)
   PetscCall(PetscFree(fr->atom_start));
   PetscCall(PetscFree(fr->Z));
   PetscCall(PetscFree(fr->x));
+  PetscCall(PetscFree(fr->cell));
+  PetscCall(PetscFree(fr->pbc));
   PetscCall(PetscFree(fr->frame_id));
   PetscCall(PetscFree(fr->line));
   PetscCall(PetscFree(fr->fprops));
@@ -41,6 +43,8 @@ PetscErrorCode TeannFramesAllocate(TeannFrames fr, PetscInt nframes, PetscInt na
   PetscCall(PetscCalloc1(nframes + 1, &fr->atom_start));
   PetscCall(PetscCalloc1(natoms, &fr->Z));
   PetscCall(PetscCalloc1(3 * natoms, &fr->x));
+  PetscCall(PetscCalloc1(9 * nframes + 1, &fr->cell));
+  PetscCall(PetscCalloc1(nframes + 1, &fr->pbc));
   PetscCall(PetscMalloc1(nframes, &fr->frame_id));
   PetscCall(PetscCalloc1(nframes, &fr->line));
   PetscCall(PetscCalloc1(nframes, &fr->fprops));
@@ -114,6 +118,8 @@ PetscErrorCode TeannFramesSubset(TeannFrames fr, PetscInt n, const PetscInt idx[
     s->atom_start[k + 1] = b0 + na;
     PetscCall(PetscArraycpy(s->Z + b0, fr->Z + a0, na));
     PetscCall(PetscArraycpy(s->x + 3 * b0, fr->x + 3 * a0, 3 * na));
+    PetscCall(PetscArraycpy(s->cell + 9 * k, fr->cell + 9 * f, 9));
+    s->pbc[k]      = fr->pbc[f];
     s->frame_id[k] = fr->frame_id[f];
     s->line[k]     = fr->line[f];
     s->fprops[k]   = fr->fprops[f];

@@ -16,6 +16,9 @@ struct _n_TeannFrames {
   PetscInt  *atom_start;                 /* [nframes+1]                                    */
   PetscInt  *Z;                          /* [natoms] atomic numbers 1..86                  */
   PetscReal *x;                          /* [3*natoms] positions, Angstrom                 */
+  PetscReal *cell;                       /* [9*nframes] lattice vectors a, b, c as rows, Angstrom (all 0: none) */
+  PetscInt  *pbc;                        /* [nframes] bit d (1, 2, 4) set: periodic along lattice vector d;
+                                            0: an isolated molecule (neighbours.h)         */
   PetscInt  *frame_id;                   /* [nframes] 0-based frame number in the source   */
   PetscInt  *line;                       /* [nframes] 1-based first line in the source (0: none) */
   PetscInt  *fprops;                     /* [nframes] TEANN_PROP_* bits present            */

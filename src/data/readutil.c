@@ -42,6 +42,8 @@ PetscErrorCode TeannFramesBuilderAdd(TeannFramesBuilder *b, PetscInt natoms, Pet
     PetscCall(TeannGrow(&fr->frame_id, nf, m, sizeof(PetscInt)));
     PetscCall(TeannGrow(&fr->line, nf, m, sizeof(PetscInt)));
     PetscCall(TeannGrow(&fr->fprops, nf, m, sizeof(PetscInt)));
+    PetscCall(TeannGrow(&fr->cell, 9 * (size_t)nf, 9 * (size_t)m, sizeof(PetscReal)));
+    PetscCall(TeannGrow(&fr->pbc, nf, m, sizeof(PetscInt)));
     for (PetscInt k = 0; k < TEANN_NPROP; k++) PetscCall(TeannGrow(&fr->y[k], (size_t)TeannProperties[k].ncomp * nf, (size_t)TeannProperties[k].ncomp * m, sizeof(PetscReal)));
     PetscCall(TeannGrow(&fr->comment, nf, m, sizeof(char *)));
     b->fcap = m;
@@ -55,6 +57,8 @@ PetscErrorCode TeannFramesBuilderAdd(TeannFramesBuilder *b, PetscInt natoms, Pet
   fr->frame_id[nf] = nf;
   fr->line[nf]     = 0;
   fr->fprops[nf]   = 0;
+  fr->pbc[nf]      = 0;
+  for (PetscInt q = 0; q < 9; q++) fr->cell[9 * nf + q] = 0;
   for (PetscInt k = 0; k < TEANN_NPROP; k++) /* NaN where absent; the charge 0 (neutral) */
     for (PetscInt c = 0; c < TeannProperties[k].ncomp; c++) fr->y[k][TeannProperties[k].ncomp * nf + c] = k == TEANN_K_CHARGE ? 0.0 : NAN;
   fr->comment[nf]        = NULL;
