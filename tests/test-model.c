@@ -12,6 +12,9 @@
  * -make_periodic L: the checks run on periodic frames made from the molecules of the
  * data: -molecules M of them at jittered sites of a skewed cell about L Angstrom wide,
  * labelled with the sum of their polarizabilities (the polarizability is extensive).
+ * -atomic_labels: every O atom gets a per-atom dipole label (0.3 A along its HOH
+ * bisector), the H atoms none, for the checks of the atomic_dipole head; the equivariance
+ * and periodic checks then compare the per-atom predictions too.
  * Model options (-teann_*) apply. Parameters are random, not the initial ones,
  * so that the zero last layer cannot hide errors. Prints one line per check
  * and fails (nonzero exit) past the tolerance. */
@@ -195,7 +198,7 @@ static PetscErrorCode CheckEquiv(TeannModel m, TeannFrames fr, PetscInt n, const
   TeannFrames     tr;
   TeannEval       e0, e1;
   PetscReal      *theta, *p0, *p1, R[9], t[3], num = 0, den = 0, err, asym = 0, anorm = 0;
-  PetscInt        nc;
+  PetscInt        nc, nac, *perm;
   uint64_t        s = 99 + improper;
 
   PetscFunctionBegin;
@@ -203,6 +206,8 @@ static PetscErrorCode CheckEquiv(TeannModel m, TeannFrames fr, PetscInt n, const
   PetscCall(PetscMalloc3(m->nparam, &theta, n * nc, &p0, n * nc, &p1));
   PetscCall(RandomTheta(m, 11, theta));
   PetscCall(TeannFramesSubset(fr, n, idx, &tr));
+  PetscCall(PetscMalloc1(tr->natoms, &perm));
+  for (PetscInt a = 0; a < tr->natoms; a++) perm[a] = a;
   RandomRotation(&s, improper, R);
   for (PetscInt d = 0; d < 3; d++) t[d] = 10 * (2 * Rand(&s) - 1);
   for (PetscInt f = 0; f < n; f++) {
@@ -219,11 +224,14 @@ static PetscErrorCode CheckEquiv(TeannModel m, TeannFrames fr, PetscInt n, const
     for (PetscInt a = a0; a < a0 + na; a++)
       for (PetscInt b = a0 + na - 1; b > a; b--)
         if (tr->Z[a] == tr->Z[b]) {
+          PetscInt tp = perm[a];
           for (PetscInt d = 0; d < 3; d++) {
             PetscReal tmp    = tr->x[3 * a + d];
             tr->x[3 * a + d] = tr->x[3 * b + d];
             tr->x[3 * b + d] = tmp;
           }
+          perm[a] = perm[b]; /* atom a of tr now sits where atom perm[a] of the original frame did */
+          perm[b] = tp;
           break;
         }
   }
@@ -243,6 +251,7 @@ static PetscErrorCode CheckEquiv(TeannModel m, TeannFrames fr, PetscInt n, const
       const PetscReal *a = p0 + f * nc + im->head_comp[h], *b = p1 + f * nc + im->head_comp[h];
       PetscReal        ra[TEANN_MAX_COMP], sym[TEANN_MAX_COMP];
       if (improper && k == TEANN_K_TDIPOLE) continue; /* eq. 8's cross product: proper rotations only */
+      if (TeannProperties[k].peratom) continue;        /* compared below */
       for (PetscInt c = 0; c < nck; c++) {
         const PetscInt i = rank == 1 ? c : rank == 2 ? c / 3 : c / 9, j = rank == 2 ? c % 3 : (c / 3) % 3, l = c % 3;
         ra[c] = 0;
@@ -264,6 +273,23 @@ static PetscErrorCode CheckEquiv(TeannModel m, TeannFrames fr, PetscInt n, const
         anorm += a[c] * a[c];
       }
     }
+  PetscCall(TeannModelGetNumAtomComponents(m, &nac));
+  if (nac) { /* per-atom vectors: atom a of tr is atom perm[a], rotated */
+    PetscReal *q0, *q1;
+    PetscInt  *all;
+    PetscCall(PetscMalloc3(nac * tr->natoms, &q0, nac * tr->natoms, &q1, n, &all));
+    for (PetscInt f = 0; f < n; f++) all[f] = f;
+    PetscCall(TeannEvalPredictAtoms(e0, theta, n, idx, NULL, q0));
+    PetscCall(TeannEvalPredictAtoms(e1, theta, n, all, NULL, q1));
+    for (PetscInt a = 0; a < tr->natoms; a++)
+      for (PetscInt i = 0; i < 3; i++) {
+        PetscReal ra = 0;
+        for (PetscInt p = 0; p < 3; p++) ra += R[3 * i + p] * q0[nac * perm[a] + p];
+        num += (ra - q1[nac * a + i]) * (ra - q1[nac * a + i]);
+        den += ra * ra;
+      }
+    PetscCall(PetscFree3(q0, q1, all));
+  }
   err = den > 0 ? PetscSqrtReal(num / den) : 0;
   *ok = (PetscBool)(den > 0 && err <= tol);
   if (anorm > 0) {
@@ -275,6 +301,7 @@ static PetscErrorCode CheckEquiv(TeannModel m, TeannFrames fr, PetscInt n, const
   PetscCall(TeannEvalDestroy(&e0));
   PetscCall(TeannEvalDestroy(&e1));
   PetscCall(TeannFramesDestroy(&tr));
+  PetscCall(PetscFree(perm));
   PetscCall(PetscFree3(theta, p0, p1));
   PetscFunctionReturn(0);
 }
@@ -481,22 +508,28 @@ static void RelDiff(PetscInt n, const PetscReal a[], const PetscReal b[], PetscR
 /* Predictions of the frames built by make(fr, f, out frame) against scale times those of fr's frame f. */
 static PetscErrorCode CompareBuilt(TeannModel m, TeannFrames fr, const PetscReal theta[], PetscInt n, PetscReal scale, PetscErrorCode (*make)(TeannFrames, PetscInt, TeannFrames *), PetscReal *err)
 {
-  PetscInt  nc;
+  PetscInt  nc, nac;
   PetscReal num = 0, den = 0, *p0, *p1;
 
   PetscFunctionBegin;
   PetscCall(TeannModelGetNumComponents(m, &nc));
+  PetscCall(TeannModelGetNumAtomComponents(m, &nac));
   PetscCall(PetscMalloc2(nc, &p0, nc, &p1));
   for (PetscInt f = 0; f < n; f++) {
     TeannFrames b;
     TeannEval   e0, e1;
     PetscInt    zero = 0;
+    PetscReal  *q0, *q1;
     PetscCall(make(fr, f, &b));
     PetscCall(TeannEvalCreate(m, fr, &e0));
     PetscCall(TeannEvalCreate(m, b, &e1));
-    PetscCall(TeannEvalPredict(e0, theta, 1, &f, p0));
-    PetscCall(TeannEvalPredict(e1, theta, 1, &zero, p1));
+    PetscCall(PetscMalloc2(nac * fr->natoms + 1, &q0, nac * b->natoms + 1, &q1));
+    PetscCall(TeannEvalPredictAtoms(e0, theta, 1, &f, p0, q0));
+    PetscCall(TeannEvalPredictAtoms(e1, theta, 1, &zero, p1, q1));
     RelDiff(nc, p1, p0, scale, &num, &den);
+    for (PetscInt a = 0; a < b->natoms; a++) /* a built frame repeats the atoms of frame f in order: per-atom values are intensive */
+      RelDiff(nac, q1 + nac * a, q0 + nac * (a % (fr->atom_start[f + 1] - fr->atom_start[f])), 1.0, &num, &den);
+    PetscCall(PetscFree2(q0, q1));
     PetscCall(TeannEvalDestroy(&e0));
     PetscCall(TeannEvalDestroy(&e1));
     PetscCall(TeannFramesDestroy(&b));
@@ -621,6 +654,21 @@ int main(int argc, char **argv)
       fr = pf;
     }
     nframes = PetscMin(nframes, fr->nframes);
+  }
+  {
+    PetscBool lab = PETSC_FALSE;
+    PetscCall(PetscOptionsGetBool(NULL, NULL, "-atomic_labels", &lab, NULL));
+    for (PetscInt f = 0; lab && f < fr->nframes; f++)
+      for (PetscInt a = fr->atom_start[f]; a + 2 < fr->atom_start[f + 1]; a++) {
+        PetscReal *y = fr->y[TEANN_K_ATDIPOLE] + 3 * a, b[3], nb = 0;
+        if (fr->Z[a] != 8 || fr->Z[a + 1] != 1 || fr->Z[a + 2] != 1) continue; /* O H H of a water molecule */
+        for (PetscInt d = 0; d < 3; d++) {
+          b[d] = 0.5 * (fr->x[3 * (a + 1) + d] + fr->x[3 * (a + 2) + d]) - fr->x[3 * a + d];
+          nb += b[d] * b[d];
+        }
+        for (PetscInt d = 0; d < 3; d++) y[d] = 0.3 * b[d] / PetscSqrtReal(nb);
+        fr->fprops[f] |= TEANN_PROP_ATDIPOLE;
+      }
   }
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-repeat", &repeat, NULL));
   PetscCall(PetscMalloc1(nframes * repeat, &idx));

@@ -8,6 +8,7 @@ const TeannProperty TeannProperties[TEANN_NPROP] = {
   {TEANN_PROP_TDIPOLE,    "transition_dipole",   1, 3,  TEANN_SYM_VECTOR,    "e*Angstrom",   "e angstrom",   "transition dipole moment",                  PETSC_TRUE,  0,    1e6},
   {TEANN_PROP_QUADRUPOLE, "quadrupole",          2, 9,  TEANN_SYM_TRACELESS, "e*Angstrom^2", "e angstrom^2", "traceless quadrupole moment (Buckingham)",  PETSC_FALSE, 1e-6, 1e6},
   {TEANN_PROP_HYPERPOLAR, "hyperpolarizability", 3, 27, TEANN_SYM_FULLSYM3,  "au",           "au",           "static first hyperpolarizability beta_ijk", PETSC_FALSE, 1e-4, 1e9},
+  {TEANN_PROP_ATDIPOLE,   "atomic_dipole",       1, 3,  TEANN_SYM_VECTOR,    "Angstrom",     "angstrom",     "per-atom dipole vector",                    PETSC_FALSE, 0,    1e6, PETSC_TRUE},
   {TEANN_PROP_CHARGE,     "charge",              0, 1,  TEANN_SYM_SCALAR,    "e",            "e",            "total charge",                              PETSC_FALSE, 0,    1e3},
   {TEANN_PROP_ENERGY,     "energy",              0, 1,  TEANN_SYM_SCALAR,    "eV",           "eV",           "total energy",                              PETSC_FALSE, 0,    1e9},
 };
@@ -43,6 +44,9 @@ PetscErrorCode TeannPropertiesSetFromOptions(void)
   PetscCall(PetscStrncpy(buf, TeannPropertyUnits(TEANN_K_HYPERPOLAR), sizeof(buf)));
   PetscCall(PetscOptionsString("-teann_units_hyperpolarizability", "Units of the hyperpolarizability in the data (recorded in every file; not converted)", "TeannPropertiesSetFromOptions", buf, buf, sizeof(buf), &set));
   if (set) PetscCall(TeannPropertySetUnits(TEANN_K_HYPERPOLAR, buf));
+  PetscCall(PetscStrncpy(buf, TeannPropertyUnits(TEANN_K_ATDIPOLE), sizeof(buf)));
+  PetscCall(PetscOptionsString("-teann_units_atomic_dipole", "Units of the per-atom dipoles in the data, e.g. Angstrom for Wannier-centroid displacements or e*Angstrom (recorded in every file; not converted)", "TeannPropertiesSetFromOptions", buf, buf, sizeof(buf), &set));
+  if (set) PetscCall(TeannPropertySetUnits(TEANN_K_ATDIPOLE, buf));
   PetscOptionsEnd();
   PetscFunctionReturn(0);
 }
@@ -70,9 +74,9 @@ PetscInt TeannPropertyOffset(PetscInt props, PetscInt k)
 {
   PetscInt off = 0;
 
-  if (k < 0 || k >= TEANN_NKIND || !(props & TeannProperties[k].bit)) return -1;
+  if (k < 0 || k >= TEANN_NKIND || !(props & TeannProperties[k].bit) || TeannProperties[k].peratom) return -1;
   for (PetscInt j = 0; j < k; j++)
-    if (props & TeannProperties[j].bit) off += TeannProperties[j].ncomp;
+    if ((props & TeannProperties[j].bit) && !TeannProperties[j].peratom) off += TeannProperties[j].ncomp;
   return off;
 }
 
@@ -81,7 +85,7 @@ PetscInt TeannPropertyNumComponents(PetscInt props)
   PetscInt n = 0;
 
   for (PetscInt k = 0; k < TEANN_NKIND; k++)
-    if (props & TeannProperties[k].bit) n += TeannProperties[k].ncomp;
+    if ((props & TeannProperties[k].bit) && !TeannProperties[k].peratom) n += TeannProperties[k].ncomp;
   return n;
 }
 

@@ -38,6 +38,8 @@ typedef struct {
   PetscReal *w1, *w2;                      /* [maxa*maxwidth] reverse-pass scratch            */
   PetscReal *dO;                           /* [M*K]                                          */
   PetscReal *pred, *gcomp;                 /* [ncomp] one frame's outputs and their adjoints  */
+  PetscReal *apred, *agcomp;               /* [nacomp*maxa] per-atom outputs and their adjoints, one block of
+                                              ncomp*maxa per per-atom property at head_comp*maxa */
   /* field channels (design 2.5), allocated only when the model has some; index f < npad (nfield
      rounded up to even: an odd last field is paired with an empty one, all zero) */
   PetscReal *fld[TEANN_MAX_FIELDS];        /* [3*maxa] g_i = dE_f/dr_i by chunk atom               */
@@ -108,6 +110,8 @@ static void WorkCarve(TeannEval ev, TeannWork *w, PetscReal *base, size_t *len)
   w->dO   = Take(base, len, MK);
   w->pred = Take(base, len, im->ncomp);
   w->gcomp = Take(base, len, im->ncomp);
+  w->apred  = Take(base, len, (size_t)im->nacomp * maxa);
+  w->agcomp = Take(base, len, (size_t)im->nacomp * maxa);
   for (PetscInt ch = 0; ch < im->nchan; ch++) {
     const TeannNet *net = &im->net[ch][0];
     for (PetscInt l = 0; l < net->nl - 1; l++) {
@@ -474,7 +478,16 @@ static inline void FieldTangent(TeannEval ev, TeannWork *w, PetscInt f, PetscInt
   T->S = (mode & TEANN_FIELD_VIRIAL) ? w->Sfld[f] + 9 * q : NULL;
 }
 
-/* Outputs of frame q of the chunk into w->pred: every head in turn. */
+/* Where head h writes the outputs of frame q (per-atom: its block of w->apred), and their adjoints. */
+static inline PetscReal *HeadOut(TeannEval ev, TeannWork *w, PetscInt h, PetscInt q, PetscBool adjoint)
+{
+  const PetscInt k = ev->im->head_k[h];
+
+  if (!TeannProperties[k].peratom) return (adjoint ? w->gcomp : w->pred) + ev->im->head_comp[h];
+  return (adjoint ? w->agcomp : w->apred) + (size_t)ev->im->head_comp[h] * ev->maxa + (size_t)TeannProperties[k].ncomp * w->astart[q];
+}
+
+/* Outputs of frame q of the chunk into w->pred (and w->apred): every head in turn. */
 static void FrameOutputs(TeannEval ev, TeannWork *w, PetscInt q)
 {
   TeannModelImpl *im = ev->im;
@@ -482,7 +495,7 @@ static void FrameOutputs(TeannEval ev, TeannWork *w, PetscInt q)
   for (PetscInt h = 0; h < im->nhead; h++) {
     TeannHeadFrame hf;
     HeadFrame(ev, w, h, q, &hf, NULL, NULL);
-    TeannHeadOf(im->head_k[h])->forward(&hf, w->pred + im->head_comp[h]);
+    TeannHeadOf(im->head_k[h])->forward(&hf, HeadOut(ev, w, h, q, PETSC_FALSE));
   }
 }
 
@@ -496,7 +509,22 @@ static void FrameBackward(TeannEval ev, TeannWork *w, PetscInt q, PetscReal drt[
     TeannHeadFrame   hf;
     TeannHeadAdjoint adj;
     HeadFrame(ev, w, h, q, &hf, &adj, drt);
-    TeannHeadOf(im->head_k[h])->backward(&hf, w->gcomp + im->head_comp[h], &adj);
+    TeannHeadOf(im->head_k[h])->backward(&hf, HeadOut(ev, w, h, q, PETSC_TRUE), &adj);
+  }
+}
+
+/* Per-atom outputs of frame q into a[i*nacomp + head_comp + c]. */
+static void AtomOutputs(TeannEval ev, TeannWork *w, PetscInt q, PetscReal a[])
+{
+  TeannModelImpl *im = ev->im;
+  const PetscInt  n  = w->astart[q + 1] - w->astart[q];
+
+  for (PetscInt h = 0; h < im->nhead; h++) {
+    const PetscInt   k = im->head_k[h], nc = TeannProperties[k].ncomp;
+    const PetscReal *p = HeadOut(ev, w, h, q, PETSC_FALSE);
+    if (!TeannProperties[k].peratom) continue;
+    for (PetscInt i = 0; i < n; i++)
+      for (PetscInt c = 0; c < nc; c++) a[i * im->nacomp + im->head_comp[h] + c] = p[nc * i + c];
   }
 }
 
@@ -511,6 +539,20 @@ static PetscReal FrameLoss(TeannEval ev, TeannWork *w, PetscInt q)
   for (PetscInt c = 0; c < im->ncomp; c++) w->gcomp[c] = 0;
   for (PetscInt h = 0; h < im->nhead; h++) {
     const PetscInt k = im->head_k[h], nc = TeannProperties[k].ncomp;
+    if (TeannProperties[k].peratom) { /* every labelled atom (a NaN row: none) */
+      const PetscInt   a0 = fr->atom_start[f], n = fr->atom_start[f + 1] - a0;
+      const PetscReal *p = HeadOut(ev, w, h, q, PETSC_FALSE);
+      PetscReal       *gp = HeadOut(ev, w, h, q, PETSC_TRUE);
+      for (PetscInt i = 0; i < n; i++) {
+        const PetscReal *y = fr->y[k] + (size_t)nc * (a0 + i);
+        if (!(fr->fprops[f] & TeannProperties[k].bit) || PetscIsNanReal(y[0])) {
+          for (PetscInt c = 0; c < nc; c++) gp[nc * i + c] = 0;
+          continue;
+        }
+        TeannPropertyLoss(k, ev->scale[k], p + nc * i, y, &loss, gp + nc * i);
+      }
+      continue;
+    }
     if (!(fr->fprops[f] & TeannProperties[k].bit)) continue;
     TeannPropertyLoss(k, ev->scale[k], w->pred + im->head_comp[h], fr->y[k] + nc * f, &loss, w->gcomp + im->head_comp[h]);
   }
@@ -657,7 +699,7 @@ static void ChunkFieldTangent(TeannEval ev, TeannWork *w, const PetscReal theta[
    parallel region of Evaluate(), where PetscCall cannot return: only the thread with log set (thread 0,
    the one PETSc's logging belongs to) times its phases and counts its flops, and the logging error
    code is returned. With several threads the events therefore show the work of thread 0. */
-static PetscErrorCode ProcessChunk(TeannEval ev, TeannWork *w, const PetscReal theta[], PetscInt nf, const PetscInt idx[], PetscInt k0, PetscBool cached, PetscReal *loss, PetscReal g[], PetscReal out[], PetscBool log)
+static PetscErrorCode ProcessChunk(TeannEval ev, TeannWork *w, const PetscReal theta[], PetscInt nf, const PetscInt idx[], PetscInt k0, PetscBool cached, PetscReal *loss, PetscReal g[], PetscReal out[], PetscReal aout[], const size_t aoff[], PetscBool log)
 {
   TeannModel      m  = ev->model;
   TeannModelImpl *im = ev->im;
@@ -692,6 +734,7 @@ static PetscErrorCode ProcessChunk(TeannEval ev, TeannWork *w, const PetscReal t
     FrameOutputs(ev, w, q);
     if (out)
       for (PetscInt c = 0; c < im->ncomp; c++) out[(k0 + q) * im->ncomp + c] = w->pred[c];
+    if (aout) AtomOutputs(ev, w, q, aout + aoff[k0 + q] * im->nacomp);
     *loss += FrameLoss(ev, w, q);
     if (g) FrameBackward(ev, w, q, NULL);
   }
@@ -721,7 +764,7 @@ static PetscErrorCode ProcessChunk(TeannEval ev, TeannWork *w, const PetscReal t
 /* One parallel region: the threads share out the chunks of a group (thread t takes chunks t, t+nt, ...
    with its own workspace), then the chunks' partial gradients are added in chunk order (in parallel
    over the parameters) and the losses likewise. */
-static PetscErrorCode Evaluate(TeannEval ev, const PetscReal theta[], PetscInt n, const PetscInt idx[], PetscReal *loss, PetscReal grad[], PetscReal out[])
+static PetscErrorCode Evaluate(TeannEval ev, const PetscReal theta[], PetscInt n, const PetscInt idx[], PetscReal *loss, PetscReal grad[], PetscReal out[], PetscReal aout[])
 {
   TeannModel      m  = ev->model;
   TeannModelImpl *im = ev->im;
@@ -730,9 +773,15 @@ static PetscErrorCode Evaluate(TeannEval ev, const PetscReal theta[], PetscInt n
   const PetscInt  nchunk = (n + TEANN_CHUNK - 1) / TEANN_CHUNK, nparam = m->nparam;
   PetscReal       total = 0;
   PetscErrorCode  lerr  = 0;
+  size_t         *aoff  = NULL;
 
   PetscFunctionBegin;
   for (PetscInt k = 0; k < n; k++) PetscCheck(idx[k] >= 0 && idx[k] < fr->nframes, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frame index %" PetscInt_FMT " out of range 0..%" PetscInt_FMT, idx[k], fr->nframes - 1);
+  if (aout) { /* first atom of each listed frame in aout */
+    PetscCall(PetscMalloc1(n + 1, &aoff));
+    aoff[0] = 0;
+    for (PetscInt k = 0; k < n; k++) aoff[k + 1] = aoff[k] + (size_t)(fr->atom_start[idx[k] + 1] - fr->atom_start[idx[k]]);
+  }
   PetscCall(EnsureWork(ev));
   if (m->fix_radial) PetscCall(EnsureCache(ev, theta));
   ev->pfon = (PetscBool)(m->fix_radial && im->nfield);
@@ -747,7 +796,7 @@ static PetscErrorCode Evaluate(TeannEval ev, const PetscReal theta[], PetscInt n
     for (PetscInt s = 0; s < nchunk; s++) {
       const PetscInt k0 = s * TEANN_CHUNK;
       PetscReal      lp;
-      PetscErrorCode e = ProcessChunk(ev, w, theta, PetscMin(TEANN_CHUNK, n - k0), idx + k0, k0, cached, &lp, grad ? w->g : NULL, out, (PetscBool)(w == &ev->work[0]));
+      PetscErrorCode e = ProcessChunk(ev, w, theta, PetscMin(TEANN_CHUNK, n - k0), idx + k0, k0, cached, &lp, grad ? w->g : NULL, out, aout, aoff, (PetscBool)(w == &ev->work[0]));
       if (e) lerr = e; /* only thread 0 logs, so only it can set lerr */
 #pragma omp ordered
       {
@@ -760,6 +809,7 @@ static PetscErrorCode Evaluate(TeannEval ev, const PetscReal theta[], PetscInt n
       }
     }
   }
+  PetscCall(PetscFree(aoff));
   PetscCall(lerr);
   if (grad && m->fix_radial) /* the general path differentiates eta and s too; they are fixed */
     for (PetscInt q = 0; q < m->nel * m->nwave; q++) grad[im->off_eta + q] = grad[im->off_s + q] = 0;
@@ -770,14 +820,21 @@ static PetscErrorCode Evaluate(TeannEval ev, const PetscReal theta[], PetscInt n
 PetscErrorCode TeannEvalLossGradient(TeannEval ev, const PetscReal theta[], PetscInt n, const PetscInt idx[], PetscReal *loss, PetscReal grad[])
 {
   PetscFunctionBegin;
-  PetscCall(Evaluate(ev, theta, n, idx, loss, grad, NULL));
+  PetscCall(Evaluate(ev, theta, n, idx, loss, grad, NULL, NULL));
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode TeannEvalPredict(TeannEval ev, const PetscReal theta[], PetscInt n, const PetscInt idx[], PetscReal out[])
 {
   PetscFunctionBegin;
-  PetscCall(Evaluate(ev, theta, n, idx, NULL, NULL, out));
+  PetscCall(Evaluate(ev, theta, n, idx, NULL, NULL, out, NULL));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannEvalPredictAtoms(TeannEval ev, const PetscReal theta[], PetscInt n, const PetscInt idx[], PetscReal out[], PetscReal aout[])
+{
+  PetscFunctionBegin;
+  PetscCall(Evaluate(ev, theta, n, idx, NULL, NULL, out, aout));
   PetscFunctionReturn(0);
 }
 
@@ -834,6 +891,7 @@ PetscErrorCode TeannEvalResiduals(TeannEval ev, const PetscReal theta[], PetscIn
   const PetscInt  nc = im->ncomp, np = m->nparam, nk = m->nel * m->nwave;
 
   PetscFunctionBegin;
+  PetscCheck(!im->nacomp, PETSC_COMM_SELF, PETSC_ERR_SUP, "residuals and Jacobian rows are per frame: a per-atom property (atomic_dipole) is fitted with -tao_type lmvm or bqnls, not with Levenberg-Marquardt");
   for (PetscInt k = 0; k < n; k++) PetscCheck(idx[k] >= 0 && idx[k] < fr->nframes, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frame index %" PetscInt_FMT " out of range 0..%" PetscInt_FMT, idx[k], fr->nframes - 1);
   PetscCall(EnsureWork(ev));
   if (m->fix_radial) PetscCall(EnsureCache(ev, theta));

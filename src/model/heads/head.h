@@ -6,7 +6,8 @@
  * gradient g_i = dE/dr_i, an equivariant vector (design 2.3); the engine
  * (eval.c) computes the fields and differentiates through them with the
  * tangent identity of design 2.5. forward() builds the frame's components
- * from the centred positions, the scalar outputs and the fields; backward()
+ * from the centred positions, the scalar outputs and the fields (a per-atom
+ * property, TeannProperty.peratom: ncomp per atom of the frame); backward()
  * is its exact reverse mode: given the adjoint gout of the components it
  * writes the adjoints of the scalar outputs (dY) and of the fields (V) and
  * adds those of the centred positions (drt, when asked). Heads are plain C
@@ -68,7 +69,7 @@ struct _n_TeannHead {
 };
 
 typedef struct _n_TeannHead TeannHead;
-PETSC_EXTERN const TeannHead TeannHeadDipole, TeannHeadPolarizability, TeannHeadTransitionDipole, TeannHeadQuadrupole, TeannHeadHyperpolarizability;
+PETSC_EXTERN const TeannHead TeannHeadDipole, TeannHeadPolarizability, TeannHeadTransitionDipole, TeannHeadQuadrupole, TeannHeadHyperpolarizability, TeannHeadAtomicDipole;
 /* The head of fitted property k of the table (heads.c), NULL for a label. */
 PETSC_EXTERN const TeannHead *TeannHeadOf(PetscInt k);
 #endif
