@@ -3,7 +3,9 @@
    its own-pair form): the gradient of atom i's network output with respect to its neighbour
    vectors. Local (r_c), exactly equivariant, defined in a periodic cell, and a sum of the same
    neighbour vectors weighted by learned invariants as any equivariant vector of atom i's
-   environment (Wannier-centroid displacements of DeePMD's "atomic_dipole"). */
+   environment (Wannier-centroid displacements of DeePMD's "atomic_dipole"). The network's
+   last layer starts at zero, so an element without labels predicts exactly 0 and the sum of
+   a frame's predictions is that of its labelled elements. */
 #include "head.h"
 
 static void Forward(const TeannHeadFrame *fr, PetscReal p[])
@@ -18,6 +20,6 @@ static void Backward(const TeannHeadFrame *fr, const PetscReal gp[], TeannHeadAd
 }
 
 const TeannHead TeannHeadAtomicDipole = {
-  1, {{PETSC_TRUE, 1, "", 0.1, TEANN_FIELD_OWN}},
+  1, {{PETSC_TRUE, 1, "", 0, TEANN_FIELD_OWN}},
    Forward, Backward, NULL, 6, PETSC_TRUE
 };
