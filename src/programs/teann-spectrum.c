@@ -39,6 +39,36 @@ static PetscErrorCode CheckOutput(MPI_Comm comm, const char out[], PetscBool ove
   PetscFunctionReturn(0);
 }
 
+/* A choice among names, read as a string so that a wrong value is the user's error with the
+   choices in the message (PETSc's enum options end in a trace). */
+static PetscErrorCode OptionsChoice(PetscOptionItems *PetscOptionsObject, const char opt[], const char text[], const char *const list[], PetscInt n, PetscInt *idx)
+{
+  char      val[64], man[256] = "";
+  PetscBool set;
+
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < n; i++) {
+    if (i) PetscCall(PetscStrlcat(man, ", ", sizeof(man)));
+    PetscCall(PetscStrlcat(man, list[i], sizeof(man)));
+  }
+  {
+    char help[512];
+    PetscCall(PetscSNPrintf(help, sizeof(help), "%s (%s)", text, man));
+    PetscCall(PetscStrncpy(val, list[*idx], sizeof(val)));
+    PetscCall(PetscOptionsString(opt, help, "teann-spectrum", val, val, sizeof(val), &set));
+  }
+  if (!set) PetscFunctionReturn(0);
+  for (PetscInt i = 0; i < n; i++) {
+    PetscBool eq;
+    PetscCall(PetscStrcasecmp(val, list[i], &eq));
+    if (eq) {
+      *idx = i;
+      PetscFunctionReturn(0);
+    }
+  }
+  SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "%s %s: unknown value; known: %s", opt, val, man);
+}
+
 static PetscErrorCode RunModes(MPI_Comm comm, const char mpath[], const char modes[], const char out[])
 {
   TeannModel       model;
@@ -106,7 +136,7 @@ static PetscErrorCode RunSpectra(MPI_Comm comm, PetscInt nfiles, char *files[], 
   for (PetscInt i = 0; i < nfiles; i++) which &= (PetscInt)info[3 * i + 2];
   PetscCheck(which, comm, PETSC_ERR_USER_INPUT, "no spectrum can be made: %s", nfiles == 1 ? "the file has neither dipoles nor polarizabilities" : "no property (dipole for IR, polarizability for Raman) is in every file; -teann_spectra ir or raman names the one wanted");
   dt = info[0];
-  for (PetscInt i = 1; i < nfiles; i++) PetscCheck(PetscAbsReal(info[3 * i] - dt) <= u->dt_rtol * dt, comm, PETSC_ERR_USER_INPUT, "%s has the time step %g fs but %s %g fs: trajectories averaged must share it", files[i], (double)info[3 * i], files[0], (double)dt);
+  for (PetscInt i = 1; i < nfiles; i++) TeannCheckFmt(PetscAbsReal(info[3 * i] - dt) <= u->dt_rtol * dt, comm, PETSC_ERR_USER_INPUT, "%s has the time step %g fs but %s %g fs: trajectories averaged must share it", files[i], (double)info[3 * i], files[0], (double)dt);
   for (PetscInt i = 0; i < nfiles; i++)
     if ((PetscInt)info[3 * i + 1] < nmin) {
       nmin = (PetscInt)info[3 * i + 1];
@@ -116,19 +146,19 @@ static PetscErrorCode RunSpectra(MPI_Comm comm, PetscInt nfiles, char *files[], 
   if (u->corr_set) {
     PetscCheck(u->corr_time > 0, comm, PETSC_ERR_USER_INPUT, "-teann_corr_time must be positive (fs)");
     M = (PetscInt)PetscFloorReal(u->corr_time / dt + 0.5);
-    PetscCheck(M >= 1, comm, PETSC_ERR_USER_INPUT, "-teann_corr_time %g fs is shorter than the time step %g fs", (double)u->corr_time, (double)dt);
-    PetscCheck(nmin - 4 >= 2 * M, comm, PETSC_ERR_USER_INPUT, "%s: %" PetscInt_FMT " frames (%g fs) are too few for the correlation time %g fs (-teann_corr_time): each file needs at least 2 x correlation time / time step + 4 = %" PetscInt_FMT " frames; shorten the correlation time (coarser resolution) or give longer trajectories", files[imin], nmin, (double)((nmin - 1) * dt), (double)(M * dt), 2 * M + 4);
+    TeannCheckFmt(M >= 1, comm, PETSC_ERR_USER_INPUT, "-teann_corr_time %g fs is shorter than the time step %g fs", (double)u->corr_time, (double)dt);
+    TeannCheckFmt(nmin - 4 >= 2 * M, comm, PETSC_ERR_USER_INPUT, "%s: %" PetscInt_FMT " frames (%g fs) are too few for the correlation time %g fs (-teann_corr_time): each file needs at least 2 x correlation time / time step + 4 = %" PetscInt_FMT " frames; shorten the correlation time (coarser resolution) or give longer trajectories", files[imin], nmin, (double)((nmin - 1) * dt), (double)(M * dt), 2 * M + 4);
   } else M = (nmin - 4) / 2; /* the finest resolution the shortest file allows */
   if (!u->width_set) u->so.width = u->so.window == TEANN_WINDOW_GAUSSIAN ? M * dt / 3 : M * dt;
   PetscCheck(u->so.width > 0, comm, PETSC_ERR_USER_INPUT, "-teann_window_width must be positive (fs)");
-  PetscCheck(u->so.window == TEANN_WINDOW_GAUSSIAN || u->so.width <= M * dt * (1 + 1e-9), comm, PETSC_ERR_USER_INPUT, "-teann_window_width %g fs exceeds the correlation time %g fs: the %s window would be cut off", (double)u->so.width, (double)(M * dt), TeannWindows[u->so.window]);
+  TeannCheckFmt(u->so.window == TEANN_WINDOW_GAUSSIAN || u->so.width <= M * dt * (1 + 1e-9), comm, PETSC_ERR_USER_INPUT, "-teann_window_width %g fs exceeds the correlation time %g fs: the %s window would be cut off", (double)u->so.width, (double)(M * dt), TeannWindows[u->so.window]);
   nyq = 1.0 / (2 * dt * TEANN_C_CM_PER_FS);
   if (!u->range_set) {
     u->so.fmin = 0;
     u->so.fmax = PetscMin(4000.0, nyq);
   }
-  PetscCheck(u->so.fmin >= 0 && u->so.fmax > u->so.fmin, comm, PETSC_ERR_USER_INPUT, "-teann_freq_range %g,%g: need 0 <= min < max (cm-1)", (double)u->so.fmin, (double)u->so.fmax);
-  PetscCheck(u->so.fmax <= nyq * (1 + 1e-9), comm, PETSC_ERR_USER_INPUT, "-teann_freq_range: %g cm-1 is above the Nyquist wavenumber %g cm-1 of the time step %g fs", (double)u->so.fmax, (double)nyq, (double)dt);
+  TeannCheckFmt(u->so.fmin >= 0 && u->so.fmax > u->so.fmin, comm, PETSC_ERR_USER_INPUT, "-teann_freq_range %g,%g: need 0 <= min < max (cm-1)", (double)u->so.fmin, (double)u->so.fmax);
+  TeannCheckFmt(u->so.fmax <= nyq * (1 + 1e-9), comm, PETSC_ERR_USER_INPUT, "-teann_freq_range: %g cm-1 is above the Nyquist wavenumber %g cm-1 of the time step %g fs", (double)u->so.fmax, (double)nyq, (double)dt);
   PetscCheck(u->so.qcf == TEANN_QCF_NONE || u->so.temperature > 0, comm, PETSC_ERR_USER_INPUT, "-teann_temperature must be positive (K) for the quantum correction %s", TeannQCFs[u->so.qcf]);
 
   PetscCall(TeannCorrCreate(which, dt, M, &corr));
@@ -154,7 +184,7 @@ int main(int argc, char **argv)
   MPI_Comm    comm;
   char       *files[MAX_FILES], out[PETSC_MAX_PATH_LEN] = "", mpath[PETSC_MAX_PATH_LEN] = "", modes[PETSC_MAX_PATH_LEN] = "", spectra[64] = "";
   const char *values[] = {"predicted", "reference"}, *tunits[] = {"fs", "ps"};
-  PetscInt    nfiles = MAX_FILES, ival = 0, itu = 0, nrange = 2;
+  PetscInt    nfiles = MAX_FILES, ival = 0, itu = 0, iwin = TEANN_WINDOW_HANN, iqcf = TEANN_QCF_NONE, nrange = 2;
   PetscBool   hasdata = PETSC_FALSE, hasout, hasmodel, hasmodes, hasspectra, overwrite = PETSC_FALSE, help_only;
   PetscReal   range[2] = {0, 4000};
   Setup       u;
@@ -174,15 +204,15 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsString("-teann_output", "Output NetCDF (a .csv is written beside it; default spectrum.nc, or modes.nc with -teann_modes)", "teann-spectrum", out, out, sizeof(out), &hasout));
   PetscCall(PetscOptionsBool("-teann_overwrite", "Replace existing output files", "teann-spectrum", overwrite, &overwrite, NULL));
   PetscCall(PetscOptionsString("-teann_spectra", "Spectra to make: ir, raman or ir,raman (default: those every file has the tensors for)", "teann-spectrum", spectra, spectra, sizeof(spectra), &hasspectra));
-  PetscCall(PetscOptionsEList("-teann_values", "From a predictions.nc: the predicted tensors or the reference ones", "teann-spectrum", values, 2, values[0], &ival, NULL));
+  PetscCall(OptionsChoice(PetscOptionsObject, "-teann_values", "From a predictions.nc: the predicted tensors or the reference ones", values, 2, &ival));
   PetscCall(PetscOptionsReal("-teann_dt", "Time step between frames, fs (needed when the files carry no time)", "teann-spectrum", u.dt, &u.dt, NULL));
   PetscCall(PetscOptionsReal("-teann_dt_rtol", "Relative tolerance of uniform time steps (and of -teann_dt against the file's)", "teann-spectrum", u.dt_rtol, &u.dt_rtol, NULL));
-  PetscCall(PetscOptionsEList("-teann_time_units", "Units of the time= values of extended XYZ frames", "teann-spectrum", tunits, 2, tunits[0], &itu, NULL));
+  PetscCall(OptionsChoice(PetscOptionsObject, "-teann_time_units", "Units of the time= values of extended XYZ frames", tunits, 2, &itu));
   PetscCall(PetscOptionsReal("-teann_corr_time", "Longest lag of the correlation functions, fs (default: half the shortest trajectory)", "teann-spectrum", u.corr_time, &u.corr_time, &u.corr_set));
-  PetscCall(PetscOptionsEnum("-teann_window", "Window of the correlation functions", "teann-spectrum", TeannWindows, (PetscEnum)u.so.window, (PetscEnum *)&u.so.window, NULL));
+  PetscCall(OptionsChoice(PetscOptionsObject, "-teann_window", "Window of the correlation functions", TeannWindows, 3, &iwin));
   PetscCall(PetscOptionsReal("-teann_window_width", "Window width, fs: hann/blackman reach zero there, gaussian's standard deviation (default: the correlation time; gaussian a third of it)", "teann-spectrum", u.so.width, &u.so.width, &u.width_set));
   PetscCall(PetscOptionsInt("-teann_zero_padding", "Zero padding factor of the transform (finer frequency grid)", "teann-spectrum", u.so.padding, &u.so.padding, NULL));
-  PetscCall(PetscOptionsEnum("-teann_quantum_correction", "Quantum correction factor of the classical spectra", "teann-spectrum", TeannQCFs, (PetscEnum)u.so.qcf, (PetscEnum *)&u.so.qcf, NULL));
+  PetscCall(OptionsChoice(PetscOptionsObject, "-teann_quantum_correction", "Quantum correction factor of the classical spectra", TeannQCFs, 3, &iqcf));
   PetscCall(PetscOptionsReal("-teann_temperature", "Temperature of the trajectories, K (for the quantum correction)", "teann-spectrum", u.so.temperature, &u.so.temperature, NULL));
   PetscCall(PetscOptionsRealArray("-teann_freq_range", "Output wavenumbers min,max in cm-1 (default 0,4000 or up to the Nyquist wavenumber)", "teann-spectrum", range, &nrange, &u.range_set));
   PetscCall(PetscOptionsString("-teann_model", "Double-harmonic intensities: the fitted model (model.nc)", "teann-spectrum", mpath, mpath, sizeof(mpath), &hasmodel));
@@ -196,6 +226,8 @@ int main(int argc, char **argv)
   }
   PetscCall(TeannOptionsCheckUnused(comm));
   if (!hasdata) nfiles = 0;
+  u.so.window = (TeannWindow)iwin;
+  u.so.qcf    = (TeannQCF)iqcf;
   u.reference = (PetscBool)(ival == 1);
   u.tunit     = itu == 1 ? 1e3 : 1.0;
   if (u.range_set) {

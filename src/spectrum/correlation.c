@@ -82,7 +82,7 @@ PetscErrorCode TeannCorrAccumulate(TeannCorr *c, const TeannSeries *s)
   fftw_plan      fwd, bwd;
 
   PetscFunctionBegin;
-  PetscCheck(nd >= 2 * M, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "%s: %" PetscInt_FMT " frames (%g fs) are too few for the correlation time %g fs (-teann_corr_time): each file needs at least 2 x correlation time / time step + 4 = %" PetscInt_FMT " frames; shorten the correlation time (coarser resolution) or give longer trajectories", s->path, s->n, (double)((s->n - 1) * c->dt), (double)(M * c->dt), 2 * M + 4);
+  TeannCheckFmt(nd >= 2 * M, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "%s: %" PetscInt_FMT " frames (%g fs) are too few for the correlation time %g fs (-teann_corr_time): each file needs at least 2 x correlation time / time step + 4 = %" PetscInt_FMT " frames; shorten the correlation time (coarser resolution) or give longer trajectories", s->path, s->n, (double)((s->n - 1) * c->dt), (double)(M * c->dt), 2 * M + 4);
   PetscCheck(!(c->which & TEANN_SERIES_DIPOLE) || (s->has & TEANN_SERIES_DIPOLE), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "%s: no dipoles", s->path);
   PetscCheck(!(c->which & TEANN_SERIES_POLAR) || (s->has & TEANN_SERIES_POLAR), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "%s: no polarizabilities", s->path);
   PetscCall(PetscLogEventBegin(TEANN_EVENT_SpectrumCorr, 0, 0, 0, 0));
@@ -202,7 +202,7 @@ PetscErrorCode TeannSpectrumCompute(const TeannCorr *c, const TeannSpectrumOptio
   }
   k0 = (PetscInt)PetscCeilReal(o->fmin / dnu - 1e-9);
   k1 = PetscMin((PetscInt)PetscFloorReal(o->fmax / dnu + 1e-9), P);
-  PetscCheck(k1 >= k0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-teann_freq_range %g,%g cm-1 holds no point of the grid (spacing %g cm-1)", (double)o->fmin, (double)o->fmax, (double)dnu);
+  TeannCheckFmt(k1 >= k0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-teann_freq_range %g,%g cm-1 holds no point of the grid (spacing %g cm-1)", (double)o->fmin, (double)o->fmax, (double)dnu);
   sp->nfreq = k1 - k0 + 1;
   PetscCall(PetscMalloc1(sp->nfreq, &sp->nu));
   for (PetscInt k = k0; k <= k1; k++) sp->nu[k - k0] = k * dnu;

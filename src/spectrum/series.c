@@ -327,7 +327,7 @@ PetscErrorCode TeannSeriesSetTimeStep(TeannSeries *s, PetscReal dt_opt, PetscRea
     SeriesCheck(s, s->line ? s->line[f] : 0, f, step > 0, "time %g fs does not follow the previous frame's %g fs (times must increase)", (double)s->t[f], (double)s->t[f - 1]);
     SeriesCheck(s, s->line ? s->line[f] : 0, f, PetscAbsReal(step - s->dt) <= rtol * s->dt, "non-uniform time step: %g fs since the previous frame, the mean step is %g fs (relative tolerance -teann_dt_rtol %g; frames missing, or two runs joined?)", (double)step, (double)s->dt, (double)rtol);
   }
-  PetscCheck(dt_opt <= 0 || PetscAbsReal(dt_opt - s->dt) <= rtol * s->dt, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "%s: -teann_dt %g fs disagrees with the file's time step %g fs (leave out -teann_dt to use the file's)", s->path, (double)dt_opt, (double)s->dt);
+  TeannCheckFmt(dt_opt <= 0 || PetscAbsReal(dt_opt - s->dt) <= rtol * s->dt, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "%s: -teann_dt %g fs disagrees with the file's time step %g fs (leave out -teann_dt to use the file's)", s->path, (double)dt_opt, (double)s->dt);
   PetscFunctionReturn(0);
 }
 

@@ -14,6 +14,7 @@
 #ifndef TEANN_SPECTRUM_H
 #define TEANN_SPECTRUM_H
 #include "teann.h"
+#include <stdio.h>
 
 /* What a series carries (bits). */
 #define TEANN_SERIES_DIPOLE 1
@@ -99,6 +100,17 @@ PETSC_EXTERN PetscReal TeannQCFValue(TeannQCF q, PetscReal nu, PetscReal T);
 PETSC_EXTERN PetscErrorCode TeannSpectrumWrite(MPI_Comm comm, const char path[], const TeannSpectrum *sp, const TeannCorr *c, const TeannSpectrumOptions *o, PetscInt nfiles, const char *const files[]);
 /* The CSV name beside an output path (".nc" replaced by ".csv", else ".csv" appended). */
 PETSC_EXTERN PetscErrorCode TeannSpectrumCSVName(const char path[], char csv[], size_t len);
+
+/* PetscCheck with the message formatted by the C library, so that %g prints as printf has it
+   (PETSc's own formatting writes 1 as "1."), as the readers' messages do. */
+#define TeannCheckFmt(cond, comm, code, ...) \
+  do { \
+    if (PetscUnlikely(!(cond))) { \
+      char _teann_m[8192]; \
+      (void)snprintf(_teann_m, sizeof(_teann_m), __VA_ARGS__); \
+      SETERRQ((comm), (code), "%s", _teann_m); \
+    } \
+  } while (0)
 
 /* Physical constants (CODATA 2018) used for the unit conversions (doc/spectra.md). */
 #define TEANN_C_CM_PER_FS   2.99792458e-5      /* speed of light, cm/fs          */
