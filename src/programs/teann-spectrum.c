@@ -166,7 +166,11 @@ static PetscErrorCode RunSpectra(MPI_Comm comm, PetscInt nfiles, char *files[], 
   PetscCall(TeannCorrReduce(comm, &corr));
   PetscCall(TeannSpectrumCompute(&corr, &u->so, &sp));
   PetscCall(TeannSpectrumWrite(comm, out, &sp, &corr, &u->so, nfiles, (const char *const *)files));
-  PetscCall(PetscPrintf(comm, "teann-spectrum: %s%s from %" PetscInt_FMT " trajectories, %" PetscInt_FMT " frames, time step %g fs; correlation time %g fs, %s window %g fs, bin %.4g cm-1, resolution (FWHM) %.4g cm-1, quantum correction %s\n", which & TEANN_SERIES_DIPOLE ? "IR" : "", which & TEANN_SERIES_POLAR ? (which & TEANN_SERIES_DIPOLE ? " and Raman" : "Raman") : "", corr.nfiles, corr.nframes, (double)dt, (double)(M * dt), TeannWindows[u->so.window], (double)u->so.width, (double)sp.dnu, (double)sp.fwhm, TeannQCFs[u->so.qcf]));
+  {
+    char line[1024]; /* formatted by the C library: %g as printf has it */
+    (void)snprintf(line, sizeof(line), "teann-spectrum: %s%s from %" PetscInt_FMT " %s, %" PetscInt_FMT " frames, time step %g fs; correlation time %g fs, %s window %g fs, bin %.4g cm-1, resolution (FWHM) %.4g cm-1, quantum correction %s\n", which & TEANN_SERIES_DIPOLE ? "IR" : "", which & TEANN_SERIES_POLAR ? (which & TEANN_SERIES_DIPOLE ? " and Raman" : "Raman") : "", corr.nfiles, corr.nfiles == 1 ? "trajectory" : "trajectories", corr.nframes, (double)dt, (double)(M * dt), TeannWindows[u->so.window], (double)u->so.width, (double)sp.dnu, (double)sp.fwhm, TeannQCFs[u->so.qcf]);
+    PetscCall(PetscPrintf(comm, "%s", line));
+  }
   {
     char csv[PETSC_MAX_PATH_LEN];
     PetscCall(TeannSpectrumCSVName(out, csv, sizeof(csv)));
