@@ -115,6 +115,10 @@ assert worst <= 1e-6, worst
 assert abs(K / nc.ir_intensity_factor_km_mol_per_e2_amu - 1) < 1e-12
 PYEOF
 
+if $PY -c 'import matplotlib' 2> /dev/null; then
+  "$BIN/teann-plot" modes.nc -o plots > log 2>&1 && grep -q 'plots/modes.png' log || { cat log; fail "teann-plot modes.nc"; }
+fi
+
 "$SP" -teann_model fit/model.nc -teann_modes angs.molden -teann_output angs.nc > log 2>&1 || { cat log; fail "[FR-COORD] Angs"; }
 $PY -c '
 import netCDF4, numpy as np

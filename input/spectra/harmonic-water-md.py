@@ -5,6 +5,11 @@ teann-spectrum (doc/spectra.md). Not a physical simulation of water: a quick sta
 trajectory of an MD code, whose frames a fitted model turns into dipoles and polarizabilities.
 
     /usr/bin/python3 input/spectra/harmonic-water-md.py md.xyz [--steps 8000] [--dt 0.5] [--temperature 300] [--seed 1]
+                                                        [--molden water.molden]
+
+--molden also writes the normal modes of the force field at its minimum as a Molden file
+([FREQ], [FR-COORD] in Bohr, [FR-NORM-COORD] Cartesian displacements), the input of
+teann-spectrum -teann_modes.
 
 Force field: V = k_r/2 [(r1 - r0)^2 + (r2 - r0)^2] + k_a/2 (theta - theta0)^2 with
 r0 = 0.9572 Angstrom, theta0 = 104.52 degrees, k_r = 48 eV/Angstrom^2, k_a = 3.6 eV/rad^2
@@ -45,6 +50,38 @@ def forces(x):
     return f, e
 
 
+def equilibrium():
+    h = R0 * np.array([np.sin(THETA0 / 2), np.cos(THETA0 / 2), 0.0])
+    return np.array([[0.0, 0.0, 0.0], h * [1, 1, 1], h * [-1, 1, 1]])
+
+
+def write_molden(path):
+    """Normal modes of the force field at its minimum: Hessian by central differences of the
+    forces, mass-weighted and diagonalised; the three largest eigenvalues are the vibrations."""
+    x0, eps = equilibrium(), 1e-5
+    H = np.zeros((9, 9))
+    for i in range(9):
+        xp, xm = x0.copy().ravel(), x0.copy().ravel()
+        xp[i] += eps
+        xm[i] -= eps
+        H[:, i] = -(forces(xp.reshape(3, 3))[0] - forces(xm.reshape(3, 3))[0]).ravel() / (2 * eps)
+    H = 0.5 * (H + H.T)
+    sm = np.sqrt(np.repeat(MASS, 3))
+    lam, vec = np.linalg.eigh(H / np.outer(sm, sm))
+    with open(path, "w") as f:
+        f.write("[Molden Format]\n[FREQ]\n")
+        for k in range(6, 9):
+            f.write("%.4f\n" % (np.sqrt(lam[k] * ACC) / (2 * np.pi * 2.99792458e-5)))
+        f.write("[FR-COORD]\n")
+        for s_, p in zip("OHH", x0 / 0.529177210903):
+            f.write("%s %.10f %.10f %.10f\n" % (s_, *p))
+        f.write("[FR-NORM-COORD]\n")
+        for n, k in enumerate(range(6, 9)):
+            d = (vec[:, k] / sm).reshape(3, 3)
+            f.write("vibration %d\n" % (n + 1) + "".join("%.10f %.10f %.10f\n" % tuple(r) for r in d))
+    print("%s: normal modes of the force field" % path)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("out")
@@ -52,10 +89,12 @@ def main():
     ap.add_argument("--dt", type=float, default=0.5, help="fs")
     ap.add_argument("--temperature", type=float, default=300.0, help="K")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--molden", metavar="FILE", help="also write the normal modes (Molden)")
     a = ap.parse_args()
+    if a.molden:
+        write_molden(a.molden)
     rng = np.random.default_rng(a.seed)
-    h = R0 * np.array([np.sin(THETA0 / 2), np.cos(THETA0 / 2), 0.0])
-    x = np.array([[0.0, 0.0, 0.0], h * [1, 1, 1], h * [-1, 1, 1]])
+    x = equilibrium()
     v = rng.normal(size=(3, 3)) * np.sqrt(KB * a.temperature * ACC / MASS)[:, None]
     v -= np.average(v, axis=0, weights=MASS)          # no drift of the centre of mass
     f, _ = forces(x)

@@ -19,7 +19,7 @@ PetscErrorCode TeannSpectrumCSVName(const char path[], char csv[], size_t len)
 }
 
 /* The columns written: name, units, long name, and how they combine the computed spectra
-   (Raman: polarized = iso + 4/45 aniso, depolarized = 3/45 aniso; Long, The Raman Effect, 5.5). */
+   (Raman: polarized = iso + 4/45 aniso, depolarized = 3/45 aniso; D. A. Long, The Raman Effect, 2002). */
 typedef struct {
   const char *name, *units, *long_name;
   PetscInt    which;   /* TEANN_SERIES_* needed */
