@@ -32,7 +32,8 @@ typedef struct {
 } TeannSeries;
 
 /* Read path as predictions.nc (recognised by its NetCDF/HDF5 signature) or extended XYZ.
-   want: the TEANN_SERIES_* bits needed (an error names the file when one is missing);
+   want: the TEANN_SERIES_* bits needed (an error names the file when one is missing; 0:
+   whatever the file has, s->has says what);
    reference: read NAME rather than NAME_predicted from a predictions.nc; xyz_time_fs:
    the length in fs of one unit of the XYZ time= values. Values must be finite. */
 PETSC_EXTERN PetscErrorCode TeannSeriesRead(const char path[], PetscInt want, PetscBool reference, PetscReal xyz_time_fs, TeannSeries *s);
