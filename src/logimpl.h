@@ -14,5 +14,6 @@ PETSC_EXTERN PetscLogEvent TEANN_EVENT_PairCount;                             /*
 PETSC_EXTERN PetscLogEvent TEANN_EVENT_Neighbours;                            /* pair lists            */
 PETSC_EXTERN PetscLogEvent TEANN_EVENT_Descriptor, TEANN_EVENT_NetForward, TEANN_EVENT_NetBackward; /* model */
 PETSC_EXTERN PetscLogEvent TEANN_EVENT_Reduce, TEANN_EVENT_LSQJacobian, TEANN_EVENT_LSQFactor; /* fit */
+PETSC_EXTERN PetscLogEvent TEANN_EVENT_SpectrumCorr, TEANN_EVENT_SpectrumFFT, TEANN_EVENT_ModesGradient; /* spectrum */
 PETSC_EXTERN PetscLogStage TEANN_STAGE_Fit, TEANN_STAGE_Valid;
 #endif

@@ -6,7 +6,7 @@
 
 DOC=$top_srcdir/doc/options.md
 status=0
-for prog in teann-train teann-predict teann-convert; do
+for prog in teann-train teann-predict teann-convert teann-spectrum; do
   "$BIN/$prog" -help > "$WORK/$prog.help" 2>&1 || fail "$prog -help exited non-zero"
   sed -n 's/^ *\(-teann_[a-z0-9_]*\).*/\1/p' "$WORK/$prog.help" | sort -u > "$WORK/help"
   [ -s "$WORK/help" ] || fail "$prog -help lists no -teann_ option"

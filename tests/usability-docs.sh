@@ -5,7 +5,7 @@
 # --check, fits capped at 3 iterations; the unused-option check makes a misspelt documented
 # option an error there too).
 . "$top_srcdir/tests/common.sh"
-for prog in teann-train teann-predict teann-convert; do "$BIN/$prog" -help 2>&1; done | sed -n 's/^ *\(-teann_[a-z0-9_]*\).*/\1/p' > "$WORK/known"
+for prog in teann-train teann-predict teann-convert teann-spectrum; do "$BIN/$prog" -help 2>&1; done | sed -n 's/^ *\(-teann_[a-z0-9_]*\).*/\1/p' > "$WORK/known"
 sed -n 's/^| `\(-teann_[a-z0-9_]*\).*` †.*/\1/p' "$top_srcdir/doc/options.md" >> "$WORK/known"
 sort -u -o "$WORK/known" "$WORK/known"
 # the code of the documents: fenced blocks, indented blocks and `inline code`
