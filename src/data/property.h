@@ -50,6 +50,8 @@ typedef struct {
   PetscReal        bound;     /* readers: largest |component| accepted, in the table's units: far beyond
                                  any molecule, so that only garbage (1e308, unit mix-ups) is refused
                                  before it overflows the statistics (doc/input-formats.md "Bounds") */
+  const char      *not_periodic; /* NULL: defined for a periodic frame (pbc != 0); else why it is not and what
+                                    to give instead, the end of the readers' message */
 } TeannProperty;
 
 PETSC_EXTERN const TeannProperty TeannProperties[TEANN_NPROP];
