@@ -11,6 +11,7 @@
 PETSC_EXTERN PetscLogEvent TEANN_EVENT_ReadXYZ, TEANN_EVENT_ReadEANN;        /* readers (data)        */
 PETSC_EXTERN PetscLogEvent TEANN_EVENT_DatasetWrite, TEANN_EVENT_DatasetRead; /* NetCDF dataset        */
 PETSC_EXTERN PetscLogEvent TEANN_EVENT_PairCount;                             /* partition weights     */
+PETSC_EXTERN PetscLogEvent TEANN_EVENT_Neighbours;                            /* pair lists            */
 PETSC_EXTERN PetscLogEvent TEANN_EVENT_Descriptor, TEANN_EVENT_NetForward, TEANN_EVENT_NetBackward; /* model */
 PETSC_EXTERN PetscLogEvent TEANN_EVENT_Reduce, TEANN_EVENT_LSQJacobian, TEANN_EVENT_LSQFactor; /* fit */
 PETSC_EXTERN PetscLogStage TEANN_STAGE_Fit, TEANN_STAGE_Valid;

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 PetscClassId  TEANN_CLASSID = 0;
-PetscLogEvent TEANN_EVENT_ReadXYZ, TEANN_EVENT_ReadEANN, TEANN_EVENT_DatasetWrite, TEANN_EVENT_DatasetRead, TEANN_EVENT_PairCount;
+PetscLogEvent TEANN_EVENT_ReadXYZ, TEANN_EVENT_ReadEANN, TEANN_EVENT_DatasetWrite, TEANN_EVENT_DatasetRead, TEANN_EVENT_PairCount, TEANN_EVENT_Neighbours;
 PetscLogEvent TEANN_EVENT_Descriptor, TEANN_EVENT_NetForward, TEANN_EVENT_NetBackward, TEANN_EVENT_Reduce, TEANN_EVENT_LSQJacobian, TEANN_EVENT_LSQFactor;
 PetscLogStage TEANN_STAGE_Fit, TEANN_STAGE_Valid;
 
@@ -22,6 +22,7 @@ PetscErrorCode TeannInitializePackage(void)
   PetscCall(PetscLogEventRegister("TeannDatasetWrite", TEANN_CLASSID, &TEANN_EVENT_DatasetWrite));
   PetscCall(PetscLogEventRegister("TeannDatasetRead", TEANN_CLASSID, &TEANN_EVENT_DatasetRead));
   PetscCall(PetscLogEventRegister("TeannPairCount", TEANN_CLASSID, &TEANN_EVENT_PairCount));
+  PetscCall(PetscLogEventRegister("TeannNeighbours", TEANN_CLASSID, &TEANN_EVENT_Neighbours));
   PetscCall(PetscLogEventRegister("TeannDescriptor", TEANN_CLASSID, &TEANN_EVENT_Descriptor));
   PetscCall(PetscLogEventRegister("TeannNetForward", TEANN_CLASSID, &TEANN_EVENT_NetForward));
   PetscCall(PetscLogEventRegister("TeannNetBackward", TEANN_CLASSID, &TEANN_EVENT_NetBackward));

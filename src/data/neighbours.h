@@ -36,6 +36,8 @@ typedef struct {
 /* Lists of all frames of fr with cutoff rc (frames in parallel with OpenMP). */
 PETSC_EXTERN PetscErrorCode TeannNeighboursCreate(TeannFrames, PetscReal rc, TeannNeighbours **);
 PETSC_EXTERN PetscErrorCode TeannNeighboursDestroy(TeannNeighbours **);
+/* Bytes held by the lists (offsets, j and v). */
+PETSC_EXTERN size_t TeannNeighboursBytes(const TeannNeighbours *);
 /* The view of frame f (first atom a0). */
 PETSC_EXTERN void TeannNeighboursFrame(const TeannNeighbours *, PetscInt a0, TeannPairList *);
 
