@@ -48,9 +48,11 @@ PETSC_INTERN PetscErrorCode TeannFramesCheckAtoms(TeannFrames, PetscInt f, Petsc
 PETSC_INTERN PetscErrorCode TeannFramesCheckSymmetry(TeannFrames, PetscInt f, PetscInt k, PetscInt line, PetscBool project);
 /* The cell of a periodic frame (nothing to check for pbc 0), errors naming line: components finite and
  * within TEANN_MAX_COORD; the periodic vectors (only those: a slab's third vector may be anything, zero
- * too) nonzero and independent, |det| / (|a| |b| |c|) (or |a x b| / (|a| |b|) for two) at least
- * TEANN_CELL_MIN_SINE; and each width across a periodic vector (the distance between opposite faces)
- * at least TEANN_MIN_DISTANCE, so that no atom can be as close as that to its own image. */
+ * too) nonzero and independent as TeannCellCheck (neighbours.h) requires, |det| / (|a| |b| |c|) (or
+ * |a x b| / (|a| |b|) for two) at least 1e-6; and each width across a periodic vector within the
+ * periodic vectors' lattice (the distance between opposite faces) at least TEANN_MIN_DISTANCE: no
+ * lattice translation is shorter than the smallest width, so no atom is that close to its own image,
+ * and the overlap check's pair search stays within a few cells. */
 PETSC_INTERN PetscErrorCode TeannFramesCheckCell(TeannFrames, PetscInt f, PetscInt line);
 
 /* Voigt order of the 6-value polarizability: xx yy zz yz xz xy. */
@@ -90,5 +92,4 @@ PETSC_EXTERN PetscErrorCode TeannFramesValidate(TeannFrames, PetscInt f, PetscIn
 #define TEANN_MIN_DISTANCE 0.1   /* Angstrom */
 #define TEANN_MAX_COORD    1e6   /* Angstrom, largest |x|, |y|, |z|: beyond it a position is a unit or format error, not a molecule */
 #define TEANN_SYM_ATOL 1e-8 /* added to the table's relative tolerance of the symmetry */
-#define TEANN_CELL_MIN_SINE 1e-6 /* periodic vectors closer to dependent than this are a singular cell */
 #endif

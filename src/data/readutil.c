@@ -3,6 +3,7 @@
  * frame every format passes (TeannFramesValidate). */
 #include "framesimpl.h"
 #include "property.h"
+#include "neighbours.h"
 #include <errno.h>
 #include <math.h>
 
@@ -144,54 +145,23 @@ void TeannParseReal(const char tok[], size_t len, PetscReal *v, PetscBool *ok)
   }
 }
 
-static PetscErrorCode TeannFramesCheckPair(TeannFrames fr, PetscInt f, PetscInt atomline0, PetscInt i, PetscInt j)
-{
-  const PetscReal *x = fr->x + 3 * fr->atom_start[f];
-  PetscReal        d[3], r2;
-
-  PetscFunctionBegin;
-  for (int c = 0; c < 3; c++) d[c] = x[3 * j + c] - x[3 * i + c];
-  r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
-  TeannReadCheck(fr->source, atomline0 > 0 ? atomline0 + PetscMax(i, j) : 0, fr->frame_id[f] + 1, r2 >= TEANN_MIN_DISTANCE * TEANN_MIN_DISTANCE, "atoms %" PetscInt_FMT " and %" PetscInt_FMT " are %g Angstrom apart (closer than %g)", PetscMin(i, j) + 1, PetscMax(i, j) + 1,
-                 (double)PetscSqrtReal(r2), (double)TEANN_MIN_DISTANCE);
-  PetscFunctionReturn(0);
-}
-
 PetscErrorCode TeannFramesCheckAtoms(TeannFrames fr, PetscInt f, PetscInt atomline0)
 {
-  PetscInt         a0 = fr->atom_start[f], n = fr->atom_start[f + 1] - a0;
+  PetscInt         a0 = fr->atom_start[f], n = fr->atom_start[f + 1] - a0, i, j, lo, hi;
   const PetscReal *x  = fr->x + 3 * a0;
+  PetscReal        r, d[3];
+  size_t           np;
 
   PetscFunctionBegin;
-  if (n <= 48) {
-    for (PetscInt j = 1; j < n; j++)
-      for (PetscInt i = 0; i < j; i++) PetscCall(TeannFramesCheckPair(fr, f, atomline0, i, j));
-  } else {
-    /* Large molecules: sweep along x so only neighbours within 0.1 in x are compared. */
-    PetscReal *key;
-    PetscInt  *perm;
-
-    PetscCall(PetscMalloc2(n, &key, n, &perm));
-    for (PetscInt i = 0; i < n; i++) {
-      key[i]  = x[3 * i];
-      perm[i] = i;
-    }
-    PetscInt   bi = -1, bj = -1;
-
-    PetscCall(PetscSortRealWithArrayInt(n, key, perm));
-    for (PetscInt i = 0; i < n && bi < 0; i++)
-      for (PetscInt j = i + 1; j < n && key[j] - key[i] < TEANN_MIN_DISTANCE && bi < 0; j++) {
-        const PetscReal *xi = x + 3 * perm[i], *xj = x + 3 * perm[j];
-        PetscReal        d0 = xj[0] - xi[0], d1 = xj[1] - xi[1], d2 = xj[2] - xi[2];
-
-        if (d0 * d0 + d1 * d1 + d2 * d2 < TEANN_MIN_DISTANCE * TEANN_MIN_DISTANCE) {
-          bi = perm[i];
-          bj = perm[j];
-        }
-      }
-    PetscCall(PetscFree2(key, perm));
-    if (bi >= 0) PetscCall(TeannFramesCheckPair(fr, f, atomline0, bi, bj)); /* reports it */
-  }
+  /* linked cells, O(n), periodic images included (the cell passed TeannFramesCheckCell) */
+  PetscCall(TeannNeighboursCount(fr->pbc[f] ? fr->cell + 9 * f : NULL, fr->pbc[f], n, x, TEANN_MIN_DISTANCE, NULL, &np, &i, &j, &r));
+  if (!np) PetscFunctionReturn(0);
+  lo = PetscMin(i, j);
+  hi = PetscMax(i, j);
+  TeannReadCheck(fr->source, atomline0 > 0 ? atomline0 + i : 0, fr->frame_id[f] + 1, i != j, "atom %" PetscInt_FMT " is %g Angstrom from its own periodic image (closer than %g)", i + 1, (double)r, (double)TEANN_MIN_DISTANCE);
+  for (int c = 0; c < 3; c++) d[c] = x[3 * j + c] - x[3 * i + c];
+  /* the closest pair is reported; through the boundary when the atoms themselves are farther apart */
+  TeannReadCheck(fr->source, atomline0 > 0 ? atomline0 + hi : 0, fr->frame_id[f] + 1, PETSC_FALSE, "atoms %" PetscInt_FMT " and %" PetscInt_FMT " are %g Angstrom apart%s (closer than %g)", lo + 1, hi + 1, (double)r, PetscSqrtReal(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]) > r * (1 + 1e-12) ? " through the periodic boundary" : "", (double)TEANN_MIN_DISTANCE);
   PetscFunctionReturn(0);
 }
 
@@ -253,8 +223,9 @@ PetscErrorCode TeannFramesCheckCell(TeannFrames fr, PetscInt f, PetscInt line)
   const PetscInt   pbc = fr->pbc[f], frame = fr->frame_id[f] + 1;
   const char      *vn = "abc", *ax = "xyz";
   PetscInt         per[3], k = 0;
-  PetscReal        len[3], measure, sine, w[3], width[3];
-  char             names[16] = "";
+  PetscReal        len[3], measure, w[3], width[3];
+  char             names[16] = "", why[256];
+  PetscBool        ok;
 
   PetscFunctionBegin;
   if (!pbc) PetscFunctionReturn(0);
@@ -271,21 +242,16 @@ PetscErrorCode TeannFramesCheckCell(TeannFrames fr, PetscInt f, PetscInt line)
     (void)snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%c", k ? ", " : "", vn[d]);
     per[k++] = d;
   }
-  /* independence of the periodic vectors, scale-free: the sine of the angle (two) or the volume
-     over the product of the lengths (three); round-off leaves about 1e-16 */
+  /* independence of the periodic vectors: one rule with the pair lists (neighbours.c) */
+  PetscCall(TeannCellCheck(H, pbc, why, sizeof(why), &ok));
+  TeannReadCheck(fr->source, line, frame, ok, "the cell (periodic along %s) is singular: %s", names, why);
   if (k == 3) {
     Cross(H + 3, H + 6, w);
     measure = PetscAbsReal(H[0] * w[0] + H[1] * w[1] + H[2] * w[2]);
-    sine    = measure / (len[0] * len[1] * len[2]);
   } else if (k == 2) {
     Cross(H + 3 * per[0], H + 3 * per[1], w);
     measure = Norm3(w);
-    sine    = measure / (len[0] * len[1]);
-  } else {
-    measure = len[0];
-    sine    = 1;
-  }
-  TeannReadCheck(fr->source, line, frame, sine >= TEANN_CELL_MIN_SINE, "the cell is singular: its periodic vectors %s are (nearly) linearly dependent (%s %g, %.3g of the product of their lengths; at least %g needed)", names, k == 3 ? "volume" : "area", (double)measure, (double)sine, (double)TEANN_CELL_MIN_SINE);
+  } else measure = len[0];
   /* widths across each periodic vector within the periodic sub-lattice */
   if (k == 3) {
     for (PetscInt q = 0; q < 3; q++) {
