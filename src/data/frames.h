@@ -47,10 +47,10 @@ PETSC_EXTERN PetscErrorCode TeannFramesGetFormat(const char path[], const char *
  * is stored exactly symmetrised. comment[f] keeps the comment line. */
 PETSC_EXTERN PetscErrorCode TeannFramesReadXYZ(const char path[], TeannFrames);
 /* Write the frames as extended XYZ, atomically (path.tmp renamed when complete): every property a frame
- * has, Lattice= and pbc= for a periodic frame, positions and labels with 17 significant digits, so that
+ * has, Lattice= and pbc= for a periodic frame, positions and labels with the fewest digits (15 to 17) that read back exactly, so that
  * reading the file gives the same frames bit for bit. */
 PETSC_EXTERN PetscErrorCode TeannFramesWriteXYZ(TeannFrames, const char path[]);
-/* The keys of frame f's cell, Lattice="ax ay az bx by bz cx cy cz" pbc="T T F" (17 digits), into buf;
+/* The keys of frame f's cell, Lattice="ax ay az bx by bz cx cy cz" pbc="T T F" (exact), into buf;
  * "" for an isolated molecule. Every writer of extended XYZ uses it. */
 PETSC_EXTERN PetscErrorCode TeannFramesFormatCell(TeannFrames, PetscInt f, char buf[], size_t len);
 /* PyTorch EANN "configuration" files: point= title, 3 lattice lines (rows a, b, c), pbc line (flags 0/1),

@@ -481,22 +481,38 @@ PetscErrorCode TeannFramesReadXYZ(const char path[], TeannFrames fr)
   PetscFunctionReturn(0);
 }
 
+/* The shortest of %.15g, %.16g, %.17g that reads back as v: exact, and 8.7 stays "8.7". */
+static void FormatReal(char out[32], PetscReal v)
+{
+  for (int digits = 15; digits <= 17; digits++) {
+    (void)snprintf(out, 32, "%.*g", digits, (double)v);
+    if (strtod(out, NULL) == (double)v) return;
+  }
+}
+
 PetscErrorCode TeannFramesFormatCell(TeannFrames fr, PetscInt f, char buf[], size_t len)
 {
   const PetscReal *H = fr->cell + 9 * f;
   const PetscInt   pbc = fr->pbc[f];
+  char             num[32], flags[16];
 
   PetscFunctionBegin;
   buf[0] = 0;
   if (!pbc) PetscFunctionReturn(0);
-  /* 17 significant digits: a cell read back is the cell written, bit for bit */
-  PetscCall(PetscSNPrintf(buf, len, "Lattice=\"%.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g\" pbc=\"%c %c %c\"", (double)H[0], (double)H[1], (double)H[2], (double)H[3], (double)H[4], (double)H[5], (double)H[6], (double)H[7], (double)H[8], pbc & 1 ? 'T' : 'F', pbc & 2 ? 'T' : 'F', pbc & 4 ? 'T' : 'F'));
+  PetscCall(PetscStrlcat(buf, "Lattice=\"", len));
+  for (PetscInt q = 0; q < 9; q++) {
+    FormatReal(num, H[q]);
+    if (q) PetscCall(PetscStrlcat(buf, " ", len));
+    PetscCall(PetscStrlcat(buf, num, len));
+  }
+  PetscCall(PetscSNPrintf(flags, sizeof(flags), "\" pbc=\"%c %c %c\"", pbc & 1 ? 'T' : 'F', pbc & 2 ? 'T' : 'F', pbc & 4 ? 'T' : 'F'));
+  PetscCall(PetscStrlcat(buf, flags, len));
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode WriteFrames(FILE *fp, TeannFrames fr)
 {
-  char cell[512];
+  char cell[512], n0[32], n1[32], n2[32];
 
   PetscFunctionBegin;
   for (PetscInt f = 0; f < fr->nframes; f++) {
@@ -509,12 +525,20 @@ static PetscErrorCode WriteFrames(FILE *fp, TeannFrames fr)
 
       if (!(fr->fprops[f] & P->bit)) continue;
       fprintf(fp, "%s=\"", P->name);
-      for (PetscInt c = 0; c < P->ncomp; c++) fprintf(fp, c ? " %.17g" : "%.17g", (double)y[c]);
+      for (PetscInt c = 0; c < P->ncomp; c++) {
+        FormatReal(n0, y[c]);
+        fprintf(fp, "%s%s", c ? " " : "", n0);
+      }
       fprintf(fp, "\" ");
     }
     PetscCall(TeannFramesFormatCell(fr, f, cell, sizeof(cell)));
     fprintf(fp, "%s%sProperties=species:S:1:pos:R:3\n", cell, cell[0] ? " " : "");
-    for (PetscInt a = a0; a < a1; a++) fprintf(fp, "%-2s %.17g %.17g %.17g\n", TeannElementSymbol(fr->Z[a]), (double)fr->x[3 * a], (double)fr->x[3 * a + 1], (double)fr->x[3 * a + 2]);
+    for (PetscInt a = a0; a < a1; a++) {
+      FormatReal(n0, fr->x[3 * a]);
+      FormatReal(n1, fr->x[3 * a + 1]);
+      FormatReal(n2, fr->x[3 * a + 2]);
+      fprintf(fp, "%-2s %s %s %s\n", TeannElementSymbol(fr->Z[a]), n0, n1, n2);
+    }
     if (ferror(fp)) break;
   }
   PetscFunctionReturn(0);
