@@ -125,7 +125,7 @@ int main(int argc, char **argv)
     if (npos < 3) pos[npos] = argv[i];
     npos++;
   }
-  PetscCheck(npos == (info ? 1 : 2), PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "usage: teann-convert IN OUT.nc, or teann-convert -info FILE (options after the file names; see -help)");
+  PetscCheck(npos == (info ? 1 : 2), PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "usage: teann-convert IN OUT.nc (or OUT.xyz), or teann-convert -info FILE (options after the file names; see -help)");
 
   if (!info) {
     PetscBool same;
