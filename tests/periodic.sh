@@ -99,6 +99,23 @@ print("ok: Lattice, pbc and positions equal after xyz -> nc -> xyz")
 PYEOF
 grep -q 'Lattice=' <<<"$(sed -n 12p "$WORK/m.xyz")" && fail "the pbc=\"F F F\" box was written as a cell"
 
+# --- teann-predict writes the cell back, from a text file (replacing its Lattice/pbc) and from a dataset
+head -n 388 "$P" > "$WORK/two64.xyz"
+"$C" "$WORK/two64.xyz" "$WORK/two64.nc" > /dev/null || fail "convert two64"
+"$BIN/teann-train" -teann_data "$DATA/water_hf_800.xyz" -teann_properties polarizability -teann_hidden 4 -teann_nwave 2 -tao_max_it 1 \
+  -teann_output_dir "$WORK/fit" > "$WORK/fit.log" 2>&1 || { cat "$WORK/fit.log"; fail "small fit"; }
+for src in two64.xyz two64.nc; do
+  "$BIN/teann-predict" -teann_model "$WORK/fit/model.nc" -teann_data "$WORK/$src" -teann_output "$WORK/pred.xyz" > /dev/null 2>&1 || fail "teann-predict on $src"
+  for f in 1 2; do
+    line=$(sed -n "$((194 * (f - 1) + 2))p" "$WORK/pred.xyz")
+    want=$(sed -n "$((194 * (f - 1) + 2))p" "$P" | grep -o 'Lattice="[^"]*"')
+    [ "$(grep -o 'Lattice=' <<<"$line" | wc -l)" = 1 ] || fail "predictions from $src, frame $f: not one Lattice: $line"
+    "$PY" -c "import sys; a, b = (list(map(float, s.split('\"')[1].split())) for s in sys.argv[1:3]); assert a == b, (a, b)" "$(grep -o 'Lattice="[^"]*"' <<<"$line")" "$want" || fail "predictions from $src, frame $f: cell changed"
+    grep -qF 'pbc="T T T"' <<<"$line" || fail "predictions from $src, frame $f: no pbc"
+  done
+done
+echo "ok: teann-predict writes Lattice and pbc back"
+
 # --- the dataset's variables; a file of molecules has none
 if command -v ncdump > /dev/null; then
   h=$(ncdump -h "$WORK/m.nc")
