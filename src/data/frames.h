@@ -26,7 +26,7 @@ struct _n_TeannFrames {
                                             row-major tensors; the charge is 0 when absent (neutral) */
   char     **comment;                    /* [nframes] original comment line (xyz) or NULL  */
   PetscReal  asym[TEANN_NPROP];          /* largest asymmetry of property k the readers accepted, relative to
-                                            its largest component, before symmetrising (0: none) */
+                                            its largest component, before symmetrising (0: none above 1e-6) */
   PetscInt   asym_frame[TEANN_NPROP];    /* its frame, 1-based in the source (0: none)     */
 };
 

@@ -196,8 +196,9 @@ PetscErrorCode TeannFramesCheckSymmetry(TeannFrames fr, PetscInt f, PetscInt k, 
           worst = PetscMax(worst, d);
         }
   }
-  /* what was accepted, for the summary: a tolerance as wide as the polarizability's must not hide how much it let through */
-  if (amax > 0 && worst / amax > fr->asym[k]) {
+  /* what was accepted, for the summary: a tolerance as wide as the polarizability's must not hide how
+     much it let through; round-off of analytic tensors is not worth a line */
+  if (amax > 0 && worst / amax > TEANN_SYM_REPORT && worst / amax > fr->asym[k]) {
     fr->asym[k]       = worst / amax;
     fr->asym_frame[k] = fr->frame_id[f] + 1;
   }
