@@ -2,8 +2,10 @@
  * frames of -data FILE: configurations per second, per thread. Model options
  * (-teann_*) apply; -time T seconds of repetitions (default 2), -loss_only,
  * -jacobian: residuals and Jacobian rows (TeannEvalResiduals) of the first 100 frames instead.
- * Run with OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 for the per-core figure. */
+ * Run with OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 for the per-core figure. Also prints atoms
+ * per CPU second, the pair lists' memory per frame and per pair, and the peak resident size. */
 #include "model.h"
+#include "neighbours.h"
 #include <sys/resource.h>
 #if defined(_OPENMP)
   #include <omp.h>
@@ -68,6 +70,15 @@ int main(int argc, char **argv)
   nthreads = omp_get_max_threads();
 #endif
   PetscCall(PetscPrintf(PETSC_COMM_SELF, "%s: %" PetscInt_FMT " frames, %" PetscInt_FMT " parameters, fix_radial %s, %s: %.0f configurations/s with %d thread(s), %.0f per thread, %.0f per CPU second\n", path, nf, m->nparam, PetscBools[m->fix_radial], jac ? "residuals+Jacobian" : (loss_only ? "loss" : "loss+gradient"), reps * nf / (t1 - t0), nthreads, reps * nf / (t1 - t0) / nthreads, reps * nf / (c1 - c0)));
+  {
+    const PetscInt   na = fr->atom_start[nf];
+    TeannNeighbours *nb;
+    struct rusage    ru;
+    PetscCall(TeannNeighboursCreate(fr, m->cutoff, &nb));
+    getrusage(RUSAGE_SELF, &ru);
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "  %.1f atoms per frame: %.0f atoms per CPU second; pair lists (r_c %g): %.1f pairs per atom, %.0f bytes per frame, %.1f bytes per pair; peak resident %.1f MB\n", (double)na / nf, reps * (double)na / (c1 - c0), (double)m->cutoff, (double)nb->npairs / fr->natoms, (double)TeannNeighboursBytes(nb) / fr->nframes, nb->npairs ? (double)TeannNeighboursBytes(nb) / nb->npairs : 0.0, ru.ru_maxrss / 1024.0));
+    PetscCall(TeannNeighboursDestroy(&nb));
+  }
   PetscCall(TeannEvalDestroy(&ev));
   PetscCall(TeannModelDestroy(&m));
   PetscCall(TeannFramesDestroy(&fr));

@@ -17,7 +17,8 @@ typedef enum {
   TEANN_PROP_CHARGE     = 8, /* total charge, e                                   */
   TEANN_PROP_ENERGY     = 16, /* energy, eV                                       */
   TEANN_PROP_QUADRUPOLE = 32, /* Theta, 3x3 row-major symmetric traceless, e*Angstrom^2 */
-  TEANN_PROP_HYPERPOLAR = 64  /* beta, 3x3x3 row-major [i][j][k], atomic units     */
+  TEANN_PROP_HYPERPOLAR = 64, /* beta, 3x3x3 row-major [i][j][k], atomic units     */
+  TEANN_PROP_ATDIPOLE   = 128 /* per-atom vectors p_i, 3 per atom (Wannier-centroid displacements) */
 } TeannProp;
 
 /* Name <-> bit of a property of the table (property.h); parsing accepts the fitted ones. */

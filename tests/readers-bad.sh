@@ -39,7 +39,7 @@ bad bad-cell-singular-slab.xyz ":7: frame 2: the cell (periodic along a, b) is s
 bad bad-cell-zero.xyz       ":7: frame 2: cell vector b is zero, but the frame is periodic along it"
 bad bad-cell-thin.xyz       ":7: frame 2: the cell is 0.05 Angstrom wide across vector a (between its faces), less than the 0.1 Angstrom atoms must keep from each other and from their own images"
 bad bad-periodic-close.xyz  ":9: frame 2: atoms 1 and 2 are 0.07 Angstrom apart through the periodic boundary (closer than 0.1)"
-bad bad-periodic-dipole.xyz ":7: frame 2: dipole is not defined for a periodic frame; the dipole of a cell depends on where its atoms are wrapped: give per-atom dipoles (e.g. Wannier centroids) instead"
+bad bad-periodic-dipole.xyz ":7: frame 2: dipole is not defined for a periodic frame; the dipole of a cell depends on where its atoms are wrapped: give per-atom dipoles (atomic_dipole, e.g. Wannier centroids) instead"
 bad bad-periodic-tdipole.xyz ":7: frame 2: transition_dipole is not defined for a periodic frame; it depends on where the atoms of the cell are wrapped"
 bad bad-periodic-quad.xyz   ":7: frame 2: quadrupole is not defined for a periodic frame; it depends on the origin and on where the atoms of the cell are wrapped"
 bad bad-periodic-hyper.xyz  ":7: frame 2: hyperpolarizability is not defined for a periodic frame;"

@@ -34,9 +34,9 @@ static PetscErrorCode CompareFrames(TeannFrames a, TeannFrames b)
     PetscCall(CompareBits("properties", a->fprops + f, b->fprops + f, sizeof(PetscInt), f));
     PetscCall(CompareBits("pbc", a->pbc + f, b->pbc + f, sizeof(PetscInt), f));
     PetscCall(CompareBits("cell", a->cell + 9 * f, b->cell + 9 * f, sizeof(PetscReal) * 9, f));
-    for (PetscInt k = 0; k < TEANN_NPROP; k++) { /* every property of the table */
-      const PetscInt nc = TeannProperties[k].ncomp;
-      PetscCall(CompareBits(TeannProperties[k].name, a->y[k] + nc * f, b->y[k] + nc * f, sizeof(PetscReal) * nc, f));
+    for (PetscInt k = 0; k < TEANN_NPROP; k++) { /* every property of the table; a per-atom one: the frame's rows */
+      const PetscInt nc = TeannProperties[k].ncomp, r0 = TeannProperties[k].peratom ? a0 : f, nr = TeannProperties[k].peratom ? na : 1;
+      PetscCall(CompareBits(TeannProperties[k].name, a->y[k] + nc * r0, b->y[k] + nc * r0, sizeof(PetscReal) * nc * nr, f));
     }
   }
   PetscFunctionReturn(0);

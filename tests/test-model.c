@@ -6,6 +6,15 @@
  *   -check threads   loss and gradient for 1 and 2 OpenMP threads
  *   -check jacobian  residuals and Jacobian against the loss, gradient and differences
  *   -check fixradial the pair cache gives the loss and gradient of the general path
+ *   -check periodic  a cell's predictions do not change when an atom is wrapped by a
+ *                    lattice vector; a 2x2x2 supercell predicts 8 times its cell; a
+ *                    molecule in a periodic cell 3 r_c wide predicts as the isolated one
+ * -make_periodic L: the checks run on periodic frames made from the molecules of the
+ * data: -molecules M of them at jittered sites of a skewed cell about L Angstrom wide,
+ * labelled with the sum of their polarizabilities (the polarizability is extensive).
+ * -atomic_labels: every O atom gets a per-atom dipole label (0.3 A along its HOH
+ * bisector), the H atoms none, for the checks of the atomic_dipole head; the equivariance
+ * and periodic checks then compare the per-atom predictions too.
  * Model options (-teann_*) apply. Parameters are random, not the initial ones,
  * so that the zero last layer cannot hide errors. Prints one line per check
  * and fails (nonzero exit) past the tolerance. */
@@ -189,7 +198,7 @@ static PetscErrorCode CheckEquiv(TeannModel m, TeannFrames fr, PetscInt n, const
   TeannFrames     tr;
   TeannEval       e0, e1;
   PetscReal      *theta, *p0, *p1, R[9], t[3], num = 0, den = 0, err, asym = 0, anorm = 0;
-  PetscInt        nc;
+  PetscInt        nc, nac, *perm;
   uint64_t        s = 99 + improper;
 
   PetscFunctionBegin;
@@ -197,10 +206,16 @@ static PetscErrorCode CheckEquiv(TeannModel m, TeannFrames fr, PetscInt n, const
   PetscCall(PetscMalloc3(m->nparam, &theta, n * nc, &p0, n * nc, &p1));
   PetscCall(RandomTheta(m, 11, theta));
   PetscCall(TeannFramesSubset(fr, n, idx, &tr));
+  PetscCall(PetscMalloc1(tr->natoms, &perm));
+  for (PetscInt a = 0; a < tr->natoms; a++) perm[a] = a;
   RandomRotation(&s, improper, R);
   for (PetscInt d = 0; d < 3; d++) t[d] = 10 * (2 * Rand(&s) - 1);
   for (PetscInt f = 0; f < n; f++) {
     const PetscInt a0 = tr->atom_start[f], na = tr->atom_start[f + 1] - a0;
+    for (PetscInt v = 0; v < 3; v++) { /* a cell turns with its atoms; it is not translated */
+      const PetscReal *h = fr->cell + 9 * idx[f] + 3 * v;
+      for (PetscInt d = 0; d < 3; d++) tr->cell[9 * f + 3 * v + d] = R[3 * d] * h[0] + R[3 * d + 1] * h[1] + R[3 * d + 2] * h[2];
+    }
     for (PetscInt a = a0; a < a0 + na; a++) {
       const PetscReal *x = fr->x + 3 * (fr->atom_start[idx[f]] + a - a0);
       for (PetscInt d = 0; d < 3; d++) tr->x[3 * a + d] = R[3 * d] * x[0] + R[3 * d + 1] * x[1] + R[3 * d + 2] * x[2] + t[d];
@@ -209,11 +224,14 @@ static PetscErrorCode CheckEquiv(TeannModel m, TeannFrames fr, PetscInt n, const
     for (PetscInt a = a0; a < a0 + na; a++)
       for (PetscInt b = a0 + na - 1; b > a; b--)
         if (tr->Z[a] == tr->Z[b]) {
+          PetscInt tp = perm[a];
           for (PetscInt d = 0; d < 3; d++) {
             PetscReal tmp    = tr->x[3 * a + d];
             tr->x[3 * a + d] = tr->x[3 * b + d];
             tr->x[3 * b + d] = tmp;
           }
+          perm[a] = perm[b]; /* atom a of tr now sits where atom perm[a] of the original frame did */
+          perm[b] = tp;
           break;
         }
   }
@@ -233,6 +251,7 @@ static PetscErrorCode CheckEquiv(TeannModel m, TeannFrames fr, PetscInt n, const
       const PetscReal *a = p0 + f * nc + im->head_comp[h], *b = p1 + f * nc + im->head_comp[h];
       PetscReal        ra[TEANN_MAX_COMP], sym[TEANN_MAX_COMP];
       if (improper && k == TEANN_K_TDIPOLE) continue; /* eq. 8's cross product: proper rotations only */
+      if (TeannProperties[k].peratom) continue;        /* compared below */
       for (PetscInt c = 0; c < nck; c++) {
         const PetscInt i = rank == 1 ? c : rank == 2 ? c / 3 : c / 9, j = rank == 2 ? c % 3 : (c / 3) % 3, l = c % 3;
         ra[c] = 0;
@@ -254,6 +273,23 @@ static PetscErrorCode CheckEquiv(TeannModel m, TeannFrames fr, PetscInt n, const
         anorm += a[c] * a[c];
       }
     }
+  PetscCall(TeannModelGetNumAtomComponents(m, &nac));
+  if (nac) { /* per-atom vectors: atom a of tr is atom perm[a], rotated */
+    PetscReal *q0, *q1;
+    PetscInt  *all;
+    PetscCall(PetscMalloc3(nac * tr->natoms, &q0, nac * tr->natoms, &q1, n, &all));
+    for (PetscInt f = 0; f < n; f++) all[f] = f;
+    PetscCall(TeannEvalPredictAtoms(e0, theta, n, idx, NULL, q0));
+    PetscCall(TeannEvalPredictAtoms(e1, theta, n, all, NULL, q1));
+    for (PetscInt a = 0; a < tr->natoms; a++)
+      for (PetscInt i = 0; i < 3; i++) {
+        PetscReal ra = 0;
+        for (PetscInt p = 0; p < 3; p++) ra += R[3 * i + p] * q0[nac * perm[a] + p];
+        num += (ra - q1[nac * a + i]) * (ra - q1[nac * a + i]);
+        den += ra * ra;
+      }
+    PetscCall(PetscFree3(q0, q1, all));
+  }
   err = den > 0 ? PetscSqrtReal(num / den) : 0;
   *ok = (PetscBool)(den > 0 && err <= tol);
   if (anorm > 0) {
@@ -265,6 +301,7 @@ static PetscErrorCode CheckEquiv(TeannModel m, TeannFrames fr, PetscInt n, const
   PetscCall(TeannEvalDestroy(&e0));
   PetscCall(TeannEvalDestroy(&e1));
   PetscCall(TeannFramesDestroy(&tr));
+  PetscCall(PetscFree(perm));
   PetscCall(PetscFree3(theta, p0, p1));
   PetscFunctionReturn(0);
 }
@@ -417,6 +454,168 @@ static PetscErrorCode CheckFixRadial(TeannFrames fr, PetscInt n, const PetscInt 
   PetscFunctionReturn(0);
 }
 
+/* Periodic frames from the molecules of fr (see the header). */
+static PetscErrorCode MakePeriodic(TeannFrames fr, PetscReal L, PetscInt nmol, TeannFrames *out)
+{
+  const PetscInt nf = fr->nframes / nmol;
+  TeannFrames    pf = NULL;
+  uint64_t       s = 4242;
+  PetscInt       natoms = 0;
+
+  PetscFunctionBegin;
+  PetscCheck(nf > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-molecules %" PetscInt_FMT " needs as many frames", nmol);
+  for (PetscInt f = 0; f < nf * nmol; f++) natoms += fr->atom_start[f + 1] - fr->atom_start[f];
+  PetscCall(TeannFramesCreate(&pf));
+  PetscCall(PetscStrncpy(pf->source, "periodic frames of the test", sizeof(pf->source)));
+  PetscCall(TeannFramesAllocate(pf, nf, natoms));
+  natoms = 0;
+  for (PetscInt k = 0; k < nf; k++) {
+    PetscReal      *H = pf->cell + 9 * k, *al = pf->y[TEANN_K_POLAR] + 9 * k;
+    const PetscInt  side = (PetscInt)ceil(cbrt((double)nmol));
+    for (PetscInt q = 0; q < 9; q++) H[q] = L * ((q % 4 == 0) + 0.15 * (2 * Rand(&s) - 1));
+    pf->pbc[k] = 7;
+    for (PetscInt q = 0; q < 9; q++) al[q] = 0;
+    for (PetscInt mm = 0; mm < nmol; mm++) {
+      const PetscInt f = k * nmol + mm, a0 = fr->atom_start[f], na = fr->atom_start[f + 1] - a0;
+      PetscReal      site[3], c[3] = {0, 0, 0}, fs[3];
+      fs[0] = (mm % side + 0.5 + 0.2 * (2 * Rand(&s) - 1)) / side;
+      fs[1] = ((mm / side) % side + 0.5 + 0.2 * (2 * Rand(&s) - 1)) / side;
+      fs[2] = (mm / (side * side) + 0.5 + 0.2 * (2 * Rand(&s) - 1)) / side;
+      for (PetscInt d = 0; d < 3; d++) site[d] = fs[0] * H[d] + fs[1] * H[3 + d] + fs[2] * H[6 + d];
+      for (PetscInt a = a0; a < a0 + na; a++)
+        for (PetscInt d = 0; d < 3; d++) c[d] += fr->x[3 * a + d] / na;
+      for (PetscInt a = a0; a < a0 + na; a++, natoms++) {
+        pf->Z[natoms] = fr->Z[a];
+        for (PetscInt d = 0; d < 3; d++) pf->x[3 * natoms + d] = fr->x[3 * a + d] - c[d] + site[d];
+      }
+      for (PetscInt q = 0; q < 9; q++) al[q] += fr->y[TEANN_K_POLAR][9 * f + q];
+    }
+    pf->atom_start[k + 1] = natoms;
+    pf->fprops[k]         = TEANN_PROP_POLAR;
+  }
+  *out = pf;
+  PetscFunctionReturn(0);
+}
+
+static void RelDiff(PetscInt n, const PetscReal a[], const PetscReal b[], PetscReal scale, PetscReal *num, PetscReal *den)
+{
+  for (PetscInt q = 0; q < n; q++) {
+    *num += (a[q] - scale * b[q]) * (a[q] - scale * b[q]);
+    *den += a[q] * a[q];
+  }
+}
+
+/* Predictions of the frames built by make(fr, f, out frame) against scale times those of fr's frame f. */
+static PetscErrorCode CompareBuilt(TeannModel m, TeannFrames fr, const PetscReal theta[], PetscInt n, PetscReal scale, PetscErrorCode (*make)(TeannFrames, PetscInt, TeannFrames *), PetscReal *err)
+{
+  PetscInt  nc, nac;
+  PetscReal num = 0, den = 0, *p0, *p1;
+
+  PetscFunctionBegin;
+  PetscCall(TeannModelGetNumComponents(m, &nc));
+  PetscCall(TeannModelGetNumAtomComponents(m, &nac));
+  PetscCall(PetscMalloc2(nc, &p0, nc, &p1));
+  for (PetscInt f = 0; f < n; f++) {
+    TeannFrames b;
+    TeannEval   e0, e1;
+    PetscInt    zero = 0;
+    PetscReal  *q0, *q1;
+    PetscCall(make(fr, f, &b));
+    PetscCall(TeannEvalCreate(m, fr, &e0));
+    PetscCall(TeannEvalCreate(m, b, &e1));
+    PetscCall(PetscMalloc2(nac * fr->natoms + 1, &q0, nac * b->natoms + 1, &q1));
+    PetscCall(TeannEvalPredictAtoms(e0, theta, 1, &f, p0, q0));
+    PetscCall(TeannEvalPredictAtoms(e1, theta, 1, &zero, p1, q1));
+    RelDiff(nc, p1, p0, scale, &num, &den);
+    for (PetscInt a = 0; a < b->natoms; a++) /* a built frame repeats the atoms of frame f in order: per-atom values are intensive */
+      RelDiff(nac, q1 + nac * a, q0 + nac * (a % (fr->atom_start[f + 1] - fr->atom_start[f])), 1.0, &num, &den);
+    PetscCall(PetscFree2(q0, q1));
+    PetscCall(TeannEvalDestroy(&e0));
+    PetscCall(TeannEvalDestroy(&e1));
+    PetscCall(TeannFramesDestroy(&b));
+  }
+  *err = PetscSqrtReal(num / den);
+  PetscCall(PetscFree2(p0, p1));
+  PetscFunctionReturn(0);
+}
+
+/* Frame f with every atom moved by a different lattice vector (-2..2 along each periodic axis). */
+static PetscErrorCode MakeWrapped(TeannFrames fr, PetscInt f, TeannFrames *out)
+{
+  uint64_t s = 77 + f;
+
+  PetscFunctionBegin;
+  PetscCall(TeannFramesSubset(fr, 1, &f, out));
+  for (PetscInt a = 0; a < (*out)->natoms; a++) {
+    PetscInt nn[3];
+    for (PetscInt d = 0; d < 3; d++) nn[d] = ((*out)->pbc[0] >> d & 1) ? (PetscInt)(5 * Rand(&s)) - 2 : 0;
+    for (PetscInt d = 0; d < 3; d++) (*out)->x[3 * a + d] += nn[0] * (*out)->cell[d] + nn[1] * (*out)->cell[3 + d] + nn[2] * (*out)->cell[6 + d];
+  }
+  PetscFunctionReturn(0);
+}
+
+/* The 2x2x2 supercell of frame f. */
+static PetscErrorCode MakeSupercell(TeannFrames fr, PetscInt f, TeannFrames *out)
+{
+  const PetscInt   a0 = fr->atom_start[f], na = fr->atom_start[f + 1] - a0;
+  const PetscReal *H  = fr->cell + 9 * f;
+  TeannFrames      sc;
+
+  PetscFunctionBegin;
+  PetscCall(TeannFramesCreate(&sc));
+  PetscCall(TeannFramesAllocate(sc, 1, 8 * na));
+  sc->atom_start[1] = 8 * na;
+  sc->pbc[0]        = fr->pbc[f];
+  for (PetscInt q = 0; q < 9; q++) sc->cell[q] = 2 * H[q];
+  for (PetscInt r = 0; r < 8; r++)
+    for (PetscInt a = 0; a < na; a++) {
+      sc->Z[r * na + a] = fr->Z[a0 + a];
+      for (PetscInt d = 0; d < 3; d++) sc->x[3 * (r * na + a) + d] = fr->x[3 * (a0 + a) + d] + (r & 1) * H[d] + (r >> 1 & 1) * H[3 + d] + (r >> 2 & 1) * H[6 + d];
+    }
+  *out = sc;
+  PetscFunctionReturn(0);
+}
+
+static PetscReal check_rc; /* the model's cutoff, for MakeBoxed */
+
+/* Isolated frame f in a periodic cubic cell 3 r_c wide. */
+static PetscErrorCode MakeBoxed(TeannFrames fr, PetscInt f, TeannFrames *out)
+{
+  PetscFunctionBegin;
+  PetscCall(TeannFramesSubset(fr, 1, &f, out));
+  for (PetscInt q = 0; q < 9; q++) (*out)->cell[q] = (q % 4 == 0) ? 3 * check_rc : 0;
+  (*out)->pbc[0] = 7;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode CheckPeriodic(TeannModel m, TeannFrames fr, PetscInt n, PetscReal tol, PetscBool *ok)
+{
+  PetscReal *theta, e;
+  PetscBool  periodic = PETSC_FALSE;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(m->nparam, &theta));
+  PetscCall(RandomTheta(m, 13, theta));
+  *ok = PETSC_TRUE;
+  for (PetscInt f = 0; f < n; f++) periodic = (PetscBool)(periodic || fr->pbc[f]);
+  if (periodic) {
+    PetscCall(CompareBuilt(m, fr, theta, n, 1.0, MakeWrapped, &e));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "periodic: atoms wrapped by lattice vectors, rel. change %.3e %s\n", (double)e, e <= 1e-12 ? "ok" : "FAILED"));
+    *ok = (PetscBool)(*ok && e <= 1e-12);
+    PetscCall(CompareBuilt(m, fr, theta, n, 8.0, MakeSupercell, &e));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "periodic: 2x2x2 supercell / 8, rel. error %.3e %s\n", (double)e, e <= 1e-10 ? "ok" : "FAILED"));
+    *ok = (PetscBool)(*ok && e <= 1e-10);
+  } else {
+    check_rc = m->cutoff;
+    PetscCall(CompareBuilt(m, fr, theta, n, 1.0, MakeBoxed, &e));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "periodic: molecules in cells 3 r_c wide against isolated, rel. difference %.3e %s\n", (double)e, e <= 1e-12 ? "ok" : "FAILED"));
+    *ok = (PetscBool)(*ok && e <= 1e-12);
+  }
+  PetscCall(PetscFree(theta));
+  (void)tol;
+  PetscFunctionReturn(0);
+}
+
 int main(int argc, char **argv)
 {
   char        path[PETSC_MAX_PATH_LEN] = "", check[64] = "grad";
@@ -443,6 +642,34 @@ int main(int argc, char **argv)
       fr->fprops[f] |= TEANN_PROP_TDIPOLE;
     }
   }
+  {
+    PetscReal L = 0;
+    PetscInt  nmol = 8;
+    PetscCall(PetscOptionsGetReal(NULL, NULL, "-make_periodic", &L, NULL));
+    PetscCall(PetscOptionsGetInt(NULL, NULL, "-molecules", &nmol, NULL));
+    if (L > 0) {
+      TeannFrames pf = NULL;
+      PetscCall(MakePeriodic(fr, L, nmol, &pf));
+      PetscCall(TeannFramesDestroy(&fr));
+      fr = pf;
+    }
+    nframes = PetscMin(nframes, fr->nframes);
+  }
+  {
+    PetscBool lab = PETSC_FALSE;
+    PetscCall(PetscOptionsGetBool(NULL, NULL, "-atomic_labels", &lab, NULL));
+    for (PetscInt f = 0; lab && f < fr->nframes; f++)
+      for (PetscInt a = fr->atom_start[f]; a + 2 < fr->atom_start[f + 1]; a++) {
+        PetscReal *y = fr->y[TEANN_K_ATDIPOLE] + 3 * a, b[3], nb = 0;
+        if (fr->Z[a] != 8 || fr->Z[a + 1] != 1 || fr->Z[a + 2] != 1) continue; /* O H H of a water molecule */
+        for (PetscInt d = 0; d < 3; d++) {
+          b[d] = 0.5 * (fr->x[3 * (a + 1) + d] + fr->x[3 * (a + 2) + d]) - fr->x[3 * a + d];
+          nb += b[d] * b[d];
+        }
+        for (PetscInt d = 0; d < 3; d++) y[d] = 0.3 * b[d] / PetscSqrtReal(nb);
+        fr->fprops[f] |= TEANN_PROP_ATDIPOLE;
+      }
+  }
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-repeat", &repeat, NULL));
   PetscCall(PetscMalloc1(nframes * repeat, &idx));
   for (PetscInt k = 0; k < nframes * repeat; k++) idx[k] = nframes - 1 - k % nframes; /* not the identity: idx[] must be honoured */
@@ -464,6 +691,8 @@ int main(int argc, char **argv)
     if (eq) PetscCall(CheckThreads(m, ev, nframes * repeat, idx, tol, &ok));
     PetscCall(PetscStrcmp(check, "fixradial", &eq));
     if (eq) PetscCall(CheckFixRadial(fr, nframes, idx, tol, &ok));
+    PetscCall(PetscStrcmp(check, "periodic", &eq));
+    if (eq) PetscCall(CheckPeriodic(m, fr, nframes, tol, &ok));
     PetscCall(PetscStrcmp(check, "signfree", &eq));
     if (eq) PetscCall(CheckSignFree(m, fr, ev, nframes, idx, &ok));
     PetscCall(PetscStrcmp(check, "equiv", &eq));

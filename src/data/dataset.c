@@ -117,6 +117,7 @@ static PetscErrorCode DatasetDefine(TeannNCFile *f, TeannFrames fr, PetscInt pre
 
     id->prop[p] = -1;
     if (!(present & dp->bit)) continue;
+    dims[0] = dp->peratom ? id->atom : id->frame; /* per atom: (atom, spatial), NaN rows where an atom has none */
     PetscCallNC(path, nc_def_var(ncid, dp->name, NC_DOUBLE, 1 + (int)dp->rank, dims, &id->prop[p]));
     PetscCall(TeannNCPutText(f, id->prop[p], "long_name", dp->long_name));
     PetscCall(TeannNCPutText(f, id->prop[p], "units", TeannPropertyCFUnits(p)));
@@ -169,7 +170,8 @@ static PetscErrorCode DatasetWriteContents(TeannNCFile *f, TeannFrames fr, Petsc
     }
     for (int p = 0; p < TEANN_NPROP; p++) {
       if (id.prop[p] < 0) continue;
-      PetscCallNC(path, nc_put_vara_double(f->ncid, id.prop[p], start, count, fr->y[p] + (size_t)TeannProperties[p].ncomp * f0));
+      if (TeannProperties[p].peratom) PetscCallNC(path, nc_put_vara_double(f->ncid, id.prop[p], astart, acount, fr->y[p] + (size_t)TeannProperties[p].ncomp * a0));
+      else PetscCallNC(path, nc_put_vara_double(f->ncid, id.prop[p], start, count, fr->y[p] + (size_t)TeannProperties[p].ncomp * f0));
     }
     PetscCallNC(path, nc_put_vara_petscint(f->ncid, id.species, astart, acount, fr->Z + a0));
     PetscCallNC(path, nc_put_vara_double(f->ncid, id.positions, astart, acount, fr->x + 3 * (size_t)a0));
@@ -319,6 +321,7 @@ static PetscErrorCode DatasetInquire(const char path[], int ncid, DatasetLayout 
   if (nc_inq_varid(ncid, "properties", &L->properties) == NC_NOERR) PetscCall(DatasetCheckVar(path, ncid, L->properties, "properties", 1, dims));
   else L->properties = -1;
   for (int p = 0; p < TEANN_NPROP; p++) {
+    dims[0] = TeannProperties[p].peratom ? datom : dframe;
     if (nc_inq_varid(ncid, TeannProperties[p].name, &L->prop[p]) == NC_NOERR) PetscCall(DatasetCheckVar(path, ncid, L->prop[p], TeannProperties[p].name, 1 + (int)TeannProperties[p].rank, dims));
     else L->prop[p] = -1;
   }
@@ -563,7 +566,7 @@ static PetscErrorCode DatasetReadSelected(MPI_Comm comm, const char path[], int 
   PetscCall(DatasetReadVar(&R, L->species, PETSC_TRUE, PETSC_TRUE, 1, fr->Z));
   PetscCall(DatasetReadVar(&R, L->positions, PETSC_TRUE, PETSC_FALSE, 3, fr->x));
   for (int p = 0; p < TEANN_NPROP; p++)
-    if (L->prop[p] >= 0) PetscCall(DatasetReadVar(&R, L->prop[p], PETSC_FALSE, PETSC_FALSE, (int)TeannProperties[p].ncomp, fr->y[p]));
+    if (L->prop[p] >= 0) PetscCall(DatasetReadVar(&R, L->prop[p], TeannProperties[p].peratom, PETSC_FALSE, (int)TeannProperties[p].ncomp, fr->y[p]));
   if (L->cell >= 0) {
     PetscCall(PetscMalloc1(3 * nsel + 1, &S->pbc3));
     PetscCall(DatasetReadVar(&R, L->cell, PETSC_FALSE, PETSC_FALSE, 9, fr->cell));
@@ -579,7 +582,11 @@ static PetscErrorCode DatasetReadSelected(MPI_Comm comm, const char path[], int 
       if (L->prop[p] < 0) continue;
       for (PetscInt l = 0; l < nsel; l++) {
         PetscBool finite = PETSC_TRUE;
-        for (int c = 0; c < nc; c++) finite = (PetscBool)(finite && !PetscIsInfOrNanReal(v[nc * l + c]));
+        if (TeannProperties[p].peratom) { /* any labelled atom */
+          finite = PETSC_FALSE;
+          for (PetscInt a = fr->atom_start[l]; a < fr->atom_start[l + 1]; a++) finite = (PetscBool)(finite || !PetscIsInfOrNanReal(v[nc * a]));
+        } else
+          for (int c = 0; c < nc; c++) finite = (PetscBool)(finite && !PetscIsInfOrNanReal(v[nc * l + c]));
         if (finite) fr->fprops[l] |= TeannProperties[p].bit;
       }
     }

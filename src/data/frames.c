@@ -53,7 +53,7 @@ PetscErrorCode TeannFramesAllocate(TeannFrames fr, PetscInt nframes, PetscInt na
   PetscCall(PetscCalloc1(nframes, &fr->line));
   PetscCall(PetscCalloc1(nframes, &fr->fprops));
   for (PetscInt k = 0; k < TEANN_NPROP; k++) { /* NaN where absent; the charge 0 (neutral) */
-    const size_t len = (size_t)TeannProperties[k].ncomp * nframes;
+    const size_t len = (size_t)TeannProperties[k].ncomp * (TeannProperties[k].peratom ? natoms : nframes);
     PetscCall(PetscMalloc1(len + 1, &fr->y[k]));
     for (size_t i = 0; i < len; i++) fr->y[k][i] = k == TEANN_K_CHARGE ? 0.0 : NAN;
   }
@@ -131,7 +131,8 @@ PetscErrorCode TeannFramesSubset(TeannFrames fr, PetscInt n, const PetscInt idx[
     s->fprops[k]   = fr->fprops[f];
     for (PetscInt p = 0; p < TEANN_NPROP; p++) {
       const PetscInt nc = TeannProperties[p].ncomp;
-      PetscCall(PetscArraycpy(s->y[p] + nc * k, fr->y[p] + nc * f, nc));
+      if (TeannProperties[p].peratom) PetscCall(PetscArraycpy(s->y[p] + nc * b0, fr->y[p] + nc * a0, nc * na));
+      else PetscCall(PetscArraycpy(s->y[p] + nc * k, fr->y[p] + nc * f, nc));
     }
     if (fr->comment && fr->comment[f]) PetscCall(PetscStrallocpy(fr->comment[f], &s->comment[k]));
   }
@@ -157,7 +158,8 @@ PetscErrorCode TeannFramesGetElements(TeannFrames fr, PetscInt *nel, PetscInt **
   PetscFunctionReturn(0);
 }
 
-/* Mean and standard deviation over the frames having property bit of ncomp components at stride ncomp in v. */
+/* Mean and standard deviation over the frames having property bit of ncomp components at stride ncomp in v
+   (a per-atom property: over the labelled atoms of those frames). */
 static PetscErrorCode TeannFramesViewProperty(TeannFrames fr, PetscViewer viewer, PetscInt k)
 {
   const PetscInt   bit = TeannProperties[k].bit, ncomp = TeannProperties[k].ncomp;
@@ -165,20 +167,27 @@ static PetscErrorCode TeannFramesViewProperty(TeannFrames fr, PetscViewer viewer
   const PetscReal *v = fr->y[k], *w2 = TeannPropertyWeights(k);
   PetscInt         n = 0;
   PetscReal        mean[TEANN_MAX_COMP] = {0}, m2[TEANN_MAX_COMP] = {0};
+  PetscInt         nf = 0;
 
   PetscFunctionBegin;
   for (PetscInt f = 0; f < fr->nframes; f++) {
+    const PetscBool per = TeannProperties[k].peratom;
     if (!(fr->fprops[f] & bit)) continue;
-    n++;
-    /* Welford: stable for a million frames with a large mean */
-    for (PetscInt c = 0; c < ncomp; c++) {
-      PetscReal d = v[ncomp * f + c] - mean[c];
-      mean[c] += d / n;
-      m2[c] += d * (v[ncomp * f + c] - mean[c]);
+    nf++;
+    for (PetscInt r = per ? fr->atom_start[f] : f; r < (per ? fr->atom_start[f + 1] : f + 1); r++) {
+      if (per && PetscIsNanReal(v[ncomp * r])) continue; /* an atom without a label */
+      n++;
+      /* Welford: stable for a million frames with a large mean */
+      for (PetscInt c = 0; c < ncomp; c++) {
+        PetscReal d = v[ncomp * r + c] - mean[c];
+        mean[c] += d / n;
+        m2[c] += d * (v[ncomp * r + c] - mean[c]);
+      }
     }
   }
   if (!n) PetscFunctionReturn(0);
-  PetscCall(PetscViewerASCIIPrintf(viewer, "%s (%s): %" PetscInt_FMT " of %" PetscInt_FMT " frames\n", name, units, n, fr->nframes));
+  if (TeannProperties[k].peratom) PetscCall(PetscViewerASCIIPrintf(viewer, "%s (%s): %" PetscInt_FMT " of %" PetscInt_FMT " frames, %" PetscInt_FMT " atoms\n", name, units, nf, fr->nframes, n));
+  else PetscCall(PetscViewerASCIIPrintf(viewer, "%s (%s): %" PetscInt_FMT " of %" PetscInt_FMT " frames\n", name, units, n, fr->nframes));
   PetscCall(PetscViewerASCIIPushTab(viewer));
   for (PetscInt c = 0; c < ncomp; c++) { /* the independent components only, named by their indices */
     char cname[4] = "";

@@ -133,7 +133,7 @@ static void BinningBasis(const PetscReal H[], PetscInt pbc, PetscReal B[9], Pets
 }
 
 typedef struct {
-  PetscReal v[3];
+  PetscReal s[3];
   int       j, n[3];
 } PairRec;
 
@@ -289,11 +289,11 @@ static PetscInt AtomPairs(const Grid *g, PetscInt n, const PetscReal x[], PetscR
           const PetscInt j = g->catom[q];
           /* the image of j in this bin, as a translation of the positions as given */
           const PetscInt nn[3] = {s0 - g->k[3 * j] + g->k[3 * i], s1 - g->k[3 * j + 1] + g->k[3 * i + 1], s2 - g->k[3 * j + 2] + g->k[3 * i + 2]};
-          PetscReal      v[3], r2;
+          PetscReal      v[3], sh[3], r2;
           if (j == i && !nn[0] && !nn[1] && !nn[2]) continue;
           for (PetscInt d = 0; d < 3; d++) {
-            v[d] = x[3 * j + d] - x[3 * i + d];
-            if (nn[0] || nn[1] || nn[2]) v[d] += nn[0] * g->H[d] + nn[1] * g->H[3 + d] + nn[2] * g->H[6 + d];
+            sh[d] = (nn[0] || nn[1] || nn[2]) ? nn[0] * g->H[d] + nn[1] * g->H[3 + d] + nn[2] * g->H[6 + d] : 0;
+            v[d]  = (x[3 * j + d] - x[3 * i + d]) + sh[d];
           }
           r2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
           if (!(r2 < rc2)) continue;
@@ -305,7 +305,7 @@ static PetscInt AtomPairs(const Grid *g, PetscInt n, const PetscReal x[], PetscR
             PairRec *p = out + cnt;
             p->j       = (int)j;
             for (PetscInt d = 0; d < 3; d++) p->n[d] = (int)nn[d];
-            for (PetscInt d = 0; d < 3; d++) p->v[d] = v[d];
+            for (PetscInt d = 0; d < 3; d++) p->s[d] = sh[d];
           }
           cnt++;
         }
@@ -316,15 +316,15 @@ static PetscInt AtomPairs(const Grid *g, PetscInt n, const PetscReal x[], PetscR
   return cnt;
 }
 
-/* Atom i's pairs sorted into j[], v[] (cnt of them), through the scratch rec. */
-static void AtomFill(const Grid *g, PetscInt n, const PetscReal x[], PetscReal rc2, PetscInt i, PairRec rec[], int j[], PetscReal v[])
+/* Atom i's pairs sorted into j[], sh[] (cnt of them), through the scratch rec. */
+static void AtomFill(const Grid *g, PetscInt n, const PetscReal x[], PetscReal rc2, PetscInt i, PairRec rec[], int j[], PetscReal sh[])
 {
   const PetscInt cnt = AtomPairs(g, n, x, rc2, i, rec, NULL, NULL);
 
   qsort(rec, (size_t)cnt, sizeof(PairRec), PairCmp);
   for (PetscInt p = 0; p < cnt; p++) {
     j[p] = rec[p].j;
-    for (PetscInt d = 0; d < 3; d++) v[3 * p + d] = rec[p].v[d];
+    for (PetscInt d = 0; d < 3; d++) sh[3 * p + d] = rec[p].s[d];
   }
 }
 
@@ -392,7 +392,7 @@ PetscErrorCode TeannNeighboursCreate(TeannFrames fr, PetscReal rc, TeannNeighbou
   PetscCheck(bad < 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%s: frame %" PetscInt_FMT ": the cell is far too small for the cutoff %g Angstrom", fr->source, fr->frame_id[bad] + 1, (double)rc);
   for (PetscInt a = 0; a < fr->natoms; a++) nb->start[a + 1] += nb->start[a];
   nb->npairs = nb->start[fr->natoms];
-  PetscCall(PetscMalloc2(nb->npairs + 1, &nb->j, 3 * nb->npairs + 1, &nb->v));
+  PetscCall(PetscMalloc2(nb->npairs + 1, &nb->j, 3 * nb->npairs + 1, &nb->s));
   /* pass 2: the sorted pairs */
 #pragma omp parallel for schedule(dynamic, 8)
   for (PetscInt f = 0; f < fr->nframes; f++) {
@@ -404,7 +404,7 @@ PetscErrorCode TeannNeighboursCreate(TeannFrames fr, PetscReal rc, TeannNeighbou
     for (PetscInt i = 0; i < n; i++) mx = PetscMax(mx, nb->start[a0 + i + 1] - nb->start[a0 + i]);
     rec = err ? NULL : (PairRec *)malloc(mx * sizeof(PairRec));
     if (rec)
-      for (PetscInt i = 0; i < n; i++) AtomFill(&g, n, fr->x + 3 * a0, rc * rc, i, rec, nb->j + nb->start[a0 + i], nb->v + 3 * nb->start[a0 + i]);
+      for (PetscInt i = 0; i < n; i++) AtomFill(&g, n, fr->x + 3 * a0, rc * rc, i, rec, nb->j + nb->start[a0 + i], nb->s + 3 * nb->start[a0 + i]);
     free(rec);
     GridFree(&g);
     if (!rec) {
@@ -429,14 +429,15 @@ PetscErrorCode TeannNeighboursDestroy(TeannNeighbours **nbp)
   PetscFunctionBegin;
   if (!*nbp) PetscFunctionReturn(0);
   PetscCall(PetscFree((*nbp)->start));
-  PetscCall(PetscFree2((*nbp)->j, (*nbp)->v));
+  PetscCall(PetscFree2((*nbp)->j, (*nbp)->s));
   PetscCall(PetscFree(*nbp));
   PetscFunctionReturn(0);
 }
 
-void TeannNeighboursFrame(const TeannNeighbours *nb, PetscInt a0, TeannPairList *pl)
+void TeannNeighboursFrame(const TeannNeighbours *nb, PetscInt a0, const PetscReal x[], TeannPairList *pl)
 {
   pl->start = nb->start + a0;
   pl->j     = nb->j;
-  pl->v     = nb->v;
+  pl->s     = nb->s;
+  pl->x     = x;
 }

@@ -11,7 +11,10 @@
  * they are the pairs j != i in increasing j with v = x_j - x_i, as a loop over
  * all atoms would visit them. Cost O(n) per frame (linked cells whose widths
  * are at least r_c/reach), no padding: TeannNeighbours stores 4 + 24 bytes per
- * pair (j and v) plus one offset per atom. */
+ * pair (j and the image shift n.H) plus one offset per atom. The pair vector is
+ * formed from the positions when used, so small displacements of the atoms
+ * (finite differences) need no new lists; a move that changes which pairs are
+ * within r_c does. */
 #ifndef TEANN_NEIGHBOURS_H
 #define TEANN_NEIGHBOURS_H
 #include "frames.h"
@@ -23,14 +26,15 @@ typedef struct {
   size_t     npairs;
   size_t    *start; /* [natoms+1] first pair of atom a                   */
   int       *j;     /* [npairs] the neighbour's index within its frame    */
-  PetscReal *v;     /* [3*npairs] pair vectors x_j + n.H - x_i, Angstrom   */
+  PetscReal *s;     /* [3*npairs] image shifts n.H, Angstrom (0 for n = 0) */
 } TeannNeighbours;
 
-/* One frame's pairs, as the descriptor kernels read them: atom i's pairs are p = start[i] .. start[i+1]-1. */
+/* One frame's pairs, as the descriptor kernels read them: atom i's pairs are p = start[i] .. start[i+1]-1,
+   with v = (x[j] - x[i]) + s[p] from the frame's positions x. */
 typedef struct {
   const size_t    *start;
   const int       *j;
-  const PetscReal *v;
+  const PetscReal *s, *x;
 } TeannPairList;
 
 /* Lists of all frames of fr with cutoff rc (frames in parallel with OpenMP). */
@@ -38,8 +42,8 @@ PETSC_EXTERN PetscErrorCode TeannNeighboursCreate(TeannFrames, PetscReal rc, Tea
 PETSC_EXTERN PetscErrorCode TeannNeighboursDestroy(TeannNeighbours **);
 /* Bytes held by the lists (offsets, j and v). */
 PETSC_EXTERN size_t TeannNeighboursBytes(const TeannNeighbours *);
-/* The view of frame f (first atom a0). */
-PETSC_EXTERN void TeannNeighboursFrame(const TeannNeighbours *, PetscInt a0, TeannPairList *);
+/* The view of the frame whose first atom is a0, with positions x (of that frame). */
+PETSC_EXTERN void TeannNeighboursFrame(const TeannNeighbours *, PetscInt a0, const PetscReal x[], TeannPairList *);
 
 /* One frame, not stored: pairs per atom within rc counted into cnt[n] (may be NULL) and in all
    (*npairs); the closest pair (i, j, n) with its distance (*rmin = PETSC_MAX_REAL and *imin = -1 when there

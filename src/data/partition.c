@@ -3,35 +3,20 @@
  * work (the time every rank waits for) is as small as it can be. */
 #include "dataset.h"
 #include "logimpl.h"
+#include "neighbours.h"
 
 PetscErrorCode TeannFramesPairCount(TeannFrames fr, PetscReal cutoff, PetscInt count[])
 {
-  const PetscReal rc2   = cutoff * cutoff;
-  PetscLogDouble  pairs = 0;
-
   PetscFunctionBegin;
   PetscCall(TeannInitializePackage());
   PetscCheck(cutoff > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "cutoff must be positive, got %g", (double)cutoff);
   PetscCall(PetscLogEventBegin(TEANN_EVENT_PairCount, 0, 0, 0, 0));
-  for (PetscInt f = 0; f < fr->nframes; f++) {
-    const PetscInt   a0 = fr->atom_start[f], na = fr->atom_start[f + 1] - a0;
-    const PetscReal *x  = fr->x + 3 * a0;
-    PetscInt         c  = 0;
-
-    /* Molecules are small: all pairs beat a cell list here. */
-    for (PetscInt i = 0; i < na; i++) {
-      const PetscReal xi = x[3 * i], yi = x[3 * i + 1], zi = x[3 * i + 2];
-
-      for (PetscInt j = i + 1; j < na; j++) {
-        const PetscReal dx = x[3 * j] - xi, dy = x[3 * j + 1] - yi, dz = x[3 * j + 2] - zi;
-
-        c += (dx * dx + dy * dy + dz * dz < rc2);
-      }
-    }
-    count[f] = 2 * c;
-    pairs += 0.5 * (PetscLogDouble)na * (PetscLogDouble)(na - 1);
+  for (PetscInt f = 0; f < fr->nframes; f++) { /* linked cells: O(n) per frame, images of a cell included */
+    const PetscInt a0 = fr->atom_start[f];
+    size_t         np;
+    PetscCall(TeannNeighboursCount(fr->cell + 9 * f, fr->pbc[f], fr->atom_start[f + 1] - a0, fr->x + 3 * a0, cutoff, NULL, &np, NULL, NULL, NULL));
+    count[f] = (PetscInt)PetscMin(np, (size_t)PETSC_MAX_INT);
   }
-  PetscCall(PetscLogFlops(8 * pairs));
   PetscCall(PetscLogEventEnd(TEANN_EVENT_PairCount, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }

@@ -8,14 +8,15 @@
    component; the symmetric part is fitted and the largest asymmetry accepted is reported
    (TeannFramesView). doc/input-formats.md "Symmetry". */
 const TeannProperty TeannProperties[TEANN_NPROP] = {
-  /* bit                 name                   rank ncomp symmetry             units           UDUNITS         long name                                    sign-free    reader tolerance, bound, not defined in a cell because */
-  {TEANN_PROP_DIPOLE,     "dipole",              1, 3,  TEANN_SYM_VECTOR,    "e*Angstrom",   "e angstrom",   "electric dipole moment",                    PETSC_FALSE, 0,    1e6, "the dipole of a cell depends on where its atoms are wrapped: give per-atom dipoles (e.g. Wannier centroids) instead"},
-  {TEANN_PROP_POLAR,      "polarizability",      2, 9,  TEANN_SYM_SYMMETRIC, "Angstrom^3",   "angstrom^3",   "static polarizability volume",              PETSC_FALSE, 1e-2, 1e6, NULL},
-  {TEANN_PROP_TDIPOLE,    "transition_dipole",   1, 3,  TEANN_SYM_VECTOR,    "e*Angstrom",   "e angstrom",   "transition dipole moment",                  PETSC_TRUE,  0,    1e6, "it depends on where the atoms of the cell are wrapped: give per-atom labels instead"},
-  {TEANN_PROP_QUADRUPOLE, "quadrupole",          2, 9,  TEANN_SYM_TRACELESS, "e*Angstrom^2", "e angstrom^2", "traceless quadrupole moment (Buckingham)",  PETSC_FALSE, 1e-6, 1e6, "it depends on the origin and on where the atoms of the cell are wrapped: give per-atom labels instead"},
-  {TEANN_PROP_HYPERPOLAR, "hyperpolarizability", 3, 27, TEANN_SYM_FULLSYM3,  "au",           "au",           "static first hyperpolarizability beta_ijk", PETSC_FALSE, 1e-4, 1e9, "its model (design note eq. 11) takes positions relative to the centre of the atoms, which a cell does not fix"},
-  {TEANN_PROP_CHARGE,     "charge",              0, 1,  TEANN_SYM_SCALAR,    "e",            "e",            "total charge",                              PETSC_FALSE, 0,    1e3, NULL},
-  {TEANN_PROP_ENERGY,     "energy",              0, 1,  TEANN_SYM_SCALAR,    "eV",           "eV",           "total energy",                              PETSC_FALSE, 0,    1e9, NULL},
+  /* bit                 name                   rank ncomp symmetry             units           UDUNITS         long name                                    sign-free    reader tolerance, bound, per atom, not defined in a cell because */
+  {TEANN_PROP_DIPOLE,     "dipole",              1, 3,  TEANN_SYM_VECTOR,    "e*Angstrom",   "e angstrom",   "electric dipole moment",                    PETSC_FALSE, 0,    1e6, PETSC_FALSE, "the dipole of a cell depends on where its atoms are wrapped: give per-atom dipoles (atomic_dipole, e.g. Wannier centroids) instead"},
+  {TEANN_PROP_POLAR,      "polarizability",      2, 9,  TEANN_SYM_SYMMETRIC, "Angstrom^3",   "angstrom^3",   "static polarizability volume",              PETSC_FALSE, 1e-2, 1e6, PETSC_FALSE, NULL},
+  {TEANN_PROP_TDIPOLE,    "transition_dipole",   1, 3,  TEANN_SYM_VECTOR,    "e*Angstrom",   "e angstrom",   "transition dipole moment",                  PETSC_TRUE,  0,    1e6, PETSC_FALSE, "it depends on where the atoms of the cell are wrapped: give per-atom labels instead"},
+  {TEANN_PROP_QUADRUPOLE, "quadrupole",          2, 9,  TEANN_SYM_TRACELESS, "e*Angstrom^2", "e angstrom^2", "traceless quadrupole moment (Buckingham)",  PETSC_FALSE, 1e-6, 1e6, PETSC_FALSE, "it depends on the origin and on where the atoms of the cell are wrapped: give per-atom labels instead"},
+  {TEANN_PROP_HYPERPOLAR, "hyperpolarizability", 3, 27, TEANN_SYM_FULLSYM3,  "au",           "au",           "static first hyperpolarizability beta_ijk", PETSC_FALSE, 1e-4, 1e9, PETSC_FALSE, "its model (design note eq. 11) takes positions relative to the centre of the atoms, which a cell does not fix"},
+  {TEANN_PROP_ATDIPOLE,   "atomic_dipole",       1, 3,  TEANN_SYM_VECTOR,    "Angstrom",     "angstrom",     "per-atom dipole vector",                    PETSC_FALSE, 0,    1e6, PETSC_TRUE,  NULL},
+  {TEANN_PROP_CHARGE,     "charge",              0, 1,  TEANN_SYM_SCALAR,    "e",            "e",            "total charge",                              PETSC_FALSE, 0,    1e3, PETSC_FALSE, NULL},
+  {TEANN_PROP_ENERGY,     "energy",              0, 1,  TEANN_SYM_SCALAR,    "eV",           "eV",           "total energy",                              PETSC_FALSE, 0,    1e9, PETSC_FALSE, NULL},
 };
 
 static char units_set[TEANN_NPROP][64];
@@ -49,6 +50,9 @@ PetscErrorCode TeannPropertiesSetFromOptions(void)
   PetscCall(PetscStrncpy(buf, TeannPropertyUnits(TEANN_K_HYPERPOLAR), sizeof(buf)));
   PetscCall(PetscOptionsString("-teann_units_hyperpolarizability", "Units of the hyperpolarizability in the data (recorded in every file; not converted)", "TeannPropertiesSetFromOptions", buf, buf, sizeof(buf), &set));
   if (set) PetscCall(TeannPropertySetUnits(TEANN_K_HYPERPOLAR, buf));
+  PetscCall(PetscStrncpy(buf, TeannPropertyUnits(TEANN_K_ATDIPOLE), sizeof(buf)));
+  PetscCall(PetscOptionsString("-teann_units_atomic_dipole", "Units of the per-atom dipoles in the data, e.g. Angstrom for Wannier-centroid displacements or e*Angstrom (recorded in every file; not converted)", "TeannPropertiesSetFromOptions", buf, buf, sizeof(buf), &set));
+  if (set) PetscCall(TeannPropertySetUnits(TEANN_K_ATDIPOLE, buf));
   PetscOptionsEnd();
   PetscFunctionReturn(0);
 }
@@ -76,9 +80,9 @@ PetscInt TeannPropertyOffset(PetscInt props, PetscInt k)
 {
   PetscInt off = 0;
 
-  if (k < 0 || k >= TEANN_NKIND || !(props & TeannProperties[k].bit)) return -1;
+  if (k < 0 || k >= TEANN_NKIND || !(props & TeannProperties[k].bit) || TeannProperties[k].peratom) return -1;
   for (PetscInt j = 0; j < k; j++)
-    if (props & TeannProperties[j].bit) off += TeannProperties[j].ncomp;
+    if ((props & TeannProperties[j].bit) && !TeannProperties[j].peratom) off += TeannProperties[j].ncomp;
   return off;
 }
 
@@ -87,7 +91,7 @@ PetscInt TeannPropertyNumComponents(PetscInt props)
   PetscInt n = 0;
 
   for (PetscInt k = 0; k < TEANN_NKIND; k++)
-    if (props & TeannProperties[k].bit) n += TeannProperties[k].ncomp;
+    if ((props & TeannProperties[k].bit) && !TeannProperties[k].peratom) n += TeannProperties[k].ncomp;
   return n;
 }
 

@@ -20,6 +20,7 @@ enum {
   TEANN_K_TDIPOLE,
   TEANN_K_QUADRUPOLE,
   TEANN_K_HYPERPOLAR,
+  TEANN_K_ATDIPOLE,
   TEANN_NKIND, /* fitted properties */
   TEANN_K_CHARGE = TEANN_NKIND,
   TEANN_K_ENERGY,
@@ -50,6 +51,8 @@ typedef struct {
   PetscReal        bound;     /* readers: largest |component| accepted, in the table's units: far beyond
                                  any molecule, so that only garbage (1e308, unit mix-ups) is refused
                                  before it overflows the statistics (doc/input-formats.md "Bounds") */
+  PetscBool        peratom;   /* one tensor per atom (frames hold ncomp per atom, NaN rows where an atom
+                                 has no label), not per frame: not among a model's frame components */
   const char      *not_periodic; /* NULL: defined for a periodic frame (pbc != 0); else why it is not and what
                                     to give instead, the end of the readers' message */
 } TeannProperty;
@@ -60,16 +63,16 @@ PETSC_EXTERN const TeannProperty TeannProperties[TEANN_NPROP];
 PETSC_EXTERN const char    *TeannPropertyUnits(PetscInt k);
 PETSC_EXTERN PetscErrorCode TeannPropertySetUnits(PetscInt k, const char units[]);
 PETSC_EXTERN const char    *TeannPropertyCFUnits(PetscInt k);
-/* -teann_units_<name> for the properties whose units are user-defined (the hyperpolarizability). */
+/* -teann_units_<name> for the properties whose units are user-defined (hyperpolarizability, atomic_dipole). */
 PETSC_EXTERN PetscErrorCode TeannPropertiesSetFromOptions(void);
 /* Table index of the property called name, or -1. */
 PETSC_EXTERN PetscInt TeannPropertyIndex(const char name[]);
 /* Comma list of the fitted properties' names ("dipole, polarizability, ..."), for messages. */
 PETSC_EXTERN const char *TeannPropertyFittedNames(void);
 
-/* First predicted component of kind k for a model fitting props, or -1 if k is not fitted. */
+/* First predicted component of kind k for a model fitting props, or -1 if k is not fitted or per atom. */
 PETSC_EXTERN PetscInt TeannPropertyOffset(PetscInt props, PetscInt k);
-/* Predicted components per frame of a model fitting props. */
+/* Predicted components per frame of a model fitting props (per-atom properties not counted). */
 PETSC_EXTERN PetscInt TeannPropertyNumComponents(PetscInt props);
 
 /* Multiplicities of the independent components of kind k among the 3^rank (the upper triangle of

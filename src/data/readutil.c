@@ -45,7 +45,8 @@ PetscErrorCode TeannFramesBuilderAdd(TeannFramesBuilder *b, PetscInt natoms, Pet
     PetscCall(TeannGrow(&fr->fprops, nf, m, sizeof(PetscInt)));
     PetscCall(TeannGrow(&fr->cell, 9 * (size_t)nf, 9 * (size_t)m, sizeof(PetscReal)));
     PetscCall(TeannGrow(&fr->pbc, nf, m, sizeof(PetscInt)));
-    for (PetscInt k = 0; k < TEANN_NPROP; k++) PetscCall(TeannGrow(&fr->y[k], (size_t)TeannProperties[k].ncomp * nf, (size_t)TeannProperties[k].ncomp * m, sizeof(PetscReal)));
+    for (PetscInt k = 0; k < TEANN_NPROP; k++)
+      if (!TeannProperties[k].peratom) PetscCall(TeannGrow(&fr->y[k], (size_t)TeannProperties[k].ncomp * nf, (size_t)TeannProperties[k].ncomp * m, sizeof(PetscReal)));
     PetscCall(TeannGrow(&fr->comment, nf, m, sizeof(char *)));
     b->fcap = m;
   }
@@ -53,6 +54,8 @@ PetscErrorCode TeannFramesBuilderAdd(TeannFramesBuilder *b, PetscInt natoms, Pet
     PetscInt m = PetscMax(PetscMax(8192, 2 * b->acap), na + natoms);
     PetscCall(TeannGrow(&fr->Z, na, m, sizeof(PetscInt)));
     PetscCall(TeannGrow(&fr->x, 3 * (size_t)na, 3 * (size_t)m, sizeof(PetscReal)));
+    for (PetscInt k = 0; k < TEANN_NPROP; k++)
+      if (TeannProperties[k].peratom) PetscCall(TeannGrow(&fr->y[k], (size_t)TeannProperties[k].ncomp * na, (size_t)TeannProperties[k].ncomp * m, sizeof(PetscReal)));
     b->acap = m;
   }
   fr->frame_id[nf] = nf;
@@ -60,8 +63,13 @@ PetscErrorCode TeannFramesBuilderAdd(TeannFramesBuilder *b, PetscInt natoms, Pet
   fr->fprops[nf]   = 0;
   fr->pbc[nf]      = 0;
   for (PetscInt q = 0; q < 9; q++) fr->cell[9 * nf + q] = 0;
-  for (PetscInt k = 0; k < TEANN_NPROP; k++) /* NaN where absent; the charge 0 (neutral) */
-    for (PetscInt c = 0; c < TeannProperties[k].ncomp; c++) fr->y[k][TeannProperties[k].ncomp * nf + c] = k == TEANN_K_CHARGE ? 0.0 : NAN;
+  for (PetscInt k = 0; k < TEANN_NPROP; k++) { /* NaN where absent; the charge 0 (neutral) */
+    const PetscInt nc = TeannProperties[k].ncomp;
+    if (TeannProperties[k].peratom)
+      for (size_t c = (size_t)nc * na; c < (size_t)nc * (na + natoms); c++) fr->y[k][c] = NAN;
+    else
+      for (PetscInt c = 0; c < nc; c++) fr->y[k][nc * nf + c] = k == TEANN_K_CHARGE ? 0.0 : NAN;
+  }
   fr->comment[nf]        = NULL;
   fr->atom_start[nf + 1] = na + natoms;
   fr->nframes            = nf + 1;
@@ -287,6 +295,29 @@ static void ComponentName(PetscInt k, PetscInt c, char name[4])
   name[r] = 0;
 }
 
+static PetscErrorCode TeannFramesValidateAtomLabels(TeannFrames fr, PetscInt f, PetscInt k, PetscInt atomline0)
+{
+  const TeannProperty *P  = &TeannProperties[k];
+  const PetscInt       a0 = fr->atom_start[f], n = fr->atom_start[f + 1] - a0, frame = fr->frame_id[f] + 1;
+  PetscInt             labelled = 0;
+
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < n; i++) {
+    const PetscReal *y    = fr->y[k] + P->ncomp * (a0 + i);
+    const PetscInt   line = atomline0 > 0 ? atomline0 + i : 0;
+    PetscInt         nan  = 0;
+    for (PetscInt c = 0; c < P->ncomp; c++) nan += PetscIsNanReal(y[c]);
+    if (nan == P->ncomp) continue;
+    labelled++;
+    for (PetscInt c = 0; c < P->ncomp; c++) {
+      TeannReadCheck(fr->source, line, frame, !PetscIsInfOrNanReal(y[c]), "atom %" PetscInt_FMT ": %s component %c = %g is not finite", i + 1, P->name, "xyz"[c % 3], (double)y[c]);
+      TeannReadCheck(fr->source, line, frame, PetscAbsReal(y[c]) <= P->bound, "atom %" PetscInt_FMT ": %s component %c = %g is beyond the bound %g %s", i + 1, P->name, "xyz"[c % 3], (double)y[c], (double)P->bound, TeannPropertyUnits(k));
+    }
+  }
+  if (!labelled) fr->fprops[f] &= ~P->bit; /* no atom carries it: the frame has none */
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TeannFramesValidate(TeannFrames fr, PetscInt f, PetscInt propline, PetscInt atomline0, PetscBool project)
 {
   PetscInt         a0 = fr->atom_start[f], n = fr->atom_start[f + 1] - a0, frame = fr->frame_id[f] + 1;
@@ -307,6 +338,10 @@ PetscErrorCode TeannFramesValidate(TeannFrames fr, PetscInt f, PetscInt propline
 
     if (!(fr->fprops[f] & P->bit)) continue;
     TeannReadCheck(fr->source, propline, frame, !fr->pbc[f] || !P->not_periodic, "%s is not defined for a periodic frame; %s", P->name, P->not_periodic ? P->not_periodic : "");
+    if (P->peratom) { /* rows of labelled atoms finite and bounded; NaN rows: no label */
+      PetscCall(TeannFramesValidateAtomLabels(fr, f, k, atomline0));
+      continue;
+    }
     for (PetscInt c = 0; c < P->ncomp; c++) {
       char comp[4], what[48];
 

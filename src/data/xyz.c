@@ -46,6 +46,7 @@ typedef struct {
   PetscInt  pbc;                        /* pbc=: bit d set for a T in place d */
   PetscInt  ncols;                      /* columns of an atom line */
   PetscInt  species_col, z_col, pos_col; /* -1 when absent */
+  PetscInt  atcol[TEANN_NPROP];          /* column of a per-atom property (Properties=atomic_dipole:R:3), -1 when absent */
 } TeannXYZInfo;
 
 /* Context for error messages: file, line, frame. */
@@ -156,6 +157,7 @@ static PetscErrorCode ParseProperties(const TeannXYZWhere *w, const char *val, s
 
   PetscFunctionBegin;
   info->species_col = info->z_col = info->pos_col = -1;
+  for (PetscInt k = 0; k < TEANN_NPROP; k++) info->atcol[k] = -1;
   while (p < end) {
     const char *f[3];
     size_t      fl[3];
@@ -184,6 +186,12 @@ static PetscErrorCode ParseProperties(const TeannXYZWhere *w, const char *val, s
     } else if (KeyIs(f[0], fl[0], "pos")) {
       XYZCheck(w, f[1][0] == 'R' && cnt == 3, "Properties: pos must be pos:R:3");
       info->pos_col = col;
+    } else {
+      for (PetscInt k = 0; k < TEANN_NPROP; k++)
+        if (TeannProperties[k].peratom && KeyIs(f[0], fl[0], TeannProperties[k].name)) {
+          XYZCheck(w, f[1][0] == 'R' && cnt == TeannProperties[k].ncomp, "Properties: %s must be %s:R:%" PetscInt_FMT, TeannProperties[k].name, TeannProperties[k].name, TeannProperties[k].ncomp);
+          info->atcol[k] = col;
+        }
     }
     col += cnt;
   }
@@ -206,6 +214,7 @@ static PetscErrorCode ParseComment(const TeannXYZWhere *w, const char *line, Tea
   info->species_col = 0;
   info->z_col       = -1;
   info->pos_col     = 1;
+  for (PetscInt q = 0; q < TEANN_NPROP; q++) info->atcol[q] = -1;
   for (;;) {
     const char *key, *val = NULL;
     size_t      klen, vlen = 0;
@@ -251,6 +260,7 @@ static PetscErrorCode ParseComment(const TeannXYZWhere *w, const char *line, Tea
     }
     if (k >= 0 && k < TEANN_NPROP) {
       const TeannProperty *P = &TeannProperties[k];
+      XYZCheck(w, !P->peratom, "%s= on the comment line: %s is a per-atom property, given as columns (Properties=species:S:1:pos:R:3:%s:R:%" PetscInt_FMT ")", P->name, P->name, P->name, P->ncomp);
       if (P->rank == 2) { /* 9 row-major, or 6 in Voigt order */
         PetscCall(ParseReals(w, key, klen, val, vlen, 9, v, &n));
         XYZCheck(w, n == 9 || n == 6, "%s= has %" PetscInt_FMT " value%s, expected 9 (row-major) or 6 (xx yy zz yz xz xy)", P->name, n, n == 1 ? "" : "s");
@@ -307,7 +317,8 @@ static PetscBool IsCountLine(const char *line)
   return (PetscBool)(e != line && !*e && v > 0);
 }
 
-static PetscErrorCode ParseAtom(const TeannXYZWhere *w, char *line, const TeannXYZInfo *info, PetscInt iatom, PetscInt natoms, PetscInt *Z, PetscReal x[3])
+/* Atom line: element, position and the per-atom labels y[TEANN_MAX_COMP] (the per-atom properties' values one after another). */
+static PetscErrorCode ParseAtom(const TeannXYZWhere *w, char *line, const TeannXYZInfo *info, PetscInt iatom, PetscInt natoms, PetscInt *Z, PetscReal x[3], PetscReal y[])
 {
   char    *p = line;
   PetscInt col = 0;
@@ -343,6 +354,16 @@ static PetscErrorCode ParseAtom(const TeannXYZWhere *w, char *line, const TeannX
       XYZCheck(w, ok, "atom %" PetscInt_FMT ": coordinate '%.*s' is not a number", iatom + 1, (int)PetscMin(p - t, 40), t);
       XYZCheck(w, isfinite(v), "atom %" PetscInt_FMT ": coordinate '%.*s' is not finite", iatom + 1, (int)PetscMin(p - t, 40), t);
       x[col - info->pos_col] = v;
+    } else {
+      PetscInt off = 0;
+      for (PetscInt k = 0; k < TEANN_NPROP; off += TeannProperties[k].peratom ? TeannProperties[k].ncomp : 0, k++) {
+        PetscBool ok;
+        PetscReal v = 0;
+        if (info->atcol[k] < 0 || col < info->atcol[k] || col >= info->atcol[k] + TeannProperties[k].ncomp) continue;
+        TeannParseReal(t, (size_t)(p - t), &v, &ok);
+        XYZCheck(w, ok, "atom %" PetscInt_FMT ": %s value '%.*s' is not a number", iatom + 1, TeannProperties[k].name, (int)PetscMin(p - t, 40), t);
+        y[off + col - info->atcol[k]] = v;
+      }
     }
     col++;
   }
@@ -358,24 +379,28 @@ static PetscErrorCode ParseAtom(const TeannXYZWhere *w, char *line, const TeannX
 typedef struct {
   PetscInt   cap;
   PetscInt  *Z;
-  PetscReal *x;
+  PetscReal *x, *y;   /* y: per-atom labels, TEANN_MAX_COMP per atom (ParseAtom) */
   char      *comment; /* the frame's comment line, kept while its atom lines are read */
+  PetscBool  atomic_el[TEANN_MAX_Z + 1]; /* -teann_atomic_elements: the elements that carry per-atom labels */
+  PetscBool  atomic_set;
 } TeannXYZAtoms;
 
 static PetscErrorCode AtomsReserve(TeannXYZAtoms *A, PetscInt n)
 {
   PetscInt  *Z;
-  PetscReal *x;
+  PetscReal *x, *y;
 
   PetscFunctionBegin;
   if (n <= A->cap) PetscFunctionReturn(0);
   n = PetscMax(n, PetscMax(64, 2 * A->cap));
-  PetscCall(PetscMalloc2(n, &Z, 3 * n, &x));
+  PetscCall(PetscMalloc3(n, &Z, 3 * n, &x, (size_t)TEANN_MAX_COMP * n, &y));
   PetscCall(PetscArraycpy(Z, A->Z, A->cap));
   PetscCall(PetscArraycpy(x, A->x, 3 * A->cap));
-  PetscCall(PetscFree2(A->Z, A->x));
+  PetscCall(PetscArraycpy(y, A->y, (size_t)TEANN_MAX_COMP * A->cap));
+  PetscCall(PetscFree3(A->Z, A->x, A->y));
   A->Z   = Z;
   A->x   = x;
+  A->y   = y;
   A->cap = n;
   PetscFunctionReturn(0);
 }
@@ -388,6 +413,46 @@ static long long BytesLeft(TeannLineReader *r)
 
   if (pos < 0 || fstat(fileno(r->fp), &st) || !S_ISREG(st.st_mode)) return -1;
   return (long long)st.st_size - pos;
+}
+
+/* The per-atom columns of frame f into its labels: with -teann_atomic_elements the atoms of those elements
+   carry labels (zero rows too) and the others none; without it, a row of zeros is an atom without one. */
+static PetscErrorCode AtomLabels(const TeannXYZAtoms *A, const TeannXYZInfo *info, TeannFrames fr, PetscInt f)
+{
+  const PetscInt a0 = fr->atom_start[f], n = fr->atom_start[f + 1] - a0;
+  PetscInt       off = 0;
+
+  PetscFunctionBegin;
+  for (PetscInt k = 0; k < TEANN_NPROP; off += TeannProperties[k].peratom ? TeannProperties[k].ncomp : 0, k++) {
+    const PetscInt nc = TeannProperties[k].ncomp;
+    if (info->atcol[k] < 0) continue;
+    for (PetscInt i = 0; i < n; i++) {
+      const PetscReal *y   = A->y + (size_t)TEANN_MAX_COMP * i + off;
+      PetscBool        lab = A->atomic_set ? A->atomic_el[A->Z[i]] : PETSC_FALSE;
+      for (PetscInt c = 0; c < nc && !A->atomic_set; c++) lab = (PetscBool)(lab || y[c] != 0);
+      for (PetscInt c = 0; c < nc; c++) fr->y[k][(size_t)nc * (a0 + i) + c] = lab ? y[c] : NAN;
+      if (lab) fr->fprops[f] |= TeannProperties[k].bit;
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+/* -teann_atomic_elements O,N: symbols into A's element mask. */
+static PetscErrorCode AtomicElements(const char path[], TeannXYZAtoms *A)
+{
+  char      list[256], *tok, *save = NULL;
+  PetscBool set;
+
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-teann_atomic_elements", list, sizeof(list), &set));
+  A->atomic_set = set;
+  if (!set) PetscFunctionReturn(0);
+  for (tok = strtok_r(list, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+    const PetscInt z = TeannElementZ(tok);
+    PetscCheck(z > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "-teann_atomic_elements: unknown element symbol '%s' (reading %s)", tok, path);
+    A->atomic_el[z] = PETSC_TRUE;
+  }
+  PetscFunctionReturn(0);
 }
 
 static PetscErrorCode ReadXYZ(TeannLineReader *r, TeannFrames fr, TeannXYZAtoms *A)
@@ -442,7 +507,7 @@ static PetscErrorCode ReadXYZ(TeannLineReader *r, TeannFrames fr, TeannXYZAtoms 
       XYZCheck(&w, !eof, "truncated: %" PetscInt_FMT " atoms announced, the file ends after %" PetscInt_FMT, natoms, i);
       w.line = r->lineno;
       PetscCall(AtomsReserve(A, i + 1));
-      PetscCall(ParseAtom(&w, r->buf, &info, i, natoms, &A->Z[i], &A->x[3 * i]));
+      PetscCall(ParseAtom(&w, r->buf, &info, i, natoms, &A->Z[i], &A->x[3 * i], &A->y[(size_t)TEANN_MAX_COMP * i]));
     }
     PetscCall(TeannFramesBuilderAdd(&b, natoms, &f, &a0));
     fr->line[f]   = countline;
@@ -453,6 +518,7 @@ static PetscErrorCode ReadXYZ(TeannLineReader *r, TeannFrames fr, TeannXYZAtoms 
     if (info.pbc) PetscCall(PetscArraycpy(fr->cell + 9 * f, info.cell, 9)); /* pbc="F F F": a molecule in a box, the lattice ignored */
     for (PetscInt k = 0; k < TEANN_NPROP; k++)
       if (info.props & TeannProperties[k].bit) PetscCall(PetscArraycpy(fr->y[k] + TeannProperties[k].ncomp * f, info.v[k], TeannProperties[k].ncomp));
+    PetscCall(AtomLabels(A, &info, fr, f));
     fr->comment[f] = A->comment; /* handed over */
     A->comment     = NULL;
     PetscCall(TeannFramesValidate(fr, f, commentline, countline + 2, PETSC_TRUE));
@@ -463,17 +529,19 @@ static PetscErrorCode ReadXYZ(TeannLineReader *r, TeannFrames fr, TeannXYZAtoms 
 PetscErrorCode TeannFramesReadXYZ(const char path[], TeannFrames fr)
 {
   TeannLineReader r;
-  TeannXYZAtoms   A = {0, NULL, NULL, NULL};
+  TeannXYZAtoms   A;
   PetscErrorCode  ierr;
 
   PetscFunctionBegin;
   PetscCall(TeannInitializePackage());
   PetscCall(PetscLogEventBegin(TEANN_EVENT_ReadXYZ, 0, 0, 0, 0));
+  PetscCall(PetscMemzero(&A, sizeof(A)));
+  PetscCall(AtomicElements(path, &A));
   PetscCall(TeannLineReaderOpen(path, &r));
   ierr = ReadXYZ(&r, fr, &A);
   /* close the file and free the scratch on failure too: callers may catch the error and go on */
   PetscCall(TeannLineReaderClose(&r));
-  PetscCall(PetscFree2(A.Z, A.x));
+  PetscCall(PetscFree3(A.Z, A.x, A.y));
   PetscCall(PetscFree(A.comment));
   PetscCall(ierr);
   PetscCheck(fr->nframes > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: no frames", path);
@@ -523,7 +591,7 @@ static PetscErrorCode WriteFrames(FILE *fp, TeannFrames fr)
       const TeannProperty *P = &TeannProperties[k];
       const PetscReal     *y = fr->y[k] + P->ncomp * f;
 
-      if (!(fr->fprops[f] & P->bit)) continue;
+      if (!(fr->fprops[f] & P->bit) || P->peratom) continue;
       fprintf(fp, "%s=\"", P->name);
       for (PetscInt c = 0; c < P->ncomp; c++) {
         FormatReal(n0, y[c]);
@@ -532,12 +600,27 @@ static PetscErrorCode WriteFrames(FILE *fp, TeannFrames fr)
       fprintf(fp, "\" ");
     }
     PetscCall(TeannFramesFormatCell(fr, f, cell, sizeof(cell)));
-    fprintf(fp, "%s%sProperties=species:S:1:pos:R:3\n", cell, cell[0] ? " " : "");
+    fprintf(fp, "%s%sProperties=species:S:1:pos:R:3", cell, cell[0] ? " " : "");
+    for (PetscInt k = 0; k < TEANN_NPROP; k++) /* per-atom labels are columns */
+      if (TeannProperties[k].peratom && (fr->fprops[f] & TeannProperties[k].bit)) fprintf(fp, ":%s:R:%" PetscInt_FMT, TeannProperties[k].name, TeannProperties[k].ncomp);
+    fprintf(fp, "\n");
     for (PetscInt a = a0; a < a1; a++) {
       FormatReal(n0, fr->x[3 * a]);
       FormatReal(n1, fr->x[3 * a + 1]);
       FormatReal(n2, fr->x[3 * a + 2]);
-      fprintf(fp, "%-2s %s %s %s\n", TeannElementSymbol(fr->Z[a]), n0, n1, n2);
+      fprintf(fp, "%-2s %s %s %s", TeannElementSymbol(fr->Z[a]), n0, n1, n2);
+      for (PetscInt k = 0; k < TEANN_NPROP; k++) {
+        const TeannProperty *P = &TeannProperties[k];
+
+        if (!P->peratom || !(fr->fprops[f] & P->bit)) continue;
+        for (PetscInt c = 0; c < P->ncomp; c++) { /* an atom without a label: a row of zeros, as the reader takes it */
+          const PetscReal v = fr->y[k][(size_t)P->ncomp * a + c];
+
+          FormatReal(n0, PetscIsNanReal(v) ? 0.0 : v);
+          fprintf(fp, " %s", n0);
+        }
+      }
+      fprintf(fp, "\n");
     }
     if (ferror(fp)) break;
   }

@@ -84,31 +84,37 @@ static PetscErrorCode ComputeStats(TeannFit fit)
   PetscCall(PetscMemzero(&fit->stats, sizeof(fit->stats)));
   fit->stats.ntrain = fit->nglob[0];
   for (PetscInt k = 0; k < TEANN_NKIND; k++) {
-    PetscInt         nc = TeannProperties[k].ncomp;
+    PetscInt         nc = TeannProperties[k].ncomp, nrow = TeannProperties[k].peratom ? fr->natoms : fr->nframes;
     const PetscReal *y;
-    PetscReal        sum[TEANN_MAX_COMP] = {0}, ss = 0, ymax = 0;
+    PetscReal        sum[TEANN_MAX_COMP] = {0}, ss = 0, ymax = 0, nlab = 0;
     if (!(props & TeannProperties[k].bit)) continue;
     y = fr->y[k];
+    /* rows: frames (all carry the label: TeannFramesRequire), or the labelled atoms of a per-atom property */
+    for (PetscInt r = 0; r < nrow; r++) nlab += !PetscIsNanReal(y[r * nc]);
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &nlab, 1, MPIU_REAL, MPIU_SUM, fit->comm));
+    PetscCheck(nlab > 0, fit->comm, PETSC_ERR_ARG_WRONG, "%s: no training atom carries a %s label", fit->data, TeannProperties[k].name);
+    fit->nlab[k] = nlab;
     /* a sign-free property (the transition dipole) has mean zero by construction */
     if (!TeannProperties[k].signfree) {
-      for (PetscInt f = 0; f < fr->nframes; f++)
-        for (PetscInt c = 0; c < nc; c++) sum[c] += y[f * nc + c];
+      for (PetscInt r = 0; r < nrow; r++)
+        for (PetscInt c = 0; c < nc && !PetscIsNanReal(y[r * nc]); c++) sum[c] += y[r * nc + c];
       PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, sum, (PetscMPIInt)nc, MPIU_REAL, MPIU_SUM, fit->comm));
-      for (PetscInt c = 0; c < nc; c++) fit->stats.mean[k][c] = sum[c] / fit->nglob[0];
+      for (PetscInt c = 0; c < nc; c++) fit->stats.mean[k][c] = sum[c] / nlab;
     }
-    for (PetscInt f = 0; f < fr->nframes; f++)
-      for (PetscInt c = 0; c < nc; c++) {
-        ss += PetscSqr(y[f * nc + c] - fit->stats.mean[k][c]);
-        ymax = PetscMax(ymax, PetscAbsReal(y[f * nc + c]));
+    for (PetscInt r = 0; r < nrow; r++)
+      for (PetscInt c = 0; c < nc && !PetscIsNanReal(y[r * nc]); c++) {
+        ss += PetscSqr(y[r * nc + c] - fit->stats.mean[k][c]);
+        ymax = PetscMax(ymax, PetscAbsReal(y[r * nc + c]));
       }
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &ss, 1, MPIU_REAL, MPIU_SUM, fit->comm));
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &ymax, 1, MPIU_REAL, MPIU_MAX, fit->comm));
-    fit->stats.std[k] = PetscSqrtReal(ss / (fit->nglob[0] * nc));
+    fit->stats.std[k] = PetscSqrtReal(ss / (nlab * nc));
     /* Identical labels leave the rounding of the mean (~1e-16 of their size), not 0: a spread
        that small relative to the values is none, and dividing by it makes the loss ~1e31. */
     PetscCheck(fit->stats.std[k] > TEANN_MIN_REL_SPREAD * ymax, fit->comm, PETSC_ERR_ARG_WRONG, "%s: the training frames' %s has zero spread (%g, for values up to %g; at least %g relative is needed); nothing to fit", fit->data, TeannProperties[k].name, (double)fit->stats.std[k], (double)ymax, (double)TEANN_MIN_REL_SPREAD);
-    /* eq. 9 divided by N_train (design 2.4): O(1) loss, lambda independent of the data size */
-    fit->scale[k] = fit->weight[k] / (nc * PetscSqr(fit->stats.std[k]) * fit->nglob[0]);
+    /* eq. 9 divided by N_train (design 2.4): O(1) loss, lambda independent of the data size; a
+       per-atom property by its labelled atoms, so that each property weighs alike */
+    fit->scale[k] = fit->weight[k] / (nc * PetscSqr(fit->stats.std[k]) * (TeannProperties[k].peratom ? nlab : (PetscReal)fit->nglob[0]));
   }
   PetscFunctionReturn(0);
 }
@@ -144,8 +150,8 @@ static PetscErrorCode FormObjectiveGradient(Tao tao, Vec X, PetscReal *f, Vec G,
 static PetscErrorCode SubsetErrors(TeannFit fit, PetscInt s, const PetscReal th[], PetscReal sse[], PetscReal sae[], PetscReal cnt[])
 {
   PetscFunctionBegin;
-  if (fit->ev[s]) PetscCall(TeannEvalPredict(fit->ev[s], th, fit->fr[s]->nframes, fit->idx, fit->pred));
-  PetscCall(TeannPredictionErrors(fit->comm, fit->model->props, fit->ev[s] ? fit->fr[s] : NULL, fit->pred, sse, sae, cnt));
+  if (fit->ev[s]) PetscCall(TeannEvalPredictAtoms(fit->ev[s], th, fit->fr[s]->nframes, fit->idx, fit->pred, fit->nacomp ? fit->apred : NULL));
+  PetscCall(TeannPredictionErrors(fit->comm, fit->model->props, fit->ev[s] ? fit->fr[s] : NULL, fit->pred, fit->apred, sse, sae, cnt));
   PetscFunctionReturn(0);
 }
 
@@ -185,12 +191,12 @@ static PetscErrorCode Monitor(Tao tao, void *ctx)
   if (nfitted == 1 && fit->weight[kfit] > 0) {
     for (PetscInt i = 0; i < fit->nparam; i++) reg += fit->mask[i] * th[i] * th[i];
     tsse[kfit] = (f - fit->l2 * reg) / fit->scale[kfit];
-    tcnt[kfit] = (PetscReal)fit->nglob[0] * TeannProperties[kfit].ncomp;
+    tcnt[kfit] = (TeannProperties[kfit].peratom ? fit->nlab[kfit] : (PetscReal)fit->nglob[0]) * TeannProperties[kfit].ncomp;
   } else PetscCall(SubsetErrors(fit, 0, th, tsse, sae, tcnt));
   if (fit->nglob[1]) {
     PetscCall(SubsetErrors(fit, 1, th, vsse, sae, vcnt));
     for (PetscInt k = 0; k < TEANN_NKIND; k++)
-      if (fit->model->props & TeannProperties[k].bit) vloss += fit->weight[k] / (TeannProperties[k].ncomp * PetscSqr(fit->stats.std[k])) * vsse[k] / fit->nglob[1];
+      if (fit->model->props & TeannProperties[k].bit) vloss += fit->weight[k] / (TeannProperties[k].ncomp * PetscSqr(fit->stats.std[k])) * vsse[k] / (TeannProperties[k].peratom ? PetscMax(vcnt[k] / TeannProperties[k].ncomp, 1) : (PetscReal)fit->nglob[1]);
   }
   PetscCall(VecRestoreArrayRead(fit->thetaAll, &th));
   if (!fit->nglob[1] || its == 0 || vloss < fit->best_vloss) {
@@ -363,6 +369,12 @@ PetscErrorCode TeannFitSetUp(TeannFit fit)
   PetscCall(PetscMalloc1(nmax + 1, &fit->idx));
   for (PetscInt i = 0; i < nmax; i++) fit->idx[i] = i;
   PetscCall(PetscMalloc1(nmax * fit->ncomp + 1, &fit->pred));
+  PetscCall(TeannModelGetNumAtomComponents(fit->model, &fit->nacomp));
+  {
+    PetscInt amax = 0;
+    for (PetscInt s = 0; s < 3; s++) amax = PetscMax(amax, fit->fr[s]->natoms);
+    PetscCall(PetscMalloc1((size_t)amax * fit->nacomp + 1, &fit->apred));
+  }
   for (PetscInt s = 0; s < 3; s++) {
     if (!fit->fr[s]->nframes) continue;
     PetscCall(TeannEvalCreate(fit->model, fit->fr[s], &fit->ev[s]));
@@ -591,24 +603,32 @@ PetscErrorCode TeannFitWrite(TeannFit fit)
 {
   const PetscReal *th;
   char             path[PETSC_MAX_PATH_LEN];
-  PetscInt         n = 0, m = 0, *key, *fid, *sub;
-  PetscReal       *ref, *pred;
+  PetscInt         n = 0, m = 0, *key, *fid, *sub, *nat = NULL, na = 0, ma = 0;
+  PetscReal       *ref, *pred, *aref = NULL, *apred = NULL;
   PetscBool        slash;
 
   PetscFunctionBegin;
   PetscCall(TeannFitMakeDir(fit->comm, fit->outdir));
   PetscCall(GetBest(fit, &th));
   PetscCall(PetscStrendswith(fit->outdir, "/", &slash));
-  for (PetscInt s = 0; s < 3; s++) n += fit->fr[s]->nframes;
+  for (PetscInt s = 0; s < 3; s++) {
+    n += fit->fr[s]->nframes;
+    na += fit->fr[s]->natoms;
+  }
   PetscCall(PetscMalloc5(n + 1, &key, n + 1, &fid, n + 1, &sub, n * fit->ncomp + 1, &ref, n * fit->ncomp + 1, &pred));
+  if (fit->nacomp) PetscCall(PetscMalloc3(n + 1, &nat, (size_t)na * fit->nacomp + 1, &aref, (size_t)na * fit->nacomp + 1, &apred));
   for (PetscInt s = 0; s < 3; s++) {
     TeannFrames fr    = fit->fr[s];
     const char *file = s == 1 && fit->valid[0] ? fit->valid : s == 2 && fit->test[0] ? fit->test : fit->data;
     /* a diverged fit (NaN parameters) or an overflowing frame: no model.nc or predictions
        with NaN in them, and the checkpoint of the last good iteration stays */
-    if (fr->nframes) PetscCall(TeannEvalPredict(fit->ev[s], th, fr->nframes, fit->idx, pred + m * fit->ncomp));
+    if (fr->nframes) PetscCall(TeannEvalPredictAtoms(fit->ev[s], th, fr->nframes, fit->idx, pred + m * fit->ncomp, fit->nacomp ? apred + (size_t)ma * fit->nacomp : NULL));
     PetscCall(TeannPredictionsCheckFinite(fit->comm, file, fit->model->props, fr->nframes, fr->frame_id, pred + m * fit->ncomp));
+    for (PetscInt q = 0; q < (size_t)fr->natoms * fit->nacomp; q++) PetscCheck(!PetscIsInfOrNanReal(apred[(size_t)ma * fit->nacomp + q]), PETSC_COMM_SELF, PETSC_ERR_FP, "%s: a predicted per-atom value is not finite (the model's parameters overflow); nothing was written", file);
+    if (fit->nacomp) PetscCall(TeannAtomReferences(fit->model->props, fr, aref + (size_t)ma * fit->nacomp));
+    for (PetscInt f = 0; f < fr->nframes && fit->nacomp; f++) nat[m + f] = fr->atom_start[f + 1] - fr->atom_start[f];
     m += fr->nframes;
+    ma += fr->natoms;
   }
   PetscCall(PetscSNPrintf(path, sizeof(path), "%s%smodel.nc", fit->outdir, slash ? "" : "/"));
   PetscCall(TeannModelWrite(fit->model, th, &fit->stats, path));
@@ -632,8 +652,12 @@ PetscErrorCode TeannFitWrite(TeannFit fit)
   }
   PetscCall(VecRestoreArrayRead(fit->thetaAll, &th));
   PetscCall(PetscSNPrintf(path, sizeof(path), "%s%spredictions.nc", fit->outdir, slash ? "" : "/"));
-  PetscCall(TeannPredictionsWriteNC(fit->comm, path, fit->model->props, n, key, fid, sub, ref, pred));
+  {
+    TeannAtomPredictions at = {fit->nacomp, nat, aref, apred};
+    PetscCall(TeannPredictionsWriteNC(fit->comm, path, fit->model->props, n, key, fid, sub, ref, pred, fit->nacomp ? &at : NULL));
+  }
   PetscCall(PetscFree5(key, fid, sub, ref, pred));
+  if (fit->nacomp) PetscCall(PetscFree3(nat, aref, apred));
   PetscCall(PetscSNPrintf(path, sizeof(path), "%s%shistory.nc", fit->outdir, slash ? "" : "/"));
   PetscCall(TeannFitWriteHistory(fit, path));
   PetscCall(PetscPrintf(fit->comm, "wrote model.nc, predictions.nc and history.nc in %s\n", fit->outdir));
@@ -659,6 +683,7 @@ PetscErrorCode TeannFitDestroy(TeannFit *fit)
   PetscCall(PetscFree3(t->mask, t->gloc, t->counts));
   PetscCall(PetscFree(t->idx));
   PetscCall(PetscFree(t->pred));
+  PetscCall(PetscFree(t->apred));
   PetscCall(PetscFree(t->hist));
   PetscCall(TeannFitCheckpointDestroy(t));
   PetscCall(TeannModelDestroy(&t->model));

@@ -20,7 +20,9 @@ struct _n_TeannFit {
   PetscInt    keybase[3]; /* predictions.nc order: keybase + frame id         */
   PetscInt   *idx;        /* 0..max local frames-1                             */
   PetscReal  *pred;       /* scratch predictions                              */
-  PetscInt    ncomp, nparam, rstart, rend;
+  PetscReal  *apred;      /* scratch per-atom predictions (nacomp per atom)    */
+  PetscInt    ncomp, nacomp, nparam, rstart, rend;
+  PetscReal   nlab[TEANN_NKIND]; /* training labels over all ranks: frames, or atoms of a per-atom property */
   TeannStats  stats;
   PetscReal   scale[TEANN_NKIND];
   PetscReal  *mask, *gloc;

@@ -89,16 +89,74 @@ static PetscErrorCode PutInvariants(const char *path, int ncid, PetscInt n, Pets
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TeannPredictionsWriteNC(MPI_Comm comm, const char path[], PetscInt props, PetscInt n, const PetscInt key[], const PetscInt frame_id[], const PetscInt subset[], const PetscReal ref[], const PetscReal pred[])
+/* The per-atom variables of predictions.nc (rank 0): frame records all[w per frame] (atoms at
+   3 + 2 ncomp) and atom records aall[2 nacomp per atom] in gathered order, perm the sorted frame order. */
+static PetscErrorCode PutAtoms(TeannNCFile *f, PetscInt props, PetscInt ntot, PetscInt atot, PetscInt w, const PetscReal all[], const PetscReal aall[], const PetscInt perm[], PetscInt hasref, int dframe, int dspatial)
 {
-  PetscInt    ncomp, ntot, hasref = ref ? 1 : 0, hassub = subset ? 1 : 0, w;
-  PetscReal  *rec, *all;
+  const char *p = f->tmp;
+  const int   ncid = f->ncid;
+  PetscInt    nac = 0, ncomp = (w - 4) / 2, *astart, aoff = 0;
+  int         datom, vaf, *ibuf;
+  double     *dbuf, *sbuf;
+
+  PetscFunctionBegin;
+  for (PetscInt k = 0; k < TEANN_NKIND; k++)
+    if ((props & TeannProperties[k].bit) && TeannProperties[k].peratom) nac += TeannProperties[k].ncomp;
+  PetscCall(PetscMalloc4(ntot + 1, &astart, atot + 1, &ibuf, (size_t)TEANN_MAX_COMP * atot + 1, &dbuf, (size_t)TEANN_MAX_COMP * ntot + 1, &sbuf));
+  astart[0] = 0; /* first atom of each gathered frame */
+  for (PetscInt i = 0; i < ntot; i++) astart[i + 1] = astart[i] + (PetscInt)all[i * w + 3 + 2 * ncomp];
+  PetscCallNC(p, nc_def_dim(ncid, "atom", (size_t)atot, &datom));
+  PetscCallNC(p, nc_def_var(ncid, "atom_frame", NC_INT, 1, &datom, &vaf));
+  PetscCall(TeannNCPutText(f, vaf, "long_name", "0-based index along the frame dimension of the frame the atom belongs to"));
+  for (PetscInt i = 0, a = 0; i < ntot; i++)
+    for (PetscInt q = astart[perm[i]]; q < astart[perm[i] + 1]; q++) ibuf[a++] = (int)i;
+  PetscCallNC(p, nc_put_var_int(ncid, vaf, ibuf));
+  for (PetscInt k = 0; k < TEANN_NKIND; k++) {
+    const PetscInt nc = TeannProperties[k].ncomp;
+    if (!(props & TeannProperties[k].bit) || !TeannProperties[k].peratom) continue;
+    for (PetscInt s = hasref ? 0 : 1; s < 2; s++) { /* reference, prediction */
+      int  dims[2] = {datom, dspatial}, fdims[2] = {dframe, dspatial}, va, vs;
+      char name[128];
+      PetscCall(PetscSNPrintf(name, sizeof(name), "%s%s", TeannProperties[k].name, s ? "_predicted" : ""));
+      PetscCallNC(p, nc_def_var(ncid, name, NC_DOUBLE, 2, dims, &va));
+      PetscCall(TeannNCPutText(f, va, "units", TeannPropertyUnits(k)));
+      PetscCall(TeannNCPutText(f, va, "long_name", s ? "model prediction per atom" : "reference value per atom (NaN where the atom has none)"));
+      PetscCall(PetscSNPrintf(name, sizeof(name), "%s_sum%s", TeannProperties[k].name, s ? "_predicted" : ""));
+      PetscCallNC(p, nc_def_var(ncid, name, NC_DOUBLE, 2, fdims, &vs));
+      PetscCall(TeannNCPutText(f, vs, "units", TeannPropertyUnits(k)));
+      PetscCall(TeannNCPutText(f, vs, "long_name", s ? "sum of the predictions over the frame's atoms" : "sum of the reference over the frame's labelled atoms (NaN where none is)"));
+      for (PetscInt i = 0, a = 0; i < ntot; i++) {
+        PetscInt labelled = 0;
+        for (PetscInt c = 0; c < nc; c++) sbuf[nc * i + c] = 0;
+        for (PetscInt q = astart[perm[i]]; q < astart[perm[i] + 1]; q++, a++) {
+          const PetscReal *v = aall + 2 * nac * q + (s ? nac : 0) + aoff;
+          for (PetscInt c = 0; c < nc; c++) dbuf[nc * a + c] = v[c];
+          if (PetscIsNanReal(v[0])) continue;
+          labelled++;
+          for (PetscInt c = 0; c < nc; c++) sbuf[nc * i + c] += v[c];
+        }
+        if (!labelled)
+          for (PetscInt c = 0; c < nc; c++) sbuf[nc * i + c] = NAN;
+      }
+      PetscCallNC(p, nc_put_var_double(ncid, va, dbuf));
+      PetscCallNC(p, nc_put_var_double(ncid, vs, sbuf));
+    }
+    aoff += nc;
+  }
+  PetscCall(PetscFree4(astart, ibuf, dbuf, sbuf));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannPredictionsWriteNC(MPI_Comm comm, const char path[], PetscInt props, PetscInt n, const PetscInt key[], const PetscInt frame_id[], const PetscInt subset[], const PetscReal ref[], const PetscReal pred[], const TeannAtomPredictions *atoms)
+{
+  PetscInt    ncomp, ntot, hasref = ref ? 1 : 0, hassub = subset ? 1 : 0, w, nac = atoms ? atoms->nacomp : 0, nat = 0, atot = 0;
+  PetscReal  *rec, *all, *arec = NULL, *aall = NULL;
   PetscMPIInt rank;
   TeannNCFile f;
 
   PetscFunctionBegin;
   PetscCall(NumComponents(props, &ncomp));
-  w = 3 + 2 * ncomp;
+  w = 4 + 2 * ncomp; /* key, id, subset, atoms, reference, prediction */
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCallMPI(MPI_Allreduce(&n, &ntot, 1, MPIU_INT, MPI_SUM, comm));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &hasref, 1, MPIU_INT, MPI_MAX, comm));
@@ -110,6 +168,7 @@ PetscErrorCode TeannPredictionsWriteNC(MPI_Comm comm, const char path[], PetscIn
     r[0]         = (PetscReal)key[i];
     r[1]         = (PetscReal)frame_id[i];
     r[2]         = subset ? (PetscReal)subset[i] : 0;
+    r[3 + 2 * ncomp] = nac ? (PetscReal)atoms->natoms[i] : 0;
     for (PetscInt c = 0; c < ncomp; c++) {
       r[3 + c]         = ref ? ref[i * ncomp + c] : PETSC_MAX_REAL;
       r[3 + ncomp + c] = pred[i * ncomp + c];
@@ -117,6 +176,18 @@ PetscErrorCode TeannPredictionsWriteNC(MPI_Comm comm, const char path[], PetscIn
   }
   PetscCall(GatherReal(comm, n, w, rec, ntot, &all));
   PetscCall(PetscFree(rec));
+  if (nac) { /* one record per atom: reference and prediction, in the ranks' frame order */
+    for (PetscInt i = 0; i < n; i++) nat += atoms->natoms[i];
+    PetscCallMPI(MPI_Allreduce(&nat, &atot, 1, MPIU_INT, MPI_SUM, comm));
+    PetscCall(PetscMalloc1(2 * nac * nat + 1, &arec));
+    for (PetscInt a = 0; a < nat; a++)
+      for (PetscInt c = 0; c < nac; c++) {
+        arec[2 * nac * a + c]       = atoms->ref ? atoms->ref[nac * a + c] : NAN;
+        arec[2 * nac * a + nac + c] = atoms->pred[nac * a + c];
+      }
+    PetscCall(GatherReal(comm, nat, 2 * nac, arec, atot, &aall));
+    PetscCall(PetscFree(arec));
+  }
   PetscCall(TeannNCCreate(comm, path, "teann predictions", PETSC_FALSE, &f));
   if (rank == 0) {
     const char *p = f.tmp;
@@ -146,7 +217,7 @@ PetscErrorCode TeannPredictionsWriteNC(MPI_Comm comm, const char path[], PetscIn
     for (PetscInt k = 0; k < TEANN_NKIND; k++) {
       int  dims[4] = {dframe, dspatial, dspatial, dspatial}, nd = 1 + (int)TeannProperties[k].rank;
       char name[128];
-      if (!(props & TeannProperties[k].bit)) continue;
+      if (!(props & TeannProperties[k].bit) || TeannProperties[k].peratom) continue;
       if (hasref) {
         PetscCallNC(p, nc_def_var(ncid, TeannProperties[k].name, NC_DOUBLE, nd, dims, &vref[k]));
         PetscCall(TeannNCPutText(&f, vref[k], "units", TeannPropertyUnits(k)));
@@ -198,9 +269,11 @@ PetscErrorCode TeannPredictionsWriteNC(MPI_Comm comm, const char path[], PetscIn
       }
     }
     PetscCall(PetscFree3(ibuf, sbuf, dbuf));
+    if (nac) PetscCall(PutAtoms(&f, props, ntot, atot, w, all, aall, perm, hasref, dframe, dspatial));
     PetscCall(PetscFree2(perm, keys));
   }
   PetscCall(PetscFree(all));
+  PetscCall(PetscFree(aall));
   PetscCall(TeannNCClose(&f));
   PetscFunctionReturn(0);
 }
@@ -232,28 +305,63 @@ PetscErrorCode TeannPredictionsCheckFinite(MPI_Comm comm, const char file[], Pet
   SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "%s: frame %" PetscInt_FMT " (0-based): the predicted %s is not finite (NaN or Inf; the model's parameters overflow on this frame); nothing was written", file, bad, kind >= 0 ? TeannProperties[kind].name : "tensor");
 }
 
+PetscErrorCode TeannAtomReferences(PetscInt props, TeannFrames fr, PetscReal aref[])
+{
+  PetscInt nac = 0;
+
+  PetscFunctionBegin;
+  for (PetscInt k = 0; k < TEANN_NKIND; k++)
+    if ((props & TeannProperties[k].bit) && TeannProperties[k].peratom) nac += TeannProperties[k].ncomp;
+  for (PetscInt k = 0, off = 0; k < TEANN_NKIND; k++) {
+    const PetscInt nc = TeannProperties[k].ncomp;
+    if (!(props & TeannProperties[k].bit) || !TeannProperties[k].peratom) continue;
+    for (PetscInt a = 0; a < fr->natoms; a++)
+      for (PetscInt c = 0; c < nc; c++) aref[(size_t)nac * a + off + c] = fr->y[k][(size_t)nc * a + c];
+    off += nc;
+  }
+  PetscFunctionReturn(0);
+}
+
 /* Is the token's key one the predictions replace? (Lattice and pbc of a periodic frame: written from its cell) */
 static PetscErrorCode Replaced(PetscInt props, PetscBool periodic, const char *key, size_t len, PetscBool *replaced)
 {
   PetscFunctionBegin;
   *replaced = (len == 10 && !strncmp(key, "Properties", len)) ? PETSC_TRUE : PETSC_FALSE;
   if (periodic && ((len == 7 && !strncasecmp(key, "Lattice", len)) || (len == 3 && !strncasecmp(key, "pbc", len)))) *replaced = PETSC_TRUE;
-  for (PetscInt k = 0; k < TEANN_NKIND; k++)
-    if ((props & TeannProperties[k].bit) && strlen(TeannProperties[k].name) == len && !strncmp(key, TeannProperties[k].name, len)) *replaced = PETSC_TRUE;
+  for (PetscInt k = 0; k < TEANN_NKIND; k++) {
+    char sum[64];
+    if (!(props & TeannProperties[k].bit)) continue;
+    if (strlen(TeannProperties[k].name) == len && !strncmp(key, TeannProperties[k].name, len)) *replaced = PETSC_TRUE;
+    PetscCall(PetscSNPrintf(sum, sizeof(sum), "%s_sum", TeannProperties[k].name));
+    if (TeannProperties[k].peratom && strlen(sum) == len && !strncmp(key, sum, len)) *replaced = PETSC_TRUE;
+  }
   PetscFunctionReturn(0);
 }
 
 /* Comment line: predicted tensors first, the cell of a periodic frame (which a NetCDF dataset has
    without a comment line), then the input's other key=value tokens in their order. */
-static PetscErrorCode FormatComment(PetscInt props, const PetscReal *pred, TeannFrames frames, PetscInt f, char *buf, size_t size)
+static PetscErrorCode FormatComment(PetscInt props, const PetscReal *pred, const PetscReal *apred, PetscInt nat, PetscInt nac, TeannFrames frames, PetscInt f, char *buf, size_t size)
 {
   char        tok[64], cell[512];
   const char *orig = frames->comment ? frames->comment[f] : NULL;
 
   PetscFunctionBegin;
   buf[0] = 0;
-  for (PetscInt k = 0; k < TEANN_NKIND; k++) {
+  for (PetscInt k = 0, aoff = 0; k < TEANN_NKIND; k++) {
     PetscInt off;
+    if (TeannProperties[k].peratom && (props & TeannProperties[k].bit)) { /* the sum over the frame's atoms */
+      PetscCall(PetscSNPrintf(tok, sizeof(tok), "%s_sum=\"", TeannProperties[k].name));
+      PetscCall(PetscStrlcat(buf, tok, size));
+      for (PetscInt c = 0; c < TeannProperties[k].ncomp; c++) {
+        PetscReal s = 0;
+        for (PetscInt a = 0; a < nat; a++) s += apred[nac * a + aoff + c];
+        PetscCall(PetscSNPrintf(tok, sizeof(tok), c ? " %.12g" : "%.12g", (double)s));
+        PetscCall(PetscStrlcat(buf, tok, size));
+      }
+      PetscCall(PetscStrlcat(buf, "\" ", size));
+      aoff += TeannProperties[k].ncomp;
+      continue;
+    }
     off = TeannPropertyOffset(props, k);
     if (off < 0) continue;
     PetscCall(PetscStrlcat(buf, TeannProperties[k].name, size));
@@ -295,13 +403,18 @@ static PetscErrorCode FormatComment(PetscInt props, const PetscReal *pred, Teann
     buf[len + (size_t)(s - start) + 1] = 0;
   }
   PetscCall(PetscStrlcat(buf, "Properties=species:S:1:pos:R:3", size));
+  for (PetscInt k = 0; k < TEANN_NKIND; k++)
+    if (TeannProperties[k].peratom && (props & TeannProperties[k].bit)) {
+      PetscCall(PetscSNPrintf(tok, sizeof(tok), ":%s:R:%" PetscInt_FMT, TeannProperties[k].name, TeannProperties[k].ncomp));
+      PetscCall(PetscStrlcat(buf, tok, size));
+    }
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TeannPredictionsWriteXYZ(MPI_Comm comm, const char path[], PetscInt props, TeannFrames frames, const PetscReal pred[])
+PetscErrorCode TeannPredictionsWriteXYZ(MPI_Comm comm, const char path[], PetscInt props, TeannFrames frames, const PetscReal pred[], const PetscReal apred[])
 {
   PetscMPIInt rank, size, token = 0;
-  PetscInt    ncomp, bad = -1, anybad;
+  PetscInt    ncomp, nac = 0, bad = -1, anybad;
   char        tmp[PETSC_MAX_PATH_LEN];
   size_t      csize = 0;
   char       *comment;
@@ -311,6 +424,8 @@ PetscErrorCode TeannPredictionsWriteXYZ(MPI_Comm comm, const char path[], PetscI
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCallMPI(MPI_Comm_size(comm, &size));
   PetscCall(NumComponents(props, &ncomp));
+  for (PetscInt k = 0; k < TEANN_NKIND; k++)
+    if ((props & TeannProperties[k].bit) && TeannProperties[k].peratom) nac += TeannProperties[k].ncomp;
   PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", path));
   /* the comment line is as long as the input's (the readers' one limit) plus the predicted
      tensors: sized from the data, so a line the readers took is never refused here */
@@ -324,9 +439,13 @@ PetscErrorCode TeannPredictionsWriteXYZ(MPI_Comm comm, const char path[], PetscI
   if (!fp && !token) token = 1;
   for (PetscInt f = 0; fp && f < frames->nframes; f++) {
     PetscInt a0 = frames->atom_start[f], a1 = frames->atom_start[f + 1];
-    PetscCall(FormatComment(props, pred + f * ncomp, frames, f, comment, csize));
+    PetscCall(FormatComment(props, pred + f * ncomp, nac ? apred + (size_t)nac * a0 : NULL, a1 - a0, nac, frames, f, comment, csize));
     if (fprintf(fp, "%" PetscInt_FMT "\n%s\n", a1 - a0, comment) < 0) bad = frames->frame_id[f];
-    for (PetscInt a = a0; a < a1; a++) fprintf(fp, "%-2s %18.10f %18.10f %18.10f\n", TeannElementSymbol(frames->Z[a]), (double)frames->x[3 * a], (double)frames->x[3 * a + 1], (double)frames->x[3 * a + 2]);
+    for (PetscInt a = a0; a < a1; a++) {
+      fprintf(fp, "%-2s %18.10f %18.10f %18.10f", TeannElementSymbol(frames->Z[a]), (double)frames->x[3 * a], (double)frames->x[3 * a + 1], (double)frames->x[3 * a + 2]);
+      for (PetscInt c = 0; c < nac; c++) fprintf(fp, " %.12g", (double)apred[(size_t)nac * a + c]);
+      fputc('\n', fp);
+    }
     if (bad >= 0) break;
   }
   if (fp && (ferror(fp) | fclose(fp))) token = 1;

@@ -22,13 +22,27 @@ PETSC_EXTERN PetscErrorCode TeannPolarInvariantErrors(MPI_Comm comm, PetscInt pr
 /* Subset codes stored in predictions.nc (flag_values 0 1 2). */
 typedef enum { TEANN_SUBSET_TRAIN = 0, TEANN_SUBSET_VALID = 1, TEANN_SUBSET_TEST = 2 } TeannSubset;
 
+/* The per-atom properties of n local frames: natoms[n] atoms each, nacomp values per atom (the model's
+   per-atom properties in table order) of reference ref (NULL: none; NaN rows: no label) and pred. */
+typedef struct {
+  PetscInt         nacomp;
+  const PetscInt  *natoms;
+  const PetscReal *ref, *pred;
+} TeannAtomPredictions;
+
 /* n local frames: sort key (ascending in the file), frame id, subset (NULL: no subset
    variable), reference ref[n*ncomp] (NULL: none; NaN where a frame lacks it) and
-   predictions pred[n*ncomp], ncomp the model's components for props. */
-PETSC_EXTERN PetscErrorCode TeannPredictionsWriteNC(MPI_Comm comm, const char path[], PetscInt props, PetscInt n, const PetscInt key[], const PetscInt frame_id[], const PetscInt subset[], const PetscReal ref[], const PetscReal pred[]);
+   predictions pred[n*ncomp], ncomp the model's components for props; atoms (NULL without
+   per-atom properties) adds an atom dimension with atom_frame, the per-atom vectors and, per
+   frame, their sums (the reference's over its labelled atoms, the prediction's over all). */
+PETSC_EXTERN PetscErrorCode TeannPredictionsWriteNC(MPI_Comm comm, const char path[], PetscInt props, PetscInt n, const PetscInt key[], const PetscInt frame_id[], const PetscInt subset[], const PetscReal ref[], const PetscReal pred[], const TeannAtomPredictions *atoms);
 /* Extended XYZ of the local frames with the predicted tensors in the comment line,
-   the other keys of frames->comment kept. Ranks write in rank order. */
-PETSC_EXTERN PetscErrorCode TeannPredictionsWriteXYZ(MPI_Comm comm, const char path[], PetscInt props, TeannFrames frames, const PetscReal pred[]);
+   the other keys of frames->comment kept; per-atom predictions apred (nacomp per atom,
+   NULL without per-atom properties) as columns, their sum per frame as <name>_sum=.
+   Ranks write in rank order. */
+PETSC_EXTERN PetscErrorCode TeannPredictionsWriteXYZ(MPI_Comm comm, const char path[], PetscInt props, TeannFrames frames, const PetscReal pred[], const PetscReal apred[]);
+/* The per-atom references of the frames, laid out as the per-atom predictions of props (nacomp per atom). */
+PETSC_EXTERN PetscErrorCode TeannAtomReferences(PetscInt props, TeannFrames frames, PetscReal aref[]);
 /* Collective: an error naming file and the first frame (frame_id of the n local frames) whose
    prediction is NaN or infinite, so that such a prediction is never written as a result. */
 PETSC_EXTERN PetscErrorCode TeannPredictionsCheckFinite(MPI_Comm comm, const char file[], PetscInt props, PetscInt n, const PetscInt frame_id[], const PetscReal pred[]);

@@ -155,18 +155,31 @@ PetscErrorCode TeannElementsUnion(MPI_Comm comm, PetscInt nf, TeannFrames fr[], 
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TeannPredictionErrors(MPI_Comm comm, PetscInt props, TeannFrames fr, const PetscReal pred[], PetscReal sse[], PetscReal sae[], PetscReal cnt[])
+PetscErrorCode TeannPredictionErrors(MPI_Comm comm, PetscInt props, TeannFrames fr, const PetscReal pred[], const PetscReal apred[], PetscReal sse[], PetscReal sae[], PetscReal cnt[])
 {
-  PetscInt  ncomp = 0;
+  PetscInt  ncomp = TeannPropertyNumComponents(props), nacomp = 0;
   PetscReal buf[3 * TEANN_NKIND] = {0};
 
   PetscFunctionBegin;
   for (PetscInt k = 0; k < TEANN_NKIND; k++)
-    if (props & TeannProperties[k].bit) ncomp += TeannProperties[k].ncomp;
-  for (PetscInt k = 0; k < TEANN_NKIND; k++) {
+    if ((props & TeannProperties[k].bit) && TeannProperties[k].peratom) nacomp += TeannProperties[k].ncomp;
+  for (PetscInt k = 0, aoff = 0; k < TEANN_NKIND; k++) {
     PetscInt         off, nc = TeannProperties[k].ncomp;
     const PetscReal *ref;
     const TeannHead *hd = TeannHeadOf(k);
+    if (TeannProperties[k].peratom && (props & TeannProperties[k].bit)) { /* every labelled atom */
+      for (PetscInt a = 0; fr && a < fr->natoms; a++) {
+        const PetscReal *y = fr->y[k] + (size_t)nc * a, *p = apred + (size_t)nacomp * a + aoff;
+        if (PetscIsNanReal(y[0])) continue;
+        for (PetscInt c = 0; c < nc; c++) {
+          buf[k] += (y[c] - p[c]) * (y[c] - p[c]);
+          buf[TEANN_NKIND + k] += PetscAbsReal(y[c] - p[c]);
+        }
+        buf[2 * TEANN_NKIND + k] += nc;
+      }
+      aoff += nc;
+      continue;
+    }
     off = TeannPropertyOffset(props, k);
     if (off < 0 || !fr) continue;
     ref = fr->y[k];

@@ -25,5 +25,5 @@ PETSC_EXTERN PetscErrorCode TeannElementsUnion(MPI_Comm comm, PetscInt nf, Teann
 
 /* Sums over the frames of all ranks, per kind: squared error, absolute error, number of
    components compared (transition dipole: per frame the sign that matches better). */
-PETSC_EXTERN PetscErrorCode TeannPredictionErrors(MPI_Comm comm, PetscInt props, TeannFrames frames, const PetscReal pred[], PetscReal sse[], PetscReal sae[], PetscReal cnt[]);
+PETSC_EXTERN PetscErrorCode TeannPredictionErrors(MPI_Comm comm, PetscInt props, TeannFrames frames, const PetscReal pred[], const PetscReal apred[], PetscReal sse[], PetscReal sae[], PetscReal cnt[]);
 #endif

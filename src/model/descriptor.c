@@ -65,21 +65,25 @@ static inline void Cutoff(PetscReal r, PetscReal rc, PetscReal *fc, PetscReal *d
   if (dfc) *dfc = -h * PETSC_PI / rc * sin(PETSC_PI * r / rc);
 }
 
-/* v = x_j - x_i and r^2 = |v|^2; whether j is a neighbour of i (j != i, r < r_c). */
-static inline PetscBool Neighbour(const PetscReal x[], PetscInt i, PetscInt j, PetscReal rc2, PetscReal v[3], PetscReal *r2)
+/* v = x_j + n.H - x_i of pair ip (atom i, neighbour j) and r^2 = |v|^2. */
+static inline void PairVector(const TeannPairList *pl, size_t ip, PetscInt i, PetscInt j, PetscReal v[3], PetscReal *r2)
 {
-  if (j == i) return PETSC_FALSE;
-  v[0] = x[3 * j] - x[3 * i];
-  v[1] = x[3 * j + 1] - x[3 * i + 1];
-  v[2] = x[3 * j + 2] - x[3 * i + 2];
+  const PetscReal *sh = pl->s + 3 * ip, *x = pl->x;
+
+  v[0] = (x[3 * j] - x[3 * i]) + sh[0];
+  v[1] = (x[3 * j + 1] - x[3 * i + 1]) + sh[1];
+  v[2] = (x[3 * j + 2] - x[3 * i + 2]) + sh[2];
   *r2  = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
-  return (PetscBool)(*r2 < rc2);
 }
 
-/* vd = V_j - V_i, the tangent of v along the displacement field V; returns that of r = |v|. */
-static inline PetscReal RadialTangent(const PetscReal V[], PetscInt i, PetscInt j, const PetscReal v[3], PetscReal r, PetscReal vd[3])
+/* vd, the tangent of the pair vector v of pair (i, j) along T (descriptor.h); returns that of r = |v|. */
+static inline PetscReal RadialTangent(const TeannTangent *T, PetscInt i, PetscInt j, const PetscReal v[3], PetscReal r, PetscReal vd[3])
 {
-  for (PetscInt q = 0; q < 3; q++) vd[q] = V[3 * j + q] - V[3 * i + q];
+  for (PetscInt q = 0; q < 3; q++) vd[q] = T->V ? T->V[3 * j + q] - T->V[3 * i + q] : 0;
+  if (T->C)
+    for (PetscInt q = 0; q < 3; q++) vd[q] += T->C[3 * i + q];
+  if (T->S)
+    for (PetscInt q = 0; q < 3; q++) vd[q] += T->S[q] * v[0] + T->S[3 + q] * v[1] + T->S[6 + q] * v[2];
   return (v[0] * vd[0] + v[1] * vd[1] + v[2] * vd[2]) / r;
 }
 
@@ -104,17 +108,17 @@ static inline void DensitiesBackward(const TeannDesc *d, const PetscInt K, const
   }
 }
 
-static inline void DescAtomK(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const PetscReal *PETSC_RESTRICT PF, PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, PetscReal *PETSC_RESTRICT O, PetscReal *PETSC_RESTRICT rho)
+static inline void DescAtomK(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const PetscReal *PETSC_RESTRICT PF, const TeannPairList *pl, const PetscInt el[], PetscInt i, PetscReal *PETSC_RESTRICT O, PetscReal *PETSC_RESTRICT rho)
 {
   const PetscInt  M = d->M;
-  const PetscReal rc2 = d->rc * d->rc;
   PetscReal       m[TEANN_MAX_MONO], G[TEANN_MAX_WAVE];
   PetscInt        np = 0;
 
   for (PetscInt q = 0; q < M * K; q++) O[q] = 0;
-  for (PetscInt j = 0; j < n; j++) {
+  for (size_t ip = pl->start[i]; ip < pl->start[i + 1]; ip++) {
+    const PetscInt j = pl->j[ip];
     PetscReal v[3], r2, r, fc;
-    if (!Neighbour(x, i, j, rc2, v, &r2)) continue;
+    PairVector(pl, ip, i, j, v, &r2);
     if (PF) { /* R f_c of this pair from TeannDescPairRadials */
       const PetscReal *ce = c + el[j] * K, *F = PF + 2 * K * np++;
       for (PetscInt k = 0; k < K; k++) G[k] = ce[k] * F[k];
@@ -133,18 +137,18 @@ static inline void DescAtomK(const TeannDesc *d, const PetscInt K, const PetscRe
   Densities(d, K, O, rho);
 }
 
-static inline void DescAtomBackwardK(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal *PETSC_RESTRICT O, const PetscReal *PETSC_RESTRICT drho, PetscReal *PETSC_RESTRICT dO, PetscReal *PETSC_RESTRICT gc, PetscReal *PETSC_RESTRICT geta, PetscReal *PETSC_RESTRICT gs, PetscReal *PETSC_RESTRICT dx)
+static inline void DescAtomBackwardK(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const TeannPairList *pl, const PetscInt el[], PetscInt i, const PetscReal *PETSC_RESTRICT O, const PetscReal *PETSC_RESTRICT drho, PetscReal *PETSC_RESTRICT dO, PetscReal *PETSC_RESTRICT gc, PetscReal *PETSC_RESTRICT geta, PetscReal *PETSC_RESTRICT gs, PetscReal *PETSC_RESTRICT dx)
 {
   const PetscInt  M = d->M;
-  const PetscReal rc2 = d->rc * d->rc;
   PetscReal       m[TEANN_MAX_MONO], gm[3 * TEANN_MAX_MONO], T[TEANN_MAX_WAVE], G[TEANN_MAX_WAVE];
 
   DensitiesBackward(d, K, O, drho, dO);
-  for (PetscInt j = 0; j < n; j++) {
+  for (size_t ip = pl->start[i]; ip < pl->start[i + 1]; ip++) {
+    const PetscInt j = pl->j[ip];
     PetscReal        v[3], r2, r, fc, dfc;
     const PetscInt   e  = el[j];
     const PetscReal *ce = c + e * K, *ee = eta + e * K, *se = s + e * K;
-    if (!Neighbour(x, i, j, rc2, v, &r2)) continue;
+    PairVector(pl, ip, i, j, v, &r2);
     r = sqrt(r2);
     Cutoff(r, d->rc, &fc, &dfc);
     Monomials(d, v, m, dx ? gm : NULL);
@@ -187,28 +191,28 @@ static inline void DescAtomBackwardK(const TeannDesc *d, const PetscInt K, const
 }
 
 /* K known at compile time for the default 8: the k loops become single vector operations. */
-void TeannDescAtom(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, PetscReal O[], PetscReal rho[])
+void TeannDescAtom(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], const TeannPairList *pl, const PetscInt el[], PetscInt i, PetscReal O[], PetscReal rho[])
 {
-  if (d->K == 8) DescAtomK(d, 8, c, eta, s, PF, n, el, x, i, O, rho);
-  else DescAtomK(d, d->K, c, eta, s, PF, n, el, x, i, O, rho);
+  if (d->K == 8) DescAtomK(d, 8, c, eta, s, PF, pl, el, i, O, rho);
+  else DescAtomK(d, d->K, c, eta, s, PF, pl, el, i, O, rho);
 }
 
-void TeannDescAtomBackward(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal O[], const PetscReal drho[], PetscReal dO[], PetscReal gc[], PetscReal geta[], PetscReal gs[], PetscReal dx[])
+void TeannDescAtomBackward(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const TeannPairList *pl, const PetscInt el[], PetscInt i, const PetscReal O[], const PetscReal drho[], PetscReal dO[], PetscReal gc[], PetscReal geta[], PetscReal gs[], PetscReal dx[])
 {
-  if (d->K == 8) DescAtomBackwardK(d, 8, c, eta, s, n, el, x, i, O, drho, dO, gc, geta, gs, dx);
-  else DescAtomBackwardK(d, d->K, c, eta, s, n, el, x, i, O, drho, dO, gc, geta, gs, dx);
+  if (d->K == 8) DescAtomBackwardK(d, 8, c, eta, s, pl, el, i, O, drho, dO, gc, geta, gs, dx);
+  else DescAtomBackwardK(d, d->K, c, eta, s, pl, el, i, O, drho, dO, gc, geta, gs, dx);
 }
 
-void TeannDescCacheAtom(const TeannDesc *d, const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, PetscReal P[])
+void TeannDescCacheAtom(const TeannDesc *d, const PetscReal eta[], const PetscReal s[], const TeannPairList *pl, const PetscInt el[], PetscInt i, PetscReal P[])
 {
   const PetscInt  K = d->K, M = d->M;
-  const PetscReal rc2 = d->rc * d->rc;
   PetscReal       m[TEANN_MAX_MONO], G[TEANN_MAX_WAVE];
 
   for (PetscInt q = 0; q < d->nel * M * K; q++) P[q] = 0;
-  for (PetscInt j = 0; j < n; j++) {
+  for (size_t ip = pl->start[i]; ip < pl->start[i + 1]; ip++) {
+    const PetscInt j = pl->j[ip];
     PetscReal v[3], r2, r, fc, *Pe = P + el[j] * M * K;
-    if (!Neighbour(x, i, j, rc2, v, &r2)) continue;
+    PairVector(pl, ip, i, j, v, &r2);
     r = sqrt(r2);
     Cutoff(r, d->rc, &fc, NULL);
     for (PetscInt k = 0; k < K; k++) G[k] = TeannExp(-eta[el[j] * K + k] * (r - s[el[j] * K + k]) * (r - s[el[j] * K + k])) * fc;
@@ -316,10 +320,9 @@ static inline void Radial2(const TeannDesc *d, PetscReal r, const PetscReal eta[
   }
 }
 
-void TeannDescAtomTangentBackward(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal O[], const PetscReal Od[], const PetscReal rhodbar[], PetscReal dO[], PetscReal dOd[], PetscReal gc[], PetscReal geta[], PetscReal gs[], PetscReal dx[])
+void TeannDescAtomTangentBackward(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const TeannPairList *pl, const PetscInt el[], PetscInt i, const TeannTangent *V, const PetscReal O[], const PetscReal Od[], const PetscReal rhodbar[], PetscReal dO[], PetscReal dOd[], PetscReal gc[], PetscReal geta[], PetscReal gs[], PetscReal dx[])
 {
   const PetscInt  K = d->K, M = d->M;
-  const PetscReal rc2 = d->rc * d->rc;
   PetscReal       m[TEANN_MAX_MONO], gm[3 * TEANN_MAX_MONO], hm[9 * TEANN_MAX_MONO], md[TEANN_MAX_MONO];
   PetscReal       Q[TEANN_MAX_WAVE], T[TEANN_MAX_WAVE], Td[TEANN_MAX_WAVE];
   PairRadial      P;
@@ -331,11 +334,12 @@ void TeannDescAtomTangentBackward(const TeannDesc *d, const PetscReal c[], const
       dO[a * K + k]     = b * Od[a * K + k];
       dOd[a * K + k]    = b * O[a * K + k];
     }
-  for (PetscInt j = 0; j < n; j++) {
+  for (size_t ip = pl->start[i]; ip < pl->start[i + 1]; ip++) {
+    const PetscInt j = pl->j[ip];
     PetscReal        v[3], vd[3], r2, r, rd;
     const PetscInt   e  = el[j];
     const PetscReal *ce = c + e * K;
-    if (!Neighbour(x, i, j, rc2, v, &r2)) continue;
+    PairVector(pl, ip, i, j, v, &r2);
     r  = sqrt(r2);
     rd = RadialTangent(V, i, j, v, r, vd);
     Radial2(d, r, eta + e * K, s + e * K, &P);
@@ -393,20 +397,20 @@ static inline void Radial1(const TeannDesc *d, const PetscInt K, PetscReal r, co
   }
 }
 
-static inline void PositionGradient2K(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const PetscReal *PETSC_RESTRICT PF, PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal *PETSC_RESTRICT O, const PetscReal *PETSC_RESTRICT drho1, const PetscReal *PETSC_RESTRICT drho2, PetscReal *PETSC_RESTRICT dO, PetscReal *PETSC_RESTRICT dx1, PetscReal *PETSC_RESTRICT dx2)
+static inline void PositionGradient2K(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const PetscReal *PETSC_RESTRICT PF, const TeannPairList *pl, const PetscInt el[], PetscInt i, const PetscReal *PETSC_RESTRICT O, const PetscReal *PETSC_RESTRICT drho1, const PetscReal *PETSC_RESTRICT drho2, PetscReal *PETSC_RESTRICT dO, PetscReal *PETSC_RESTRICT dx1, PetscReal *PETSC_RESTRICT dx2, PetscReal *PETSC_RESTRICT W1, PetscReal *PETSC_RESTRICT W2, PetscReal *PETSC_RESTRICT p1, PetscReal *PETSC_RESTRICT p2)
 {
   const PetscInt  M = d->M, MK = M * K;
-  const PetscReal rc2 = d->rc * d->rc;
   PetscReal       m[TEANN_MAX_MONO], gm[3 * TEANN_MAX_MONO], Fb[TEANN_MAX_WAVE], F1b[TEANN_MAX_WAVE];
   PetscReal      *dO1 = dO, *dO2 = dO + MK; /* dO has room for 2 M K */
   PetscInt        np = 0;
 
   DensitiesBackward(d, K, O, drho1, dO1);
   DensitiesBackward(d, K, O, drho2, dO2);
-  for (PetscInt j = 0; j < n; j++) {
+  for (size_t ip = pl->start[i]; ip < pl->start[i + 1]; ip++) {
+    const PetscInt j = pl->j[ip];
     PetscReal        v[3], r2, r, sc1 = 0, sc2 = 0, g1[3] = {0, 0, 0}, g2[3] = {0, 0, 0};
     const PetscReal *ce = c + el[j] * K, *F = Fb, *F1 = F1b;
-    if (!Neighbour(x, i, j, rc2, v, &r2)) continue;
+    PairVector(pl, ip, i, j, v, &r2);
     r = sqrt(r2);
     if (PF) {
       F  = PF + 2 * K * np++;
@@ -438,27 +442,38 @@ static inline void PositionGradient2K(const TeannDesc *d, const PetscInt K, cons
       dx2[3 * j + q] += g2[q];
       dx2[3 * i + q] -= g2[q];
     }
+    if (W1) /* the pair (virial) form of sum_i r_i g_i^T */
+      for (PetscInt a = 0; a < 3; a++)
+        for (PetscInt b = 0; b < 3; b++) {
+          W1[3 * a + b] += v[a] * g1[b];
+          W2[3 * a + b] += v[a] * g2[b];
+        }
+    if (p1)
+      for (PetscInt q = 0; q < 3; q++) {
+        p1[q] += g1[q];
+        p2[q] += g2[q];
+      }
   }
 }
 
-void TeannDescAtomPositionGradient2(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal O[], const PetscReal drho1[], const PetscReal drho2[], PetscReal dO[], PetscReal dx1[], PetscReal dx2[])
+void TeannDescAtomPositionGradient2(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], const TeannPairList *pl, const PetscInt el[], PetscInt i, const PetscReal O[], const PetscReal drho1[], const PetscReal drho2[], PetscReal dO[], PetscReal dx1[], PetscReal dx2[], PetscReal W1[], PetscReal W2[], PetscReal p1[], PetscReal p2[])
 {
-  if (d->K == 8) PositionGradient2K(d, 8, c, eta, s, PF, n, el, x, i, O, drho1, drho2, dO, dx1, dx2);
-  else PositionGradient2K(d, d->K, c, eta, s, PF, n, el, x, i, O, drho1, drho2, dO, dx1, dx2);
+  if (d->K == 8) PositionGradient2K(d, 8, c, eta, s, PF, pl, el, i, O, drho1, drho2, dO, dx1, dx2, W1, W2, p1, p2);
+  else PositionGradient2K(d, d->K, c, eta, s, PF, pl, el, i, O, drho1, drho2, dO, dx1, dx2, W1, W2, p1, p2);
 }
 
-static inline void Tangent2K(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const PetscReal *PETSC_RESTRICT PF, PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal U[], const PetscReal *PETSC_RESTRICT O, PetscReal *PETSC_RESTRICT OdV, PetscReal *PETSC_RESTRICT OdU, PetscReal *PETSC_RESTRICT rhodV, PetscReal *PETSC_RESTRICT rhodU)
+static inline void Tangent2K(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const PetscReal *PETSC_RESTRICT PF, const TeannPairList *pl, const PetscInt el[], PetscInt i, const TeannTangent *V, const TeannTangent *U, const PetscReal *PETSC_RESTRICT O, PetscReal *PETSC_RESTRICT OdV, PetscReal *PETSC_RESTRICT OdU, PetscReal *PETSC_RESTRICT rhodV, PetscReal *PETSC_RESTRICT rhodU)
 {
   const PetscInt  M = d->M;
-  const PetscReal rc2 = d->rc * d->rc;
   PetscReal       m[TEANN_MAX_MONO], gm[3 * TEANN_MAX_MONO], Fb[TEANN_MAX_WAVE], F1b[TEANN_MAX_WAVE], cF[TEANN_MAX_WAVE], cF1V[TEANN_MAX_WAVE], cF1U[TEANN_MAX_WAVE];
   PetscInt        np = 0;
 
   for (PetscInt q = 0; q < M * K; q++) OdV[q] = OdU[q] = 0;
-  for (PetscInt j = 0; j < n; j++) {
+  for (size_t ip = pl->start[i]; ip < pl->start[i + 1]; ip++) {
+    const PetscInt j = pl->j[ip];
     PetscReal        v[3], vV[3], vU[3], r2, r, rV, rU;
     const PetscReal *ce = c + el[j] * K, *F = Fb, *F1 = F1b;
-    if (!Neighbour(x, i, j, rc2, v, &r2)) continue;
+    PairVector(pl, ip, i, j, v, &r2);
     r  = sqrt(r2);
     rV = RadialTangent(V, i, j, v, r, vV);
     rU = RadialTangent(U, i, j, v, r, vU);
@@ -493,16 +508,15 @@ static inline void Tangent2K(const TeannDesc *d, const PetscInt K, const PetscRe
   }
 }
 
-void TeannDescAtomTangent2(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal U[], const PetscReal O[], PetscReal OdV[], PetscReal OdU[], PetscReal rhodV[], PetscReal rhodU[])
+void TeannDescAtomTangent2(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], const TeannPairList *pl, const PetscInt el[], PetscInt i, const TeannTangent *V, const TeannTangent *U, const PetscReal O[], PetscReal OdV[], PetscReal OdU[], PetscReal rhodV[], PetscReal rhodU[])
 {
-  if (d->K == 8) Tangent2K(d, 8, c, eta, s, PF, n, el, x, i, V, U, O, OdV, OdU, rhodV, rhodU);
-  else Tangent2K(d, d->K, c, eta, s, PF, n, el, x, i, V, U, O, OdV, OdU, rhodV, rhodU);
+  if (d->K == 8) Tangent2K(d, 8, c, eta, s, PF, pl, el, i, V, U, O, OdV, OdU, rhodV, rhodU);
+  else Tangent2K(d, d->K, c, eta, s, PF, pl, el, i, V, U, O, OdV, OdU, rhodV, rhodU);
 }
 
-static inline void FieldPairBackwardK(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const PetscReal *PETSC_RESTRICT PF, PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal U[], const PetscReal *PETSC_RESTRICT O, const PetscReal *PETSC_RESTRICT OdV, const PetscReal *PETSC_RESTRICT OdU, const PetscReal *PETSC_RESTRICT drho, const PetscReal *PETSC_RESTRICT bV, const PetscReal *PETSC_RESTRICT bU, PetscReal *PETSC_RESTRICT dO, PetscReal *PETSC_RESTRICT gc, PetscReal *PETSC_RESTRICT geta, PetscReal *PETSC_RESTRICT gs)
+static inline void FieldPairBackwardK(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const PetscReal *PETSC_RESTRICT PF, const TeannPairList *pl, const PetscInt el[], PetscInt i, const TeannTangent *V, const TeannTangent *U, const PetscReal *PETSC_RESTRICT O, const PetscReal *PETSC_RESTRICT OdV, const PetscReal *PETSC_RESTRICT OdU, const PetscReal *PETSC_RESTRICT drho, const PetscReal *PETSC_RESTRICT bV, const PetscReal *PETSC_RESTRICT bU, PetscReal *PETSC_RESTRICT dO, PetscReal *PETSC_RESTRICT gc, PetscReal *PETSC_RESTRICT geta, PetscReal *PETSC_RESTRICT gs)
 {
   const PetscInt  M = d->M, MK = M * K;
-  const PetscReal rc2 = d->rc * d->rc;
   PetscReal      *dQ = dO, *dV = dO + MK, *dU = dO + 2 * MK; /* dO has room for 3 M K */
   PetscReal       m[TEANN_MAX_MONO], gm[3 * TEANN_MAX_MONO], S[TEANN_MAX_WAVE], P[TEANN_MAX_WAVE];
   PairRadial      R;
@@ -518,11 +532,12 @@ static inline void FieldPairBackwardK(const TeannDesc *d, const PetscInt K, cons
       dU[a * K + k] = w2 * rU[k] * o[k];
     }
   }
-  for (PetscInt j = 0; j < n; j++) {
+  for (size_t ip = pl->start[i]; ip < pl->start[i + 1]; ip++) {
+    const PetscInt j = pl->j[ip];
     PetscReal        v[3], vV[3], vU[3], r2, r, rV, rU;
     const PetscInt   e  = el[j];
     const PetscReal *ce = c + e * K;
-    if (!Neighbour(x, i, j, rc2, v, &r2)) continue;
+    PairVector(pl, ip, i, j, v, &r2);
     r  = sqrt(r2);
     rV = RadialTangent(V, i, j, v, r, vV);
     rU = RadialTangent(U, i, j, v, r, vU);
@@ -561,21 +576,21 @@ static inline void FieldPairBackwardK(const TeannDesc *d, const PetscInt K, cons
   }
 }
 
-void TeannDescAtomFieldPairBackward(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, const PetscReal V[], const PetscReal U[], const PetscReal O[], const PetscReal OdV[], const PetscReal OdU[], const PetscReal drho[], const PetscReal bV[], const PetscReal bU[], PetscReal dO[], PetscReal gc[], PetscReal geta[], PetscReal gs[])
+void TeannDescAtomFieldPairBackward(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], const TeannPairList *pl, const PetscInt el[], PetscInt i, const TeannTangent *V, const TeannTangent *U, const PetscReal O[], const PetscReal OdV[], const PetscReal OdU[], const PetscReal drho[], const PetscReal bV[], const PetscReal bU[], PetscReal dO[], PetscReal gc[], PetscReal geta[], PetscReal gs[])
 {
-  if (d->K == 8) FieldPairBackwardK(d, 8, c, eta, s, PF, n, el, x, i, V, U, O, OdV, OdU, drho, bV, bU, dO, gc, geta, gs);
-  else FieldPairBackwardK(d, d->K, c, eta, s, PF, n, el, x, i, V, U, O, OdV, OdU, drho, bV, bU, dO, gc, geta, gs);
+  if (d->K == 8) FieldPairBackwardK(d, 8, c, eta, s, PF, pl, el, i, V, U, O, OdV, OdU, drho, bV, bU, dO, gc, geta, gs);
+  else FieldPairBackwardK(d, d->K, c, eta, s, PF, pl, el, i, V, U, O, OdV, OdU, drho, bV, bU, dO, gc, geta, gs);
 }
 
-PetscInt TeannDescPairRadials(const TeannDesc *d, const PetscReal eta[], const PetscReal s[], PetscInt n, const PetscInt el[], const PetscReal x[], PetscInt i, PetscReal PF[])
+PetscInt TeannDescPairRadials(const TeannDesc *d, const PetscReal eta[], const PetscReal s[], const TeannPairList *pl, const PetscInt el[], PetscInt i, PetscReal PF[])
 {
   const PetscInt  K = d->K;
-  const PetscReal rc2 = d->rc * d->rc;
   PetscInt        np = 0;
 
-  for (PetscInt j = 0; j < n; j++) {
+  for (size_t ip = pl->start[i]; ip < pl->start[i + 1]; ip++) {
+    const PetscInt j = pl->j[ip];
     PetscReal v[3], r2;
-    if (!Neighbour(x, i, j, rc2, v, &r2)) continue;
+    PairVector(pl, ip, i, j, v, &r2);
     if (PF) Radial1(d, K, sqrt(r2), eta + el[j] * K, s + el[j] * K, PF + 2 * K * np, PF + 2 * K * np + K);
     np++;
   }

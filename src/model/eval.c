@@ -15,6 +15,7 @@
 #include "loss.h"
 #include "frames.h"
 #include "logimpl.h"
+#include "neighbours.h"
 #if defined(_OPENMP)
   #include <omp.h>
 #endif
@@ -37,10 +38,14 @@ typedef struct {
   PetscReal *w1, *w2;                      /* [maxa*maxwidth] reverse-pass scratch            */
   PetscReal *dO;                           /* [M*K]                                          */
   PetscReal *pred, *gcomp;                 /* [ncomp] one frame's outputs and their adjoints  */
+  PetscReal *apred, *agcomp;               /* [nacomp*maxa] per-atom outputs and their adjoints, one block of
+                                              ncomp*maxa per per-atom property at head_comp*maxa */
   /* field channels (design 2.5), allocated only when the model has some; index f < npad (nfield
      rounded up to even: an odd last field is paired with an empty one, all zero) */
   PetscReal *fld[TEANN_MAX_FIELDS];        /* [3*maxa] g_i = dE_f/dr_i by chunk atom               */
   PetscReal *Vfld[TEANN_MAX_FIELDS];       /* [3*maxa] adjoints of g_i: the tangents' displacement fields */
+  PetscReal *Wfld[TEANN_MAX_FIELDS], *Sfld[TEANN_MAX_FIELDS]; /* [9*CHUNK] virials per frame and their adjoints (strains) */
+  PetscReal *Pfld[TEANN_MAX_FIELDS], *Cfld[TEANN_MAX_FIELDS]; /* [3*maxa] sums over own pairs per atom and their adjoints */
   PetscReal *Od[TEANN_MAX_FIELDS];         /* [maxa*M*K] orbital tangents                          */
   PetscReal *Xd[TEANN_MAX_FIELDS], *dXd[TEANN_MAX_FIELDS]; /* [maxa*F] density tangents; dE_f/drho */
   PetscReal *Zd[TEANN_MAX_LAYERS], *Ad[TEANN_MAX_LAYERS]; /* network tangents                  */
@@ -60,11 +65,13 @@ struct _n_TeannEval {
   PetscInt        maxa;      /* atoms a chunk can hold                          */
   PetscInt        maxcpairs; /* pairs within the cutoff a chunk can hold (polarizability, general path), or 0 */
   PetscInt        npad;      /* field slots: nfield rounded up to even                */
+  PetscInt        fmode[TEANN_MAX_FIELDS]; /* how the heads read each field (TEANN_FIELD_*, head.h) */
+  TeannNeighbours *nb;       /* pair lists of every frame (neighbours.h)                */
   PetscReal       scale[TEANN_NKIND]; /* loss weights per property (eq. 9)          */
   PetscInt        nwork;
   TeannWork      *work;
   PetscReal      *P;         /* pair cache of -teann_fix_radial, [natoms*nel*M*K]; with the polarizability [2K per pair] */
-  PetscInt       *pstart;    /* polarizability: first pair of every atom in P, [natoms+1]; else NULL */
+  const size_t   *pstart;    /* polarizability: first pair of every atom in P (the pair lists' offsets); else NULL */
   PetscBool       pfon;      /* the kernels of the current call read the polarizability's pair cache */
   PetscReal      *Peta;      /* eta and s the cache was built with, [2*nel*K]  */
   PetscBool       Pvalid;
@@ -103,6 +110,8 @@ static void WorkCarve(TeannEval ev, TeannWork *w, PetscReal *base, size_t *len)
   w->dO   = Take(base, len, MK);
   w->pred = Take(base, len, im->ncomp);
   w->gcomp = Take(base, len, im->ncomp);
+  w->apred  = Take(base, len, (size_t)im->nacomp * maxa);
+  w->agcomp = Take(base, len, (size_t)im->nacomp * maxa);
   for (PetscInt ch = 0; ch < im->nchan; ch++) {
     const TeannNet *net = &im->net[ch][0];
     for (PetscInt l = 0; l < net->nl - 1; l++) {
@@ -118,6 +127,10 @@ static void WorkCarve(TeannEval ev, TeannWork *w, PetscReal *base, size_t *len)
     for (PetscInt f = 0; f < ev->npad; f++) {
       w->fld[f]  = Take(base, len, 3 * maxa);
       w->Vfld[f] = Take(base, len, 3 * maxa);
+      w->Wfld[f] = Take(base, len, 9 * TEANN_CHUNK);
+      w->Sfld[f] = Take(base, len, 9 * TEANN_CHUNK);
+      w->Pfld[f] = Take(base, len, 3 * maxa);
+      w->Cfld[f] = Take(base, len, 3 * maxa);
       w->Od[f]   = Take(base, len, maxa * MK);
       w->Xd[f]   = Take(base, len, maxa * F);
       w->dXd[f]  = Take(base, len, maxa * F);
@@ -183,6 +196,22 @@ static PetscErrorCode EnsureWork(TeannEval ev)
   PetscFunctionReturn(0);
 }
 
+/* Periodic frames only for models whose every head is defined in a cell (head.h). */
+static PetscErrorCode EvalCheckPeriodic(TeannEval ev)
+{
+  TeannFrames fr = ev->frames;
+
+  PetscFunctionBegin;
+  for (PetscInt f = 0; f < fr->nframes; f++) {
+    if (!fr->pbc[f]) continue;
+    for (PetscInt h = 0; h < ev->im->nhead; h++) {
+      const PetscInt k = ev->im->head_k[h];
+      PetscCheck(TeannHeadOf(k)->periodic, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "%s: frame %" PetscInt_FMT ": a periodic frame, and the model predicts the %s, which is not defined in a periodic cell (a cell's %s depends on where it is cut); fit or predict only properties defined in a cell (polarizability) for such frames", fr->source, fr->frame_id[f] + 1, TeannProperties[k].name, TeannProperties[k].name);
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TeannEvalCreate(TeannModel m, TeannFrames frames, TeannEval *eval)
 {
   TeannEval ev;
@@ -209,16 +238,18 @@ PetscErrorCode TeannEvalCreate(TeannModel m, TeannFrames frames, TeannEval *eval
       ev->el[a] = e;
     }
   }
+  PetscCall(EvalCheckPeriodic(ev));
+  for (PetscInt h = 0; h < ev->im->nhead; h++) {
+    const TeannHead *hd = TeannHeadOf(ev->im->head_k[h]);
+    for (PetscInt c = 0; c < hd->nch; c++)
+      if (hd->ch[c].field) ev->fmode[ev->im->chan_field[ev->im->head_ch[h] + c]] = hd->ch[c].mode;
+  }
+  PetscCall(TeannNeighboursCreate(frames, m->cutoff, &ev->nb));
   ev->maxa = TEANN_CHUNK * PetscMax(ev->maxnat, 1);
   PetscCheck((PetscLogDouble)ev->maxa * ev->im->maxwidth < 2147483647.0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frames with %" PetscInt_FMT " atoms are too large for 32-bit BLAS", ev->maxnat);
-  if (m->fix_radial && ev->im->nfield) { /* R f_c and its derivative per pair (design 2.1) */
-    PetscCall(PetscMalloc1(frames->natoms + 1, &ev->pstart));
-    ev->pstart[0] = 0;
-    for (PetscInt f = 0; f < frames->nframes; f++) {
-      const PetscInt a0 = frames->atom_start[f], n = frames->atom_start[f + 1] - a0;
-      for (PetscInt i = 0; i < n; i++) ev->pstart[a0 + i + 1] = ev->pstart[a0 + i] + TeannDescPairRadials(&ev->im->desc, NULL, NULL, n, ev->el + a0, frames->x + 3 * a0, i, NULL);
-    }
-    PetscCall(PetscMalloc2((size_t)2 * m->nwave * ev->pstart[frames->natoms], &ev->P, 2 * m->nel * m->nwave, &ev->Peta));
+  if (m->fix_radial && ev->im->nfield) { /* R f_c and its derivative per pair (design 2.1), in the order of the pair lists */
+    ev->pstart = ev->nb->start;
+    PetscCall(PetscMalloc2((size_t)2 * m->nwave * ev->nb->npairs + 1, &ev->P, 2 * m->nel * m->nwave, &ev->Peta));
   } else if (m->fix_radial) {
     const PetscInt MK = ev->im->desc.M * ev->im->desc.K;
     PetscCall(PetscMalloc2((size_t)frames->natoms * m->nel * MK, &ev->P, 2 * m->nel * m->nwave, &ev->Peta));
@@ -226,10 +257,7 @@ PetscErrorCode TeannEvalCreate(TeannModel m, TeannFrames frames, TeannEval *eval
   if (ev->im->nfield && !m->fix_radial) { /* room for the chunk's pair radials: the TEANN_CHUNK frames with most pairs */
     PetscInt *np;
     PetscCall(PetscCalloc1(frames->nframes, &np));
-    for (PetscInt f = 0; f < frames->nframes; f++) {
-      const PetscInt a0 = frames->atom_start[f], n = frames->atom_start[f + 1] - a0;
-      for (PetscInt i = 0; i < n; i++) np[f] += TeannDescPairRadials(&ev->im->desc, NULL, NULL, n, ev->el + a0, frames->x + 3 * a0, i, NULL);
-    }
+    for (PetscInt f = 0; f < frames->nframes; f++) np[f] = (PetscInt)(ev->nb->start[frames->atom_start[f + 1]] - ev->nb->start[frames->atom_start[f]]);
     PetscCall(PetscSortInt(frames->nframes, np));
     for (PetscInt f = PetscMax(0, frames->nframes - TEANN_CHUNK); f < frames->nframes; f++) ev->maxcpairs += np[f];
     ev->maxcpairs = PetscMax(ev->maxcpairs, 1);
@@ -261,7 +289,7 @@ PetscErrorCode TeannEvalDestroy(TeannEval *eval)
   PetscCall(PetscFree(ev->work));
   PetscCall(PetscFree(ev->el));
   PetscCall(PetscFree2(ev->P, ev->Peta));
-  PetscCall(PetscFree(ev->pstart));
+  PetscCall(TeannNeighboursDestroy(&ev->nb));
   PetscCall(PetscFree(ev));
   *eval = NULL;
   PetscFunctionReturn(0);
@@ -285,9 +313,11 @@ static PetscErrorCode EnsureCache(TeannEval ev, const PetscReal theta[])
 #pragma omp parallel for schedule(dynamic, 16)
   for (PetscInt f = 0; f < fr->nframes; f++) {
     const PetscInt a0 = fr->atom_start[f], n = fr->atom_start[f + 1] - a0;
+    TeannPairList  pl;
+    TeannNeighboursFrame(ev->nb, a0, fr->x + 3 * a0, &pl);
     for (PetscInt i = 0; i < n; i++) {
-      if (ev->pstart) (void)TeannDescPairRadials(&im->desc, theta + im->off_eta, theta + im->off_s, n, ev->el + a0, fr->x + 3 * a0, i, ev->P + (size_t)2 * im->desc.K * ev->pstart[a0 + i]);
-      else TeannDescCacheAtom(&im->desc, theta + im->off_eta, theta + im->off_s, n, ev->el + a0, fr->x + 3 * a0, i, ev->P + (size_t)(a0 + i) * nel * MK);
+      if (ev->pstart) (void)TeannDescPairRadials(&im->desc, theta + im->off_eta, theta + im->off_s, &pl, ev->el + a0, i, ev->P + (size_t)2 * im->desc.K * ev->pstart[a0 + i]);
+      else TeannDescCacheAtom(&im->desc, theta + im->off_eta, theta + im->off_s, &pl, ev->el + a0, i, ev->P + (size_t)(a0 + i) * nel * MK);
     }
   }
   PetscCall(PetscLogEventEnd(TEANN_EVENT_Descriptor, 0, 0, 0, 0));
@@ -322,7 +352,9 @@ static void ChunkPairRadials(TeannEval ev, TeannWork *w, const PetscReal theta[]
   w->pfa[0] = 0;
   for (PetscInt q = 0; q < w->nf; q++) {
     const PetscInt a0 = fr->atom_start[w->frame[q]], n = fr->atom_start[w->frame[q] + 1] - a0, c0 = w->astart[q];
-    for (PetscInt i = 0; i < n; i++) w->pfa[c0 + i + 1] = w->pfa[c0 + i] + TeannDescPairRadials(&im->desc, theta + im->off_eta, theta + im->off_s, n, ev->el + a0, fr->x + 3 * a0, i, w->PF + (size_t)2 * im->desc.K * w->pfa[c0 + i]);
+    TeannPairList  pl;
+    TeannNeighboursFrame(ev->nb, a0, fr->x + 3 * a0, &pl);
+    for (PetscInt i = 0; i < n; i++) w->pfa[c0 + i + 1] = w->pfa[c0 + i] + TeannDescPairRadials(&im->desc, theta + im->off_eta, theta + im->off_s, &pl, ev->el + a0, i, w->PF + (size_t)2 * im->desc.K * w->pfa[c0 + i]);
   }
   w->pfc = PETSC_TRUE;
 }
@@ -369,10 +401,12 @@ static void ChunkDescriptor(TeannEval ev, TeannWork *w, const PetscReal theta[],
 
   for (PetscInt q = 0; q < w->nf; q++) {
     const PetscInt a0 = fr->atom_start[w->frame[q]], n = fr->atom_start[w->frame[q] + 1] - a0;
+    TeannPairList  pl;
+    TeannNeighboursFrame(ev->nb, a0, fr->x + 3 * a0, &pl);
     for (PetscInt i = 0; i < n; i++) {
       const PetscInt ca = w->astart[q] + i;
       if (cached) TeannDescCachedForward(&im->desc, theta + im->off_c, ev->P + (size_t)(a0 + i) * nel * MK, w->O + ca * MK, w->X + w->row[ca] * F);
-      else TeannDescAtom(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, PairRadials(ev, w, a0 + i, ca), n, ev->el + a0, fr->x + 3 * a0, i, w->O + ca * MK, w->X + w->row[ca] * F);
+      else TeannDescAtom(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, PairRadials(ev, w, a0 + i, ca), &pl, ev->el + a0, i, w->O + ca * MK, w->X + w->row[ca] * F);
     }
   }
 }
@@ -422,14 +456,38 @@ static void HeadFrame(TeannEval ev, TeannWork *w, PetscInt h, PetscInt q, TeannH
     const PetscInt ch = im->head_ch[h] + c, f = im->chan_field[ch];
     hf->Y[c] = f < 0 ? w->Y[ch] : NULL;
     hf->G[c] = f < 0 ? NULL : w->fld[f] + 3 * ca0;
+    hf->W[c] = f < 0 ? NULL : w->Wfld[f] + 9 * q;
+    hf->P[c] = f < 0 ? NULL : w->Pfld[f] + 3 * ca0;
     if (adj) {
       adj->dY[c] = f < 0 ? w->dY[ch] : NULL;
       adj->V[c]  = f < 0 ? NULL : w->Vfld[f] + 3 * ca0;
+      adj->S[c]  = f < 0 ? NULL : w->Sfld[f] + 9 * q;
+      adj->C[c]  = f < 0 ? NULL : w->Cfld[f] + 3 * ca0;
     }
   }
 }
 
-/* Outputs of frame q of the chunk into w->pred: every head in turn. */
+/* The displacement of the pair vectors along the adjoint of field f of frame q (descriptor.h): V, C or S
+   as the field's heads read it (an empty pad field: its V, which stays zero). */
+static inline void FieldTangent(TeannEval ev, TeannWork *w, PetscInt f, PetscInt q, TeannTangent *T)
+{
+  const PetscInt mode = f < ev->im->nfield ? ev->fmode[f] : 0, c0 = w->astart[q];
+
+  T->V = mode ? NULL : w->Vfld[f] + 3 * c0;
+  T->C = (mode & TEANN_FIELD_OWN) ? w->Cfld[f] + 3 * c0 : NULL;
+  T->S = (mode & TEANN_FIELD_VIRIAL) ? w->Sfld[f] + 9 * q : NULL;
+}
+
+/* Where head h writes the outputs of frame q (per-atom: its block of w->apred), and their adjoints. */
+static inline PetscReal *HeadOut(TeannEval ev, TeannWork *w, PetscInt h, PetscInt q, PetscBool adjoint)
+{
+  const PetscInt k = ev->im->head_k[h];
+
+  if (!TeannProperties[k].peratom) return (adjoint ? w->gcomp : w->pred) + ev->im->head_comp[h];
+  return (adjoint ? w->agcomp : w->apred) + (size_t)ev->im->head_comp[h] * ev->maxa + (size_t)TeannProperties[k].ncomp * w->astart[q];
+}
+
+/* Outputs of frame q of the chunk into w->pred (and w->apred): every head in turn. */
 static void FrameOutputs(TeannEval ev, TeannWork *w, PetscInt q)
 {
   TeannModelImpl *im = ev->im;
@@ -437,7 +495,7 @@ static void FrameOutputs(TeannEval ev, TeannWork *w, PetscInt q)
   for (PetscInt h = 0; h < im->nhead; h++) {
     TeannHeadFrame hf;
     HeadFrame(ev, w, h, q, &hf, NULL, NULL);
-    TeannHeadOf(im->head_k[h])->forward(&hf, w->pred + im->head_comp[h]);
+    TeannHeadOf(im->head_k[h])->forward(&hf, HeadOut(ev, w, h, q, PETSC_FALSE));
   }
 }
 
@@ -451,7 +509,22 @@ static void FrameBackward(TeannEval ev, TeannWork *w, PetscInt q, PetscReal drt[
     TeannHeadFrame   hf;
     TeannHeadAdjoint adj;
     HeadFrame(ev, w, h, q, &hf, &adj, drt);
-    TeannHeadOf(im->head_k[h])->backward(&hf, w->gcomp + im->head_comp[h], &adj);
+    TeannHeadOf(im->head_k[h])->backward(&hf, HeadOut(ev, w, h, q, PETSC_TRUE), &adj);
+  }
+}
+
+/* Per-atom outputs of frame q into a[i*nacomp + head_comp + c]. */
+static void AtomOutputs(TeannEval ev, TeannWork *w, PetscInt q, PetscReal a[])
+{
+  TeannModelImpl *im = ev->im;
+  const PetscInt  n  = w->astart[q + 1] - w->astart[q];
+
+  for (PetscInt h = 0; h < im->nhead; h++) {
+    const PetscInt   k = im->head_k[h], nc = TeannProperties[k].ncomp;
+    const PetscReal *p = HeadOut(ev, w, h, q, PETSC_FALSE);
+    if (!TeannProperties[k].peratom) continue;
+    for (PetscInt i = 0; i < n; i++)
+      for (PetscInt c = 0; c < nc; c++) a[i * im->nacomp + im->head_comp[h] + c] = p[nc * i + c];
   }
 }
 
@@ -466,6 +539,20 @@ static PetscReal FrameLoss(TeannEval ev, TeannWork *w, PetscInt q)
   for (PetscInt c = 0; c < im->ncomp; c++) w->gcomp[c] = 0;
   for (PetscInt h = 0; h < im->nhead; h++) {
     const PetscInt k = im->head_k[h], nc = TeannProperties[k].ncomp;
+    if (TeannProperties[k].peratom) { /* every labelled atom (a NaN row: none) */
+      const PetscInt   a0 = fr->atom_start[f], n = fr->atom_start[f + 1] - a0;
+      const PetscReal *p = HeadOut(ev, w, h, q, PETSC_FALSE);
+      PetscReal       *gp = HeadOut(ev, w, h, q, PETSC_TRUE);
+      for (PetscInt i = 0; i < n; i++) {
+        const PetscReal *y = fr->y[k] + (size_t)nc * (a0 + i);
+        if (!(fr->fprops[f] & TeannProperties[k].bit) || PetscIsNanReal(y[0])) {
+          for (PetscInt c = 0; c < nc; c++) gp[nc * i + c] = 0;
+          continue;
+        }
+        TeannPropertyLoss(k, ev->scale[k], p + nc * i, y, &loss, gp + nc * i);
+      }
+      continue;
+    }
     if (!(fr->fprops[f] & TeannProperties[k].bit)) continue;
     TeannPropertyLoss(k, ev->scale[k], w->pred + im->head_comp[h], fr->y[k] + nc * f, &loss, w->gcomp + im->head_comp[h]);
   }
@@ -503,15 +590,19 @@ static void ChunkDescriptorBackward(TeannEval ev, TeannWork *w, const PetscReal 
 
   for (PetscInt q = 0; q < w->nf; q++) {
     const PetscInt a0 = fr->atom_start[w->frame[q]], n = fr->atom_start[w->frame[q] + 1] - a0, c0 = w->astart[q];
+    TeannPairList  pl;
+    TeannTangent   T[TEANN_MAX_FIELDS];
+    TeannNeighboursFrame(ev->nb, a0, fr->x + 3 * a0, &pl);
+    for (PetscInt f = 0; f < ev->npad; f++) FieldTangent(ev, w, f, q, &T[f]);
     for (PetscInt i = 0; i < n; i++) {
       const PetscInt ca = c0 + i;
       if (im->nfield && gc && !dx) { /* the loss gradient and Jacobian rows: one pass over the pairs per two fields */
-        for (PetscInt p = 0; p < ev->npad; p += 2) TeannDescAtomFieldPairBackward(&im->desc, c, eta, s, PairRadials(ev, w, a0 + i, ca), n, ev->el + a0, fr->x + 3 * a0, i, w->Vfld[p] + 3 * c0, w->Vfld[p + 1] + 3 * c0, w->O + ca * MK, w->Od[p] + ca * MK, w->Od[p + 1] + ca * MK, p ? w->zF : w->dX + w->row[ca] * F, w->dXd[p] + w->row[ca] * F, w->dXd[p + 1] + w->row[ca] * F, w->dO3, gc, ev->model->fix_radial ? NULL : ge, ev->model->fix_radial ? NULL : gs);
+        for (PetscInt p = 0; p < ev->npad; p += 2) TeannDescAtomFieldPairBackward(&im->desc, c, eta, s, PairRadials(ev, w, a0 + i, ca), &pl, ev->el + a0, i, &T[p], &T[p + 1], w->O + ca * MK, w->Od[p] + ca * MK, w->Od[p + 1] + ca * MK, p ? w->zF : w->dX + w->row[ca] * F, w->dXd[p] + w->row[ca] * F, w->dXd[p + 1] + w->row[ca] * F, w->dO3, gc, ev->model->fix_radial ? NULL : ge, ev->model->fix_radial ? NULL : gs);
         continue;
       }
       if (cached) TeannDescCachedBackward(&im->desc, ev->P + (size_t)(a0 + i) * nel * MK, w->O + ca * MK, w->dX + w->row[ca] * F, w->dO, gc);
-      else TeannDescAtomBackward(&im->desc, c, eta, s, n, ev->el + a0, fr->x + 3 * a0, i, w->O + ca * MK, w->dX + w->row[ca] * F, w->dO, gc, ge, gs, dx);
-      for (PetscInt f = 0; f < im->nfield; f++) TeannDescAtomTangentBackward(&im->desc, c, eta, s, n, ev->el + a0, fr->x + 3 * a0, i, w->Vfld[f] + 3 * c0, w->O + ca * MK, w->Od[f] + ca * MK, w->dXd[f] + w->row[ca] * F, w->dO, w->dOd, gc, ge, gs, dx);
+      else TeannDescAtomBackward(&im->desc, c, eta, s, &pl, ev->el + a0, i, w->O + ca * MK, w->dX + w->row[ca] * F, w->dO, gc, ge, gs, dx);
+      for (PetscInt f = 0; f < im->nfield; f++) TeannDescAtomTangentBackward(&im->desc, c, eta, s, &pl, ev->el + a0, i, &T[f], w->O + ca * MK, w->Od[f] + ca * MK, w->dXd[f] + w->row[ca] * F, w->dO, w->dOd, gc, ge, gs, dx);
     }
   }
 }
@@ -540,11 +631,24 @@ static void ChunkFields(TeannEval ev, TeannWork *w, const PetscReal theta[])
       TeannNetInputGradient(net, ev->model->act, theta, ne, Z, S, w->ones, Da, w->w1, dX + r0 * F);
     }
   }
-  for (PetscInt p = 0; p < ev->npad; p += 2)
+  for (PetscInt p = 0; p < ev->npad; p += 2) {
+    const PetscInt modes = (p < im->nfield ? ev->fmode[p] : 0) | (p + 1 < im->nfield ? ev->fmode[p + 1] : 0);
     for (PetscInt q = 0; q < w->nf; q++) {
       const PetscInt a0 = fr->atom_start[w->frame[q]], n = fr->atom_start[w->frame[q] + 1] - a0, c0 = w->astart[q];
-      for (PetscInt i = 0; i < n; i++) TeannDescAtomPositionGradient2(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, PairRadials(ev, w, a0 + i, c0 + i), n, ev->el + a0, fr->x + 3 * a0, i, w->O + (c0 + i) * MK, w->dXd[p] + w->row[c0 + i] * F, w->dXd[p + 1] + w->row[c0 + i] * F, w->dO3, w->fld[p] + 3 * c0, w->fld[p + 1] + 3 * c0);
+      PetscReal     *W1 = (modes & TEANN_FIELD_VIRIAL) ? w->Wfld[p] + 9 * q : NULL, *W2 = W1 ? w->Wfld[p + 1] + 9 * q : NULL;
+      TeannPairList  pl;
+      TeannNeighboursFrame(ev->nb, a0, fr->x + 3 * a0, &pl);
+      if (W1)
+        for (PetscInt k = 0; k < 9; k++) W1[k] = W2[k] = 0;
+      for (PetscInt i = 0; i < n; i++) {
+        const PetscInt ca = c0 + i;
+        PetscReal     *p1 = (modes & TEANN_FIELD_OWN) ? w->Pfld[p] + 3 * ca : NULL, *p2 = p1 ? w->Pfld[p + 1] + 3 * ca : NULL;
+        if (p1)
+          for (PetscInt k = 0; k < 3; k++) p1[k] = p2[k] = 0;
+        TeannDescAtomPositionGradient2(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, PairRadials(ev, w, a0 + i, ca), &pl, ev->el + a0, i, w->O + ca * MK, w->dXd[p] + w->row[ca] * F, w->dXd[p + 1] + w->row[ca] * F, w->dO3, w->fld[p] + 3 * c0, w->fld[p + 1] + 3 * c0, W1, W2, p1, p2);
+      }
     }
+  }
 }
 
 /* Design 2.5: tangents of the densities along the fields' adjoints Vfld[f], then the reverse pass over
@@ -560,9 +664,14 @@ static void ChunkFieldTangent(TeannEval ev, TeannWork *w, const PetscReal theta[
   for (PetscInt p = 0; p < ev->npad; p += 2)
     for (PetscInt q = 0; q < w->nf; q++) {
       const PetscInt a0 = fr->atom_start[w->frame[q]], n = fr->atom_start[w->frame[q] + 1] - a0, c0 = w->astart[q];
+      TeannPairList  pl;
+      TeannTangent   T1, T2;
+      TeannNeighboursFrame(ev->nb, a0, fr->x + 3 * a0, &pl);
+      FieldTangent(ev, w, p, q, &T1);
+      FieldTangent(ev, w, p + 1, q, &T2);
       for (PetscInt i = 0; i < n; i++) {
         const PetscInt ca = c0 + i;
-        TeannDescAtomTangent2(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, PairRadials(ev, w, a0 + i, ca), n, ev->el + a0, fr->x + 3 * a0, i, w->Vfld[p] + 3 * c0, w->Vfld[p + 1] + 3 * c0, w->O + ca * MK, w->Od[p] + ca * MK, w->Od[p + 1] + ca * MK, w->Xd[p] + w->row[ca] * F, w->Xd[p + 1] + w->row[ca] * F);
+        TeannDescAtomTangent2(&im->desc, theta + im->off_c, theta + im->off_eta, theta + im->off_s, PairRadials(ev, w, a0 + i, ca), &pl, ev->el + a0, i, &T1, &T2, w->O + ca * MK, w->Od[p] + ca * MK, w->Od[p + 1] + ca * MK, w->Xd[p] + w->row[ca] * F, w->Xd[p + 1] + w->row[ca] * F);
       }
     }
   for (PetscInt f = 0; f < im->nfield; f++) {
@@ -590,7 +699,7 @@ static void ChunkFieldTangent(TeannEval ev, TeannWork *w, const PetscReal theta[
    parallel region of Evaluate(), where PetscCall cannot return: only the thread with log set (thread 0,
    the one PETSc's logging belongs to) times its phases and counts its flops, and the logging error
    code is returned. With several threads the events therefore show the work of thread 0. */
-static PetscErrorCode ProcessChunk(TeannEval ev, TeannWork *w, const PetscReal theta[], PetscInt nf, const PetscInt idx[], PetscInt k0, PetscBool cached, PetscReal *loss, PetscReal g[], PetscReal out[], PetscBool log)
+static PetscErrorCode ProcessChunk(TeannEval ev, TeannWork *w, const PetscReal theta[], PetscInt nf, const PetscInt idx[], PetscInt k0, PetscBool cached, PetscReal *loss, PetscReal g[], PetscReal out[], PetscReal aout[], const size_t aoff[], PetscBool log)
 {
   TeannModel      m  = ev->model;
   TeannModelImpl *im = ev->im;
@@ -606,8 +715,8 @@ static PetscErrorCode ProcessChunk(TeannEval ev, TeannWork *w, const PetscReal t
     if (cached) fdesc = 2.0 * w->na * m->nel * im->desc.M * im->desc.K;
     else
       for (PetscInt q = 0; q < w->nf; q++) {
-        const PetscInt nq = w->astart[q + 1] - w->astart[q];
-        fdesc += (PetscLogDouble)nq * (nq - 1) * (m->nwave * (2.0 * im->desc.M + 8) + 40);
+        const PetscInt f = w->frame[q];
+        fdesc += (PetscLogDouble)(ev->nb->start[ev->frames->atom_start[f + 1]] - ev->nb->start[ev->frames->atom_start[f]]) * (m->nwave * (2.0 * im->desc.M + 8) + 40);
       }
     ierr |= PetscLogFlops(fdesc);
     ierr |= PetscLogEventEnd(TEANN_EVENT_Descriptor, 0, 0, 0, 0);
@@ -625,6 +734,7 @@ static PetscErrorCode ProcessChunk(TeannEval ev, TeannWork *w, const PetscReal t
     FrameOutputs(ev, w, q);
     if (out)
       for (PetscInt c = 0; c < im->ncomp; c++) out[(k0 + q) * im->ncomp + c] = w->pred[c];
+    if (aout) AtomOutputs(ev, w, q, aout + aoff[k0 + q] * im->nacomp);
     *loss += FrameLoss(ev, w, q);
     if (g) FrameBackward(ev, w, q, NULL);
   }
@@ -654,7 +764,7 @@ static PetscErrorCode ProcessChunk(TeannEval ev, TeannWork *w, const PetscReal t
 /* One parallel region: the threads share out the chunks of a group (thread t takes chunks t, t+nt, ...
    with its own workspace), then the chunks' partial gradients are added in chunk order (in parallel
    over the parameters) and the losses likewise. */
-static PetscErrorCode Evaluate(TeannEval ev, const PetscReal theta[], PetscInt n, const PetscInt idx[], PetscReal *loss, PetscReal grad[], PetscReal out[])
+static PetscErrorCode Evaluate(TeannEval ev, const PetscReal theta[], PetscInt n, const PetscInt idx[], PetscReal *loss, PetscReal grad[], PetscReal out[], PetscReal aout[])
 {
   TeannModel      m  = ev->model;
   TeannModelImpl *im = ev->im;
@@ -663,9 +773,15 @@ static PetscErrorCode Evaluate(TeannEval ev, const PetscReal theta[], PetscInt n
   const PetscInt  nchunk = (n + TEANN_CHUNK - 1) / TEANN_CHUNK, nparam = m->nparam;
   PetscReal       total = 0;
   PetscErrorCode  lerr  = 0;
+  size_t         *aoff  = NULL;
 
   PetscFunctionBegin;
   for (PetscInt k = 0; k < n; k++) PetscCheck(idx[k] >= 0 && idx[k] < fr->nframes, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frame index %" PetscInt_FMT " out of range 0..%" PetscInt_FMT, idx[k], fr->nframes - 1);
+  if (aout) { /* first atom of each listed frame in aout */
+    PetscCall(PetscMalloc1(n + 1, &aoff));
+    aoff[0] = 0;
+    for (PetscInt k = 0; k < n; k++) aoff[k + 1] = aoff[k] + (size_t)(fr->atom_start[idx[k] + 1] - fr->atom_start[idx[k]]);
+  }
   PetscCall(EnsureWork(ev));
   if (m->fix_radial) PetscCall(EnsureCache(ev, theta));
   ev->pfon = (PetscBool)(m->fix_radial && im->nfield);
@@ -680,7 +796,7 @@ static PetscErrorCode Evaluate(TeannEval ev, const PetscReal theta[], PetscInt n
     for (PetscInt s = 0; s < nchunk; s++) {
       const PetscInt k0 = s * TEANN_CHUNK;
       PetscReal      lp;
-      PetscErrorCode e = ProcessChunk(ev, w, theta, PetscMin(TEANN_CHUNK, n - k0), idx + k0, k0, cached, &lp, grad ? w->g : NULL, out, (PetscBool)(w == &ev->work[0]));
+      PetscErrorCode e = ProcessChunk(ev, w, theta, PetscMin(TEANN_CHUNK, n - k0), idx + k0, k0, cached, &lp, grad ? w->g : NULL, out, aout, aoff, (PetscBool)(w == &ev->work[0]));
       if (e) lerr = e; /* only thread 0 logs, so only it can set lerr */
 #pragma omp ordered
       {
@@ -693,6 +809,7 @@ static PetscErrorCode Evaluate(TeannEval ev, const PetscReal theta[], PetscInt n
       }
     }
   }
+  PetscCall(PetscFree(aoff));
   PetscCall(lerr);
   if (grad && m->fix_radial) /* the general path differentiates eta and s too; they are fixed */
     for (PetscInt q = 0; q < m->nel * m->nwave; q++) grad[im->off_eta + q] = grad[im->off_s + q] = 0;
@@ -703,14 +820,21 @@ static PetscErrorCode Evaluate(TeannEval ev, const PetscReal theta[], PetscInt n
 PetscErrorCode TeannEvalLossGradient(TeannEval ev, const PetscReal theta[], PetscInt n, const PetscInt idx[], PetscReal *loss, PetscReal grad[])
 {
   PetscFunctionBegin;
-  PetscCall(Evaluate(ev, theta, n, idx, loss, grad, NULL));
+  PetscCall(Evaluate(ev, theta, n, idx, loss, grad, NULL, NULL));
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode TeannEvalPredict(TeannEval ev, const PetscReal theta[], PetscInt n, const PetscInt idx[], PetscReal out[])
 {
   PetscFunctionBegin;
-  PetscCall(Evaluate(ev, theta, n, idx, NULL, NULL, out));
+  PetscCall(Evaluate(ev, theta, n, idx, NULL, NULL, out, NULL));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannEvalPredictAtoms(TeannEval ev, const PetscReal theta[], PetscInt n, const PetscInt idx[], PetscReal out[], PetscReal aout[])
+{
+  PetscFunctionBegin;
+  PetscCall(Evaluate(ev, theta, n, idx, NULL, NULL, out, aout));
   PetscFunctionReturn(0);
 }
 
@@ -767,6 +891,7 @@ PetscErrorCode TeannEvalResiduals(TeannEval ev, const PetscReal theta[], PetscIn
   const PetscInt  nc = im->ncomp, np = m->nparam, nk = m->nel * m->nwave;
 
   PetscFunctionBegin;
+  PetscCheck(!im->nacomp, PETSC_COMM_SELF, PETSC_ERR_SUP, "residuals and Jacobian rows are per frame: a per-atom property (atomic_dipole) is fitted with -tao_type lmvm or bqnls, not with Levenberg-Marquardt");
   for (PetscInt k = 0; k < n; k++) PetscCheck(idx[k] >= 0 && idx[k] < fr->nframes, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frame index %" PetscInt_FMT " out of range 0..%" PetscInt_FMT, idx[k], fr->nframes - 1);
   PetscCall(EnsureWork(ev));
   if (m->fix_radial) PetscCall(EnsureCache(ev, theta));

@@ -128,9 +128,14 @@ PetscErrorCode TeannModelSetUp(TeannModel m)
     if (!(m->props & TeannProperties[k].bit)) continue;
     im->head_k[im->nhead]    = k;
     im->head_ch[im->nhead]   = im->nchan;
-    im->head_comp[im->nhead] = im->ncomp;
+    if (TeannProperties[k].peratom) { /* its components are per atom: not among the frame's */
+      im->head_comp[im->nhead] = im->nacomp;
+      im->nacomp += TeannProperties[k].ncomp;
+    } else {
+      im->head_comp[im->nhead] = im->ncomp;
+      im->ncomp += TeannProperties[k].ncomp;
+    }
     im->nhead++;
-    im->ncomp += TeannProperties[k].ncomp;
     for (PetscInt c = 0; c < hd->nch; c++) {
       PetscCheck(im->nchan < TEANN_MAX_CHANNELS, m->comm, PETSC_ERR_SUP, "too many output channels");
       PetscCall(PetscSNPrintf(im->chan_name[im->nchan], sizeof(im->chan_name[0]), "%s%s", TeannProperties[k].name, hd->ch[c].suffix));
@@ -207,6 +212,14 @@ PetscErrorCode TeannModelGetNumComponents(TeannModel m, PetscInt *n)
   PetscFunctionBegin;
   PetscCheck(m->setup, m->comm, PETSC_ERR_ORDER, "call TeannModelSetUp() first");
   *n = ((TeannModelImpl *)m->impl)->ncomp;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannModelGetNumAtomComponents(TeannModel m, PetscInt *n)
+{
+  PetscFunctionBegin;
+  PetscCheck(m->setup, m->comm, PETSC_ERR_ORDER, "call TeannModelSetUp() first");
+  *n = ((TeannModelImpl *)m->impl)->nacomp;
   PetscFunctionReturn(0);
 }
 

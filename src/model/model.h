@@ -59,8 +59,11 @@ PETSC_EXTERN PetscErrorCode TeannModelSetFromOptions(TeannModel);
 PETSC_EXTERN PetscErrorCode TeannModelSetElements(TeannModel, PetscInt nel, const PetscInt Z[]);
 PETSC_EXTERN PetscErrorCode TeannModelSetUp(TeannModel);
 PETSC_EXTERN PetscErrorCode TeannModelGetNumParameters(TeannModel, PetscInt *);
-/* Number of predicted components per frame: dipole 3, then polarizability 9, then transition_dipole 3, for the fitted properties in that order. */
+/* Number of predicted components per frame: those of the fitted properties in table order (dipole 3,
+   polarizability 9, transition_dipole 3, quadrupole 9, hyperpolarizability 27), per-atom ones excluded. */
 PETSC_EXTERN PetscErrorCode TeannModelGetNumComponents(TeannModel, PetscInt *);
+/* Number of predicted components per atom: the per-atom properties' (atomic_dipole 3), 0 without them. */
+PETSC_EXTERN PetscErrorCode TeannModelGetNumAtomComponents(TeannModel, PetscInt *);
 /* EANN initial values (s = linspace(0, r_c, K) with both endpoints, eta = 0.4, c = 1/neigh_atoms, Xavier-uniform hidden weights, zero last layer) from seed. */
 PETSC_EXTERN PetscErrorCode TeannModelInitialParameters(TeannModel, PetscInt seed, PetscReal theta[]);
 /* Mask (1.0 trainable, 0.0 fixed) per parameter: eta and s are fixed under -teann_fix_radial. */
@@ -79,6 +82,9 @@ PETSC_EXTERN PetscErrorCode TeannEvalSetLossScale(TeannEval, TeannProp p, PetscR
    and its gradient with respect to theta (grad overwritten; NULL: loss only). No L2 term. */
 PETSC_EXTERN PetscErrorCode TeannEvalLossGradient(TeannEval, const PetscReal theta[], PetscInt n, const PetscInt idx[], PetscReal *loss, PetscReal grad[]);
 /* Predictions of frames idx[]: out[k*ncomp + c] with ncomp from TeannModelGetNumComponents. */
+/* ... and (aout not NULL) the per-atom properties' predictions: the atoms of frames idx[0], idx[1], ... in
+   turn, nacomp (TeannModelGetNumAtomComponents) per atom; out may be NULL. */
+PETSC_EXTERN PetscErrorCode TeannEvalPredictAtoms(TeannEval, const PetscReal theta[], PetscInt n, const PetscInt idx[], PetscReal out[], PetscReal aout[]);
 PETSC_EXTERN PetscErrorCode TeannEvalPredict(TeannEval, const PetscReal theta[], PetscInt n, const PetscInt idx[], PetscReal out[]);
 /* Scaled residuals of frames idx[]: r[k*ncomp + c] = sqrt(scale_p) (yhat_c - y_c), 0 where frame k lacks
    property p, the transition dipole against the sign of the reference that fits better; so that

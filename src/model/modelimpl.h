@@ -29,7 +29,8 @@ typedef struct {
   PetscInt  nhead;                                    /* fitted properties                      */
   PetscInt  head_k[TEANN_NKIND];                      /* their table index                      */
   PetscInt  head_ch[TEANN_NKIND];                     /* their first channel                    */
-  PetscInt  head_comp[TEANN_NKIND];                   /* their first component                  */
+  PetscInt  head_comp[TEANN_NKIND];                   /* their first component (per atom for a per-atom property) */
+  PetscInt  nacomp;                                   /* components per atom of the per-atom properties */
   PetscInt  nfield, field_ch[TEANN_MAX_FIELDS];       /* field channels                         */
   PetscInt  ncomp;
   PetscInt  maxwidth;                                 /* largest layer, F included              */

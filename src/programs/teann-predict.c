@@ -42,13 +42,14 @@ static PetscErrorCode PredictProgress(MPI_Comm comm, Progress *p, PetscInt done,
 
 /* Predict the n local frames in the same number of slices on every rank; the slices are big
    enough for the model's OpenMP chunks (64 frames a thread) to keep the threads busy. */
-static PetscErrorCode PredictFrames(MPI_Comm comm, TeannModel model, const PetscReal theta[], TeannFrames fr, PetscInt N, Progress *prog, PetscReal pred[])
+static PetscErrorCode PredictFrames(MPI_Comm comm, TeannModel model, const PetscReal theta[], TeannFrames fr, PetscInt N, Progress *prog, PetscReal pred[], PetscReal apred[])
 {
   TeannEval ev = NULL;
-  PetscInt  n = fr->nframes, nmax, nsteps, ncomp, *idx, slice;
+  PetscInt  n = fr->nframes, nmax, nsteps, ncomp, nacomp, *idx, slice;
 
   PetscFunctionBegin;
   PetscCall(TeannModelGetNumComponents(model, &ncomp));
+  PetscCall(TeannModelGetNumAtomComponents(model, &nacomp));
   PetscCallMPI(MPI_Allreduce(&n, &nmax, 1, MPIU_INT, MPI_MAX, comm));
   slice  = 4 * TEANN_CHUNK; /* a few chunks per thread between progress reports */
 #if defined(_OPENMP)
@@ -65,7 +66,7 @@ static PetscErrorCode PredictFrames(MPI_Comm comm, TeannModel model, const Petsc
     PetscInt a = (PetscInt)(((PetscInt64)n * s) / nsteps) / 64 * 64;
     PetscInt b = s == nsteps - 1 ? n : (PetscInt)(((PetscInt64)n * (s + 1)) / nsteps) / 64 * 64, done;
 
-    if (b > a) PetscCall(TeannEvalPredict(ev, theta, b - a, idx + a, pred + a * ncomp));
+    if (b > a) PetscCall(TeannEvalPredictAtoms(ev, theta, b - a, idx + a, pred + a * ncomp, nacomp ? apred + (size_t)nacomp * fr->atom_start[a] : NULL));
     if (prog->show) {
       PetscCallMPI(MPI_Reduce(&b, &done, 1, MPIU_INT, MPI_SUM, 0, comm));
       PetscCall(PredictProgress(comm, prog, done, N));
@@ -82,10 +83,10 @@ int main(int argc, char **argv)
   PetscBool   hasdata = PETSC_FALSE, hasout = PETSC_FALSE, help_only, isxyz, isnc;
   MPI_Comm    comm;
   TeannModel  model;
-  PetscReal  *theta, *pred, *ref = NULL;
+  PetscReal  *theta, *pred, *ref = NULL, *apred = NULL, *aref = NULL;
   TeannSource src;
   TeannFrames fr;
-  PetscInt    N, *ids, nel, Z[TEANN_MAX_Z + 1], ncomp, *fid, hasref = 0;
+  PetscInt    N, *ids, nel, Z[TEANN_MAX_Z + 1], ncomp, nacomp, *fid, *nat = NULL, hasref = 0;
   char        missing[512] = "";
   Progress    prog;
   PetscBool   set;
@@ -151,13 +152,15 @@ int main(int argc, char **argv)
   }
   PetscCheck(!missing[0], comm, PETSC_ERR_ARG_INCOMP, "%s: elements not in the model %s:%s", data, mpath, missing);
 
+  PetscCall(TeannModelGetNumAtomComponents(model, &nacomp));
   PetscCall(PetscMalloc2(fr->nframes * ncomp + 1, &pred, fr->nframes + 1, &fid));
+  PetscCall(PetscMalloc1((size_t)fr->natoms * nacomp + 1, &apred));
   PetscCall(PetscTime(&prog.t0));
   prog.last = prog.t0;
-  PetscCall(PredictFrames(comm, model, theta, fr, N, &prog, pred));
+  PetscCall(PredictFrames(comm, model, theta, fr, N, &prog, pred, apred));
   /* a NaN is never a result: stop before anything is written */
   PetscCall(TeannPredictionsCheckFinite(comm, data, model->props, fr->nframes, fr->frame_id, pred));
-  if (isxyz) PetscCall(TeannPredictionsWriteXYZ(comm, out, model->props, fr, pred));
+  if (isxyz) PetscCall(TeannPredictionsWriteXYZ(comm, out, model->props, fr, pred, apred));
   else {
     for (PetscInt f = 0; f < fr->nframes; f++) {
       fid[f] = fr->frame_id[f];
@@ -176,11 +179,23 @@ int main(int argc, char **argv)
           for (PetscInt c = 0; c < nc; c++) ref[f * ncomp + off + c] = y[f * nc + c];
       }
     }
-    PetscCall(TeannPredictionsWriteNC(comm, out, model->props, fr->nframes, fid, fid, NULL, ref, pred));
+    if (nacomp) { /* per-atom properties: their references (NaN rows where an atom has none) */
+      TeannAtomPredictions at;
+      PetscCall(PetscMalloc2(fr->nframes + 1, &nat, (size_t)fr->natoms * nacomp + 1, &aref));
+      for (PetscInt f = 0; f < fr->nframes; f++) nat[f] = fr->atom_start[f + 1] - fr->atom_start[f];
+      PetscCall(TeannAtomReferences(model->props, fr, aref));
+      at.nacomp = nacomp;
+      at.natoms = nat;
+      at.ref    = aref;
+      at.pred   = apred;
+      PetscCall(TeannPredictionsWriteNC(comm, out, model->props, fr->nframes, fid, fid, NULL, ref, pred, &at));
+      PetscCall(PetscFree2(nat, aref));
+    } else PetscCall(TeannPredictionsWriteNC(comm, out, model->props, fr->nframes, fid, fid, NULL, ref, pred, NULL));
     PetscCall(PetscFree(ref));
   }
   PetscCall(PetscPrintf(comm, "teann-predict: %" PetscInt_FMT " frames of %s -> %s\n", N, data, out));
   PetscCall(PetscFree2(pred, fid));
+  PetscCall(PetscFree(apred));
   PetscCall(PetscFree(theta));
   PetscCall(TeannFramesDestroy(&fr));
   PetscCall(TeannModelDestroy(&model));

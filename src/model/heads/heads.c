@@ -7,6 +7,7 @@ static const TeannHead *const TeannHeads[TEANN_NKIND] = {
   [TEANN_K_TDIPOLE]    = &TeannHeadTransitionDipole,
   [TEANN_K_QUADRUPOLE] = &TeannHeadQuadrupole,
   [TEANN_K_HYPERPOLAR] = &TeannHeadHyperpolarizability,
+  [TEANN_K_ATDIPOLE]   = &TeannHeadAtomicDipole,
 };
 
 const TeannHead *TeannHeadOf(PetscInt k)
