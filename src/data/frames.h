@@ -47,7 +47,7 @@ PETSC_EXTERN PetscErrorCode TeannFramesGetFormat(const char path[], const char *
  * is stored exactly symmetrised. comment[f] keeps the comment line. */
 PETSC_EXTERN PetscErrorCode TeannFramesReadXYZ(const char path[], TeannFrames);
 /* Write the frames as extended XYZ, atomically (path.tmp renamed when complete): every property a frame
- * has, Lattice= and pbc= for a periodic frame, positions and labels with the fewest digits (15 to 17) that read back exactly, so that
+ * has (per-atom labels as columns), Lattice= and pbc= for a periodic frame, positions and labels with the fewest digits (15 to 17) that read back exactly, so that
  * reading the file gives the same frames bit for bit. */
 PETSC_EXTERN PetscErrorCode TeannFramesWriteXYZ(TeannFrames, const char path[]);
 /* The keys of frame f's cell, Lattice="ax ay az bx by bz cx cy cz" pbc="T T F" (exact), into buf;
