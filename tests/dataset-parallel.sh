@@ -1,10 +1,10 @@
 #!/bin/bash
 # Parallel slab reads on 1, 2 and 3 ranks give the frames a serial read gives:
 # the TeannPartition slab, sparse subsets (overlapping between ranks or not)
-# and a rank reading nothing.
+# and a rank reading nothing (the periodic cells too: their cell and pbc are compared).
 . "$top_srcdir/tests/common.sh"
 
-for name in water_hf_800 methanol_hf_240 qm7x_chno_100; do
+for name in water_hf_800 methanol_hf_240 qm7x_chno_100 water64_pbc_polarizability_80; do
   "$BIN/teann-convert" "$DATA/$name.xyz" "$WORK/$name.nc" >/dev/null || fail "cannot convert $name.xyz"
   for np in 1 2 3; do
     out=$(mpirun_np $np "$BIN/tests/test-dataset" parallel "$WORK/$name.nc" 2>&1) || { echo "$out"; fail "$name on $np ranks"; }

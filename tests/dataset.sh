@@ -36,8 +36,8 @@ for want in 'frame = 800 ;' 'atom = 2400 ;' 'spatial = 3 ;' \
   'double dipole(frame, spatial) ;' 'dipole:units = "e angstrom" ;' \
   'double polarizability(frame, spatial, spatial) ;' 'polarizability:units = "angstrom^3" ;' \
   'double energy(frame) ;' 'energy:units = "eV" ;' 'int frame_id(frame) ;' \
-  'properties:flag_masks = 1, 2, 4, 32, 64, 8, 16 ;' \
-  'properties:flag_meanings = "dipole polarizability transition_dipole quadrupole hyperpolarizability charge energy" ;' \
+  'properties:flag_masks = 1, 2, 4, 32, 64, 128, 8, 16 ;' \
+  'properties:flag_meanings = "dipole polarizability transition_dipole quadrupole hyperpolarizability atomic_dipole charge energy" ;' \
   ':Conventions = "CF-1.8" ;' ':source = "teann ' ':title = ' ':history = '; do
   printf '%s\n' "$h" | grep -F -q -- "$want" || { printf '%s\n' "$h"; fail "ncdump -h lacks: $want"; }
 done

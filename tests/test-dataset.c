@@ -1,5 +1,8 @@
 /* Dataset and partition tests.
  *   test-dataset roundtrip IN OUT.nc   text file -> dataset -> frames, bitwise equal
+ *   test-dataset xyzroundtrip IN OUT.xyz  any input -> extended XYZ (TeannFramesWriteXYZ) -> frames,
+ *                                      bitwise equal (inputs without quadrupoles: re-projecting a
+ *                                      traceless tensor moves its last bits)
  *   test-dataset parallel FILE.nc      each rank reads its partition slab, overlapping and
  *                                      disjoint sparse subsets, and (rank 0) nothing, compared
  *                                      with a serial read
@@ -29,9 +32,11 @@ static PetscErrorCode CompareFrames(TeannFrames a, TeannFrames b)
     PetscCall(CompareBits("positions", a->x + 3 * a0, b->x + 3 * a0, sizeof(PetscReal) * 3 * na, f));
     PetscCall(CompareBits("frame_id", a->frame_id + f, b->frame_id + f, sizeof(PetscInt), f));
     PetscCall(CompareBits("properties", a->fprops + f, b->fprops + f, sizeof(PetscInt), f));
-    for (PetscInt k = 0; k < TEANN_NPROP; k++) { /* every property of the table */
-      const PetscInt nc = TeannProperties[k].ncomp;
-      PetscCall(CompareBits(TeannProperties[k].name, a->y[k] + nc * f, b->y[k] + nc * f, sizeof(PetscReal) * nc, f));
+    PetscCall(CompareBits("pbc", a->pbc + f, b->pbc + f, sizeof(PetscInt), f));
+    PetscCall(CompareBits("cell", a->cell + 9 * f, b->cell + 9 * f, sizeof(PetscReal) * 9, f));
+    for (PetscInt k = 0; k < TEANN_NPROP; k++) { /* every property of the table; a per-atom one: the frame's rows */
+      const PetscInt nc = TeannProperties[k].ncomp, r0 = TeannProperties[k].peratom ? a0 : f, nr = TeannProperties[k].peratom ? na : 1;
+      PetscCall(CompareBits(TeannProperties[k].name, a->y[k] + nc * r0, b->y[k] + nc * r0, sizeof(PetscReal) * nc * nr, f));
     }
   }
   PetscFunctionReturn(0);
@@ -61,6 +66,25 @@ static PetscErrorCode RoundTrip(const char in[], const char out[])
   PetscCall(TeannFramesDestroy(&text));
   PetscCall(TeannFramesDestroy(&viaread));
   PetscCall(TeannFramesDestroy(&viadataset));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode XYZRoundTrip(const char in[], const char out[])
+{
+  TeannFrames a, b;
+  PetscInt    nper = 0;
+
+  PetscFunctionBegin;
+  PetscCall(TeannFramesCreate(&a));
+  PetscCall(TeannFramesCreate(&b));
+  PetscCall(TeannFramesRead(in, a));
+  PetscCall(TeannFramesWriteXYZ(a, out));
+  PetscCall(TeannFramesReadXYZ(out, b));
+  PetscCall(CompareFrames(a, b));
+  for (PetscInt f = 0; f < a->nframes; f++) nper += a->pbc[f] ? 1 : 0;
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "xyzroundtrip %s: %" PetscInt_FMT " frames (%" PetscInt_FMT " periodic) %" PetscInt_FMT " atoms identical\n", in, a->nframes, nper, a->natoms));
+  PetscCall(TeannFramesDestroy(&a));
+  PetscCall(TeannFramesDestroy(&b));
   PetscFunctionReturn(0);
 }
 
@@ -304,6 +328,12 @@ int main(int argc, char **argv)
   if (eq) {
     PetscCheck(argc >= 4, PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "usage: test-dataset roundtrip IN OUT.nc");
     PetscCall(RoundTrip(argv[2], argv[3]));
+  }
+  PetscCall(PetscStrcmp(argv[1], "xyzroundtrip", &eq));
+  any = (PetscBool)(any || eq);
+  if (eq) {
+    PetscCheck(argc >= 4, PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "usage: test-dataset xyzroundtrip IN OUT.xyz");
+    PetscCall(XYZRoundTrip(argv[2], argv[3]));
   }
   PetscCall(PetscStrcmp(argv[1], "parallel", &eq));
   any = (PetscBool)(any || eq);

@@ -37,12 +37,37 @@ static int nc_put_vara_petscint(int ncid, int varid, const size_t start[], const
 /* Writing                                                                   */
 
 typedef struct {
-  int frame, atom, spatial;                           /* dimension ids */
+  int frame, atom, spatial, cell_spatial;             /* dimension ids */
   int natoms, species, positions, frame_id, properties; /* variable ids */
+  int cell, pbc;                                      /* -1: not written (no periodic frame) */
   int prop[TEANN_NPROP];                                   /* -1: not written */
 } DatasetIds;
 
-static PetscErrorCode DatasetDefine(TeannNCFile *f, TeannFrames fr, PetscInt present, DatasetIds *id)
+/* cell(frame, cell_spatial, spatial) and pbc(frame, cell_spatial), only when some frame is periodic:
+   a file of molecules keeps the layout it always had. */
+static PetscErrorCode DatasetDefineCell(TeannNCFile *f, DatasetIds *id)
+{
+  const char        *path = f->tmp;
+  int                ncid = f->ncid, dims[3];
+  const signed char  flags[2] = {0, 1};
+
+  PetscFunctionBegin;
+  PetscCallNC(path, nc_def_dim(ncid, "cell_spatial", 3, &id->cell_spatial));
+  dims[0] = id->frame;
+  dims[1] = id->cell_spatial;
+  dims[2] = id->spatial;
+  PetscCallNC(path, nc_def_var(ncid, "cell", NC_DOUBLE, 3, dims, &id->cell));
+  PetscCall(TeannNCPutText(f, id->cell, "long_name", "lattice vectors a, b, c of the periodic cell (rows)"));
+  PetscCall(TeannNCPutText(f, id->cell, "units", "angstrom"));
+  PetscCall(TeannNCPutText(f, id->cell, "comment", "cell[f, i, :] is lattice vector i (a, b, c) in Cartesian coordinates; 0 for a frame that is not periodic"));
+  PetscCallNC(path, nc_def_var(ncid, "pbc", NC_BYTE, 2, dims, &id->pbc));
+  PetscCall(TeannNCPutText(f, id->pbc, "long_name", "periodic along lattice vector a, b, c"));
+  PetscCallNC(path, nc_put_att_schar(ncid, id->pbc, "flag_values", NC_BYTE, 2, flags));
+  PetscCall(TeannNCPutText(f, id->pbc, "flag_meanings", "not_periodic periodic"));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode DatasetDefine(TeannNCFile *f, TeannFrames fr, PetscInt present, PetscBool periodic, DatasetIds *id)
 {
   const char *path = f->tmp;
   int         ncid = f->ncid, dims[4], masks[TEANN_NPROP];
@@ -82,6 +107,8 @@ static PetscErrorCode DatasetDefine(TeannNCFile *f, TeannFrames fr, PetscInt pre
   PetscCallNC(path, nc_def_var(ncid, "positions", NC_DOUBLE, 2, dims, &id->positions));
   PetscCall(TeannNCPutText(f, id->positions, "long_name", "atom positions"));
   PetscCall(TeannNCPutText(f, id->positions, "units", "angstrom"));
+  id->cell = id->pbc = -1;
+  if (periodic) PetscCall(DatasetDefineCell(f, id));
 
   dims[0] = id->frame;
   dims[1] = dims[2] = dims[3] = id->spatial;
@@ -97,6 +124,13 @@ static PetscErrorCode DatasetDefine(TeannNCFile *f, TeannFrames fr, PetscInt pre
     /* An absent charge means neutral (0), every other absent property is NaN. */
     if (dp->bit == TEANN_PROP_CHARGE) PetscCall(TeannNCPutText(f, id->prop[p], "comment", "0 where the frame gives no charge; see the properties flags"));
     else PetscCallNC(path, nc_def_var_fill(ncid, id->prop[p], 0, &nan));
+    if (fr->asym_frame[p] > 0) { /* what the reader of the source let through before symmetrising */
+      const double asym = (double)fr->asym[p];
+      const int    frame = (int)fr->asym_frame[p];
+
+      PetscCallNC(path, nc_put_att_double(ncid, id->prop[p], "largest_asymmetry_accepted", NC_DOUBLE, 1, &asym));
+      PetscCallNC(path, nc_put_att_int(ncid, id->prop[p], "largest_asymmetry_frame", NC_INT, 1, &frame));
+    }
   }
   PetscCallNC(path, nc_enddef(ncid));
   PetscFunctionReturn(0);
@@ -107,14 +141,18 @@ static PetscErrorCode DatasetDefine(TeannNCFile *f, TeannFrames fr, PetscInt pre
 
 static PetscErrorCode DatasetWriteContents(TeannNCFile *f, TeannFrames fr, PetscErrorCode (*monitor)(PetscInt, PetscInt, void *), void *ctx)
 {
-  const char *path    = f->tmp;
-  PetscInt    present = 0, *natoms;
-  DatasetIds  id;
+  const char  *path    = f->tmp;
+  PetscInt     present = 0, *natoms;
+  PetscBool    periodic = PETSC_FALSE;
+  signed char *pbc;
+  DatasetIds   id;
 
   PetscFunctionBegin;
   for (PetscInt k = 0; k < fr->nframes; k++) present |= fr->fprops[k];
-  PetscCall(DatasetDefine(f, fr, present, &id));
+  for (PetscInt k = 0; k < fr->nframes; k++) periodic = (PetscBool)(periodic || fr->pbc[k]);
+  PetscCall(DatasetDefine(f, fr, present, periodic, &id));
   PetscCall(PetscMalloc1(PetscMin(fr->nframes, DATASET_WRITE_BATCH), &natoms));
+  PetscCall(PetscMalloc1(3 * PetscMin(fr->nframes, DATASET_WRITE_BATCH) + 1, &pbc));
   for (PetscInt f0 = 0; f0 < fr->nframes; f0 += DATASET_WRITE_BATCH) {
     PetscInt f1 = PetscMin(f0 + DATASET_WRITE_BATCH, fr->nframes), a0 = fr->atom_start[f0], a1 = fr->atom_start[f1];
     size_t   start[4] = {(size_t)f0, 0, 0, 0}, count[4] = {(size_t)(f1 - f0), 3, 3, 3}; /* up to rank-3 tensors */
@@ -124,6 +162,12 @@ static PetscErrorCode DatasetWriteContents(TeannNCFile *f, TeannFrames fr, Petsc
     PetscCallNC(path, nc_put_vara_petscint(f->ncid, id.natoms, start, count, natoms));
     PetscCallNC(path, nc_put_vara_petscint(f->ncid, id.frame_id, start, count, fr->frame_id + f0));
     PetscCallNC(path, nc_put_vara_petscint(f->ncid, id.properties, start, count, fr->fprops + f0));
+    if (id.cell >= 0) {
+      for (PetscInt k = f0; k < f1; k++)
+        for (PetscInt d = 0; d < 3; d++) pbc[3 * (k - f0) + d] = (signed char)((fr->pbc[k] >> d) & 1);
+      PetscCallNC(path, nc_put_vara_double(f->ncid, id.cell, start, count, fr->cell + 9 * (size_t)f0));
+      PetscCallNC(path, nc_put_vara_schar(f->ncid, id.pbc, start, count, pbc));
+    }
     for (int p = 0; p < TEANN_NPROP; p++) {
       if (id.prop[p] < 0) continue;
       if (TeannProperties[p].peratom) PetscCallNC(path, nc_put_vara_double(f->ncid, id.prop[p], astart, acount, fr->y[p] + (size_t)TeannProperties[p].ncomp * a0));
@@ -134,6 +178,7 @@ static PetscErrorCode DatasetWriteContents(TeannNCFile *f, TeannFrames fr, Petsc
     if (monitor) PetscCall((*monitor)(f1, fr->nframes, ctx));
   }
   PetscCall(PetscFree(natoms));
+  PetscCall(PetscFree(pbc));
   PetscFunctionReturn(0);
 }
 
@@ -190,6 +235,7 @@ PetscErrorCode TeannDatasetWrite(MPI_Comm comm, TeannFrames frames, const char p
 typedef struct {
   size_t nframes, natoms;                             /* dimension lengths */
   int    natoms_var, species, positions, frame_id, properties; /* -1: absent (optional ones) */
+  int    cell, pbc;                                   /* -1: absent (every frame isolated) */
   int    prop[TEANN_NPROP];
 } DatasetLayout;
 
@@ -226,6 +272,28 @@ static PetscErrorCode DatasetRequire(const char path[], int ncid, const char nam
   PetscFunctionReturn(0);
 }
 
+/* The optional cell and pbc variables: both or neither (a file without them holds molecules). */
+static PetscErrorCode DatasetInquireCell(const char path[], int ncid, int dframe, int dspatial, DatasetLayout *L)
+{
+  int    dcell, dims[3];
+  size_t ncell;
+
+  PetscFunctionBegin;
+  if (nc_inq_varid(ncid, "cell", &L->cell) != NC_NOERR) L->cell = -1;
+  if (nc_inq_varid(ncid, "pbc", &L->pbc) != NC_NOERR) L->pbc = -1;
+  PetscCheck((L->cell < 0) == (L->pbc < 0), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: variable '%s' without '%s': a periodic dataset needs both", path, L->cell < 0 ? "pbc" : "cell", L->cell < 0 ? "cell" : "pbc");
+  if (L->cell < 0) PetscFunctionReturn(0);
+  PetscCall(DatasetRequire(path, ncid, "cell_spatial", PETSC_TRUE, &dcell));
+  PetscCallNC(path, nc_inq_dimlen(ncid, dcell, &ncell));
+  PetscCheck(ncell == 3, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: dimension 'cell_spatial' has length %zu, expected 3", path, ncell);
+  dims[0] = dframe;
+  dims[1] = dcell;
+  dims[2] = dspatial;
+  PetscCall(DatasetCheckVar(path, ncid, L->cell, "cell", 3, dims));
+  PetscCall(DatasetCheckVar(path, ncid, L->pbc, "pbc", 2, dims));
+  PetscFunctionReturn(0);
+}
+
 /* Find and check every variable; the same on all ranks, so errors are collective. */
 static PetscErrorCode DatasetInquire(const char path[], int ncid, DatasetLayout *L)
 {
@@ -257,6 +325,7 @@ static PetscErrorCode DatasetInquire(const char path[], int ncid, DatasetLayout 
     if (nc_inq_varid(ncid, TeannProperties[p].name, &L->prop[p]) == NC_NOERR) PetscCall(DatasetCheckVar(path, ncid, L->prop[p], TeannProperties[p].name, 1 + (int)TeannProperties[p].rank, dims));
     else L->prop[p] = -1;
   }
+  PetscCall(DatasetInquireCell(path, ncid, dframe, dspatial, L));
   dims[0] = datom;
   PetscCall(DatasetCheckVar(path, ncid, L->species, "species", 1, dims));
   PetscCall(DatasetCheckVar(path, ncid, L->positions, "positions", 2, dims));
@@ -406,11 +475,32 @@ static PetscErrorCode DatasetReadNatomsChecked(MPI_Comm comm, const char path[],
   PetscFunctionReturn(0);
 }
 
+/* The largest asymmetry the reader of the source accepted (attributes written by TeannDatasetWrite). */
+static PetscErrorCode DatasetReadAsymmetry(const char path[], int ncid, const DatasetLayout *L, TeannFrames fr)
+{
+  PetscFunctionBegin;
+  for (int p = 0; p < TEANN_NPROP; p++) {
+    double  asym;
+    int     frame;
+    nc_type t1, t2;
+    size_t  n1, n2;
+
+    if (L->prop[p] < 0 || nc_inq_att(ncid, L->prop[p], "largest_asymmetry_accepted", &t1, &n1) || nc_inq_att(ncid, L->prop[p], "largest_asymmetry_frame", &t2, &n2)) continue;
+    if (n1 != 1 || n2 != 1 || t1 == NC_CHAR || t1 == NC_STRING || t2 == NC_CHAR || t2 == NC_STRING) continue; /* not ours: ignored */
+    PetscCallNC(path, nc_get_att_double(ncid, L->prop[p], "largest_asymmetry_accepted", &asym));
+    PetscCallNC(path, nc_get_att_int(ncid, L->prop[p], "largest_asymmetry_frame", &frame));
+    if (!(asym > 0 && asym <= TeannProperties[p].sym_rtol) || frame < 1) continue;
+    fr->asym[p]       = (PetscReal)asym;
+    fr->asym_frame[p] = frame;
+  }
+  PetscFunctionReturn(0);
+}
+
 /* The selected frames of an opened dataset whose natoms (and their offsets) are read; every
    array allocated here goes into S, which the caller frees whatever happens, so that a file
    refused half-way leaks nothing (the fuzz targets check every refused input for leaks). */
 typedef struct {
-  PetscInt *ids, *fid;
+  PetscInt *ids, *fid, *pbc3;
   int      *wanted;
   void     *tmp;
   DatasetBlock *blocks;
@@ -477,6 +567,11 @@ static PetscErrorCode DatasetReadSelected(MPI_Comm comm, const char path[], int 
   PetscCall(DatasetReadVar(&R, L->positions, PETSC_TRUE, PETSC_FALSE, 3, fr->x));
   for (int p = 0; p < TEANN_NPROP; p++)
     if (L->prop[p] >= 0) PetscCall(DatasetReadVar(&R, L->prop[p], TeannProperties[p].peratom, PETSC_FALSE, (int)TeannProperties[p].ncomp, fr->y[p]));
+  if (L->cell >= 0) {
+    PetscCall(PetscMalloc1(3 * nsel + 1, &S->pbc3));
+    PetscCall(DatasetReadVar(&R, L->cell, PETSC_FALSE, PETSC_FALSE, 9, fr->cell));
+    PetscCall(DatasetReadVar(&R, L->pbc, PETSC_FALSE, PETSC_TRUE, 3, S->pbc3));
+  }
   if (L->properties >= 0) PetscCall(DatasetReadVar(&R, L->properties, PETSC_FALSE, PETSC_TRUE, 1, fr->fprops));
   else {
     /* A file without flags: a property is present where its values are finite. */
@@ -506,6 +601,12 @@ static PetscErrorCode DatasetReadSelected(MPI_Comm comm, const char path[], int 
   else PetscCall(PetscArraycpy(fid, fr->frame_id, nsel));
   /* The checks of the text readers (readutil.c); tensors are kept as stored, since
    * projecting what teann-convert projected already would change its last bits. */
+  for (PetscInt l = 0; l < nsel && S->pbc3; l++)
+    for (PetscInt d = 0; d < 3; d++) {
+      TeannReadCheck(path, 0, ids[l] + 1, S->pbc3[3 * l + d] == 0 || S->pbc3[3 * l + d] == 1, "pbc[%" PetscInt_FMT "] = %" PetscInt_FMT ", expected 0 or 1", d, S->pbc3[3 * l + d]);
+      fr->pbc[l] |= S->pbc3[3 * l + d] << d;
+    }
+  PetscCall(DatasetReadAsymmetry(path, ncid, L, fr));
   for (PetscInt l = 0; l < nsel; l++) {
     for (int p = 0; p < TEANN_NPROP; p++) TeannReadCheck(path, 0, ids[l] + 1, !(fr->fprops[l] & TeannProperties[p].bit) || L->prop[p] >= 0, "flagged as having %s (variable 'properties') but there is no variable '%s'", TeannProperties[p].name, TeannProperties[p].name);
     PetscCall(TeannFramesValidate(fr, l, 0, 0, PETSC_FALSE));
@@ -562,6 +663,7 @@ static PetscErrorCode DatasetReadOpened(MPI_Comm comm, const char path[], int nc
   ierr = DatasetReadSelected(comm, path, ncid, parallel, &L, natoms, off, nsel, ids_in, fr, &S);
   PetscCall(PetscFree(S.ids));
   PetscCall(PetscFree(S.fid));
+  PetscCall(PetscFree(S.pbc3));
   PetscCall(PetscFree(S.wanted));
   PetscCall(PetscFree(S.tmp));
   PetscCall(PetscFree(S.blocks));

@@ -1,11 +1,12 @@
 /* Reader for the "configuration" files of the PyTorch EANN code, taken
  * unchanged. Each configuration is
  *     point=   1                      title line, starts with "point="
- *     a1x a1y a1z                     three lattice vectors (read, not used)
- *     a2x a2y a2z
+ *     a1x a1y a1z                     three lattice vectors a, b, c (rows of
+ *     a2x a2y a2z                     the cell, Angstrom)
  *     a3x a3y a3z
- *     pbc 0 0 0                       three flags (the "pbc" word optional);
- *                                     any 1 means periodic: refused
+ *     pbc 0 0 0                       three flags 0/1 (the "pbc" word optional):
+ *                                     periodic along a, b, c; all 0 is a
+ *                                     molecule and the lattice is not used
  *     El mass x y z [fx fy fz]        one line per atom, Angstrom; the mass
  *                                     column is checked to be a positive number
  *                                     but teann uses standard atomic weights
@@ -89,7 +90,8 @@ static PetscErrorCode ReadEANN(TeannLineReader *r, TeannFrames fr, PetscInt abpr
   PetscCall(PetscStrncpy(fr->source, path, sizeof(fr->source)));
   PetscCall(TeannLineReaderNext(r, &eof));
   while (!eof) {
-    PetscInt  frame = fr->nframes + 1, title, na = 0, f, a0, nv;
+    PetscInt  frame = fr->nframes + 1, title, na = 0, f, a0, nv, pbc = 0;
+    PetscReal cell[9];
     char     *tok[ABPROP_MAXVAL + 1];
     size_t    len[ABPROP_MAXVAL + 1];
     PetscReal v[ABPROP_MAXVAL];
@@ -105,7 +107,7 @@ static PetscErrorCode ReadEANN(TeannLineReader *r, TeannFrames fr, PetscInt abpr
       TeannReadCheck(path, title, frame, !eof, "truncated: the file ends inside the lattice vectors");
       SplitTokens(r->buf, 10, tok, len, &n);
       TeannReadCheck(path, r->lineno, frame, n == 3, "lattice vector line has %" PetscInt_FMT " values, expected 3", n);
-      for (int c = 0; c < 3; c++) PetscCall(ParseNumber(path, r->lineno, frame, "lattice vector component", tok[c], len[c], &v[c]));
+      for (int c = 0; c < 3; c++) PetscCall(ParseNumber(path, r->lineno, frame, "lattice vector component", tok[c], len[c], &cell[3 * k + c]));
     }
     PetscCall(TeannLineReaderNext(r, &eof));
     TeannReadCheck(path, title, frame, !eof, "truncated: the file ends before the pbc line");
@@ -117,7 +119,7 @@ static PetscErrorCode ReadEANN(TeannLineReader *r, TeannFrames fr, PetscInt abpr
       for (PetscInt c = 0; c < 3; c++) {
         PetscCall(ParseNumber(path, r->lineno, frame, "pbc flag", tok[skip + c], len[skip + c], &v[c]));
         TeannReadCheck(path, r->lineno, frame, v[c] == 0.0 || v[c] == 1.0, "pbc flag '%.*s' is not 0 or 1", (int)len[skip + c], tok[skip + c]);
-        TeannReadCheck(path, r->lineno, frame, v[c] == 0.0, "periodic systems are not supported yet (pbc line has 1)");
+        if (v[c] == 1.0) pbc |= (PetscInt)1 << c;
       }
     }
     for (;;) {
@@ -168,6 +170,8 @@ static PetscErrorCode ReadEANN(TeannLineReader *r, TeannFrames fr, PetscInt abpr
     }
     PetscCall(TeannFramesBuilderAdd(&b, na, &f, &a0));
     fr->line[f] = title;
+    fr->pbc[f]  = pbc;
+    if (pbc) PetscCall(PetscArraycpy(fr->cell + 9 * f, cell, 9));
     PetscCall(PetscArraycpy(fr->Z + a0, A->Z, na));
     PetscCall(PetscArraycpy(fr->x + 3 * a0, A->x, 3 * na));
     {
@@ -181,6 +185,7 @@ static PetscErrorCode ReadEANN(TeannLineReader *r, TeannFrames fr, PetscInt abpr
         fr->fprops[f] = P->bit;
       }
     }
+    PetscCall(TeannFramesCheckCell(fr, f, title + 1)); /* named at its lines; TeannFramesValidate would name the abprop: line */
     PetscCall(TeannFramesValidate(fr, f, r->lineno, title + 5, PETSC_TRUE));
     PetscCall(TeannLineReaderNext(r, &eof));
   }

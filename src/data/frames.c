@@ -30,6 +30,10 @@ static PetscErrorCode TeannFramesReset(TeannFrames fr)
   for (PetscInt k = 0; k < TEANN_NPROP; k++) PetscCall(PetscFree(fr->y[k]));
   fr->nframes = 0;
   fr->natoms  = 0;
+  for (PetscInt k = 0; k < TEANN_NPROP; k++) {
+    fr->asym[k]       = 0;
+    fr->asym_frame[k] = 0;
+  }
   PetscFunctionReturn(0);
 }
 
@@ -112,6 +116,8 @@ PetscErrorCode TeannFramesSubset(TeannFrames fr, PetscInt n, const PetscInt idx[
   PetscCall(TeannFramesCreate(&s));
   PetscCall(PetscStrncpy(s->source, fr->source, sizeof(s->source)));
   PetscCall(TeannFramesAllocate(s, n, natoms));
+  PetscCall(PetscArraycpy(s->asym, fr->asym, TEANN_NPROP)); /* a statistic of the source, frames numbered in it */
+  PetscCall(PetscArraycpy(s->asym_frame, fr->asym_frame, TEANN_NPROP));
   for (PetscInt k = 0; k < n; k++) {
     PetscInt f = idx[k], a0 = fr->atom_start[f], na = fr->atom_start[f + 1] - a0, b0 = s->atom_start[k];
 
@@ -189,6 +195,53 @@ static PetscErrorCode TeannFramesViewProperty(TeannFrames fr, PetscViewer viewer
     for (PetscInt r = 0, d = ncomp / 3; r < TeannProperties[k].rank; r++, d /= 3) cname[r] = "xyz"[(c / (d ? d : 1)) % 3];
     PetscCall(PetscViewerASCIIPrintf(viewer, "%-3s mean %14.6g  std %14.6g\n", cname, (double)mean[c], (double)(n > 1 ? PetscSqrtReal(m2[c] / (n - 1)) : 0.0)));
   }
+  if (fr->asym_frame[k] > 0) PetscCall(PetscViewerASCIIPrintf(viewer, "largest %s asymmetry accepted: %.3g (relative to the largest component; tolerance %g), frame %" PetscInt_FMT "; the symmetric part is used\n", name, (double)fr->asym[k], (double)TeannProperties[k].sym_rtol, fr->asym_frame[k]));
+  PetscCall(PetscViewerASCIIPopTab(viewer));
+  PetscFunctionReturn(0);
+}
+
+/* Periodic frames: how many, with which flags, and the range of their periodic vectors' lengths and
+   of the volumes of the cells periodic in all three directions. Nothing for isolated molecules. */
+static PetscErrorCode TeannFramesViewCells(TeannFrames fr, PetscViewer viewer)
+{
+  PetscInt  nper = 0, nvol = 0, bypbc[8] = {0};
+  PetscReal lmin = PETSC_MAX_REAL, lmax = 0, vmin = PETSC_MAX_REAL, vmax = 0;
+
+  PetscFunctionBegin;
+  for (PetscInt f = 0; f < fr->nframes; f++) {
+    const PetscReal *H = fr->cell + 9 * f;
+
+    if (!fr->pbc[f]) continue;
+    nper++;
+    bypbc[fr->pbc[f] & 7]++;
+    for (PetscInt d = 0; d < 3; d++) {
+      if (!(fr->pbc[f] & (1 << d))) continue;
+      PetscReal l = PetscSqrtReal(H[3 * d] * H[3 * d] + H[3 * d + 1] * H[3 * d + 1] + H[3 * d + 2] * H[3 * d + 2]);
+      lmin        = PetscMin(lmin, l);
+      lmax        = PetscMax(lmax, l);
+    }
+    if (fr->pbc[f] == 7) {
+      PetscReal v = PetscAbsReal(H[0] * (H[4] * H[8] - H[5] * H[7]) - H[1] * (H[3] * H[8] - H[5] * H[6]) + H[2] * (H[3] * H[7] - H[4] * H[6]));
+      nvol++;
+      vmin = PetscMin(vmin, v);
+      vmax = PetscMax(vmax, v);
+    }
+  }
+  if (!nper) PetscFunctionReturn(0);
+  PetscCall(PetscViewerASCIIPrintf(viewer, "periodic: %" PetscInt_FMT " of %" PetscInt_FMT " frames (pbc", nper, fr->nframes));
+  PetscCall(PetscViewerASCIIUseTabs(viewer, PETSC_FALSE));
+  for (PetscInt b = 7, shown = 0; b >= 1; b--) {
+    if (!bypbc[b]) continue;
+    PetscCall(PetscViewerASCIIPrintf(viewer, "%s %c %c %c: %" PetscInt_FMT, shown++ ? "," : "", b & 1 ? 'T' : 'F', b & 2 ? 'T' : 'F', b & 4 ? 'T' : 'F', bypbc[b]));
+  }
+  PetscCall(PetscViewerASCIIPrintf(viewer, ")\n"));
+  PetscCall(PetscViewerASCIIUseTabs(viewer, PETSC_TRUE));
+  PetscCall(PetscViewerASCIIPushTab(viewer));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "cell: periodic vectors %.6g to %.6g Angstrom long", (double)lmin, (double)lmax));
+  PetscCall(PetscViewerASCIIUseTabs(viewer, PETSC_FALSE));
+  if (nvol) PetscCall(PetscViewerASCIIPrintf(viewer, ", volume %.6g to %.6g Angstrom^3 (%" PetscInt_FMT " cells periodic in 3 directions)", (double)vmin, (double)vmax, nvol));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "\n"));
+  PetscCall(PetscViewerASCIIUseTabs(viewer, PETSC_TRUE));
   PetscCall(PetscViewerASCIIPopTab(viewer));
   PetscFunctionReturn(0);
 }
@@ -217,6 +270,7 @@ PetscErrorCode TeannFramesView(TeannFrames fr, PetscViewer viewer)
   PetscCall(PetscViewerASCIIPrintf(viewer, "\n"));
   PetscCall(PetscViewerASCIIUseTabs(viewer, PETSC_TRUE));
   PetscCall(PetscFree(Z));
+  PetscCall(TeannFramesViewCells(fr, viewer));
   for (PetscInt k = 0; k < TEANN_NPROP; k++) PetscCall(TeannFramesViewProperty(fr, viewer, k));
   PetscFunctionReturn(0);
 }

@@ -25,6 +25,9 @@ struct _n_TeannFrames {
   PetscReal *y[TEANN_NPROP];             /* [ncomp*nframes] labels of property k of the table (property.h),
                                             row-major tensors; the charge is 0 when absent (neutral) */
   char     **comment;                    /* [nframes] original comment line (xyz) or NULL  */
+  PetscReal  asym[TEANN_NPROP];          /* largest asymmetry of property k the readers accepted, relative to
+                                            its largest component, before symmetrising (0: none above 1e-6) */
+  PetscInt   asym_frame[TEANN_NPROP];    /* its frame, 1-based in the source (0: none)     */
 };
 
 PETSC_EXTERN PetscErrorCode TeannFramesCreate(TeannFrames *);
@@ -38,11 +41,19 @@ PETSC_EXTERN PetscErrorCode TeannFramesRead(const char path[], TeannFrames);
 PETSC_EXTERN PetscErrorCode TeannFramesGetFormat(const char path[], const char **format);
 /* Extended XYZ as ASE writes it (doc/input-formats.md). Comment-line keys, in any order, quoted or not:
  * dipole= (3), polarizability= (9 row-major, or 6 in Voigt order xx yy zz yz xz xy), transition_dipole= (3),
- * charge=, energy=, Properties= (species:S:1:pos:R:3 when absent; other columns skipped). Periodic frames
- * (pbc= with any T, or Lattice= without pbc=) are refused. A polarizability must be symmetric to
- * 1e-6 relative + 1e-8 absolute and is stored exactly symmetrised. comment[f] keeps the comment line. */
+ * charge=, energy=, Properties= (species:S:1:pos:R:3 when absent; other columns skipped), Lattice= (9, the
+ * rows a, b, c) and pbc= (3 flags; Lattice= without pbc= is periodic along all three, as in ASE; pbc= with
+ * a T needs Lattice=). A polarizability must be symmetric to 1e-2 of its largest component (+1e-8) and
+ * is stored exactly symmetrised. comment[f] keeps the comment line. */
 PETSC_EXTERN PetscErrorCode TeannFramesReadXYZ(const char path[], TeannFrames);
-/* PyTorch EANN "configuration" files: point= title, 3 lattice lines, pbc line (any 1 refused),
+/* Write the frames as extended XYZ, atomically (path.tmp renamed when complete): every property a frame
+ * has (per-atom labels as columns), Lattice= and pbc= for a periodic frame, positions and labels with the fewest digits (15 to 17) that read back exactly, so that
+ * reading the file gives the same frames bit for bit. */
+PETSC_EXTERN PetscErrorCode TeannFramesWriteXYZ(TeannFrames, const char path[]);
+/* The keys of frame f's cell, Lattice="ax ay az bx by bz cx cy cz" pbc="T T F" (exact), into buf;
+ * "" for an isolated molecule. Every writer of extended XYZ uses it. */
+PETSC_EXTERN PetscErrorCode TeannFramesFormatCell(TeannFrames, PetscInt f, char buf[], size_t len);
+/* PyTorch EANN "configuration" files: point= title, 3 lattice lines (rows a, b, c), pbc line (flags 0/1),
  * "El mass x y z" per atom, "abprop: v..." whose count decides the property: 1 energy, 3 dipole,
  * 6 (Voigt, as above) or 9 polarizability; -teann_eann_abprop transition_dipole|... overrides. */
 PETSC_EXTERN PetscErrorCode TeannFramesReadEANN(const char path[], TeannFrames);

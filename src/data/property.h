@@ -53,6 +53,8 @@ typedef struct {
                                  before it overflows the statistics (doc/input-formats.md "Bounds") */
   PetscBool        peratom;   /* one tensor per atom (frames hold ncomp per atom, NaN rows where an atom
                                  has no label), not per frame: not among a model's frame components */
+  const char      *not_periodic; /* NULL: defined for a periodic frame (pbc != 0); else why it is not and what
+                                    to give instead, the end of the readers' message */
 } TeannProperty;
 
 PETSC_EXTERN const TeannProperty TeannProperties[TEANN_NPROP];

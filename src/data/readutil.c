@@ -3,6 +3,7 @@
  * frame every format passes (TeannFramesValidate). */
 #include "framesimpl.h"
 #include "property.h"
+#include "neighbours.h"
 #include <errno.h>
 #include <math.h>
 
@@ -152,61 +153,30 @@ void TeannParseReal(const char tok[], size_t len, PetscReal *v, PetscBool *ok)
   }
 }
 
-static PetscErrorCode TeannFramesCheckPair(TeannFrames fr, PetscInt f, PetscInt atomline0, PetscInt i, PetscInt j)
-{
-  const PetscReal *x = fr->x + 3 * fr->atom_start[f];
-  PetscReal        d[3], r2;
-
-  PetscFunctionBegin;
-  for (int c = 0; c < 3; c++) d[c] = x[3 * j + c] - x[3 * i + c];
-  r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
-  TeannReadCheck(fr->source, atomline0 > 0 ? atomline0 + PetscMax(i, j) : 0, fr->frame_id[f] + 1, r2 >= TEANN_MIN_DISTANCE * TEANN_MIN_DISTANCE, "atoms %" PetscInt_FMT " and %" PetscInt_FMT " are %g Angstrom apart (closer than %g)", PetscMin(i, j) + 1, PetscMax(i, j) + 1,
-                 (double)PetscSqrtReal(r2), (double)TEANN_MIN_DISTANCE);
-  PetscFunctionReturn(0);
-}
-
 PetscErrorCode TeannFramesCheckAtoms(TeannFrames fr, PetscInt f, PetscInt atomline0)
 {
-  PetscInt         a0 = fr->atom_start[f], n = fr->atom_start[f + 1] - a0;
+  PetscInt         a0 = fr->atom_start[f], n = fr->atom_start[f + 1] - a0, i, j, lo, hi;
   const PetscReal *x  = fr->x + 3 * a0;
+  PetscReal        r, d[3];
+  size_t           np;
 
   PetscFunctionBegin;
-  if (n <= 48) {
-    for (PetscInt j = 1; j < n; j++)
-      for (PetscInt i = 0; i < j; i++) PetscCall(TeannFramesCheckPair(fr, f, atomline0, i, j));
-  } else {
-    /* Large molecules: sweep along x so only neighbours within 0.1 in x are compared. */
-    PetscReal *key;
-    PetscInt  *perm;
-
-    PetscCall(PetscMalloc2(n, &key, n, &perm));
-    for (PetscInt i = 0; i < n; i++) {
-      key[i]  = x[3 * i];
-      perm[i] = i;
-    }
-    PetscInt   bi = -1, bj = -1;
-
-    PetscCall(PetscSortRealWithArrayInt(n, key, perm));
-    for (PetscInt i = 0; i < n && bi < 0; i++)
-      for (PetscInt j = i + 1; j < n && key[j] - key[i] < TEANN_MIN_DISTANCE && bi < 0; j++) {
-        const PetscReal *xi = x + 3 * perm[i], *xj = x + 3 * perm[j];
-        PetscReal        d0 = xj[0] - xi[0], d1 = xj[1] - xi[1], d2 = xj[2] - xi[2];
-
-        if (d0 * d0 + d1 * d1 + d2 * d2 < TEANN_MIN_DISTANCE * TEANN_MIN_DISTANCE) {
-          bi = perm[i];
-          bj = perm[j];
-        }
-      }
-    PetscCall(PetscFree2(key, perm));
-    if (bi >= 0) PetscCall(TeannFramesCheckPair(fr, f, atomline0, bi, bj)); /* reports it */
-  }
+  /* linked cells, O(n), periodic images included (the cell passed TeannFramesCheckCell) */
+  PetscCall(TeannNeighboursCount(fr->pbc[f] ? fr->cell + 9 * f : NULL, fr->pbc[f], n, x, TEANN_MIN_DISTANCE, NULL, &np, &i, &j, &r));
+  if (!np) PetscFunctionReturn(0);
+  lo = PetscMin(i, j);
+  hi = PetscMax(i, j);
+  TeannReadCheck(fr->source, atomline0 > 0 ? atomline0 + i : 0, fr->frame_id[f] + 1, i != j, "atom %" PetscInt_FMT " is %g Angstrom from its own periodic image (closer than %g)", i + 1, (double)r, (double)TEANN_MIN_DISTANCE);
+  for (int c = 0; c < 3; c++) d[c] = x[3 * j + c] - x[3 * i + c];
+  /* the closest pair is reported; through the boundary when the atoms themselves are farther apart */
+  TeannReadCheck(fr->source, atomline0 > 0 ? atomline0 + hi : 0, fr->frame_id[f] + 1, PETSC_FALSE, "atoms %" PetscInt_FMT " and %" PetscInt_FMT " are %g Angstrom apart%s (closer than %g)", lo + 1, hi + 1, (double)r, PetscSqrtReal(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]) > r * (1 + 1e-12) ? " through the periodic boundary" : "", (double)TEANN_MIN_DISTANCE);
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode TeannFramesCheckSymmetry(TeannFrames fr, PetscInt f, PetscInt k, PetscInt line, PetscBool project)
 {
   const TeannProperty *P = &TeannProperties[k];
-  PetscReal           *a = fr->y[k] + P->ncomp * f, amax = 0, tol;
+  PetscReal           *a = fr->y[k] + P->ncomp * f, amax = 0, tol, worst = 0;
   const char          *ax = "xyz";
 
   PetscFunctionBegin;
@@ -216,14 +186,92 @@ PetscErrorCode TeannFramesCheckSymmetry(TeannFrames fr, PetscInt f, PetscInt k, 
   tol = P->sym_rtol * amax + TEANN_SYM_ATOL;
   if (P->sym == TEANN_SYM_SYMMETRIC || P->sym == TEANN_SYM_TRACELESS) {
     for (int i = 0; i < 3; i++)
-      for (int j = i + 1; j < 3; j++) TeannReadCheck(fr->source, line, fr->frame_id[f] + 1, PetscAbsReal(a[3 * i + j] - a[3 * j + i]) <= tol, "%s not symmetric: %c%c = %.10g but %c%c = %.10g", P->name, ax[i], ax[j], (double)a[3 * i + j], ax[j], ax[i], (double)a[3 * j + i]);
+      for (int j = i + 1; j < 3; j++) {
+        const PetscReal d = PetscAbsReal(a[3 * i + j] - a[3 * j + i]);
+
+        TeannReadCheck(fr->source, line, fr->frame_id[f] + 1, d <= tol, "%s not symmetric: %c%c = %.10g but %c%c = %.10g (asymmetry %.3g of the largest component %.10g; tolerance %g)", P->name, ax[i], ax[j], (double)a[3 * i + j], ax[j], ax[i], (double)a[3 * j + i], (double)(amax > 0 ? d / amax : d), (double)amax, (double)P->sym_rtol);
+        worst = PetscMax(worst, d);
+      }
     TeannReadCheck(fr->source, line, fr->frame_id[f] + 1, P->sym != TEANN_SYM_TRACELESS || PetscAbsReal(a[0] + a[4] + a[8]) <= tol, "%s not traceless: xx + yy + zz = %.10g (largest component %.10g; tolerance %g relative)", P->name, (double)(a[0] + a[4] + a[8]), (double)amax, (double)P->sym_rtol);
     if (project) TeannPropertySymmetrize(k, a); /* stored exactly symmetric (and traceless) */
   } else if (P->sym == TEANN_SYM_FULLSYM3) {
     for (int i = 0; i < 3; i++)
       for (int j = 0; j < 3; j++)
-        for (int l = j + 1; l < 3; l++) TeannReadCheck(fr->source, line, fr->frame_id[f] + 1, PetscAbsReal(a[9 * i + 3 * j + l] - a[9 * i + 3 * l + j]) <= tol, "%s not symmetric in its last two indices: %c%c%c = %.10g but %c%c%c = %.10g (tolerance %g relative)", P->name, ax[i], ax[j], ax[l], (double)a[9 * i + 3 * j + l], ax[i], ax[l], ax[j], (double)a[9 * i + 3 * l + j], (double)P->sym_rtol);
+        for (int l = j + 1; l < 3; l++) {
+          const PetscReal d = PetscAbsReal(a[9 * i + 3 * j + l] - a[9 * i + 3 * l + j]);
+
+          TeannReadCheck(fr->source, line, fr->frame_id[f] + 1, d <= tol, "%s not symmetric in its last two indices: %c%c%c = %.10g but %c%c%c = %.10g (tolerance %g relative)", P->name, ax[i], ax[j], ax[l], (double)a[9 * i + 3 * j + l], ax[i], ax[l], ax[j], (double)a[9 * i + 3 * l + j], (double)P->sym_rtol);
+          worst = PetscMax(worst, d);
+        }
   }
+  /* what was accepted, for the summary: a tolerance as wide as the polarizability's must not hide how
+     much it let through; round-off of analytic tensors is not worth a line */
+  if (amax > 0 && worst / amax > TEANN_SYM_REPORT && worst / amax > fr->asym[k]) {
+    fr->asym[k]       = worst / amax;
+    fr->asym_frame[k] = fr->frame_id[f] + 1;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Cross product and norm, for the cell check. */
+static void Cross(const PetscReal u[3], const PetscReal v[3], PetscReal w[3])
+{
+  w[0] = u[1] * v[2] - u[2] * v[1];
+  w[1] = u[2] * v[0] - u[0] * v[2];
+  w[2] = u[0] * v[1] - u[1] * v[0];
+}
+
+static PetscReal Norm3(const PetscReal u[3])
+{
+  return PetscSqrtReal(u[0] * u[0] + u[1] * u[1] + u[2] * u[2]);
+}
+
+PetscErrorCode TeannFramesCheckCell(TeannFrames fr, PetscInt f, PetscInt line)
+{
+  const PetscReal *H = fr->cell + 9 * f;
+  const PetscInt   pbc = fr->pbc[f], frame = fr->frame_id[f] + 1;
+  const char      *vn = "abc", *ax = "xyz";
+  PetscInt         per[3], k = 0;
+  PetscReal        len[3], measure, w[3], width[3];
+  char             names[16] = "", why[256];
+  PetscBool        ok;
+
+  PetscFunctionBegin;
+  if (!pbc) PetscFunctionReturn(0);
+  TeannReadCheck(fr->source, line, frame, pbc > 0 && pbc < 8, "pbc flags %" PetscInt_FMT " are not three bits", pbc);
+  for (PetscInt d = 0; d < 3; d++)
+    for (PetscInt c = 0; c < 3; c++) {
+      TeannReadCheck(fr->source, line, frame, !PetscIsInfOrNanReal(H[3 * d + c]), "cell vector %c: component %c = %g is not finite", vn[d], ax[c], (double)H[3 * d + c]);
+      TeannReadCheck(fr->source, line, frame, PetscAbsReal(H[3 * d + c]) <= TEANN_MAX_COORD, "cell vector %c: component %c = %g is beyond the bound %g Angstrom", vn[d], ax[c], (double)H[3 * d + c], (double)TEANN_MAX_COORD);
+    }
+  for (PetscInt d = 0; d < 3; d++) {
+    if (!(pbc & (1 << d))) continue;
+    len[k] = Norm3(H + 3 * d);
+    TeannReadCheck(fr->source, line, frame, len[k] > 0, "cell vector %c is zero, but the frame is periodic along it", vn[d]);
+    (void)snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%c", k ? ", " : "", vn[d]);
+    per[k++] = d;
+  }
+  /* independence of the periodic vectors: one rule with the pair lists (neighbours.c) */
+  PetscCall(TeannCellCheck(H, pbc, why, sizeof(why), &ok));
+  TeannReadCheck(fr->source, line, frame, ok, "the cell (periodic along %s) is singular: %s", names, why);
+  if (k == 3) {
+    Cross(H + 3, H + 6, w);
+    measure = PetscAbsReal(H[0] * w[0] + H[1] * w[1] + H[2] * w[2]);
+  } else if (k == 2) {
+    Cross(H + 3 * per[0], H + 3 * per[1], w);
+    measure = Norm3(w);
+  } else measure = len[0];
+  /* widths across each periodic vector within the periodic sub-lattice */
+  if (k == 3) {
+    for (PetscInt q = 0; q < 3; q++) {
+      Cross(H + 3 * ((q + 1) % 3), H + 3 * ((q + 2) % 3), w);
+      width[q] = measure / Norm3(w);
+    }
+  } else if (k == 2) {
+    width[0] = measure / len[1];
+    width[1] = measure / len[0];
+  } else width[0] = len[0];
+  for (PetscInt q = 0; q < k; q++) TeannReadCheck(fr->source, line, frame, width[q] >= TEANN_MIN_DISTANCE, "the cell is %g Angstrom wide across vector %c (between its faces), less than the %g Angstrom atoms must keep from each other and from their own images", (double)width[q], vn[per[q]], (double)TEANN_MIN_DISTANCE);
   PetscFunctionReturn(0);
 }
 
@@ -283,11 +331,13 @@ PetscErrorCode TeannFramesValidate(TeannFrames fr, PetscInt f, PetscInt propline
       TeannReadCheck(fr->source, line, frame, !PetscIsInfOrNanReal(x[3 * i + c]), "atom %" PetscInt_FMT ": coordinate %c = %g is not finite", i + 1, "xyz"[c], (double)x[3 * i + c]);
       TeannReadCheck(fr->source, line, frame, PetscAbsReal(x[3 * i + c]) <= TEANN_MAX_COORD, "atom %" PetscInt_FMT ": coordinate %c = %g is beyond the bound %g Angstrom", i + 1, "xyz"[c], (double)x[3 * i + c], (double)TEANN_MAX_COORD);
     }
+  PetscCall(TeannFramesCheckCell(fr, f, propline));
   for (PetscInt k = 0; k < TEANN_NPROP; k++) {
     const TeannProperty *P = &TeannProperties[k];
     const PetscReal     *y = fr->y[k] + P->ncomp * f;
 
     if (!(fr->fprops[f] & P->bit)) continue;
+    TeannReadCheck(fr->source, propline, frame, !fr->pbc[f] || !P->not_periodic, "%s is not defined for a periodic frame; %s", P->name, P->not_periodic ? P->not_periodic : "");
     if (P->peratom) { /* rows of labelled atoms finite and bounded; NaN rows: no label */
       PetscCall(TeannFramesValidateAtomLabels(fr, f, k, atomline0));
       continue;

@@ -1,4 +1,4 @@
-/* Extended XYZ reader (the layout ASE writes).
+/* Extended XYZ reader and writer (the layout ASE writes).
  * Per frame: a line with the atom count; a comment line of key=value pairs in
  * any order (values bare, "quoted", 'quoted', {braced} or [bracketed]; keys
  * without a value are flags and ignored; known keys are matched without regard
@@ -9,17 +9,22 @@
  * row-major, a symmetric rank-2 tensor also as 6 in Voigt order
  * xx yy zz yz xz xy:
  *   dipole=, transition_dipole=  3 values, e*Angstrom
- *   polarizability=              9 or 6 values, Angstrom^3, symmetric to 1e-6
- *                                relative (+1e-8 absolute), then symmetrised
+ *   polarizability=              9 or 6 values, Angstrom^3, symmetric to 1e-2
+ *                                of the largest component (+1e-8 absolute;
+ *                                property.c says why), then symmetrised
  *   quadrupole=                  9 or 6 values, e*Angstrom^2, symmetric and
  *                                traceless to 1e-6 relative, then made exactly so
  *   hyperpolarizability=         27 values [i][j][k], atomic units unless
  *                                -teann_units_hyperpolarizability; symmetric in
  *                                j, k to 1e-4 relative
  *   charge=, energy=             1 value each, e and eV
- *   pbc=, Lattice=     periodic systems are refused: any T in pbc, or a
- *                      Lattice without pbc (ASE then means periodic);
- *                      Lattice with pbc="F F F" is a molecule in a box and allowed.
+ *   Lattice=           9 values, the lattice vectors a, b, c as rows, Angstrom
+ *   pbc=               3 flags (T/F, True/False, 1/0; one flag stands for all
+ *                      three): periodic along a, b, c. As in ASE, a Lattice
+ *                      without pbc is periodic along all three; pbc with a T
+ *                      needs a Lattice; Lattice with pbc="F F F" is a molecule
+ *                      in a box (the lattice ignored). Atoms are taken where
+ *                      they are, wrapped into the cell or not.
  * A 3x3 or 3x3x3 value may also be a nested list, bare ([[..],[..],[..]], the
  * extxyz 2-D array) or in quotes with ASE's "_JSON " prefix; nested values are
  * read row-major. A known key given twice is an error (which one would be meant?).
@@ -36,7 +41,9 @@
 typedef struct {
   PetscInt  props;                      /* TEANN_PROP_* bits found */
   PetscReal v[TEANN_NPROP][TEANN_MAX_COMP]; /* their values, row-major */
-  PetscBool have_lattice, have_pbc, periodic;
+  PetscBool have_lattice, have_pbc;
+  PetscReal cell[9];                    /* Lattice=, rows a, b, c */
+  PetscInt  pbc;                        /* pbc=: bit d set for a T in place d */
   PetscInt  ncols;                      /* columns of an atom line */
   PetscInt  species_col, z_col, pos_col; /* -1 when absent */
   PetscInt  atcol[TEANN_NPROP];          /* column of a per-atom property (Properties=atomic_dipole:R:3), -1 when absent */
@@ -123,7 +130,7 @@ static PetscErrorCode ParsePBC(const TeannXYZWhere *w, const char *val, size_t v
 
   PetscFunctionBegin;
   info->have_pbc = PETSC_TRUE;
-  info->periodic = PETSC_FALSE;
+  info->pbc      = 0;
   while (p < end) {
     const char *t;
     PetscBool   b, ok;
@@ -134,10 +141,11 @@ static PetscErrorCode ParsePBC(const TeannXYZWhere *w, const char *val, size_t v
     while (p < end && !IsSep(*p)) p++;
     ParseBool(t, (size_t)(p - t), &b, &ok);
     XYZCheck(w, ok, "pbc= value '%.*s' is not T or F", (int)(p - t), t);
-    if (b) info->periodic = PETSC_TRUE;
+    if (b && n < 3) info->pbc |= (PetscInt)1 << n;
     n++;
   }
   XYZCheck(w, n == 1 || n == 3, "pbc= has %" PetscInt_FMT " values, expected 3", n);
+  if (n == 1 && info->pbc) info->pbc = 7; /* one flag for all three, as ASE reads it */
   PetscFunctionReturn(0);
 }
 
@@ -265,7 +273,7 @@ static PetscErrorCode ParseComment(const TeannXYZWhere *w, const char *line, Tea
       } else PetscCall(ParseFixed(w, key, klen, val, vlen, P->ncomp, info->v[k]));
       info->props |= P->bit;
     } else if (KeyIs(key, klen, "lattice")) {
-      PetscCall(ParseFixed(w, key, klen, val, vlen, 9, v));
+      PetscCall(ParseFixed(w, key, klen, val, vlen, 9, info->cell));
       info->have_lattice = PETSC_TRUE;
     } else if (KeyIs(key, klen, "pbc")) {
       PetscCall(ParsePBC(w, val, vlen, info));
@@ -273,7 +281,9 @@ static PetscErrorCode ParseComment(const TeannXYZWhere *w, const char *line, Tea
       PetscCall(ParseProperties(w, val, vlen, info));
     }
   }
-  XYZCheck(w, !info->periodic && (info->have_pbc || !info->have_lattice), "periodic systems are not supported yet (%s)", info->periodic ? "pbc= has T" : "Lattice= without pbc=\"F F F\"");
+  /* ASE's rules: a Lattice without pbc is periodic along all three vectors; a periodic frame needs its cell */
+  if (info->have_lattice && !info->have_pbc) info->pbc = 7;
+  XYZCheck(w, !info->pbc || info->have_lattice, "pbc= has T but there is no Lattice= (a periodic frame needs its cell)");
   PetscFunctionReturn(0);
 }
 
@@ -504,6 +514,8 @@ static PetscErrorCode ReadXYZ(TeannLineReader *r, TeannFrames fr, TeannXYZAtoms 
     fr->fprops[f] = info.props;
     PetscCall(PetscArraycpy(fr->Z + a0, A->Z, natoms));
     PetscCall(PetscArraycpy(fr->x + 3 * a0, A->x, 3 * natoms));
+    fr->pbc[f] = info.pbc;
+    if (info.pbc) PetscCall(PetscArraycpy(fr->cell + 9 * f, info.cell, 9)); /* pbc="F F F": a molecule in a box, the lattice ignored */
     for (PetscInt k = 0; k < TEANN_NPROP; k++)
       if (info.props & TeannProperties[k].bit) PetscCall(PetscArraycpy(fr->y[k] + TeannProperties[k].ncomp * f, info.v[k], TeannProperties[k].ncomp));
     PetscCall(AtomLabels(A, &info, fr, f));
@@ -534,5 +546,111 @@ PetscErrorCode TeannFramesReadXYZ(const char path[], TeannFrames fr)
   PetscCall(ierr);
   PetscCheck(fr->nframes > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: no frames", path);
   PetscCall(PetscLogEventEnd(TEANN_EVENT_ReadXYZ, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* The shortest of %.15g, %.16g, %.17g that reads back as v: exact, and 8.7 stays "8.7". */
+static void FormatReal(char out[32], PetscReal v)
+{
+  for (int digits = 15; digits <= 17; digits++) {
+    (void)snprintf(out, 32, "%.*g", digits, (double)v);
+    if (strtod(out, NULL) == (double)v) return;
+  }
+}
+
+PetscErrorCode TeannFramesFormatCell(TeannFrames fr, PetscInt f, char buf[], size_t len)
+{
+  const PetscReal *H = fr->cell + 9 * f;
+  const PetscInt   pbc = fr->pbc[f];
+  char             num[32], flags[16];
+
+  PetscFunctionBegin;
+  buf[0] = 0;
+  if (!pbc) PetscFunctionReturn(0);
+  PetscCall(PetscStrlcat(buf, "Lattice=\"", len));
+  for (PetscInt q = 0; q < 9; q++) {
+    FormatReal(num, H[q]);
+    if (q) PetscCall(PetscStrlcat(buf, " ", len));
+    PetscCall(PetscStrlcat(buf, num, len));
+  }
+  PetscCall(PetscSNPrintf(flags, sizeof(flags), "\" pbc=\"%c %c %c\"", pbc & 1 ? 'T' : 'F', pbc & 2 ? 'T' : 'F', pbc & 4 ? 'T' : 'F'));
+  PetscCall(PetscStrlcat(buf, flags, len));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode WriteFrames(FILE *fp, TeannFrames fr)
+{
+  char cell[512], n0[32], n1[32], n2[32];
+
+  PetscFunctionBegin;
+  for (PetscInt f = 0; f < fr->nframes; f++) {
+    PetscInt a0 = fr->atom_start[f], a1 = fr->atom_start[f + 1];
+
+    if (fprintf(fp, "%" PetscInt_FMT "\n", a1 - a0) < 0) break;
+    for (PetscInt k = 0; k < TEANN_NPROP; k++) {
+      const TeannProperty *P = &TeannProperties[k];
+      const PetscReal     *y = fr->y[k] + P->ncomp * f;
+
+      if (!(fr->fprops[f] & P->bit) || P->peratom) continue;
+      fprintf(fp, "%s=\"", P->name);
+      for (PetscInt c = 0; c < P->ncomp; c++) {
+        FormatReal(n0, y[c]);
+        fprintf(fp, "%s%s", c ? " " : "", n0);
+      }
+      fprintf(fp, "\" ");
+    }
+    PetscCall(TeannFramesFormatCell(fr, f, cell, sizeof(cell)));
+    fprintf(fp, "%s%sProperties=species:S:1:pos:R:3", cell, cell[0] ? " " : "");
+    for (PetscInt k = 0; k < TEANN_NPROP; k++) /* per-atom labels are columns */
+      if (TeannProperties[k].peratom && (fr->fprops[f] & TeannProperties[k].bit)) fprintf(fp, ":%s:R:%" PetscInt_FMT, TeannProperties[k].name, TeannProperties[k].ncomp);
+    fprintf(fp, "\n");
+    for (PetscInt a = a0; a < a1; a++) {
+      FormatReal(n0, fr->x[3 * a]);
+      FormatReal(n1, fr->x[3 * a + 1]);
+      FormatReal(n2, fr->x[3 * a + 2]);
+      fprintf(fp, "%-2s %s %s %s", TeannElementSymbol(fr->Z[a]), n0, n1, n2);
+      for (PetscInt k = 0; k < TEANN_NPROP; k++) {
+        const TeannProperty *P = &TeannProperties[k];
+
+        if (!P->peratom || !(fr->fprops[f] & P->bit)) continue;
+        for (PetscInt c = 0; c < P->ncomp; c++) { /* an atom without a label: a row of zeros, as the reader takes it */
+          const PetscReal v = fr->y[k][(size_t)P->ncomp * a + c];
+
+          FormatReal(n0, PetscIsNanReal(v) ? 0.0 : v);
+          fprintf(fp, " %s", n0);
+        }
+      }
+      fprintf(fp, "\n");
+    }
+    if (ferror(fp)) break;
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFramesWriteXYZ(TeannFrames fr, const char path[])
+{
+  char           tmp[PETSC_MAX_PATH_LEN];
+  FILE          *fp;
+  int            bad;
+  PetscErrorCode ierr;
+
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", path));
+  fp = fopen(tmp, "w");
+  PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot create (%s)", tmp, strerror(errno));
+  ierr = WriteFrames(fp, fr);
+  bad  = ferror(fp);
+  bad |= fclose(fp);
+  if (ierr) (void)remove(tmp);
+  PetscCall(ierr);
+  if (bad) {
+    /* a full disk leaves no half-written file, and the previous one as it was */
+    (void)remove(tmp);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write %s (disk full or not writable); nothing was written", path);
+  }
+  if (rename(tmp, path)) {
+    (void)remove(tmp);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot rename %s to %s (%s)", tmp, path, strerror(errno));
+  }
   PetscFunctionReturn(0);
 }

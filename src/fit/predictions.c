@@ -322,11 +322,12 @@ PetscErrorCode TeannAtomReferences(PetscInt props, TeannFrames fr, PetscReal are
   PetscFunctionReturn(0);
 }
 
-/* Is the token's key one the predictions replace? */
-static PetscErrorCode Replaced(PetscInt props, const char *key, size_t len, PetscBool *replaced)
+/* Is the token's key one the predictions replace? (Lattice and pbc of a periodic frame: written from its cell) */
+static PetscErrorCode Replaced(PetscInt props, PetscBool periodic, const char *key, size_t len, PetscBool *replaced)
 {
   PetscFunctionBegin;
   *replaced = (len == 10 && !strncmp(key, "Properties", len)) ? PETSC_TRUE : PETSC_FALSE;
+  if (periodic && ((len == 7 && !strncasecmp(key, "Lattice", len)) || (len == 3 && !strncasecmp(key, "pbc", len)))) *replaced = PETSC_TRUE;
   for (PetscInt k = 0; k < TEANN_NKIND; k++) {
     char sum[64];
     if (!(props & TeannProperties[k].bit)) continue;
@@ -337,10 +338,12 @@ static PetscErrorCode Replaced(PetscInt props, const char *key, size_t len, Pets
   PetscFunctionReturn(0);
 }
 
-/* Comment line: predicted tensors first, then the input's other key=value tokens in their order. */
-static PetscErrorCode FormatComment(PetscInt props, const PetscReal *pred, const PetscReal *apred, PetscInt nat, PetscInt nac, const char *orig, char *buf, size_t size)
+/* Comment line: predicted tensors first, the cell of a periodic frame (which a NetCDF dataset has
+   without a comment line), then the input's other key=value tokens in their order. */
+static PetscErrorCode FormatComment(PetscInt props, const PetscReal *pred, const PetscReal *apred, PetscInt nat, PetscInt nac, TeannFrames frames, PetscInt f, char *buf, size_t size)
 {
-  char tok[64];
+  char        tok[64], cell[512];
+  const char *orig = frames->comment ? frames->comment[f] : NULL;
 
   PetscFunctionBegin;
   buf[0] = 0;
@@ -369,6 +372,11 @@ static PetscErrorCode FormatComment(PetscInt props, const PetscReal *pred, const
     }
     PetscCall(PetscStrlcat(buf, "\" ", size));
   }
+  PetscCall(TeannFramesFormatCell(frames, f, cell, sizeof(cell)));
+  if (cell[0]) {
+    PetscCall(PetscStrlcat(buf, cell, size));
+    PetscCall(PetscStrlcat(buf, " ", size));
+  }
   for (const char *s = orig; s && *s;) {
     const char *start, *eq;
     size_t      len = strlen(buf);
@@ -387,7 +395,7 @@ static PetscErrorCode FormatComment(PetscInt props, const PetscReal *pred, const
       } else
         while (*s && !isspace((unsigned char)*s)) s++;
     }
-    PetscCall(Replaced(props, start, (size_t)(eq - start), &replaced));
+    PetscCall(Replaced(props, (PetscBool)(frames->pbc[f] != 0), start, (size_t)(eq - start), &replaced));
     if (replaced) continue;
     PetscCheck(len + (size_t)(s - start) + 2 < size, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "comment line too long");
     memcpy(buf + len, start, (size_t)(s - start));
@@ -422,7 +430,7 @@ PetscErrorCode TeannPredictionsWriteXYZ(MPI_Comm comm, const char path[], PetscI
   /* the comment line is as long as the input's (the readers' one limit) plus the predicted
      tensors: sized from the data, so a line the readers took is never refused here */
   for (PetscInt f = 0; f < frames->nframes; f++) csize = PetscMax(csize, frames->comment && frames->comment[f] ? strlen(frames->comment[f]) : 0);
-  csize += 64 * (size_t)ncomp + 256;
+  csize += 64 * (size_t)ncomp + 256 + 512; /* 512: the cell (TeannFramesFormatCell) */
   PetscCall(PetscMalloc1(csize, &comment));
   /* the token passes rank to rank so the frames land in rank (= frame) order; a rank that
      failed passes it on too, so that every rank reaches the common verdict below */
@@ -431,7 +439,7 @@ PetscErrorCode TeannPredictionsWriteXYZ(MPI_Comm comm, const char path[], PetscI
   if (!fp && !token) token = 1;
   for (PetscInt f = 0; fp && f < frames->nframes; f++) {
     PetscInt a0 = frames->atom_start[f], a1 = frames->atom_start[f + 1];
-    PetscCall(FormatComment(props, pred + f * ncomp, nac ? apred + (size_t)nac * a0 : NULL, a1 - a0, nac, frames->comment ? frames->comment[f] : NULL, comment, csize));
+    PetscCall(FormatComment(props, pred + f * ncomp, nac ? apred + (size_t)nac * a0 : NULL, a1 - a0, nac, frames, f, comment, csize));
     if (fprintf(fp, "%" PetscInt_FMT "\n%s\n", a1 - a0, comment) < 0) bad = frames->frame_id[f];
     for (PetscInt a = a0; a < a1; a++) {
       fprintf(fp, "%-2s %18.10f %18.10f %18.10f", TeannElementSymbol(frames->Z[a]), (double)frames->x[3 * a], (double)frames->x[3 * a + 1], (double)frames->x[3 * a + 2]);

@@ -1,7 +1,8 @@
 /* teann-convert: turn any input teann reads (extended XYZ, EANN configuration
- * format, NetCDF dataset) into the NetCDF dataset teann-train reads fastest,
- * or describe a file. Runs on rank 0 only; an existing output survives any
- * failure because the dataset is renamed into place only when complete. */
+ * format, NetCDF dataset) into the NetCDF dataset teann-train reads fastest
+ * (or, for an output named *.xyz, into extended XYZ), or describe a file. Runs
+ * on rank 0 only; an existing output survives any failure because the new one
+ * is renamed into place only when complete. */
 #include "property.h"
 #include "dataset.h"
 #include <petscviewer.h>
@@ -11,6 +12,8 @@ static const char help[] = "teann-convert: write molecular configurations as a t
                            "Usage: teann-convert IN OUT.nc [options]\n"
                            "         reads IN (extended XYZ, EANN configuration format or a teann dataset)\n"
                            "         and writes the dataset OUT.nc; prints a one-line summary.\n"
+                           "       teann-convert IN OUT.xyz\n"
+                           "         writes extended XYZ instead (every property, Lattice= and pbc= of periodic frames).\n"
                            "       teann-convert -info FILE\n"
                            "         prints frames, atoms, elements and properties (mean and spread) of FILE.\n\n";
 
@@ -39,6 +42,14 @@ static PetscErrorCode ConvertProgress(PetscInt done, PetscInt total, void *ctx)
   PetscFunctionReturn(0);
 }
 
+/* An output named *.xyz (any case) is written as extended XYZ, anything else as a dataset. */
+static PetscBool IsXYZName(const char path[])
+{
+  size_t n = strlen(path);
+
+  return (PetscBool)(n > 4 && !strcasecmp(path + n - 4, ".xyz"));
+}
+
 static PetscErrorCode ConvertSummary(TeannFrames fr, char buf[], size_t len)
 {
   PetscInt nel, *Z, present = 0;
@@ -51,6 +62,16 @@ static PetscErrorCode ConvertSummary(TeannFrames fr, char buf[], size_t len)
     PetscCall(PetscStrlcat(buf, TeannElementSymbol(Z[e]), len));
   }
   PetscCall(PetscFree(Z));
+  {
+    PetscInt nper = 0;
+    char     buf2[64];
+
+    for (PetscInt f = 0; f < fr->nframes; f++) nper += fr->pbc[f] ? 1 : 0;
+    if (nper) {
+      PetscCall(PetscSNPrintf(buf2, sizeof(buf2), ", %" PetscInt_FMT " periodic", nper));
+      PetscCall(PetscStrlcat(buf, buf2, len));
+    }
+  }
   for (PetscInt f = 0; f < fr->nframes; f++) present |= fr->fprops[f];
   PetscCall(PetscStrlcat(buf, ", properties", len));
   if (!present) PetscCall(PetscStrlcat(buf, " none", len));
@@ -104,7 +125,7 @@ int main(int argc, char **argv)
     if (npos < 3) pos[npos] = argv[i];
     npos++;
   }
-  PetscCheck(npos == (info ? 1 : 2), PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "usage: teann-convert IN OUT.nc, or teann-convert -info FILE (options after the file names; see -help)");
+  PetscCheck(npos == (info ? 1 : 2), PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "usage: teann-convert IN OUT.nc (or OUT.xyz), or teann-convert -info FILE (options after the file names; see -help)");
 
   if (!info) {
     PetscBool same;
@@ -129,10 +150,13 @@ int main(int argc, char **argv)
       PetscCheck(fr->nframes > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: no frames to convert", pos[0]);
       prog.t0 = prog.last = t0;
       prog.w0             = t1;
-      PetscCall(TeannDatasetWriteMonitor(PETSC_COMM_SELF, fr, pos[1], ConvertProgress, &prog));
+      if (IsXYZName(pos[1])) PetscCall(TeannFramesWriteXYZ(fr, pos[1]));
+      else PetscCall(TeannDatasetWriteMonitor(PETSC_COMM_SELF, fr, pos[1], ConvertProgress, &prog));
       PetscCall(PetscTime(&t1));
       PetscCall(ConvertSummary(fr, summary, sizeof(summary)));
       PetscCall(PetscPrintf(PETSC_COMM_SELF, "teann-convert: %s -> %s: %s (%.2f s)\n", pos[0], pos[1], summary, t1 - t0));
+      for (PetscInt k = 0; k < TEANN_NPROP; k++) /* the symmetric part is what was written */
+        if (fr->asym_frame[k] > 0) PetscCall(PetscPrintf(PETSC_COMM_SELF, "teann-convert: largest %s asymmetry accepted: %.3g (relative to the largest component; tolerance %g), frame %" PetscInt_FMT "\n", TeannProperties[k].name, (double)fr->asym[k], (double)TeannProperties[k].sym_rtol, fr->asym_frame[k]));
     }
     PetscCall(TeannFramesDestroy(&fr));
   }
