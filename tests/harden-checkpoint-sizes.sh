@@ -39,4 +39,4 @@ check history_rows "attribute history_rows = 3 does not match the dimension iter
 edit 's/:qn_points = 9LL ;/:qn_points = 9LL, 9LL, 9LL ;/'
 check qn_points-array "attribute qn_points: 3 values of type 10 where 1 number belong"
 edit 's/:training_statistics = \(.*\) ;/:training_statistics = \1, \1 ;/'
-check training_statistics "attribute training_statistics: 20 values"
+check training_statistics "attribute training_statistics: 24 values"
