@@ -255,6 +255,8 @@ class Model:
         if x.ndim not in (2, 3) or x.shape[-1] != 3:
             raise InputError("positions must have shape (natoms, 3) or (nframes, natoms, 3), not %s" % (x.shape,))
         single = x.ndim == 2
+        if x.shape[-2] == 0:
+            raise InputError("positions has shape %s: a frame needs at least one atom" % (x.shape,))
         x = x.reshape((-1,) + x.shape[-2:])
         nframes, n = x.shape[0], x.shape[1]
         z = _numbers(numbers)
@@ -262,8 +264,6 @@ class Model:
             z = np.broadcast_to(z, (nframes, n))
         if z.shape != (nframes, n):
             raise InputError("numbers has shape %s; positions of shape %s need (%d,)%s" % (z.shape, np.shape(positions), n, "" if single else " or (%d, %d)" % (nframes, n)))
-        if n == 0:
-            raise InputError("a frame needs at least one atom")
         c, p = self._cell_pbc(cell, pbc, nframes, single)
         natoms = np.full(nframes, n, dtype=np.int32)
         out, dout = self._call(natoms, np.ascontiguousarray(z, dtype=np.int32).reshape(-1), x.reshape(-1, 3), c, p, derivatives)

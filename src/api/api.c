@@ -375,6 +375,12 @@ const char *teann_element_symbol(int Z)
 
 /* ------------------------------------------------------------------ prediction */
 
+/* "(x, y, z)" by the C library: PETSc's printf writes a NaN as "nan." */
+static void ApiVector(const double r[3], char buf[], size_t len)
+{
+  snprintf(buf, len, "(%g, %g, %g)", r[0], r[1], r[2]);
+}
+
 /* Everything a caller can get wrong, before anything is allocated; *total: atoms of all frames. */
 static PetscErrorCode ApiCheckFrames(const teann_model *h, int nframes, const int natoms[], const int numbers[], const double x[], const double cell[], const int pbc[], const double out[], PetscInt *total)
 {
@@ -410,12 +416,20 @@ static PetscErrorCode ApiCheckFrames(const teann_model *h, int nframes, const in
         PetscCheck(Z >= 1 && Z <= TEANN_MAX_Z, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frame %d, atom %" PetscInt_FMT ": %d is not an atomic number (1..%d); the model's elements are %s", f, a, Z, TEANN_MAX_Z, list);
         SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "frame %d, atom %" PetscInt_FMT ": element %s (Z = %d) is not one of the model's elements (%s)", f, a, TeannElementSymbol(Z), Z, list);
       }
-      for (int d = 0; d < 3; d++) PetscCheck(!PetscIsInfOrNanReal(r[d]), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "frame %d, atom %" PetscInt_FMT ": position (%g, %g, %g) is not finite", f, a, r[0], r[1], r[2]);
+      if (PetscIsInfOrNanReal(r[0]) || PetscIsInfOrNanReal(r[1]) || PetscIsInfOrNanReal(r[2])) {
+        char v[128];
+        ApiVector(r, v, sizeof(v));
+        SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "frame %d, atom %" PetscInt_FMT ": position %s is not finite", f, a, v);
+      }
     }
     a0 += natoms[f];
     for (int v = 0; cell && v < 3; v++) {
       const double *c = cell + 9 * f + 3 * v;
-      for (int d = 0; d < 3; d++) PetscCheck(!PetscIsInfOrNanReal(c[d]), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "frame %d: lattice vector %c (%g, %g, %g) is not finite", f, "abc"[v], c[0], c[1], c[2]);
+      if (PetscIsInfOrNanReal(c[0]) || PetscIsInfOrNanReal(c[1]) || PetscIsInfOrNanReal(c[2])) {
+        char t[128];
+        ApiVector(c, t, sizeof(t));
+        SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "frame %d: lattice vector %c %s is not finite", f, "abc"[v], t);
+      }
     }
     for (int v = 0; pbc && v < 3; v++) {
       PetscCheck(pbc[3 * f + v] == 0 || pbc[3 * f + v] == 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frame %d: pbc flag %d of lattice vector %c is neither 0 nor 1", f, pbc[3 * f + v], "abc"[v]);
@@ -454,7 +468,7 @@ static PetscErrorCode ApiCheckFinite(const char what[], const TeannFrames fr, Pe
   for (PetscInt f = 0; f < fr->nframes; f++) {
     const PetscInt n = per_atom ? 3 * (fr->atom_start[f + 1] - fr->atom_start[f]) : 1, start = per_atom ? 3 * fr->atom_start[f] : f;
     for (PetscInt i = 0; i < ncomp * n; i++)
-      PetscCheck(!PetscIsInfOrNanReal(v[ncomp * start + i]), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "frame %" PetscInt_FMT ": the %s is not finite (%g); are two atoms on top of each other, or far outside the range of the training data?", f, what, v[ncomp * start + i]);
+      PetscCheck(!PetscIsInfOrNanReal(v[ncomp * start + i]), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "frame %" PetscInt_FMT ": the %s is not finite; are two atoms on top of each other, or the frame far from the training data?", f, what);
   }
   PetscFunctionReturn(0);
 }
