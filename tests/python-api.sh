@@ -5,6 +5,8 @@
 # derivatives against central finite differences, two Python threads on two models bit for
 # bit as serial, and bad input refused with the C library's message in the right exception.
 . "$top_srcdir/tests/common.sh"
+# an ASan-built libteann cannot be loaded into python3, which lacks the ASan runtime
+[ "${TEANN_SANITIZE:-no}" != yes ] || { echo "skipped in the sanitizer build"; exit 77; }
 "$PYTHON3" -c "import numpy, netCDF4" 2> /dev/null || { echo "needs numpy and netCDF4 (python3-numpy python3-netcdf4)"; exit 77; }
 small="-teann_hidden 8,8 -teann_nwave 4"
 mpirun_np 2 "$BIN/teann-train" -teann_data "$DATA/water_hf_800.xyz" -teann_properties dipole,polarizability $small -tao_max_it 5 -teann_output_dir "$WORK/fit" > "$WORK/log" 2>&1 || { cat "$WORK/log"; fail "teann-train (dipole, polarizability)"; }
@@ -204,4 +206,23 @@ if failures:
     print("%d checks failed" % len(failures))
     sys.exit(1)
 print("ok: Python module")
+EOF
+
+# children forked after a prediction on two OpenMP threads (multiprocessing's default on Linux):
+# GNU OpenMP hangs there unless the library drops them to one thread
+OMP_NUM_THREADS=2 PYTHONPATH="$top_srcdir/python" timeout "$(tscale 120)" "$PYTHON3" - "$WORK" << 'EOF' || fail "predictions in forked children (exit $?; 124: hung)"
+import os, sys, multiprocessing
+import numpy as np
+import teann
+m = teann.Model(os.path.join(sys.argv[1], "fit/model.nc"))
+x = np.array([[0.0, 0.0, 0.1193], [0.0, 0.7632, -0.4770], [0.0, -0.7632, -0.4770]])
+x = x + 0.01 * np.random.default_rng(3).standard_normal((300, 3, 3))
+ref = m.predict([8, 1, 1], x)["dipole"]
+def child(i):
+    fresh = teann.Model(os.path.join(sys.argv[1], "fit/model.nc"))
+    return float(max(np.abs(m.predict([8, 1, 1], x)["dipole"] - ref).max(), np.abs(fresh.predict([8, 1, 1], x)["dipole"] - ref).max()))
+with multiprocessing.get_context("fork").Pool(2) as pool:
+    d = max(pool.map(child, range(4)))
+print("forked children (4, after a prediction on 2 OpenMP threads): largest difference from the parent %.3g" % d)
+assert d <= 1e-12, d
 EOF

@@ -186,11 +186,12 @@ class Model:
             self.layout[name] = (_lib.teann_model_property_offset(h, p), _lib.teann_model_property_size(h, p))
         self.properties = tuple(names)
 
-    def close(self):
-        """Free the model now (otherwise when the object is collected)."""
+    def close(self, _free=_lib.teann_model_free):
+        """Free the model now (otherwise when the object is collected). _free is bound here
+        because module globals may be gone when __del__ runs at interpreter exit."""
         h, self._h = getattr(self, "_h", None), None
         if h:
-            _lib.teann_model_free(h)
+            _free(h)
 
     def __del__(self):
         self.close()

@@ -24,6 +24,9 @@
 #include <stdlib.h>
 #include <limits.h>
 #include <string.h>
+#if defined(_OPENMP)
+  #include <omp.h>
+#endif
 
 #define API_MSG 2048
 
@@ -72,6 +75,17 @@ static int ApiFail(teann_model *h, int status, const char *fmt, ...)
   va_end(ap);
   if (h) snprintf(h->error, sizeof(h->error), "%s", api_thread_error);
   return status;
+}
+
+/* GNU OpenMP does not bring its thread team into a child of fork(): a parallel region there
+   waits for threads that do not exist, and the child hangs. A child forked after the library
+   ran a team (Python's multiprocessing forks by default) therefore predicts on one thread. */
+static int api_team_started;
+static void ApiAtForkChild(void)
+{
+#if defined(_OPENMP)
+  if (api_team_started) omp_set_num_threads(1);
+#endif
 }
 
 static void ApiAtExit(void)
@@ -127,6 +141,7 @@ static int ApiInitLocked(void)
     api_owns_petsc = PETSC_TRUE;
     if (atexit(ApiAtExit)) { } /* without it the program ends without PetscFinalize: no harm done */
   }
+  if (pthread_atfork(NULL, NULL, ApiAtForkChild)) { } /* without it only a forked child's OpenMP is at risk */
   api_raised_code = 0;
   ierr            = PetscPushErrorHandler(ApiErrorHandler, NULL);
   if (!ierr) {
@@ -476,6 +491,9 @@ static PetscErrorCode ApiCheckFinite(const char what[], const TeannFrames fr, Pe
 static PetscErrorCode ApiEvaluate(teann_model *h, TeannFrames fr, TeannEval *ev, PetscInt **idx, double out[], double dout[])
 {
   PetscFunctionBegin;
+#if defined(_OPENMP)
+  if (omp_get_max_threads() > 1) api_team_started = 1; /* under api_lock */
+#endif
   PetscCall(TeannEvalCreate(h->model, fr, ev));
   PetscCall(PetscMalloc1(fr->nframes, idx));
   for (PetscInt f = 0; f < fr->nframes; f++) (*idx)[f] = f;
