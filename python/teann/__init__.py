@@ -1,0 +1,353 @@
+"""teann: predict molecular tensors with a fitted teann model (doc/api.md).
+
+    import teann
+    m = teann.Model("model.nc")
+    out = m.predict(numbers, positions)          # one frame: {"dipole": (3,), "polarizability": (3, 3)}
+    out = m.predict(numbers, trajectory)         # (nframes, natoms, 3): a leading frame axis
+    out = m.predict(numbers, positions, derivatives=True)
+    out["dipole_derivatives"]                    # (3, natoms, 3): [i, a, d] = d mu_i / d x_(a,d)
+
+A thin layer over libteann's C API (teann_api.h) through ctypes; numpy is its only
+dependency. Positions in Angstrom; outputs in the model's units (Model.units). The library
+is found, in this order, at $TEANN_LIBRARY (the file), in the libdir make install wrote into
+_libdir.py, in the build tree (../../src/.libs next to this file, for PYTHONPATH=python), and
+by the dynamic loader (LD_LIBRARY_PATH, ldconfig).
+
+Errors raise teann.Error with the C library's message: InputError (also a ValueError) for
+wrong arguments, FileError (also an OSError) for a missing or damaged model file.
+Models may be used from several threads; the library serialises the calls into the engine
+(the GIL is released meanwhile) and each prediction uses the OpenMP threads of
+OMP_NUM_THREADS.
+"""
+import ctypes
+import os
+import threading
+
+import numpy as np
+
+__all__ = ["Model", "Error", "InputError", "FileError", "OutOfMemoryError", "library_path", "symbol", "atomic_number"]
+
+_SONAME = "libteann.so.0"
+_STATUS_OK, _STATUS_INPUT, _STATUS_FILE, _STATUS_MEMORY = 0, 1, 2, 3
+
+
+class Error(Exception):
+    """A failed teann call; status is the C library's teann_status (0 for checks made here)."""
+
+    def __init__(self, message, status=0):
+        super().__init__(message)
+        self.status = status
+
+
+class InputError(Error, ValueError):
+    """A wrong argument: shapes, types, non-finite positions, elements the model lacks."""
+
+
+class FileError(Error, OSError):
+    """The model file is missing, unreadable or not a teann model."""
+
+
+class OutOfMemoryError(Error, MemoryError):
+    """The library ran out of memory."""
+
+
+def _raise(status, message):
+    cls = {_STATUS_INPUT: InputError, _STATUS_FILE: FileError, _STATUS_MEMORY: OutOfMemoryError}.get(status, Error)
+    raise cls(message, status)
+
+
+def _candidates():
+    here = os.path.dirname(os.path.abspath(__file__))
+    env = os.environ.get("TEANN_LIBRARY")
+    if env:
+        return [env]  # an explicit choice is not second-guessed
+    paths = []
+    try:
+        from . import _libdir  # written by make install
+        paths.append(os.path.join(_libdir.libdir, _SONAME))
+    except ImportError:
+        pass
+    paths.append(os.path.join(here, "..", "..", "src", ".libs", _SONAME))
+    paths.append(_SONAME)
+    return paths
+
+
+def _load_library():
+    tried = []
+    for path in _candidates():
+        if os.sep in path and not os.path.exists(path):
+            tried.append(path + " (no such file)")
+            continue
+        try:
+            return ctypes.CDLL(os.path.normpath(path) if os.sep in path else path), os.path.normpath(path)
+        except OSError as e:
+            tried.append("%s (%s)" % (path, e))
+    raise ImportError("teann: cannot load libteann; tried " + "; ".join(tried) + ". Set TEANN_LIBRARY to the path of " + _SONAME)
+
+
+_lib, library_path = _load_library()
+
+_c_int_p = ctypes.POINTER(ctypes.c_int)
+_c_double_p = ctypes.POINTER(ctypes.c_double)
+_signatures = {
+    "teann_api_version": (ctypes.c_int, []),
+    "teann_version": (ctypes.c_char_p, []),
+    "teann_model_load": (ctypes.c_int, [ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)]),
+    "teann_model_free": (None, [ctypes.c_void_p]),
+    "teann_model_error": (ctypes.c_char_p, [ctypes.c_void_p]),
+    "teann_model_num_elements": (ctypes.c_int, [ctypes.c_void_p]),
+    "teann_model_element": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_int]),
+    "teann_model_cutoff": (ctypes.c_double, [ctypes.c_void_p]),
+    "teann_model_num_properties": (ctypes.c_int, [ctypes.c_void_p]),
+    "teann_model_property_name": (ctypes.c_char_p, [ctypes.c_void_p, ctypes.c_int]),
+    "teann_model_property_rank": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_int]),
+    "teann_model_property_size": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_int]),
+    "teann_model_property_offset": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_int]),
+    "teann_model_property_units": (ctypes.c_char_p, [ctypes.c_void_p, ctypes.c_int]),
+    "teann_model_num_components": (ctypes.c_int, [ctypes.c_void_p]),
+    "teann_element_symbol": (ctypes.c_char_p, [ctypes.c_int]),
+    "teann_predict": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_int, _c_int_p, _c_int_p, _c_double_p, _c_double_p, _c_int_p, _c_double_p, _c_double_p]),
+}
+for _name, (_res, _args) in _signatures.items():
+    _f = getattr(_lib, _name)
+    _f.restype, _f.argtypes = _res, _args
+
+if _lib.teann_api_version() != 1:
+    raise ImportError("teann: %s has C API version %d; this module needs 1" % (library_path, _lib.teann_api_version()))
+__version__ = _lib.teann_version().decode()
+
+_SYMBOLS = [None] + [_lib.teann_element_symbol(z).decode() for z in range(1, 87)]
+_NUMBERS = {s: z for z, s in enumerate(_SYMBOLS) if s}
+
+
+def symbol(z):
+    """The chemical symbol of atomic number z (1..86)."""
+    if not 1 <= int(z) <= 86:
+        raise InputError("%s is not an atomic number of 1..86" % z)
+    return _SYMBOLS[int(z)]
+
+
+def atomic_number(sym):
+    """The atomic number of a chemical symbol ("O" -> 8), case as written ("Cl")."""
+    try:
+        return _NUMBERS[sym]
+    except KeyError:
+        raise InputError("unknown chemical symbol %r" % (sym,)) from None
+
+
+def _numbers(numbers, what="numbers"):
+    a = np.asarray(numbers)
+    if a.dtype.kind in "US":
+        return np.vectorize(atomic_number, otypes=[np.int32])(a) if a.size else a.astype(np.int32)
+    if a.dtype.kind not in "iu" and not (a.dtype.kind == "f" and a.size and np.all(np.isfinite(a)) and np.all(a == np.round(a))):
+        raise InputError("%s must be atomic numbers (integers) or chemical symbols, not %s" % (what, a.dtype))
+    if a.size and (a.min() < -2**31 or a.max() >= 2**31):
+        raise InputError("%s holds a value out of range: %s" % (what, a.max() if a.max() >= 2**31 else a.min()))
+    return a.astype(np.int32)
+
+
+def _floats(x, what):
+    try:
+        return np.ascontiguousarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise InputError("%s must be an array of numbers: %s" % (what, e)) from None
+
+
+def _ptr(a, kind):
+    return None if a is None else a.ctypes.data_as(kind)
+
+
+class Model:
+    """A fitted teann model (model.nc written by teann-train).
+
+    Attributes: path, elements (atomic numbers), symbols, cutoff (Angstrom), properties
+    (names in output order), shapes (name -> tensor shape), units (name -> units string),
+    num_components (values per frame of the C output row), layout (name -> (offset, size)).
+    """
+
+    def __init__(self, path):
+        self.path = os.fspath(path)
+        self._lock = threading.Lock()
+        h = ctypes.c_void_p()
+        status = _lib.teann_model_load(os.fsencode(self.path), ctypes.byref(h))
+        if status:
+            _raise(status, _lib.teann_model_error(None).decode(errors="replace"))
+        self._h = h
+        self.elements = tuple(_lib.teann_model_element(h, i) for i in range(_lib.teann_model_num_elements(h)))
+        self.symbols = tuple(_SYMBOLS[z] for z in self.elements)
+        self.cutoff = _lib.teann_model_cutoff(h)
+        self.num_components = _lib.teann_model_num_components(h)
+        names, self.shapes, self.units, self.layout = [], {}, {}, {}
+        for p in range(_lib.teann_model_num_properties(h)):
+            name = _lib.teann_model_property_name(h, p).decode()
+            names.append(name)
+            self.shapes[name] = (3,) * _lib.teann_model_property_rank(h, p)
+            self.units[name] = _lib.teann_model_property_units(h, p).decode()
+            self.layout[name] = (_lib.teann_model_property_offset(h, p), _lib.teann_model_property_size(h, p))
+        self.properties = tuple(names)
+
+    def close(self, _free=_lib.teann_model_free):
+        """Free the model now (otherwise when the object is collected). _free is bound here
+        because module globals may be gone when __del__ runs at interpreter exit."""
+        h, self._h = getattr(self, "_h", None), None
+        if h:
+            _free(h)
+
+    def __del__(self):
+        self.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self):
+        return "teann.Model(%r: elements %s, properties %s)" % (self.path, " ".join(self.symbols), ", ".join(self.properties))
+
+    def _call(self, natoms, numbers, positions, cell, pbc, derivatives):
+        """The C call on flat arrays: natoms (F,), numbers (N,), positions (N, 3), cell (F, 9)
+        or None, pbc (F, 3) or None; returns out (F, ncomp) and dout (flat) or None."""
+        nframes = len(natoms)
+        out = np.empty((nframes, self.num_components))
+        dout = np.empty(self.num_components * 3 * int(natoms.sum())) if derivatives else None
+        with self._lock:
+            if not self._h:
+                raise Error("the model %s was closed" % self.path)
+            status = _lib.teann_predict(self._h, nframes, _ptr(natoms, _c_int_p), _ptr(numbers, _c_int_p), _ptr(positions, _c_double_p),
+                                        _ptr(cell, _c_double_p), _ptr(pbc, _c_int_p), _ptr(out, _c_double_p), _ptr(dout, _c_double_p))
+            if status:
+                _raise(status, _lib.teann_model_error(self._h).decode(errors="replace"))
+        return out, dout
+
+    def _unpack(self, out, dout, natoms, single):
+        """dict name -> (F,) + shape arrays, and name_derivatives -> per frame shape + (n, 3)."""
+        res = {}
+        for name in self.properties:
+            off, size = self.layout[name]
+            res[name] = out[:, off:off + size].reshape((len(natoms),) + self.shapes[name]).copy()
+        if dout is not None:
+            starts = np.concatenate(([0], np.cumsum(natoms)))
+            for name in self.properties:
+                off, size = self.layout[name]
+                res[name + "_derivatives"] = [dout[self.num_components * 3 * starts[f]:self.num_components * 3 * starts[f + 1]]
+                                              .reshape(self.num_components, natoms[f], 3)[off:off + size]
+                                              .reshape(self.shapes[name] + (natoms[f], 3)).copy() for f in range(len(natoms))]
+        if single:
+            res = {k: v[0] for k, v in res.items()}
+        return res
+
+    def predict(self, numbers, positions, cell=None, pbc=None, derivatives=False):
+        """Predict every property of the model.
+
+        numbers: (n,) atomic numbers or symbols, or (nframes, n) for frames that differ.
+        positions: (n, 3) for one frame, or (nframes, n, 3), Angstrom.
+        cell: None, (3, 3) lattice vectors as rows (all frames), or (nframes, 3, 3).
+        pbc: None (not periodic), a bool or (3,) bools, or (nframes, 3). The cell and pbc are
+        passed to the engine as they are; until it uses periodic neighbour lists only isolated
+        molecules give meaningful predictions.
+        derivatives: also return name + "_derivatives" of every property, shape + (n, 3):
+        [..., a, d] = d property[...] / d positions[a, d] (with a leading frame axis for a batch).
+
+        Returns a dict name -> array: shape (3,) for a vector, (3, 3) for a rank-2 tensor,
+        (3, 3, 3) for rank 3, with a leading frame axis when positions has one.
+        """
+        x = _floats(positions, "positions")
+        if x.ndim not in (2, 3) or x.shape[-1] != 3:
+            raise InputError("positions must have shape (natoms, 3) or (nframes, natoms, 3), not %s" % (x.shape,))
+        single = x.ndim == 2
+        if x.shape[-2] == 0:
+            raise InputError("positions has shape %s: a frame needs at least one atom" % (x.shape,))
+        x = x.reshape((-1,) + x.shape[-2:])
+        nframes, n = x.shape[0], x.shape[1]
+        z = _numbers(numbers)
+        if z.shape == (n,):
+            z = np.broadcast_to(z, (nframes, n))
+        if z.shape != (nframes, n):
+            raise InputError("numbers has shape %s; positions of shape %s need (%d,)%s" % (z.shape, np.shape(positions), n, "" if single else " or (%d, %d)" % (nframes, n)))
+        c, p = self._cell_pbc(cell, pbc, nframes, single)
+        natoms = np.full(nframes, n, dtype=np.int32)
+        out, dout = self._call(natoms, np.ascontiguousarray(z, dtype=np.int32).reshape(-1), x.reshape(-1, 3), c, p, derivatives)
+        res = self._unpack(out, dout, natoms, single)
+        if derivatives and not single:
+            for name in self.properties:
+                res[name + "_derivatives"] = np.stack(res[name + "_derivatives"]) if nframes else np.empty((0,) + self.shapes[name] + (n, 3))
+        return res
+
+    def predict_batch(self, numbers, positions, cells=None, pbc=None, derivatives=False):
+        """Frames of different sizes in one call: numbers and positions are sequences of
+        (n_f,) and (n_f, 3) arrays; cells None or a sequence of (3, 3) (None entries allowed);
+        pbc None or a sequence of bools / (3,) bools. Returns name -> (nframes,) + shape arrays,
+        and with derivatives name + "_derivatives" -> a list of shape + (n_f, 3) arrays."""
+        if len(numbers) != len(positions):
+            raise InputError("numbers has %d frames, positions %d" % (len(numbers), len(positions)))
+        nframes = len(positions)
+        xs, zs = [], []
+        for f in range(nframes):
+            x = _floats(positions[f], "positions[%d]" % f)
+            z = _numbers(numbers[f], "numbers[%d]" % f)
+            if x.ndim != 2 or x.shape[1] != 3:
+                raise InputError("positions[%d] must have shape (natoms, 3), not %s" % (f, x.shape))
+            if z.shape != (x.shape[0],):
+                raise InputError("numbers[%d] has shape %s; positions[%d] of shape %s need (%d,)" % (f, z.shape, f, x.shape, x.shape[0]))
+            if x.shape[0] == 0:
+                raise InputError("frame %d has no atoms; a frame needs at least one" % f)
+            xs.append(x)
+            zs.append(z)
+        natoms = np.array([len(z) for z in zs], dtype=np.int32)
+        c = None
+        if cells is not None:
+            if len(cells) != nframes:
+                raise InputError("cells has %d entries for %d frames" % (len(cells), nframes))
+            c = np.zeros((nframes, 9))
+            for f, cf in enumerate(cells):
+                if cf is not None:
+                    c[f] = self._cell_pbc(cf, None, 1, True)[0][0]
+        p = None
+        if pbc is not None:
+            if len(pbc) != nframes:
+                raise InputError("pbc has %d entries for %d frames" % (len(pbc), nframes))
+            p = np.vstack([self._cell_pbc(None, pf, 1, True)[1] for pf in pbc]) if nframes else None
+        if nframes == 0:
+            res = {name: np.empty((0,) + self.shapes[name]) for name in self.properties}
+            if derivatives:
+                res.update({name + "_derivatives": [] for name in self.properties})
+            return res
+        out, dout = self._call(natoms, np.concatenate(zs), np.concatenate(xs), c, p, derivatives)
+        return self._unpack(out, dout, natoms, False)
+
+    def predict_atoms(self, atoms, derivatives=False):
+        """ASE Atoms (or a sequence of them): their numbers, positions, and cell and pbc when
+        periodic; a dict as predict (one Atoms) or predict_batch (a sequence)."""
+        single = hasattr(atoms, "get_positions")
+        seq = [atoms] if single else list(atoms)
+        periodic = [bool(np.any(a.get_pbc())) for a in seq]
+        res = self.predict_batch([a.get_atomic_numbers() for a in seq], [a.get_positions() for a in seq],
+                                 [np.asarray(a.get_cell()) if per else None for a, per in zip(seq, periodic)] if any(periodic) else None,
+                                 [a.get_pbc() for a in seq] if any(periodic) else None, derivatives)
+        return {k: v[0] for k, v in res.items()} if single else res
+
+    @staticmethod
+    def _cell_pbc(cell, pbc, nframes, single):
+        c = p = None
+        if cell is not None:
+            c = _floats(cell, "cell")
+            if c.shape == (3, 3):
+                c = np.broadcast_to(c.reshape(1, 9), (nframes, 9))
+            elif c.shape == (nframes, 3, 3) and not single:
+                c = c.reshape(nframes, 9)
+            else:
+                raise InputError("cell must have shape (3, 3)%s, not %s" % ("" if single else " or (%d, 3, 3)" % nframes, c.shape))
+            c = np.ascontiguousarray(c)
+        if pbc is not None:
+            b = np.asarray(pbc)
+            if b.dtype.kind not in "biu":
+                raise InputError("pbc must be booleans, not %s" % b.dtype)
+            if b.shape == ():
+                b = np.full((nframes, 3), bool(b))
+            elif b.shape == (3,):
+                b = np.broadcast_to(b, (nframes, 3))
+            elif not (b.shape == (nframes, 3) and not single):
+                raise InputError("pbc must be a bool or have shape (3,)%s, not %s" % ("" if single else " or (%d, 3)" % nframes, b.shape))
+            p = np.ascontiguousarray(b != 0, dtype=np.int32)
+        return c, p

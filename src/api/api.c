@@ -1,0 +1,542 @@
+/* The C API (teann_api.h): model handles over the public model interface (model.h,
+ * modelio.h), the library's own PETSc/MPI life cycle, one lock and per-handle messages.
+ *
+ * Why every call that enters libteann holds api_lock, the prediction included: PETSc is
+ * built without thread safety, and the engine's prediction path reaches its global state —
+ * the error handler stack and PetscError's message buffer, PetscMalloc (a global list
+ * under -malloc_debug), log events (-log_view), PetscInfo, and the flop counter
+ * petsc_TotalFlops, which TeannEvalPredict adds to from thread 0 of its OpenMP team in
+ * every configuration (a data race between two predictions). The load also goes through
+ * NetCDF/HDF5 (not thread-safe) and sets the property table's units (global). A prediction
+ * still runs on the OpenMP threads; only predictions of different host threads take turns.
+ * The getters read the handle only, which does not change after the load.
+ *
+ * Why an error handler of our own, pushed for the length of each call: PETSc's default one
+ * prints a trace to stderr, which a library must not; ours keeps the first message of the
+ * error in a thread-local buffer, and the call copies it into the handle. Pushing it per
+ * call leaves the handlers of a host that uses PETSc itself as they were. */
+#include "teann_api.h"
+#include "property.h"
+#include "modelio.h"
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <limits.h>
+#include <string.h>
+#if defined(_OPENMP)
+  #include <omp.h>
+#endif
+
+#define API_MSG 2048
+
+enum { API_NEW, API_READY, API_FAILED, API_DONE };
+
+struct teann_model {
+  TeannModel model;
+  PetscReal *theta;
+  int        nel, Z[TEANN_MAX_ELEMENTS];
+  int        nprop, ncomp;
+  int        kind[TEANN_NKIND], offset[TEANN_NKIND]; /* table index and first component of property p */
+  char       units[TEANN_NKIND][64];                /* copied: the table's units are global           */
+  char       error[API_MSG];
+};
+
+static pthread_mutex_t api_lock  = PTHREAD_MUTEX_INITIALIZER;
+static int             api_state = API_NEW;
+static PetscBool       api_owns_petsc;        /* PetscInitialize was ours: so is PetscFinalize */
+static char            api_init_error[API_MSG]; /* why the initialisation failed               */
+
+/* the error being raised in this thread: the first (initial) report of PetscError */
+static _Thread_local char           api_raised[API_MSG - 512]; /* room for the words around it */
+static _Thread_local PetscErrorCode api_raised_code;
+static _Thread_local char           api_where[256];
+/* the last failure of any call in this thread: teann_model_error(NULL) */
+static _Thread_local char api_thread_error[API_MSG];
+
+static PetscErrorCode ApiErrorHandler(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n, PetscErrorType p, const char *mess, void *ctx)
+{
+  (void)comm;
+  (void)ctx;
+  if (p != PETSC_ERROR_INITIAL || api_raised_code) return n;
+  api_raised_code = n;
+  snprintf(api_raised, sizeof(api_raised), "%s", mess ? mess : "");
+  snprintf(api_where, sizeof(api_where), "%s() at %s:%d", fun ? fun : "?", file ? file : "?", line);
+  return n;
+}
+
+/* A failure of a call without PETSc (bad handle, library state): the thread's message. */
+static int ApiFail(teann_model *h, int status, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(api_thread_error, sizeof(api_thread_error), fmt, ap);
+  va_end(ap);
+  if (h) snprintf(h->error, sizeof(h->error), "%s", api_thread_error);
+  return status;
+}
+
+/* GNU OpenMP does not bring its thread team into a child of fork(): a parallel region there
+   waits for threads that do not exist, and the child hangs. A child forked after the library
+   ran a team (Python's multiprocessing forks by default) therefore predicts on one thread. */
+static int api_team_started;
+static void ApiAtForkChild(void)
+{
+#if defined(_OPENMP)
+  if (api_team_started) omp_set_num_threads(1);
+#endif
+}
+
+static void ApiAtExit(void)
+{
+  pthread_mutex_lock(&api_lock);
+  if (api_state == API_READY && api_owns_petsc) {
+    PetscBool done = PETSC_TRUE;
+    int       mpidone = 1;
+    /* a host may have finalised MPI first (mpi4py's exit hook runs before C's atexit) */
+    (void)PetscFinalized(&done);
+    (void)MPI_Finalized(&mpidone);
+    if (!done && !mpidone) (void)PetscFinalize();
+  }
+  api_state = API_DONE;
+  pthread_mutex_unlock(&api_lock);
+}
+
+/* Called with api_lock held. PETSc is started here unless the host did; -no_signal_handler
+   because the host's signals (Python's SIGINT, SIGPIPE ignored) are not ours to take, and
+   MPI_THREAD_SERIALIZED because the calls come from any thread, one at a time. */
+static int ApiInitLocked(void)
+{
+  static char    arg0[] = "teann", arg1[] = "-no_signal_handler";
+  static char   *args[] = {arg0, arg1, NULL};
+  PetscBool      init   = PETSC_FALSE;
+  PetscErrorCode ierr;
+
+  switch (api_state) {
+  case API_READY:
+    return TEANN_OK;
+  case API_DONE:
+    return ApiFail(NULL, TEANN_ERR_STATE, "teann was finalised (the program is exiting)");
+  case API_FAILED:
+    return ApiFail(NULL, TEANN_ERR_STATE, "%s", api_init_error);
+  }
+  (void)PetscInitialized(&init);
+  if (!init) {
+    int    argc = 2, mpidone = 0;
+    char **argv = args;
+    (void)MPI_Finalized(&mpidone);
+    if (mpidone) {
+      snprintf(api_init_error, sizeof(api_init_error), "cannot start PETSc: MPI was already finalised by the program");
+      api_state = API_FAILED;
+      return ApiFail(NULL, TEANN_ERR_STATE, "%s", api_init_error);
+    }
+    PETSC_MPI_THREAD_REQUIRED = MPI_THREAD_SERIALIZED;
+    ierr                      = PetscInitialize(&argc, &argv, NULL, NULL);
+    if (ierr) {
+      snprintf(api_init_error, sizeof(api_init_error), "PETSc/MPI initialisation failed (PETSc error %d)", (int)ierr);
+      api_state = API_FAILED;
+      return ApiFail(NULL, TEANN_ERR_STATE, "%s", api_init_error);
+    }
+    api_owns_petsc = PETSC_TRUE;
+    if (atexit(ApiAtExit)) { } /* without it the program ends without PetscFinalize: no harm done */
+  }
+  if (pthread_atfork(NULL, NULL, ApiAtForkChild)) { } /* without it only a forked child's OpenMP is at risk */
+  api_raised_code = 0;
+  ierr            = PetscPushErrorHandler(ApiErrorHandler, NULL);
+  if (!ierr) {
+    ierr = TeannInitializePackage();
+    (void)PetscPopErrorHandler();
+  }
+  if (ierr) {
+    snprintf(api_init_error, sizeof(api_init_error), "teann's PETSc package could not be registered: %s", api_raised);
+    api_state = API_FAILED;
+    return ApiFail(NULL, TEANN_ERR_STATE, "%s", api_init_error);
+  }
+  api_state = API_READY;
+  return TEANN_OK;
+}
+
+/* Take the lock, start the library if needed and push the handler. On success the lock is
+   held and ApiLeave must follow. */
+static int ApiEnter(teann_model *h)
+{
+  int status;
+
+  pthread_mutex_lock(&api_lock);
+  status = ApiInitLocked();
+  if (!status && PetscPushErrorHandler(ApiErrorHandler, NULL)) status = ApiFail(NULL, TEANN_ERR_MEMORY, "out of memory");
+  if (status) {
+    if (h) snprintf(h->error, sizeof(h->error), "%s", api_thread_error);
+    pthread_mutex_unlock(&api_lock);
+    return status;
+  }
+  api_raised_code = 0;
+  api_raised[0]   = 0;
+  return TEANN_OK;
+}
+
+/* Errors a user's input or file causes (as UserError in teann.c), by PETSc error code. */
+static int ApiStatus(PetscErrorCode n, PetscBool loading)
+{
+  switch (n) {
+  case PETSC_ERR_MEM:
+    return TEANN_ERR_MEMORY;
+  case PETSC_ERR_FILE_OPEN:
+  case PETSC_ERR_FILE_READ:
+  case PETSC_ERR_FILE_WRITE:
+  case PETSC_ERR_FILE_UNEXPECTED:
+    return TEANN_ERR_FILE;
+  case PETSC_ERR_USER_INPUT:
+  case PETSC_ERR_ARG_SIZ:
+  case PETSC_ERR_ARG_IDN:
+  case PETSC_ERR_ARG_WRONG:
+  case PETSC_ERR_ARG_OUTOFRANGE:
+  case PETSC_ERR_ARG_INCOMP:
+  case PETSC_ERR_ARG_UNKNOWN_TYPE:
+  case PETSC_ERR_ARG_NULL:
+    return loading ? TEANN_ERR_FILE : TEANN_ERR_INPUT; /* the load's input is the file */
+  default:
+    return TEANN_ERR_INTERNAL;
+  }
+}
+
+/* Pop the handler, turn ierr into a status and a message for h and the thread, unlock. */
+static int ApiLeave(teann_model *h, PetscErrorCode ierr, PetscBool loading)
+{
+  int status = TEANN_OK;
+
+  (void)PetscPopErrorHandler();
+  if (ierr) {
+    const PetscErrorCode code = api_raised_code ? api_raised_code : ierr;
+    const char          *text = NULL, *msg = api_raised;
+    status                    = ApiStatus(code, loading);
+    if (!msg[0]) { /* raised without a message (PetscCall of a bare error code) */
+      (void)PetscErrorMessage((int)code, &text, NULL);
+      msg = text ? text : "unknown error";
+    }
+    if (status == TEANN_ERR_INTERNAL) snprintf(api_thread_error, sizeof(api_thread_error), "internal error: %s (PETSc error %d in %s)", msg, (int)code, api_where);
+    else if (status == TEANN_ERR_MEMORY) snprintf(api_thread_error, sizeof(api_thread_error), "out of memory: %s", msg);
+    else snprintf(api_thread_error, sizeof(api_thread_error), "%s", msg);
+  }
+  if (h) snprintf(h->error, sizeof(h->error), "%s", ierr ? api_thread_error : "");
+  pthread_mutex_unlock(&api_lock);
+  return status;
+}
+
+/* ------------------------------------------------------------------ load, free */
+
+static PetscErrorCode ApiLoad(const char path[], teann_model *h)
+{
+  TeannModel m;
+
+  PetscFunctionBegin;
+  PetscCall(TeannModelRead(PETSC_COMM_SELF, path, &h->model, &h->theta, NULL));
+  m      = h->model;
+  h->nel = (int)m->nel;
+  for (PetscInt e = 0; e < m->nel; e++) h->Z[e] = (int)m->Z[e];
+  for (PetscInt k = 0; k < TEANN_NKIND; k++) {
+    const PetscInt off = TeannPropertyOffset(m->props, k);
+    if (off < 0) continue;
+    h->kind[h->nprop]   = (int)k;
+    h->offset[h->nprop] = (int)off;
+    PetscCall(PetscStrncpy(h->units[h->nprop], TeannPropertyUnits(k), sizeof(h->units[0])));
+    h->nprop++;
+  }
+  {
+    PetscInt nc;
+    PetscCall(TeannModelGetNumComponents(m, &nc));
+    h->ncomp = (int)nc;
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ApiRelease(teann_model *h)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree(h->theta));
+  PetscCall(TeannModelDestroy(&h->model));
+  PetscFunctionReturn(0);
+}
+
+int teann_model_load(const char *path, teann_model **model)
+{
+  teann_model   *h;
+  PetscErrorCode ierr;
+  int            status;
+
+  if (!model) return ApiFail(NULL, TEANN_ERR_INPUT, "teann_model_load: the model argument is NULL");
+  *model = NULL;
+  if (!path || !path[0]) return ApiFail(NULL, TEANN_ERR_INPUT, "teann_model_load: no model file given (path is %s)", path ? "empty" : "NULL");
+  /* calloc, not PetscMalloc: the handle outlives PETSc when it is freed after the exit hooks */
+  if (!(h = (teann_model *)calloc(1, sizeof(*h)))) return ApiFail(NULL, TEANN_ERR_MEMORY, "out of memory");
+  if ((status = ApiEnter(h))) {
+    free(h);
+    return status;
+  }
+  ierr = ApiLoad(path, h);
+  if (ierr) (void)ApiRelease(h); /* under our handler still: a second failure says nothing more */
+  status = ApiLeave(NULL, ierr, PETSC_TRUE);
+  if (status) {
+    free(h);
+    return status;
+  }
+  *model = h;
+  return TEANN_OK;
+}
+
+void teann_model_free(teann_model *h)
+{
+  if (!h) return;
+  pthread_mutex_lock(&api_lock);
+  if (api_state == API_READY && !PetscPushErrorHandler(ApiErrorHandler, NULL)) {
+    (void)ApiRelease(h);
+    (void)PetscPopErrorHandler();
+  } /* after the exit hooks PETSc is gone; its memory goes with the process */
+  pthread_mutex_unlock(&api_lock);
+  free(h);
+}
+
+const char *teann_model_error(const teann_model *h)
+{
+  return h ? h->error : api_thread_error;
+}
+
+int teann_api_version(void)
+{
+  return TEANN_API_VERSION;
+}
+
+const char *teann_version(void)
+{
+  return TEANN_VERSION;
+}
+
+/* ------------------------------------------------------------------ getters */
+
+static int ApiCheckIndex(const teann_model *h, int i, int n, const char *what)
+{
+  if (!h) return ApiFail(NULL, TEANN_ERR_INPUT, "%s: the model handle is NULL", what);
+  if (i < 0 || i >= n) return ApiFail(NULL, TEANN_ERR_INPUT, "%s: index %d out of range 0..%d", what, i, n - 1);
+  return TEANN_OK;
+}
+
+int teann_model_num_elements(const teann_model *h)
+{
+  return ApiCheckIndex(h, 0, 1, "teann_model_num_elements") ? -1 : h->nel;
+}
+
+int teann_model_element(const teann_model *h, int i)
+{
+  return ApiCheckIndex(h, i, h ? h->nel : 0, "teann_model_element") ? -1 : h->Z[i];
+}
+
+double teann_model_cutoff(const teann_model *h)
+{
+  return ApiCheckIndex(h, 0, 1, "teann_model_cutoff") ? -1.0 : (double)h->model->cutoff;
+}
+
+int teann_model_num_properties(const teann_model *h)
+{
+  return ApiCheckIndex(h, 0, 1, "teann_model_num_properties") ? -1 : h->nprop;
+}
+
+int teann_model_num_components(const teann_model *h)
+{
+  return ApiCheckIndex(h, 0, 1, "teann_model_num_components") ? -1 : h->ncomp;
+}
+
+const char *teann_model_property_name(const teann_model *h, int p)
+{
+  return ApiCheckIndex(h, p, h ? h->nprop : 0, "teann_model_property_name") ? NULL : TeannProperties[h->kind[p]].name;
+}
+
+int teann_model_property_index(const teann_model *h, const char *name)
+{
+  if (ApiCheckIndex(h, 0, 1, "teann_model_property_index")) return -1;
+  for (int p = 0; name && p < h->nprop; p++)
+    if (!strcmp(name, TeannProperties[h->kind[p]].name)) return p;
+  return -1;
+}
+
+int teann_model_property_rank(const teann_model *h, int p)
+{
+  return ApiCheckIndex(h, p, h ? h->nprop : 0, "teann_model_property_rank") ? -1 : (int)TeannProperties[h->kind[p]].rank;
+}
+
+int teann_model_property_size(const teann_model *h, int p)
+{
+  return ApiCheckIndex(h, p, h ? h->nprop : 0, "teann_model_property_size") ? -1 : (int)TeannProperties[h->kind[p]].ncomp;
+}
+
+int teann_model_property_offset(const teann_model *h, int p)
+{
+  return ApiCheckIndex(h, p, h ? h->nprop : 0, "teann_model_property_offset") ? -1 : h->offset[p];
+}
+
+const char *teann_model_property_units(const teann_model *h, int p)
+{
+  return ApiCheckIndex(h, p, h ? h->nprop : 0, "teann_model_property_units") ? NULL : h->units[p];
+}
+
+const char *teann_element_symbol(int Z)
+{
+  if (Z < 1 || Z > TEANN_MAX_Z) {
+    (void)ApiFail(NULL, TEANN_ERR_INPUT, "teann_element_symbol: %d is not an atomic number of 1..%d", Z, TEANN_MAX_Z);
+    return NULL;
+  }
+  return TeannElementSymbol(Z);
+}
+
+/* ------------------------------------------------------------------ prediction */
+
+/* "(x, y, z)" by the C library: PETSc's printf writes a NaN as "nan." */
+static void ApiVector(const double r[3], char buf[], size_t len)
+{
+  snprintf(buf, len, "(%g, %g, %g)", r[0], r[1], r[2]);
+}
+
+/* Everything a caller can get wrong, before anything is allocated; *total: atoms of all frames. */
+static PetscErrorCode ApiCheckFrames(const teann_model *h, int nframes, const int natoms[], const int numbers[], const double x[], const double cell[], const int pbc[], const double out[], PetscInt *total)
+{
+  PetscInt a0 = 0;
+
+  PetscFunctionBegin;
+  PetscCheck(nframes >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "teann_predict: nframes is %d; it must not be negative", nframes);
+  *total = 0;
+  if (!nframes) PetscFunctionReturn(0);
+  PetscCheck(natoms, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "teann_predict: natoms is NULL");
+  PetscCheck(numbers, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "teann_predict: numbers is NULL");
+  PetscCheck(x, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "teann_predict: positions is NULL");
+  PetscCheck(out, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "teann_predict: out is NULL");
+  for (int f = 0; f < nframes; f++) {
+    PetscCheck(natoms[f] >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frame %d has %d atoms; a frame needs at least one", f, natoms[f]);
+    /* the derivatives of a frame fill ncomp*3*natoms values of an int-indexed array */
+    PetscCheck(*total <= (INT_MAX / (3 * TEANN_MAX_COMP * TEANN_NKIND)) - natoms[f], PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frame %d: more atoms in all than teann_predict takes in one call (%d); predict fewer frames at a time", f, INT_MAX / (3 * TEANN_MAX_COMP * TEANN_NKIND));
+    *total += natoms[f];
+  }
+  for (int f = 0; f < nframes; f++) {
+    for (PetscInt a = 0; a < natoms[f]; a++) {
+      const int       Z = numbers[a0 + a];
+      const double   *r = x + 3 * (a0 + a);
+      PetscBool       known = PETSC_FALSE;
+      for (int e = 0; e < h->nel; e++)
+        if (h->Z[e] == Z) known = PETSC_TRUE;
+      if (!known) {
+        char list[TEANN_MAX_ELEMENTS * 4] = "";
+        for (int e = 0; e < h->nel; e++) {
+          PetscCall(PetscStrlcat(list, e ? " " : "", sizeof(list)));
+          PetscCall(PetscStrlcat(list, TeannElementSymbol(h->Z[e]), sizeof(list)));
+        }
+        PetscCheck(Z >= 1 && Z <= TEANN_MAX_Z, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frame %d, atom %" PetscInt_FMT ": %d is not an atomic number (1..%d); the model's elements are %s", f, a, Z, TEANN_MAX_Z, list);
+        SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "frame %d, atom %" PetscInt_FMT ": element %s (Z = %d) is not one of the model's elements (%s)", f, a, TeannElementSymbol(Z), Z, list);
+      }
+      if (PetscIsInfOrNanReal(r[0]) || PetscIsInfOrNanReal(r[1]) || PetscIsInfOrNanReal(r[2])) {
+        char v[128];
+        ApiVector(r, v, sizeof(v));
+        SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "frame %d, atom %" PetscInt_FMT ": position %s is not finite", f, a, v);
+      }
+    }
+    a0 += natoms[f];
+    for (int v = 0; cell && v < 3; v++) {
+      const double *c = cell + 9 * f + 3 * v;
+      if (PetscIsInfOrNanReal(c[0]) || PetscIsInfOrNanReal(c[1]) || PetscIsInfOrNanReal(c[2])) {
+        char t[128];
+        ApiVector(c, t, sizeof(t));
+        SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "frame %d: lattice vector %c %s is not finite", f, "abc"[v], t);
+      }
+    }
+    for (int v = 0; pbc && v < 3; v++) {
+      PetscCheck(pbc[3 * f + v] == 0 || pbc[3 * f + v] == 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frame %d: pbc flag %d of lattice vector %c is neither 0 nor 1", f, pbc[3 * f + v], "abc"[v]);
+      if (pbc[3 * f + v]) {
+        PetscCheck(cell, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "frame %d: periodic along lattice vector %c, but no cell was given", f, "abc"[v]);
+        PetscCheck(cell[9 * f + 3 * v] != 0 || cell[9 * f + 3 * v + 1] != 0 || cell[9 * f + 3 * v + 2] != 0, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "frame %d: periodic along lattice vector %c, which is zero", f, "abc"[v]);
+      }
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+/* The frames as the engine takes them; a copy, so the caller's arrays stay the caller's. */
+static PetscErrorCode ApiFrames(int nframes, const int natoms[], const int numbers[], const double x[], const double cell[], const int pbc[], PetscInt total, TeannFrames fr)
+{
+  PetscFunctionBegin;
+  PetscCall(TeannFramesAllocate(fr, nframes, total));
+  PetscCall(PetscStrncpy(fr->source, "teann_predict", sizeof(fr->source)));
+  for (int f = 0; f < nframes; f++) {
+    fr->atom_start[f + 1] = fr->atom_start[f] + natoms[f];
+    if (cell)
+      for (int i = 0; i < 9; i++) fr->cell[9 * f + i] = cell[9 * f + i];
+    if (pbc) fr->pbc[f] = pbc[3 * f] | (pbc[3 * f + 1] << 1) | (pbc[3 * f + 2] << 2);
+  }
+  for (PetscInt a = 0; a < total; a++) {
+    fr->Z[a] = numbers[a];
+    for (int d = 0; d < 3; d++) fr->x[3 * a + d] = x[3 * a + d];
+  }
+  PetscFunctionReturn(0);
+}
+
+/* A prediction that is not finite is never a result (as teann-predict). */
+static PetscErrorCode ApiCheckFinite(const char what[], const TeannFrames fr, PetscInt per_atom, PetscInt ncomp, const double v[])
+{
+  PetscFunctionBegin;
+  for (PetscInt f = 0; f < fr->nframes; f++) {
+    const PetscInt n = per_atom ? 3 * (fr->atom_start[f + 1] - fr->atom_start[f]) : 1, start = per_atom ? 3 * fr->atom_start[f] : f;
+    for (PetscInt i = 0; i < ncomp * n; i++)
+      PetscCheck(!PetscIsInfOrNanReal(v[ncomp * start + i]), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "frame %" PetscInt_FMT ": the %s is not finite; are two atoms on top of each other, or the frame far from the training data?", f, what);
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ApiEvaluate(teann_model *h, TeannFrames fr, TeannEval *ev, PetscInt **idx, double out[], double dout[])
+{
+  PetscFunctionBegin;
+#if defined(_OPENMP)
+  if (omp_get_max_threads() > 1) api_team_started = 1; /* under api_lock */
+#endif
+  PetscCall(TeannEvalCreate(h->model, fr, ev));
+  PetscCall(PetscMalloc1(fr->nframes, idx));
+  for (PetscInt f = 0; f < fr->nframes; f++) (*idx)[f] = f;
+  PetscCall(TeannEvalPredict(*ev, h->theta, fr->nframes, *idx, out));
+  PetscCall(ApiCheckFinite("prediction", fr, 0, h->ncomp, out));
+  if (!dout) PetscFunctionReturn(0);
+  for (PetscInt f = 0; f < fr->nframes; f++) PetscCall(TeannEvalPositionGradient(*ev, h->theta, f, dout + (size_t)h->ncomp * 3 * fr->atom_start[f]));
+  PetscCall(ApiCheckFinite("position derivative of the prediction", fr, 1, h->ncomp, dout));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ApiPredict(teann_model *h, int nframes, const int natoms[], const int numbers[], const double x[], const double cell[], const int pbc[], double out[], double dout[])
+{
+  PetscInt       total, *idx = NULL;
+  TeannFrames    fr = NULL;
+  TeannEval      ev = NULL;
+  PetscErrorCode ierr;
+
+  PetscFunctionBegin;
+  PetscCall(ApiCheckFrames(h, nframes, natoms, numbers, x, cell, pbc, out, &total));
+  if (!nframes) PetscFunctionReturn(0);
+  PetscCall(TeannFramesCreate(&fr));
+  /* not PetscCall: the frames and the evaluator are freed on every path, a long-running host
+     must not leak a frame's worth per refused prediction */
+  ierr = ApiFrames(nframes, natoms, numbers, x, cell, pbc, total, fr);
+  if (!ierr) ierr = ApiEvaluate(h, fr, &ev, &idx, out, dout);
+  PetscCall(PetscFree(idx));
+  PetscCall(TeannEvalDestroy(&ev));
+  PetscCall(TeannFramesDestroy(&fr));
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
+
+int teann_predict(teann_model *h, int nframes, const int natoms[], const int numbers[], const double positions[], const double cell[], const int pbc[], double out[], double dout[])
+{
+  int status;
+
+  if (!h) return ApiFail(NULL, TEANN_ERR_INPUT, "teann_predict: the model handle is NULL");
+  if ((status = ApiEnter(h))) return status;
+  return ApiLeave(h, ApiPredict(h, nframes, natoms, numbers, positions, cell, pbc, out, dout), PETSC_FALSE);
+}
+
+int teann_predict_frame(teann_model *h, int natoms, const int numbers[], const double positions[], const double cell[], const int pbc[], double out[], double dout[])
+{
+  return teann_predict(h, 1, &natoms, numbers, positions, cell, pbc, out, dout);
+}

@@ -1,0 +1,87 @@
+/* teann_api.h — predict with a fitted teann model from any program (C, C++, Fortran
+ * through bind(c), Python through ctypes: python/teann). Installed with libteann.
+ *
+ * Contract: plain C types only — int, double arrays, an opaque handle, status codes.
+ * The library initialises PETSc (and MPI, as a singleton when the program was not
+ * started by mpiexec) on the first teann_model_load() if the program has not, and
+ * finalises what it initialised at exit. Every function may be called from any
+ * thread; calls that enter the engine (load, predict, free) are serialised by one
+ * process-wide lock, because PETSc is built without thread safety, and each
+ * prediction uses the OpenMP threads of OMP_NUM_THREADS. A failed call returns a
+ * non-zero teann_status and leaves its message in teann_model_error().
+ * Units: positions and cells in Angstrom; outputs in the model's units
+ * (teann_model_property_units). Full description: doc/api.md. */
+#ifndef TEANN_API_H
+#define TEANN_API_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TEANN_API_VERSION 1 /* raised when a function changes; new functions keep it */
+
+typedef struct teann_model teann_model; /* a model loaded from model.nc */
+
+typedef enum {
+  TEANN_OK           = 0,
+  TEANN_ERR_INPUT    = 1, /* a wrong argument: NULL, a size, a non-finite position, an element the model lacks */
+  TEANN_ERR_FILE     = 2, /* the model file is missing, unreadable or not a teann model                         */
+  TEANN_ERR_MEMORY   = 3, /* out of memory                                                                      */
+  TEANN_ERR_STATE    = 4, /* PETSc/MPI could not be initialised, or the library was finalised (at exit)         */
+  TEANN_ERR_INTERNAL = 5  /* a defect of teann: please report it with the message                               */
+} teann_status;
+
+/* TEANN_API_VERSION of the library loaded (a program built against another header can check it). */
+int         teann_api_version(void);
+const char *teann_version(void); /* "0.1.0" */
+
+/* Read model.nc (written by teann-train). On success *model is a new handle; on failure
+   *model is NULL and teann_model_error(NULL) says why, naming the file. */
+int  teann_model_load(const char *path, teann_model **model);
+void teann_model_free(teann_model *model); /* NULL is allowed */
+
+/* The message of the last call on model that failed ("" after a call that succeeded); valid
+   until the next call on model. model NULL: the last failure of any call in this thread
+   (teann_model_load's, or a call given a NULL handle). Never NULL. */
+const char *teann_model_error(const teann_model *model);
+
+/* What the model knows (fixed at the load; no lock taken). The getters return -1 (NULL for
+   strings) for a NULL handle or an index out of range, with teann_model_error(NULL) saying so. */
+int         teann_model_num_elements(const teann_model *model);
+int         teann_model_element(const teann_model *model, int i); /* atomic numbers, ascending in i */
+double      teann_model_cutoff(const teann_model *model);         /* Angstrom; -1 for NULL        */
+/* The predicted properties, in the order of their components in a frame's output row. */
+int         teann_model_num_properties(const teann_model *model);
+const char *teann_model_property_name(const teann_model *model, int p);  /* "dipole", "polarizability", ... */
+int         teann_model_property_index(const teann_model *model, const char *name); /* p, or -1 if not predicted */
+int         teann_model_property_rank(const teann_model *model, int p);   /* 1 vector, 2 3x3, 3 3x3x3      */
+int         teann_model_property_size(const teann_model *model, int p);   /* 3^rank components             */
+int         teann_model_property_offset(const teann_model *model, int p); /* its first component in a row  */
+const char *teann_model_property_units(const teann_model *model, int p);  /* e.g. "e*Angstrom"           */
+int         teann_model_num_components(const teann_model *model);         /* per frame: the sum of sizes  */
+const char *teann_element_symbol(int Z);                                   /* "H" for 1; NULL outside 1..86 */
+
+/* Predict nframes frames. Frame f has natoms[f] >= 1 atoms; the atoms of all frames follow
+   each other in numbers[] (atomic numbers) and positions[] (x y z per atom, Angstrom).
+   cell: NULL (isolated molecules) or 9 values per frame, the lattice vectors a, b, c as rows;
+   pbc: NULL (not periodic) or 3 flags 0/1 per frame, periodic along a, b, c. The cell and the
+   flags are passed to the engine as they are (TeannFrames cell, pbc): until the engine uses
+   periodic neighbour lists only isolated molecules give meaningful predictions.
+   out: nframes rows of teann_model_num_components values; the tensors row-major (the
+   polarizability xx xy xz yx ...; the hyperpolarizability [i][j][k]).
+   dout: NULL, or the position derivatives, ncomp*3*natoms[f] values for frame f, the frames
+   one after the other: for frame f, starting at ncomp*3*(atoms of the frames before f),
+   dout[c*3*natoms[f] + 3*a + d] = d out[f][c] / d positions[atom a of frame f][d].
+   Non-finite positions or cells, unknown elements and predictions that are not finite are
+   TEANN_ERR_INPUT, naming the frame and atom (counted from 0). After a failure the contents
+   of out and dout are undefined. nframes = 0 does nothing and succeeds. */
+int teann_predict(teann_model *model, int nframes, const int natoms[], const int numbers[], const double positions[],
+                  const double cell[], const int pbc[], double out[], double dout[]);
+/* One frame: teann_predict with nframes = 1 (cell, pbc, dout may be NULL). */
+int teann_predict_frame(teann_model *model, int natoms, const int numbers[], const double positions[], const double cell[],
+                        const int pbc[], double out[], double dout[]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
