@@ -1,7 +1,7 @@
 #!/bin/bash
 # The eq. 9 loss and its gradient at a fixed point agree for 1, 2 and 3 ranks and
 # 1 and 2 OpenMP threads to 1e-12 relative (dipole + polarizability, transition dipole,
-# fixed radial functions), the gradient matches central differences, and a NetCDF
+# fixed radial functions, periodic cells: polarizability and per-atom dipoles), the gradient matches central differences, and a NetCDF
 # dataset gives the same split and loss as its XYZ source.
 . "$top_srcdir/tests/common.sh"
 props=dipole,polarizability
@@ -31,6 +31,12 @@ small="-teann_hidden 16,16 -teann_nwave 6"
 check "water dipole+polarizability" -teann_data "$DATA/water_hf_800.xyz" -teann_properties $props $small
 check "water quadrupole+hyperpolarizability" -teann_data "$DATA/water_hf_rank3.xyz" -teann_properties quadrupole,hyperpolarizability $small
 check "water all four" -teann_data "$DATA/water_hf_rank3.xyz" -teann_properties dipole,polarizability,quadrupole,hyperpolarizability -teann_fix_radial $small
+# periodic cells: the polarizability in its pair form (liquid water, 192 atoms a cell) and per-atom
+# dipoles (Wannier centroids of the O atoms), the partition weighing frames by their pairs
+head -n $((194 * 12)) "$DATA/water64_pbc_polarizability_80.xyz" > "$WORK/cells.xyz"
+head -n $((194 * 12)) "$DATA/water64_pbc_wannier_80.xyz" > "$WORK/wannier.xyz"
+check "water64 cells polarizability" -teann_data "$WORK/cells.xyz" -teann_properties polarizability $small
+check "water64 cells atomic_dipole" -teann_data "$WORK/wannier.xyz" -teann_properties atomic_dipole -teann_atomic_elements O $small
 check "methanol dipole fix_radial l2" -teann_data "$DATA/methanol_hf_240.xyz" -teann_properties dipole -teann_fix_radial -teann_l2 1e-3 $small
 # transition dipoles: the water dipoles relabelled, with every other frame's sign flipped (sign-free loss)
 awk 'NR%5==2 && /^dipole=/ { n++; if (n%2) { split($0, a, "\""); split(a[2], v, " "); sub(/^dipole="[^"]*"/, sprintf("dipole=\"%.10f %.10f %.10f\"", -v[1], -v[2], -v[3])) } }
