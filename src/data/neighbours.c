@@ -440,4 +440,5 @@ void TeannNeighboursFrame(const TeannNeighbours *nb, PetscInt a0, const PetscRea
   pl->j     = nb->j;
   pl->s     = nb->s;
   pl->x     = x;
+  pl->geo   = NULL;
 }

@@ -35,6 +35,7 @@ typedef struct {
   const size_t    *start;
   const int       *j;
   const PetscReal *s, *x;
+  const PetscReal *geo; /* NULL, or per pair 3 values a user caches with the pair's length first (descriptor.c) */
 } TeannPairList;
 
 /* Lists of all frames of fr with cutoff rc (frames in parallel with OpenMP). */

@@ -65,6 +65,18 @@ static inline void Cutoff(PetscReal r, PetscReal rc, PetscReal *fc, PetscReal *d
   if (dfc) *dfc = -h * PETSC_PI / rc * sin(PETSC_PI * r / rc);
 }
 
+/* Eq. 1 of pair ip from the pair lists' geometry cache (geo: r, f_c, f_c' per pair, valid while
+   the pair's length is the one cached: a moved atom falls back to computing them). */
+static inline void PairCutoff(const TeannPairList *pl, size_t ip, PetscReal r, PetscReal rc, PetscReal *fc, PetscReal *dfc)
+{
+  const PetscReal *g = pl->geo ? pl->geo + 3 * ip : NULL;
+
+  if (g && g[0] == r) {
+    *fc = g[1];
+    if (dfc) *dfc = g[2];
+  } else Cutoff(r, rc, fc, dfc);
+}
+
 /* v = x_j + n.H - x_i of pair ip (atom i, neighbour j) and r^2 = |v|^2. */
 static inline void PairVector(const TeannPairList *pl, size_t ip, PetscInt i, PetscInt j, PetscReal v[3], PetscReal *r2)
 {
@@ -85,6 +97,19 @@ static inline PetscReal RadialTangent(const TeannTangent *T, PetscInt i, PetscIn
   if (T->S)
     for (PetscInt q = 0; q < 3; q++) vd[q] += T->S[q] * v[0] + T->S[3 + q] * v[1] + T->S[6 + q] * v[2];
   return (v[0] * vd[0] + v[1] * vd[1] + v[2] * vd[2]) / r;
+}
+
+/* F = R_k f_c and F' = dF/dr of pair ip for every k (eq. 1-2): one exponential per k, f_c from the cache. */
+static inline void Radial1(const TeannDesc *d, const PetscInt K, const TeannPairList *pl, size_t ip, PetscReal r, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, PetscReal *PETSC_RESTRICT F, PetscReal *PETSC_RESTRICT F1)
+{
+  PetscReal fc, fc1;
+
+  PairCutoff(pl, ip, r, d->rc, &fc, &fc1);
+  for (PetscInt k = 0; k < K; k++) {
+    const PetscReal u = r - s[k], R = TeannExp(-eta[k] * u * u);
+    F[k]  = R * fc;
+    F1[k] = R * (fc1 - 2 * eta[k] * u * fc);
+  }
 }
 
 static inline void Densities(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT O, PetscReal *PETSC_RESTRICT rho)
@@ -125,7 +150,7 @@ static inline void DescAtomK(const TeannDesc *d, const PetscInt K, const PetscRe
     } else {
       const PetscReal *ce = c + el[j] * K, *ee = eta + el[j] * K, *se = s + el[j] * K;
       r = sqrt(r2);
-      Cutoff(r, d->rc, &fc, NULL);
+      PairCutoff(pl, ip, r, d->rc, &fc, NULL);
       for (PetscInt k = 0; k < K; k++) G[k] = ce[k] * TeannExp(-ee[k] * (r - se[k]) * (r - se[k])) * fc;
     }
     Monomials(d, v, m, NULL);
@@ -137,46 +162,44 @@ static inline void DescAtomK(const TeannDesc *d, const PetscInt K, const PetscRe
   Densities(d, K, O, rho);
 }
 
-static inline void DescAtomBackwardK(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const TeannPairList *pl, const PetscInt el[], PetscInt i, const PetscReal *PETSC_RESTRICT O, const PetscReal *PETSC_RESTRICT drho, PetscReal *PETSC_RESTRICT dO, PetscReal *PETSC_RESTRICT gc, PetscReal *PETSC_RESTRICT geta, PetscReal *PETSC_RESTRICT gs, PetscReal *PETSC_RESTRICT dx)
+static inline void DescAtomBackwardK(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const PetscReal *PETSC_RESTRICT PF, const TeannPairList *pl, const PetscInt el[], PetscInt i, const PetscReal *PETSC_RESTRICT O, const PetscReal *PETSC_RESTRICT drho, PetscReal *PETSC_RESTRICT dO, PetscReal *PETSC_RESTRICT gc, PetscReal *PETSC_RESTRICT geta, PetscReal *PETSC_RESTRICT gs, PetscReal *PETSC_RESTRICT dx)
 {
-  const PetscInt  M = d->M;
-  PetscReal       m[TEANN_MAX_MONO], gm[3 * TEANN_MAX_MONO], T[TEANN_MAX_WAVE], G[TEANN_MAX_WAVE];
+  const PetscInt M = d->M;
+  PetscReal      m[TEANN_MAX_MONO], gm[3 * TEANN_MAX_MONO], T[TEANN_MAX_WAVE], Fb[TEANN_MAX_WAVE], F1b[TEANN_MAX_WAVE];
+  PetscInt       np = 0;
 
   DensitiesBackward(d, K, O, drho, dO);
   for (size_t ip = pl->start[i]; ip < pl->start[i + 1]; ip++) {
-    const PetscInt j = pl->j[ip];
-    PetscReal        v[3], r2, r, fc, dfc;
-    const PetscInt   e  = el[j];
-    const PetscReal *ce = c + e * K, *ee = eta + e * K, *se = s + e * K;
+    const PetscInt   j = pl->j[ip], e = el[j];
+    const PetscReal *ce = c + e * K, *ee = eta + e * K, *se = s + e * K, *F = Fb, *F1 = F1b;
+    PetscReal        v[3], r2, r, dscal = 0;
     PairVector(pl, ip, i, j, v, &r2);
     r = sqrt(r2);
-    Cutoff(r, d->rc, &fc, &dfc);
+    if (PF) { /* R f_c and its r-derivative of this pair, computed once per chunk (forward and reverse) */
+      F  = PF + 2 * K * np++;
+      F1 = F + K;
+    } else Radial1(d, K, pl, ip, r, ee, se, Fb, F1b);
     Monomials(d, v, m, dx ? gm : NULL);
     for (PetscInt k = 0; k < K; k++) T[k] = 0;
     for (PetscInt a = 0; a < M; a++) {
       const PetscReal *g = dO + a * K;
       for (PetscInt k = 0; k < K; k++) T[k] += g[k] * m[a];
     }
+    /* dF/dc = F; dF/deta = -u^2 F, dF/ds = 2 eta u F (u = r - s); separate loops so that each vectorises */
+    if (gc)
+      for (PetscInt k = 0; k < K; k++) gc[e * K + k] += T[k] * F[k];
+    if (geta)
+      for (PetscInt k = 0; k < K; k++) geta[e * K + k] -= ce[k] * T[k] * (r - se[k]) * (r - se[k]) * F[k];
+    if (gs)
+      for (PetscInt k = 0; k < K; k++) gs[e * K + k] += ce[k] * T[k] * 2 * ee[k] * (r - se[k]) * F[k];
+    if (!dx) continue;
+    for (PetscInt k = 0; k < K; k++) dscal += ce[k] * T[k] * F1[k];
     {
-      PetscReal dscal = 0, gv[3] = {0, 0, 0}, u[TEANN_MAX_WAVE], R[TEANN_MAX_WAVE];
-      /* separate loops so that each vectorises */
-      for (PetscInt k = 0; k < K; k++) {
-        u[k] = r - se[k];
-        R[k] = TeannExp(-ee[k] * u[k] * u[k]);
-        G[k] = ce[k] * R[k] * fc;
-      }
-      if (gc)
-        for (PetscInt k = 0; k < K; k++) gc[e * K + k] += T[k] * R[k] * fc;
-      if (geta)
-        for (PetscInt k = 0; k < K; k++) geta[e * K + k] -= ce[k] * T[k] * fc * u[k] * u[k] * R[k]; /* dL/dR_k dR_k/deta */
-      if (gs)
-        for (PetscInt k = 0; k < K; k++) gs[e * K + k] += ce[k] * T[k] * fc * 2 * ee[k] * u[k] * R[k];
-      for (PetscInt k = 0; k < K; k++) dscal += ce[k] * T[k] * R[k] * (dfc - 2 * ee[k] * u[k] * fc);
-      if (!dx) continue;
+      PetscReal gv[3] = {0, 0, 0};
       for (PetscInt a = 0; a < M; a++) {
         const PetscReal *g = dO + a * K;
         PetscReal        U = 0;
-        for (PetscInt k = 0; k < K; k++) U += g[k] * G[k];
+        for (PetscInt k = 0; k < K; k++) U += g[k] * ce[k] * F[k];
         gv[0] += U * gm[3 * a];
         gv[1] += U * gm[3 * a + 1];
         gv[2] += U * gm[3 * a + 2];
@@ -197,10 +220,10 @@ void TeannDescAtom(const TeannDesc *d, const PetscReal c[], const PetscReal eta[
   else DescAtomK(d, d->K, c, eta, s, PF, pl, el, i, O, rho);
 }
 
-void TeannDescAtomBackward(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const TeannPairList *pl, const PetscInt el[], PetscInt i, const PetscReal O[], const PetscReal drho[], PetscReal dO[], PetscReal gc[], PetscReal geta[], PetscReal gs[], PetscReal dx[])
+void TeannDescAtomBackward(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], const TeannPairList *pl, const PetscInt el[], PetscInt i, const PetscReal O[], const PetscReal drho[], PetscReal dO[], PetscReal gc[], PetscReal geta[], PetscReal gs[], PetscReal dx[])
 {
-  if (d->K == 8) DescAtomBackwardK(d, 8, c, eta, s, pl, el, i, O, drho, dO, gc, geta, gs, dx);
-  else DescAtomBackwardK(d, d->K, c, eta, s, pl, el, i, O, drho, dO, gc, geta, gs, dx);
+  if (d->K == 8) DescAtomBackwardK(d, 8, c, eta, s, PF, pl, el, i, O, drho, dO, gc, geta, gs, dx);
+  else DescAtomBackwardK(d, d->K, c, eta, s, PF, pl, el, i, O, drho, dO, gc, geta, gs, dx);
 }
 
 void TeannDescCacheAtom(const TeannDesc *d, const PetscReal eta[], const PetscReal s[], const TeannPairList *pl, const PetscInt el[], PetscInt i, PetscReal P[])
@@ -214,7 +237,7 @@ void TeannDescCacheAtom(const TeannDesc *d, const PetscReal eta[], const PetscRe
     PetscReal v[3], r2, r, fc, *Pe = P + el[j] * M * K;
     PairVector(pl, ip, i, j, v, &r2);
     r = sqrt(r2);
-    Cutoff(r, d->rc, &fc, NULL);
+    PairCutoff(pl, ip, r, d->rc, &fc, NULL);
     for (PetscInt k = 0; k < K; k++) G[k] = TeannExp(-eta[el[j] * K + k] * (r - s[el[j] * K + k]) * (r - s[el[j] * K + k])) * fc;
     Monomials(d, v, m, NULL);
     for (PetscInt a = 0; a < M; a++)
@@ -386,17 +409,6 @@ void TeannDescAtomTangentBackward(const TeannDesc *d, const PetscReal c[], const
    Each pass below visits the pairs of atom i once for what the kernels above would do in two or
    three visits: the exponentials, cosines and monomials of a pair are computed once. */
 
-static inline void Radial1(const TeannDesc *d, const PetscInt K, PetscReal r, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, PetscReal *PETSC_RESTRICT F, PetscReal *PETSC_RESTRICT F1)
-{
-  const PetscReal om = PETSC_PI / d->rc, cs = cos(om * r), h = 0.5 * cs + 0.5, h1 = -0.5 * om * sin(om * r), fc = h * h, fc1 = 2 * h * h1;
-
-  for (PetscInt k = 0; k < K; k++) {
-    const PetscReal u = r - s[k], R = TeannExp(-eta[k] * u * u);
-    F[k]  = R * fc;
-    F1[k] = R * (fc1 - 2 * eta[k] * u * fc);
-  }
-}
-
 static inline void PositionGradient2K(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const PetscReal *PETSC_RESTRICT PF, const TeannPairList *pl, const PetscInt el[], PetscInt i, const PetscReal *PETSC_RESTRICT O, const PetscReal *PETSC_RESTRICT drho1, const PetscReal *PETSC_RESTRICT drho2, PetscReal *PETSC_RESTRICT dO, PetscReal *PETSC_RESTRICT dx1, PetscReal *PETSC_RESTRICT dx2, PetscReal *PETSC_RESTRICT W1, PetscReal *PETSC_RESTRICT W2, PetscReal *PETSC_RESTRICT p1, PetscReal *PETSC_RESTRICT p2)
 {
   const PetscInt  M = d->M, MK = M * K;
@@ -415,7 +427,7 @@ static inline void PositionGradient2K(const TeannDesc *d, const PetscInt K, cons
     if (PF) {
       F  = PF + 2 * K * np++;
       F1 = F + K;
-    } else Radial1(d, K, r, eta + el[j] * K, s + el[j] * K, Fb, F1b);
+    } else Radial1(d, K, pl, ip, r, eta + el[j] * K, s + el[j] * K, Fb, F1b);
     Monomials(d, v, m, gm);
     for (PetscInt a = 0; a < M; a++) {
       const PetscReal *o1 = dO1 + a * K, *o2 = dO2 + a * K;
@@ -480,7 +492,7 @@ static inline void Tangent2K(const TeannDesc *d, const PetscInt K, const PetscRe
     if (PF) {
       F  = PF + 2 * K * np++;
       F1 = F + K;
-    } else Radial1(d, K, r, eta + el[j] * K, s + el[j] * K, Fb, F1b);
+    } else Radial1(d, K, pl, ip, r, eta + el[j] * K, s + el[j] * K, Fb, F1b);
     for (PetscInt k = 0; k < K; k++) {
       cF[k]   = ce[k] * F[k];
       cF1V[k] = ce[k] * F1[k] * rV;
@@ -582,6 +594,17 @@ void TeannDescAtomFieldPairBackward(const TeannDesc *d, const PetscReal c[], con
   else FieldPairBackwardK(d, d->K, c, eta, s, PF, pl, el, i, V, U, O, OdV, OdU, drho, bV, bU, dO, gc, geta, gs);
 }
 
+void TeannDescPairGeometry(const TeannDesc *d, const TeannPairList *pl, PetscInt n, PetscReal geo[])
+{
+  for (PetscInt i = 0; i < n; i++)
+    for (size_t ip = pl->start[i]; ip < pl->start[i + 1]; ip++) {
+      PetscReal v[3], r2, *g = geo + 3 * ip;
+      PairVector(pl, ip, i, pl->j[ip], v, &r2); /* the same arithmetic as the kernels: their r equals g[0] */
+      g[0] = sqrt(r2);
+      Cutoff(g[0], d->rc, &g[1], &g[2]);
+    }
+}
+
 PetscInt TeannDescPairRadials(const TeannDesc *d, const PetscReal eta[], const PetscReal s[], const TeannPairList *pl, const PetscInt el[], PetscInt i, PetscReal PF[])
 {
   const PetscInt  K = d->K;
@@ -591,7 +614,7 @@ PetscInt TeannDescPairRadials(const TeannDesc *d, const PetscReal eta[], const P
     const PetscInt j = pl->j[ip];
     PetscReal v[3], r2;
     PairVector(pl, ip, i, j, v, &r2);
-    if (PF) Radial1(d, K, sqrt(r2), eta + el[j] * K, s + el[j] * K, PF + 2 * K * np, PF + 2 * K * np + K);
+    if (PF) Radial1(d, K, pl, ip, sqrt(r2), eta + el[j] * K, s + el[j] * K, PF + 2 * K * np, PF + 2 * K * np + K);
     np++;
   }
   return np;

@@ -41,8 +41,8 @@ PETSC_EXTERN PetscErrorCode TeannDescSetUp(TeannDesc *, PetscReal rc, PetscInt K
    R f_c of atom i's pairs from TeannDescPairRadials with the same eta and s). */
 PETSC_EXTERN void TeannDescAtom(const TeannDesc *, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], const TeannPairList *pl, const PetscInt el[], PetscInt i, PetscReal O[], PetscReal rho[]);
 /* Reverse mode of TeannDescAtom given drho[F]: accumulates into gc, geta, gs ([nel*K], any may be NULL)
-   and dx[3n] (NULL: skip). dO is scratch [M*K]. */
-PETSC_EXTERN void TeannDescAtomBackward(const TeannDesc *, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const TeannPairList *pl, const PetscInt el[], PetscInt i, const PetscReal O[], const PetscReal drho[], PetscReal dO[], PetscReal gc[], PetscReal geta[], PetscReal gs[], PetscReal dx[]);
+   and dx[3n] (NULL: skip). dO is scratch [M*K]. PF as for TeannDescAtom (NULL: computed). */
+PETSC_EXTERN void TeannDescAtomBackward(const TeannDesc *, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], const TeannPairList *pl, const PetscInt el[], PetscInt i, const PetscReal O[], const PetscReal drho[], PetscReal dO[], PetscReal gc[], PetscReal geta[], PetscReal gs[], PetscReal dx[]);
 /* P[nel*M*K] of atom i for the pair cache of -teann_fix_radial (design 2.1). */
 PETSC_EXTERN void TeannDescCacheAtom(const TeannDesc *, const PetscReal eta[], const PetscReal s[], const TeannPairList *pl, const PetscInt el[], PetscInt i, PetscReal P[]);
 PETSC_EXTERN void TeannDescCachedForward(const TeannDesc *, const PetscReal c[], const PetscReal P[], PetscReal O[], PetscReal rho[]);
@@ -67,5 +67,8 @@ PETSC_EXTERN void TeannDescAtomFieldPairBackward(const TeannDesc *, const PetscR
 /* The pair cache of the polarizability under -teann_fix_radial: for each neighbour j of atom i
    within the cutoff, in the order the kernels visit them, R_k f_c and d(R_k f_c)/dr into
    PF[2K per pair] (PF NULL: count only). Returns the number of pairs. */
+/* The geometry cache of a frame's pairs (TeannPairList.geo): r, f_c and f_c' of every pair of its n atoms,
+   at the pairs' indices. The kernels use it for a pair whose length is the cached one. */
+PETSC_EXTERN void TeannDescPairGeometry(const TeannDesc *, const TeannPairList *pl, PetscInt n, PetscReal geo[]);
 PETSC_EXTERN PetscInt TeannDescPairRadials(const TeannDesc *, const PetscReal eta[], const PetscReal s[], const TeannPairList *pl, const PetscInt el[], PetscInt i, PetscReal PF[]);
 #endif

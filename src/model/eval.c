@@ -67,6 +67,7 @@ struct _n_TeannEval {
   PetscInt        npad;      /* field slots: nfield rounded up to even                */
   PetscInt        fmode[TEANN_MAX_FIELDS]; /* how the heads read each field (TEANN_FIELD_*, head.h) */
   TeannNeighbours *nb;       /* pair lists of every frame (neighbours.h)                */
+  PetscReal      *geo;       /* [3 npairs] r, f_c, f_c' of every pair (TeannDescPairGeometry) */
   PetscReal       scale[TEANN_NKIND]; /* loss weights per property (eq. 9)          */
   PetscInt        nwork;
   TeannWork      *work;
@@ -245,6 +246,14 @@ PetscErrorCode TeannEvalCreate(TeannModel m, TeannFrames frames, TeannEval *eval
       if (hd->ch[c].field) ev->fmode[ev->im->chan_field[ev->im->head_ch[h] + c]] = hd->ch[c].mode;
   }
   PetscCall(TeannNeighboursCreate(frames, m->cutoff, &ev->nb));
+  PetscCall(PetscMalloc1(3 * ev->nb->npairs + 1, &ev->geo));
+#pragma omp parallel for schedule(dynamic, 16)
+  for (PetscInt f = 0; f < frames->nframes; f++) { /* the cutoff function of every pair, once: coordinates do not change in a fit */
+    const PetscInt a0 = frames->atom_start[f];
+    TeannPairList  pl;
+    TeannNeighboursFrame(ev->nb, a0, frames->x + 3 * a0, &pl);
+    TeannDescPairGeometry(&ev->im->desc, &pl, frames->atom_start[f + 1] - a0, ev->geo);
+  }
   ev->maxa = TEANN_CHUNK * PetscMax(ev->maxnat, 1);
   PetscCheck((PetscLogDouble)ev->maxa * ev->im->maxwidth < 2147483647.0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frames with %" PetscInt_FMT " atoms are too large for 32-bit BLAS", ev->maxnat);
   if (m->fix_radial && ev->im->nfield) { /* R f_c and its derivative per pair (design 2.1), in the order of the pair lists */
@@ -254,7 +263,7 @@ PetscErrorCode TeannEvalCreate(TeannModel m, TeannFrames frames, TeannEval *eval
     const PetscInt MK = ev->im->desc.M * ev->im->desc.K;
     PetscCall(PetscMalloc2((size_t)frames->natoms * m->nel * MK, &ev->P, 2 * m->nel * m->nwave, &ev->Peta));
   }
-  if (ev->im->nfield && !m->fix_radial) { /* room for the chunk's pair radials: the TEANN_CHUNK frames with most pairs */
+  if (!m->fix_radial) { /* room for the chunk's pair radials: the TEANN_CHUNK frames with most pairs */
     PetscInt *np;
     PetscCall(PetscCalloc1(frames->nframes, &np));
     for (PetscInt f = 0; f < frames->nframes; f++) np[f] = (PetscInt)(ev->nb->start[frames->atom_start[f + 1]] - ev->nb->start[frames->atom_start[f]]);
@@ -290,9 +299,17 @@ PetscErrorCode TeannEvalDestroy(TeannEval *eval)
   PetscCall(PetscFree(ev->el));
   PetscCall(PetscFree2(ev->P, ev->Peta));
   PetscCall(TeannNeighboursDestroy(&ev->nb));
+  PetscCall(PetscFree(ev->geo));
   PetscCall(PetscFree(ev));
   *eval = NULL;
   PetscFunctionReturn(0);
+}
+
+/* The pair lists of the frame whose first atom is a0, with the geometry cache. */
+static inline void FramePairs(TeannEval ev, PetscInt a0, TeannPairList *pl)
+{
+  TeannNeighboursFrame(ev->nb, a0, ev->frames->x + 3 * a0, pl);
+  pl->geo = ev->geo;
 }
 
 /* The pair cache depends on eta and s: (re)build it whenever theta holds other values than it was built with. */
@@ -314,7 +331,7 @@ static PetscErrorCode EnsureCache(TeannEval ev, const PetscReal theta[])
   for (PetscInt f = 0; f < fr->nframes; f++) {
     const PetscInt a0 = fr->atom_start[f], n = fr->atom_start[f + 1] - a0;
     TeannPairList  pl;
-    TeannNeighboursFrame(ev->nb, a0, fr->x + 3 * a0, &pl);
+    FramePairs(ev, a0, &pl);
     for (PetscInt i = 0; i < n; i++) {
       if (ev->pstart) (void)TeannDescPairRadials(&im->desc, theta + im->off_eta, theta + im->off_s, &pl, ev->el + a0, i, ev->P + (size_t)2 * im->desc.K * ev->pstart[a0 + i]);
       else TeannDescCacheAtom(&im->desc, theta + im->off_eta, theta + im->off_s, &pl, ev->el + a0, i, ev->P + (size_t)(a0 + i) * nel * MK);
@@ -331,6 +348,7 @@ static PetscErrorCode EnsureCache(TeannEval ev, const PetscReal theta[])
 
 /* ---------------------------------------------------------------- per-chunk kernels (run in threads) */
 
+
 /* The polarizability's radials of local atom a (chunk atom ca): from the cache of -teann_fix_radial,
    from the chunk's own table, or NULL (computed by the kernels). */
 static inline const PetscReal *PairRadials(TeannEval ev, const TeannWork *w, PetscInt a, PetscInt ca)
@@ -339,9 +357,9 @@ static inline const PetscReal *PairRadials(TeannEval ev, const TeannWork *w, Pet
   return w->pfc ? w->PF + (size_t)2 * ev->im->desc.K * w->pfa[ca] : NULL;
 }
 
-/* The general path of the polarizability visits every pair in three fused passes
-   (position gradients, tangents, parameter gradient): R f_c and its r-derivative of the chunk's
-   pairs are computed once here for all three, with theta's eta and s. */
+/* The general path visits every pair in several passes (the descriptor and its reverse; with
+   field channels the fused position gradients, tangents, parameter gradient): R f_c and its
+   r-derivative of the chunk's pairs are computed once here for all of them, with theta's eta and s. */
 static void ChunkPairRadials(TeannEval ev, TeannWork *w, const PetscReal theta[])
 {
   TeannModelImpl *im = ev->im;
@@ -353,7 +371,7 @@ static void ChunkPairRadials(TeannEval ev, TeannWork *w, const PetscReal theta[]
   for (PetscInt q = 0; q < w->nf; q++) {
     const PetscInt a0 = fr->atom_start[w->frame[q]], n = fr->atom_start[w->frame[q] + 1] - a0, c0 = w->astart[q];
     TeannPairList  pl;
-    TeannNeighboursFrame(ev->nb, a0, fr->x + 3 * a0, &pl);
+    FramePairs(ev, a0, &pl);
     for (PetscInt i = 0; i < n; i++) w->pfa[c0 + i + 1] = w->pfa[c0 + i] + TeannDescPairRadials(&im->desc, theta + im->off_eta, theta + im->off_s, &pl, ev->el + a0, i, w->PF + (size_t)2 * im->desc.K * w->pfa[c0 + i]);
   }
   w->pfc = PETSC_TRUE;
@@ -402,7 +420,7 @@ static void ChunkDescriptor(TeannEval ev, TeannWork *w, const PetscReal theta[],
   for (PetscInt q = 0; q < w->nf; q++) {
     const PetscInt a0 = fr->atom_start[w->frame[q]], n = fr->atom_start[w->frame[q] + 1] - a0;
     TeannPairList  pl;
-    TeannNeighboursFrame(ev->nb, a0, fr->x + 3 * a0, &pl);
+    FramePairs(ev, a0, &pl);
     for (PetscInt i = 0; i < n; i++) {
       const PetscInt ca = w->astart[q] + i;
       if (cached) TeannDescCachedForward(&im->desc, theta + im->off_c, ev->P + (size_t)(a0 + i) * nel * MK, w->O + ca * MK, w->X + w->row[ca] * F);
@@ -592,7 +610,7 @@ static void ChunkDescriptorBackward(TeannEval ev, TeannWork *w, const PetscReal 
     const PetscInt a0 = fr->atom_start[w->frame[q]], n = fr->atom_start[w->frame[q] + 1] - a0, c0 = w->astart[q];
     TeannPairList  pl;
     TeannTangent   T[TEANN_MAX_FIELDS];
-    TeannNeighboursFrame(ev->nb, a0, fr->x + 3 * a0, &pl);
+    FramePairs(ev, a0, &pl);
     for (PetscInt f = 0; f < ev->npad; f++) FieldTangent(ev, w, f, q, &T[f]);
     for (PetscInt i = 0; i < n; i++) {
       const PetscInt ca = c0 + i;
@@ -601,7 +619,7 @@ static void ChunkDescriptorBackward(TeannEval ev, TeannWork *w, const PetscReal 
         continue;
       }
       if (cached) TeannDescCachedBackward(&im->desc, ev->P + (size_t)(a0 + i) * nel * MK, w->O + ca * MK, w->dX + w->row[ca] * F, w->dO, gc);
-      else TeannDescAtomBackward(&im->desc, c, eta, s, &pl, ev->el + a0, i, w->O + ca * MK, w->dX + w->row[ca] * F, w->dO, gc, ge, gs, dx);
+      else TeannDescAtomBackward(&im->desc, c, eta, s, PairRadials(ev, w, a0 + i, ca), &pl, ev->el + a0, i, w->O + ca * MK, w->dX + w->row[ca] * F, w->dO, gc, ge, gs, dx);
       for (PetscInt f = 0; f < im->nfield; f++) TeannDescAtomTangentBackward(&im->desc, c, eta, s, &pl, ev->el + a0, i, &T[f], w->O + ca * MK, w->Od[f] + ca * MK, w->dXd[f] + w->row[ca] * F, w->dO, w->dOd, gc, ge, gs, dx);
     }
   }
@@ -637,7 +655,7 @@ static void ChunkFields(TeannEval ev, TeannWork *w, const PetscReal theta[])
       const PetscInt a0 = fr->atom_start[w->frame[q]], n = fr->atom_start[w->frame[q] + 1] - a0, c0 = w->astart[q];
       PetscReal     *W1 = (modes & TEANN_FIELD_VIRIAL) ? w->Wfld[p] + 9 * q : NULL, *W2 = W1 ? w->Wfld[p + 1] + 9 * q : NULL;
       TeannPairList  pl;
-      TeannNeighboursFrame(ev->nb, a0, fr->x + 3 * a0, &pl);
+      FramePairs(ev, a0, &pl);
       if (W1)
         for (PetscInt k = 0; k < 9; k++) W1[k] = W2[k] = 0;
       for (PetscInt i = 0; i < n; i++) {
@@ -666,7 +684,7 @@ static void ChunkFieldTangent(TeannEval ev, TeannWork *w, const PetscReal theta[
       const PetscInt a0 = fr->atom_start[w->frame[q]], n = fr->atom_start[w->frame[q] + 1] - a0, c0 = w->astart[q];
       TeannPairList  pl;
       TeannTangent   T1, T2;
-      TeannNeighboursFrame(ev->nb, a0, fr->x + 3 * a0, &pl);
+      FramePairs(ev, a0, &pl);
       FieldTangent(ev, w, p, q, &T1);
       FieldTangent(ev, w, p + 1, q, &T2);
       for (PetscInt i = 0; i < n; i++) {
@@ -708,7 +726,7 @@ static PetscErrorCode ProcessChunk(TeannEval ev, TeannWork *w, const PetscReal t
 
   if (log) ierr |= PetscLogEventBegin(TEANN_EVENT_Descriptor, 0, 0, 0, 0);
   ChunkSetup(ev, w, nf, idx);
-  if (im->nfield) ChunkPairRadials(ev, w, theta);
+  ChunkPairRadials(ev, w, theta);
   ChunkDescriptor(ev, w, theta, cached);
   if (log) {
     for (PetscInt ch = 0; ch < im->nchan; ch++) fnet += TeannNetFlops(&im->net[ch][0]);
@@ -857,7 +875,7 @@ PetscErrorCode TeannEvalPositionGradient(TeannEval ev, const PetscReal theta[], 
   PetscCall(PetscMalloc1(3 * n, &drt));
   ev->pfon = PETSC_FALSE; /* theta's eta and s need not be those of the cache */
   ChunkSetup(ev, w, 1, &f);
-  if (im->nfield) ChunkPairRadials(ev, w, theta);
+  ChunkPairRadials(ev, w, theta);
   ChunkDescriptor(ev, w, theta, PETSC_FALSE);
   ChunkForward(ev, w, theta);
   if (im->nfield) ChunkFields(ev, w, theta);
@@ -907,7 +925,7 @@ PetscErrorCode TeannEvalResiduals(TeannEval ev, const PetscReal theta[], PetscIn
     PetscReal     *rk = r + k * nc;
 
     ChunkSetup(ev, w, 1, &idx[k]);
-    if (im->nfield) ChunkPairRadials(ev, w, theta);
+    ChunkPairRadials(ev, w, theta);
     ChunkDescriptor(ev, w, theta, cached);
     ChunkForward(ev, w, theta);
     if (im->nfield) ChunkFields(ev, w, theta);
