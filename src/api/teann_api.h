@@ -64,9 +64,9 @@ const char *teann_element_symbol(int Z);                                   /* "H
 /* Predict nframes frames. Frame f has natoms[f] >= 1 atoms; the atoms of all frames follow
    each other in numbers[] (atomic numbers) and positions[] (x y z per atom, Angstrom).
    cell: NULL (isolated molecules) or 9 values per frame, the lattice vectors a, b, c as rows;
-   pbc: NULL (not periodic) or 3 flags 0/1 per frame, periodic along a, b, c. The cell and the
-   flags are passed to the engine as they are (TeannFrames cell, pbc): until the engine uses
-   periodic neighbour lists only isolated molecules give meaningful predictions.
+   pbc: NULL (not periodic) or 3 flags 0/1 per frame, periodic along a, b, c: every image within
+   the cutoff is a neighbour; a periodic frame needs a model of properties a cell defines
+   (the polarizability), others are refused (TEANN_ERR_INPUT).
    out: nframes rows of teann_model_num_components values; the tensors row-major (the
    polarizability xx xy xz yx ...; the hyperpolarizability [i][j][k]).
    dout: NULL, or the position derivatives, ncomp*3*natoms[f] values for frame f, the frames
