@@ -4,6 +4,7 @@
 # every frame of the example data to 1e-12, batches of mixed sizes as single frames, position
 # derivatives against central finite differences, two Python threads on two models bit for
 # bit as serial, and bad input refused with the C library's message in the right exception.
+# Periodic cells: the same numbers as teann-predict, wrapping changes nothing, a dipole model refuses them.
 . "$top_srcdir/tests/common.sh"
 # an ASan-built libteann cannot be loaded into python3, which lacks the ASan runtime
 [ "${TEANN_SANITIZE:-no}" != yes ] || { echo "skipped in the sanitizer build"; exit 77; }
@@ -225,4 +226,40 @@ with multiprocessing.get_context("fork").Pool(2) as pool:
     d = max(pool.map(child, range(4)))
 print("forked children (4, after a prediction on 2 OpenMP threads): largest difference from the parent %.3g" % d)
 assert d <= 1e-12, d
+EOF
+
+# periodic cells: a polarizability model predicts the liquid-water cells as teann-predict does, a
+# wrapped atom changes nothing, and a model with the dipole refuses a periodic frame
+head -n $((194 * 4)) "$DATA/water64_pbc_polarizability_80.xyz" > "$WORK/cells.xyz"
+mpirun_np 1 "$BIN/teann-train" -teann_data "$WORK/cells.xyz" -teann_properties polarizability $small -tao_max_it 3 -teann_valid_fraction 0 -teann_test_fraction 0 -teann_output_dir "$WORK/fitc" > "$WORK/log" 2>&1 || { cat "$WORK/log"; fail "teann-train (cells)"; }
+"$BIN/teann-predict" -teann_model "$WORK/fitc/model.nc" -teann_data "$WORK/cells.xyz" -teann_output "$WORK/pc.nc" > /dev/null || fail "teann-predict (cells)"
+PYTHONPATH="$top_srcdir/python" "$PYTHON3" - "$WORK" << 'EOF' || fail "periodic cells through the Python module"
+import os, sys
+import numpy as np, netCDF4
+import teann
+work = sys.argv[1]
+m = teann.Model(os.path.join(work, "fitc/model.nc"))
+d = netCDF4.Dataset(os.path.join(work, "pc.nc"))
+var = "polarizability_pred" if "polarizability_pred" in d.variables else "polarizability_predicted"
+ref = np.asarray(d[var][:])
+lines = open(os.path.join(work, "cells.xyz")).read().split("\n")
+worst = wrap = 0.0
+for f in range(4):
+    block = lines[194 * f: 194 * (f + 1)]
+    lat = np.array(block[1].split('Lattice="')[1].split('"')[0].split(), float).reshape(3, 3)
+    sym = [l.split()[0] for l in block[2:]]
+    x = np.array([[float(v) for v in l.split()[1:4]] for l in block[2:]])
+    a = m.predict(sym, x, cell=lat, pbc=True)["polarizability"]
+    worst = max(worst, np.abs(a - ref[f]).max() / np.abs(ref[f]).max())
+    x[5] += lat[0] - 2 * lat[2]
+    wrap = max(wrap, np.abs(m.predict(sym, x, cell=lat, pbc=True)["polarizability"] - a).max() / np.abs(a).max())
+print("periodic cells: Python against teann-predict %.3g, an atom wrapped by lattice vectors %.3g (relative)" % (worst, wrap))
+assert worst <= 1e-12 and wrap <= 1e-12, (worst, wrap)
+md = teann.Model(os.path.join(work, "fit/model.nc"))
+try:
+    md.predict([8, 1, 1], [[0, 0, 0.1193], [0, 0.7632, -0.477], [0, -0.7632, -0.477]], cell=np.eye(3) * 10, pbc=True)
+    raise SystemExit("a dipole model predicted a periodic frame")
+except teann.InputError as e:
+    assert "not defined in a periodic cell" in str(e), str(e)
+    print("ok: a dipole model refuses a periodic frame:", str(e).splitlines()[0][:120])
 EOF
