@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 PetscClassId  TEANN_CLASSID = 0;
-PetscLogEvent TEANN_EVENT_ReadXYZ, TEANN_EVENT_ReadEANN, TEANN_EVENT_DatasetWrite, TEANN_EVENT_DatasetRead, TEANN_EVENT_PairCount, TEANN_EVENT_Neighbours;
+PetscLogEvent TEANN_EVENT_ReadXYZ, TEANN_EVENT_ReadEANN, TEANN_EVENT_ReadTrajectory, TEANN_EVENT_PredictWrite, TEANN_EVENT_DatasetWrite, TEANN_EVENT_DatasetRead, TEANN_EVENT_PairCount, TEANN_EVENT_Neighbours;
 PetscLogEvent TEANN_EVENT_Descriptor, TEANN_EVENT_NetForward, TEANN_EVENT_NetBackward, TEANN_EVENT_Reduce, TEANN_EVENT_LSQJacobian, TEANN_EVENT_LSQFactor;
 PetscLogEvent TEANN_EVENT_SpectrumCorr, TEANN_EVENT_SpectrumFFT, TEANN_EVENT_ModesGradient;
 PetscLogStage TEANN_STAGE_Fit, TEANN_STAGE_Valid;
@@ -20,6 +20,8 @@ PetscErrorCode TeannInitializePackage(void)
   PetscCall(PetscClassIdRegister("teann", &TEANN_CLASSID));
   PetscCall(PetscLogEventRegister("TeannReadXYZ", TEANN_CLASSID, &TEANN_EVENT_ReadXYZ));
   PetscCall(PetscLogEventRegister("TeannReadEANN", TEANN_CLASSID, &TEANN_EVENT_ReadEANN));
+  PetscCall(PetscLogEventRegister("TeannReadTraj", TEANN_CLASSID, &TEANN_EVENT_ReadTrajectory));
+  PetscCall(PetscLogEventRegister("TeannPredWrite", TEANN_CLASSID, &TEANN_EVENT_PredictWrite));
   PetscCall(PetscLogEventRegister("TeannDatasetWrite", TEANN_CLASSID, &TEANN_EVENT_DatasetWrite));
   PetscCall(PetscLogEventRegister("TeannDatasetRead", TEANN_CLASSID, &TEANN_EVENT_DatasetRead));
   PetscCall(PetscLogEventRegister("TeannPairCount", TEANN_CLASSID, &TEANN_EVENT_PairCount));

@@ -65,13 +65,15 @@ static void ParseNumbers(const char *val, size_t len, PetscReal v[], PetscInt ma
   }
 }
 
+/* Of one comment line: the tensors under their plain keys (index 0: dipole=, polarizability=)
+   and as teann-predict writes its predictions (index 1: dipole_pred=, polarizability_pred=). */
 typedef struct {
-  PetscReal mu[3], alpha[9], t;
-  PetscBool hasmu, hasalpha, hast;
+  PetscReal mu[2][3], alpha[2][9], t;
+  PetscBool hasmu[2], hasalpha[2], hast;
 } CommentValues;
 
-/* dipole=, polarizability= (9 values, or 6 in Voigt order xx yy zz yz xz xy) and time= of one
-   comment line; the other keys are left alone. Key names are matched without regard to case. */
+/* dipole[_pred]=, polarizability[_pred]= (9 values, or 6 in Voigt order xx yy zz yz xz xy) and
+   time= of one comment line; the other keys are left alone. Key names are matched without regard to case. */
 static PetscErrorCode ParseComment(const TeannSeries *s, PetscInt ln, PetscInt f, const char *c, CommentValues *cv)
 {
   PetscFunctionBegin;
@@ -80,7 +82,7 @@ static PetscErrorCode ParseComment(const TeannSeries *s, PetscInt ln, PetscInt f
     const char *key, *val;
     size_t      klen, vlen;
     PetscReal   v[10];
-    PetscInt    n;
+    PetscInt    n, q;
 
     while (*p && isspace((unsigned char)*p)) p++;
     if (!*p) break;
@@ -90,9 +92,9 @@ static PetscErrorCode ParseComment(const TeannSeries *s, PetscInt ln, PetscInt f
     if (*p != '=') continue; /* a bare key (a flag) */
     p++;
     if (*p == '"' || *p == '\'') {
-      const char q = *p++;
-      val          = p;
-      while (*p && *p != q) p++;
+      const char qc = *p++;
+      val           = p;
+      while (*p && *p != qc) p++;
       vlen = (size_t)(p - val);
       if (*p) p++;
     } else {
@@ -100,33 +102,36 @@ static PetscErrorCode ParseComment(const TeannSeries *s, PetscInt ln, PetscInt f
       while (*p && !isspace((unsigned char)*p)) p++;
       vlen = (size_t)(p - val);
     }
-    if (klen == 6 && !strncasecmp(key, "dipole", 6)) {
-      SeriesCheck(s, ln, f, !cv->hasmu, "dipole= given twice");
+    q = klen > 5 && !strncasecmp(key + klen - 5, "_pred", 5) ? 1 : 0;
+    if (klen == 6 + 5 * (size_t)q && !strncasecmp(key, "dipole", 6)) {
+      SeriesCheck(s, ln, f, !cv->hasmu[q], "%.*s= given twice", (int)klen, key);
       ParseNumbers(val, vlen, v, 3, &n);
-      SeriesCheck(s, ln, f, n == 3, "dipole= must be 3 numbers, got '%.*s'", (int)PetscMin(vlen, 80), val);
-      for (PetscInt i = 0; i < 3; i++) cv->mu[i] = v[i];
-      cv->hasmu = PETSC_TRUE;
-    } else if (klen == 14 && !strncasecmp(key, "polarizability", 14)) {
-      SeriesCheck(s, ln, f, !cv->hasalpha, "polarizability= given twice");
+      SeriesCheck(s, ln, f, n == 3, "%.*s= must be 3 numbers, got '%.*s'", (int)klen, key, (int)PetscMin(vlen, 80), val);
+      for (PetscInt i = 0; i < 3; i++) cv->mu[q][i] = v[i];
+      cv->hasmu[q] = PETSC_TRUE;
+    } else if (klen == 14 + 5 * (size_t)q && !strncasecmp(key, "polarizability", 14)) {
+      SeriesCheck(s, ln, f, !cv->hasalpha[q], "%.*s= given twice", (int)klen, key);
       ParseNumbers(val, vlen, v, 9, &n);
-      SeriesCheck(s, ln, f, n == 9 || n == 6, "polarizability= must be 9 numbers (row-major) or 6 (Voigt: xx yy zz yz xz xy), got '%.*s'", (int)PetscMin(vlen, 120), val);
+      SeriesCheck(s, ln, f, n == 9 || n == 6, "%.*s= must be 9 numbers (row-major) or 6 (Voigt: xx yy zz yz xz xy), got '%.*s'", (int)klen, key, (int)PetscMin(vlen, 120), val);
       if (n == 9)
-        for (PetscInt i = 0; i < 9; i++) cv->alpha[i] = v[i];
+        for (PetscInt i = 0; i < 9; i++) cv->alpha[q][i] = v[i];
       else {
         const PetscReal a[9] = {v[0], v[5], v[4], v[5], v[1], v[3], v[4], v[3], v[2]};
-        for (PetscInt i = 0; i < 9; i++) cv->alpha[i] = a[i];
+        for (PetscInt i = 0; i < 9; i++) cv->alpha[q][i] = a[i];
       }
-      cv->hasalpha = PETSC_TRUE;
+      cv->hasalpha[q] = PETSC_TRUE;
     } else if (klen == 4 && !strncasecmp(key, "time", 4)) {
       SeriesCheck(s, ln, f, !cv->hast, "time= given twice");
       ParseNumbers(val, vlen, v, 1, &n);
       SeriesCheck(s, ln, f, n == 1, "time= must be one number, got '%.*s'", (int)PetscMin(vlen, 80), val);
-      cv->t   = v[0];
+      cv->t    = v[0];
       cv->hast = PETSC_TRUE;
     }
   }
-  for (PetscInt i = 0; cv->hasmu && i < 3; i++) SeriesCheck(s, ln, f, !PetscIsInfOrNanReal(cv->mu[i]), "dipole component %" PetscInt_FMT " is not finite (NaN or Inf)", i + 1);
-  for (PetscInt i = 0; cv->hasalpha && i < 9; i++) SeriesCheck(s, ln, f, !PetscIsInfOrNanReal(cv->alpha[i]), "polarizability component %" PetscInt_FMT " is not finite (NaN or Inf)", i + 1);
+  for (PetscInt q = 0; q < 2; q++) {
+    for (PetscInt i = 0; cv->hasmu[q] && i < 3; i++) SeriesCheck(s, ln, f, !PetscIsInfOrNanReal(cv->mu[q][i]), "%s component %" PetscInt_FMT " is not finite (NaN or Inf)", q ? "dipole_pred" : "dipole", i + 1);
+    for (PetscInt i = 0; cv->hasalpha[q] && i < 9; i++) SeriesCheck(s, ln, f, !PetscIsInfOrNanReal(cv->alpha[q][i]), "%s component %" PetscInt_FMT " is not finite (NaN or Inf)", q ? "polarizability_pred" : "polarizability", i + 1);
+  }
   SeriesCheck(s, ln, f, !cv->hast || !PetscIsInfOrNanReal(cv->t), "time= is not finite");
   PetscFunctionReturn(0);
 }
@@ -138,13 +143,14 @@ static PetscBool Blank(const char *l)
   return PETSC_TRUE;
 }
 
-static PetscErrorCode ReadXYZ(TeannSeries *s, PetscInt want, PetscReal tunit)
+static PetscErrorCode ReadXYZ(TeannSeries *s, PetscInt want, PetscBool reference, PetscReal tunit)
 {
   FILE     *fp;
   char     *buf = NULL;
   size_t    cap = 0;
   ssize_t   len;
   PetscInt  ln = 0, cap_f = 0, timed = -1; /* -1 unknown, 0 no frame has time=, 1 every frame */
+  PetscInt  qmu = -1, qal = -1;            /* the keys read: 1 teann-predict's predictions (<name>_pred=), 0 the plain ones; the first frame decides */
 
   PetscFunctionBegin;
   fp = fopen(s->path, "r");
@@ -177,12 +183,14 @@ static PetscErrorCode ReadXYZ(TeannSeries *s, PetscInt want, PetscReal tunit)
     if (timed < 0) timed = cv.hast ? 1 : 0;
     SeriesCheck(s, ln, f, cv.hast == (PetscBool)(timed == 1), "time= %s, unlike the first frame", cv.hast ? "given" : "missing");
     PetscCall(SeriesReserve(s, f + 1, &cap_f, (PetscBool)(timed == 1)));
-    if (!cv.hasmu) s->has &= ~TEANN_SERIES_DIPOLE;
-    if (!cv.hasalpha) s->has &= ~TEANN_SERIES_POLAR;
-    SeriesCheck(s, ln, f, cv.hasmu || !(want & TEANN_SERIES_DIPOLE), "no dipole= (the IR spectrum needs one in every frame)");
-    SeriesCheck(s, ln, f, cv.hasalpha || !(want & TEANN_SERIES_POLAR), "no polarizability= (the Raman spectra need one in every frame)");
-    PetscCall(PetscArraycpy(s->mu + 3 * f, cv.mu, 3));
-    PetscCall(PetscArraycpy(s->alpha + 9 * f, cv.alpha, 9));
+    if (qmu < 0) qmu = !reference && cv.hasmu[1] ? 1 : 0;
+    if (qal < 0) qal = !reference && cv.hasalpha[1] ? 1 : 0;
+    if (!cv.hasmu[qmu]) s->has &= ~TEANN_SERIES_DIPOLE;
+    if (!cv.hasalpha[qal]) s->has &= ~TEANN_SERIES_POLAR;
+    SeriesCheck(s, ln, f, cv.hasmu[qmu] || !(want & TEANN_SERIES_DIPOLE), "no %s= (the IR spectrum needs one in every frame%s)", qmu ? "dipole_pred" : "dipole", qmu ? "; the first frame has one" : "");
+    SeriesCheck(s, ln, f, cv.hasalpha[qal] || !(want & TEANN_SERIES_POLAR), "no %s= (the Raman spectra need one in every frame%s)", qal ? "polarizability_pred" : "polarizability", qal ? "; the first frame has one" : "");
+    PetscCall(PetscArraycpy(s->mu + 3 * f, cv.mu[qmu], 3));
+    PetscCall(PetscArraycpy(s->alpha + 9 * f, cv.alpha[qal], 9));
     if (timed == 1) s->t[f] = cv.t * tunit;
     s->line[f] = ln;
     for (PetscInt a = 0; a < natoms; a++) {
@@ -308,7 +316,7 @@ PetscErrorCode TeannSeriesRead(const char path[], PetscInt want, PetscBool refer
   got = fread(sig, 1, 4, fp);
   fclose(fp);
   if (got == 4 && ((sig[0] == 'C' && sig[1] == 'D' && sig[2] == 'F') || (sig[0] == 0x89 && sig[1] == 'H' && sig[2] == 'D' && sig[3] == 'F'))) PetscCall(ReadNC(s, want, reference));
-  else PetscCall(ReadXYZ(s, want, xyz_time_fs));
+  else PetscCall(ReadXYZ(s, want, reference, xyz_time_fs));
   PetscFunctionReturn(0);
 }
 
