@@ -27,7 +27,7 @@ struct _n_TeannTrajectory {
   PetscInt       pos; /* frames the stream has passed */
   /* AMBER */
   int            ncid, vcoord, vtime, vlen, vang, vtypes;
-  PetscBool      types_per_frame;
+  PetscBool      types_per_frame, tsingle;
   PetscInt       nat;        /* atoms per frame */
   PetscInt      *Z;          /* [nat] the elements (options or a per-file variable), NULL when per frame */
   const char    *zsource;    /* where Z comes from, for messages */
@@ -431,6 +431,7 @@ static PetscErrorCode AmberOpen(TeannTrajectory t)
     }
     PetscCall(PetscStrncpy(t->tunits, fs == 1 ? "fs" : fs == 1e3 ? "ps" : "ns", sizeof(t->tunits)));
     t->hastime = PETSC_TRUE;
+    t->tsingle = (PetscBool)(type == NC_FLOAT);
   } else t->vtime = -1;
 
   /* the cell: both variables or neither */
@@ -773,9 +774,10 @@ PetscErrorCode TeannTrajectoryRead(TeannTrajectory t, PetscInt start, PetscInt n
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TeannTrajectoryGetTimes(TeannTrajectory t, const PetscReal **time, const PetscInt64 **step, const char **units)
+PetscErrorCode TeannTrajectoryGetTimes(TeannTrajectory t, const PetscReal **time, const PetscInt64 **step, const char **units, PetscBool *single)
 {
   PetscFunctionBegin;
+  if (single) *single = t->tsingle;
   if (time) *time = t->hastime ? t->time : NULL;
   if (step) *step = t->hasstep ? t->step : NULL;
   if (units) *units = t->amber ? t->tunits : NULL;

@@ -28,10 +28,11 @@ PETSC_EXTERN PetscErrorCode TeannTrajectoryGetSizes(TeannTrajectory t, PetscInt 
 PETSC_EXTERN PetscErrorCode TeannTrajectorySetKeepText(TeannTrajectory t, PetscBool keep);
 /* Frames start .. start+n-1 (0-based, within the file) into fr, frame_id their numbers. */
 PETSC_EXTERN PetscErrorCode TeannTrajectoryRead(TeannTrajectory t, PetscInt start, PetscInt n, TeannFrames fr);
-/* Of the frames last read: their times (NULL without), steps (NULL without) and the units of
+/* Of the frames last read: their times (NULL without), steps (NULL without), the units of
    the times ("fs", "ps" or "ns" for AMBER; NULL for extended XYZ, whose units the caller
-   knows). Valid until the next read. */
-PETSC_EXTERN PetscErrorCode TeannTrajectoryGetTimes(TeannTrajectory t, const PetscReal **time, const PetscInt64 **step, const char **units);
+   knows) and whether the file holds them as 32-bit floats (AMBER's usual time). Valid until
+   the next read; any output argument may be NULL. */
+PETSC_EXTERN PetscErrorCode TeannTrajectoryGetTimes(TeannTrajectory t, const PetscReal **time, const PetscInt64 **step, const char **units, PetscBool *single);
 /* Of the frames last read with SetKeepText: text[f], frame f's atom lines ending in newlines (NULL otherwise). */
 PETSC_EXTERN PetscErrorCode TeannTrajectoryGetText(TeannTrajectory t, char *const **text);
 PETSC_EXTERN PetscErrorCode TeannTrajectoryDestroy(TeannTrajectory *t);

@@ -39,12 +39,14 @@ typedef struct {
    frame, their sums (the reference's over its labelled atoms, the prediction's over all). */
 PETSC_EXTERN PetscErrorCode TeannPredictionsWriteNC(MPI_Comm comm, const char path[], PetscInt props, PetscInt n, const PetscInt key[], const PetscInt frame_id[], const PetscInt subset[], const PetscReal ref[], const PetscReal pred[], const TeannAtomPredictions *atoms);
 /* What a trajectory adds to its frames (trajectory.h), per local frame: time[n] in units
-   (fs, ps or ns; NULL: no times), step[n] (NULL: none), text[n] the atom lines as read
-   (extended XYZ; NULL: written from the frames). */
+   (fs, ps or ns; NULL: no times), single when the times were stored as 32-bit floats (then
+   written so: their precision is all they have), step[n] (NULL: none), text[n] the atom
+   lines as read (extended XYZ; NULL: written from the frames). */
 typedef struct {
   const PetscReal  *time;
   const PetscInt64 *step;
   const char       *units;
+  PetscBool         single;
   char *const      *text;
 } TeannFrameExtras;
 

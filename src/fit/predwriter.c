@@ -297,9 +297,13 @@ static PetscErrorCode FormatFrame(TeannPredictWriter w, TeannFrames fr, PetscInt
       PetscCall(Append(w, "\" ", 2));
     }
     if (ex && ex->time) {
-      PetscReal fs;
+      PetscReal fs, t = ex->time[ex_index];
       PetscCall(TeannTimeUnitFs("time", ex->units ? ex->units : "fs", &fs));
-      Exact(num, ex->time[ex_index] * fs);
+      if (ex->single) { /* a 32-bit float's 7 digits, not the binary rounding of the decimal the MD code wrote */
+        (void)snprintf(num, sizeof(num), "%.7g", (double)t);
+        t = strtod(num, NULL);
+      }
+      Exact(num, t * fs);
       PetscCall(AppendF(w, "time=%s ", num));
     }
     if (ex && ex->step) PetscCall(AppendF(w, "step=%" PetscInt64_FMT " ", ex->step[ex_index]));
@@ -430,6 +434,9 @@ static PetscErrorCode DefScalar(TeannPredictWriter w, const char name[], nc_type
   if (type == NC_DOUBLE) {
     const double nan = NAN;
     PetscCallNC(p, nc_def_var_fill(w->f.ncid, *vid, NC_FILL, &nan));
+  } else if (type == NC_FLOAT) {
+    const float nan = NAN;
+    PetscCallNC(p, nc_def_var_fill(w->f.ncid, *vid, NC_FILL, &nan));
   }
   if (units) PetscCall(TeannNCPutText(&w->f, *vid, "units", units));
   PetscCall(TeannNCPutText(&w->f, *vid, "long_name", long_name));
@@ -471,7 +478,7 @@ static PetscErrorCode NCDefine(TeannPredictWriter w)
 }
 
 /* rank 0: variables whose values first appear in this block */
-static PetscErrorCode NCDefineLate(TeannPredictWriter w, PetscInt haveref, PetscBool hastime, PetscBool hasstep, const char units[])
+static PetscErrorCode NCDefineLate(TeannPredictWriter w, PetscInt haveref, PetscBool hastime, PetscBool single, PetscBool hasstep, const char units[])
 {
   PetscBool redef = PETSC_FALSE;
   char      name[128];
@@ -484,7 +491,7 @@ static PetscErrorCode NCDefineLate(TeannPredictWriter w, PetscInt haveref, Petsc
   } while (0)
   if (hastime && w->vtime < 0) {
     REDEF();
-    PetscCall(DefScalar(w, "time", NC_DOUBLE, units, "time of the frame in its trajectory", &w->vtime));
+    PetscCall(DefScalar(w, "time", single ? NC_FLOAT : NC_DOUBLE, units, "time of the frame in its trajectory", &w->vtime));
     PetscCall(TeannNCPutText(&w->f, w->vtime, "standard_name", "time"));
   }
   if (hasstep && w->vstep < 0) {
@@ -548,7 +555,7 @@ static PetscErrorCode Gather(TeannPredictWriter w, PetscInt n, PetscInt m, const
 static PetscErrorCode NCAdd(TeannPredictWriter w, TeannFrames fr, const PetscReal pred[], const PetscReal apred[], const TeannFrameExtras *ex)
 {
   const PetscInt n = fr->nframes, nc = w->ncomp, nac = w->nac, m = REC_REF + 2 * nc + 2 * nac;
-  PetscInt       nat = fr->natoms, ntot, atot = 0, flags[3] = {0, 0, 0};
+  PetscInt       nat = fr->natoms, ntot, atot = 0, flags[4] = {0, 0, 0, 0};
   PetscReal     *rec, *arec, *all = NULL, *aall = NULL;
 
   PetscFunctionBegin;
@@ -602,7 +609,8 @@ static PetscErrorCode NCAdd(TeannPredictWriter w, TeannFrames fr, const PetscRea
     }
   flags[1] = ex && ex->time ? 1 : 0;
   flags[2] = ex && ex->step ? 1 : 0;
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, flags, 3, MPIU_INT, MPI_BOR, w->comm));
+  flags[3] = ex && ex->time && ex->single ? 1 : 0;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, flags, 4, MPIU_INT, MPI_BOR, w->comm));
   PetscCall(Gather(w, n, m, rec, &ntot, &all));
   if (nac) PetscCall(Gather(w, nat, 2 * nac, arec, &atot, &aall));
   PetscCall(PetscFree2(rec, arec));
@@ -614,7 +622,7 @@ static PetscErrorCode NCAdd(TeannPredictWriter w, TeannFrames fr, const PetscRea
     long long  *lbuf;
     double     *dbuf;
 
-    PetscCall(NCDefineLate(w, flags[0], (PetscBool)flags[1], (PetscBool)flags[2], ex ? ex->units : NULL));
+    PetscCall(NCDefineLate(w, flags[0], (PetscBool)flags[1], (PetscBool)flags[3], (PetscBool)flags[2], ex ? ex->units : NULL));
     PetscCall(PetscMalloc3(PetscMax(ntot, atot) + 1, &ibuf, ntot + 1, &lbuf, (size_t)TEANN_MAX_COMP * PetscMax(ntot, atot) + 1, &dbuf));
     for (PetscInt i = 0; i < ntot; i++) ibuf[i] = (int)all[i * m + REC_FID];
     PetscCallNC(p, nc_put_vara_int(ncid, w->vid, st, ct, ibuf));

@@ -233,7 +233,7 @@ static PetscErrorCode PredictTrajectory(MPI_Comm comm, Predict *P, PetscInt *N)
     (void)PredictBlock(P, traj, start, n, fr, pred, apred);
     PetscCall(PetscPopErrorHandler());
     PetscCall(ShareError(comm, &h, &w));
-    PetscCall(TeannTrajectoryGetTimes(traj, &time, &step, &units));
+    PetscCall(TeannTrajectoryGetTimes(traj, &time, &step, &units, &ex.single));
     PetscCall(TeannTrajectoryGetText(traj, &text));
     ex.time  = n ? time : NULL;
     ex.step  = n ? step : NULL;

@@ -5,6 +5,7 @@
 #include "spectrum.h"
 #include "ncutil.h"
 #include <ctype.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -293,6 +294,11 @@ static PetscErrorCode ReadNC(TeannSeries *s, PetscInt want, PetscBool reference)
     PetscCall(TimeUnit(s->path, units, &fs));
     PetscCall(PetscMalloc1(s->n, &s->t));
     PetscCallNC(s->path, nc_get_var_double(ncid, vid, s->t));
+    {
+      nc_type type;
+      PetscCallNC(s->path, nc_inq_vartype(ncid, vid, &type));
+      s->tprec = type == NC_FLOAT ? FLT_EPSILON : 0; /* AMBER's times are floats: 7 digits */
+    }
     for (PetscInt f = 0; f < s->n; f++) {
       SeriesCheck(s, 0, f, !PetscIsInfOrNanReal(s->t[f]), "time is not finite");
       s->t[f] *= fs;
@@ -331,9 +337,9 @@ PetscErrorCode TeannSeriesSetTimeStep(TeannSeries *s, PetscReal dt_opt, PetscRea
   }
   s->dt = (s->t[s->n - 1] - s->t[0]) / (s->n - 1);
   for (PetscInt f = 1; f < s->n; f++) {
-    const PetscReal step = s->t[f] - s->t[f - 1];
+    const PetscReal step = s->t[f] - s->t[f - 1], round = s->tprec * (PetscAbsReal(s->t[f]) + PetscAbsReal(s->t[f - 1]));
     SeriesCheck(s, s->line ? s->line[f] : 0, f, step > 0, "time %g fs does not follow the previous frame's %g fs (times must increase)", (double)s->t[f], (double)s->t[f - 1]);
-    SeriesCheck(s, s->line ? s->line[f] : 0, f, PetscAbsReal(step - s->dt) <= rtol * s->dt, "non-uniform time step: %g fs since the previous frame, the mean step is %g fs (relative tolerance -teann_dt_rtol %g; frames missing, or two runs joined?)", (double)step, (double)s->dt, (double)rtol);
+    SeriesCheck(s, s->line ? s->line[f] : 0, f, PetscAbsReal(step - s->dt) <= rtol * s->dt + round, "non-uniform time step: %g fs since the previous frame, the mean step is %g fs (relative tolerance -teann_dt_rtol %g; frames missing, or two runs joined?)", (double)step, (double)s->dt, (double)rtol);
   }
   TeannCheckFmt(dt_opt <= 0 || PetscAbsReal(dt_opt - s->dt) <= rtol * s->dt, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "%s: -teann_dt %g fs disagrees with the file's time step %g fs (leave out -teann_dt to use the file's)", s->path, (double)dt_opt, (double)s->dt);
   PetscFunctionReturn(0);

@@ -30,6 +30,8 @@ typedef struct {
   PetscReal *t;         /* [n] fs, or NULL when the file has no times                      */
   PetscInt  *line;      /* [n] 1-based line of the frame's comment (XYZ) or NULL           */
   PetscReal  dt;        /* fs, set by TeannSeriesSetTimeStep                               */
+  PetscReal  tprec;     /* relative precision of the stored times (32-bit floats, as AMBER
+                           writes them: FLT_EPSILON; 0 for doubles): widens the uniformity check */
 } TeannSeries;
 
 /* Read path as predictions.nc (recognised by its NetCDF/HDF5 signature) or extended XYZ.
@@ -40,7 +42,8 @@ typedef struct {
    the first frame has it, else NAME=); xyz_time_fs:
    the length in fs of one unit of the XYZ time= values. Values must be finite. */
 PETSC_EXTERN PetscErrorCode TeannSeriesRead(const char path[], PetscInt want, PetscBool reference, PetscReal xyz_time_fs, TeannSeries *s);
-/* The time step: from the file's times (uniform to rtol relative, increasing), else dt_opt
+/* The time step: from the file's times (uniform to rtol relative, plus the rounding of times
+   stored as 32-bit floats; increasing), else dt_opt
    (fs, > 0); both given: they must agree to rtol. An error when neither exists. */
 PETSC_EXTERN PetscErrorCode TeannSeriesSetTimeStep(TeannSeries *s, PetscReal dt_opt, PetscReal rtol);
 PETSC_EXTERN PetscErrorCode TeannSeriesDestroy(TeannSeries *s);
