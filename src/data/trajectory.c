@@ -180,9 +180,10 @@ static PetscErrorCode ClassicInspect(const char path[], ClassicInfo *info)
     for (int pass = 0; pass < 2 && !c.bad; pass++) {
       const unsigned char *vars = c.p;
       for (uint64_t v = 0; v < nvars && !c.bad; v++) {
-        uint64_t  nd = GetCount(&c), len = 1, begin, type;
+        uint64_t  nd, len = 1, begin, type;
         PetscBool rec = PETSC_FALSE;
-        (void)vars;
+        (void)Name(&c, NULL);
+        nd = GetCount(&c);
         for (uint64_t d = 0; d < nd && !c.bad; d++) {
           uint64_t id = GetCount(&c);
           if (id >= ndims) c.bad = PETSC_TRUE;
@@ -467,6 +468,7 @@ static PetscErrorCode AmberOpen(TeannTrajectory t)
 
   /* a classic file cut short reads zeros where its end is missing: find where it ends */
   PetscCall(ClassicInspect(p, &ci));
+  PetscCall(PetscInfo(NULL, "%s: classic header %s: %" PetscInt64_FMT " records announced, %" PetscInt64_FMT " whole, %" PetscInt64_FMT " bytes needed, %" PetscInt64_FMT " held\n", p, ci.parsed ? "read" : "not read", (PetscInt64)ci.numrecs, (PetscInt64)ci.complete, (PetscInt64)ci.need, (PetscInt64)ci.size));
   if (ci.parsed && !ci.streaming && ci.complete < ci.numrecs) {
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: truncated: the header announces %" PetscInt64_FMT " frames but the file (%" PetscInt64_FMT " bytes of the %" PetscInt64_FMT " they need) holds %" PetscInt64_FMT " whole; frame %" PetscInt64_FMT " is incomplete (a copy cut short, or a run that was killed while writing?)", p, (PetscInt64)ci.numrecs, (PetscInt64)ci.size, (PetscInt64)ci.need, (PetscInt64)ci.complete, (PetscInt64)ci.complete + 1);
   }
