@@ -371,8 +371,10 @@ int main(int argc, char **argv)
     struct rusage ru;
     double        mib = 0, max;
     if (!getrusage(RUSAGE_SELF, &ru)) mib = ru.ru_maxrss / 1024.0;
+    PetscMPIInt   rank;
+    PetscCallMPI(MPI_Comm_rank(comm, &rank));
     PetscCallMPI(MPI_Reduce(&mib, &max, 1, MPI_DOUBLE, MPI_MAX, 0, comm));
-    PetscCall(PetscInfo(NULL, "peak resident set size %.1f MiB (largest over the ranks)\n", max));
+    if (!rank) PetscCall(PetscInfo(NULL, "peak resident set size %.1f MiB (largest over the ranks)\n", max));
   }
   PetscCall(PetscFree(P.theta));
   PetscCall(TeannModelDestroy(&P.model));
