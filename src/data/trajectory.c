@@ -250,6 +250,15 @@ PetscErrorCode TeannFileIsAmber(const char path[], PetscBool *match)
     PetscFunctionReturn(0);
   }
   {
+    unsigned char magic[4] = {0, 0, 0, 0};
+    FILE         *fp       = fopen(path, "rb");
+    if (fp) {
+      if (fread(magic, 1, 4, fp) != 4) magic[0] = 0;
+      (void)fclose(fp);
+    }
+    if (memcmp(magic, "\x89HDF", 4)) PetscFunctionReturn(0); /* a classic header that does not parse: no AMBER file */
+  }
+  {
     /* NetCDF-4 (HDF5): the library reads the attribute, once the file is known to be safe to open */
     PetscBool ok;
     char      why[256], conv[256];
@@ -385,6 +394,14 @@ static PetscErrorCode AmberOpen(TeannTrajectory t)
   ClassicInfo ci;
 
   PetscFunctionBegin;
+  /* a classic file cut short reads zeros where its end is missing: find where it ends, before
+     the library (or the check of TeannNCOpen, which reads the values) meets the missing bytes */
+  PetscCall(ClassicInspect(p, &ci));
+  PetscCall(PetscInfo(NULL, "%s: classic header %s: %" PetscInt64_FMT " records announced, %" PetscInt64_FMT " whole, %" PetscInt64_FMT " bytes needed, %" PetscInt64_FMT " held\n", p, ci.parsed ? "read" : "not read", (PetscInt64)ci.numrecs, (PetscInt64)ci.complete, (PetscInt64)ci.need, (PetscInt64)ci.size));
+  if (ci.parsed && !ci.streaming && ci.complete < ci.numrecs) {
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: truncated: the header announces %" PetscInt64_FMT " frames but the file (%" PetscInt64_FMT " bytes of the %" PetscInt64_FMT " they need) holds %" PetscInt64_FMT " whole; frame %" PetscInt64_FMT " is incomplete (a copy cut short, or a run that was killed while writing?)", p, (PetscInt64)ci.numrecs, (PetscInt64)ci.size, (PetscInt64)ci.need, (PetscInt64)ci.complete, (PetscInt64)ci.complete + 1);
+  }
+  PetscCheck(!ci.parsed || ci.need <= ci.size, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: damaged or truncated: its header describes %" PetscInt64_FMT " bytes, the file has %" PetscInt64_FMT, p, (PetscInt64)ci.need, (PetscInt64)ci.size);
   PetscCall(TeannNCOpen(t->comm, p, PETSC_FALSE, &t->ncid));
   ncid = t->ncid;
   PetscCall(TextAttribute(ncid, NC_GLOBAL, "Conventions", txt, sizeof(txt), &has));
@@ -466,12 +483,6 @@ static PetscErrorCode AmberOpen(TeannTrajectory t)
     }
   }
 
-  /* a classic file cut short reads zeros where its end is missing: find where it ends */
-  PetscCall(ClassicInspect(p, &ci));
-  PetscCall(PetscInfo(NULL, "%s: classic header %s: %" PetscInt64_FMT " records announced, %" PetscInt64_FMT " whole, %" PetscInt64_FMT " bytes needed, %" PetscInt64_FMT " held\n", p, ci.parsed ? "read" : "not read", (PetscInt64)ci.numrecs, (PetscInt64)ci.complete, (PetscInt64)ci.need, (PetscInt64)ci.size));
-  if (ci.parsed && !ci.streaming && ci.complete < ci.numrecs) {
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: truncated: the header announces %" PetscInt64_FMT " frames but the file (%" PetscInt64_FMT " bytes of the %" PetscInt64_FMT " they need) holds %" PetscInt64_FMT " whole; frame %" PetscInt64_FMT " is incomplete (a copy cut short, or a run that was killed while writing?)", p, (PetscInt64)ci.numrecs, (PetscInt64)ci.size, (PetscInt64)ci.need, (PetscInt64)ci.complete, (PetscInt64)ci.complete + 1);
-  }
   t->natoms   = (PetscInt64)t->N * t->nat;
   t->maxatoms = t->nat;
   t->sized    = PETSC_TRUE;
