@@ -220,4 +220,17 @@ p, r = netCDF4.Dataset("sx-predicted.nc"), netCDF4.Dataset("sx-reference.nc")
 assert np.max(np.abs(np.asarray(p["ir"][:]) - np.asarray(r["ir"][:]))) > 0.1 * np.max(np.abs(np.asarray(p["ir"][:])))
 print("ok: teann-spectrum takes dipole_pred=/polarizability_pred= from teann-predict's XYZ (dipole=/polarizability= with -teann_values reference), as from its .nc")
 EOF
+
+# --- README.md "From trajectory to spectrum", run as written (the model of the quick start
+# replaced by this test's): every command works and leaves spectrum.nc, spectrum.png, modes.nc
+if /usr/bin/python3 -c 'import matplotlib, netCDF4, numpy' 2> /dev/null; then  # the README's and teann-plot's interpreter
+  mkdir readme && ln -s "$top_srcdir/input" readme/input && mkdir readme/example-output && cp $M readme/example-output/model.nc
+  awk '/^## From trajectory to spectrum/ {on = 1; next} /^## / {on = 0} on' "$top_srcdir/README.md" | awk '/^```/ {c = !c; next} c' > readme/commands.sh
+  [ "$(grep -c . readme/commands.sh)" -ge 6 ] || fail "README.md: the commands of \"From trajectory to spectrum\" not found"
+  (cd readme && PATH="$BIN:$PATH" bash -e commands.sh) > readme.log 2>&1 || { cat readme.log; fail "README.md \"From trajectory to spectrum\": a command failed"; }
+  [ -s readme/spectrum.nc ] && [ -s readme/spectrum.png ] && [ -s readme/modes.nc ] && [ -s readme/md-pred.xyz ] || fail "README.md's commands did not write spectrum.nc, spectrum.png, modes.nc"
+  echo "ok: README.md \"From trajectory to spectrum\" runs as written ($(grep -c . readme/commands.sh) commands)"
+else
+  echo "README.md's commands not run: matplotlib missing"
+fi
 echo "ok: trajectories"
