@@ -9,6 +9,7 @@
 #include "teann.h"
 
 PETSC_EXTERN PetscLogEvent TEANN_EVENT_ReadXYZ, TEANN_EVENT_ReadEANN;        /* readers (data)        */
+PETSC_EXTERN PetscLogEvent TEANN_EVENT_ReadTrajectory, TEANN_EVENT_PredictWrite; /* trajectory blocks, predictions out */
 PETSC_EXTERN PetscLogEvent TEANN_EVENT_DatasetWrite, TEANN_EVENT_DatasetRead; /* NetCDF dataset        */
 PETSC_EXTERN PetscLogEvent TEANN_EVENT_PairCount;                             /* partition weights     */
 PETSC_EXTERN PetscLogEvent TEANN_EVENT_Neighbours;                            /* pair lists            */

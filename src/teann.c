@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 PetscClassId  TEANN_CLASSID = 0;
-PetscLogEvent TEANN_EVENT_ReadXYZ, TEANN_EVENT_ReadEANN, TEANN_EVENT_DatasetWrite, TEANN_EVENT_DatasetRead, TEANN_EVENT_PairCount, TEANN_EVENT_Neighbours;
+PetscLogEvent TEANN_EVENT_ReadXYZ, TEANN_EVENT_ReadEANN, TEANN_EVENT_ReadTrajectory, TEANN_EVENT_PredictWrite, TEANN_EVENT_DatasetWrite, TEANN_EVENT_DatasetRead, TEANN_EVENT_PairCount, TEANN_EVENT_Neighbours;
 PetscLogEvent TEANN_EVENT_Descriptor, TEANN_EVENT_NetForward, TEANN_EVENT_NetBackward, TEANN_EVENT_Reduce, TEANN_EVENT_LSQJacobian, TEANN_EVENT_LSQFactor;
 PetscLogEvent TEANN_EVENT_SpectrumCorr, TEANN_EVENT_SpectrumFFT, TEANN_EVENT_ModesGradient;
 PetscLogStage TEANN_STAGE_Fit, TEANN_STAGE_Valid;
@@ -20,6 +20,8 @@ PetscErrorCode TeannInitializePackage(void)
   PetscCall(PetscClassIdRegister("teann", &TEANN_CLASSID));
   PetscCall(PetscLogEventRegister("TeannReadXYZ", TEANN_CLASSID, &TEANN_EVENT_ReadXYZ));
   PetscCall(PetscLogEventRegister("TeannReadEANN", TEANN_CLASSID, &TEANN_EVENT_ReadEANN));
+  PetscCall(PetscLogEventRegister("TeannReadTraj", TEANN_CLASSID, &TEANN_EVENT_ReadTrajectory));
+  PetscCall(PetscLogEventRegister("TeannPredWrite", TEANN_CLASSID, &TEANN_EVENT_PredictWrite));
   PetscCall(PetscLogEventRegister("TeannDatasetWrite", TEANN_CLASSID, &TEANN_EVENT_DatasetWrite));
   PetscCall(PetscLogEventRegister("TeannDatasetRead", TEANN_CLASSID, &TEANN_EVENT_DatasetRead));
   PetscCall(PetscLogEventRegister("TeannPairCount", TEANN_CLASSID, &TEANN_EVENT_PairCount));
@@ -164,11 +166,11 @@ PetscErrorCode TeannSameFile(const char a[], const char b[], PetscBool *same)
 /* Options a program knows, for "did you mean": teann's own (doc/options.md) and the PETSc and
    TAO ones the documentation uses. PETSc has no list of the options a program queried. */
 static const char *const KnownOptions[] = {"teann_activation", "teann_allow_unused", "teann_charge_neutral", "teann_check_gradient", "teann_checkpoint_every", "teann_checkpoint_seconds", "teann_cutoff", "teann_data", "teann_eann_abprop", "teann_fix_radial", "teann_format", "teann_hidden", "teann_l2", "teann_lm_damping", "teann_lm_ksp_max_it", "teann_lm_ksp_rtol", "teann_lm_solver", "teann_lmax", "teann_model", "teann_neigh_atoms", "teann_nwave", "teann_output", "teann_output_dir", "teann_overwrite", "teann_patience", "teann_progress", "teann_properties", "teann_restart", "teann_seed", "teann_test", "teann_test_fraction", "teann_units_hyperpolarizability", "teann_units_atomic_dipole", "teann_atomic_elements", "teann_weight_atomic_dipole", "teann_valid", "teann_valid_fraction", "teann_weight_dipole", "teann_weight_hyperpolarizability", "teann_weight_polarizability", "teann_weight_quadrupole", "teann_weight_transition_dipole",
-                                            "teann_spectra", "teann_values", "teann_dt", "teann_dt_rtol", "teann_time_units", "teann_corr_time", "teann_window", "teann_window_width", "teann_zero_padding", "teann_quantum_correction", "teann_temperature", "teann_freq_range", "teann_modes",
+                                            "teann_spectra", "teann_values", "teann_dt", "teann_dt_rtol", "teann_time_units", "teann_corr_time", "teann_window", "teann_window_width", "teann_zero_padding", "teann_quantum_correction", "teann_temperature", "teann_freq_range", "teann_modes", "teann_species", "teann_species_list", "teann_block_frames",
                                             "tao_type", "tao_max_it", "tao_max_funcs", "tao_monitor", "tao_smonitor", "tao_view", "tao_converged_reason", "tao_gatol", "tao_grtol", "tao_gttol", "tao_fmin", "tao_ls_type", "tao_ls_monitor", "tao_brgn_regularization_type", "tao_brgn_regularizer_weight", "tao_bqnls_mat_lmvm_hist_size", "tao_bqnls_mat_lmvm_scale_type", "tao_lmvm_mat_lmvm_hist_size", "log_view", "options_file", "options_left", "help", "info", "malloc_debug", NULL};
 
 /* Read late or only in some cases (the EANN reader, PETSc at PetscFinalize): never "unused". */
-static const char *const LateOptions[] = {"teann_allow_unused", "teann_eann_abprop", "teann_format", "teann_units_hyperpolarizability", "teann_units_atomic_dipole", "teann_atomic_elements", "teann_nc_probe", "teann_nc_probe_timeout", "log_view", "log_summary", "options_file", "options_left", "options_view", "help", "version", "info", "malloc_debug", "malloc_dump", "malloc_view", "memory_view", "objects_dump", "check_pointer_intensity", "fp_trap", NULL};
+static const char *const LateOptions[] = {"teann_allow_unused", "teann_eann_abprop", "teann_format", "teann_species", "teann_species_list", "teann_units_hyperpolarizability", "teann_units_atomic_dipole", "teann_atomic_elements", "teann_nc_probe", "teann_nc_probe_timeout", "log_view", "log_summary", "options_file", "options_left", "options_view", "help", "version", "info", "malloc_debug", "malloc_dump", "malloc_view", "memory_view", "objects_dump", "check_pointer_intensity", "fp_trap", NULL};
 
 static size_t EditDistance(const char *a, const char *b)
 {

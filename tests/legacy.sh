@@ -6,7 +6,12 @@ L=$top_srcdir/tests/legacy
 head -n 300 "$DATA/water_hf_800.xyz" > "$WORK/w60.xyz"   # the 60 frames the checkpoint was fitted on, as it names them
 
 "$BIN/teann-predict" -teann_model "$L/model-0.1.0.nc" -teann_data "$L/water10.xyz" -teann_output "$WORK/p.xyz" > /dev/null || fail "predict with the 0.1.0 model"
-diff <(grep -v '^[0-9]' "$WORK/p.xyz") <(grep -v '^[0-9]' "$L/water10-pred-0.1.0.xyz") > /dev/null || fail "predictions of the 0.1.0 model differ from 0.1.0's"
+# 0.1.0 wrote its predictions under dipole= and polarizability=; they are now dipole_pred= and
+# polarizability_pred=, beside the input's references
+pred() { sed -n "s/.*\(^\| \)$1=\"\([^\"]*\)\" $2=\"\([^\"]*\)\".*/\2 \3/p" "$3"; }
+[ "$(pred dipole_pred polarizability_pred "$WORK/p.xyz" | wc -l)" = 10 ] || fail "not 10 predicted frames"
+diff <(pred dipole_pred polarizability_pred "$WORK/p.xyz") <(pred dipole polarizability "$L/water10-pred-0.1.0.xyz") > /dev/null || fail "predictions of the 0.1.0 model differ from 0.1.0's"
+diff <(awk 'NF == 4 {$1 = $1; print}' "$WORK/p.xyz") <(awk 'NF == 4 {$1 = $1; print}' "$L/water10-pred-0.1.0.xyz") > /dev/null || fail "the geometries differ from 0.1.0's output"
 echo "ok: model.nc of 0.1.0 predicts as 0.1.0 did (all printed digits)"
 
 # the checkpoint names its data (w60.xyz) relative to the directory it was run in

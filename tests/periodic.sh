@@ -106,7 +106,7 @@ head -n 388 "$P" > "$WORK/two64.xyz"
 "$BIN/teann-train" -teann_data "$DATA/water_hf_800.xyz" -teann_properties polarizability -teann_hidden 4 -teann_nwave 2 -tao_max_it 1 \
   -teann_output_dir "$WORK/fit" > "$WORK/fit.log" 2>&1 || { cat "$WORK/fit.log"; fail "small fit"; }
 for src in two64.xyz two64.nc; do
-  "$BIN/teann-predict" -teann_model "$WORK/fit/model.nc" -teann_data "$WORK/$src" -teann_output "$WORK/pred.xyz" > /dev/null 2>&1 || fail "teann-predict on $src"
+  "$BIN/teann-predict" -teann_model "$WORK/fit/model.nc" -teann_data "$WORK/$src" -teann_output "$WORK/pred.xyz" -teann_overwrite > /dev/null 2>&1 || fail "teann-predict on $src"
   for f in 1 2; do
     line=$(sed -n "$((194 * (f - 1) + 2))p" "$WORK/pred.xyz")
     want=$(sed -n "$((194 * (f - 1) + 2))p" "$P" | grep -o 'Lattice="[^"]*"')

@@ -15,7 +15,7 @@ mpirun_np 2 "$BIN/teann-train" -teann_data "$DATA/water_hf_800.xyz" -teann_prope
 # the example of doc/spectra.md, shortened: MD, predictions along it, its spectra
 $PY "$top_srcdir/input/spectra/harmonic-water-md.py" md.xyz --steps 3000 > log 2>&1 || { cat log; fail "harmonic-water-md.py"; }
 "$BIN/teann-predict" -teann_model fit/model.nc -teann_data md.xyz -teann_output md-pred.xyz > log 2>&1 || { cat log; fail "teann-predict md.xyz"; }
-grep -q '^dipole=.*polarizability=.*time=1499.5000 ' md-pred.xyz || fail "teann-predict lost time="
+grep -q '^dipole_pred=.*polarizability_pred=.*time=1499.5000 ' md-pred.xyz || fail "teann-predict lost time="
 "$SP" -teann_data md-pred.xyz -teann_corr_time 500 -teann_quantum_correction harmonic -teann_temperature 300 > log 2>&1 || { cat log; fail "teann-spectrum of the MD example"; }
 grep -q "IR and Raman from 1 trajectory, 3000 frames, time step 0.5 fs" log || { cat log; fail "teann-spectrum summary"; }
 [ -s spectrum.nc ] && [ -s spectrum.csv ] || fail "no spectrum.nc and spectrum.csv of the example"

@@ -1,9 +1,31 @@
 static const char help[] = "Checks a predictions.nc of teann-train against a later prediction (.nc or .xyz) and reports errors.\n"
                            "  test-fit-compare -train predictions.nc -other OUT.{nc,xyz} -subset 2 -tol 1e-10\n"
                            "  test-fit-compare -train predictions.nc -rmse dipole -subset 2   (prints the RMSE of that subset)\n";
-/* Reads NetCDF directly (not through teann's writers) so a writer bug cannot hide itself. */
+/* Reads NetCDF directly (not through teann's writers) so a writer bug cannot hide itself;
+   from an .xyz output the prediction is the value of <kind>_pred= on each comment line. */
 #include "frames.h"
 #include "ncutil.h"
+#include <stdio.h>
+
+/* The nc numbers of key="..." on a comment line into v; an error when the key is missing. */
+static PetscErrorCode CommentNumbers(const char path[], PetscInt frame, const char *comment, const char key[], PetscInt nc, double v[])
+{
+  char        pat[96];
+  const char *p;
+  char       *end;
+
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(pat, sizeof(pat), "%s=\"", key));
+  p = comment ? strstr(comment, pat) : NULL;
+  while (p && p != comment && p[-1] != ' ') p = strstr(p + 1, pat); /* a whole key, not the end of another */
+  PetscCheck(p, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: frame %" PetscInt_FMT ": no %s=", path, frame + 1, key);
+  p += strlen(pat);
+  for (PetscInt c = 0; c < nc; c++, p = end) {
+    v[c] = strtod(p, &end);
+    PetscCheck(end != p, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: frame %" PetscInt_FMT ": %s= has fewer than %" PetscInt_FMT " numbers", path, frame + 1, key, nc);
+  }
+  PetscFunctionReturn(0);
+}
 
 static PetscErrorCode ReadVar(const char path[], int ncid, const char name[], size_t n, double *v)
 {
@@ -63,8 +85,10 @@ int main(int argc, char **argv)
       n = fr->nframes;
       PetscCall(PetscMalloc2(n, &ofid, n * nc, &opred));
       for (PetscInt f = 0; f < n; f++) {
+        char key[96];
         ofid[f] = (double)fr->frame_id[f];
-        for (PetscInt c = 0; c < nc; c++) opred[f * nc + c] = (nc == 9 ? fr->y[TEANN_K_POLAR] : fr->y[TEANN_K_DIPOLE])[f * nc + c];
+        PetscCall(PetscSNPrintf(key, sizeof(key), "%s_pred", kind));
+        PetscCall(CommentNumbers(other, f, fr->comment[f], key, nc, opred + f * nc));
       }
       PetscCall(TeannFramesDestroy(&fr));
     } else {

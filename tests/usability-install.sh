@@ -13,6 +13,6 @@ grep -q "teann-predict (teann)" "$WORK/v" || fail "installed teann-predict --ver
 head -n 100 "$DATA/water_hf_800.xyz" > "$WORK/w.xyz"
 env -u LD_LIBRARY_PATH "$WORK/p/bin/teann-train" -teann_data "$WORK/w.xyz" -teann_hidden 4 -teann_nwave 2 -tao_max_it 2 -teann_output_dir "$WORK/fit" > "$WORK/log" 2>&1 || { cat "$WORK/log"; fail "installed teann-train"; }
 env -u LD_LIBRARY_PATH "$WORK/p/bin/teann-predict" -teann_model "$WORK/fit/model.nc" -teann_data "$WORK/w.xyz" -teann_output "$WORK/p.xyz" > "$WORK/log" 2>&1 || { cat "$WORK/log"; fail "installed teann-predict"; }
-[ "$(grep -c '^dipole=' "$WORK/p.xyz")" -eq 20 ] || fail "installed teann-predict: not 20 predicted frames"
+[ "$(grep -c '^dipole_pred=' "$WORK/p.xyz")" -eq 20 ] || fail "installed teann-predict: not 20 predicted frames"
 ldd "$WORK/p/bin/.libs/teann-predict" "$WORK/p/bin/teann-predict" 2>/dev/null | grep libteann | grep -q "$WORK/p/lib" || { ldd "$WORK/p/bin/teann-predict" | grep teann; fail "the installed program does not load the installed libteann.so.0"; }
 echo "ok: installed into a new prefix, programs run: $(cat "$WORK/v")"

@@ -5,11 +5,14 @@ teann-spectrum (doc/spectra.md). Not a physical simulation of water: a quick sta
 trajectory of an MD code, whose frames a fitted model turns into dipoles and polarizabilities.
 
     /usr/bin/python3 input/spectra/harmonic-water-md.py md.xyz [--steps 8000] [--dt 0.5] [--temperature 300] [--seed 1]
-                                                        [--molden water.molden]
+                                                        [--molden water.molden] [--amber md.nc]
 
 --molden also writes the normal modes of the force field at its minimum as a Molden file
 ([FREQ], [FR-COORD] in Bohr, [FR-NORM-COORD] Cartesian displacements), the input of
-teann-spectrum -teann_modes.
+teann-spectrum -teann_modes. --amber also writes the trajectory as AMBER NetCDF (the
+convention AMBER, OpenMM, MDAnalysis and cpptraj write: coordinates(frame, atom, spatial) in
+Angstrom as 32-bit floats, time(frame) in picoseconds, no elements: teann-predict then needs
+-teann_species_list O,H,H), which needs python3-netcdf4.
 
 Force field: V = k_r/2 [(r1 - r0)^2 + (r2 - r0)^2] + k_a/2 (theta - theta0)^2 with
 r0 = 0.9572 Angstrom, theta0 = 104.52 degrees, k_r = 48 eV/Angstrom^2, k_a = 3.6 eV/rad^2
@@ -90,6 +93,7 @@ def main():
     ap.add_argument("--temperature", type=float, default=300.0, help="K")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--molden", metavar="FILE", help="also write the normal modes (Molden)")
+    ap.add_argument("--amber", metavar="FILE", help="also write the trajectory as AMBER NetCDF")
     a = ap.parse_args()
     if a.molden:
         write_molden(a.molden)
@@ -98,16 +102,35 @@ def main():
     v = rng.normal(size=(3, 3)) * np.sqrt(KB * a.temperature * ACC / MASS)[:, None]
     v -= np.average(v, axis=0, weights=MASS)          # no drift of the centre of mass
     f, _ = forces(x)
+    traj = np.empty((a.steps, 3, 3))
     with open(a.out, "w") as out:
         for n in range(a.steps):
             out.write("3\ntime=%.4f Properties=species:S:1:pos:R:3\n" % (n * a.dt))
             for s, p in zip("OHH", x):
                 out.write("%s %.10f %.10f %.10f\n" % (s, *p))
+            traj[n] = x
             v += 0.5 * a.dt * ACC * f / MASS[:, None]
             x = x + a.dt * v
             f, _ = forces(x)
             v += 0.5 * a.dt * ACC * f / MASS[:, None]
     print("%s: %d frames, time step %g fs" % (a.out, a.steps, a.dt))
+    if a.amber:
+        import netCDF4
+        nc = netCDF4.Dataset(a.amber, "w", format="NETCDF3_64BIT_OFFSET")
+        nc.Conventions, nc.ConventionVersion, nc.program = "AMBER", "1.0", "harmonic-water-md.py"
+        nc.createDimension("frame", None)
+        nc.createDimension("atom", 3)
+        nc.createDimension("spatial", 3)
+        sp = nc.createVariable("spatial", "S1", ("spatial",))
+        sp[:] = np.array(list("xyz"), dtype="S1")
+        t = nc.createVariable("time", "f4", ("frame",))
+        t.units = "picosecond"
+        c = nc.createVariable("coordinates", "f4", ("frame", "atom", "spatial"))
+        c.units = "angstrom"
+        t[:] = np.arange(a.steps) * a.dt * 1e-3
+        c[:] = traj
+        nc.close()
+        print("%s: the same trajectory as AMBER NetCDF" % a.amber)
 
 
 if __name__ == "__main__":

@@ -36,6 +36,21 @@ PETSC_INTERN PetscErrorCode TeannLineReaderOpen(const char path[], TeannLineRead
 PETSC_INTERN PetscErrorCode TeannLineReaderNext(TeannLineReader *, PetscBool *eof);
 PETSC_INTERN PetscErrorCode TeannLineReaderClose(TeannLineReader *);
 
+/* Extended XYZ read frame by frame (xyz.c), for trajectories longer than memory: the frames of
+ * one stream are numbered on from the first (frame_id, and "frame N" in messages, are their
+ * 0-based and 1-based numbers in the file). TeannXYZStreamSkip passes over up to n frames
+ * reading only their count lines (their content is checked when read), adding their atoms to
+ * *natoms and their largest count to *maxatoms (either may be NULL); *skipped < n at the end of
+ * the file. TeannXYZStreamRead replaces fr's frames by the next n (fewer at the end of the
+ * file), checked as TeannFramesReadXYZ checks them; with text not NULL, text[f] (the caller's
+ * array of n pointers, set to NULL beforehand; the caller frees them with PetscFree, also
+ * after an error) gets frame f's atom lines as read, each ended by a newline. */
+typedef struct _n_TeannXYZStream *TeannXYZStream;
+PETSC_INTERN PetscErrorCode TeannXYZStreamOpen(const char path[], TeannXYZStream *);
+PETSC_INTERN PetscErrorCode TeannXYZStreamSkip(TeannXYZStream, PetscInt n, PetscInt *skipped, PetscInt64 *natoms, PetscInt *maxatoms);
+PETSC_INTERN PetscErrorCode TeannXYZStreamRead(TeannXYZStream, PetscInt n, TeannFrames fr, char **text);
+PETSC_INTERN PetscErrorCode TeannXYZStreamDestroy(TeannXYZStream *);
+
 /* Parse a whole token as a real (also Fortran "1.0D-3"); *ok false if it is not a number. */
 PETSC_INTERN void TeannParseReal(const char tok[], size_t len, PetscReal *v, PetscBool *ok);
 

@@ -130,6 +130,14 @@ PetscErrorCode TeannNCCreate(MPI_Comm comm, const char path[], const char title[
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode TeannNCAbandon(TeannNCFile *f)
+{
+  PetscFunctionBegin;
+  if (f->ncid >= 0) Abandon(f->tmp);
+  f->ncid = -1;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TeannNCClose(TeannNCFile *f)
 {
   PetscMPIInt rank;

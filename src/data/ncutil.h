@@ -34,6 +34,8 @@ typedef struct {
 PETSC_EXTERN PetscErrorCode TeannNCCreate(MPI_Comm comm, const char path[], const char title[], PetscBool parallel, TeannNCFile *f);
 /* Close, fsync and rename onto the final name (collective on comm). */
 PETSC_EXTERN PetscErrorCode TeannNCClose(TeannNCFile *f);
+/* Give up a file being written (on the ranks that hold it open): closed unfinished and its temporary name removed; the previous file, if any, stays. */
+PETSC_EXTERN PetscErrorCode TeannNCAbandon(TeannNCFile *f);
 /* Open an existing file read-only (collectively and parallel if parallel is true). The file
    is checked first (TeannNCCheckFile, by rank 0 of comm; the values too up to
    TEANN_NC_PROBE_DATA_MAX bytes): a damaged file is an error naming it, not a crash. */

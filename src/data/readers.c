@@ -2,6 +2,7 @@
  * which routine reads it. -teann_format picks one; by default (auto) the
  * first whose sniffer accepts the file's first bytes wins, in table order. */
 #include "dataset.h"
+#include "trajectory.h"
 #include "framesimpl.h"
 
 typedef struct {
@@ -44,6 +45,7 @@ static PetscErrorCode ReadNetCDF(const char path[], TeannFrames frames)
 }
 
 static const TeannReader TeannReaders[] = {
+  {"amber",  TeannFileIsAmber,  TeannFramesReadAmber}, /* before netcdf: a NetCDF file with Conventions AMBER */
   {"netcdf", TeannFileIsNetCDF, ReadNetCDF         },
   {"eann",   SniffEANN,         TeannFramesReadEANN},
   {"xyz",    SniffAny,          TeannFramesReadXYZ },

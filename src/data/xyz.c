@@ -455,36 +455,129 @@ static PetscErrorCode AtomicElements(const char path[], TeannXYZAtoms *A)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode ReadXYZ(TeannLineReader *r, TeannFrames fr, TeannXYZAtoms *A)
+struct _n_TeannXYZStream {
+  TeannLineReader r;
+  TeannXYZAtoms   A;
+  PetscInt        frame;   /* frames passed: the 0-based number of the next one */
+  PetscBool       pending; /* r->buf holds the next frame's count line, read ahead */
+  PetscBool       eof;
+};
+
+PetscErrorCode TeannXYZStreamOpen(const char path[], TeannXYZStream *s)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscNew(s));
+  PetscCall(AtomicElements(path, &(*s)->A));
+  PetscCall(TeannLineReaderOpen(path, &(*s)->r));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannXYZStreamDestroy(TeannXYZStream *s)
+{
+  PetscFunctionBegin;
+  if (!*s) PetscFunctionReturn(0);
+  PetscCall(TeannLineReaderClose(&(*s)->r));
+  PetscCall(PetscFree3((*s)->A.Z, (*s)->A.x, (*s)->A.y));
+  PetscCall(PetscFree((*s)->A.comment));
+  PetscCall(PetscFree(*s));
+  PetscFunctionReturn(0);
+}
+
+/* The next frame's count line in r->buf: *eof at the end of the file, where only blank lines may follow the last frame. */
+static PetscErrorCode NextCountLine(TeannXYZStream s, TeannXYZWhere *w, PetscBool *eof)
+{
+  TeannLineReader *r = &s->r;
+
+  PetscFunctionBegin;
+  *eof = s->eof;
+  if (s->eof) PetscFunctionReturn(0);
+  if (s->pending) s->pending = PETSC_FALSE;
+  else PetscCall(TeannLineReaderNext(r, eof));
+  w->frame = s->frame + 1;
+  w->line  = r->lineno;
+  if (!*eof && r->buf[strspn(r->buf, " \t")] == 0) {
+    PetscInt blank = r->lineno;
+
+    do PetscCall(TeannLineReaderNext(r, eof));
+    while (!*eof && r->buf[strspn(r->buf, " \t")] == 0);
+    w->line = blank;
+    XYZCheck(w, *eof, "blank line where the atom count was expected");
+  }
+  s->eof = *eof;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannXYZStreamSkip(TeannXYZStream s, PetscInt n, PetscInt *skipped, PetscInt64 *natoms, PetscInt *maxatoms)
+{
+  TeannXYZWhere w;
+  PetscBool     eof;
+
+  PetscFunctionBegin;
+  w.path   = s->r.path;
+  *skipped = 0;
+  while (*skipped < n) {
+    PetscInt natom, countline;
+
+    PetscCall(NextCountLine(s, &w, &eof));
+    if (eof) break;
+    PetscCall(ParseCount(&w, s->r.buf, &natom));
+    countline = s->r.lineno;
+    /* the comment line and the atom lines are passed over unread: a frame's content is checked when it is read */
+    for (PetscInt i = 0; i <= natom; i++) {
+      PetscCall(TeannLineReaderNext(&s->r, &eof));
+      w.line = countline;
+      XYZCheck(&w, !eof, i ? "truncated: %" PetscInt_FMT " atoms announced, the file ends after %" PetscInt_FMT : "truncated: the file ends before the comment line", natom, i - 1);
+    }
+    if (natoms) *natoms += natom;
+    if (maxatoms) *maxatoms = PetscMax(*maxatoms, natom);
+    s->frame++;
+    (*skipped)++;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Append one atom line to the frame's text (text[0..*len), capacity *cap). */
+static PetscErrorCode TextAppend(char **text, size_t *len, size_t *cap, const char *line, size_t n)
+{
+  PetscFunctionBegin;
+  if (*len + n + 2 > *cap) {
+    size_t c = PetscMax(2 * *cap, *len + n + 256);
+    char  *t;
+    PetscCall(PetscMalloc1(c, &t));
+    if (*len) PetscCall(PetscMemcpy(t, *text, *len));
+    PetscCall(PetscFree(*text));
+    *text = t;
+    *cap  = c;
+  }
+  PetscCall(PetscMemcpy(*text + *len, line, n));
+  *len += n;
+  (*text)[(*len)++] = '\n';
+  (*text)[*len]     = 0;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannXYZStreamRead(TeannXYZStream s, PetscInt n, TeannFrames fr, char **text)
 {
   TeannFramesBuilder b;
   TeannXYZInfo       info;
   TeannXYZWhere      w;
   PetscBool          eof;
+  TeannLineReader   *r    = &s->r;
+  TeannXYZAtoms     *A    = &s->A;
   const char        *path = r->path;
 
   PetscFunctionBegin;
   PetscCall(TeannFramesBuilderBegin(&b, fr));
   PetscCall(PetscStrncpy(fr->source, path, sizeof(fr->source)));
   w.path = path;
-  for (;;) {
-    PetscInt  f, a0, natoms = 0, countline, commentline;
+  while (fr->nframes < n) {
+    PetscInt f, a0, natoms = 0, countline, commentline;
     long long left;
+    char     *atext = NULL;
+    size_t    tlen = 0, tcap = 0;
 
-    PetscCall(TeannLineReaderNext(r, &eof));
+    PetscCall(NextCountLine(s, &w, &eof));
     if (eof) break;
-    w.frame = fr->nframes + 1;
-    w.line  = r->lineno;
-    if (r->buf[strspn(r->buf, " \t")] == 0) {
-      /* only blank lines may follow */
-      PetscInt blank = r->lineno;
-
-      do PetscCall(TeannLineReaderNext(r, &eof));
-      while (!eof && r->buf[strspn(r->buf, " \t")] == 0);
-      w.line = blank;
-      XYZCheck(&w, eof, "blank line where the atom count was expected");
-      break;
-    }
     PetscCall(ParseCount(&w, r->buf, &natoms));
     countline = r->lineno;
     PetscCall(TeannLineReaderNext(r, &eof));
@@ -502,16 +595,22 @@ static PetscErrorCode ReadXYZ(TeannLineReader *r, TeannFrames fr, TeannXYZAtoms 
     w.line = countline;
     XYZCheck(&w, left < 0 || (long long)natoms * 2 * info.ncols - 1 <= left, "atom count %" PetscInt_FMT " is more than the %lld bytes left in the file can hold (an atom line of %" PetscInt_FMT " columns takes at least %" PetscInt_FMT ")", natoms, left, info.ncols, 2 * info.ncols);
     for (PetscInt i = 0; i < natoms; i++) {
+      PetscErrorCode ierr;
       PetscCall(TeannLineReaderNext(r, &eof));
       w.line = countline;
+      if (eof) PetscCall(PetscFree(atext));
       XYZCheck(&w, !eof, "truncated: %" PetscInt_FMT " atoms announced, the file ends after %" PetscInt_FMT, natoms, i);
       w.line = r->lineno;
+      if (text) PetscCall(TextAppend(&atext, &tlen, &tcap, r->buf, r->len)); /* the line as read, to be written back */
       PetscCall(AtomsReserve(A, i + 1));
-      PetscCall(ParseAtom(&w, r->buf, &info, i, natoms, &A->Z[i], &A->x[3 * i], &A->y[(size_t)TEANN_MAX_COMP * i]));
+      ierr = ParseAtom(&w, r->buf, &info, i, natoms, &A->Z[i], &A->x[3 * i], &A->y[(size_t)TEANN_MAX_COMP * i]);
+      if (ierr) PetscCall(PetscFree(atext));
+      PetscCall(ierr);
     }
     PetscCall(TeannFramesBuilderAdd(&b, natoms, &f, &a0));
-    fr->line[f]   = countline;
-    fr->fprops[f] = info.props;
+    fr->frame_id[f] = s->frame;
+    fr->line[f]     = countline;
+    fr->fprops[f]   = info.props;
     PetscCall(PetscArraycpy(fr->Z + a0, A->Z, natoms));
     PetscCall(PetscArraycpy(fr->x + 3 * a0, A->x, 3 * natoms));
     fr->pbc[f] = info.pbc;
@@ -521,6 +620,8 @@ static PetscErrorCode ReadXYZ(TeannLineReader *r, TeannFrames fr, TeannXYZAtoms 
     PetscCall(AtomLabels(A, &info, fr, f));
     fr->comment[f] = A->comment; /* handed over */
     A->comment     = NULL;
+    if (text) text[f] = atext;
+    s->frame++;
     PetscCall(TeannFramesValidate(fr, f, commentline, countline + 2, PETSC_TRUE));
   }
   PetscFunctionReturn(0);
@@ -528,21 +629,16 @@ static PetscErrorCode ReadXYZ(TeannLineReader *r, TeannFrames fr, TeannXYZAtoms 
 
 PetscErrorCode TeannFramesReadXYZ(const char path[], TeannFrames fr)
 {
-  TeannLineReader r;
-  TeannXYZAtoms   A;
-  PetscErrorCode  ierr;
+  TeannXYZStream s;
+  PetscErrorCode ierr;
 
   PetscFunctionBegin;
   PetscCall(TeannInitializePackage());
   PetscCall(PetscLogEventBegin(TEANN_EVENT_ReadXYZ, 0, 0, 0, 0));
-  PetscCall(PetscMemzero(&A, sizeof(A)));
-  PetscCall(AtomicElements(path, &A));
-  PetscCall(TeannLineReaderOpen(path, &r));
-  ierr = ReadXYZ(&r, fr, &A);
+  PetscCall(TeannXYZStreamOpen(path, &s));
+  ierr = TeannXYZStreamRead(s, PETSC_MAX_INT, fr, NULL);
   /* close the file and free the scratch on failure too: callers may catch the error and go on */
-  PetscCall(TeannLineReaderClose(&r));
-  PetscCall(PetscFree3(A.Z, A.x, A.y));
-  PetscCall(PetscFree(A.comment));
+  PetscCall(TeannXYZStreamDestroy(&s));
   PetscCall(ierr);
   PetscCheck(fr->nframes > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: no frames", path);
   PetscCall(PetscLogEventEnd(TEANN_EVENT_ReadXYZ, 0, 0, 0, 0));

@@ -3,12 +3,14 @@
  * properties in the order of the property table (property.h,
  * TeannModelGetNumComponents); every file iterates that table. The writers are
  * collective on comm: every rank passes its own frames, rank 0 writes, the
- * file appears atomically. predictions.nc is ordered by the caller's sort key;
- * the XYZ file is written in rank order (ranks hold contiguous frame ranges). */
+ * file appears atomically. teann-train's predictions.nc is ordered by the
+ * caller's sort key; teann-predict's outputs (TeannPredictWriter) are written
+ * block by block in rank order (ranks hold contiguous frame ranges of a block). */
 #ifndef TEANN_PREDICTIONS_H
 #define TEANN_PREDICTIONS_H
 #include "frames.h"
 #include "property.h"
+#include <petscviewer.h>
 
 /* Rotation invariants of a polarizability a[9] (row-major; symmetrised): the isotropic part
    iso = tr/3 and the anisotropy gamma = sqrt(1/2[(axx-ayy)^2 + (ayy-azz)^2 + (azz-axx)^2]
@@ -36,11 +38,37 @@ typedef struct {
    per-atom properties) adds an atom dimension with atom_frame, the per-atom vectors and, per
    frame, their sums (the reference's over its labelled atoms, the prediction's over all). */
 PETSC_EXTERN PetscErrorCode TeannPredictionsWriteNC(MPI_Comm comm, const char path[], PetscInt props, PetscInt n, const PetscInt key[], const PetscInt frame_id[], const PetscInt subset[], const PetscReal ref[], const PetscReal pred[], const TeannAtomPredictions *atoms);
-/* Extended XYZ of the local frames with the predicted tensors in the comment line,
-   the other keys of frames->comment kept; per-atom predictions apred (nacomp per atom,
-   NULL without per-atom properties) as columns, their sum per frame as <name>_sum=.
-   Ranks write in rank order. */
-PETSC_EXTERN PetscErrorCode TeannPredictionsWriteXYZ(MPI_Comm comm, const char path[], PetscInt props, TeannFrames frames, const PetscReal pred[], const PetscReal apred[]);
+/* What a trajectory adds to its frames (trajectory.h), per local frame: time[n] in units
+   (fs, ps or ns; NULL: no times), single when the times were stored as 32-bit floats (then
+   written so: their precision is all they have), step[n] (NULL: none), text[n] the atom
+   lines as read (extended XYZ; NULL: written from the frames). */
+typedef struct {
+  const PetscReal  *time;
+  const PetscInt64 *step;
+  const char       *units;
+  PetscBool         single;
+  char *const      *text;
+} TeannFrameExtras;
+
+/* teann-predict's output, written block by block (predwriter.c): path.xyz or path.nc for the
+ * predictions of a model fitting props over nframes frames of natoms atoms in all (the atoms
+ * matter for per-atom properties) of the file data. Create refuses an existing path unless
+ * overwrite, and writes under path.tmp. Add appends a block: every rank's local frames fr
+ * (NULL or empty on ranks without frames), which follow each other in rank order, with the
+ * predictions pred (TeannModelGetNumComponents per frame) and apred (per atom, NULL without
+ * per-atom properties). In .xyz a prediction goes under <property>_pred= (per-atom ones as
+ * <property>_pred columns and their sum as <property>_sum_pred=), beside the input's keys and
+ * columns, which are kept (a frame without a comment line, from a NetCDF file, gets its
+ * references, time= in fs and step= as keys); in .nc predictions.nc's variables (predictions.h
+ * above) with time(frame) and step(frame) when the frames have them. Close renames the file
+ * into place; with references it writes, per property, the attributes reference_frames, rmse,
+ * mae, reference_std and rmse_relative on <property>_predicted and prints them as a table on
+ * viewer (NULL: not printed). Abandon removes the temporary file. All collective. */
+typedef struct _n_TeannPredictWriter *TeannPredictWriter;
+PETSC_EXTERN PetscErrorCode TeannPredictWriterCreate(MPI_Comm comm, const char path[], const char data[], PetscInt props, PetscInt nframes, PetscInt64 natoms, PetscBool overwrite, TeannPredictWriter *w);
+PETSC_EXTERN PetscErrorCode TeannPredictWriterAdd(TeannPredictWriter w, TeannFrames fr, const PetscReal pred[], const PetscReal apred[], const TeannFrameExtras *ex);
+PETSC_EXTERN PetscErrorCode TeannPredictWriterClose(TeannPredictWriter *w, PetscViewer viewer);
+PETSC_EXTERN PetscErrorCode TeannPredictWriterAbandon(TeannPredictWriter *w);
 /* The per-atom references of the frames, laid out as the per-atom predictions of props (nacomp per atom). */
 PETSC_EXTERN PetscErrorCode TeannAtomReferences(PetscInt props, TeannFrames frames, PetscReal aref[]);
 /* Collective: an error naming file and the first frame (frame_id of the n local frames) whose

@@ -1,12 +1,20 @@
 /* teann-predict: the tensors of a fitted model for every frame of a file.
- * Ranks take contiguous, work-balanced frame ranges and predict them in the
- * same number of steps, so that rank 0 can report the frames done over all
- * ranks (one MPI_Reduce of a count per step, only when reporting). */
-static const char help[] = "teann-predict: predict dipoles, polarizabilities and transition dipoles with a fitted model.\n"
-                           "  mpiexec -n NP teann-predict -teann_model model.nc -teann_data frames.xyz -teann_output out.xyz|out.nc\n";
+ * Trajectories (AMBER NetCDF, extended XYZ) are streamed: in each round every rank reads,
+ * predicts and checks its own block of frames (blocks of a multiple of 64 frames, so that
+ * the model's 64-frame chunks, and so the numbers, do not depend on the rank count), then
+ * rank 0 writes the round's blocks in rank order; memory follows the block, not the file.
+ * Other inputs (a NetCDF dataset, an EANN configuration file) are read whole and dealt to
+ * the ranks as contiguous, work-balanced ranges, predicted in the same number of steps so
+ * that rank 0 can report the frames done over all ranks. Errors of one rank's block are
+ * made every rank's before anything collective (a rank that failed alone would leave the
+ * others waiting and the temporary output behind). */
+static const char help[] = "teann-predict: predict dipoles, polarizabilities and the other fitted tensors with a fitted model.\n"
+                           "  mpiexec -n NP teann-predict -teann_model model.nc -teann_data traj.nc|traj.xyz|frames.nc -teann_output out.xyz|out.nc\n";
 
 #include "property.h"
 #include "fit.h"
+#include "trajectory.h"
+#include <sys/resource.h>
 #include <unistd.h>
 #if defined(_OPENMP)
   #include <omp.h>
@@ -77,66 +85,188 @@ static PetscErrorCode PredictFrames(MPI_Comm comm, TeannModel model, const Petsc
   PetscFunctionReturn(0);
 }
 
-int main(int argc, char **argv)
+
+/* A rank's own error, held rather than reported, until every rank knows whether one failed. */
+typedef struct {
+  PetscErrorCode code;
+  char           msg[4096];
+} HeldError;
+
+static PetscErrorCode HoldError(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n, PetscErrorType p, const char *mess, void *ctx)
 {
-  char        mpath[PETSC_MAX_PATH_LEN] = "model.nc", data[PETSC_MAX_PATH_LEN] = "", out[PETSC_MAX_PATH_LEN] = "";
-  PetscBool   hasdata = PETSC_FALSE, hasout = PETSC_FALSE, help_only, isxyz, isnc;
-  MPI_Comm    comm;
-  TeannModel  model;
-  PetscReal  *theta, *pred, *ref = NULL, *apred = NULL, *aref = NULL;
-  TeannSource src;
-  TeannFrames fr;
-  PetscInt    N, *ids, nel, Z[TEANN_MAX_Z + 1], ncomp, nacomp, *fid, *nat = NULL, hasref = 0;
-  char        missing[512] = "";
-  Progress    prog;
-  PetscBool   set;
-
-  if (TeannProgramArgs(&argc, &argv, "teann-predict")) return 0;
-  PetscCall(PetscInitialize(&argc, &argv, NULL, help));
-  PetscCall(TeannProgramBegin());
-  comm = PETSC_COMM_WORLD;
-  PetscCall(PetscMemzero(&prog, sizeof(prog)));
-  prog.show = (PetscBool)isatty(2);
-  PetscOptionsBegin(comm, NULL, "teann-predict options", "TeannPredict");
-  PetscCall(PetscOptionsString("-teann_model", "Fitted model (model.nc from teann-train)", "teann-predict", mpath, mpath, sizeof(mpath), NULL));
-  PetscCall(PetscOptionsString("-teann_data", "Frames to predict: extended XYZ, EANN configuration or NetCDF dataset (.nc)", "teann-predict", data, data, sizeof(data), &hasdata));
-  PetscCall(PetscOptionsString("-teann_output", "Output: .xyz (extended XYZ with predicted tensors) or .nc (predictions NetCDF)", "teann-predict", out, out, sizeof(out), &hasout));
-  PetscCall(PetscOptionsBool("-teann_progress", "Report frames done, rate and time left at most once a second (default: when stderr is a terminal)", "teann-predict", prog.show, &prog.show, &set));
-  PetscOptionsEnd();
-  /* every rank must agree, since the report needs a reduction: rank 0's terminal decides */
-  PetscCallMPI(MPI_Bcast(&prog.show, 1, MPIU_BOOL, 0, comm));
-  prog.lines  = (PetscBool)!isatty(2);
-  prog.forced = (PetscBool)(set && prog.show);
-  PetscCall(PetscOptionsHasHelp(NULL, &help_only));
-  if (help_only) {
-    PetscCall(PetscFinalize());
-    return 0;
+  HeldError *h = (HeldError *)ctx;
+  (void)comm;
+  (void)line;
+  (void)fun;
+  (void)file;
+  if (p == PETSC_ERROR_INITIAL && !h->code) {
+    h->code = n;
+    (void)snprintf(h->msg, sizeof(h->msg), "%s", mess && mess[0] ? mess : "error");
   }
-  /* before the checks of what is missing: "-teann_ouput" should be named as a typo, not as a
-     missing -teann_output (the readers' own options count as used, see TeannOptionsCheckUnused) */
-  PetscCall(TeannOptionsCheckUnused(comm));
-  PetscCheck(hasdata && data[0], comm, PETSC_ERR_USER_INPUT, "give the frames to predict with -teann_data FILE");
-  PetscCheck(hasout && out[0], comm, PETSC_ERR_USER_INPUT, "give the output file with -teann_output FILE.xyz or FILE.nc");
-  PetscCall(PetscStrendswith(out, ".xyz", &isxyz));
-  PetscCall(PetscStrendswith(out, ".nc", &isnc));
-  PetscCheck(isxyz || isnc, comm, PETSC_ERR_USER_INPUT, "-teann_output %s: the name must end in .xyz or .nc", out);
-  {
-    /* the output replaces its file only at the end, but an input replaced is lost: compare
-       the files themselves, so that ./name, a symlink or a hard link is caught too */
-    PetscBool same[2];
-    PetscCall(TeannSameFile(out, data, &same[0]));
-    PetscCall(TeannSameFile(out, mpath, &same[1]));
-    PetscCheck(!same[0], comm, PETSC_ERR_USER_INPUT, "-teann_output %s is the input file %s (-teann_data); choose another output name", out, data);
-    PetscCheck(!same[1], comm, PETSC_ERR_USER_INPUT, "-teann_output %s is the model file %s (-teann_model); choose another output name", out, mpath);
-  }
+  return n;
+}
 
-  PetscCall(TeannModelRead(comm, mpath, &model, &theta, NULL));
+/* The error of the lowest rank that failed (the first frames: blocks are in rank order),
+   raised on every rank of comm, once the output being written is given up. */
+static PetscErrorCode ShareError(MPI_Comm comm, HeldError *h, TeannPredictWriter *w)
+{
+  PetscMPIInt rank, size, mine, first;
+  int         code;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  mine = h->code ? rank : size;
+  PetscCallMPI(MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm));
+  if (first == size) PetscFunctionReturn(0);
+  code = (int)h->code;
+  PetscCallMPI(MPI_Bcast(&code, 1, MPI_INT, first, comm));
+  PetscCallMPI(MPI_Bcast(h->msg, sizeof(h->msg), MPI_CHAR, first, comm));
+  PetscCall(TeannPredictWriterAbandon(w));
+  SETERRQ(comm, (PetscErrorCode)code, "%s", h->msg);
+}
+
+/* Every element of the frames is one of the model's: an error naming the file, the missing
+   elements and the first frame and atom with one otherwise. */
+static PetscErrorCode CheckElements(TeannModel model, const char mpath[], TeannFrames fr)
+{
+  PetscBool known[TEANN_MAX_Z + 1] = {PETSC_FALSE}, seen[TEANN_MAX_Z + 1] = {PETSC_FALSE};
+  PetscInt  ff = -1, fa = -1;
+  char      missing[512] = "";
+
+  PetscFunctionBegin;
+  for (PetscInt m = 0; m < model->nel; m++) known[model->Z[m]] = PETSC_TRUE;
+  for (PetscInt f = 0; f < fr->nframes; f++)
+    for (PetscInt a = fr->atom_start[f]; a < fr->atom_start[f + 1]; a++)
+      if (!known[fr->Z[a]]) {
+        seen[fr->Z[a]] = PETSC_TRUE;
+        if (ff < 0) {
+          ff = f;
+          fa = a - fr->atom_start[f];
+        }
+      }
+  if (ff < 0) PetscFunctionReturn(0);
+  for (PetscInt z = 1; z <= TEANN_MAX_Z; z++)
+    if (seen[z]) {
+      PetscCall(PetscStrlcat(missing, " ", sizeof(missing)));
+      PetscCall(PetscStrlcat(missing, TeannElementSymbol(z), sizeof(missing)));
+    }
+  SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "%s: elements not in the model %s:%s (frame %" PetscInt_FMT ", atom %" PetscInt_FMT " first)", fr->source, mpath, missing, fr->frame_id[ff] + 1, fa + 1);
+}
+
+typedef struct {
+  char       mpath[PETSC_MAX_PATH_LEN], data[PETSC_MAX_PATH_LEN], out[PETSC_MAX_PATH_LEN];
+  PetscBool  overwrite, isxyz;
+  PetscInt   block;     /* frames per rank and round (0: chosen from the frame size) */
+  PetscInt   tunit;     /* index into TimeUnits: units of extended XYZ time= values */
+  TeannModel model;
+  PetscReal *theta;
+  Progress   prog;
+} Predict;
+
+static const char *const TimeUnits[] = {"fs", "ps", "ns"};
+
+/* One round's local work: read frames [start, start + n), check them, predict. */
+static PetscErrorCode PredictBlock(Predict *P, TeannTrajectory traj, PetscInt start, PetscInt n, TeannFrames fr, PetscReal pred[], PetscReal apred[])
+{
+  TeannEval ev;
+  PetscInt *idx;
+
+  PetscFunctionBegin;
+  PetscCall(TeannTrajectoryRead(traj, start, n, fr));
+  if (!n) PetscFunctionReturn(0);
+  PetscCall(CheckElements(P->model, P->mpath, fr));
+  PetscCall(PetscMalloc1(n, &idx));
+  for (PetscInt i = 0; i < n; i++) idx[i] = i;
+  PetscCall(TeannEvalCreate(P->model, fr, &ev));
+  PetscCall(TeannEvalPredictAtoms(ev, P->theta, n, idx, pred, apred));
+  PetscCall(TeannEvalDestroy(&ev));
+  PetscCall(PetscFree(idx));
+  /* a NaN is never a result: stop before anything is written */
+  PetscCall(TeannPredictionsCheckFinite(PETSC_COMM_SELF, P->data, P->model->props, n, fr->frame_id, pred));
+  PetscFunctionReturn(0);
+}
+
+/* A trajectory, streamed. */
+static PetscErrorCode PredictTrajectory(MPI_Comm comm, Predict *P, PetscInt *N)
+{
+  TeannTrajectory    traj;
+  TeannPredictWriter w = NULL;
+  TeannFrames        fr;
+  PetscInt           maxat, c, per, nround, ncomp, nacomp;
+  PetscInt64         natoms;
+  PetscMPIInt        rank, size;
+  PetscReal         *pred, *apred;
+  const char        *units;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCall(TeannTrajectoryOpen(comm, P->data, &traj));
+  PetscCall(TeannTrajectoryGetSizes(traj, N, &natoms, &maxat));
+  PetscCall(TeannTrajectorySetKeepText(traj, P->isxyz));
+  /* blocks: a multiple of 64 frames of about 2^18 atoms (at most 8192 frames), fewer when the
+     file is small, so that every rank gets some */
+  c   = P->block > 0 ? P->block : PetscMin(8192, PetscMax(64, (1 << 18) / PetscMax(maxat, 1)));
+  c   = (c + 63) / 64 * 64;
+  per = ((*N + size - 1) / size + 63) / 64 * 64;
+  c   = PetscMin(c, per);
+  nround = (*N + (PetscInt64)c * size - 1) / ((PetscInt64)c * size);
+  PetscCall(PetscInfo(NULL, "%s: %" PetscInt_FMT " frames, blocks of %" PetscInt_FMT " frames per rank, %" PetscInt_FMT " rounds\n", P->data, *N, c, nround));
+  PetscCall(TeannModelGetNumComponents(P->model, &ncomp));
+  PetscCall(TeannModelGetNumAtomComponents(P->model, &nacomp));
+  PetscCall(PetscMalloc2((size_t)c * ncomp + 1, &pred, (size_t)c * maxat * nacomp + 1, &apred));
+  PetscCall(TeannFramesCreate(&fr));
+  PetscCall(TeannPredictWriterCreate(comm, P->out, P->data, P->model->props, *N, natoms, P->overwrite, &w));
+  PetscCall(PredictProgress(comm, &P->prog, 0, *N));
+  for (PetscInt r = 0; r < nround; r++) {
+    const PetscInt64 s = ((PetscInt64)r * size + rank) * c;
+    const PetscInt   start = (PetscInt)PetscMin(s, (PetscInt64)*N), n = (PetscInt)PetscMin((PetscInt64)c, (PetscInt64)*N - start);
+    HeldError        h;
+    TeannFrameExtras ex;
+    const PetscReal *time;
+    const PetscInt64 *step;
+    char *const     *text;
+
+    h.code = 0;
+    PetscCall(PetscPushErrorHandler(HoldError, &h));
+    (void)PredictBlock(P, traj, start, n, fr, pred, apred);
+    PetscCall(PetscPopErrorHandler());
+    PetscCall(ShareError(comm, &h, &w));
+    PetscCall(TeannTrajectoryGetTimes(traj, &time, &step, &units, &ex.single));
+    PetscCall(TeannTrajectoryGetText(traj, &text));
+    ex.time  = n ? time : NULL;
+    ex.step  = n ? step : NULL;
+    ex.units = units ? units : TimeUnits[P->tunit];
+    ex.text  = n ? text : NULL;
+    PetscCall(TeannPredictWriterAdd(w, fr, pred, apred, &ex));
+    PetscCall(PredictProgress(comm, &P->prog, (PetscInt)PetscMin((PetscInt64)(r + 1) * c * size, (PetscInt64)*N), *N));
+  }
+  PetscCall(TeannPredictWriterClose(&w, PETSC_VIEWER_STDOUT_(comm)));
+  PetscCall(PetscFree2(pred, apred));
+  PetscCall(TeannFramesDestroy(&fr));
+  PetscCall(TeannTrajectoryDestroy(&traj));
+  PetscFunctionReturn(0);
+}
+
+/* A dataset (NetCDF) or an EANN configuration file: read whole, frames dealt by work. */
+static PetscErrorCode PredictDataset(MPI_Comm comm, Predict *P, PetscInt *N)
+{
+  TeannModel         model = P->model;
+  TeannSource        src;
+  TeannFrames        fr;
+  TeannPredictWriter w;
+  PetscInt          *ids, nel, Z[TEANN_MAX_Z + 1], ncomp, nacomp;
+  PetscReal         *pred, *apred;
+  char               missing[512] = "";
+
+  PetscFunctionBegin;
   PetscCall(TeannModelGetNumComponents(model, &ncomp));
-  PetscCall(TeannSourceCreate(comm, data, model->cutoff, &src));
-  PetscCall(TeannSourceGetNumFrames(src, &N));
-  PetscCall(PetscMalloc1(N, &ids));
-  for (PetscInt i = 0; i < N; i++) ids[i] = i;
-  PetscCall(TeannSourceDistribute(src, N, ids, &fr));
+  PetscCall(TeannSourceCreate(comm, P->data, model->cutoff, &src));
+  PetscCall(TeannSourceGetNumFrames(src, N));
+  PetscCall(PetscMalloc1(*N, &ids));
+  for (PetscInt i = 0; i < *N; i++) ids[i] = i;
+  PetscCall(TeannSourceDistribute(src, *N, ids, &fr));
   PetscCall(PetscFree(ids));
   PetscCall(TeannSourceDestroy(&src));
 
@@ -150,55 +280,104 @@ int main(int argc, char **argv)
       PetscCall(PetscStrlcat(missing, TeannElementSymbol(Z[e]), sizeof(missing)));
     }
   }
-  PetscCheck(!missing[0], comm, PETSC_ERR_ARG_INCOMP, "%s: elements not in the model %s:%s", data, mpath, missing);
+  PetscCheck(!missing[0], comm, PETSC_ERR_ARG_INCOMP, "%s: elements not in the model %s:%s", P->data, P->mpath, missing);
 
   PetscCall(TeannModelGetNumAtomComponents(model, &nacomp));
-  PetscCall(PetscMalloc2(fr->nframes * ncomp + 1, &pred, fr->nframes + 1, &fid));
-  PetscCall(PetscMalloc1((size_t)fr->natoms * nacomp + 1, &apred));
-  PetscCall(PetscTime(&prog.t0));
-  prog.last = prog.t0;
-  PetscCall(PredictFrames(comm, model, theta, fr, N, &prog, pred, apred));
-  /* a NaN is never a result: stop before anything is written */
-  PetscCall(TeannPredictionsCheckFinite(comm, data, model->props, fr->nframes, fr->frame_id, pred));
-  if (isxyz) PetscCall(TeannPredictionsWriteXYZ(comm, out, model->props, fr, pred, apred));
-  else {
-    for (PetscInt f = 0; f < fr->nframes; f++) {
-      fid[f] = fr->frame_id[f];
-      if (fr->fprops[f] & model->props) hasref = 1;
-    }
-    /* the references go in when the data carry any: then the file compares model and data */
-    if (hasref) {
-      PetscCall(PetscMalloc1(fr->nframes * ncomp + 1, &ref));
-      for (PetscInt k = 0; k < TEANN_NKIND; k++) {
-        PetscInt         off, nc = TeannProperties[k].ncomp;
-        const PetscReal *y;
-        off = TeannPropertyOffset(model->props, k);
-        if (off < 0) continue;
-        y = fr->y[k];
-        for (PetscInt f = 0; f < fr->nframes; f++)
-          for (PetscInt c = 0; c < nc; c++) ref[f * ncomp + off + c] = y[f * nc + c];
-      }
-    }
-    if (nacomp) { /* per-atom properties: their references (NaN rows where an atom has none) */
-      TeannAtomPredictions at;
-      PetscCall(PetscMalloc2(fr->nframes + 1, &nat, (size_t)fr->natoms * nacomp + 1, &aref));
-      for (PetscInt f = 0; f < fr->nframes; f++) nat[f] = fr->atom_start[f + 1] - fr->atom_start[f];
-      PetscCall(TeannAtomReferences(model->props, fr, aref));
-      at.nacomp = nacomp;
-      at.natoms = nat;
-      at.ref    = aref;
-      at.pred   = apred;
-      PetscCall(TeannPredictionsWriteNC(comm, out, model->props, fr->nframes, fid, fid, NULL, ref, pred, &at));
-      PetscCall(PetscFree2(nat, aref));
-    } else PetscCall(TeannPredictionsWriteNC(comm, out, model->props, fr->nframes, fid, fid, NULL, ref, pred, NULL));
-    PetscCall(PetscFree(ref));
+  PetscCall(PetscMalloc2(fr->nframes * ncomp + 1, &pred, (size_t)fr->natoms * nacomp + 1, &apred));
+  PetscCall(PredictFrames(comm, model, P->theta, fr, *N, &P->prog, pred, apred));
+  PetscCall(TeannPredictionsCheckFinite(comm, P->data, model->props, fr->nframes, fr->frame_id, pred));
+  {
+    PetscInt64 nat = fr->natoms, tot;
+    PetscCallMPI(MPI_Allreduce(&nat, &tot, 1, MPIU_INT64, MPI_SUM, comm));
+    PetscCall(TeannPredictWriterCreate(comm, P->out, P->data, model->props, *N, tot, P->overwrite, &w));
   }
-  PetscCall(PetscPrintf(comm, "teann-predict: %" PetscInt_FMT " frames of %s -> %s\n", N, data, out));
-  PetscCall(PetscFree2(pred, fid));
-  PetscCall(PetscFree(apred));
-  PetscCall(PetscFree(theta));
+  PetscCall(TeannPredictWriterAdd(w, fr, pred, apred, NULL));
+  PetscCall(TeannPredictWriterClose(&w, PETSC_VIEWER_STDOUT_(comm)));
+  PetscCall(PetscFree2(pred, apred));
   PetscCall(TeannFramesDestroy(&fr));
-  PetscCall(TeannModelDestroy(&model));
+  PetscFunctionReturn(0);
+}
+
+int main(int argc, char **argv)
+{
+  Predict     P;
+  PetscBool   hasdata = PETSC_FALSE, hasout = PETSC_FALSE, help_only, isnc, set, exists = PETSC_FALSE;
+  MPI_Comm    comm;
+  PetscInt    N = 0;
+  const char *format;
+  char        species[PETSC_MAX_PATH_LEN] = "", species_list[4096] = "";
+
+  if (TeannProgramArgs(&argc, &argv, "teann-predict")) return 0;
+  PetscCall(PetscInitialize(&argc, &argv, NULL, help));
+  PetscCall(TeannProgramBegin());
+  comm = PETSC_COMM_WORLD;
+  PetscCall(PetscMemzero(&P, sizeof(P)));
+  PetscCall(PetscStrncpy(P.mpath, "model.nc", sizeof(P.mpath)));
+  P.prog.show = (PetscBool)isatty(2);
+  PetscOptionsBegin(comm, NULL, "teann-predict options", "TeannPredict");
+  PetscCall(PetscOptionsString("-teann_model", "Fitted model (model.nc from teann-train)", "teann-predict", P.mpath, P.mpath, sizeof(P.mpath), NULL));
+  PetscCall(PetscOptionsString("-teann_data", "Frames to predict: a trajectory (AMBER NetCDF or extended XYZ, streamed), a NetCDF dataset or an EANN configuration file", "teann-predict", P.data, P.data, sizeof(P.data), &hasdata));
+  PetscCall(PetscOptionsString("-teann_output", "Output: .xyz (extended XYZ, predictions as <property>_pred beside the input) or .nc (predictions NetCDF)", "teann-predict", P.out, P.out, sizeof(P.out), &hasout));
+  PetscCall(PetscOptionsBool("-teann_overwrite", "Replace an existing output file", "teann-predict", P.overwrite, &P.overwrite, NULL));
+  PetscCall(PetscOptionsString("-teann_species", "AMBER NetCDF without elements: an extended XYZ file whose first frame has the trajectory's atoms", "teann-predict", species, species, sizeof(species), NULL));
+  PetscCall(PetscOptionsString("-teann_species_list", "AMBER NetCDF without elements: the element of each atom, comma-separated (O,H,H)", "teann-predict", species_list, species_list, sizeof(species_list), NULL));
+  PetscCall(PetscOptionsEList("-teann_time_units", "Units of the time= values of extended XYZ frames (for the .nc output's time)", "teann-predict", TimeUnits, 3, TimeUnits[0], &P.tunit, NULL));
+  PetscCall(PetscOptionsInt("-teann_block_frames", "Trajectories: frames per rank and round (rounded up to a multiple of 64; default from the frame size, at most 8192)", "teann-predict", P.block, &P.block, NULL));
+  PetscCall(PetscOptionsBool("-teann_progress", "Report frames done, rate and time left at most once a second (default: when stderr is a terminal)", "teann-predict", P.prog.show, &P.prog.show, &set));
+  PetscOptionsEnd();
+  /* every rank must agree, since the report needs a reduction: rank 0's terminal decides */
+  PetscCallMPI(MPI_Bcast(&P.prog.show, 1, MPIU_BOOL, 0, comm));
+  P.prog.lines  = (PetscBool)!isatty(2);
+  P.prog.forced = (PetscBool)(set && P.prog.show);
+  PetscCall(PetscOptionsHasHelp(NULL, &help_only));
+  if (help_only) {
+    PetscCall(PetscFinalize());
+    return 0;
+  }
+  /* before the checks of what is missing: "-teann_ouput" should be named as a typo, not as a
+     missing -teann_output (the readers' own options count as used, see TeannOptionsCheckUnused) */
+  PetscCall(TeannOptionsCheckUnused(comm));
+  PetscCheck(hasdata && P.data[0], comm, PETSC_ERR_USER_INPUT, "give the frames to predict with -teann_data FILE");
+  PetscCheck(hasout && P.out[0], comm, PETSC_ERR_USER_INPUT, "give the output file with -teann_output FILE.xyz or FILE.nc");
+  PetscCheck(P.block >= 0, comm, PETSC_ERR_USER_INPUT, "-teann_block_frames must be positive");
+  PetscCall(PetscStrendswith(P.out, ".xyz", &P.isxyz));
+  PetscCall(PetscStrendswith(P.out, ".nc", &isnc));
+  PetscCheck(P.isxyz || isnc, comm, PETSC_ERR_USER_INPUT, "-teann_output %s: the name must end in .xyz or .nc", P.out);
+  {
+    /* the output replaces its file only at the end, but an input replaced is lost: compare
+       the files themselves, so that ./name, a symlink or a hard link is caught too */
+    PetscBool same[2];
+    PetscCall(TeannSameFile(P.out, P.data, &same[0]));
+    PetscCall(TeannSameFile(P.out, P.mpath, &same[1]));
+    PetscCheck(!same[0], comm, PETSC_ERR_USER_INPUT, "-teann_output %s is the input file %s (-teann_data); choose another output name", P.out, P.data);
+    PetscCheck(!same[1], comm, PETSC_ERR_USER_INPUT, "-teann_output %s is the model file %s (-teann_model); choose another output name", P.out, P.mpath);
+  }
+  /* before any work: an earlier output is kept unless replacing it was asked for */
+  PetscCall(PetscTestFile(P.out, '\0', &exists));
+  PetscCheck(!exists || P.overwrite, comm, PETSC_ERR_USER_INPUT, "-teann_output %s exists; give -teann_overwrite to replace it (nothing was done)", P.out);
+
+  PetscCall(TeannModelRead(comm, P.mpath, &P.model, &P.theta, NULL));
+  PetscCall(PetscTime(&P.prog.t0));
+  P.prog.last = P.prog.t0;
+  PetscCall(TeannFramesGetFormat(P.data, &format));
+  if (!strcmp(format, "amber") || !strcmp(format, "xyz")) PetscCall(PredictTrajectory(comm, &P, &N));
+  else {
+    PetscCheck(!species[0] && !species_list[0], comm, PETSC_ERR_USER_INPUT, "%s: -teann_species and -teann_species_list are for AMBER NetCDF trajectories; a %s file names its elements", P.data, format);
+    PetscCall(PredictDataset(comm, &P, &N));
+  }
+  PetscCall(PetscPrintf(comm, "teann-predict: %" PetscInt_FMT " frames of %s -> %s\n", N, P.data, P.out));
+  {
+    /* peak memory, largest over the ranks (-info): what the streaming keeps bounded */
+    struct rusage ru;
+    double        mib = 0, max;
+    if (!getrusage(RUSAGE_SELF, &ru)) mib = ru.ru_maxrss / 1024.0;
+    PetscMPIInt   rank;
+    PetscCallMPI(MPI_Comm_rank(comm, &rank));
+    PetscCallMPI(MPI_Reduce(&mib, &max, 1, MPI_DOUBLE, MPI_MAX, 0, comm));
+    if (!rank) PetscCall(PetscInfo(NULL, "peak resident set size %.1f MiB (largest over the ranks)\n", max));
+  }
+  PetscCall(PetscFree(P.theta));
+  PetscCall(TeannModelDestroy(&P.model));
   PetscCall(PetscFinalize());
   return 0;
 }

@@ -5,6 +5,7 @@
 #include "spectrum.h"
 #include "ncutil.h"
 #include <ctype.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,13 +66,15 @@ static void ParseNumbers(const char *val, size_t len, PetscReal v[], PetscInt ma
   }
 }
 
+/* Of one comment line: the tensors under their plain keys (index 0: dipole=, polarizability=)
+   and as teann-predict writes its predictions (index 1: dipole_pred=, polarizability_pred=). */
 typedef struct {
-  PetscReal mu[3], alpha[9], t;
-  PetscBool hasmu, hasalpha, hast;
+  PetscReal mu[2][3], alpha[2][9], t;
+  PetscBool hasmu[2], hasalpha[2], hast;
 } CommentValues;
 
-/* dipole=, polarizability= (9 values, or 6 in Voigt order xx yy zz yz xz xy) and time= of one
-   comment line; the other keys are left alone. Key names are matched without regard to case. */
+/* dipole[_pred]=, polarizability[_pred]= (9 values, or 6 in Voigt order xx yy zz yz xz xy) and
+   time= of one comment line; the other keys are left alone. Key names are matched without regard to case. */
 static PetscErrorCode ParseComment(const TeannSeries *s, PetscInt ln, PetscInt f, const char *c, CommentValues *cv)
 {
   PetscFunctionBegin;
@@ -80,7 +83,7 @@ static PetscErrorCode ParseComment(const TeannSeries *s, PetscInt ln, PetscInt f
     const char *key, *val;
     size_t      klen, vlen;
     PetscReal   v[10];
-    PetscInt    n;
+    PetscInt    n, q;
 
     while (*p && isspace((unsigned char)*p)) p++;
     if (!*p) break;
@@ -90,9 +93,9 @@ static PetscErrorCode ParseComment(const TeannSeries *s, PetscInt ln, PetscInt f
     if (*p != '=') continue; /* a bare key (a flag) */
     p++;
     if (*p == '"' || *p == '\'') {
-      const char q = *p++;
-      val          = p;
-      while (*p && *p != q) p++;
+      const char qc = *p++;
+      val           = p;
+      while (*p && *p != qc) p++;
       vlen = (size_t)(p - val);
       if (*p) p++;
     } else {
@@ -100,33 +103,36 @@ static PetscErrorCode ParseComment(const TeannSeries *s, PetscInt ln, PetscInt f
       while (*p && !isspace((unsigned char)*p)) p++;
       vlen = (size_t)(p - val);
     }
-    if (klen == 6 && !strncasecmp(key, "dipole", 6)) {
-      SeriesCheck(s, ln, f, !cv->hasmu, "dipole= given twice");
+    q = klen > 5 && !strncasecmp(key + klen - 5, "_pred", 5) ? 1 : 0;
+    if (klen == 6 + 5 * (size_t)q && !strncasecmp(key, "dipole", 6)) {
+      SeriesCheck(s, ln, f, !cv->hasmu[q], "%.*s= given twice", (int)klen, key);
       ParseNumbers(val, vlen, v, 3, &n);
-      SeriesCheck(s, ln, f, n == 3, "dipole= must be 3 numbers, got '%.*s'", (int)PetscMin(vlen, 80), val);
-      for (PetscInt i = 0; i < 3; i++) cv->mu[i] = v[i];
-      cv->hasmu = PETSC_TRUE;
-    } else if (klen == 14 && !strncasecmp(key, "polarizability", 14)) {
-      SeriesCheck(s, ln, f, !cv->hasalpha, "polarizability= given twice");
+      SeriesCheck(s, ln, f, n == 3, "%.*s= must be 3 numbers, got '%.*s'", (int)klen, key, (int)PetscMin(vlen, 80), val);
+      for (PetscInt i = 0; i < 3; i++) cv->mu[q][i] = v[i];
+      cv->hasmu[q] = PETSC_TRUE;
+    } else if (klen == 14 + 5 * (size_t)q && !strncasecmp(key, "polarizability", 14)) {
+      SeriesCheck(s, ln, f, !cv->hasalpha[q], "%.*s= given twice", (int)klen, key);
       ParseNumbers(val, vlen, v, 9, &n);
-      SeriesCheck(s, ln, f, n == 9 || n == 6, "polarizability= must be 9 numbers (row-major) or 6 (Voigt: xx yy zz yz xz xy), got '%.*s'", (int)PetscMin(vlen, 120), val);
+      SeriesCheck(s, ln, f, n == 9 || n == 6, "%.*s= must be 9 numbers (row-major) or 6 (Voigt: xx yy zz yz xz xy), got '%.*s'", (int)klen, key, (int)PetscMin(vlen, 120), val);
       if (n == 9)
-        for (PetscInt i = 0; i < 9; i++) cv->alpha[i] = v[i];
+        for (PetscInt i = 0; i < 9; i++) cv->alpha[q][i] = v[i];
       else {
         const PetscReal a[9] = {v[0], v[5], v[4], v[5], v[1], v[3], v[4], v[3], v[2]};
-        for (PetscInt i = 0; i < 9; i++) cv->alpha[i] = a[i];
+        for (PetscInt i = 0; i < 9; i++) cv->alpha[q][i] = a[i];
       }
-      cv->hasalpha = PETSC_TRUE;
+      cv->hasalpha[q] = PETSC_TRUE;
     } else if (klen == 4 && !strncasecmp(key, "time", 4)) {
       SeriesCheck(s, ln, f, !cv->hast, "time= given twice");
       ParseNumbers(val, vlen, v, 1, &n);
       SeriesCheck(s, ln, f, n == 1, "time= must be one number, got '%.*s'", (int)PetscMin(vlen, 80), val);
-      cv->t   = v[0];
+      cv->t    = v[0];
       cv->hast = PETSC_TRUE;
     }
   }
-  for (PetscInt i = 0; cv->hasmu && i < 3; i++) SeriesCheck(s, ln, f, !PetscIsInfOrNanReal(cv->mu[i]), "dipole component %" PetscInt_FMT " is not finite (NaN or Inf)", i + 1);
-  for (PetscInt i = 0; cv->hasalpha && i < 9; i++) SeriesCheck(s, ln, f, !PetscIsInfOrNanReal(cv->alpha[i]), "polarizability component %" PetscInt_FMT " is not finite (NaN or Inf)", i + 1);
+  for (PetscInt q = 0; q < 2; q++) {
+    for (PetscInt i = 0; cv->hasmu[q] && i < 3; i++) SeriesCheck(s, ln, f, !PetscIsInfOrNanReal(cv->mu[q][i]), "%s component %" PetscInt_FMT " is not finite (NaN or Inf)", q ? "dipole_pred" : "dipole", i + 1);
+    for (PetscInt i = 0; cv->hasalpha[q] && i < 9; i++) SeriesCheck(s, ln, f, !PetscIsInfOrNanReal(cv->alpha[q][i]), "%s component %" PetscInt_FMT " is not finite (NaN or Inf)", q ? "polarizability_pred" : "polarizability", i + 1);
+  }
   SeriesCheck(s, ln, f, !cv->hast || !PetscIsInfOrNanReal(cv->t), "time= is not finite");
   PetscFunctionReturn(0);
 }
@@ -138,13 +144,14 @@ static PetscBool Blank(const char *l)
   return PETSC_TRUE;
 }
 
-static PetscErrorCode ReadXYZ(TeannSeries *s, PetscInt want, PetscReal tunit)
+static PetscErrorCode ReadXYZ(TeannSeries *s, PetscInt want, PetscBool reference, PetscReal tunit)
 {
   FILE     *fp;
   char     *buf = NULL;
   size_t    cap = 0;
   ssize_t   len;
   PetscInt  ln = 0, cap_f = 0, timed = -1; /* -1 unknown, 0 no frame has time=, 1 every frame */
+  PetscInt  qmu = -1, qal = -1;            /* the keys read: 1 teann-predict's predictions (<name>_pred=), 0 the plain ones; the first frame decides */
 
   PetscFunctionBegin;
   fp = fopen(s->path, "r");
@@ -177,12 +184,14 @@ static PetscErrorCode ReadXYZ(TeannSeries *s, PetscInt want, PetscReal tunit)
     if (timed < 0) timed = cv.hast ? 1 : 0;
     SeriesCheck(s, ln, f, cv.hast == (PetscBool)(timed == 1), "time= %s, unlike the first frame", cv.hast ? "given" : "missing");
     PetscCall(SeriesReserve(s, f + 1, &cap_f, (PetscBool)(timed == 1)));
-    if (!cv.hasmu) s->has &= ~TEANN_SERIES_DIPOLE;
-    if (!cv.hasalpha) s->has &= ~TEANN_SERIES_POLAR;
-    SeriesCheck(s, ln, f, cv.hasmu || !(want & TEANN_SERIES_DIPOLE), "no dipole= (the IR spectrum needs one in every frame)");
-    SeriesCheck(s, ln, f, cv.hasalpha || !(want & TEANN_SERIES_POLAR), "no polarizability= (the Raman spectra need one in every frame)");
-    PetscCall(PetscArraycpy(s->mu + 3 * f, cv.mu, 3));
-    PetscCall(PetscArraycpy(s->alpha + 9 * f, cv.alpha, 9));
+    if (qmu < 0) qmu = !reference && cv.hasmu[1] ? 1 : 0;
+    if (qal < 0) qal = !reference && cv.hasalpha[1] ? 1 : 0;
+    if (!cv.hasmu[qmu]) s->has &= ~TEANN_SERIES_DIPOLE;
+    if (!cv.hasalpha[qal]) s->has &= ~TEANN_SERIES_POLAR;
+    SeriesCheck(s, ln, f, cv.hasmu[qmu] || !(want & TEANN_SERIES_DIPOLE), "no %s= (the IR spectrum needs one in every frame%s)", qmu ? "dipole_pred" : "dipole", qmu ? "; the first frame has one" : "");
+    SeriesCheck(s, ln, f, cv.hasalpha[qal] || !(want & TEANN_SERIES_POLAR), "no %s= (the Raman spectra need one in every frame%s)", qal ? "polarizability_pred" : "polarizability", qal ? "; the first frame has one" : "");
+    PetscCall(PetscArraycpy(s->mu + 3 * f, cv.mu[qmu], 3));
+    PetscCall(PetscArraycpy(s->alpha + 9 * f, cv.alpha[qal], 9));
     if (timed == 1) s->t[f] = cv.t * tunit;
     s->line[f] = ln;
     for (PetscInt a = 0; a < natoms; a++) {
@@ -285,6 +294,11 @@ static PetscErrorCode ReadNC(TeannSeries *s, PetscInt want, PetscBool reference)
     PetscCall(TimeUnit(s->path, units, &fs));
     PetscCall(PetscMalloc1(s->n, &s->t));
     PetscCallNC(s->path, nc_get_var_double(ncid, vid, s->t));
+    {
+      nc_type type;
+      PetscCallNC(s->path, nc_inq_vartype(ncid, vid, &type));
+      s->tprec = type == NC_FLOAT ? FLT_EPSILON : 0; /* AMBER's times are floats: 7 digits */
+    }
     for (PetscInt f = 0; f < s->n; f++) {
       SeriesCheck(s, 0, f, !PetscIsInfOrNanReal(s->t[f]), "time is not finite");
       s->t[f] *= fs;
@@ -308,7 +322,7 @@ PetscErrorCode TeannSeriesRead(const char path[], PetscInt want, PetscBool refer
   got = fread(sig, 1, 4, fp);
   fclose(fp);
   if (got == 4 && ((sig[0] == 'C' && sig[1] == 'D' && sig[2] == 'F') || (sig[0] == 0x89 && sig[1] == 'H' && sig[2] == 'D' && sig[3] == 'F'))) PetscCall(ReadNC(s, want, reference));
-  else PetscCall(ReadXYZ(s, want, xyz_time_fs));
+  else PetscCall(ReadXYZ(s, want, reference, xyz_time_fs));
   PetscFunctionReturn(0);
 }
 
@@ -321,12 +335,22 @@ PetscErrorCode TeannSeriesSetTimeStep(TeannSeries *s, PetscReal dt_opt, PetscRea
     s->dt = dt_opt;
     PetscFunctionReturn(0);
   }
-  s->dt = (s->t[s->n - 1] - s->t[0]) / (s->n - 1);
-  for (PetscInt f = 1; f < s->n; f++) {
-    const PetscReal step = s->t[f] - s->t[f - 1];
-    SeriesCheck(s, s->line ? s->line[f] : 0, f, step > 0, "time %g fs does not follow the previous frame's %g fs (times must increase)", (double)s->t[f], (double)s->t[f - 1]);
-    SeriesCheck(s, s->line ? s->line[f] : 0, f, PetscAbsReal(step - s->dt) <= rtol * s->dt, "non-uniform time step: %g fs since the previous frame, the mean step is %g fs (relative tolerance -teann_dt_rtol %g; frames missing, or two runs joined?)", (double)step, (double)s->dt, (double)rtol);
+  {
+    /* each step against the median step, so that one gap is named where it is (against the
+       mean, which a gap shifts, a short file would blame its first frames) */
+    PetscReal *steps, med;
+    PetscCall(PetscMalloc1(s->n - 1, &steps));
+    for (PetscInt f = 1; f < s->n; f++) steps[f - 1] = s->t[f] - s->t[f - 1];
+    PetscCall(PetscSortReal(s->n - 1, steps));
+    med = steps[(s->n - 1) / 2];
+    PetscCall(PetscFree(steps));
+    for (PetscInt f = 1; f < s->n; f++) {
+      const PetscReal step = s->t[f] - s->t[f - 1], round = s->tprec * (PetscAbsReal(s->t[f]) + PetscAbsReal(s->t[f - 1]));
+      SeriesCheck(s, s->line ? s->line[f] : 0, f, step > 0, "time %g fs does not follow the previous frame's %g fs (times must increase)", (double)s->t[f], (double)s->t[f - 1]);
+      SeriesCheck(s, s->line ? s->line[f] : 0, f, PetscAbsReal(step - med) <= rtol * med + round, "non-uniform time step: %g fs since the previous frame, the median step is %g fs (relative tolerance -teann_dt_rtol %g; frames missing, or two runs joined?)", (double)step, (double)med, (double)rtol);
+    }
   }
+  s->dt = (s->t[s->n - 1] - s->t[0]) / (s->n - 1);
   TeannCheckFmt(dt_opt <= 0 || PetscAbsReal(dt_opt - s->dt) <= rtol * s->dt, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "%s: -teann_dt %g fs disagrees with the file's time step %g fs (leave out -teann_dt to use the file's)", s->path, (double)dt_opt, (double)s->dt);
   PetscFunctionReturn(0);
 }

@@ -1,7 +1,8 @@
 /* spectrum.h — vibrational spectra from time series of predicted tensors (doc/spectra.md).
  * Contract: a TeannSeries is one trajectory's dipole mu(t) and/or polarizability alpha(t),
  * read from a predictions.nc (teann-predict) or an extended XYZ file with dipole=,
- * polarizability= and optionally time= per frame; its uniform time step comes from the
+ * polarizability= (or teann-predict's dipole_pred=, polarizability_pred=) and optionally
+ * time= per frame; its uniform time step comes from the
  * file's times or from the caller, and every defect (NaN, missing or non-uniform times,
  * too few frames) is an error naming the file and the 1-based frame. A TeannCorr holds
  * autocorrelation sums of the time derivatives (4th-order central differences) of the
@@ -29,15 +30,20 @@ typedef struct {
   PetscReal *t;         /* [n] fs, or NULL when the file has no times                      */
   PetscInt  *line;      /* [n] 1-based line of the frame's comment (XYZ) or NULL           */
   PetscReal  dt;        /* fs, set by TeannSeriesSetTimeStep                               */
+  PetscReal  tprec;     /* relative precision of the stored times (32-bit floats, as AMBER
+                           writes them: FLT_EPSILON; 0 for doubles): widens the uniformity check */
 } TeannSeries;
 
 /* Read path as predictions.nc (recognised by its NetCDF/HDF5 signature) or extended XYZ.
    want: the TEANN_SERIES_* bits needed (an error names the file when one is missing; 0:
    whatever the file has, s->has says what);
-   reference: read NAME rather than NAME_predicted from a predictions.nc; xyz_time_fs:
+   reference: read NAME rather than NAME_predicted from a predictions.nc, and NAME= rather
+   than NAME_pred= from extended XYZ (which otherwise takes teann-predict's NAME_pred= when
+   the first frame has it, else NAME=); xyz_time_fs:
    the length in fs of one unit of the XYZ time= values. Values must be finite. */
 PETSC_EXTERN PetscErrorCode TeannSeriesRead(const char path[], PetscInt want, PetscBool reference, PetscReal xyz_time_fs, TeannSeries *s);
-/* The time step: from the file's times (uniform to rtol relative, increasing), else dt_opt
+/* The time step: from the file's times (uniform to rtol relative, plus the rounding of times
+   stored as 32-bit floats; increasing), else dt_opt
    (fs, > 0); both given: they must agree to rtol. An error when neither exists. */
 PETSC_EXTERN PetscErrorCode TeannSeriesSetTimeStep(TeannSeries *s, PetscReal dt_opt, PetscReal rtol);
 PETSC_EXTERN PetscErrorCode TeannSeriesDestroy(TeannSeries *s);

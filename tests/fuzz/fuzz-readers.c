@@ -1,19 +1,21 @@
-/* fuzz-readers.c — fuzz targets of the three input readers (doc/fuzzing.md).
+/* fuzz-readers.c — fuzz targets of the input readers (doc/fuzzing.md).
  * Each input is written to a temporary file and read as the programs read it:
- * TeannFramesReadXYZ, TeannFramesReadEANN, or TeannDatasetRead on PETSC_COMM_SELF.
+ * TeannFramesReadXYZ, TeannFramesReadEANN, TeannDatasetRead on PETSC_COMM_SELF, or
+ * TeannFramesReadAmber (AMBER NetCDF trajectories, trajectory.h).
  * Reader errors return (PetscReturnErrorHandler): a reader that refuses the bytes
  * is the expected outcome; a crash, a sanitizer report or a hang is a bug.
  *
  * Built two ways from this one file:
- *  - with -DTEANN_LIBFUZZER and -DTEANN_FUZZ_TARGET=0|1|2 (xyz|eann|netcdf) by `make fuzz`
+ *  - with -DTEANN_LIBFUZZER and -DTEANN_FUZZ_TARGET=0|1|2|3 (xyz|eann|netcdf|amber) by `make fuzz`
  *    with clang -fsanitize=fuzzer,address,undefined: LLVMFuzzerTestOneInput, libFuzzer's main;
  *  - plain (tests/fuzz/fuzz-readers, make check): a main() that runs the same entry over
  *    files and directories, optionally with deterministic mutations of each:
- *      fuzz-readers [-mutate N] [-seed S] [-v] TARGET PATH...   TARGET: xyz eann netcdf auto
+ *      fuzz-readers [-mutate N] [-seed S] [-v] TARGET PATH...   TARGET: xyz eann netcdf amber auto
  *    auto picks the target from the name (.xyz: xyz, .data: eann, .nc: netcdf, a
  *    regressions/ file named TARGET-...: TARGET). */
 #include <frames.h>
 #include <dataset.h>
+#include <trajectory.h>
 #include <petscsys.h>
 #include <dirent.h>
 #include <stdint.h>
@@ -34,8 +36,8 @@
 #include <sanitizer/lsan_interface.h>
 #endif
 
-enum { FUZZ_XYZ, FUZZ_EANN, FUZZ_NETCDF, FUZZ_NTARGETS };
-static const char *const fuzz_names[FUZZ_NTARGETS] = {"xyz", "eann", "netcdf"};
+enum { FUZZ_XYZ, FUZZ_EANN, FUZZ_NETCDF, FUZZ_AMBER, FUZZ_NTARGETS };
+static const char *const fuzz_names[FUZZ_NTARGETS] = {"xyz", "eann", "netcdf", "amber"};
 static char               fuzz_path[PETSC_MAX_PATH_LEN];
 static int                fuzz_ready, fuzz_verbose;
 static long               fuzz_accepted;
@@ -93,6 +95,9 @@ static int FuzzOne(int target, const uint8_t *data, size_t size)
   case FUZZ_EANN:
     ierr = TeannFramesReadEANN(fuzz_path, frames);
     break;
+  case FUZZ_AMBER:
+    ierr = TeannFramesReadAmber(fuzz_path, frames);
+    break;
   default:
     ierr = TeannDatasetRead(PETSC_COMM_SELF, fuzz_path, -1, NULL, frames);
     break;
@@ -116,7 +121,7 @@ static int FuzzOne(int target, const uint8_t *data, size_t size)
 
 #if defined(TEANN_LIBFUZZER)
 #ifndef TEANN_FUZZ_TARGET
-#error define TEANN_FUZZ_TARGET 0 (xyz), 1 (eann) or 2 (netcdf)
+#error define TEANN_FUZZ_TARGET 0 (xyz), 1 (eann), 2 (netcdf) or 3 (amber)
 #endif
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
