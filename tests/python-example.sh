@@ -9,7 +9,9 @@
 "$PYTHON3" -c "import ase, numpy, netCDF4" 2> /dev/null || { echo "needs python3-ase, python3-numpy and python3-netcdf4"; exit 77; }
 mpirun_np 2 "$BIN/teann-train" -teann_data "$DATA/water_hf_800.xyz" -teann_properties dipole,polarizability -teann_hidden 8,8 -teann_nwave 4 -tao_max_it 5 -teann_output_dir "$WORK/fit" > "$WORK/log" 2>&1 || { cat "$WORK/log"; fail "teann-train"; }
 cd "$WORK" || fail "cd $WORK"
-PYTHONPATH="$top_srcdir/python" "$PYTHON3" "$top_srcdir/doc/examples/ase_md_spectrum.py" fit/model.nc md.xyz --steps 200 --every 2 > out 2>&1 || { cat out; fail "the example"; }
+PYTHONPATH="$top_srcdir/python" "$PYTHON3" "$top_srcdir/doc/examples/ase_md_spectrum.py" fit/model.nc md.xyz --steps 200 --every 2 --spectrum sp.nc > out 2>&1 || { cat out; fail "the example"; }
+[ -s sp.nc ] && [ -s sp.csv ] || { cat out; fail "the example's --spectrum wrote no spectrum"; }
+grep -q "teann-spectrum: IR and Raman from 1 trajectory, 101 frames, time step 1 fs" out || { cat out; fail "teann-spectrum's summary for the example's trajectory"; }
 cat out
 grep -q "^101 frames, 100.0 fs" out || fail "the example did not report 101 frames over 100 fs"
 [ ! -e md.xyz.tmp ] || fail "temporary file left behind"

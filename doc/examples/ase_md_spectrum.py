@@ -18,10 +18,14 @@ from Maxwell-Boltzmann velocities at --temperature, the centre of mass at rest.
 
 Output: one frame every --every steps, the first at t = 0; time in fs, dipole in the model's
 units (e*Angstrom), polarizability as 9 row-major values (Angstrom^3), positions in Angstrom.
-The file is written under a temporary name and renamed when complete.
+The file is written under a temporary name and renamed when complete. With --spectrum OUT.nc
+the example then calls teann-spectrum on it (IR from the dipole, Raman from the polarizability;
+teann-spectrum from PATH, or the build tree's when run from it) and writes OUT.nc and OUT.csv.
 """
 import argparse
 import os
+import shutil
+import subprocess
 import sys
 
 import numpy as np
@@ -53,6 +57,8 @@ def main():
     ap.add_argument("--temperature", type=float, default=300.0, help="initial temperature in K (default 300)")
     ap.add_argument("--seed", type=int, default=1, help="seed of the initial velocities (default 1)")
     ap.add_argument("--start", help="initial geometry (any file ASE reads; atoms O H H); default: ASE's H2O")
+    ap.add_argument("--spectrum", help="then run teann-spectrum on the trajectory into this spectrum.nc")
+    ap.add_argument("--corr-time", type=float, help="teann-spectrum's -teann_corr_time in fs (default: its own)")
     args = ap.parse_args()
     if args.steps < 1 or args.every < 1 or args.dt <= 0:
         ap.error("--steps and --every must be positive, and --dt too")
@@ -98,6 +104,21 @@ def main():
     os.replace(tmp, args.output)
     print("%d frames, %.1f fs, energy drift %.2e eV; %s predicted with %s -> %s"
           % (len(frames), times[-1], drift, " and ".join(n for n in ("dipole", "polarizability") if n in out), args.model, args.output))
+    if args.spectrum:
+        spectrum(args)
+
+
+def spectrum(args):
+    """teann-spectrum on the trajectory just written: IR and Raman spectra in args.spectrum."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    prog = shutil.which("teann-spectrum") or os.path.join(here, "..", "..", "teann-spectrum")
+    if not os.path.exists(prog):
+        sys.exit("teann-spectrum not found: put it on PATH (make install) or run from the build tree")
+    cmd = [prog, "-teann_data", args.output, "-teann_output", args.spectrum, "-teann_overwrite"]
+    if args.corr_time:
+        cmd += ["-teann_corr_time", str(args.corr_time)]
+    print("running:", " ".join(cmd), flush=True)
+    subprocess.run(cmd, check=True)
 
 
 if __name__ == "__main__":
