@@ -132,6 +132,14 @@ static void BinningBasis(const PetscReal H[], PetscInt pbc, PetscReal B[9], Pets
   }
 }
 
+void TeannCellPeriodicWidths(const PetscReal H[9], PetscInt pbc, PetscReal width[3])
+{
+  PetscReal B[9], Bi[9];
+
+  BinningBasis(H, pbc, B, Bi);
+  TeannCellWidths(B, NULL, width);
+}
+
 typedef struct {
   PetscReal s[3];
   int       j, n[3];

@@ -55,4 +55,7 @@ PETSC_EXTERN PetscErrorCode TeannNeighboursCount(const PetscReal cell[], PetscIn
    vectors are finite and the volume is positive beyond round-off (TeannCellCheck's message says why not). */
 PETSC_EXTERN void           TeannCellWidths(const PetscReal H[9], PetscReal *volume, PetscReal width[3]);
 PETSC_EXTERN PetscErrorCode TeannCellCheck(const PetscReal H[9], PetscInt pbc, char why[], size_t len, PetscBool *ok);
+/* The widths across the periodic vectors within the periodic sub-lattice (the open directions
+   completed orthonormally, as the pair lists bin them); for a cell TeannCellCheck accepts. */
+PETSC_EXTERN void TeannCellPeriodicWidths(const PetscReal H[9], PetscInt pbc, PetscReal width[3]);
 #endif

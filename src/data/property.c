@@ -95,6 +95,15 @@ PetscInt TeannPropertyNumComponents(PetscInt props)
   return n;
 }
 
+PetscInt TeannPropertyNumAtomComponents(PetscInt props)
+{
+  PetscInt n = 0;
+
+  for (PetscInt k = 0; k < TEANN_NKIND; k++)
+    if ((props & TeannProperties[k].bit) && TeannProperties[k].peratom) n += TeannProperties[k].ncomp;
+  return n;
+}
+
 /* Multiplicities of the independent components: the upper triangle of a symmetric 3x3, the
    sorted index triples i <= j <= k of a fully symmetric 3x3x3 (1, 3 or 6 orderings). */
 static const PetscReal W_vector[3] = {1, 1, 1}, W_scalar[1] = {1};

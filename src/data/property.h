@@ -74,6 +74,8 @@ PETSC_EXTERN const char *TeannPropertyFittedNames(void);
 PETSC_EXTERN PetscInt TeannPropertyOffset(PetscInt props, PetscInt k);
 /* Predicted components per frame of a model fitting props (per-atom properties not counted). */
 PETSC_EXTERN PetscInt TeannPropertyNumComponents(PetscInt props);
+/* Predicted components per atom of a model fitting props: its per-atom properties' in table order. */
+PETSC_EXTERN PetscInt TeannPropertyNumAtomComponents(PetscInt props);
 
 /* Multiplicities of the independent components of kind k among the 3^rank (the upper triangle of
    a symmetric tensor twice, its diagonal once; the sorted index triples of a fully symmetric one

@@ -213,14 +213,7 @@ PetscErrorCode TeannFramesCheckSymmetry(TeannFrames fr, PetscInt f, PetscInt k, 
   PetscFunctionReturn(0);
 }
 
-/* Cross product and norm, for the cell check. */
-static void Cross(const PetscReal u[3], const PetscReal v[3], PetscReal w[3])
-{
-  w[0] = u[1] * v[2] - u[2] * v[1];
-  w[1] = u[2] * v[0] - u[0] * v[2];
-  w[2] = u[0] * v[1] - u[1] * v[0];
-}
-
+/* Norm, for the cell check. */
 static PetscReal Norm3(const PetscReal u[3])
 {
   return PetscSqrtReal(u[0] * u[0] + u[1] * u[1] + u[2] * u[2]);
@@ -232,7 +225,7 @@ PetscErrorCode TeannFramesCheckCell(TeannFrames fr, PetscInt f, PetscInt line)
   const PetscInt   pbc = fr->pbc[f], frame = fr->frame_id[f] + 1;
   const char      *vn = "abc", *ax = "xyz";
   PetscInt         per[3], k = 0;
-  PetscReal        len[3], measure, w[3], width[3];
+  PetscReal        len[3], width[3];
   char             names[16] = "", why[256];
   PetscBool        ok;
 
@@ -254,24 +247,9 @@ PetscErrorCode TeannFramesCheckCell(TeannFrames fr, PetscInt f, PetscInt line)
   /* independence of the periodic vectors: one rule with the pair lists (neighbours.c) */
   PetscCall(TeannCellCheck(H, pbc, why, sizeof(why), &ok));
   TeannReadCheck(fr->source, line, frame, ok, "the cell (periodic along %s) is singular: %s", names, why);
-  if (k == 3) {
-    Cross(H + 3, H + 6, w);
-    measure = PetscAbsReal(H[0] * w[0] + H[1] * w[1] + H[2] * w[2]);
-  } else if (k == 2) {
-    Cross(H + 3 * per[0], H + 3 * per[1], w);
-    measure = Norm3(w);
-  } else measure = len[0];
-  /* widths across each periodic vector within the periodic sub-lattice */
-  if (k == 3) {
-    for (PetscInt q = 0; q < 3; q++) {
-      Cross(H + 3 * ((q + 1) % 3), H + 3 * ((q + 2) % 3), w);
-      width[q] = measure / Norm3(w);
-    }
-  } else if (k == 2) {
-    width[0] = measure / len[1];
-    width[1] = measure / len[0];
-  } else width[0] = len[0];
-  for (PetscInt q = 0; q < k; q++) TeannReadCheck(fr->source, line, frame, width[q] >= TEANN_MIN_DISTANCE, "the cell is %g Angstrom wide across vector %c (between its faces), less than the %g Angstrom atoms must keep from each other and from their own images", (double)width[q], vn[per[q]], (double)TEANN_MIN_DISTANCE);
+  /* widths across each periodic vector within the periodic sub-lattice, as the pair lists see it */
+  TeannCellPeriodicWidths(H, pbc, width);
+  for (PetscInt q = 0; q < k; q++) TeannReadCheck(fr->source, line, frame, width[per[q]] >= TEANN_MIN_DISTANCE, "the cell is %g Angstrom wide across vector %c (between its faces), less than the %g Angstrom atoms must keep from each other and from their own images", (double)width[per[q]], vn[per[q]], (double)TEANN_MIN_DISTANCE);
   PetscFunctionReturn(0);
 }
 

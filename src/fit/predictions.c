@@ -94,13 +94,11 @@ static PetscErrorCode PutAtoms(TeannNCFile *f, PetscInt props, PetscInt ntot, Pe
 {
   const char *p = f->tmp;
   const int   ncid = f->ncid;
-  PetscInt    nac = 0, ncomp = (w - 4) / 2, *astart, aoff = 0;
+  PetscInt    nac = TeannPropertyNumAtomComponents(props), ncomp = (w - 4) / 2, *astart, aoff = 0;
   int         datom, vaf, *ibuf;
   double     *dbuf, *sbuf;
 
   PetscFunctionBegin;
-  for (PetscInt k = 0; k < TEANN_NKIND; k++)
-    if ((props & TeannProperties[k].bit) && TeannProperties[k].peratom) nac += TeannProperties[k].ncomp;
   PetscCall(PetscMalloc4(ntot + 1, &astart, atot + 1, &ibuf, (size_t)TEANN_MAX_COMP * atot + 1, &dbuf, (size_t)TEANN_MAX_COMP * ntot + 1, &sbuf));
   astart[0] = 0; /* first atom of each gathered frame */
   for (PetscInt i = 0; i < ntot; i++) astart[i + 1] = astart[i] + (PetscInt)all[i * w + 3 + 2 * ncomp];
@@ -306,11 +304,9 @@ PetscErrorCode TeannPredictionsCheckFinite(MPI_Comm comm, const char file[], Pet
 
 PetscErrorCode TeannAtomReferences(PetscInt props, TeannFrames fr, PetscReal aref[])
 {
-  PetscInt nac = 0;
+  const PetscInt nac = TeannPropertyNumAtomComponents(props);
 
   PetscFunctionBegin;
-  for (PetscInt k = 0; k < TEANN_NKIND; k++)
-    if ((props & TeannProperties[k].bit) && TeannProperties[k].peratom) nac += TeannProperties[k].ncomp;
   for (PetscInt k = 0, off = 0; k < TEANN_NKIND; k++) {
     const PetscInt nc = TeannProperties[k].ncomp;
     if (!(props & TeannProperties[k].bit) || !TeannProperties[k].peratom) continue;

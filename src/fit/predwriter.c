@@ -706,10 +706,8 @@ PetscErrorCode TeannPredictWriterCreate(MPI_Comm comm, const char path[], const 
   w->N      = nframes;
   w->natoms = natoms;
   w->vtime = w->vstep = w->vaf = -1;
-  for (PetscInt k = 0; k < TEANN_NKIND; k++) {
-    w->vref[k] = w->vpred[k] = w->vsum[k] = w->vsumpred[k] = -1;
-    if ((props & TeannProperties[k].bit) && TeannProperties[k].peratom) w->nac += TeannProperties[k].ncomp;
-  }
+  w->nac = TeannPropertyNumAtomComponents(props);
+  for (PetscInt k = 0; k < TEANN_NKIND; k++) w->vref[k] = w->vpred[k] = w->vsum[k] = w->vsumpred[k] = -1;
   for (PetscInt q = 0; q < 4; q++) w->vinv[q] = -1;
   if (w->rank == 0) exists = (PetscBool)(access(path, F_OK) == 0);
   PetscCallMPI(MPI_Bcast(&exists, 1, MPIU_BOOL, 0, comm));

@@ -157,12 +157,10 @@ PetscErrorCode TeannElementsUnion(MPI_Comm comm, PetscInt nf, TeannFrames fr[], 
 
 PetscErrorCode TeannPredictionErrors(MPI_Comm comm, PetscInt props, TeannFrames fr, const PetscReal pred[], const PetscReal apred[], PetscReal sse[], PetscReal sae[], PetscReal cnt[])
 {
-  PetscInt  ncomp = TeannPropertyNumComponents(props), nacomp = 0;
+  PetscInt  ncomp = TeannPropertyNumComponents(props), nacomp = TeannPropertyNumAtomComponents(props);
   PetscReal buf[3 * TEANN_NKIND] = {0};
 
   PetscFunctionBegin;
-  for (PetscInt k = 0; k < TEANN_NKIND; k++)
-    if ((props & TeannProperties[k].bit) && TeannProperties[k].peratom) nacomp += TeannProperties[k].ncomp;
   for (PetscInt k = 0, aoff = 0; k < TEANN_NKIND; k++) {
     PetscInt         off, nc = TeannProperties[k].ncomp;
     const PetscReal *ref;
