@@ -13,10 +13,17 @@ PetscLogEvent TEANN_EVENT_Descriptor, TEANN_EVENT_NetForward, TEANN_EVENT_NetBac
 PetscLogEvent TEANN_EVENT_SpectrumCorr, TEANN_EVENT_SpectrumFFT, TEANN_EVENT_ModesGradient;
 PetscLogStage TEANN_STAGE_Fit, TEANN_STAGE_Valid;
 
+/* OpenBLAS's, if it is the BLAS linked (a weak reference: NULL otherwise). */
+extern void openblas_set_num_threads(int) __attribute__((weak));
+
 PetscErrorCode TeannInitializePackage(void)
 {
   PetscFunctionBegin;
   if (TEANN_CLASSID) PetscFunctionReturn(0);
+  /* teann's own OpenMP threads call BLAS, each on its own block: one BLAS thread each. A threaded
+     BLAS would oversubscribe the cores, and its split reductions (ddot of the optimizer's vectors)
+     would make a fit depend on the thread count (design 3.1). */
+  if (openblas_set_num_threads) openblas_set_num_threads(1);
   PetscCall(PetscClassIdRegister("teann", &TEANN_CLASSID));
   PetscCall(PetscLogEventRegister("TeannReadXYZ", TEANN_CLASSID, &TEANN_EVENT_ReadXYZ));
   PetscCall(PetscLogEventRegister("TeannReadEANN", TEANN_CLASSID, &TEANN_EVENT_ReadEANN));

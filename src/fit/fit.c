@@ -29,6 +29,7 @@ PetscErrorCode TeannFitCreate(MPI_Comm comm, TeannFit *out)
   fit->fvalid = 0.1;
   fit->ftest  = 0.1;
   fit->seed   = 1;
+  fit->repro  = PETSC_TRUE;
   for (PetscInt k = 0; k < TEANN_NKIND; k++) fit->weight[k] = 1.0;
   PetscCall(PetscStrncpy(fit->outdir, "./", sizeof(fit->outdir)));
   fit->t0 = MPI_Wtime();
@@ -61,11 +62,14 @@ PetscErrorCode TeannFitSetFromOptions(TeannFit fit)
   PetscCall(PetscOptionsString("-teann_output_dir", "Directory for model.nc and predictions.nc (created if missing)", "TeannFitSetFromOptions", fit->outdir, fit->outdir, sizeof(fit->outdir), NULL));
   PetscCall(PetscOptionsBool("-teann_overwrite", "Let a new fit replace model.nc and checkpoint.nc of an earlier fit in -teann_output_dir", "TeannFitSetFromOptions", fit->overwrite, &fit->overwrite, NULL));
   PetscCall(PetscOptionsInt("-teann_patience", "Stop after this many iterations without a better validation loss (0: off)", "TeannFitSetFromOptions", fit->patience, &fit->patience, NULL));
+  PetscCall(PetscOptionsBool("-teann_reproducible", "The same model on any number of ranks and threads: the optimizer's vectors live on rank 0 (L-BFGS family; design 3.1)", "TeannFitSetFromOptions", fit->repro, &fit->repro, NULL));
+  PetscCall(PetscOptionsInt("-teann_chunk_frames", "Frames per block, the unit of work of ranks and threads and of the exact sums (0: about 128 blocks per subset, 4 to 64 frames)", "TeannFitSetFromOptions", fit->chunk_opt, &fit->chunk_opt, NULL));
   PetscCall(PetscOptionsName("-teann_check_gradient", "Print loss and gradient at a fixed point and stop", "TeannFitCheckGradient", &set));
   PetscOptionsEnd();
   PetscCheck(fit->fvalid >= 0 && fit->ftest >= 0 && fit->fvalid + fit->ftest < 1, fit->comm, PETSC_ERR_ARG_OUTOFRANGE, "-teann_valid_fraction %g and -teann_test_fraction %g must be >= 0 with sum < 1", (double)fit->fvalid, (double)fit->ftest);
   PetscCheck(fit->l2 >= 0, fit->comm, PETSC_ERR_ARG_OUTOFRANGE, "-teann_l2 must be >= 0");
   PetscCheck(fit->patience >= 0, fit->comm, PETSC_ERR_ARG_OUTOFRANGE, "-teann_patience must be >= 0");
+  PetscCheck(fit->chunk_opt >= 0 && fit->chunk_opt <= TEANN_CHUNK, fit->comm, PETSC_ERR_ARG_OUTOFRANGE, "-teann_chunk_frames must be 0 (automatic) or 1..%d, got %" PetscInt_FMT, TEANN_CHUNK, fit->chunk_opt);
   for (PetscInt k = 0; k < TEANN_NKIND; k++) PetscCheck(fit->weight[k] >= 0, fit->comm, PETSC_ERR_ARG_OUTOFRANGE, "-teann_weight_%s must be >= 0", TeannProperties[k].name);
   PetscCall(TeannModelSetFromOptions(fit->model));
   PetscFunctionReturn(0);
@@ -87,6 +91,7 @@ static PetscErrorCode ComputeStats(TeannFit fit)
     PetscInt         nc = TeannProperties[k].ncomp, nrow = TeannProperties[k].peratom ? fr->natoms : fr->nframes;
     const PetscReal *y;
     PetscReal        sum[TEANN_MAX_COMP] = {0}, ss = 0, ymax = 0, nlab = 0;
+    TeannXSum       *xs;
     if (!(props & TeannProperties[k].bit)) continue;
     y = fr->y[k];
     /* rows: frames (all carry the label: TeannFramesRequire), or the labelled atoms of a per-atom property */
@@ -95,18 +100,25 @@ static PetscErrorCode ComputeStats(TeannFit fit)
     PetscCheck(nlab > 0, fit->comm, PETSC_ERR_ARG_WRONG, "%s: no training atom carries a %s label", fit->data, TeannProperties[k].name);
     fit->nlab[k] = nlab;
     /* a sign-free property (the transition dipole) has mean zero by construction */
+    /* exact sums (design 3.1): statistics, and so the loss, independent of the rank count */
+    PetscCall(TeannXSumCreate(nc, &xs));
     if (!TeannProperties[k].signfree) {
       for (PetscInt r = 0; r < nrow; r++)
-        for (PetscInt c = 0; c < nc && !PetscIsNanReal(y[r * nc]); c++) sum[c] += y[r * nc + c];
-      PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, sum, (PetscMPIInt)nc, MPIU_REAL, MPIU_SUM, fit->comm));
+        for (PetscInt c = 0; c < nc && !PetscIsNanReal(y[r * nc]); c++) TeannXSumAddAt(xs, c, y[r * nc + c]);
+      PetscCall(TeannXSumAllreduce(fit->comm, xs));
+      TeannXSumGet(xs, sum);
       for (PetscInt c = 0; c < nc; c++) fit->stats.mean[k][c] = sum[c] / nlab;
     }
+    TeannXSumZero(xs);
     for (PetscInt r = 0; r < nrow; r++)
       for (PetscInt c = 0; c < nc && !PetscIsNanReal(y[r * nc]); c++) {
-        ss += PetscSqr(y[r * nc + c] - fit->stats.mean[k][c]);
+        TeannXSumAddAt(xs, 0, PetscSqr(y[r * nc + c] - fit->stats.mean[k][c]));
         ymax = PetscMax(ymax, PetscAbsReal(y[r * nc + c]));
       }
-    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &ss, 1, MPIU_REAL, MPIU_SUM, fit->comm));
+    PetscCall(TeannXSumAllreduce(fit->comm, xs));
+    TeannXSumGet(xs, sum);
+    ss = sum[0];
+    PetscCall(TeannXSumDestroy(&xs));
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &ymax, 1, MPIU_REAL, MPIU_MAX, fit->comm));
     fit->stats.std[k] = PetscSqrtReal(ss / (nlab * nc));
     /* Identical labels leave the rounding of the mean (~1e-16 of their size), not 0: a spread
@@ -123,26 +135,27 @@ static PetscErrorCode FormObjectiveGradient(Tao tao, Vec X, PetscReal *f, Vec G,
 {
   TeannFit         fit = (TeannFit)ctx;
   const PetscReal *th;
-  PetscReal       *g, loc = 0, tot, reg = 0;
+  PetscReal       *g, reg = 0;
 
   PetscFunctionBegin;
   PetscCall(VecScatterBegin(fit->scat, X, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
   PetscCall(VecScatterEnd(fit->scat, X, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
   PetscCall(VecGetArrayRead(fit->thetaAll, &th));
-  if (fit->ev[0]) PetscCall(TeannEvalLossGradient(fit->ev[0], th, fit->fr[0]->nframes, fit->idx, &loc, fit->gloc));
-  else PetscCall(PetscArrayzero(fit->gloc, fit->nparam));
+  TeannXSumZero(fit->acc);
+  if (fit->ev[0]) PetscCall(TeannEvalLossGradientSum(fit->ev[0], th, fit->fr[0]->nframes, fit->idx, fit->acc));
   PetscCall(VecGetArray(G, &g));
+  /* exact sums over all ranks (design 3.1, eq. 13): the same gradient and loss for any rank count */
   PetscCall(PetscLogEventBegin(TEANN_EVENT_Reduce, 0, 0, 0, 0));
-  PetscCallMPI(MPI_Allreduce(&loc, &tot, 1, MPIU_REAL, MPIU_SUM, fit->comm));
-  PetscCallMPI(MPI_Reduce_scatter(fit->gloc, g, fit->counts, MPIU_REAL, MPIU_SUM, fit->comm));
+  PetscCall(TeannXSumAllreduce(fit->comm, fit->acc));
+  TeannXSumGet(fit->acc, fit->gloc);
   PetscCall(PetscLogEventEnd(TEANN_EVENT_Reduce, 0, 0, 0, 0));
   /* the L2 term from the full theta every rank holds: independent of the rank count */
   for (PetscInt i = 0; i < fit->nparam; i++) reg += fit->mask[i] * th[i] * th[i];
-  for (PetscInt i = 0; i < fit->rend - fit->rstart; i++) g[i] = fit->mask[fit->rstart + i] * (g[i] + 2 * fit->l2 * th[fit->rstart + i]);
+  for (PetscInt i = 0; i < fit->rend - fit->rstart; i++) g[i] = fit->mask[fit->rstart + i] * (fit->gloc[fit->rstart + i] + 2 * fit->l2 * th[fit->rstart + i]);
   PetscCall(PetscLogFlops(4.0 * fit->nparam));
   PetscCall(VecRestoreArray(G, &g));
   PetscCall(VecRestoreArrayRead(fit->thetaAll, &th));
-  *f = tot + fit->l2 * reg;
+  *f = fit->gloc[fit->nparam] + fit->l2 * reg;
   PetscFunctionReturn(0);
 }
 
@@ -334,7 +347,8 @@ PetscErrorCode TeannFitSetUp(TeannFit fit)
       for (PetscInt i = 0; i < Ns; i++) ids[s][i] = i;
       nsplit[s] = Ns;
     }
-    PetscCall(TeannSourceDistribute(src[s] ? src[s] : src[0], nsplit[s], ids[s], &fit->fr[s]));
+    fit->block[s] = fit->chunk_opt ? fit->chunk_opt : TeannSourceBlockFrames(nsplit[s]);
+    PetscCall(TeannSourceDistributeBlocks(src[s] ? src[s] : src[0], nsplit[s], ids[s], fit->block[s], &fit->fr[s]));
     fit->nglob[s] = nsplit[s];
     PetscCall(PetscFree(ids[s]));
     PetscCall(TeannFramesRequire(fit->fr[s], fit->model->props));
@@ -378,17 +392,36 @@ PetscErrorCode TeannFitSetUp(TeannFit fit)
   for (PetscInt s = 0; s < 3; s++) {
     if (!fit->fr[s]->nframes) continue;
     PetscCall(TeannEvalCreate(fit->model, fit->fr[s], &fit->ev[s]));
+    PetscCall(TeannEvalSetChunkFrames(fit->ev[s], fit->block[s]));
     for (PetscInt k = 0; k < TEANN_NKIND; k++)
       if (fit->model->props & TeannProperties[k].bit) PetscCall(TeannEvalSetLossScale(fit->ev[s], TeannProperties[k].bit, fit->scale[k]));
   }
 
-  /* theta: equal split as MATSCALAPACK wants; every rank starts from the same seeded values */
-  nloc = PETSC_DECIDE;
-  N    = fit->nparam;
-  PetscCall(PetscSplitOwnershipEqual(fit->comm, &nloc, &N));
+  /* theta: all on rank 0 for a reproducible fit, so that the optimizer's dot products and norms are
+     those of one rank (design 3.1); else an equal split as MATSCALAPACK wants (Levenberg-Marquardt).
+     Every rank starts from the same seeded values. */
+  {
+    char      type[256] = "";
+    PetscBool lsq;
+    PetscCall(PetscOptionsGetString(NULL, NULL, "-tao_type", type, sizeof(type), NULL));
+    PetscCall(PetscStrcmp(type, TAOBRGN, &lsq));
+    if (lsq && fit->repro) PetscCall(PetscInfo(NULL, "-tao_type brgn: the Levenberg-Marquardt steps are distributed; the fit depends on the rank count in the last bits\n"));
+    fit->repro = (PetscBool)(fit->repro && !lsq);
+  }
+  N = fit->nparam;
+  if (fit->repro) {
+    PetscMPIInt rank;
+    PetscCallMPI(MPI_Comm_rank(fit->comm, &rank));
+    nloc = rank == 0 ? N : 0;
+  } else {
+    nloc = PETSC_DECIDE;
+    PetscCall(PetscSplitOwnershipEqual(fit->comm, &nloc, &N));
+  }
   PetscCall(VecCreateMPI(fit->comm, nloc, fit->nparam, &fit->theta));
   PetscCall(VecGetOwnershipRange(fit->theta, &fit->rstart, &fit->rend));
-  PetscCall(PetscMalloc3(fit->nparam, &fit->mask, fit->nparam, &fit->gloc, size, &fit->counts));
+  PetscCall(PetscMalloc3(fit->nparam, &fit->mask, fit->nparam + 1, &fit->gloc, size, &fit->counts));
+  PetscCall(TeannXSumCreate(fit->nparam + 1, &fit->acc));
+  PetscCall(TeannXSumSelfTest());
   PetscCall(PetscMPIIntCast(nloc, &fit->counts[0]));
   {
     PetscMPIInt c = fit->counts[0];
@@ -681,6 +714,7 @@ PetscErrorCode TeannFitDestroy(TeannFit *fit)
   PetscCall(VecDestroy(&t->theta));
   PetscCall(VecDestroy(&t->best));
   PetscCall(PetscFree3(t->mask, t->gloc, t->counts));
+  PetscCall(TeannXSumDestroy(&t->acc));
   PetscCall(PetscFree(t->idx));
   PetscCall(PetscFree(t->pred));
   PetscCall(PetscFree(t->apred));

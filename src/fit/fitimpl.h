@@ -25,7 +25,11 @@ struct _n_TeannFit {
   PetscReal   nlab[TEANN_NKIND]; /* training labels over all ranks: frames, or atoms of a per-atom property */
   TeannStats  stats;
   PetscReal   scale[TEANN_NKIND];
-  PetscReal  *mask, *gloc;
+  PetscReal  *mask, *gloc;  /* gloc: [nparam+1] the summed gradient and loss */
+  PetscBool   repro;        /* -teann_reproducible: the optimizer's vectors on rank 0 (design 3.1) */
+  PetscInt    block[3];     /* frames per block of each subset: the unit of work and of exact sums */
+  PetscInt    chunk_opt;    /* -teann_chunk_frames (0: TeannSourceBlockFrames)  */
+  TeannXSum  *acc;          /* exact sums of the gradient and loss (nparam+1)  */
   PetscMPIInt *counts;
   Vec         theta, thetaAll, best;
   VecScatter  scat;

@@ -79,22 +79,37 @@ PetscErrorCode TeannSourceGetNumFrames(TeannSource src, PetscInt *N)
 
 PetscErrorCode TeannSourceDistribute(TeannSource src, PetscInt n, const PetscInt ids[], TeannFrames *local)
 {
+  PetscFunctionBegin;
+  PetscCall(TeannSourceDistributeBlocks(src, n, ids, 1, local));
+  PetscFunctionReturn(0);
+}
+
+PetscInt TeannSourceBlockFrames(PetscInt n)
+{
+  /* ~128 blocks for up to 8192 frames (load balance on many ranks), then whole chunks (large dgemm calls) */
+  return PetscMax(4, PetscMin(TEANN_CHUNK, (n + 127) / 128));
+}
+
+PetscErrorCode TeannSourceDistributeBlocks(TeannSource src, PetscInt n, const PetscInt ids[], PetscInt block, TeannFrames *local)
+{
   PetscMPIInt size, rank;
-  PetscInt   *start, dummy = 0;
+  PetscInt   *start, dummy = 0, nb = (n + block - 1) / PetscMax(block, 1);
   PetscReal  *w;
 
   PetscFunctionBegin;
+  PetscCheck(block >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "blocks of %" PetscInt_FMT " frames", block);
   PetscCallMPI(MPI_Comm_size(src->comm, &size));
   PetscCallMPI(MPI_Comm_rank(src->comm, &rank));
   PetscCall(PetscCalloc1(size + 1, &start));
   if (n > 0) {
-    PetscCall(PetscMalloc1(n, &w));
+    PetscCall(PetscCalloc1(nb, &w));
     for (PetscInt i = 0; i < n; i++) {
       PetscCheck(ids[i] >= 0 && ids[i] < src->N && (i == 0 || ids[i] > ids[i - 1]), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frame ids must be ascending and within 0..%" PetscInt_FMT, src->N - 1);
-      w[i] = src->work[ids[i]];
+      w[i / block] += src->work[ids[i]];
     }
-    PetscCall(TeannPartition(n, w, size, start));
+    PetscCall(TeannPartition(nb, w, size, start));
     PetscCall(PetscFree(w));
+    for (PetscMPIInt r = 0; r <= size; r++) start[r] = PetscMin(start[r] * block, n); /* whole blocks per rank */
   }
   if (src->isnc) {
     PetscCall(TeannFramesCreate(local));
@@ -158,9 +173,11 @@ PetscErrorCode TeannElementsUnion(MPI_Comm comm, PetscInt nf, TeannFrames fr[], 
 PetscErrorCode TeannPredictionErrors(MPI_Comm comm, PetscInt props, TeannFrames fr, const PetscReal pred[], const PetscReal apred[], PetscReal sse[], PetscReal sae[], PetscReal cnt[])
 {
   PetscInt  ncomp = TeannPropertyNumComponents(props), nacomp = TeannPropertyNumAtomComponents(props);
-  PetscReal buf[3 * TEANN_NKIND] = {0};
+  PetscReal  buf[3 * TEANN_NKIND] = {0};
+  TeannXSum *xs; /* the squared and absolute errors, summed exactly (design 3.1) */
 
   PetscFunctionBegin;
+  PetscCall(TeannXSumCreate(2 * TEANN_NKIND, &xs));
   for (PetscInt k = 0, aoff = 0; k < TEANN_NKIND; k++) {
     PetscInt         off, nc = TeannProperties[k].ncomp;
     const PetscReal *ref;
@@ -170,8 +187,8 @@ PetscErrorCode TeannPredictionErrors(MPI_Comm comm, PetscInt props, TeannFrames 
         const PetscReal *y = fr->y[k] + (size_t)nc * a, *p = apred + (size_t)nacomp * a + aoff;
         if (PetscIsNanReal(y[0])) continue;
         for (PetscInt c = 0; c < nc; c++) {
-          buf[k] += (y[c] - p[c]) * (y[c] - p[c]);
-          buf[TEANN_NKIND + k] += PetscAbsReal(y[c] - p[c]);
+          TeannXSumAddAt(xs, k, (y[c] - p[c]) * (y[c] - p[c]));
+          TeannXSumAddAt(xs, TEANN_NKIND + k, PetscAbsReal(y[c] - p[c]));
         }
         buf[2 * TEANN_NKIND + k] += nc;
       }
@@ -186,13 +203,16 @@ PetscErrorCode TeannPredictionErrors(MPI_Comm comm, PetscInt props, TeannFrames 
       if (PetscIsNanReal(y[0])) continue;
       /* per Cartesian component against the reference as read (the sign-free head picks its sign) */
       for (PetscInt c = 0; c < nc; c++) {
-        buf[k] += (sg * y[c] - p[c]) * (sg * y[c] - p[c]);
-        buf[TEANN_NKIND + k] += PetscAbsReal(sg * y[c] - p[c]);
+        TeannXSumAddAt(xs, k, (sg * y[c] - p[c]) * (sg * y[c] - p[c]));
+        TeannXSumAddAt(xs, TEANN_NKIND + k, PetscAbsReal(sg * y[c] - p[c]));
       }
       buf[2 * TEANN_NKIND + k] += nc;
     }
   }
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, buf, 3 * TEANN_NKIND, MPIU_REAL, MPIU_SUM, comm));
+  PetscCall(TeannXSumAllreduce(comm, xs));
+  TeannXSumGet(xs, buf);
+  PetscCall(TeannXSumDestroy(&xs));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, buf + 2 * TEANN_NKIND, TEANN_NKIND, MPIU_REAL, MPIU_SUM, comm)); /* counts: integers, exact */
   for (PetscInt k = 0; k < TEANN_NKIND; k++) {
     sse[k] = buf[k];
     sae[k] = buf[TEANN_NKIND + k];

@@ -15,6 +15,12 @@ PETSC_EXTERN PetscErrorCode TeannSourceCreate(MPI_Comm comm, const char path[], 
 PETSC_EXTERN PetscErrorCode TeannSourceGetNumFrames(TeannSource src, PetscInt *nframes);
 /* The frames ids[0..n-1] (ascending, 0-based in the file) are cut by work into one contiguous range per rank; *local gets this rank's range. Collective. */
 PETSC_EXTERN PetscErrorCode TeannSourceDistribute(TeannSource src, PetscInt n, const PetscInt ids[], TeannFrames *local);
+/* The same with every rank's range made of whole blocks of `block` consecutive ids (the last block may be
+   short): the fit's unit of work and of its exact sums (design 3.1), so that a block's frames are the same
+   for every rank count. */
+PETSC_EXTERN PetscErrorCode TeannSourceDistributeBlocks(TeannSource src, PetscInt n, const PetscInt ids[], PetscInt block, TeannFrames *local);
+/* The default block for a subset of n frames: about 128 blocks, 4 to TEANN_CHUNK frames each. */
+PETSC_EXTERN PetscInt TeannSourceBlockFrames(PetscInt n);
 PETSC_EXTERN PetscErrorCode TeannSourceDestroy(TeannSource *src);
 
 /* perm = a permutation of 0..N-1 drawn from seed (Fisher-Yates, splitmix64). */

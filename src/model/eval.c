@@ -3,14 +3,15 @@
  * properties' heads (heads/, called per frame), the loss (eq. 9 without the
  * L2 term, residuals from property.c) and its exact reverse-mode gradient.
  *
- * Threading: the frame list is cut into chunks of TEANN_CHUNK frames. The
+ * Threading: the frame list is cut into chunks of ev->chunk frames. The
  * threads take the chunks in turn, each chunk computing its own partial loss
- * and gradient in its thread's workspace; an ordered section then adds the
- * partial to the totals, in chunk order. The chunks and the order of addition
- * do not depend on the number of threads, so neither do the results (bit for
- * bit). Each thread has a workspace allocated once, so the hot path does not
- * allocate, and a thread's partial gradient stays in its cache between the
- * chunk that writes it and the addition that reads it. */
+ * and gradient in its thread's workspace and adding it exactly (exactsum.h,
+ * design 3.1) into the thread's sums, which are merged exactly at the end. A
+ * chunk's partial depends only on its frames, and exact sums on no order, so
+ * the results do not depend on the number of threads (bit for bit), nor, when
+ * every rank's frames are whole chunks of a global list, on the number of
+ * ranks. Each thread has a workspace allocated once, so the hot path does not
+ * allocate. */
 #include "modelimpl.h"
 #include "loss.h"
 #include "frames.h"
@@ -27,7 +28,8 @@ typedef struct {
   PetscInt  *row;                          /* [maxa] row of chunk atom, atoms grouped by element */
   PetscInt   erow[TEANN_MAX_ELEMENTS + 1]; /* first row of each element                     */
   PetscReal *rt;                           /* [3*maxa] positions relative to the mass centre  */
-  PetscReal *g;                            /* [nparam] partial gradient of the current chunk, zero between chunks */
+  PetscReal *g;                            /* [nparam+1] partial gradient and loss of the current chunk, zero between chunks */
+  TeannXSum *xs;                           /* the thread's exact sums of g (nparam+1), NULL until needed */
   PetscReal *PF;                           /* polarizability, general path: R f_c and its r-derivative per pair of the chunk, [maxcpairs*2K] */
   PetscInt  *pfa;                          /* [maxa+1] first pair of each chunk atom in PF; NULL: no PF */
   PetscBool  pfc;                          /* PF holds the current chunk's pairs                */
@@ -62,6 +64,7 @@ struct _n_TeannEval {
   PetscInt       *el;        /* [natoms] element index of every atom           */
   PetscReal       mass[TEANN_MAX_ELEMENTS];
   PetscInt        maxnat;    /* largest frame                                   */
+  PetscInt        chunk;     /* frames per chunk (TeannEvalSetChunkFrames)      */
   PetscInt        maxa;      /* atoms a chunk can hold                          */
   PetscInt        maxcpairs; /* pairs within the cutoff a chunk can hold (polarizability, general path), or 0 */
   PetscInt        npad;      /* field slots: nfield rounded up to even                */
@@ -158,8 +161,8 @@ static PetscErrorCode WorkCreate(TeannEval ev, TeannWork *w)
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(w, sizeof(*w)));
-  PetscCall(PetscMalloc4(TEANN_CHUNK, &w->frame, TEANN_CHUNK + 1, &w->astart, maxa, &w->row, ev->model->nparam, &w->g));
-  PetscCall(PetscArrayzero(w->g, ev->model->nparam)); /* kept zero between chunks (Evaluate) */
+  PetscCall(PetscMalloc4(TEANN_CHUNK, &w->frame, TEANN_CHUNK + 1, &w->astart, maxa, &w->row, ev->model->nparam + 1, &w->g));
+  PetscCall(PetscArrayzero(w->g, ev->model->nparam + 1)); /* kept zero between chunks (Evaluate) */
   if (ev->maxcpairs) PetscCall(PetscMalloc2((size_t)2 * im->desc.K * ev->maxcpairs, &w->PF, maxa + 1, &w->pfa));
   WorkCarve(ev, w, NULL, &len);
   PetscCall(PetscCalloc1(len, &w->mem));
@@ -173,6 +176,7 @@ static PetscErrorCode WorkDestroy(TeannWork *w)
 {
   PetscFunctionBegin;
   PetscCall(PetscFree4(w->frame, w->astart, w->row, w->g));
+  PetscCall(TeannXSumDestroy(&w->xs));
   PetscCall(PetscFree2(w->PF, w->pfa));
   PetscCall(PetscFree(w->mem));
   PetscFunctionReturn(0);
@@ -224,6 +228,7 @@ PetscErrorCode TeannEvalCreate(TeannModel m, TeannFrames frames, TeannEval *eval
   ev->model  = m;
   ev->im     = (TeannModelImpl *)m->impl;
   ev->frames = frames;
+  ev->chunk  = TEANN_CHUNK;
   for (PetscInt k = 0; k < TEANN_NKIND; k++) ev->scale[k] = 1.0;
   ev->npad = ev->im->nfield + (ev->im->nfield % 2);
   for (PetscInt e = 0; e < m->nel; e++) ev->mass[e] = TeannElementMass(m->Z[e]);
@@ -286,6 +291,14 @@ PetscErrorCode TeannEvalSetLossScale(TeannEval ev, TeannProp p, PetscReal scale)
       PetscFunctionReturn(0);
     }
   SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "no loss scale for property %s", TeannPropName(p));
+}
+
+PetscErrorCode TeannEvalSetChunkFrames(TeannEval ev, PetscInt nf)
+{
+  PetscFunctionBegin;
+  PetscCheck(nf >= 1 && nf <= TEANN_CHUNK, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frames per chunk must be 1..%d, got %" PetscInt_FMT, TEANN_CHUNK, nf);
+  ev->chunk = nf;
+  PetscFunctionReturn(0);
 }
 
 PetscErrorCode TeannEvalDestroy(TeannEval *eval)
@@ -779,19 +792,18 @@ static PetscErrorCode ProcessChunk(TeannEval ev, TeannWork *w, const PetscReal t
   return ierr;
 }
 
-/* One parallel region: the threads share out the chunks of a group (thread t takes chunks t, t+nt, ...
-   with its own workspace), then the chunks' partial gradients are added in chunk order (in parallel
-   over the parameters) and the losses likewise. */
-static PetscErrorCode Evaluate(TeannEval ev, const PetscReal theta[], PetscInt n, const PetscInt idx[], PetscReal *loss, PetscReal grad[], PetscReal out[], PetscReal aout[])
+/* One parallel region: the threads share out the chunks (thread t takes chunks t, t+nt, ... with its
+   own workspace) and add each chunk's partial gradient and loss into their own exact sums, which are
+   then merged into acc (not NULL: loss and gradient; design 3.1). */
+static PetscErrorCode Evaluate(TeannEval ev, const PetscReal theta[], PetscInt n, const PetscInt idx[], TeannXSum *acc, PetscReal out[], PetscReal aout[])
 {
   TeannModel      m  = ev->model;
   TeannModelImpl *im = ev->im;
   TeannFrames     fr = ev->frames;
   const PetscBool cached = (PetscBool)(m->fix_radial && !im->nfield); /* fields need position derivatives: general path */
-  const PetscInt  nchunk = (n + TEANN_CHUNK - 1) / TEANN_CHUNK, nparam = m->nparam;
-  PetscReal       total = 0;
-  PetscErrorCode  lerr  = 0;
-  size_t         *aoff  = NULL;
+  const PetscInt  B = ev->chunk, nchunk = (n + B - 1) / B, nparam = m->nparam;
+  PetscErrorCode  lerr = 0;
+  size_t         *aoff = NULL;
 
   PetscFunctionBegin;
   for (PetscInt k = 0; k < n; k++) PetscCheck(idx[k] >= 0 && idx[k] < fr->nframes, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frame index %" PetscInt_FMT " out of range 0..%" PetscInt_FMT, idx[k], fr->nframes - 1);
@@ -803,56 +815,74 @@ static PetscErrorCode Evaluate(TeannEval ev, const PetscReal theta[], PetscInt n
   PetscCall(EnsureWork(ev));
   if (m->fix_radial) PetscCall(EnsureCache(ev, theta));
   ev->pfon = (PetscBool)(m->fix_radial && im->nfield);
-  if (grad) PetscCall(PetscArrayzero(grad, nparam));
+  if (acc) {
+    PetscCheck(acc->n == nparam + 1, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "exact sums of %" PetscInt_FMT " values for %" PetscInt_FMT " parameters and the loss", acc->n, nparam + 1);
+    for (PetscInt t = 0; t < ev->nwork; t++) {
+      if (!ev->work[t].xs) PetscCall(TeannXSumCreate(nparam + 1, &ev->work[t].xs));
+      TeannXSumZero(ev->work[t].xs);
+    }
+  }
 #pragma omp parallel
   {
     TeannWork *w = &ev->work[0];
 #if defined(_OPENMP)
     w = &ev->work[omp_get_thread_num()];
 #endif
-#pragma omp for ordered schedule(static, 1)
+#pragma omp for schedule(static, 1)
     for (PetscInt s = 0; s < nchunk; s++) {
-      const PetscInt k0 = s * TEANN_CHUNK;
-      PetscReal      lp;
-      PetscErrorCode e = ProcessChunk(ev, w, theta, PetscMin(TEANN_CHUNK, n - k0), idx + k0, k0, cached, &lp, grad ? w->g : NULL, out, aout, aoff, (PetscBool)(w == &ev->work[0]));
+      const PetscInt k0 = s * B;
+      PetscErrorCode e  = ProcessChunk(ev, w, theta, PetscMin(B, n - k0), idx + k0, k0, cached, &w->g[nparam], acc ? w->g : NULL, out, aout, aoff, (PetscBool)(w == &ev->work[0]));
       if (e) lerr = e; /* only thread 0 logs, so only it can set lerr */
-#pragma omp ordered
-      {
-        total += lp;
-        if (grad)
-          for (PetscInt p = 0; p < nparam; p++) { /* and cleared for the thread's next chunk: one pass, no memset */
-            grad[p] += w->g[p];
-            w->g[p] = 0;
-          }
+      if (acc) {
+        if (m->fix_radial) /* the general path differentiates eta and s too; they are fixed */
+          for (PetscInt q = 0; q < m->nel * m->nwave; q++) w->g[im->off_eta + q] = w->g[im->off_s + q] = 0;
+        TeannXSumAdd(w->xs, w->g);
+        memset(w->g, 0, sizeof(PetscReal) * (size_t)(nparam + 1));
       }
     }
   }
   PetscCall(PetscFree(aoff));
   PetscCall(lerr);
-  if (grad && m->fix_radial) /* the general path differentiates eta and s too; they are fixed */
-    for (PetscInt q = 0; q < m->nel * m->nwave; q++) grad[im->off_eta + q] = grad[im->off_s + q] = 0;
-  if (loss) *loss = total;
+  if (acc)
+    for (PetscInt t = 0; t < ev->nwork; t++) TeannXSumMerge(acc, ev->work[t].xs);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannEvalLossGradientSum(TeannEval ev, const PetscReal theta[], PetscInt n, const PetscInt idx[], TeannXSum *acc)
+{
+  PetscFunctionBegin;
+  PetscCall(Evaluate(ev, theta, n, idx, acc, NULL, NULL));
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode TeannEvalLossGradient(TeannEval ev, const PetscReal theta[], PetscInt n, const PetscInt idx[], PetscReal *loss, PetscReal grad[])
 {
+  TeannXSum *acc;
+  PetscReal *v;
+
   PetscFunctionBegin;
-  PetscCall(Evaluate(ev, theta, n, idx, loss, grad, NULL, NULL));
+  PetscCall(TeannXSumCreate(ev->model->nparam + 1, &acc));
+  PetscCall(Evaluate(ev, theta, n, idx, acc, NULL, NULL));
+  PetscCall(PetscMalloc1(ev->model->nparam + 1, &v));
+  TeannXSumGet(acc, v);
+  if (grad) PetscCall(PetscArraycpy(grad, v, ev->model->nparam));
+  if (loss) *loss = v[ev->model->nparam];
+  PetscCall(PetscFree(v));
+  PetscCall(TeannXSumDestroy(&acc));
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode TeannEvalPredict(TeannEval ev, const PetscReal theta[], PetscInt n, const PetscInt idx[], PetscReal out[])
 {
   PetscFunctionBegin;
-  PetscCall(Evaluate(ev, theta, n, idx, NULL, NULL, out, NULL));
+  PetscCall(Evaluate(ev, theta, n, idx, NULL, out, NULL));
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode TeannEvalPredictAtoms(TeannEval ev, const PetscReal theta[], PetscInt n, const PetscInt idx[], PetscReal out[], PetscReal aout[])
 {
   PetscFunctionBegin;
-  PetscCall(Evaluate(ev, theta, n, idx, NULL, NULL, out, aout));
+  PetscCall(Evaluate(ev, theta, n, idx, NULL, out, aout));
   PetscFunctionReturn(0);
 }
 

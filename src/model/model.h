@@ -12,6 +12,7 @@
 #ifndef TEANN_MODEL_H
 #define TEANN_MODEL_H
 #include "frames.h"
+#include "exactsum.h"
 
 #define TEANN_MAX_ELEMENTS 16
 #define TEANN_MAX_LAYERS   8
@@ -81,6 +82,12 @@ PETSC_EXTERN PetscErrorCode TeannEvalSetLossScale(TeannEval, TeannProp p, PetscR
 /* Sum over local frames idx[0..n-1] of scale_p * ||y - yhat||^2 (transition dipole sign-free),
    and its gradient with respect to theta (grad overwritten; NULL: loss only). No L2 term. */
 PETSC_EXTERN PetscErrorCode TeannEvalLossGradient(TeannEval, const PetscReal theta[], PetscInt n, const PetscInt idx[], PetscReal *loss, PetscReal grad[]);
+/* The same sums, added exactly into acc (nparam + 1 sums: the gradient, then the loss; exactsum.h):
+   chunk by chunk, so that with chunks fixed by the caller (TeannEvalSetChunkFrames and frame lists
+   that are whole chunks) the sums over all ranks do not depend on the rank or thread count (design 3.1). */
+PETSC_EXTERN PetscErrorCode TeannEvalLossGradientSum(TeannEval, const PetscReal theta[], PetscInt n, const PetscInt idx[], TeannXSum *acc);
+/* Frames per chunk (1..TEANN_CHUNK, default TEANN_CHUNK): a call's frame list is cut into chunks of this many. */
+PETSC_EXTERN PetscErrorCode TeannEvalSetChunkFrames(TeannEval, PetscInt);
 /* Predictions of frames idx[]: out[k*ncomp + c] with ncomp from TeannModelGetNumComponents. */
 /* ... and (aout not NULL) the per-atom properties' predictions: the atoms of frames idx[0], idx[1], ... in
    turn, nacomp (TeannModelGetNumAtomComponents) per atom; out may be NULL. */
