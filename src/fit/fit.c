@@ -63,7 +63,7 @@ PetscErrorCode TeannFitSetFromOptions(TeannFit fit)
   PetscCall(PetscOptionsBool("-teann_overwrite", "Let a new fit replace model.nc and checkpoint.nc of an earlier fit in -teann_output_dir", "TeannFitSetFromOptions", fit->overwrite, &fit->overwrite, NULL));
   PetscCall(PetscOptionsInt("-teann_patience", "Stop after this many iterations without a better validation loss (0: off)", "TeannFitSetFromOptions", fit->patience, &fit->patience, NULL));
   PetscCall(PetscOptionsBool("-teann_reproducible", "The same model on any number of ranks and threads: the optimizer's vectors live on rank 0 (L-BFGS family; design 3.1)", "TeannFitSetFromOptions", fit->repro, &fit->repro, NULL));
-  PetscCall(PetscOptionsInt("-teann_chunk_frames", "Frames per block, the unit of work of ranks and threads and of the exact sums (0: about 128 blocks per subset, 4 to 64 frames)", "TeannFitSetFromOptions", fit->chunk_opt, &fit->chunk_opt, NULL));
+  PetscCall(PetscOptionsInt("-teann_chunk_frames", "Frames per block, the unit of work of ranks and threads and of the exact sums (0: 64, or 16 blocks of at least 8 frames for subsets below 1024 frames)", "TeannFitSetFromOptions", fit->chunk_opt, &fit->chunk_opt, NULL));
   PetscCall(PetscOptionsName("-teann_check_gradient", "Print loss and gradient at a fixed point and stop", "TeannFitCheckGradient", &set));
   PetscOptionsEnd();
   PetscCheck(fit->fvalid >= 0 && fit->ftest >= 0 && fit->fvalid + fit->ftest < 1, fit->comm, PETSC_ERR_ARG_OUTOFRANGE, "-teann_valid_fraction %g and -teann_test_fraction %g must be >= 0 with sum < 1", (double)fit->fvalid, (double)fit->ftest);

@@ -86,8 +86,9 @@ PetscErrorCode TeannSourceDistribute(TeannSource src, PetscInt n, const PetscInt
 
 PetscInt TeannSourceBlockFrames(PetscInt n)
 {
-  /* ~128 blocks for up to 8192 frames (load balance on many ranks), then whole chunks (large dgemm calls) */
-  return PetscMax(4, PetscMin(TEANN_CHUNK, (n + 127) / 128));
+  /* Whole chunks (large dgemm calls, few exact additions of the gradient) from 1024 frames on; fewer
+     frames are cut into 16 blocks of at least 8, so that a few ranks still share them evenly. */
+  return PetscMax(8, PetscMin(TEANN_CHUNK, (n + 15) / 16));
 }
 
 PetscErrorCode TeannSourceDistributeBlocks(TeannSource src, PetscInt n, const PetscInt ids[], PetscInt block, TeannFrames *local)

@@ -19,7 +19,7 @@ PETSC_EXTERN PetscErrorCode TeannSourceDistribute(TeannSource src, PetscInt n, c
    short): the fit's unit of work and of its exact sums (design 3.1), so that a block's frames are the same
    for every rank count. */
 PETSC_EXTERN PetscErrorCode TeannSourceDistributeBlocks(TeannSource src, PetscInt n, const PetscInt ids[], PetscInt block, TeannFrames *local);
-/* The default block for a subset of n frames: about 128 blocks, 4 to TEANN_CHUNK frames each. */
+/* The default block for a subset of n frames: TEANN_CHUNK frames, or 16 blocks of at least 8 for small subsets. */
 PETSC_EXTERN PetscInt TeannSourceBlockFrames(PetscInt n);
 PETSC_EXTERN PetscErrorCode TeannSourceDestroy(TeannSource *src);
 

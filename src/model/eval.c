@@ -836,8 +836,7 @@ static PetscErrorCode Evaluate(TeannEval ev, const PetscReal theta[], PetscInt n
       if (acc) {
         if (m->fix_radial) /* the general path differentiates eta and s too; they are fixed */
           for (PetscInt q = 0; q < m->nel * m->nwave; q++) w->g[im->off_eta + q] = w->g[im->off_s + q] = 0;
-        TeannXSumAdd(w->xs, w->g);
-        memset(w->g, 0, sizeof(PetscReal) * (size_t)(nparam + 1));
+        TeannXSumAddClear(w->xs, w->g);
       }
     }
   }
