@@ -78,6 +78,13 @@ typedef struct {
 typedef struct _n_TeannPredictWriter *TeannPredictWriter;
 PETSC_EXTERN PetscErrorCode TeannPredictWriterCreate(MPI_Comm comm, const char path[], const char data[], PetscInt props, PetscInt nframes, PetscInt64 natoms, PetscBool overwrite, TeannPredictWriter *w);
 PETSC_EXTERN PetscErrorCode TeannPredictWriterAdd(TeannPredictWriter w, TeannFrames fr, const PetscReal pred[], const PetscReal apred[], const TeannFrameExtras *ex);
+/* An ensemble's committee (after Create, before the first Add): K members; AddEnsemble then
+   takes, besides the committee mean as pred, the committee standard deviation std (per frame
+   and component, as pred; written as <property>_std in .nc and <property>_std= in .xyz) and,
+   with members (.nc only), every member's predictions members[K][n*ncomp] as
+   <property>_predicted_members(member, frame, ...). The errors reported are the mean's. */
+PETSC_EXTERN PetscErrorCode TeannPredictWriterSetEnsemble(TeannPredictWriter w, PetscInt K, PetscBool members);
+PETSC_EXTERN PetscErrorCode TeannPredictWriterAddEnsemble(TeannPredictWriter w, TeannFrames fr, const PetscReal pred[], const PetscReal apred[], const PetscReal std[], const PetscReal members[], const TeannFrameExtras *ex);
 PETSC_EXTERN PetscErrorCode TeannPredictWriterClose(TeannPredictWriter *w, PetscViewer viewer);
 PETSC_EXTERN PetscErrorCode TeannPredictWriterAbandon(TeannPredictWriter *w);
 /* The per-atom references of the frames, laid out as the per-atom predictions of props (nacomp per atom). */
