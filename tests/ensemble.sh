@@ -80,6 +80,11 @@ s0 = [float(x) for x in xyz[0].split('dipole_std="')[1].split('"')[0].split()]
 assert np.abs(np.array(s0) - std[0]).max() <= 1e-10, "xyz std"
 EOF
 echo "ok: committee mean and std"
+if "$PY" -c 'import matplotlib' 2>/dev/null; then
+  "$PY" "$BIN/teann-plot" "$WORK/a/predictions.nc" -o "$WORK/plots" > "$WORK/plot.log" 2>&1 || { cat "$WORK/plot.log"; fail "teann-plot"; }
+  [ -s "$WORK/plots/parity-dipole-uncertainty.png" ] || fail "teann-plot drew no error-against-uncertainty plot"
+  echo "ok: teann-plot uncertainty"
+fi
 
 # identical members: std exactly zero
 "$PY" - "$WORK/a/model.nc" "$WORK/same.nc" <<'EOF' || fail "making identical members"
