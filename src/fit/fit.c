@@ -7,6 +7,7 @@
 #include "checkpoint.h"
 #include "history.h"
 #include "dataset.h"
+#include "ensemble.h"
 #include "ncutil.h"
 #include <math.h>
 #include <stdint.h>
@@ -337,6 +338,8 @@ PetscErrorCode TeannFitSetUp(TeannFit fit)
   PetscCall(PetscMalloc1(nsplit[0] + 1, &ids[0]));
   PetscCall(PetscArraycpy(ids[0], perm + nsplit[2] + nsplit[1], nsplit[0]));
   PetscCall(PetscFree(perm));
+  /* an ensemble member with -teann_ensemble_bootstrap: its own resample (ensemble.c) */
+  if (fit->bootstrap) PetscCall(TeannFitBootstrapIds(fit, nsplit[0], ids[0]));
   for (PetscInt s = 0; s < 3; s++) {
     PetscCall(PetscSortInt(nsplit[s], ids[s]));
     if (src[s] && s > 0) {
@@ -429,7 +432,7 @@ PetscErrorCode TeannFitSetUp(TeannFit fit)
   }
   PetscCall(TeannModelGetTrainableMask(fit->model, fit->mask));
   PetscCall(PetscMalloc1(fit->nparam, &th0));
-  PetscCall(TeannModelInitialParameters(fit->model, fit->seed, th0));
+  PetscCall(TeannModelInitialParameters(fit->model, fit->seed + fit->member, th0)); /* member k of an ensemble: seed + k */
   {
     PetscReal *x;
     PetscCall(VecGetArray(fit->theta, &x));

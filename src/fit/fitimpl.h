@@ -55,6 +55,11 @@ struct _n_TeannFit {
   PetscReal  *qn_x, *qn_g, *qn_f, *qn_gn;  /* local parts of points and gradients, loss, |grad|   */
   PetscInt   *qn_it;                       /* their iterations                                    */
   void       *ckpt;                        /* the checkpoint read for -teann_restart until applied */
+  /* a member of an ensemble (ensemble.c): seed offset of the initial parameters, bootstrap
+     resampling of the training frames, and the suffix of its output files */
+  PetscInt    member;                      /* 0 for a single fit                                  */
+  PetscBool   bootstrap;                   /* train on a resample of the training frames          */
+  char        suffix[32];                  /* "-member<k>" before the first '.' of output names   */
 };
 
 /* TAO is restarted after a failed line search (the point is kept) at most this often per fit. */

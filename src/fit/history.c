@@ -92,7 +92,11 @@ PetscErrorCode TeannFitOutputPath(TeannFit fit, const char name[], char path[], 
 
   PetscFunctionBegin;
   PetscCall(PetscStrendswith(fit->outdir, "/", &slash));
-  PetscCall(PetscSNPrintf(path, len, "%s%s%s", fit->outdir, slash ? "" : "/", name));
+  if (fit->suffix[0]) { /* an ensemble member: checkpoint-member2.nc, checkpoint-member2.prev.nc, ... */
+    const char *dot = strchr(name, '.');
+    size_t      stem = dot ? (size_t)(dot - name) : strlen(name);
+    PetscCall(PetscSNPrintf(path, len, "%s%s%.*s%s%s", fit->outdir, slash ? "" : "/", (int)stem, name, fit->suffix, dot ? dot : ""));
+  } else PetscCall(PetscSNPrintf(path, len, "%s%s%s", fit->outdir, slash ? "" : "/", name));
   PetscFunctionReturn(0);
 }
 

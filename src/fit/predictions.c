@@ -146,8 +146,57 @@ static PetscErrorCode PutAtoms(TeannNCFile *f, PetscInt props, PetscInt ntot, Pe
 
 PetscErrorCode TeannPredictionsWriteNC(MPI_Comm comm, const char path[], PetscInt props, PetscInt n, const PetscInt key[], const PetscInt frame_id[], const PetscInt subset[], const PetscReal ref[], const PetscReal pred[], const TeannAtomPredictions *atoms)
 {
-  PetscInt    ncomp, ntot, hasref = ref ? 1 : 0, hassub = subset ? 1 : 0, w, nac = atoms ? atoms->nacomp : 0, nat = 0, atot = 0;
-  PetscReal  *rec, *all, *arec = NULL, *aall = NULL;
+  PetscFunctionBegin;
+  PetscCall(TeannPredictionsWriteNCEnsemble(comm, path, props, n, key, frame_id, subset, ref, pred, atoms, NULL));
+  PetscFunctionReturn(0);
+}
+
+/* rank 0: an ensemble's <property>_std and <property>_predicted_members from eall (records of
+   we = ncomp (1 + K or 1) values per frame in gathered order: std, then member after member). */
+static PetscErrorCode PutEnsemble(TeannNCFile *f, PetscInt props, PetscInt ntot, PetscInt ncomp, PetscInt K, PetscBool hasmem, const PetscReal eall[], const PetscInt perm[], int dframe, int dspatial)
+{
+  const char *p = f->tmp;
+  const int   ncid = f->ncid, one = (int)K;
+  const PetscInt we = ncomp * (hasmem ? 1 + K : 1);
+  int         dmember = -1;
+  double     *dbuf;
+
+  PetscFunctionBegin;
+  PetscCallNC(p, nc_put_att_int(ncid, NC_GLOBAL, "ensemble_members", NC_INT, 1, &one));
+  if (hasmem) PetscCallNC(p, nc_def_dim(ncid, "member", (size_t)K, &dmember));
+  PetscCall(PetscMalloc1((size_t)TEANN_MAX_COMP * ntot * (hasmem ? K : 1) + 1, &dbuf));
+  for (PetscInt k = 0; k < TEANN_NKIND; k++) {
+    const PetscInt off = TeannPropertyOffset(props, k), nc = TeannProperties[k].ncomp;
+    int            vs, vm, dims[5] = {dframe, dspatial, dspatial, dspatial, dspatial}, nd = 1 + (int)TeannProperties[k].rank;
+    char           name[128];
+    if (off < 0 || TeannProperties[k].peratom) continue;
+    PetscCall(PetscSNPrintf(name, sizeof(name), "%s_std", TeannProperties[k].name));
+    PetscCallNC(p, nc_def_var(ncid, name, NC_DOUBLE, nd, dims, &vs));
+    PetscCall(TeannNCPutText(f, vs, "units", TeannPropertyUnits(k)));
+    PetscCall(TeannNCPutText(f, vs, "long_name", "committee standard deviation of the members' predictions (the prediction is their mean)"));
+    for (PetscInt i = 0; i < ntot; i++)
+      for (PetscInt c = 0; c < nc; c++) dbuf[i * nc + c] = eall[perm[i] * we + off + c];
+    PetscCallNC(p, nc_put_var_double(ncid, vs, dbuf));
+    if (!hasmem) continue;
+    dims[0] = dmember;
+    dims[1] = dframe;
+    PetscCall(PetscSNPrintf(name, sizeof(name), "%s_predicted_members", TeannProperties[k].name));
+    PetscCallNC(p, nc_def_var(ncid, name, NC_DOUBLE, nd + 1, dims, &vm));
+    PetscCall(TeannNCPutText(f, vm, "units", TeannPropertyUnits(k)));
+    PetscCall(TeannNCPutText(f, vm, "long_name", "prediction of each member of the ensemble"));
+    for (PetscInt q = 0; q < K; q++)
+      for (PetscInt i = 0; i < ntot; i++)
+        for (PetscInt c = 0; c < nc; c++) dbuf[((size_t)q * ntot + i) * nc + c] = eall[perm[i] * we + ncomp * (1 + q) + off + c];
+    PetscCallNC(p, nc_put_var_double(ncid, vm, dbuf));
+  }
+  PetscCall(PetscFree(dbuf));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannPredictionsWriteNCEnsemble(MPI_Comm comm, const char path[], PetscInt props, PetscInt n, const PetscInt key[], const PetscInt frame_id[], const PetscInt subset[], const PetscReal ref[], const PetscReal pred[], const TeannAtomPredictions *atoms, const TeannEnsemblePredictions *ens)
+{
+  PetscInt    ncomp, ntot, hasref = ref ? 1 : 0, hassub = subset ? 1 : 0, w, nac = atoms ? atoms->nacomp : 0, nat = 0, atot = 0, we = 0;
+  PetscReal  *rec, *all, *arec = NULL, *aall = NULL, *eall = NULL;
   PetscMPIInt rank;
   TeannNCFile f;
 
@@ -173,6 +222,18 @@ PetscErrorCode TeannPredictionsWriteNC(MPI_Comm comm, const char path[], PetscIn
   }
   PetscCall(GatherReal(comm, n, w, rec, ntot, &all));
   PetscCall(PetscFree(rec));
+  if (ens) { /* per frame: the committee std, then each member's prediction */
+    PetscReal *erec;
+    we = ncomp * (ens->members ? 1 + ens->nmembers : 1);
+    PetscCall(PetscMalloc1(n * we + 1, &erec));
+    for (PetscInt i = 0; i < n; i++)
+      for (PetscInt c = 0; c < ncomp; c++) {
+        erec[i * we + c] = ens->std[i * ncomp + c];
+        for (PetscInt q = 0; ens->members && q < ens->nmembers; q++) erec[i * we + ncomp * (1 + q) + c] = ens->members[((size_t)q * n + i) * ncomp + c];
+      }
+    PetscCall(GatherReal(comm, n, we, erec, ntot, &eall));
+    PetscCall(PetscFree(erec));
+  }
   if (nac) { /* one record per atom: reference and prediction, in the ranks' frame order */
     for (PetscInt i = 0; i < n; i++) nat += atoms->natoms[i];
     PetscCallMPI(MPI_Allreduce(&nat, &atot, 1, MPIU_INT, MPI_SUM, comm));
@@ -267,10 +328,12 @@ PetscErrorCode TeannPredictionsWriteNC(MPI_Comm comm, const char path[], PetscIn
     }
     PetscCall(PetscFree3(ibuf, sbuf, dbuf));
     if (nac) PetscCall(PutAtoms(&f, props, ntot, atot, w, all, aall, perm, hasref, dframe, dspatial));
+    if (ens) PetscCall(PutEnsemble(&f, props, ntot, ncomp, ens->nmembers, (PetscBool)(ens->members != NULL), eall, perm, dframe, dspatial));
     PetscCall(PetscFree2(perm, keys));
   }
   PetscCall(PetscFree(all));
   PetscCall(PetscFree(aall));
+  PetscCall(PetscFree(eall));
   PetscCall(TeannNCClose(&f));
   PetscFunctionReturn(0);
 }

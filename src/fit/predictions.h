@@ -37,7 +37,18 @@ typedef struct {
    predictions pred[n*ncomp], ncomp the model's components for props; atoms (NULL without
    per-atom properties) adds an atom dimension with atom_frame, the per-atom vectors and, per
    frame, their sums (the reference's over its labelled atoms, the prediction's over all). */
+/* An ensemble's additions to predictions.nc (doc/fit.md "Ensembles"): the committee standard
+   deviation std[n*ncomp] of the members' predictions (the pred passed is their mean), written
+   as <property>_std(frame, ...), and optionally every member's predictions members[K][n*ncomp]
+   (member-major, NULL: not written) as <property>_predicted_members(member, frame, ...). */
+typedef struct {
+  PetscInt         nmembers;
+  const PetscReal *std, *members;
+} TeannEnsemblePredictions;
+
 PETSC_EXTERN PetscErrorCode TeannPredictionsWriteNC(MPI_Comm comm, const char path[], PetscInt props, PetscInt n, const PetscInt key[], const PetscInt frame_id[], const PetscInt subset[], const PetscReal ref[], const PetscReal pred[], const TeannAtomPredictions *atoms);
+/* The same with an ensemble's committee standard deviation and members (ens NULL: none). */
+PETSC_EXTERN PetscErrorCode TeannPredictionsWriteNCEnsemble(MPI_Comm comm, const char path[], PetscInt props, PetscInt n, const PetscInt key[], const PetscInt frame_id[], const PetscInt subset[], const PetscReal ref[], const PetscReal pred[], const TeannAtomPredictions *atoms, const TeannEnsemblePredictions *ens);
 /* What a trajectory adds to its frames (trajectory.h), per local frame: time[n] in units
    (fs, ps or ns; NULL: no times), single when the times were stored as 32-bit floats (then
    written so: their precision is all they have), step[n] (NULL: none), text[n] the atom
@@ -67,6 +78,13 @@ typedef struct {
 typedef struct _n_TeannPredictWriter *TeannPredictWriter;
 PETSC_EXTERN PetscErrorCode TeannPredictWriterCreate(MPI_Comm comm, const char path[], const char data[], PetscInt props, PetscInt nframes, PetscInt64 natoms, PetscBool overwrite, TeannPredictWriter *w);
 PETSC_EXTERN PetscErrorCode TeannPredictWriterAdd(TeannPredictWriter w, TeannFrames fr, const PetscReal pred[], const PetscReal apred[], const TeannFrameExtras *ex);
+/* An ensemble's committee (after Create, before the first Add): K members; AddEnsemble then
+   takes, besides the committee mean as pred, the committee standard deviation std (per frame
+   and component, as pred; written as <property>_std in .nc and <property>_std= in .xyz) and,
+   with members (.nc only), every member's predictions members[K][n*ncomp] as
+   <property>_predicted_members(member, frame, ...). The errors reported are the mean's. */
+PETSC_EXTERN PetscErrorCode TeannPredictWriterSetEnsemble(TeannPredictWriter w, PetscInt K, PetscBool members);
+PETSC_EXTERN PetscErrorCode TeannPredictWriterAddEnsemble(TeannPredictWriter w, TeannFrames fr, const PetscReal pred[], const PetscReal apred[], const PetscReal std[], const PetscReal members[], const TeannFrameExtras *ex);
 PETSC_EXTERN PetscErrorCode TeannPredictWriterClose(TeannPredictWriter *w, PetscViewer viewer);
 PETSC_EXTERN PetscErrorCode TeannPredictWriterAbandon(TeannPredictWriter *w);
 /* The per-atom references of the frames, laid out as the per-atom predictions of props (nacomp per atom). */

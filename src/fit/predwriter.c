@@ -41,6 +41,12 @@ struct _n_TeannPredictWriter {
   TeannNCFile f;
   int         vid, vtime, vstep, vref[TEANN_NKIND], vpred[TEANN_NKIND], vsum[TEANN_NKIND], vsumpred[TEANN_NKIND], vinv[4], vaf;
   int         dframe, dspatial, datom;
+  /* an ensemble (TeannPredictWriterSetEnsemble): members, whether each member's predictions
+     are written, the variables, and the committee std of the block being added (xyz) */
+  PetscInt         K;
+  PetscBool        wmembers;
+  int              vstd[TEANN_NKIND], vmem[TEANN_NKIND];
+  const PetscReal *std;
 };
 
 /* ------------------------------------------------------------------ statistics */
@@ -205,7 +211,7 @@ static PetscBool Replaced(PetscInt props, PetscBool periodic, const char *key, s
   if (KeyEq(key, len, "Properties", "")) return PETSC_TRUE;
   if (periodic && (KeyEq(key, len, "Lattice", "") || KeyEq(key, len, "pbc", ""))) return PETSC_TRUE;
   for (PetscInt k = 0; k < TEANN_NKIND; k++)
-    if ((props & TeannProperties[k].bit) && (KeyEq(key, len, TeannProperties[k].name, "_pred") || KeyEq(key, len, TeannProperties[k].name, "_sum_pred"))) return PETSC_TRUE;
+    if ((props & TeannProperties[k].bit) && (KeyEq(key, len, TeannProperties[k].name, "_pred") || KeyEq(key, len, TeannProperties[k].name, "_sum_pred") || KeyEq(key, len, TeannProperties[k].name, "_std"))) return PETSC_TRUE;
   return PETSC_FALSE;
 }
 
@@ -283,6 +289,12 @@ static PetscErrorCode FormatFrame(TeannPredictWriter w, TeannFrames fr, PetscInt
     }
     PetscCall(Append(w, "\" ", 2));
     if (TeannProperties[k].peratom) aoff += nc;
+    else if (w->std) { /* an ensemble: the committee standard deviation beside the mean */
+      const PetscReal *sd = w->std + (size_t)w->ncomp * f + TeannPropertyOffset(w->props, k);
+      PetscCall(AppendF(w, "%s_std=\"", TeannProperties[k].name));
+      for (PetscInt c = 0; c < nc; c++) PetscCall(AppendF(w, c ? " %.12g" : "%.12g", (double)sd[c]));
+      PetscCall(Append(w, "\" ", 2));
+    }
   }
   /* a frame without a comment line (a NetCDF file): its references, time and step as keys */
   if (!comment) {
@@ -730,6 +742,90 @@ PetscErrorCode TeannPredictWriterCreate(MPI_Comm comm, const char path[], const 
     PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, comm));
     PetscCheck(ok, comm, PETSC_ERR_FILE_OPEN, "cannot create %s (%s)", w->tmp, strerror(errno));
   }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannPredictWriterSetEnsemble(TeannPredictWriter w, PetscInt K, PetscBool members)
+{
+  PetscFunctionBegin;
+  PetscCheck(K >= 1 && w->done == 0, w->comm, PETSC_ERR_ARG_WRONGSTATE, "TeannPredictWriterSetEnsemble() before any frame, with at least one member");
+  w->K        = K;
+  w->wmembers = (PetscBool)(members && w->isnc);
+  for (PetscInt k = 0; k < TEANN_NKIND; k++) w->vstd[k] = w->vmem[k] = -1;
+  if (w->isnc && w->rank == 0) {
+    const char *p = w->f.tmp;
+    const int   ncid = w->f.ncid, one = (int)K;
+    int         dmember = -1;
+    char        name[128];
+    PetscCallNC(p, nc_redef(ncid));
+    PetscCallNC(p, nc_put_att_int(ncid, NC_GLOBAL, "ensemble_members", NC_INT, 1, &one));
+    if (w->wmembers) PetscCallNC(p, nc_def_dim(ncid, "member", (size_t)K, &dmember));
+    for (PetscInt k = 0; k < TEANN_NKIND; k++) {
+      if (!(w->props & TeannProperties[k].bit) || TeannProperties[k].peratom) continue;
+      PetscCall(PetscSNPrintf(name, sizeof(name), "%s_std", TeannProperties[k].name));
+      PetscCall(DefTensor(w, k, name, w->dframe, PETSC_FALSE, "committee standard deviation of the members' predictions (the prediction is their mean)", &w->vstd[k]));
+      if (!w->wmembers) continue;
+      {
+        int       dims[5] = {dmember, w->dframe, w->dspatial, w->dspatial, w->dspatial};
+        const int nd      = 2 + (int)TeannProperties[k].rank;
+        PetscCall(PetscSNPrintf(name, sizeof(name), "%s_predicted_members", TeannProperties[k].name));
+        PetscCallNC(p, nc_def_var(ncid, name, NC_DOUBLE, nd, dims, &w->vmem[k]));
+        PetscCall(TeannNCPutText(&w->f, w->vmem[k], "units", TeannPropertyUnits(k)));
+        PetscCall(TeannNCPutText(&w->f, w->vmem[k], "long_name", "prediction of each member of the ensemble"));
+      }
+    }
+    PetscCallNC(p, nc_enddef(ncid));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* rank 0 puts the block's committee std and members (records of ncomp (1 + K) per frame). */
+static PetscErrorCode NCAddEnsemble(TeannPredictWriter w, PetscInt n, const PetscReal std[], const PetscReal members[])
+{
+  const PetscInt nc = w->ncomp, m = nc * (w->wmembers ? 1 + w->K : 1);
+  PetscInt       ntot;
+  PetscReal     *rec, *all = NULL;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(n * m + 1, &rec));
+  for (PetscInt f = 0; f < n; f++)
+    for (PetscInt c = 0; c < nc; c++) {
+      rec[f * m + c] = std[f * nc + c];
+      for (PetscInt q = 0; w->wmembers && q < w->K; q++) rec[f * m + nc * (1 + q) + c] = members[((size_t)q * n + f) * nc + c];
+    }
+  PetscCall(Gather(w, n, m, rec, &ntot, &all));
+  PetscCall(PetscFree(rec));
+  if (w->rank == 0 && ntot) {
+    double *dbuf;
+    PetscCall(PetscMalloc1((size_t)TEANN_MAX_COMP * ntot + 1, &dbuf));
+    for (PetscInt k = 0; k < TEANN_NKIND; k++) {
+      const PetscInt kc = TeannProperties[k].ncomp, off = TeannPropertyOffset(w->props, k);
+      size_t         st[5] = {(size_t)w->done, 0, 0, 0, 0}, ct[5] = {(size_t)ntot, 3, 3, 3, 3};
+      if (w->vstd[k] < 0) continue;
+      for (PetscInt i = 0; i < ntot; i++)
+        for (PetscInt c = 0; c < kc; c++) dbuf[kc * i + c] = all[i * m + off + c];
+      PetscCallNC(w->f.tmp, nc_put_vara_double(w->f.ncid, w->vstd[k], st, ct, dbuf));
+      for (PetscInt q = 0; w->wmembers && q < w->K; q++) {
+        size_t sm[5] = {(size_t)q, (size_t)w->done, 0, 0, 0}, cm[5] = {1, (size_t)ntot, 3, 3, 3};
+        for (PetscInt i = 0; i < ntot; i++)
+          for (PetscInt c = 0; c < kc; c++) dbuf[kc * i + c] = all[i * m + nc * (1 + q) + off + c];
+        PetscCallNC(w->f.tmp, nc_put_vara_double(w->f.ncid, w->vmem[k], sm, cm, dbuf));
+      }
+    }
+    PetscCall(PetscFree(dbuf));
+  }
+  PetscCall(PetscFree(all));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannPredictWriterAddEnsemble(TeannPredictWriter w, TeannFrames fr, const PetscReal pred[], const PetscReal apred[], const PetscReal std[], const PetscReal members[], const TeannFrameExtras *ex)
+{
+  PetscFunctionBegin;
+  PetscCheck(w->K >= 1, w->comm, PETSC_ERR_ARG_WRONGSTATE, "TeannPredictWriterSetEnsemble() first");
+  if (w->isnc) PetscCall(NCAddEnsemble(w, fr ? fr->nframes : 0, std, members));
+  w->std = std;
+  PetscCall(TeannPredictWriterAdd(w, fr, pred, apred, ex));
+  w->std = NULL;
   PetscFunctionReturn(0);
 }
 

@@ -105,7 +105,7 @@ PetscErrorCode TeannSourceDistributeBlocks(TeannSource src, PetscInt n, const Pe
   if (n > 0) {
     PetscCall(PetscCalloc1(nb, &w));
     for (PetscInt i = 0; i < n; i++) {
-      PetscCheck(ids[i] >= 0 && ids[i] < src->N && (i == 0 || ids[i] > ids[i - 1]), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frame ids must be ascending and within 0..%" PetscInt_FMT, src->N - 1);
+      PetscCheck(ids[i] >= 0 && ids[i] < src->N && (i == 0 || ids[i] >= ids[i - 1]), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frame ids must be non-decreasing and within 0..%" PetscInt_FMT, src->N - 1);
       w[i / block] += src->work[ids[i]];
     }
     PetscCall(TeannPartition(nb, w, size, start));

@@ -30,10 +30,28 @@ static PetscErrorCode DefDim(const char path[], int ncid, const char name[], Pet
 
 PetscErrorCode TeannModelWrite(TeannModel model, const PetscReal theta[], const TeannStats *stats, const char path[])
 {
+  PetscFunctionBegin;
+  PetscCall(TeannModelWriteEnsemble(model, 1, theta, stats, path));
+  PetscFunctionReturn(0);
+}
+
+/* The variable name of block b of member k: member 0 keeps the block's own name, so that a
+   reader that knows nothing of members reads member 0. */
+static PetscErrorCode MemberVarName(const TeannParamBlock *blk, PetscInt k, char name[], size_t len)
+{
+  PetscFunctionBegin;
+  if (k == 0) PetscCall(PetscStrncpy(name, blk->name, len));
+  else PetscCall(PetscSNPrintf(name, len, "member%" PetscInt_FMT "_%s", k, blk->name));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannModelWriteEnsemble(TeannModel model, PetscInt nmembers, const PetscReal theta[], const TeannStats *stats, const char path[])
+{
   TeannNCFile f;
   PetscMPIInt rank;
 
   PetscFunctionBegin;
+  PetscCheck(nmembers >= 1, model->comm, PETSC_ERR_ARG_OUTOFRANGE, "an ensemble needs at least one member, not %" PetscInt_FMT, nmembers);
   PetscCheck(model->setup, model->comm, PETSC_ERR_ARG_WRONGSTATE, "TeannModelSetUp() first");
   PetscCallMPI(MPI_Comm_rank(model->comm, &rank));
   PetscCall(TeannNCCreate(model->comm, path, "teann EANN model", PETSC_FALSE, &f));
@@ -78,14 +96,20 @@ PetscErrorCode TeannModelWrite(TeannModel model, const PetscReal theta[], const 
     one = model->charge_neutral ? 1 : 0;
     PetscCallNC(p, nc_put_att_int(ncid, NC_GLOBAL, "charge_neutral", NC_INT, 1, &one));
     if (stats) PetscCall(PutInt(p, ncid, "ntrain", 1, &stats->ntrain));
+    /* an ensemble (doc/model.md "Ensembles"): member k > 0 in variables member<k>_<block>;
+       a single model has no attribute, so its file is as before */
+    if (nmembers > 1) PetscCall(PutInt(p, ncid, "ensemble_members", 1, &nmembers));
 
-    PetscCall(PetscMalloc1(model->nblocks, &varids));
-    for (PetscInt b = 0; b < model->nblocks; b++) {
-      const TeannParamBlock *blk = &model->blocks[b];
-      int                    dimids[2];
-      for (PetscInt d = 0; d < blk->ndim; d++) PetscCall(DefDim(p, ncid, blk->dimnames[d], blk->dims[d], &dimids[d]));
-      PetscCallNC(p, nc_def_var(ncid, blk->name, NC_DOUBLE, (int)blk->ndim, dimids, &varids[b]));
-    }
+    PetscCall(PetscMalloc1(model->nblocks * nmembers, &varids));
+    for (PetscInt k = 0; k < nmembers; k++)
+      for (PetscInt b = 0; b < model->nblocks; b++) {
+        const TeannParamBlock *blk = &model->blocks[b];
+        int                    dimids[2];
+        char                   name[160];
+        for (PetscInt d = 0; d < blk->ndim; d++) PetscCall(DefDim(p, ncid, blk->dimnames[d], blk->dims[d], &dimids[d]));
+        PetscCall(MemberVarName(blk, k, name, sizeof(name)));
+        PetscCallNC(p, nc_def_var(ncid, name, NC_DOUBLE, (int)blk->ndim, dimids, &varids[k * model->nblocks + b]));
+      }
     PetscCall(DefDim(p, ncid, "spatial", 3, &dimspatial));
     for (PetscInt k = 0; stats && k < TEANN_NKIND; k++) {
       char name[128];
@@ -102,7 +126,8 @@ PetscErrorCode TeannModelWrite(TeannModel model, const PetscReal theta[], const 
       PetscCall(TeannNCPutText(&f, vs, "long_name", "training-set standard deviation pooled over components"));
       PetscCallNC(p, nc_put_var_double(ncid, vs, &stats->std[k]));
     }
-    for (PetscInt b = 0; b < model->nblocks; b++) PetscCallNC(p, nc_put_var_double(ncid, varids[b], theta + model->blocks[b].offset));
+    for (PetscInt k = 0; k < nmembers; k++)
+      for (PetscInt b = 0; b < model->nblocks; b++) PetscCallNC(p, nc_put_var_double(ncid, varids[k * model->nblocks + b], theta + k * model->nparam + model->blocks[b].offset));
     PetscCall(PetscFree(varids));
   }
   PetscCall(TeannNCClose(&f));
@@ -156,6 +181,14 @@ static PetscErrorCode GetText(const char path[], int ncid, const char name[], ch
 
 PetscErrorCode TeannModelRead(MPI_Comm comm, const char path[], TeannModel *model, PetscReal **theta, TeannStats *stats)
 {
+  PetscFunctionBegin;
+  PetscCall(TeannModelReadEnsemble(comm, path, model, NULL, theta, stats));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannModelReadEnsemble(MPI_Comm comm, const char path[], TeannModel *model, PetscInt *nmembers, PetscReal **theta, TeannStats *stats)
+{
+  PetscInt   K = 1;
   TeannModel m;
   int        ncid;
   double     rc;
@@ -209,11 +242,19 @@ PetscErrorCode TeannModelRead(MPI_Comm comm, const char path[], TeannModel *mode
   PetscCall(TeannModelSetUp(m));
 
   PetscCall(TeannModelGetNumParameters(m, &n));
-  PetscCall(PetscMalloc1(n, theta));
-  for (PetscInt b = 0; b < m->nblocks; b++) {
-    const TeannParamBlock *blk = &m->blocks[b];
+  /* a file without the attribute (every single model) is a one-member ensemble */
+  if (nmembers && nc_inq_attlen(ncid, NC_GLOBAL, "ensemble_members", NULL) == NC_NOERR) {
+    PetscCall(GetInts(path, ncid, "ensemble_members", 1, NULL, &K));
+    PetscCheck(K >= 1 && K <= 100000, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: attribute 'ensemble_members' is %" PetscInt_FMT "; it must be at least 1", path, K);
+  }
+  PetscCall(PetscMalloc1(n * K, theta));
+  for (PetscInt q = 0; q < m->nblocks * K; q++) {
+    const TeannParamBlock *blk = &m->blocks[q % m->nblocks];
+    const PetscInt         mem = q / m->nblocks;
     int                    varid, ndims, dimids[NC_MAX_VAR_DIMS];
-    PetscCheck(nc_inq_varid(ncid, blk->name, &varid) == NC_NOERR, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: parameter block '%s' missing", path, blk->name);
+    char                   vname[160];
+    PetscCall(MemberVarName(blk, mem, vname, sizeof(vname)));
+    PetscCheck(nc_inq_varid(ncid, vname, &varid) == NC_NOERR, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: parameter block '%s' missing", path, vname);
     PetscCallNC(path, nc_inq_varndims(ncid, varid, &ndims));
     PetscCheck(ndims == blk->ndim, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: '%s' has %d dimensions, the model needs %" PetscInt_FMT, path, blk->name, ndims, blk->ndim);
     PetscCallNC(path, nc_inq_vardimid(ncid, varid, dimids));
@@ -222,9 +263,9 @@ PetscErrorCode TeannModelRead(MPI_Comm comm, const char path[], TeannModel *mode
       PetscCallNC(path, nc_inq_dimlen(ncid, dimids[d], &len));
       PetscCheck((PetscInt)len == blk->dims[d], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: '%s' dimension %d has length %zu, the model needs %" PetscInt_FMT, path, blk->name, d, len, blk->dims[d]);
     }
-    PetscCallNC(path, nc_get_var_double(ncid, varid, *theta + blk->offset));
+    PetscCallNC(path, nc_get_var_double(ncid, varid, *theta + mem * n + blk->offset));
     /* a NaN weight makes every prediction NaN: refuse the model, not its results */
-    for (PetscInt i = 0; i < blk->dims[0] * (blk->ndim == 2 ? blk->dims[1] : 1); i++) PetscCheck(!PetscIsInfOrNanReal((*theta)[blk->offset + i]), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: parameter block '%s' holds a non-finite value (%g at index %" PetscInt_FMT "); the model is damaged: fit it again or restart from its checkpoint", path, blk->name, (double)(*theta)[blk->offset + i], i);
+    for (PetscInt i = 0; i < blk->dims[0] * (blk->ndim == 2 ? blk->dims[1] : 1); i++) PetscCheck(!PetscIsInfOrNanReal((*theta)[mem * n + blk->offset + i]), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: parameter block '%s' holds a non-finite value (%g at index %" PetscInt_FMT "); the model is damaged: fit it again or restart from its checkpoint", path, vname, (double)(*theta)[mem * n + blk->offset + i], i);
   }
   if (stats) {
     PetscCall(PetscMemzero(stats, sizeof(*stats)));
@@ -247,5 +288,6 @@ PetscErrorCode TeannModelRead(MPI_Comm comm, const char path[], TeannModel *mode
   }
   PetscCallNC(path, nc_close(ncid));
   *model = m;
+  if (nmembers) *nmembers = K;
   PetscFunctionReturn(0);
 }

@@ -17,6 +17,14 @@ typedef struct {
   PetscReal std[TEANN_NKIND];
 } TeannStats;
 
+/* An ensemble of nmembers models of one architecture (theta: nmembers blocks of nparam reals,
+   member after member): member 0's parameter blocks under their own names, member k > 0's as
+   member<k>_<block>, and the global attribute ensemble_members (only when nmembers > 1).
+   stats are written once (the caller's choice: member 0's). TeannModelWrite() is nmembers 1. */
+PETSC_EXTERN PetscErrorCode TeannModelWriteEnsemble(TeannModel model, PetscInt nmembers, const PetscReal theta[], const TeannStats *stats, const char path[]);
+/* *nmembers (1 for a file without ensemble_members) and *theta all members' parameters
+   (nmembers * nparam, PetscMalloc1). TeannModelRead() reads member 0 only. */
+PETSC_EXTERN PetscErrorCode TeannModelReadEnsemble(MPI_Comm comm, const char path[], TeannModel *model, PetscInt *nmembers, PetscReal **theta, TeannStats *stats);
 PETSC_EXTERN PetscErrorCode TeannModelWrite(TeannModel model, const PetscReal theta[], const TeannStats *stats, const char path[]);
 /* *theta allocated with PetscMalloc1; stats may be NULL. */
 PETSC_EXTERN PetscErrorCode TeannModelRead(MPI_Comm comm, const char path[], TeannModel *model, PetscReal **theta, TeannStats *stats);

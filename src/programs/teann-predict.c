@@ -13,6 +13,7 @@ static const char help[] = "teann-predict: predict dipoles, polarizabilities and
 
 #include "property.h"
 #include "fit.h"
+#include "ensemble.h"
 #include "trajectory.h"
 #include <sys/resource.h>
 #include <unistd.h>
@@ -160,9 +161,20 @@ typedef struct {
   PetscInt   block;     /* frames per rank and round (0: chosen from the frame size) */
   PetscInt   tunit;     /* index into TimeUnits: units of extended XYZ time= values */
   TeannModel model;
-  PetscReal *theta;
+  PetscReal *theta;     /* K members' parameters, member after member         */
+  PetscInt   K, np;     /* members (1: a single model) and parameters of one  */
+  PetscBool  members;   /* -teann_ensemble_members: each member's predictions */
+  PetscReal *mpred, *ampred, *std, *astd; /* an ensemble's scratch: K members' predictions, committee std */
   Progress   prog;
 } Predict;
+
+/* An ensemble's committee of n frames of nat atoms from the members' predictions in P->mpred
+   and P->ampred: the mean into pred and apred, the standard deviation into P->std. */
+static void CommitteeOf(Predict *P, PetscInt n, PetscInt nat, PetscInt ncomp, PetscInt nacomp, PetscReal pred[], PetscReal apred[])
+{
+  TeannCommitteeMeanStd(P->K, n * ncomp, P->mpred, pred, P->std);
+  if (nacomp) TeannCommitteeMeanStd(P->K, nat * nacomp, P->ampred, apred, P->astd);
+}
 
 static const char *const TimeUnits[] = {"fs", "ps", "ns"};
 
@@ -179,7 +191,14 @@ static PetscErrorCode PredictBlock(Predict *P, TeannTrajectory traj, PetscInt st
   PetscCall(PetscMalloc1(n, &idx));
   for (PetscInt i = 0; i < n; i++) idx[i] = i;
   PetscCall(TeannEvalCreate(P->model, fr, &ev));
-  PetscCall(TeannEvalPredictAtoms(ev, P->theta, n, idx, pred, apred));
+  if (P->K == 1) PetscCall(TeannEvalPredictAtoms(ev, P->theta, n, idx, pred, apred));
+  else {
+    PetscInt ncomp, nacomp;
+    PetscCall(TeannModelGetNumComponents(P->model, &ncomp));
+    PetscCall(TeannModelGetNumAtomComponents(P->model, &nacomp));
+    for (PetscInt q = 0; q < P->K; q++) PetscCall(TeannEvalPredictAtoms(ev, P->theta + q * P->np, n, idx, P->mpred + (size_t)q * n * ncomp, nacomp ? P->ampred + (size_t)q * fr->natoms * nacomp : NULL));
+    CommitteeOf(P, n, fr->natoms, ncomp, nacomp, pred, apred);
+  }
   PetscCall(TeannEvalDestroy(&ev));
   PetscCall(PetscFree(idx));
   /* a NaN is never a result: stop before anything is written */
@@ -216,8 +235,10 @@ static PetscErrorCode PredictTrajectory(MPI_Comm comm, Predict *P, PetscInt *N)
   PetscCall(TeannModelGetNumComponents(P->model, &ncomp));
   PetscCall(TeannModelGetNumAtomComponents(P->model, &nacomp));
   PetscCall(PetscMalloc2((size_t)c * ncomp + 1, &pred, (size_t)c * maxat * nacomp + 1, &apred));
+  if (P->K > 1) PetscCall(PetscMalloc4((size_t)P->K * c * ncomp + 1, &P->mpred, (size_t)P->K * c * maxat * nacomp + 1, &P->ampred, (size_t)c * ncomp + 1, &P->std, (size_t)c * maxat * nacomp + 1, &P->astd));
   PetscCall(TeannFramesCreate(&fr));
   PetscCall(TeannPredictWriterCreate(comm, P->out, P->data, P->model->props, *N, natoms, P->overwrite, &w));
+  if (P->K > 1) PetscCall(TeannPredictWriterSetEnsemble(w, P->K, P->members));
   PetscCall(PredictProgress(comm, &P->prog, 0, *N));
   for (PetscInt r = 0; r < nround; r++) {
     const PetscInt64 s = ((PetscInt64)r * size + rank) * c;
@@ -239,11 +260,13 @@ static PetscErrorCode PredictTrajectory(MPI_Comm comm, Predict *P, PetscInt *N)
     ex.step  = n ? step : NULL;
     ex.units = units ? units : TimeUnits[P->tunit];
     ex.text  = n ? text : NULL;
-    PetscCall(TeannPredictWriterAdd(w, fr, pred, apred, &ex));
+    if (P->K > 1) PetscCall(TeannPredictWriterAddEnsemble(w, fr, pred, apred, P->std, P->mpred, &ex));
+    else PetscCall(TeannPredictWriterAdd(w, fr, pred, apred, &ex));
     PetscCall(PredictProgress(comm, &P->prog, (PetscInt)PetscMin((PetscInt64)(r + 1) * c * size, (PetscInt64)*N), *N));
   }
   PetscCall(TeannPredictWriterClose(&w, PETSC_VIEWER_STDOUT_(comm)));
   PetscCall(PetscFree2(pred, apred));
+  if (P->K > 1) PetscCall(PetscFree4(P->mpred, P->ampred, P->std, P->astd));
   PetscCall(TeannFramesDestroy(&fr));
   PetscCall(TeannTrajectoryDestroy(&traj));
   PetscFunctionReturn(0);
@@ -284,14 +307,23 @@ static PetscErrorCode PredictDataset(MPI_Comm comm, Predict *P, PetscInt *N)
 
   PetscCall(TeannModelGetNumAtomComponents(model, &nacomp));
   PetscCall(PetscMalloc2(fr->nframes * ncomp + 1, &pred, (size_t)fr->natoms * nacomp + 1, &apred));
-  PetscCall(PredictFrames(comm, model, P->theta, fr, *N, &P->prog, pred, apred));
+  if (P->K == 1) PetscCall(PredictFrames(comm, model, P->theta, fr, *N, &P->prog, pred, apred));
+  else {
+    PetscCall(PetscMalloc4((size_t)P->K * fr->nframes * ncomp + 1, &P->mpred, (size_t)P->K * fr->natoms * nacomp + 1, &P->ampred, fr->nframes * ncomp + 1, &P->std, (size_t)fr->natoms * nacomp + 1, &P->astd));
+    for (PetscInt q = 0; q < P->K; q++) PetscCall(PredictFrames(comm, model, P->theta + q * P->np, fr, *N, &P->prog, P->mpred + (size_t)q * fr->nframes * ncomp, P->ampred + (size_t)q * fr->natoms * nacomp));
+    CommitteeOf(P, fr->nframes, fr->natoms, ncomp, nacomp, pred, apred);
+  }
   PetscCall(TeannPredictionsCheckFinite(comm, P->data, model->props, fr->nframes, fr->frame_id, pred));
   {
     PetscInt64 nat = fr->natoms, tot;
     PetscCallMPI(MPI_Allreduce(&nat, &tot, 1, MPIU_INT64, MPI_SUM, comm));
     PetscCall(TeannPredictWriterCreate(comm, P->out, P->data, model->props, *N, tot, P->overwrite, &w));
   }
-  PetscCall(TeannPredictWriterAdd(w, fr, pred, apred, NULL));
+  if (P->K > 1) {
+    PetscCall(TeannPredictWriterSetEnsemble(w, P->K, P->members));
+    PetscCall(TeannPredictWriterAddEnsemble(w, fr, pred, apred, P->std, P->mpred, NULL));
+    PetscCall(PetscFree4(P->mpred, P->ampred, P->std, P->astd));
+  } else PetscCall(TeannPredictWriterAdd(w, fr, pred, apred, NULL));
   PetscCall(TeannPredictWriterClose(&w, PETSC_VIEWER_STDOUT_(comm)));
   PetscCall(PetscFree2(pred, apred));
   PetscCall(TeannFramesDestroy(&fr));
@@ -324,6 +356,7 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsEList("-teann_time_units", "Units of the time= values of extended XYZ frames (for the .nc output's time)", "teann-predict", TimeUnits, 3, TimeUnits[0], &P.tunit, NULL));
   PetscCall(PetscOptionsInt("-teann_block_frames", "Trajectories: frames per rank and round (rounded up to a multiple of 64; default from the frame size, at most 8192)", "teann-predict", P.block, &P.block, NULL));
   PetscCall(PetscOptionsBool("-teann_progress", "Report frames done, rate and time left at most once a second (default: when stderr is a terminal)", "teann-predict", P.prog.show, &P.prog.show, &set));
+  PetscCall(PetscOptionsBool("-teann_ensemble_members", "An ensemble model: the .nc output also holds every member's predictions (<property>_predicted_members)", "teann-predict", P.members, &P.members, NULL));
   PetscOptionsEnd();
   /* every rank must agree, since the report needs a reduction: rank 0's terminal decides */
   PetscCallMPI(MPI_Bcast(&P.prog.show, 1, MPIU_BOOL, 0, comm));
@@ -356,7 +389,10 @@ int main(int argc, char **argv)
   PetscCall(PetscTestFile(P.out, '\0', &exists));
   PetscCheck(!exists || P.overwrite, comm, PETSC_ERR_USER_INPUT, "-teann_output %s exists; give -teann_overwrite to replace it (nothing was done)", P.out);
 
-  PetscCall(TeannModelRead(comm, P.mpath, &P.model, &P.theta, NULL));
+  /* an ensemble predicts the committee mean, with its standard deviation beside it */
+  PetscCall(TeannModelReadEnsemble(comm, P.mpath, &P.model, &P.K, &P.theta, NULL));
+  PetscCall(TeannModelGetNumParameters(P.model, &P.np));
+  if (P.K > 1) PetscCall(PetscPrintf(comm, "teann-predict: %s is an ensemble of %" PetscInt_FMT " members: the predictions are their mean, <property>_std their standard deviation\n", P.mpath, P.K));
   PetscCall(PetscTime(&P.prog.t0));
   P.prog.last = P.prog.t0;
   PetscCall(TeannFramesGetFormat(P.data, &format));

@@ -3,16 +3,27 @@ static const char help[] = "teann-train: fit an EANN model of dipoles, polarizab
                            "Writes <output_dir>/model.nc and <output_dir>/predictions.nc. TAO options (-tao_type, -tao_max_it, -tao_monitor ...) apply.\n";
 
 #include "fit.h"
+#include "ensemble.h"
 #include "signals.h"
 
 int main(int argc, char **argv)
 {
   TeannFit  fit;
-  PetscBool check = PETSC_FALSE, help_only = PETSC_FALSE;
+  PetscBool check = PETSC_FALSE, help_only = PETSC_FALSE, bootstrap, members;
+  PetscInt  K;
 
   if (TeannProgramArgs(&argc, &argv, "teann-train")) return 0;
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
   PetscCall(TeannProgramBegin());
+  PetscCall(PetscOptionsHasHelp(NULL, &help_only));
+  PetscCall(TeannEnsembleGetOptions(PETSC_COMM_WORLD, &K, &bootstrap, &members));
+  if (!help_only && (K > 1 || bootstrap)) {
+    /* a committee: rank groups, one fit per member, then model.nc and predictions.nc of all */
+    PetscCall(TeannEnsembleTrain(PETSC_COMM_WORLD, K, bootstrap, members));
+    PetscCall(TeannSignalsIgnore());
+    PetscCall(PetscFinalize());
+    return 0;
+  }
   PetscCall(TeannFitCreate(PETSC_COMM_WORLD, &fit));
   PetscCall(TeannFitSetFromOptions(fit));
   PetscCall(PetscOptionsHasName(NULL, NULL, "-teann_check_gradient", &check));
