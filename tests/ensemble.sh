@@ -8,8 +8,7 @@
 #    with two identical members the std is exactly zero;
 #  - 30 iterations in one run and 15 + restart + 15 give the same members (bitwise);
 #  - members are the same whether run side by side (2 ranks) or one after another (1 rank),
-#    and on 4 ranks (groups of 2) - that last check needs a fit that is bitwise independent
-#    of the rank count and fails without one;
+#    and on 4 ranks (groups of 2): the fit is bitwise independent of the rank count (design 3.1);
 #  - bad input is refused with a clear message.
 . "$top_srcdir/tests/common.sh"
 cd "$top_srcdir"
@@ -110,9 +109,8 @@ echo "ok: restart"
 run 1 "$WORK/c.log" $OPTS -tao_max_it 30 -teann_ensemble 2 -teann_output_dir "$WORK/c"
 cmp -s <(params "$WORK/a/model.nc") <(params "$WORK/c/model.nc") || fail "members differ between 1 and 2 ranks"
 echo "ok: 1 and 2 ranks"
-# 4 ranks: each member on a group of 2 ranks. This check compares bytes, so it can only pass
-# once the fit is bitwise independent of its rank count (block-aligned frame partition of
-# TeannSourceDistribute); with a fit that is not, it fails here for that reason alone.
+# 4 ranks: each member on a group of 2 ranks, compared as bytes (exact sums over fixed blocks of
+# frames make a fit independent of its rank count, design 3.1).
 run 4 "$WORK/d.log" $OPTS -tao_max_it 30 -teann_ensemble 2 -teann_output_dir "$WORK/d"
 cmp -s <(params "$WORK/a/model.nc") <(params "$WORK/d/model.nc") || fail "members differ between 2 and 4 ranks (needs a fit bitwise independent of the rank count)"
 echo "ok: 2 and 4 ranks give the same members"
