@@ -817,7 +817,7 @@ static PetscErrorCode Evaluate(TeannEval ev, const PetscReal theta[], PetscInt n
   ev->pfon = (PetscBool)(m->fix_radial && im->nfield);
   if (acc) {
     PetscCheck(acc->n == nparam + 1, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "exact sums of %" PetscInt_FMT " values for %" PetscInt_FMT " parameters and the loss", acc->n, nparam + 1);
-    for (PetscInt t = 0; t < ev->nwork; t++) {
+    for (PetscInt t = 1; t < ev->nwork; t++) { /* thread 0 adds into acc itself */
       if (!ev->work[t].xs) PetscCall(TeannXSumCreate(nparam + 1, &ev->work[t].xs));
       TeannXSumZero(ev->work[t].xs);
     }
@@ -836,14 +836,14 @@ static PetscErrorCode Evaluate(TeannEval ev, const PetscReal theta[], PetscInt n
       if (acc) {
         if (m->fix_radial) /* the general path differentiates eta and s too; they are fixed */
           for (PetscInt q = 0; q < m->nel * m->nwave; q++) w->g[im->off_eta + q] = w->g[im->off_s + q] = 0;
-        TeannXSumAddClear(w->xs, w->g);
+        TeannXSumAddClear(w == &ev->work[0] ? acc : w->xs, w->g);
       }
     }
   }
   PetscCall(PetscFree(aoff));
   PetscCall(lerr);
   if (acc)
-    for (PetscInt t = 0; t < ev->nwork; t++) TeannXSumMerge(acc, ev->work[t].xs);
+    for (PetscInt t = 1; t < ev->nwork; t++) TeannXSumMerge(acc, ev->work[t].xs);
   PetscFunctionReturn(0);
 }
 
