@@ -8,6 +8,7 @@
 #include "history.h"
 #include "dataset.h"
 #include "ncutil.h"
+#include "balance.h"
 #include <math.h>
 #include <stdint.h>
 #if defined(_OPENMP)
@@ -30,6 +31,8 @@ PetscErrorCode TeannFitCreate(MPI_Comm comm, TeannFit *out)
   fit->ftest  = 0.1;
   fit->seed   = 1;
   for (PetscInt k = 0; k < TEANN_NKIND; k++) fit->weight[k] = 1.0;
+  fit->balance = TEANN_BALANCE_LOG;
+  fit->patience = TEANN_DEFAULT_PATIENCE;
   PetscCall(PetscStrncpy(fit->outdir, "./", sizeof(fit->outdir)));
   fit->t0 = MPI_Wtime();
   PetscCall(TeannModelCreate(comm, &fit->model));
@@ -56,6 +59,11 @@ PetscErrorCode TeannFitSetFromOptions(TeannFit fit)
     PetscCall(PetscSNPrintf(opt, sizeof(opt), "-teann_weight_%s", TeannProperties[k].name));
     PetscCall(PetscSNPrintf(text, sizeof(text), "Loss weight w_p of the %s (eq. 9)", TeannProperties[k].name));
     PetscCall(PetscOptionsReal(opt, text, "TeannFitSetFromOptions", fit->weight[k], &fit->weight[k], NULL));
+  }
+  {
+    PetscEnum b = (PetscEnum)fit->balance;
+    PetscCall(PetscOptionsEnum("-teann_balance", "How a joint fit weighs its properties: none (eq. 9) or log (eq. 9b: sum of w_p log of each property's relative error)", "TeannFitSetFromOptions", TeannBalanceTypes, b, &b, NULL));
+    fit->balance = (PetscInt)b;
   }
   PetscCall(PetscOptionsReal("-teann_l2", "L2 regularisation lambda on the trainable parameters (eq. 9)", "TeannFitSetFromOptions", fit->l2, &fit->l2, NULL));
   PetscCall(PetscOptionsString("-teann_output_dir", "Directory for model.nc and predictions.nc (created if missing)", "TeannFitSetFromOptions", fit->outdir, fit->outdir, sizeof(fit->outdir), NULL));
@@ -129,6 +137,8 @@ static PetscErrorCode FormObjectiveGradient(Tao tao, Vec X, PetscReal *f, Vec G,
   PetscCall(VecScatterBegin(fit->scat, X, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
   PetscCall(VecScatterEnd(fit->scat, X, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
   PetscCall(VecGetArrayRead(fit->thetaAll, &th));
+  /* eq. 9b (balance.c): the per-property scales for this point */
+  PetscCall(TeannFitBalanceBegin(fit, th));
   if (fit->ev[0]) PetscCall(TeannEvalLossGradient(fit->ev[0], th, fit->fr[0]->nframes, fit->idx, &loc, fit->gloc));
   else PetscCall(PetscArrayzero(fit->gloc, fit->nparam));
   PetscCall(VecGetArray(G, &g));
@@ -136,6 +146,7 @@ static PetscErrorCode FormObjectiveGradient(Tao tao, Vec X, PetscReal *f, Vec G,
   PetscCallMPI(MPI_Allreduce(&loc, &tot, 1, MPIU_REAL, MPIU_SUM, fit->comm));
   PetscCallMPI(MPI_Reduce_scatter(fit->gloc, g, fit->counts, MPIU_REAL, MPIU_SUM, fit->comm));
   PetscCall(PetscLogEventEnd(TEANN_EVENT_Reduce, 0, 0, 0, 0));
+  PetscCall(TeannFitBalanceEnd(fit, &tot));
   /* the L2 term from the full theta every rank holds: independent of the rank count */
   for (PetscInt i = 0; i < fit->nparam; i++) reg += fit->mask[i] * th[i] * th[i];
   for (PetscInt i = 0; i < fit->rend - fit->rstart; i++) g[i] = fit->mask[fit->rstart + i] * (g[i] + 2 * fit->l2 * th[fit->rstart + i]);
@@ -192,11 +203,16 @@ static PetscErrorCode Monitor(Tao tao, void *ctx)
     for (PetscInt i = 0; i < fit->nparam; i++) reg += fit->mask[i] * th[i] * th[i];
     tsse[kfit] = (f - fit->l2 * reg) / fit->scale[kfit];
     tcnt[kfit] = (TeannProperties[kfit].peratom ? fit->nlab[kfit] : (PetscReal)fit->nglob[0]) * TeannProperties[kfit].ncomp;
-  } else PetscCall(SubsetErrors(fit, 0, th, tsse, sae, tcnt));
+  } else {
+    PetscBool hit; /* eq. 9b computed them at this point already */
+    PetscCall(TeannFitBalanceTrainErrors(fit, th, tsse, tcnt, &hit));
+    if (!hit) PetscCall(SubsetErrors(fit, 0, th, tsse, sae, tcnt));
+  }
   if (fit->nglob[1]) {
     PetscCall(SubsetErrors(fit, 1, th, vsse, sae, vcnt));
     for (PetscInt k = 0; k < TEANN_NKIND; k++)
       if (fit->model->props & TeannProperties[k].bit) vloss += fit->weight[k] / (TeannProperties[k].ncomp * PetscSqr(fit->stats.std[k])) * vsse[k] / (TeannProperties[k].peratom ? PetscMax(vcnt[k] / TeannProperties[k].ncomp, 1) : (PetscReal)fit->nglob[1]);
+    PetscCall(TeannFitBalanceValidationLoss(fit, vsse, vcnt, &vloss));
   }
   PetscCall(VecRestoreArrayRead(fit->thetaAll, &th));
   if (!fit->nglob[1] || its == 0 || vloss < fit->best_vloss) {
@@ -290,6 +306,23 @@ static PetscErrorCode CheckOutputDir(TeannFit fit)
   }
   PetscCallMPI(MPI_Bcast(&found, 1, MPIU_INT, 0, fit->comm));
   PetscCheck(found < 0, fit->comm, PETSC_ERR_USER_INPUT, "%s already holds %s of an earlier fit; give another -teann_output_dir, or -teann_overwrite to replace it (to continue that fit: -teann_restart %s%scheckpoint.nc)", fit->outdir, names[found], fit->outdir, fit->outdir[0] && fit->outdir[strlen(fit->outdir) - 1] == '/' ? "" : "/");
+  PetscFunctionReturn(0);
+}
+
+/* lmvm's L-BFGS history unless -tao_lmvm_mat_lmvm_hist_size is given: TAO's 5 pairs leave
+   the joint and the periodic fits far from their single-property, longer-history results
+   (bench/accuracy.md); set through the options database, the only way into lmvm's matrix. */
+static PetscErrorCode DefaultHistorySize(TeannFit fit)
+{
+  char      type[64] = TAOLMVM, val[32];
+  PetscBool set;
+
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-tao_type", type, sizeof(type), NULL));
+  PetscCall(PetscOptionsHasName(NULL, NULL, "-tao_lmvm_mat_lmvm_hist_size", &set));
+  if (strcmp(type, TAOLMVM) || set) PetscFunctionReturn(0);
+  PetscCall(PetscSNPrintf(val, sizeof(val), "%d", TEANN_DEFAULT_LMVM_HISTORY));
+  PetscCall(PetscOptionsSetValue(NULL, "-tao_lmvm_mat_lmvm_hist_size", val));
   PetscFunctionReturn(0);
 }
 
@@ -413,11 +446,12 @@ PetscErrorCode TeannFitSetUp(TeannFit fit)
   PetscCall(TaoSetSolution(fit->tao, fit->theta));
   PetscCall(TaoSetObjectiveAndGradient(fit->tao, NULL, FormObjectiveGradient, fit));
   /* limited by iterations and patience, not by the gradient tolerances */
-  PetscCall(TaoSetMaximumIterations(fit->tao, 2000));
+  PetscCall(TaoSetMaximumIterations(fit->tao, TEANN_DEFAULT_MAX_IT));
   PetscCall(TaoSetMaximumFunctionEvaluations(fit->tao, 100000000));
   PetscCall(TaoSetTolerances(fit->tao, 1e-12, 0, 0));
   PetscCall(TaoSetMonitor(fit->tao, Monitor, fit, NULL));
   PetscCall(TaoSetConvergenceTest(fit->tao, ConvergenceTest, fit));
+  PetscCall(DefaultHistorySize(fit));
   PetscCall(TaoSetFromOptions(fit->tao));
   {
     PetscBool ls;
@@ -426,6 +460,7 @@ PetscErrorCode TeannFitSetUp(TeannFit fit)
     /* brgn: residuals and Jacobian (lsq.c) */
     PetscCall(TeannFitIsLeastSquares(fit, &ls));
     if (ls) PetscCall(TeannFitLSQSetUp(fit));
+    PetscCall(TeannFitBalanceSetUp(fit));
     PetscCall(PetscObjectTypeCompare((PetscObject)fit->tao, TAOPOUNDERS, &ls));
     PetscCheck(!ls, fit->comm, PETSC_ERR_SUP, "-tao_type %s is not supported; use lmvm, bqnls, blmvm, cg, ... or brgn (Gauss-Newton / Levenberg-Marquardt)", type);
   }
@@ -686,6 +721,7 @@ PetscErrorCode TeannFitDestroy(TeannFit *fit)
   PetscCall(PetscFree(t->apred));
   PetscCall(PetscFree(t->hist));
   PetscCall(TeannFitCheckpointDestroy(t));
+  PetscCall(TeannFitBalanceDestroy(t));
   PetscCall(TeannModelDestroy(&t->model));
   PetscCall(PetscFree(*fit));
   PetscFunctionReturn(0);

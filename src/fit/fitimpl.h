@@ -51,7 +51,15 @@ struct _n_TeannFit {
   PetscReal  *qn_x, *qn_g, *qn_f, *qn_gn;  /* local parts of points and gradients, loss, |grad|   */
   PetscInt   *qn_it;                       /* their iterations                                    */
   void       *ckpt;                        /* the checkpoint read for -teann_restart until applied */
+  /* the balance of the properties of a joint fit (balance.c, eq. 9b) */
+  PetscInt                balance;         /* -teann_balance: a TeannBalanceType                 */
+  struct _n_TeannBalance *bal;             /* its state; NULL while the balance does not apply   */
 };
+
+/* Default stopping and L-BFGS history (doc/options.md; measured in bench/accuracy.md) */
+#define TEANN_DEFAULT_MAX_IT         3000
+#define TEANN_DEFAULT_PATIENCE       400
+#define TEANN_DEFAULT_LMVM_HISTORY   20
 
 /* TAO is restarted after a failed line search (the point is kept) at most this often per fit. */
 #define TEANN_MAX_LS_RESTARTS 20

@@ -1,0 +1,119 @@
+/* The balance of the properties of a joint fit (design 2.4, eq. 9b): L-BFGS minimises
+ * sum_p w_p log l_p, l_p = MSE_p / sigma_p^2 on the training frames, instead of eq. 9's
+ * sum_p w_p l_p. Why: in the plain sum a property whose relative error has fallen below the
+ * others' (the dipole beside the polarizability) stops counting, and the shared steps serve the
+ * largest term; in the sum of logarithms a halving of any property's error is worth the same,
+ * whatever its size. The gradient is sum_p w_p grad(l_p) / l_p: one training prediction pass
+ * gives the l_p, and the engine's loss-gradient pass with the loss scales divided by l_p gives
+ * the gradient. Contract in balance.h. */
+#include "fitimpl.h"
+#include "balance.h"
+#include "lsq.h"
+#include <math.h>
+#include <string.h>
+
+const char *const TeannBalanceTypes[] = {"none", "log", "TeannBalanceType", "TEANN_BALANCE_", NULL};
+
+/* l_p below this is taken as this: its logarithm stays finite (an RMSE of 1e-10 of the
+   spread is round-off for every property). */
+#define TEANN_BALANCE_FLOOR 1e-20
+
+struct _n_TeannBalance {
+  PetscReal *th;                /* parameters of the last Begin                  */
+  PetscBool  have;              /* th, sse and cnt hold a completed Begin        */
+  PetscReal  sse[TEANN_NKIND];  /* training error sums at th (TeannPredictionErrors) */
+  PetscReal  cnt[TEANN_NKIND];  /* and their component counts                    */
+  PetscReal  ell[TEANN_NKIND];  /* l_p at th                                     */
+};
+
+PetscErrorCode TeannFitBalanceSetUp(TeannFit fit)
+{
+  PetscInt  nw = 0;
+  PetscBool ls;
+
+  PetscFunctionBegin;
+  PetscCall(TeannFitBalanceDestroy(fit));
+  for (PetscInt k = 0; k < TEANN_NKIND; k++)
+    if ((fit->model->props & TeannProperties[k].bit) && fit->weight[k] > 0) nw++;
+  PetscCall(TeannFitIsLeastSquares(fit, &ls));
+  /* one term has nothing to balance; Gauss-Newton needs the residuals of eq. 9 */
+  if (fit->balance == TEANN_BALANCE_NONE || nw < 2 || ls) PetscFunctionReturn(0);
+  PetscCall(PetscNew(&fit->bal));
+  PetscCall(PetscMalloc1(fit->nparam, &fit->bal->th));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFitBalanceBegin(TeannFit fit, const PetscReal th[])
+{
+  struct _n_TeannBalance *b = fit->bal;
+  PetscReal               sae[TEANN_NKIND];
+
+  PetscFunctionBegin;
+  if (!b) PetscFunctionReturn(0);
+  b->have = PETSC_FALSE;
+  if (fit->ev[0]) PetscCall(TeannEvalPredictAtoms(fit->ev[0], th, fit->fr[0]->nframes, fit->idx, fit->pred, fit->nacomp ? fit->apred : NULL));
+  /* global sums: every rank gets the same l_p, hence the same objective */
+  PetscCall(TeannPredictionErrors(fit->comm, fit->model->props, fit->ev[0] ? fit->fr[0] : NULL, fit->pred, fit->apred, b->sse, sae, b->cnt));
+  for (PetscInt k = 0; k < TEANN_NKIND; k++) {
+    if (!(fit->model->props & TeannProperties[k].bit)) continue;
+    b->ell[k] = PetscMax(b->sse[k] / (PetscMax(b->cnt[k], 1) * PetscSqr(fit->stats.std[k])), TEANN_BALANCE_FLOOR);
+    /* scale_p = w_p / (N_p sigma_p^2 N_train) (eq. 9), so scale_p / l_p is w_p / l_p times d l_p / d sse_p */
+    if (fit->ev[0]) PetscCall(TeannEvalSetLossScale(fit->ev[0], TeannProperties[k].bit, fit->scale[k] / b->ell[k]));
+  }
+  PetscCall(PetscArraycpy(b->th, th, fit->nparam));
+  b->have = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFitBalanceEnd(TeannFit fit, PetscReal *f)
+{
+  struct _n_TeannBalance *b = fit->bal;
+  PetscReal               sum = 0;
+
+  PetscFunctionBegin;
+  if (!b) PetscFunctionReturn(0);
+  for (PetscInt k = 0; k < TEANN_NKIND; k++)
+    if ((fit->model->props & TeannProperties[k].bit) && fit->weight[k] > 0) sum += fit->weight[k] * PetscLogReal(b->ell[k]);
+  *f = sum;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFitBalanceTrainErrors(TeannFit fit, const PetscReal th[], PetscReal sse[], PetscReal cnt[], PetscBool *hit)
+{
+  struct _n_TeannBalance *b = fit->bal;
+  int                     same;
+
+  PetscFunctionBegin;
+  *hit = PETSC_FALSE;
+  if (!b || !b->have) PetscFunctionReturn(0);
+  /* every rank holds the same th and b->th, so every rank takes the same branch */
+  same = !memcmp(th, b->th, (size_t)fit->nparam * sizeof(PetscReal));
+  if (!same) PetscFunctionReturn(0);
+  for (PetscInt k = 0; k < TEANN_NKIND; k++) {
+    sse[k] = b->sse[k];
+    cnt[k] = b->cnt[k];
+  }
+  *hit = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFitBalanceValidationLoss(TeannFit fit, const PetscReal vsse[], const PetscReal vcnt[], PetscReal *vloss)
+{
+  PetscReal sum = 0;
+
+  PetscFunctionBegin;
+  if (!fit->bal) PetscFunctionReturn(0);
+  for (PetscInt k = 0; k < TEANN_NKIND; k++)
+    if ((fit->model->props & TeannProperties[k].bit) && fit->weight[k] > 0) sum += fit->weight[k] * PetscLogReal(PetscMax(vsse[k] / (PetscMax(vcnt[k], 1) * PetscSqr(fit->stats.std[k])), TEANN_BALANCE_FLOOR));
+  *vloss = sum;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFitBalanceDestroy(TeannFit fit)
+{
+  PetscFunctionBegin;
+  if (!fit->bal) PetscFunctionReturn(0);
+  PetscCall(PetscFree(fit->bal->th));
+  PetscCall(PetscFree(fit->bal));
+  PetscFunctionReturn(0);
+}
