@@ -2,18 +2,18 @@
 # A joint dipole + polarizability fit with the default balance of its properties (eq. 9b,
 # -teann_balance log) does not give up the dipole: after the same number of iterations on the
 # same split, its test dipole RMSE is within 2x of a dipole-only fit's. Both fits use the same
-# defaults (optimizer, L-BFGS history, stopping); only the length, the frames (the first 300
-# water frames: 240 train, 30 validation, 30 test) and the network (16-16) are made small so
-# that the test is quick. eq. 9 (-teann_balance none) fails this check (doc/design.md 2.4).
+# defaults (data split, network, optimizer, L-BFGS history, stopping); only the length is cut
+# (300 iterations) so that the test is quick. The 16-16 networks of other tests are no
+# model for this: on them eq. 9 and eq. 9b give the dipole alike after 300 iterations.
+# eq. 9 (-teann_balance none) fails this check here (ratio about 2.5, bench/accuracy.md).
 . "$top_srcdir/tests/common.sh"
 
-head -n 1500 "$DATA/water_hf_800.xyz" > "$WORK/water300.xyz"
-OPTS="-teann_data $WORK/water300.xyz -teann_hidden 16,16 -tao_max_it ${JOINT_TEST_ITS:-300}"
+OPTS="-teann_data $DATA/water_hf_800.xyz -tao_max_it ${JOINT_TEST_ITS:-300}"
 t0=$(date +%s.%N)
 fit() { # NAME PROPERTIES [options]
   local name=$1 props=$2; shift 2
   mpirun_np 1 "$BIN/teann-train" $OPTS -teann_properties "$props" "$@" -teann_output_dir "$WORK/$name" > "$WORK/$name.log" 2>&1 || { tail -20 "$WORK/$name.log"; fail "$name fit"; }
-  grep -q ' 240 train, 30 validation, 30 test frames' "$WORK/$name.log" || fail "$name: split is not 240/30/30"
+  grep -q ' 640 train, 80 validation, 80 test frames' "$WORK/$name.log" || fail "$name: split is not 640/80/80"
 }
 rmse() { awk -v p="$2" '$1==p && $2=="test" {print $4}' "$WORK/$1.log"; }
 its() { sed -n 's/.*stopped after \([0-9]*\) iterations.*/\1/p' "$WORK/$1.log"; }

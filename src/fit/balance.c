@@ -24,6 +24,7 @@ struct _n_TeannBalance {
   PetscReal  sse[TEANN_NKIND];  /* training error sums at th (TeannPredictionErrors) */
   PetscReal  cnt[TEANN_NKIND];  /* and their component counts                    */
   PetscReal  ell[TEANN_NKIND];  /* l_p at th                                     */
+  PetscReal  c;                 /* scale of eq. 9b during one TaoSolve (TeannFitBalanceRestart) */
 };
 
 PetscErrorCode TeannFitBalanceSetUp(TeannFit fit)
@@ -40,6 +41,7 @@ PetscErrorCode TeannFitBalanceSetUp(TeannFit fit)
   if (fit->balance == TEANN_BALANCE_NONE || nw < 2 || ls) PetscFunctionReturn(0);
   PetscCall(PetscNew(&fit->bal));
   PetscCall(PetscMalloc1(fit->nparam, &fit->bal->th));
+  fit->bal->c = 1;
   PetscFunctionReturn(0);
 }
 
@@ -58,7 +60,7 @@ PetscErrorCode TeannFitBalanceBegin(TeannFit fit, const PetscReal th[])
     if (!(fit->model->props & TeannProperties[k].bit)) continue;
     b->ell[k] = PetscMax(b->sse[k] / (PetscMax(b->cnt[k], 1) * PetscSqr(fit->stats.std[k])), TEANN_BALANCE_FLOOR);
     /* scale_p = w_p / (N_p sigma_p^2 N_train) (eq. 9), so scale_p / l_p is w_p / l_p times d l_p / d sse_p */
-    if (fit->ev[0]) PetscCall(TeannEvalSetLossScale(fit->ev[0], TeannProperties[k].bit, fit->scale[k] / b->ell[k]));
+    if (fit->ev[0]) PetscCall(TeannEvalSetLossScale(fit->ev[0], TeannProperties[k].bit, b->c * fit->scale[k] / b->ell[k]));
   }
   PetscCall(PetscArraycpy(b->th, th, fit->nparam));
   b->have = PETSC_TRUE;
@@ -74,7 +76,39 @@ PetscErrorCode TeannFitBalanceEnd(TeannFit fit, PetscReal *f)
   if (!b) PetscFunctionReturn(0);
   for (PetscInt k = 0; k < TEANN_NKIND; k++)
     if ((fit->model->props & TeannProperties[k].bit) && fit->weight[k] > 0) sum += fit->weight[k] * PetscLogReal(b->ell[k]);
-  *f = sum;
+  *f = b->c * sum;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFitBalanceRestart(TeannFit fit, Vec X)
+{
+  struct _n_TeannBalance *b = fit->bal;
+  const PetscReal        *th;
+  PetscReal               c = PETSC_MAX_REAL;
+
+  PetscFunctionBegin;
+  if (!b) PetscFunctionReturn(0);
+  PetscCall(VecScatterBegin(fit->scat, X, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(VecScatterEnd(fit->scat, X, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(VecGetArrayRead(fit->thetaAll, &th));
+  PetscCall(TeannFitBalanceBegin(fit, th));
+  PetscCall(VecRestoreArrayRead(fit->thetaAll, &th));
+  for (PetscInt k = 0; k < TEANN_NKIND; k++)
+    if ((fit->model->props & TeannProperties[k].bit) && fit->weight[k] > 0) c = PetscMin(c, b->ell[k]);
+  /* a non-finite start is TAO's to report; keep the scale it had */
+  if (PetscIsNormalReal(c)) b->c = PetscMin(c, 1);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFitBalanceReportedLoss(TeannFit fit, const PetscReal th[], PetscReal *f)
+{
+  PetscReal l2term = 0;
+
+  PetscFunctionBegin;
+  if (!fit->bal) PetscFunctionReturn(0);
+  for (PetscInt i = 0; i < fit->nparam; i++) l2term += fit->mask[i] * th[i] * th[i];
+  l2term *= fit->l2;
+  *f = (*f - l2term) / fit->bal->c + l2term;
   PetscFunctionReturn(0);
 }
 

@@ -207,6 +207,7 @@ static PetscErrorCode Monitor(Tao tao, void *ctx)
     PetscBool hit; /* eq. 9b computed them at this point already */
     PetscCall(TeannFitBalanceTrainErrors(fit, th, tsse, tcnt, &hit));
     if (!hit) PetscCall(SubsetErrors(fit, 0, th, tsse, sae, tcnt));
+    PetscCall(TeannFitBalanceReportedLoss(fit, th, &f));
   }
   if (fit->nglob[1]) {
     PetscCall(SubsetErrors(fit, 1, th, vsse, sae, vcnt));
@@ -574,6 +575,10 @@ PetscErrorCode TeannFitSolve(TeannFit fit)
   /* A failed line search usually means a stale quasi-Newton model, not a minimum:
      restart from the last accepted point with a fresh one while iterations remain. */
   for (;;) {
+    Vec X;
+    /* eq. 9b's scale for the steps of a fresh L-BFGS (balance.c) */
+    PetscCall(TaoGetSolution(fit->tao, &X));
+    PetscCall(TeannFitBalanceRestart(fit, X));
     PetscCall(TaoSolve(fit->tao));
     /* only the first solve after a checkpoint continues the replayed L-BFGS history */
     PetscCall(TaoSetRecycleHistory(fit->tao, PETSC_FALSE));
