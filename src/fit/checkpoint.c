@@ -4,6 +4,7 @@
  * the job signals that trigger a last checkpoint. */
 #include "fitimpl.h"
 #include "checkpoint.h"
+#include "balance.h"
 #include "signals.h"
 #include "lsq.h"
 #include "ncutil.h"
@@ -130,6 +131,7 @@ static PetscErrorCode CkptSettings(TeannFit fit, PetscBool withelements, char **
   ADD("-teann_test_fraction %.17g\n", (double)fit->ftest);
   for (PetscInt k = 0; k < TEANN_NKIND; k++) ADD("-teann_weight_%s %.17g\n", TeannProperties[k].name, (double)fit->weight[k]);
   ADD("-teann_l2 %.17g\n", (double)fit->l2);
+  ADD("-teann_balance %s\n", TeannBalanceTypes[fit->balance]);
   ADD("-teann_cutoff %.17g\n", (double)m->cutoff);
   ADD("-teann_nwave %" PetscInt_FMT "\n", m->nwave);
   ADD("-teann_lmax %" PetscInt_FMT "\n", m->lmax);
@@ -666,6 +668,27 @@ PetscErrorCode TeannFitCheckpointSetFromOptions(TeannFit fit)
         /* inherited, not typed: never reported as an unused option (an older release's option,
            say); looking it up marks it used */
         PetscCall(PetscOptionsHasName(NULL, NULL, name, &has));
+      }
+    }
+    /* A checkpoint without -teann_balance among its settings predates eq. 9b and the present
+       defaults (design 2.4): its fit goes on as it ran, with eq. 9, no patience, at most 2000
+       iterations and lmvm's history of 5, unless the command line says otherwise. */
+    {
+      const char *old[][2] = {
+        {"-teann_balance",               "none"},
+        {"-teann_patience",              "0"   },
+        {"-tao_max_it",                  "2000"},
+        {"-tao_lmvm_mat_lmvm_hist_size", "5"   }
+      };
+      PetscCall(SettingsFind(c->settings, "-teann_balance", val, sizeof(val)));
+      if (!val[0]) {
+        PetscCall(PetscPrintf(fit->comm, "restart: %s predates -teann_balance: the fit goes on with the defaults it was started with (eq. 9, no patience, 2000 iterations, lmvm history 5)\n", fit->restart));
+        for (size_t i = 0; i < sizeof(old) / sizeof(old[0]); i++) {
+          PetscCall(PetscOptionsHasName(NULL, NULL, old[i][0], &has));
+          if (has) continue;
+          PetscCall(PetscOptionsSetValue(NULL, old[i][0], old[i][1]));
+          PetscCall(PetscOptionsHasName(NULL, NULL, old[i][0], &has)); /* not reported as unused */
+        }
       }
     }
     /* the options set above are read again here, and by the fit and the model */
