@@ -29,5 +29,5 @@ ratio=$(awk -v a="$dj" -v b="$d1" 'BEGIN{printf "%.3g", a/b}')
 wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}')
 echo "test dipole RMSE: dipole alone $d1, joint $dj (ratio $ratio); joint polarizability $pj; $(its joint) iterations each; $wall s"
 awk -v r="$ratio" 'BEGIN{exit !(r <= 2)}' || fail "the joint fit's dipole is $ratio x the dipole-only fit's (limit 2)"
-lim=$(tscale 50); awk -v w="$wall" -v l="$lim" 'BEGIN{exit !(w < l)}' || fail "took $wall s (limit $lim s)"
+lim=$(tscale 60); awk -v w="$wall" -v l="$lim" 'BEGIN{exit !(w < l)}' || fail "took $wall s (limit $lim s)"
 echo "ok: the default joint fit keeps the dipole"
