@@ -1,10 +1,10 @@
 /* The balance of the properties of a joint fit (design 2.4, eq. 9b): L-BFGS minimises
  * c sum_p w_p log l_p, l_p = MSE_p / sigma_p^2 on the training frames, instead of eq. 9's
- * sum_p w_p l_p. Why: in the plain sum a term is worth its absolute size, so once the easier
- * property (the dipole) is as far down as the harder one, halving its error gains no more than
- * a few per cent off the other, and the shared steps follow the stiffer term (the water dipole
- * ends 8x worse than alone, bench/accuracy.md); in the sum of logarithms a halving of any
- * property's error is worth the same, whatever its size. The gradient is
+ * sum_p w_p l_p. Why: in the plain sum a term is worth its absolute size, so halving the easier
+ * property's error (the dipole's, as far down as the polarizability's) gains only a fraction of
+ * the other term, less the further it falls, and the shared steps follow the stiffer term (the
+ * water dipole ends 8x worse than alone, bench/accuracy.md); in the sum of logarithms a halving
+ * of any property's error is worth the same, whatever its size. The gradient is
  * c sum_p w_p grad(l_p) / l_p: one training prediction pass gives the l_p, and the engine's
  * loss-gradient pass with the loss scales multiplied by c / l_p gives the gradient.
  * Contract in balance.h. */
