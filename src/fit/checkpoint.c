@@ -4,6 +4,7 @@
  * the job signals that trigger a last checkpoint. */
 #include "fitimpl.h"
 #include "checkpoint.h"
+#include "balance.h"
 #include "signals.h"
 #include "lsq.h"
 #include "ncutil.h"
@@ -40,6 +41,7 @@ static const struct {
 typedef struct {
   char       path[PETSC_MAX_PATH_LEN];
   CkptState  state;
+  PetscReal  bal_c; /* eq. 9b's scale c of the solve (balance.c); 0: none, or a checkpoint that predates it */
   PetscReal  best_vloss, lm_lambda, lm_nu, stats[2 * TEANN_NKIND]; /* stats: mean norm and std per kind */
   int        nkind; /* kinds the file was written with: fewer in files of older releases (CkptUpgrade) */
   char       split_hash[32], tao_type[64];
@@ -68,6 +70,7 @@ static PetscErrorCode CkptChecksum(const Ckpt *c, char hex[32])
   Fnv1a(&h, &c->best_vloss, sizeof(PetscReal));
   Fnv1a(&h, &c->lm_lambda, sizeof(PetscReal));
   Fnv1a(&h, &c->lm_nu, sizeof(PetscReal));
+  if (c->bal_c > 0) Fnv1a(&h, &c->bal_c, sizeof(PetscReal)); /* absent from earlier checkpoints */
   Fnv1a(&h, c->stats, sizeof(PetscReal) * 2 * c->nkind);
   Fnv1a(&h, c->theta, sizeof(PetscReal) * np);
   Fnv1a(&h, c->best, sizeof(PetscReal) * np);
@@ -130,6 +133,7 @@ static PetscErrorCode CkptSettings(TeannFit fit, PetscBool withelements, char **
   ADD("-teann_test_fraction %.17g\n", (double)fit->ftest);
   for (PetscInt k = 0; k < TEANN_NKIND; k++) ADD("-teann_weight_%s %.17g\n", TeannProperties[k].name, (double)fit->weight[k]);
   ADD("-teann_l2 %.17g\n", (double)fit->l2);
+  ADD("-teann_balance %s\n", TeannBalanceTypes[fit->balance]);
   ADD("-teann_cutoff %.17g\n", (double)m->cutoff);
   ADD("-teann_nwave %" PetscInt_FMT "\n", m->nwave);
   ADD("-teann_lmax %" PetscInt_FMT "\n", m->lmax);
@@ -405,6 +409,7 @@ static PetscErrorCode CkptReadOne(const char path[], Ckpt **out, PetscBool *ok, 
   CKPT_TRY(nc_get_att_double(ncid, NC_GLOBAL, "best_validation_loss", &c->best_vloss), "best_validation_loss");
   CKPT_TRY(nc_get_att_double(ncid, NC_GLOBAL, "lm_damping", &c->lm_lambda), "lm_damping");
   CKPT_TRY(nc_get_att_double(ncid, NC_GLOBAL, "lm_damping_nu", &c->lm_nu), "lm_damping_nu");
+  if (nc_get_att_double(ncid, NC_GLOBAL, "balance_scale", &c->bal_c) != NC_NOERR || !(c->bal_c > 0)) c->bal_c = 0;
   {
     size_t nstat = 0, hw = 0;
     int    dim;
@@ -589,6 +594,7 @@ static PetscErrorCode CkptLoad(MPI_Comm comm, const char path[], Ckpt **out)
   PetscCallMPI(MPI_Bcast(&c->best_vloss, 1, MPIU_REAL, 0, comm));
   PetscCallMPI(MPI_Bcast(&c->lm_lambda, 1, MPIU_REAL, 0, comm));
   PetscCallMPI(MPI_Bcast(&c->lm_nu, 1, MPIU_REAL, 0, comm));
+  PetscCallMPI(MPI_Bcast(&c->bal_c, 1, MPIU_REAL, 0, comm));
   PetscCallMPI(MPI_Bcast(c->stats, 2 * TEANN_NKIND, MPIU_REAL, 0, comm));
   PetscCallMPI(MPI_Bcast(c->split_hash, sizeof(c->split_hash), MPI_CHAR, 0, comm));
   PetscCallMPI(MPI_Bcast(c->tao_type, sizeof(c->tao_type), MPI_CHAR, 0, comm));
@@ -666,6 +672,27 @@ PetscErrorCode TeannFitCheckpointSetFromOptions(TeannFit fit)
         /* inherited, not typed: never reported as an unused option (an older release's option,
            say); looking it up marks it used */
         PetscCall(PetscOptionsHasName(NULL, NULL, name, &has));
+      }
+    }
+    /* A checkpoint without -teann_balance among its settings predates eq. 9b and the present
+       defaults (design 2.4): its fit goes on as it ran, with eq. 9, no patience, at most 2000
+       iterations and lmvm's history of 5, unless the command line says otherwise. */
+    {
+      const char *old[][2] = {
+        {"-teann_balance",               "none"},
+        {"-teann_patience",              "0"   },
+        {"-tao_max_it",                  "2000"},
+        {"-tao_lmvm_mat_lmvm_hist_size", "5"   }
+      };
+      PetscCall(SettingsFind(c->settings, "-teann_balance", val, sizeof(val)));
+      if (!val[0]) {
+        PetscCall(PetscPrintf(fit->comm, "restart: %s predates -teann_balance: the fit goes on with the defaults it was started with (eq. 9, no patience, 2000 iterations, lmvm history 5)\n", fit->restart));
+        for (size_t i = 0; i < sizeof(old) / sizeof(old[0]); i++) {
+          PetscCall(PetscOptionsHasName(NULL, NULL, old[i][0], &has));
+          if (has) continue;
+          PetscCall(PetscOptionsSetValue(NULL, old[i][0], old[i][1]));
+          PetscCall(PetscOptionsHasName(NULL, NULL, old[i][0], &has)); /* not reported as unused */
+        }
       }
     }
     /* the options set above are read again here, and by the fit and the model */
@@ -802,6 +829,7 @@ static PetscErrorCode CkptApply(TeannFit fit, Ckpt *c)
   fit->lsrestarts = (PetscInt)c->state.line_search_restarts;
   fit->lm_lambda  = c->lm_lambda;
   fit->lm_nu      = c->lm_nu;
+  PetscCall(TeannFitBalanceSetScale(fit, c->bal_c));
   {
     PetscBool ls;
     /* brgn read its damping before this point: hand it the checkpoint's */
@@ -919,6 +947,7 @@ PetscErrorCode TeannFitCheckpointWrite(TeannFit fit)
   c.best_vloss = fit->best_vloss;
   c.lm_lambda  = fit->lm_lambda;
   c.lm_nu      = fit->lm_nu;
+  PetscCall(TeannFitBalanceGetScale(fit, &c.bal_c));
   PetscCall(FitStats(fit, c.stats));
   c.nkind = TEANN_NKIND;
   PetscCall(PetscSNPrintf(c.split_hash, sizeof(c.split_hash), "%016llx", fit->split_hash));
@@ -959,6 +988,7 @@ PetscErrorCode TeannFitCheckpointWrite(TeannFit fit)
     PetscCallNC(f.tmp, nc_put_att_double(f.ncid, NC_GLOBAL, "best_validation_loss", NC_DOUBLE, 1, &c.best_vloss));
     PetscCallNC(f.tmp, nc_put_att_double(f.ncid, NC_GLOBAL, "lm_damping", NC_DOUBLE, 1, &c.lm_lambda));
     PetscCallNC(f.tmp, nc_put_att_double(f.ncid, NC_GLOBAL, "lm_damping_nu", NC_DOUBLE, 1, &c.lm_nu));
+    if (c.bal_c > 0) PetscCallNC(f.tmp, nc_put_att_double(f.ncid, NC_GLOBAL, "balance_scale", NC_DOUBLE, 1, &c.bal_c));
     PetscCallNC(f.tmp, nc_put_att_double(f.ncid, NC_GLOBAL, "training_statistics", NC_DOUBLE, 2 * TEANN_NKIND, c.stats));
     PetscCall(TeannNCPutText(&f, NC_GLOBAL, "split_hash", c.split_hash));
     PetscCall(TeannNCPutText(&f, NC_GLOBAL, "tao_type", c.tao_type));

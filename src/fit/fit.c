@@ -9,6 +9,7 @@
 #include "dataset.h"
 #include "ensemble.h"
 #include "ncutil.h"
+#include "balance.h"
 #include <math.h>
 #include <stdint.h>
 #if defined(_OPENMP)
@@ -32,6 +33,8 @@ PetscErrorCode TeannFitCreate(MPI_Comm comm, TeannFit *out)
   fit->seed   = 1;
   fit->repro  = PETSC_TRUE;
   for (PetscInt k = 0; k < TEANN_NKIND; k++) fit->weight[k] = 1.0;
+  fit->balance = TEANN_BALANCE_LOG;
+  fit->patience = TEANN_DEFAULT_PATIENCE;
   PetscCall(PetscStrncpy(fit->outdir, "./", sizeof(fit->outdir)));
   fit->t0 = MPI_Wtime();
   PetscCall(TeannModelCreate(comm, &fit->model));
@@ -58,6 +61,11 @@ PetscErrorCode TeannFitSetFromOptions(TeannFit fit)
     PetscCall(PetscSNPrintf(opt, sizeof(opt), "-teann_weight_%s", TeannProperties[k].name));
     PetscCall(PetscSNPrintf(text, sizeof(text), "Loss weight w_p of the %s (eq. 9)", TeannProperties[k].name));
     PetscCall(PetscOptionsReal(opt, text, "TeannFitSetFromOptions", fit->weight[k], &fit->weight[k], NULL));
+  }
+  {
+    PetscEnum b = (PetscEnum)fit->balance;
+    PetscCall(PetscOptionsEnum("-teann_balance", "How a joint fit weighs its properties: none (eq. 9) or log (eq. 9b: sum of w_p log of each property's relative error)", "TeannFitSetFromOptions", TeannBalanceTypes, b, &b, NULL));
+    fit->balance = (PetscInt)b;
   }
   PetscCall(PetscOptionsReal("-teann_l2", "L2 regularisation lambda on the trainable parameters (eq. 9)", "TeannFitSetFromOptions", fit->l2, &fit->l2, NULL));
   PetscCall(PetscOptionsString("-teann_output_dir", "Directory for model.nc and predictions.nc (created if missing)", "TeannFitSetFromOptions", fit->outdir, fit->outdir, sizeof(fit->outdir), NULL));
@@ -136,12 +144,14 @@ static PetscErrorCode FormObjectiveGradient(Tao tao, Vec X, PetscReal *f, Vec G,
 {
   TeannFit         fit = (TeannFit)ctx;
   const PetscReal *th;
-  PetscReal       *g, reg = 0;
+  PetscReal       *g, reg = 0, tot;
 
   PetscFunctionBegin;
   PetscCall(VecScatterBegin(fit->scat, X, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
   PetscCall(VecScatterEnd(fit->scat, X, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
   PetscCall(VecGetArrayRead(fit->thetaAll, &th));
+  /* eq. 9b (balance.c): the per-property scales for this point */
+  PetscCall(TeannFitBalanceBegin(fit, th));
   TeannXSumZero(fit->acc);
   if (fit->ev[0]) PetscCall(TeannEvalLossGradientSum(fit->ev[0], th, fit->fr[0]->nframes, fit->idx, fit->acc));
   PetscCall(VecGetArray(G, &g));
@@ -150,13 +160,15 @@ static PetscErrorCode FormObjectiveGradient(Tao tao, Vec X, PetscReal *f, Vec G,
   PetscCall(TeannXSumAllreduce(fit->comm, fit->acc));
   TeannXSumGet(fit->acc, fit->gloc);
   PetscCall(PetscLogEventEnd(TEANN_EVENT_Reduce, 0, 0, 0, 0));
+  tot = fit->gloc[fit->nparam];
+  PetscCall(TeannFitBalanceEnd(fit, &tot));
   /* the L2 term from the full theta every rank holds: independent of the rank count */
   for (PetscInt i = 0; i < fit->nparam; i++) reg += fit->mask[i] * th[i] * th[i];
   for (PetscInt i = 0; i < fit->rend - fit->rstart; i++) g[i] = fit->mask[fit->rstart + i] * (fit->gloc[fit->rstart + i] + 2 * fit->l2 * th[fit->rstart + i]);
   PetscCall(PetscLogFlops(4.0 * fit->nparam));
   PetscCall(VecRestoreArray(G, &g));
   PetscCall(VecRestoreArrayRead(fit->thetaAll, &th));
-  *f = fit->gloc[fit->nparam] + fit->l2 * reg;
+  *f = tot + fit->l2 * reg;
   PetscFunctionReturn(0);
 }
 
@@ -206,11 +218,17 @@ static PetscErrorCode Monitor(Tao tao, void *ctx)
     for (PetscInt i = 0; i < fit->nparam; i++) reg += fit->mask[i] * th[i] * th[i];
     tsse[kfit] = (f - fit->l2 * reg) / fit->scale[kfit];
     tcnt[kfit] = (TeannProperties[kfit].peratom ? fit->nlab[kfit] : (PetscReal)fit->nglob[0]) * TeannProperties[kfit].ncomp;
-  } else PetscCall(SubsetErrors(fit, 0, th, tsse, sae, tcnt));
+  } else {
+    PetscBool hit; /* eq. 9b computed them at this point already */
+    PetscCall(TeannFitBalanceTrainErrors(fit, th, tsse, tcnt, &hit));
+    if (!hit) PetscCall(SubsetErrors(fit, 0, th, tsse, sae, tcnt));
+    PetscCall(TeannFitBalanceReportedLoss(fit, th, &f));
+  }
   if (fit->nglob[1]) {
     PetscCall(SubsetErrors(fit, 1, th, vsse, sae, vcnt));
     for (PetscInt k = 0; k < TEANN_NKIND; k++)
       if (fit->model->props & TeannProperties[k].bit) vloss += fit->weight[k] / (TeannProperties[k].ncomp * PetscSqr(fit->stats.std[k])) * vsse[k] / (TeannProperties[k].peratom ? PetscMax(vcnt[k] / TeannProperties[k].ncomp, 1) : (PetscReal)fit->nglob[1]);
+    PetscCall(TeannFitBalanceValidationLoss(fit, vsse, vcnt, &vloss));
   }
   PetscCall(VecRestoreArrayRead(fit->thetaAll, &th));
   if (!fit->nglob[1] || its == 0 || vloss < fit->best_vloss) {
@@ -304,6 +322,23 @@ static PetscErrorCode CheckOutputDir(TeannFit fit)
   }
   PetscCallMPI(MPI_Bcast(&found, 1, MPIU_INT, 0, fit->comm));
   PetscCheck(found < 0, fit->comm, PETSC_ERR_USER_INPUT, "%s already holds %s of an earlier fit; give another -teann_output_dir, or -teann_overwrite to replace it (to continue that fit: -teann_restart %s%scheckpoint.nc)", fit->outdir, names[found], fit->outdir, fit->outdir[0] && fit->outdir[strlen(fit->outdir) - 1] == '/' ? "" : "/");
+  PetscFunctionReturn(0);
+}
+
+/* lmvm's L-BFGS history unless -tao_lmvm_mat_lmvm_hist_size is given: TAO's 5 pairs leave
+   the joint and the periodic fits far from their single-property, longer-history results
+   (bench/accuracy.md); set through the options database, the only way into lmvm's matrix. */
+static PetscErrorCode DefaultHistorySize(TeannFit fit)
+{
+  char      type[64] = TAOLMVM, val[32];
+  PetscBool set;
+
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-tao_type", type, sizeof(type), NULL));
+  PetscCall(PetscOptionsHasName(NULL, NULL, "-tao_lmvm_mat_lmvm_hist_size", &set));
+  if (strcmp(type, TAOLMVM) || set) PetscFunctionReturn(0);
+  PetscCall(PetscSNPrintf(val, sizeof(val), "%d", TEANN_DEFAULT_LMVM_HISTORY));
+  PetscCall(PetscOptionsSetValue(NULL, "-tao_lmvm_mat_lmvm_hist_size", val));
   PetscFunctionReturn(0);
 }
 
@@ -449,11 +484,12 @@ PetscErrorCode TeannFitSetUp(TeannFit fit)
   PetscCall(TaoSetSolution(fit->tao, fit->theta));
   PetscCall(TaoSetObjectiveAndGradient(fit->tao, NULL, FormObjectiveGradient, fit));
   /* limited by iterations and patience, not by the gradient tolerances */
-  PetscCall(TaoSetMaximumIterations(fit->tao, 2000));
+  PetscCall(TaoSetMaximumIterations(fit->tao, TEANN_DEFAULT_MAX_IT));
   PetscCall(TaoSetMaximumFunctionEvaluations(fit->tao, 100000000));
   PetscCall(TaoSetTolerances(fit->tao, 1e-12, 0, 0));
   PetscCall(TaoSetMonitor(fit->tao, Monitor, fit, NULL));
   PetscCall(TaoSetConvergenceTest(fit->tao, ConvergenceTest, fit));
+  PetscCall(DefaultHistorySize(fit));
   PetscCall(TaoSetFromOptions(fit->tao));
   {
     PetscBool ls;
@@ -462,6 +498,7 @@ PetscErrorCode TeannFitSetUp(TeannFit fit)
     /* brgn: residuals and Jacobian (lsq.c) */
     PetscCall(TeannFitIsLeastSquares(fit, &ls));
     if (ls) PetscCall(TeannFitLSQSetUp(fit));
+    PetscCall(TeannFitBalanceSetUp(fit));
     PetscCall(PetscObjectTypeCompare((PetscObject)fit->tao, TAOPOUNDERS, &ls));
     PetscCheck(!ls, fit->comm, PETSC_ERR_SUP, "-tao_type %s is not supported; use lmvm, bqnls, blmvm, cg, ... or brgn (Gauss-Newton / Levenberg-Marquardt)", type);
   }
@@ -575,6 +612,10 @@ PetscErrorCode TeannFitSolve(TeannFit fit)
   /* A failed line search usually means a stale quasi-Newton model, not a minimum:
      restart from the last accepted point with a fresh one while iterations remain. */
   for (;;) {
+    Vec X;
+    /* eq. 9b's scale for the steps of a fresh L-BFGS (balance.c) */
+    PetscCall(TaoGetSolution(fit->tao, &X));
+    PetscCall(TeannFitBalanceRestart(fit, X));
     PetscCall(TaoSolve(fit->tao));
     /* only the first solve after a checkpoint continues the replayed L-BFGS history */
     PetscCall(TaoSetRecycleHistory(fit->tao, PETSC_FALSE));
@@ -723,6 +764,7 @@ PetscErrorCode TeannFitDestroy(TeannFit *fit)
   PetscCall(PetscFree(t->apred));
   PetscCall(PetscFree(t->hist));
   PetscCall(TeannFitCheckpointDestroy(t));
+  PetscCall(TeannFitBalanceDestroy(t));
   PetscCall(TeannModelDestroy(&t->model));
   PetscCall(PetscFree(*fit));
   PetscFunctionReturn(0);

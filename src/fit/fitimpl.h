@@ -60,7 +60,15 @@ struct _n_TeannFit {
   PetscInt    member;                      /* 0 for a single fit                                  */
   PetscBool   bootstrap;                   /* train on a resample of the training frames          */
   char        suffix[32];                  /* "-member<k>" before the first '.' of output names   */
+  /* the balance of the properties of a joint fit (balance.c, eq. 9b) */
+  PetscInt                balance;         /* -teann_balance: a TeannBalanceType                 */
+  struct _n_TeannBalance *bal;             /* its state; NULL while the balance does not apply   */
 };
+
+/* Default stopping and L-BFGS history (doc/options.md; measured in bench/accuracy.md) */
+#define TEANN_DEFAULT_MAX_IT         3000
+#define TEANN_DEFAULT_PATIENCE       400
+#define TEANN_DEFAULT_LMVM_HISTORY   20
 
 /* TAO is restarted after a failed line search (the point is kept) at most this often per fit. */
 #define TEANN_MAX_LS_RESTARTS 20

@@ -29,7 +29,7 @@ PetscErrorCode TeannFitWriteHistory(TeannFit fit, const char path[])
       PetscCallNC(f.tmp, nc_def_var(f.ncid, names[j], j ? NC_DOUBLE : NC_INT, 1, &dim, &var[j]));
       PetscCall(TeannNCPutText(&f, var[j], "units", units[j]));
     }
-    PetscCall(TeannNCPutText(&f, var[1], "long_name", "eq. 9 loss (normalised by the training frames) with the L2 term"));
+    PetscCall(TeannNCPutText(&f, var[1], "long_name", "eq. 9 loss (normalised by the training frames) with the L2 term; a fit of several properties balanced by -teann_balance log: eq. 9b, sum_p w_p log(MSE_p / sigma_p^2) with the L2 term"));
     PetscCall(TeannNCPutText(&f, var[3], "long_name", "TAO step length or trust radius"));
     for (PetscInt s = 0; s < 2; s++)
       for (PetscInt k = 0; k < TEANN_NKIND; k++) {
