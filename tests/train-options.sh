@@ -6,7 +6,7 @@
 props=dipole,polarizability
 "$BIN/teann-train" -help > "$WORK/help" 2>&1 || fail "-help exits non-zero"
 for o in data valid test valid_fraction test_fraction seed weight_dipole weight_polarizability weight_transition_dipole \
-         l2 output_dir patience check_gradient properties cutoff nwave lmax neigh_atoms hidden activation fix_radial charge_neutral; do
+         l2 output_dir patience check_gradient properties cutoff nwave lmax neigh_atoms radial_width hidden activation fix_radial charge_neutral; do
   grep -q -- "-teann_$o\b" "$WORK/help" || fail "-help does not list -teann_$o"
 done
 grep -q -E -- '-teann_valid_fraction <(now )?0.1 ' "$WORK/help" || fail "-help does not show the default of -teann_valid_fraction"
@@ -19,6 +19,15 @@ expect_error "no transition_dipole given" mpirun_np 2 "$BIN/teann-train" -teann_
 expect_error "/nonexistent/w.xyz: cannot open" "$BIN/teann-train" -teann_data /nonexistent/w.xyz
 expect_error "-tao_type pounders is not supported" "$BIN/teann-train" -teann_data "$DATA/water_hf_800.xyz" -tao_type pounders
 expect_error "unknown property 'octupole'" "$BIN/teann-train" -teann_data "$DATA/water_hf_800.xyz" -teann_properties octupole
+
+# -teann_radial_width sets the initial eta of every element and wave (kept by -teann_fix_radial)
+expect_error "-teann_radial_width must be positive" "$BIN/teann-train" -teann_data "$DATA/water_hf_800.xyz" -teann_radial_width 0
+"$BIN/teann-train" -teann_data "$DATA/water_hf_800.xyz" -teann_hidden 8 -teann_nwave 4 -teann_radial_width 1.75 -teann_fix_radial \
+  -tao_max_it 2 -teann_output_dir "$WORK/rw" > "$WORK/rw.log" 2>&1 || { cat "$WORK/rw.log"; fail "-teann_radial_width run"; }
+etas=$(ncdump -v radial_width "$WORK/rw/model.nc" | sed -n '/^ radial_width =/,/;/p' | tr -d ' ;' | sed 's/radial_width=//' | tr ',' '\n' | grep -v '^$')
+[ "$(echo "$etas" | wc -l)" -eq 8 ] || fail "expected 2 elements x 4 waves of radial_width, got: $etas"
+[ "$(echo "$etas" | sort -u)" = 1.75 ] || fail "radial_width is not 1.75 everywhere: $etas"
+echo "ok: -teann_radial_width"
 
 # separate validation and test files; a nested output directory that does not exist yet
 head -n 500 "$DATA/water_hf_800.xyz" > "$WORK/valid.xyz"

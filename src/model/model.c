@@ -17,6 +17,7 @@ PetscErrorCode TeannModelCreate(MPI_Comm comm, TeannModel *model)
   m->nwave       = 8;
   m->lmax        = 2;
   m->neigh_atoms = 12;
+  m->radial_width = 0.4;
   m->nlayers     = 2;
   m->hidden[0]   = 64;
   m->hidden[1]   = 64;
@@ -45,6 +46,7 @@ PetscErrorCode TeannModelSetFromOptions(TeannModel m)
   PetscCall(PetscOptionsInt("-teann_nwave", "Number K of Gaussian radial functions", "TeannModelSetFromOptions", m->nwave, &m->nwave, NULL));
   PetscCall(PetscOptionsInt("-teann_lmax", "Largest angular degree Lmax (0..3)", "TeannModelSetFromOptions", m->lmax, &m->lmax, NULL));
   PetscCall(PetscOptionsInt("-teann_neigh_atoms", "Typical neighbour count; initial orbital coefficients are its inverse", "TeannModelSetFromOptions", m->neigh_atoms, &m->neigh_atoms, NULL));
+  PetscCall(PetscOptionsReal("-teann_radial_width", "Initial width parameter eta of the Gaussian radial functions (Angstrom^-2)", "TeannModelSetFromOptions", m->radial_width, &m->radial_width, NULL));
   for (PetscInt l = 0; l < m->nlayers; l++) hidden[l] = m->hidden[l];
   PetscCall(PetscOptionsIntArray("-teann_hidden", "Hidden layer sizes of every atomic network (default 64,64)", "TeannModelSetFromOptions", hidden, &nh, &set));
   if (set) {
@@ -116,6 +118,7 @@ PetscErrorCode TeannModelSetUp(TeannModel m)
     for (PetscInt k = 0; k < TEANN_NKIND; k++) fitted |= TeannProperties[k].bit;
     PetscCheck(m->props && !(m->props & ~fitted), m->comm, PETSC_ERR_ARG_WRONG, "a model fits one or more of: %s", TeannPropertyFittedNames());
   }
+  PetscCheck(m->radial_width > 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "-teann_radial_width must be positive, got %g", (double)m->radial_width);
   PetscCheck(m->neigh_atoms >= 1, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "-teann_neigh_atoms must be positive, got %" PetscInt_FMT, m->neigh_atoms);
   PetscCheck(m->nlayers >= 1 && m->nlayers <= TEANN_MAX_LAYERS, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "number of hidden layers must be in 1..%d", TEANN_MAX_LAYERS);
   for (PetscInt l = 0; l < m->nlayers; l++) PetscCheck(m->hidden[l] >= 1 && m->hidden[l] <= 4096, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "hidden layer %" PetscInt_FMT " size %" PetscInt_FMT " out of range 1..4096", l + 1, m->hidden[l]);
@@ -259,7 +262,7 @@ PetscErrorCode TeannModelInitialParameters(TeannModel m, PetscInt seed, PetscRea
   for (PetscInt e = 0; e < m->nel; e++) {
     for (PetscInt k = 0; k < K; k++) {
       theta[im->off_c + e * K + k]   = 1.0 / m->neigh_atoms;
-      theta[im->off_eta + e * K + k] = 0.4;
+      theta[im->off_eta + e * K + k] = m->radial_width;
       /* s = linspace(0, r_c, K) with both endpoints, as torch.linspace in the PyTorch EANN */
       theta[im->off_s + e * K + k] = K > 1 ? m->cutoff * k / (K - 1) : 0.0;
     }

@@ -39,6 +39,7 @@ struct _n_TeannModel {
   PetscInt        nwave;                   /* K (default 8)                          */
   PetscInt        lmax;                    /* 0..3 (default 2)                       */
   PetscInt        neigh_atoms;             /* initial c = 1/neigh_atoms (default 12)  */
+  PetscReal       radial_width;            /* initial eta, Angstrom^-2 (default 0.4)  */
   PetscInt        nel, Z[TEANN_MAX_ELEMENTS]; /* elements, ascending Z                */
   PetscInt        nlayers, hidden[TEANN_MAX_LAYERS]; /* hidden sizes (default 64,64)   */
   TeannActivation act;                     /* default relu_like                       */
@@ -54,7 +55,7 @@ struct _n_TeannModel {
 };
 
 PETSC_EXTERN PetscErrorCode TeannModelCreate(MPI_Comm, TeannModel *);
-/* -teann_cutoff -teann_nwave -teann_lmax -teann_neigh_atoms -teann_hidden -teann_activation
+/* -teann_cutoff -teann_nwave -teann_lmax -teann_neigh_atoms -teann_radial_width -teann_hidden -teann_activation
    -teann_properties -teann_fix_radial -teann_charge_neutral */
 PETSC_EXTERN PetscErrorCode TeannModelSetFromOptions(TeannModel);
 PETSC_EXTERN PetscErrorCode TeannModelSetElements(TeannModel, PetscInt nel, const PetscInt Z[]);
@@ -65,7 +66,7 @@ PETSC_EXTERN PetscErrorCode TeannModelGetNumParameters(TeannModel, PetscInt *);
 PETSC_EXTERN PetscErrorCode TeannModelGetNumComponents(TeannModel, PetscInt *);
 /* Number of predicted components per atom: the per-atom properties' (atomic_dipole 3), 0 without them. */
 PETSC_EXTERN PetscErrorCode TeannModelGetNumAtomComponents(TeannModel, PetscInt *);
-/* EANN initial values (s = linspace(0, r_c, K) with both endpoints, eta = 0.4, c = 1/neigh_atoms, Xavier-uniform hidden weights, zero last layer) from seed. */
+/* EANN initial values (s = linspace(0, r_c, K) with both endpoints, eta = radial_width, c = 1/neigh_atoms, Xavier-uniform hidden weights, zero last layer) from seed. */
 PETSC_EXTERN PetscErrorCode TeannModelInitialParameters(TeannModel, PetscInt seed, PetscReal theta[]);
 /* Mask (1.0 trainable, 0.0 fixed) per parameter: eta and s are fixed under -teann_fix_radial. */
 PETSC_EXTERN PetscErrorCode TeannModelGetTrainableMask(TeannModel, PetscReal mask[]);
