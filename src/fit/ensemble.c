@@ -4,6 +4,7 @@
 #include "fitimpl.h"
 #include "history.h"
 #include "ncutil.h"
+#include "source.h"
 #include <stdint.h>
 #include <errno.h>
 #include <unistd.h>
@@ -22,14 +23,6 @@ void TeannCommitteeMeanStd(PetscInt K, PetscInt m, const PetscReal x[], PetscRea
   }
 }
 
-static inline uint64_t Mix64(uint64_t *s)
-{
-  uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
-  z          = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z          = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-
 PetscErrorCode TeannFitBootstrapIds(TeannFit fit, PetscInt n, PetscInt ids[])
 {
   PetscInt *from;
@@ -42,7 +35,7 @@ PetscErrorCode TeannFitBootstrapIds(TeannFit fit, PetscInt n, PetscInt ids[])
   PetscCall(PetscArraycpy(from, ids, n));
   /* draws from the sorted ids: the resample depends on the training set, not on its order */
   PetscCall(PetscSortInt(n, from));
-  for (PetscInt i = 0; i < n; i++) ids[i] = from[Mix64(&s) % (uint64_t)n];
+  for (PetscInt i = 0; i < n; i++) ids[i] = from[TeannSplitMix64(&s) % (uint64_t)n];
   PetscCall(PetscSortInt(n, ids));
   PetscCall(PetscFree(from));
   PetscFunctionReturn(0);
@@ -154,31 +147,14 @@ PetscErrorCode TeannEnsembleGetOptions(MPI_Comm comm, PetscInt *K, PetscBool *bo
 /* <output_dir>/teann-train.status := word (rank 0, atomically) for the ensemble as a whole. */
 static PetscErrorCode WriteStatus(MPI_Comm comm, const char outdir[], const char word[])
 {
-  PetscMPIInt rank;
-  int         ok = 1, err = 0;
-  char        path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN + 8];
-  PetscBool   slash;
+  char      path[PETSC_MAX_PATH_LEN];
+  PetscBool slash;
 
   PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCall(TeannFitMakeDir(comm, outdir));
   PetscCall(PetscStrendswith(outdir, "/", &slash));
   PetscCall(PetscSNPrintf(path, sizeof(path), "%s%steann-train.status", outdir, slash ? "" : "/"));
-  if (rank == 0) {
-    FILE *fp;
-    PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", path));
-    fp = fopen(tmp, "w");
-    ok = fp && fprintf(fp, "%s\n", word) > 0;
-    if (fp) ok = (fclose(fp) == 0) && ok;
-    ok = ok && rename(tmp, path) == 0;
-    if (!ok) {
-      err = errno;
-      (void)unlink(tmp);
-    }
-  }
-  PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, comm));
-  PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
-  PetscCheck(ok, comm, PETSC_ERR_FILE_WRITE, "cannot write %s: %s", path, strerror(err));
+  PetscCall(TeannWriteStatusFile(comm, path, word));
   PetscFunctionReturn(0);
 }
 

@@ -160,16 +160,14 @@ PetscErrorCode TeannFitHistoryTextAppend(TeannFit fit, PetscInt from)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TeannFitWriteStatus(TeannFit fit, const char word[])
+PetscErrorCode TeannWriteStatusFile(MPI_Comm comm, const char path[], const char word[])
 {
   PetscMPIInt rank;
   int         ok = 1, err = 0;
-  char        path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN + 8];
+  char        tmp[PETSC_MAX_PATH_LEN + 8];
 
   PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(fit->comm, &rank));
-  PetscCall(TeannFitMakeDir(fit->comm, fit->outdir));
-  PetscCall(TeannFitOutputPath(fit, "teann-train.status", path, sizeof(path)));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
   if (rank == 0) {
     FILE *fp;
     PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", path));
@@ -182,8 +180,19 @@ PetscErrorCode TeannFitWriteStatus(TeannFit fit, const char word[])
       (void)unlink(tmp); /* the old status stays */
     }
   }
-  PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, fit->comm));
-  PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, fit->comm));
-  PetscCheck(ok, fit->comm, PETSC_ERR_FILE_WRITE, "cannot write %s: %s", path, strerror(err));
+  PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, comm));
+  PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
+  PetscCheck(ok, comm, PETSC_ERR_FILE_WRITE, "cannot write %s: %s", path, strerror(err));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFitWriteStatus(TeannFit fit, const char word[])
+{
+  char path[PETSC_MAX_PATH_LEN];
+
+  PetscFunctionBegin;
+  PetscCall(TeannFitMakeDir(fit->comm, fit->outdir));
+  PetscCall(TeannFitOutputPath(fit, "teann-train.status", path, sizeof(path)));
+  PetscCall(TeannWriteStatusFile(fit->comm, path, word));
   PetscFunctionReturn(0);
 }

@@ -17,4 +17,6 @@ PETSC_INTERN PetscErrorCode TeannFitHistoryTextRewrite(TeannFit);
 PETSC_INTERN PetscErrorCode TeannFitHistoryTextAppend(TeannFit, PetscInt from);
 /* <output_dir>/teann-train.status := word (rank 0, atomically). */
 PETSC_EXTERN PetscErrorCode TeannFitWriteStatus(TeannFit, const char word[]);
+/* path := word and a newline, by rank 0 of comm, atomically (a temporary file, then rename). Collective. */
+PETSC_INTERN PetscErrorCode TeannWriteStatusFile(MPI_Comm comm, const char path[], const char word[]);
 #endif

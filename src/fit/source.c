@@ -132,14 +132,6 @@ PetscErrorCode TeannSourceDestroy(TeannSource *src)
 
 /* ------------------------------------------------------------------ split */
 
-static inline uint64_t SplitMix64(uint64_t *s)
-{
-  uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
-  z             = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z             = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-
 PetscErrorCode TeannSplit(PetscInt N, PetscInt seed, PetscInt perm[])
 {
   uint64_t s = (uint64_t)seed * 0x2545F4914F6CDD1DULL + 1;
@@ -147,7 +139,7 @@ PetscErrorCode TeannSplit(PetscInt N, PetscInt seed, PetscInt perm[])
   PetscFunctionBegin;
   for (PetscInt i = 0; i < N; i++) perm[i] = i;
   for (PetscInt i = N - 1; i > 0; i--) {
-    PetscInt j = (PetscInt)(SplitMix64(&s) % (uint64_t)(i + 1)), t = perm[i];
+    PetscInt j = (PetscInt)(TeannSplitMix64(&s) % (uint64_t)(i + 1)), t = perm[i];
     perm[i]    = perm[j];
     perm[j]    = t;
   }

@@ -8,6 +8,16 @@
 #define TEANN_SOURCE_H
 #include "model.h"
 #include "predictions.h"
+#include <stdint.h>
+
+/* splitmix64: the generator of the split (TeannSplit) and of bootstrap resamples (ensemble.c) */
+static inline uint64_t TeannSplitMix64(uint64_t *s)
+{
+  uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+  z          = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z          = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
 
 typedef struct _n_TeannSource *TeannSource;
 /* Open path (NetCDF dataset: read in slabs; else TeannFramesRead on every rank) and count each frame's work (pairs within cutoff plus atoms). Collective. */
