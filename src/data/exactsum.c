@@ -162,35 +162,32 @@ XSUM_CLONES static int Range(PetscInt n, const PetscReal *restrict x)
   return bad ? 2 : big;
 }
 
-void TeannXSumAdd(TeannXSum *xs, const PetscReal x[])
+/* x into the bins (4 or 5 by Range); with clear, x is zeroed in the same pass, or at once if void. */
+static void AddArray(TeannXSum *xs, PetscReal x[], PetscBool clear)
 {
   PetscReal C[TEANN_XSUM_BINS];
   const int r = Range(xs->n, x);
 
   if (r == 2 || !(xs->amax < XSUM_MAXABS)) { /* the sums are void: TeannXSumGet gives NaN */
     xs->amax = NAN;
+    if (clear)
+      for (PetscInt i = 0; i < xs->n; i++) x[i] = 0;
     return;
   }
   Constants(C);
-  if (r == 0) AddBins4(xs->n, (PetscReal *)x, xs->bin, C, PETSC_FALSE);
-  else AddBins5(xs->n, (PetscReal *)x, xs->bin, C, PETSC_FALSE);
+  if (r == 0) AddBins4(xs->n, x, xs->bin, C, clear);
+  else AddBins5(xs->n, x, xs->bin, C, clear);
   Count(xs);
+}
+
+void TeannXSumAdd(TeannXSum *xs, const PetscReal x[])
+{
+  AddArray(xs, (PetscReal *)x, PETSC_FALSE); /* not written without clear */
 }
 
 void TeannXSumAddClear(TeannXSum *xs, PetscReal x[])
 {
-  PetscReal C[TEANN_XSUM_BINS];
-  const int r = Range(xs->n, x);
-
-  if (r == 2 || !(xs->amax < XSUM_MAXABS)) {
-    xs->amax = NAN;
-    for (PetscInt i = 0; i < xs->n; i++) x[i] = 0;
-    return;
-  }
-  Constants(C);
-  if (r == 0) AddBins4(xs->n, x, xs->bin, C, PETSC_TRUE);
-  else AddBins5(xs->n, x, xs->bin, C, PETSC_TRUE);
-  Count(xs);
+  AddArray(xs, x, PETSC_TRUE);
 }
 
 void TeannXSumAddAt(TeannXSum *xs, PetscInt i, PetscReal x)
