@@ -38,6 +38,9 @@ head -n $((194 * 12)) "$DATA/water64_pbc_wannier_80.xyz" > "$WORK/wannier.xyz"
 check "water64 cells polarizability" -teann_data "$WORK/cells.xyz" -teann_properties polarizability $small
 check "water64 cells atomic_dipole" -teann_data "$WORK/wannier.xyz" -teann_properties atomic_dipole -teann_atomic_elements O $small
 check "methanol dipole fix_radial l2" -teann_data "$DATA/methanol_hf_240.xyz" -teann_properties dipole -teann_fix_radial -teann_l2 1e-3 $small
+# standardised features (eq. 9c): the optimizer's coordinates, the statistics from exact sums
+check "water dipole+polarizability standardised l2" -teann_data "$DATA/water_hf_800.xyz" -teann_properties $props -teann_standardize -teann_l2 1e-4 $small
+check "methanol polarizability standardised" -teann_data "$DATA/methanol_hf_240.xyz" -teann_properties polarizability -teann_standardize $small
 # transition dipoles: the water dipoles relabelled, with every other frame's sign flipped (sign-free loss)
 awk 'NR%5==2 && /^dipole=/ { n++; if (n%2) { split($0, a, "\""); split(a[2], v, " "); sub(/^dipole="[^"]*"/, sprintf("dipole=\"%.10f %.10f %.10f\"", -v[1], -v[2], -v[3])) } }
      { sub(/^dipole=/, "transition_dipole="); print }' "$DATA/water_hf_800.xyz" > "$WORK/tdip.xyz"

@@ -4,7 +4,7 @@
 # (every variable compared as bytes) on 1, 2, 3 and 7 ranks x 1 and 2 OpenMP threads, for
 # the default lmvm and for bqnls; the training log (loss, |grad|, RMSEs) is identical too. A
 # bqnls fit interrupted after 12 iterations on 1 rank and restarted on 3 ranks ends bitwise
-# where the uninterrupted fit on 2 ranks does.
+# where the uninterrupted fit on 2 ranks does. The same with standardised features (eq. 9c).
 . "$top_srcdir/tests/common.sh"
 cd "$top_srcdir"
 head -n $((5 * 240)) input/data/water_hf_800.xyz > "$WORK/water.xyz"
@@ -58,3 +58,20 @@ params "$WORK/r/model.nc" > "$WORK/r.params"
 params "$WORK/bqnls-2x1/model.nc" > "$WORK/b.params"
 cmp -s "$WORK/b.params" "$WORK/r.params" || fail "bqnls: 12 iterations on 1 rank + restart to 25 on 3 ranks differs from 25 on 2 ranks"
 echo "ok: bqnls restart on another rank count (1 -> 3) continues bitwise"
+
+# standardised features (eq. 9c): the statistics are exact sums, the checkpoint keeps them and
+# the objective's factor, so the fit and its restart are the same on any rank count too
+run 1 1 "$WORK/s-1x1" -teann_standardize -tao_max_it 25
+run 3 1 "$WORK/s-3x1" -teann_standardize -tao_max_it 25
+run 2 2 "$WORK/s-2x2" -teann_standardize -tao_max_it 25
+params "$WORK/s-1x1/model.nc" > "$WORK/s1.params"
+cmp -s "$WORK/s1.params" <(params "$WORK/lmvm-1x1/model.nc") && fail "standardised and plain fits agree: the option did nothing"
+for r in s-3x1 s-2x2; do
+  cmp -s "$WORK/s1.params" <(params "$WORK/$r/model.nc") || fail "standardised fit: $r differs from 1 rank x 1 thread"
+  [ "$(iters "$WORK/s-1x1.log")" = "$(iters "$WORK/$r.log")" ] || fail "standardised fit: training log of $r differs"
+done
+run 1 1 "$WORK/sr" -teann_standardize -tao_type bqnls -tao_max_it 12
+OMP_NUM_THREADS=1 mpirun_np 3 "$BIN/teann-train" -teann_restart "$WORK/sr/checkpoint.nc" -tao_max_it 25 > "$WORK/sr2.log" 2>&1 || { cat "$WORK/sr2.log"; fail "standardised restart on 3 ranks"; }
+run 2 1 "$WORK/sb" -teann_standardize -tao_type bqnls -tao_max_it 25
+cmp -s <(params "$WORK/sb/model.nc") <(params "$WORK/sr/model.nc") || fail "standardised bqnls: 12 iterations on 1 rank + restart to 25 on 3 ranks differs from 25 on 2 ranks"
+echo "ok: standardised fits are the same on 1, 3 ranks and 2x2, and restart bitwise (1 -> 3 ranks)"

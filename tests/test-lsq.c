@@ -1,5 +1,6 @@
 static const char help[] = "Checks of the least-squares path (src/lsq.c): Jacobian, one LM step, a short fit.\n"
-                           "  -lsq_mode jacobian: J against central differences of the residuals and against TeannEvalResiduals rows;\n"
+                           "  -lsq_mode jacobian: J against central differences of the residuals and against TeannEvalResiduals rows\n"
+                           "                      (-lsq_fd_step: the difference step, default 1e-5);\n"
                            "                      1/2||r||^2 and J^T r against the eq. 9 loss and gradient\n"
                            "  -lsq_mode step:     one LM step solved matrix-free (CG, tight) and by ScaLAPACK Cholesky agree\n"
                            "  -lsq_mode restart:  4 lm iterations equal 2, then 2 more in a new fit given their parameters and damping\n"
@@ -8,6 +9,7 @@ static const char help[] = "Checks of the least-squares path (src/lsq.c): Jacobi
 
 #include "lsq.h"
 #include "fitimpl.h"
+#include "standardize.h"
 
 /* theta + 0.1 sin(1.3 i + 0.1): away from the zero last layer, so every block has a nonzero Jacobian */
 static PetscErrorCode Perturb(TeannFit fit, Vec X)
@@ -38,11 +40,13 @@ static PetscErrorCode CheckJacobian(void)
   TeannFit         fit;
   Vec              X, Xp, R, Rp, Rm, G, Gref;
   Mat              J;
-  const PetscReal *a, *th;
+  const PetscReal *a, *th, *tm;
   PetscReal        h = 1e-5, jmax = 0, maxerr = 0, maxcol = 0, rowerr = 0, f, fref = 0, reg = 0, gerr, gnorm, *Jrow, *rrow;
   PetscInt         N, lda, m, cols[6], lo, hi, nloc, nc, nf;
 
   PetscFunctionBegin;
+  /* the central-difference step: smaller where the residuals are strongly curved (standardised features) */
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-lsq_fd_step", &h, NULL));
   PetscCall(MakeFit(&fit));
   PetscCall(TeannFitLSQGetResidualJacobian(fit, &R, &J));
   PetscCall(VecDuplicate(fit->theta, &X));
@@ -116,15 +120,18 @@ static PetscErrorCode CheckJacobian(void)
     PetscCall(PetscPrintf(PETSC_COMM_WORLD, "fixed parameters %" PetscInt_FMT ": max |J| in their columns %.3e\n", nfixed, (double)z));
     PetscCheck(z == 0, PETSC_COMM_WORLD, PETSC_ERR_PLIB, "a fixed parameter has a nonzero Jacobian column");
   }
-  /* the data rows are sqrt(2) times TeannEvalResiduals rows, in the order of the local frames */
+  /* the data rows are sqrt(2) times TeannEvalResiduals rows at the model's theta, taken to the
+     optimizer's phi (eq. 9c), in the order of the local frames */
   nc = fit->ncomp;
   nf = fit->ev[0] ? fit->fr[0]->nframes : 0;
   PetscCall(VecScatterBegin(fit->scat, X, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
   PetscCall(VecScatterEnd(fit->scat, X, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
   PetscCall(VecGetArrayRead(fit->thetaAll, &th));
+  PetscCall(TeannFitModelParameters(fit, th, &tm));
   PetscCall(PetscMalloc2(nc * N, &Jrow, nc, &rrow));
   for (PetscInt f0 = 0; f0 < nf; f0 += PetscMax(1, nf / 7)) {
-    PetscCall(TeannEvalResiduals(fit->ev[0], th, 1, fit->idx + f0, rrow, Jrow));
+    PetscCall(TeannEvalResiduals(fit->ev[0], tm, 1, fit->idx + f0, rrow, Jrow));
+    for (PetscInt c = 0; c < nc; c++) PetscCall(TeannFitStandardizeGradient(fit, Jrow + c * N));
     for (PetscInt c = 0; c < nc; c++)
       for (PetscInt q = 0; q < N; q++) rowerr = PetscMax(rowerr, PetscAbsReal(PetscSqrtReal(2.0) * Jrow[c * N + q] - a[(size_t)q * lda + f0 * nc + c]));
   }
@@ -137,9 +144,10 @@ static PetscErrorCode CheckJacobian(void)
   {
     PetscReal *gl, *g, loc = 0;
     PetscCall(PetscCalloc1(N, &gl));
-    if (fit->ev[0]) PetscCall(TeannEvalLossGradient(fit->ev[0], th, nf, fit->idx, &loc, gl));
+    if (fit->ev[0]) PetscCall(TeannEvalLossGradient(fit->ev[0], tm, nf, fit->idx, &loc, gl));
     PetscCallMPI(MPI_Allreduce(&loc, &fref, 1, MPIU_REAL, MPIU_SUM, PETSC_COMM_WORLD));
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, gl, (PetscMPIInt)N, MPIU_REAL, MPIU_SUM, PETSC_COMM_WORLD));
+    PetscCall(TeannFitStandardizeGradient(fit, gl));
     for (PetscInt i = 0; i < N; i++) reg += fit->mask[i] * th[i] * th[i];
     fref += fit->l2 * reg;
     PetscCall(VecDuplicate(X, &G));

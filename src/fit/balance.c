@@ -11,6 +11,7 @@
 #include "fitimpl.h"
 #include "balance.h"
 #include "lsq.h"
+#include "standardize.h"
 #include <math.h>
 #include <string.h>
 
@@ -86,7 +87,7 @@ PetscErrorCode TeannFitBalanceEnd(TeannFit fit, PetscReal *f)
 PetscErrorCode TeannFitBalanceRestart(TeannFit fit, Vec X)
 {
   struct _n_TeannBalance *b = fit->bal;
-  const PetscReal        *th;
+  const PetscReal        *th, *tm;
   PetscReal               c = PETSC_MAX_REAL;
 
   PetscFunctionBegin;
@@ -94,7 +95,8 @@ PetscErrorCode TeannFitBalanceRestart(TeannFit fit, Vec X)
   PetscCall(VecScatterBegin(fit->scat, X, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
   PetscCall(VecScatterEnd(fit->scat, X, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
   PetscCall(VecGetArrayRead(fit->thetaAll, &th));
-  PetscCall(TeannFitBalanceBegin(fit, th));
+  PetscCall(TeannFitModelParameters(fit, th, &tm));
+  PetscCall(TeannFitBalanceBegin(fit, tm));
   PetscCall(VecRestoreArrayRead(fit->thetaAll, &th));
   if (b->keep) { /* the first solve after a checkpoint goes on with the interrupted solve's c */
     b->keep = PETSC_FALSE;

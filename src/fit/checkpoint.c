@@ -5,6 +5,7 @@
 #include "fitimpl.h"
 #include "checkpoint.h"
 #include "balance.h"
+#include "standardize.h"
 #include "signals.h"
 #include "lsq.h"
 #include "ncutil.h"
@@ -48,6 +49,9 @@ typedef struct {
   char      *options, *settings;
   PetscReal *theta, *best, *qx, *qg, *qf, *qgn, *hist;
   PetscInt  *qit;
+  PetscInt   nstd; /* eq. 9c's feature means and inverse spreads (standardize.c); 0: none */
+  PetscReal *fstd;
+  PetscReal  kappa; /* and the objective's factor of the solve (present with them) */
 } Ckpt;
 
 static inline void Fnv1a(uint64_t *h, const void *buf, size_t n)
@@ -71,6 +75,10 @@ static PetscErrorCode CkptChecksum(const Ckpt *c, char hex[32])
   Fnv1a(&h, &c->lm_lambda, sizeof(PetscReal));
   Fnv1a(&h, &c->lm_nu, sizeof(PetscReal));
   if (c->bal_c > 0) Fnv1a(&h, &c->bal_c, sizeof(PetscReal)); /* absent from earlier checkpoints */
+  if (c->nstd > 0) { /* likewise */
+    Fnv1a(&h, c->fstd, sizeof(PetscReal) * c->nstd);
+    Fnv1a(&h, &c->kappa, sizeof(PetscReal));
+  }
   Fnv1a(&h, c->stats, sizeof(PetscReal) * 2 * c->nkind);
   Fnv1a(&h, c->theta, sizeof(PetscReal) * np);
   Fnv1a(&h, c->best, sizeof(PetscReal) * np);
@@ -104,6 +112,7 @@ static PetscErrorCode CkptFree(Ckpt **c)
   PetscCall(PetscFree((*c)->qgn));
   PetscCall(PetscFree((*c)->qit));
   PetscCall(PetscFree((*c)->hist));
+  PetscCall(PetscFree((*c)->fstd));
   PetscCall(PetscFree(*c));
   PetscFunctionReturn(0);
 }
@@ -411,6 +420,15 @@ static PetscErrorCode CkptReadOne(const char path[], Ckpt **out, PetscBool *ok, 
   CKPT_TRY(nc_get_att_double(ncid, NC_GLOBAL, "lm_damping_nu", &c->lm_nu), "lm_damping_nu");
   if (nc_get_att_double(ncid, NC_GLOBAL, "balance_scale", &c->bal_c) != NC_NOERR || !(c->bal_c > 0)) c->bal_c = 0;
   {
+    size_t len;
+    if (nc_inq_attlen(ncid, NC_GLOBAL, "feature_standardization", &len) == NC_NOERR && len > 0) {
+      c->nstd = (PetscInt)len;
+      PetscCall(PetscMalloc1(len, &c->fstd));
+      CKPT_TRY(nc_get_att_double(ncid, NC_GLOBAL, "feature_standardization", c->fstd), "feature_standardization");
+      CKPT_TRY(nc_get_att_double(ncid, NC_GLOBAL, "objective_factor", &c->kappa), "objective_factor");
+    }
+  }
+  {
     size_t nstat = 0, hw = 0;
     int    dim;
     CKPT_TRY(nc_inq_attlen(ncid, NC_GLOBAL, "training_statistics", &nstat), "training_statistics");
@@ -595,6 +613,10 @@ static PetscErrorCode CkptLoad(MPI_Comm comm, const char path[], Ckpt **out)
   PetscCallMPI(MPI_Bcast(&c->lm_lambda, 1, MPIU_REAL, 0, comm));
   PetscCallMPI(MPI_Bcast(&c->lm_nu, 1, MPIU_REAL, 0, comm));
   PetscCallMPI(MPI_Bcast(&c->bal_c, 1, MPIU_REAL, 0, comm));
+  PetscCallMPI(MPI_Bcast(&c->nstd, 1, MPIU_INT, 0, comm));
+  if (rank && c->nstd) PetscCall(PetscMalloc1(c->nstd, &c->fstd));
+  if (c->nstd) PetscCallMPI(MPI_Bcast(c->fstd, (PetscMPIInt)c->nstd, MPIU_REAL, 0, comm));
+  PetscCallMPI(MPI_Bcast(&c->kappa, 1, MPIU_REAL, 0, comm));
   PetscCallMPI(MPI_Bcast(c->stats, 2 * TEANN_NKIND, MPIU_REAL, 0, comm));
   PetscCallMPI(MPI_Bcast(c->split_hash, sizeof(c->split_hash), MPI_CHAR, 0, comm));
   PetscCallMPI(MPI_Bcast(c->tao_type, sizeof(c->tao_type), MPI_CHAR, 0, comm));
@@ -830,6 +852,7 @@ static PetscErrorCode CkptApply(TeannFit fit, Ckpt *c)
   fit->lm_lambda  = c->lm_lambda;
   fit->lm_nu      = c->lm_nu;
   PetscCall(TeannFitBalanceSetScale(fit, c->bal_c));
+  PetscCall(TeannFitStandardizeSet(fit, c->nstd, c->fstd, c->kappa));
   {
     PetscBool ls;
     /* brgn read its damping before this point: hand it the checkpoint's */
@@ -948,6 +971,12 @@ PetscErrorCode TeannFitCheckpointWrite(TeannFit fit)
   c.lm_lambda  = fit->lm_lambda;
   c.lm_nu      = fit->lm_nu;
   PetscCall(TeannFitBalanceGetScale(fit, &c.bal_c));
+  {
+    const PetscReal *v;
+    PetscCall(TeannFitStandardizeGet(fit, &c.nstd, &v));
+    c.fstd  = (PetscReal *)v; /* not owned: not freed below */
+    c.kappa = fit->kappa;
+  }
   PetscCall(FitStats(fit, c.stats));
   c.nkind = TEANN_NKIND;
   PetscCall(PetscSNPrintf(c.split_hash, sizeof(c.split_hash), "%016llx", fit->split_hash));
@@ -989,6 +1018,10 @@ PetscErrorCode TeannFitCheckpointWrite(TeannFit fit)
     PetscCallNC(f.tmp, nc_put_att_double(f.ncid, NC_GLOBAL, "lm_damping", NC_DOUBLE, 1, &c.lm_lambda));
     PetscCallNC(f.tmp, nc_put_att_double(f.ncid, NC_GLOBAL, "lm_damping_nu", NC_DOUBLE, 1, &c.lm_nu));
     if (c.bal_c > 0) PetscCallNC(f.tmp, nc_put_att_double(f.ncid, NC_GLOBAL, "balance_scale", NC_DOUBLE, 1, &c.bal_c));
+    if (c.nstd > 0) {
+      PetscCallNC(f.tmp, nc_put_att_double(f.ncid, NC_GLOBAL, "feature_standardization", NC_DOUBLE, (size_t)c.nstd, c.fstd));
+      PetscCallNC(f.tmp, nc_put_att_double(f.ncid, NC_GLOBAL, "objective_factor", NC_DOUBLE, 1, &c.kappa));
+    }
     PetscCallNC(f.tmp, nc_put_att_double(f.ncid, NC_GLOBAL, "training_statistics", NC_DOUBLE, 2 * TEANN_NKIND, c.stats));
     PetscCall(TeannNCPutText(&f, NC_GLOBAL, "split_hash", c.split_hash));
     PetscCall(TeannNCPutText(&f, NC_GLOBAL, "tao_type", c.tao_type));

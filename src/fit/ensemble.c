@@ -5,6 +5,7 @@
 #include "history.h"
 #include "ncutil.h"
 #include "source.h"
+#include "standardize.h"
 #include <stdint.h>
 #include <errno.h>
 #include <unistd.h>
@@ -430,11 +431,9 @@ PetscErrorCode TeannEnsembleTrain(MPI_Comm comm, PetscInt K, PetscBool bootstrap
     PetscCheck(fit->nparam == np, PETSC_COMM_SELF, PETSC_ERR_PLIB, "members of one group differ in their parameter count");
     {
       const PetscReal *th;
-      PetscCall(VecScatterBegin(fit->scat, fit->best, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
-      PetscCall(VecScatterEnd(fit->scat, fit->best, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
-      PetscCall(VecGetArrayRead(fit->thetaAll, &th));
+      PetscCall(TeannFitGetBestModel(fit, &th));
       PetscCall(PetscArraycpy(mine + r * np, th, np));
-      PetscCall(VecRestoreArrayRead(fit->thetaAll, &th));
+      PetscCall(TeannFitRestoreBestModel(fit, &th));
     }
     if (k == 0) stats0 = fit->stats;
     mine_k[r] = k;

@@ -10,6 +10,7 @@
 #include "ensemble.h"
 #include "ncutil.h"
 #include "balance.h"
+#include "standardize.h"
 #include <math.h>
 #include <stdint.h>
 #if defined(_OPENMP)
@@ -32,6 +33,8 @@ PetscErrorCode TeannFitCreate(MPI_Comm comm, TeannFit *out)
   fit->ftest  = 0.1;
   fit->seed   = 1;
   fit->repro  = PETSC_TRUE;
+  fit->standardize = PETSC_FALSE;
+  fit->kappa       = 1;
   for (PetscInt k = 0; k < TEANN_NKIND; k++) fit->weight[k] = 1.0;
   fit->balance = TEANN_BALANCE_LOG;
   fit->patience = TEANN_DEFAULT_PATIENCE;
@@ -72,6 +75,7 @@ PetscErrorCode TeannFitSetFromOptions(TeannFit fit)
   PetscCall(PetscOptionsBool("-teann_overwrite", "Let a new fit replace model.nc and checkpoint.nc of an earlier fit in -teann_output_dir", "TeannFitSetFromOptions", fit->overwrite, &fit->overwrite, NULL));
   PetscCall(PetscOptionsInt("-teann_patience", "Stop after this many iterations without a better validation loss (0: off)", "TeannFitSetFromOptions", fit->patience, &fit->patience, NULL));
   PetscCall(PetscOptionsBool("-teann_reproducible", "The same model on any number of ranks and threads: the optimizer's vectors live on rank 0 (L-BFGS family; design 3.1)", "TeannFitSetFromOptions", fit->repro, &fit->repro, NULL));
+  PetscCall(PetscOptionsBool("-teann_standardize", "Fit in the coordinates of standardised density features: each element's features shifted by their training mean and divided by their spread (eq. 9c)", "TeannFitSetFromOptions", fit->standardize, &fit->standardize, NULL));
   PetscCall(PetscOptionsInt("-teann_chunk_frames", "Frames per block, the unit of work of ranks and threads and of the exact sums (0: 64, or 16 blocks of at least 8 frames for subsets below 1024 frames)", "TeannFitSetFromOptions", fit->chunk_opt, &fit->chunk_opt, NULL));
   PetscCall(PetscOptionsName("-teann_check_gradient", "Print loss and gradient at a fixed point and stop", "TeannFitCheckGradient", &set));
   PetscOptionsEnd();
@@ -143,32 +147,38 @@ static PetscErrorCode ComputeStats(TeannFit fit)
 static PetscErrorCode FormObjectiveGradient(Tao tao, Vec X, PetscReal *f, Vec G, void *ctx)
 {
   TeannFit         fit = (TeannFit)ctx;
-  const PetscReal *th;
+  const PetscReal *th, *tm;
   PetscReal       *g, reg = 0, tot;
 
   PetscFunctionBegin;
   PetscCall(VecScatterBegin(fit->scat, X, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
   PetscCall(VecScatterEnd(fit->scat, X, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
   PetscCall(VecGetArrayRead(fit->thetaAll, &th));
+  /* th: the optimizer's phi; tm: the model's theta (eq. 9c, standardize.c) */
+  PetscCall(TeannFitModelParameters(fit, th, &tm));
   /* eq. 9b (balance.c): the per-property scales for this point */
-  PetscCall(TeannFitBalanceBegin(fit, th));
+  PetscCall(TeannFitBalanceBegin(fit, tm));
   TeannXSumZero(fit->acc);
-  if (fit->ev[0]) PetscCall(TeannEvalLossGradientSum(fit->ev[0], th, fit->fr[0]->nframes, fit->idx, fit->acc));
+  if (fit->ev[0]) PetscCall(TeannEvalLossGradientSum(fit->ev[0], tm, fit->fr[0]->nframes, fit->idx, fit->acc));
   PetscCall(VecGetArray(G, &g));
   /* exact sums over all ranks (design 3.1, eq. 13): the same gradient and loss for any rank count */
   PetscCall(PetscLogEventBegin(TEANN_EVENT_Reduce, 0, 0, 0, 0));
   PetscCall(TeannXSumAllreduce(fit->comm, fit->acc));
   TeannXSumGet(fit->acc, fit->gloc);
   PetscCall(PetscLogEventEnd(TEANN_EVENT_Reduce, 0, 0, 0, 0));
+  PetscCall(TeannFitStandardizeGradient(fit, fit->gloc));
   tot = fit->gloc[fit->nparam];
   PetscCall(TeannFitBalanceEnd(fit, &tot));
-  /* the L2 term from the full theta every rank holds: independent of the rank count */
+  /* the L2 term from the full phi every rank holds: independent of the rank count */
   for (PetscInt i = 0; i < fit->nparam; i++) reg += fit->mask[i] * th[i] * th[i];
   for (PetscInt i = 0; i < fit->rend - fit->rstart; i++) g[i] = fit->mask[fit->rstart + i] * (fit->gloc[fit->rstart + i] + 2 * fit->l2 * th[fit->rstart + i]);
   PetscCall(PetscLogFlops(4.0 * fit->nparam));
+  /* eq. 9c: a constant factor, so that a fresh L-BFGS's first step (the raw gradient) stays small */
+  if (fit->kappa != 1)
+    for (PetscInt i = 0; i < fit->rend - fit->rstart; i++) g[i] *= fit->kappa;
   PetscCall(VecRestoreArray(G, &g));
   PetscCall(VecRestoreArrayRead(fit->thetaAll, &th));
-  *f = tot + fit->l2 * reg;
+  *f = fit->kappa * (tot + fit->l2 * reg);
   PetscFunctionReturn(0);
 }
 
@@ -188,7 +198,7 @@ static PetscErrorCode Monitor(Tao tao, void *ctx)
   PetscReal          f, gnorm, cnorm, xdiff, vloss = 0, reg = 0, tsse[TEANN_NKIND] = {0}, vsse[TEANN_NKIND] = {0}, sae[TEANN_NKIND], tcnt[TEANN_NKIND], vcnt[TEANN_NKIND];
   PetscInt           nfitted = 0, kfit = 0;
   TaoConvergedReason reason;
-  const PetscReal   *th;
+  const PetscReal   *th, *tm;
   Vec                X;
   char               line[1024], tok[128];
 
@@ -198,6 +208,8 @@ static PetscErrorCode Monitor(Tao tao, void *ctx)
   /* a restarted solve (line search, checkpoint) begins at the point its predecessor ended on, which was monitored already */
   if ((fit->itoffset > 0 || fit->restored) && its == 0) PetscFunctionReturn(0);
   its += fit->itoffset;
+  f /= fit->kappa; /* eq. 9c's factor (standardize.c): report the loss and gradient themselves */
+  gnorm /= fit->kappa;
   PetscCall(TaoGetSolution(tao, &X));
   {
     PetscBool ls; /* brgn's l2prox/l2pure objective is not eq. 9: report eq. 9 */
@@ -208,6 +220,7 @@ static PetscErrorCode Monitor(Tao tao, void *ctx)
   PetscCall(VecScatterBegin(fit->scat, X, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
   PetscCall(VecScatterEnd(fit->scat, X, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
   PetscCall(VecGetArrayRead(fit->thetaAll, &th));
+  PetscCall(TeannFitModelParameters(fit, th, &tm));
   for (PetscInt k = 0; k < TEANN_NKIND; k++)
     if (fit->model->props & TeannProperties[k].bit) {
       nfitted++;
@@ -220,12 +233,12 @@ static PetscErrorCode Monitor(Tao tao, void *ctx)
     tcnt[kfit] = (TeannProperties[kfit].peratom ? fit->nlab[kfit] : (PetscReal)fit->nglob[0]) * TeannProperties[kfit].ncomp;
   } else {
     PetscBool hit; /* eq. 9b computed them at this point already */
-    PetscCall(TeannFitBalanceTrainErrors(fit, th, tsse, tcnt, &hit));
-    if (!hit) PetscCall(SubsetErrors(fit, 0, th, tsse, sae, tcnt));
+    PetscCall(TeannFitBalanceTrainErrors(fit, tm, tsse, tcnt, &hit));
+    if (!hit) PetscCall(SubsetErrors(fit, 0, tm, tsse, sae, tcnt));
     PetscCall(TeannFitBalanceReportedLoss(fit, th, &f));
   }
   if (fit->nglob[1]) {
-    PetscCall(SubsetErrors(fit, 1, th, vsse, sae, vcnt));
+    PetscCall(SubsetErrors(fit, 1, tm, vsse, sae, vcnt));
     for (PetscInt k = 0; k < TEANN_NKIND; k++)
       if (fit->model->props & TeannProperties[k].bit) vloss += fit->weight[k] / (TeannProperties[k].ncomp * PetscSqr(fit->stats.std[k])) * vsse[k] / (TeannProperties[k].peratom ? PetscMax(vcnt[k] / TeannProperties[k].ncomp, 1) : (PetscReal)fit->nglob[1]);
     PetscCall(TeannFitBalanceValidationLoss(fit, vsse, vcnt, &vloss));
@@ -468,6 +481,8 @@ PetscErrorCode TeannFitSetUp(TeannFit fit)
   PetscCall(TeannModelGetTrainableMask(fit->model, fit->mask));
   PetscCall(PetscMalloc1(fit->nparam, &th0));
   PetscCall(TeannModelInitialParameters(fit->model, fit->seed + fit->member, th0)); /* member k of an ensemble: seed + k */
+  /* eq. 9c: the initial values are phi, the parameters of networks of standardised features */
+  PetscCall(TeannFitStandardizeSetUp(fit, th0));
   {
     PetscReal *x;
     PetscCall(VecGetArray(fit->theta, &x));
@@ -616,6 +631,7 @@ PetscErrorCode TeannFitSolve(TeannFit fit)
     /* eq. 9b's scale for the steps of a fresh L-BFGS (balance.c) */
     PetscCall(TaoGetSolution(fit->tao, &X));
     PetscCall(TeannFitBalanceRestart(fit, X));
+    PetscCall(TeannFitStandardizeRestart(fit, X));
     PetscCall(TaoSolve(fit->tao));
     /* only the first solve after a checkpoint continues the replayed L-BFGS history */
     PetscCall(TaoSetRecycleHistory(fit->tao, PETSC_FALSE));
@@ -636,13 +652,31 @@ PetscErrorCode TeannFitSolve(TeannFit fit)
   PetscFunctionReturn(0);
 }
 
-/* Gather the best parameters to every rank. */
-static PetscErrorCode GetBest(TeannFit fit, const PetscReal **th)
+/* The model's parameters of the best iterate on every rank (eq. 9c: theta = T phi); valid until
+   the next gather. */
+PetscErrorCode TeannFitGetBestModel(TeannFit fit, const PetscReal **th)
 {
+  const PetscReal *phi;
+
   PetscFunctionBegin;
   PetscCall(VecScatterBegin(fit->scat, fit->best, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
   PetscCall(VecScatterEnd(fit->scat, fit->best, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
-  PetscCall(VecGetArrayRead(fit->thetaAll, th));
+  PetscCall(VecGetArrayRead(fit->thetaAll, &phi));
+  if (!fit->fstd_n) { /* the gathered vector itself: the caller restores it */
+    *th = phi;
+    PetscFunctionReturn(0);
+  }
+  PetscCall(TeannFitModelParameters(fit, phi, th));
+  PetscCall(VecRestoreArrayRead(fit->thetaAll, &phi));
+  PetscFunctionReturn(0);
+}
+
+/* Release what TeannFitGetBestModel handed out. */
+PetscErrorCode TeannFitRestoreBestModel(TeannFit fit, const PetscReal **th)
+{
+  PetscFunctionBegin;
+  if (!fit->fstd_n) PetscCall(VecRestoreArrayRead(fit->thetaAll, th));
+  *th = NULL;
   PetscFunctionReturn(0);
 }
 
@@ -653,13 +687,13 @@ PetscErrorCode TeannFitSummary(TeannFit fit, PetscViewer viewer)
   const PetscBool  polar = (PetscBool)!!(fit->model->props & TEANN_PROP_POLAR);
 
   PetscFunctionBegin;
-  PetscCall(GetBest(fit, &th));
+  PetscCall(TeannFitGetBestModel(fit, &th));
   for (PetscInt s = 0; s < 3; s++) {
     PetscCall(SubsetErrors(fit, s, th, sse[s], sae[s], cnt[s]));
     /* fit->pred holds subset s: the isotropic part and the anisotropy of the polarizability */
     if (polar) PetscCall(TeannPolarInvariantErrors(fit->comm, fit->model->props, fit->ev[s] ? fit->fr[s] : NULL, fit->pred, ise[s], iae[s], &icnt[s]));
   }
-  PetscCall(VecRestoreArrayRead(fit->thetaAll, &th));
+  PetscCall(TeannFitRestoreBestModel(fit, &th));
   PetscCall(PetscViewerASCIIPrintf(viewer, "Final errors (best validation model)\n"));
   PetscCall(PetscViewerASCIIPrintf(viewer, "  %-20s %-6s %7s %14s %14s  units\n", "property", "subset", "frames", "RMSE", "MAE"));
   for (PetscInt k = 0; k < TEANN_NKIND; k++) {
@@ -686,7 +720,7 @@ PetscErrorCode TeannFitWrite(TeannFit fit)
 
   PetscFunctionBegin;
   PetscCall(TeannFitMakeDir(fit->comm, fit->outdir));
-  PetscCall(GetBest(fit, &th));
+  PetscCall(TeannFitGetBestModel(fit, &th));
   PetscCall(PetscStrendswith(fit->outdir, "/", &slash));
   for (PetscInt s = 0; s < 3; s++) {
     n += fit->fr[s]->nframes;
@@ -727,7 +761,7 @@ PetscErrorCode TeannFitWrite(TeannFit fit)
       }
     }
   }
-  PetscCall(VecRestoreArrayRead(fit->thetaAll, &th));
+  PetscCall(TeannFitRestoreBestModel(fit, &th));
   PetscCall(PetscSNPrintf(path, sizeof(path), "%s%spredictions.nc", fit->outdir, slash ? "" : "/"));
   {
     TeannAtomPredictions at = {fit->nacomp, nat, aref, apred};
@@ -765,6 +799,7 @@ PetscErrorCode TeannFitDestroy(TeannFit *fit)
   PetscCall(PetscFree(t->hist));
   PetscCall(TeannFitCheckpointDestroy(t));
   PetscCall(TeannFitBalanceDestroy(t));
+  PetscCall(TeannFitStandardizeDestroy(t));
   PetscCall(TeannModelDestroy(&t->model));
   PetscCall(PetscFree(*fit));
   PetscFunctionReturn(0);

@@ -63,6 +63,13 @@ struct _n_TeannFit {
   /* the balance of the properties of a joint fit (balance.c, eq. 9b) */
   PetscInt                balance;         /* -teann_balance: a TeannBalanceType                 */
   struct _n_TeannBalance *bal;             /* its state; NULL while the balance does not apply   */
+  /* the optimizer's coordinates (standardize.c, eq. 9c) */
+  PetscBool               standardize;     /* -teann_standardize                                 */
+  PetscInt                fstd_n;          /* 2 nel F while on, else 0                           */
+  PetscReal              *fstd;            /* feature means, then inverse spreads, [nel][F] each  */
+  PetscReal              *thm;             /* the model's theta for the current phi              */
+  PetscReal               kappa;           /* the objective's factor within one TaoSolve (1: none) */
+  PetscBool               kappa_keep;      /* the next solve goes on with the checkpoint's kappa  */
 };
 
 /* Default stopping and L-BFGS history (doc/options.md; measured in bench/accuracy.md) */

@@ -4,6 +4,7 @@
 #include "logimpl.h"
 #include "lsq.h"
 #include "fitimpl.h"
+#include "standardize.h"
 #include <petscksp.h>
 #if defined(_OPENMP)
   #include <omp.h>
@@ -109,13 +110,14 @@ static PetscErrorCode LSQResidual(Tao tao, Vec X, Vec R, void *ctx)
 {
   LSQ             *c   = (LSQ *)ctx;
   TeannFit         fit = c->fit;
-  const PetscReal *th;
+  const PetscReal *th, *tm;
   PetscReal       *r, s2 = PetscSqrtReal(2.0), sl = PetscSqrtReal(2.0 * fit->l2);
 
   PetscFunctionBegin;
   PetscCall(Gather(fit, X, &th));
+  PetscCall(TeannFitModelParameters(fit, th, &tm)); /* eq. 9c: the L2 rows stay on phi */
   PetscCall(VecGetArrayWrite(R, &r));
-  if (c->nres) PetscCall(TeannEvalResiduals(fit->ev[0], th, fit->fr[0]->nframes, fit->idx, r, NULL));
+  if (c->nres) PetscCall(TeannEvalResiduals(fit->ev[0], tm, fit->fr[0]->nframes, fit->idx, r, NULL));
   for (PetscInt i = 0; i < c->nres; i++) r[i] *= s2;
   for (PetscInt i = 0; i < c->nl2; i++) r[c->nres + i] = sl * fit->mask[fit->rstart + i] * th[fit->rstart + i];
   PetscCall(PetscLogFlops(c->nres + 2.0 * c->nl2));
@@ -130,7 +132,7 @@ static PetscErrorCode LSQJacobian(Tao tao, Vec X, Mat J, Mat Jpre, void *ctx)
 {
   LSQ             *c   = (LSQ *)ctx;
   TeannFit         fit = c->fit;
-  const PetscReal *th;
+  const PetscReal *th, *tm;
   PetscReal       *a, *norms, *d, s2 = PetscSqrtReal(2.0), sl = PetscSqrtReal(2.0 * fit->l2);
   PetscInt         lda, np = fit->nparam, nc = fit->ncomp, nf = c->nres / PetscMax(nc, 1);
   PetscBool        same = PETSC_FALSE;
@@ -140,12 +142,14 @@ static PetscErrorCode LSQJacobian(Tao tao, Vec X, Mat J, Mat Jpre, void *ctx)
   if (same) PetscFunctionReturn(0);
   PetscCall(PetscLogEventBegin(TEANN_EVENT_LSQJacobian, 0, 0, 0, 0));
   PetscCall(Gather(fit, X, &th));
+  PetscCall(TeannFitModelParameters(fit, th, &tm));
   PetscCall(MatDenseGetArrayWrite(J, &a));
   PetscCall(MatDenseGetLDA(J, &lda));
   /* TeannEvalResiduals gives rows; MATDENSE stores columns: transpose one chunk of frames at a time */
   for (PetscInt f0 = 0; f0 < nf; f0 += c->chunk) {
     PetscInt nk = PetscMin(c->chunk, nf - f0), nr = nk * nc, row0 = f0 * nc;
-    PetscCall(TeannEvalResiduals(fit->ev[0], th, nk, fit->idx + f0, c->rbuf, c->buf));
+    PetscCall(TeannEvalResiduals(fit->ev[0], tm, nk, fit->idx + f0, c->rbuf, c->buf));
+    for (PetscInt i = 0; i < nk * nc; i++) PetscCall(TeannFitStandardizeGradient(fit, c->buf + (size_t)i * np)); /* rows d r / d phi */
 #pragma omp parallel for schedule(static)
     for (PetscInt q0 = 0; q0 < np; q0 += 64) {
       const PetscInt q1 = PetscMin(np, q0 + 64);

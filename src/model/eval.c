@@ -885,6 +885,47 @@ PetscErrorCode TeannEvalPredictAtoms(TeannEval ev, const PetscReal theta[], Pets
   PetscFunctionReturn(0);
 }
 
+/* Moments of the density features (eq. 4) per element, for the fit's standardisation (design 2.4,
+   eq. 9c): acc (nel*(2F+1) sums) receives, per element e, the atom count and the sums of X and X^2
+   of every feature, one chunk's partial at a time, so that with the caller's fixed chunks the sums
+   over all ranks do not depend on the rank count. Serial: it runs once per fit. */
+PetscErrorCode TeannEvalFeatureMoments(TeannEval ev, const PetscReal theta[], PetscInt n, const PetscInt idx[], TeannXSum *acc)
+{
+  TeannModel      m  = ev->model;
+  TeannModelImpl *im = ev->im;
+  const PetscInt  F = im->desc.F, nel = m->nel, nv = nel * (2 * F + 1), B = ev->chunk;
+  const PetscBool cached = (PetscBool)(m->fix_radial && !im->nfield);
+  TeannWork      *w;
+  PetscReal      *part;
+
+  PetscFunctionBegin;
+  PetscCheck(acc->n == nv, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "exact sums of %" PetscInt_FMT " values for %" PetscInt_FMT " feature moments", acc->n, nv);
+  for (PetscInt k = 0; k < n; k++) PetscCheck(idx[k] >= 0 && idx[k] < ev->frames->nframes, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frame index %" PetscInt_FMT " out of range", idx[k]);
+  PetscCall(EnsureWork(ev));
+  if (m->fix_radial) PetscCall(EnsureCache(ev, theta));
+  ev->pfon = (PetscBool)(m->fix_radial && im->nfield);
+  w        = &ev->work[0];
+  PetscCall(PetscCalloc1(nv, &part));
+  for (PetscInt k0 = 0; k0 < n; k0 += B) {
+    ChunkSetup(ev, w, PetscMin(B, n - k0), idx + k0);
+    ChunkPairRadials(ev, w, theta);
+    ChunkDescriptor(ev, w, theta, cached);
+    for (PetscInt e = 0; e < nel; e++) {
+      PetscReal *pe = part + e * (2 * F + 1);
+      pe[0] = (PetscReal)(w->erow[e + 1] - w->erow[e]);
+      for (PetscInt r = w->erow[e]; r < w->erow[e + 1]; r++)
+        for (PetscInt i = 0; i < F; i++) {
+          const PetscReal x = w->X[r * F + i];
+          pe[1 + i] += x;
+          pe[1 + F + i] += x * x;
+        }
+    }
+    TeannXSumAddClear(acc, part);
+  }
+  PetscCall(PetscFree(part));
+  PetscFunctionReturn(0);
+}
+
 /* Reverse mode once per output component c with seed e_c; the general (uncached)
    descriptor path gives the position derivatives, the mass centre adds -m_a/M sum_i dr~_i. */
 PetscErrorCode TeannEvalPositionGradient(TeannEval ev, const PetscReal theta[], PetscInt f, PetscReal dout[])

@@ -6,8 +6,9 @@
  * frames one rank owns and evaluates predictions, the eq. 9 loss and its
  * exact gradient with OpenMP threads; results do not depend on the thread
  * count (fixed chunks of frames, partial sums added in chunk order: bitwise
- * identical). The descriptors enter the networks as they are (no input
- * standardisation, as in the PyTorch EANN), so theta and the hyperparameters
+ * identical). The descriptors enter the networks as they are (as in the
+ * PyTorch EANN; a fit may standardise them in its own coordinates, eq. 9c, and
+ * hands the model the equivalent theta), so theta and the hyperparameters
  * are the whole model. Details: doc/model.md. */
 #ifndef TEANN_MODEL_H
 #define TEANN_MODEL_H
@@ -72,6 +73,17 @@ PETSC_EXTERN PetscErrorCode TeannModelInitialParameters(TeannModel, PetscInt see
 PETSC_EXTERN PetscErrorCode TeannModelGetTrainableMask(TeannModel, PetscReal mask[]);
 /* The block called name (NULL if there is none). */
 PETSC_EXTERN PetscErrorCode TeannModelGetBlock(TeannModel, const char name[], const TeannParamBlock **);
+/* Density features per atom (F = K (Lmax+1), eq. 4): the input width of every atomic network. */
+PETSC_EXTERN PetscErrorCode TeannModelGetNumFeatures(TeannModel, PetscInt *F);
+/* Eq. 9c (standardize.c): the first layers of all networks between the parameters phi of standardised
+   features and theta of plain ones, with shift[e*F+i] and inverse spread scale[e*F+i] per element and
+   feature. In place on a full parameter vector v: FORWARD theta = T phi, ADJOINT g_phi = T^T g_theta
+   (gradients, Jacobian rows). */
+typedef enum {
+  TEANN_STD_FORWARD,
+  TEANN_STD_ADJOINT
+} TeannStdMode;
+PETSC_EXTERN PetscErrorCode TeannModelStandardize(TeannModel, const PetscReal shift[], const PetscReal scale[], TeannStdMode, PetscReal v[]);
 PETSC_EXTERN PetscErrorCode TeannModelView(TeannModel, PetscViewer);
 PETSC_EXTERN PetscErrorCode TeannModelDestroy(TeannModel *);
 
@@ -100,6 +112,9 @@ PETSC_EXTERN PetscErrorCode TeannEvalPredict(TeannEval, const PetscReal theta[],
    J[(k*ncomp + c)*nparam + p] = d r_{k,c} / d theta_p (0 for fixed parameters), one reverse pass per row
    (design 2.5). Rows are independent of the thread count. */
 PETSC_EXTERN PetscErrorCode TeannEvalResiduals(TeannEval, const PetscReal theta[], PetscInt n, const PetscInt idx[], PetscReal r[], PetscReal J[]);
+/* Per element e, the atom count and the sums of every density feature and of its square over the
+   frames idx[], added exactly into acc (nel*(2F+1) sums, element-major) chunk by chunk. */
+PETSC_EXTERN PetscErrorCode TeannEvalFeatureMoments(TeannEval, const PetscReal theta[], PetscInt n, const PetscInt idx[], TeannXSum *acc);
 /* d out_c / d x for local frame f: dout[c*3*natoms_f + 3*a + d]. Not thread-safe (uses one workspace). */
 PETSC_EXTERN PetscErrorCode TeannEvalPositionGradient(TeannEval, const PetscReal theta[], PetscInt f, PetscReal dout[]);
 PETSC_EXTERN PetscErrorCode TeannEvalDestroy(TeannEval *);
