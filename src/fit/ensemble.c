@@ -171,7 +171,7 @@ typedef struct {
 static PetscErrorCode BaseSplit(MPI_Comm comm, const Settings *S, TeannModel model, TeannFrames fr[3], PetscInt nglob[3], PetscInt keybase[3])
 {
   TeannSource src[3] = {NULL, NULL, NULL};
-  PetscInt    N, *perm, nsplit[3], *ids[3];
+  PetscInt    N, nsplit[3], *ids[3];
   const char *files[3] = {S->data, S->valid, S->test};
 
   PetscFunctionBegin;
@@ -179,18 +179,8 @@ static PetscErrorCode BaseSplit(MPI_Comm comm, const Settings *S, TeannModel mod
   PetscCall(TeannSourceGetNumFrames(src[0], &N));
   for (PetscInt s = 1; s < 3; s++)
     if (files[s][0]) PetscCall(TeannSourceCreate(comm, files[s], model->cutoff, &src[s]));
-  nsplit[2] = src[2] ? 0 : (PetscInt)PetscFloorReal(S->ftest * N + 0.5);
-  nsplit[1] = src[1] ? 0 : (PetscInt)PetscFloorReal(S->fvalid * N + 0.5);
-  nsplit[0] = N - nsplit[1] - nsplit[2];
-  PetscCall(PetscMalloc1(N, &perm));
-  PetscCall(TeannSplit(N, S->seed, perm));
-  for (PetscInt s = 0; s < 3; s++) PetscCall(PetscMalloc1(N + 1, &ids[s]));
-  PetscCall(PetscArraycpy(ids[2], perm, nsplit[2]));
-  PetscCall(PetscArraycpy(ids[1], perm + nsplit[2], nsplit[1]));
-  PetscCall(PetscArraycpy(ids[0], perm + nsplit[2] + nsplit[1], nsplit[0]));
-  PetscCall(PetscFree(perm));
+  PetscCall(TeannSplitSubsets(N, S->seed, src[1] ? 0 : (PetscInt)PetscFloorReal(S->fvalid * N + 0.5), src[2] ? 0 : (PetscInt)PetscFloorReal(S->ftest * N + 0.5), nsplit, ids, NULL));
   for (PetscInt s = 0; s < 3; s++) {
-    PetscCall(PetscSortInt(nsplit[s], ids[s]));
     if (src[s] && s > 0) {
       PetscCall(TeannSourceGetNumFrames(src[s], &nsplit[s]));
       PetscCall(PetscFree(ids[s]));

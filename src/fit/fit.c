@@ -371,25 +371,17 @@ PetscErrorCode TeannFitSetUp(TeannFit fit)
   PetscCall(TeannSourceGetNumFrames(src[0], &N));
   for (PetscInt s = 1; s < 3; s++)
     if (files[s][0]) PetscCall(TeannSourceCreate(fit->comm, files[s], fit->model->cutoff, &src[s]));
-  /* split: the first test, then validation frames of the permutation are held out; each subset ascending */
-  nsplit[2] = src[2] ? 0 : (PetscInt)PetscFloorReal(fit->ftest * N + 0.5);
-  nsplit[1] = src[1] ? 0 : (PetscInt)PetscFloorReal(fit->fvalid * N + 0.5);
-  nsplit[0] = N - nsplit[1] - nsplit[2];
-  PetscCheck(nsplit[0] > 0, fit->comm, PETSC_ERR_ARG_OUTOFRANGE, "%s: %" PetscInt_FMT " frames leave no training frames after the split", fit->data, N);
-  PetscCall(PetscMalloc1(N, &perm));
-  PetscCall(TeannSplit(N, fit->seed, perm));
-  PetscCall(TeannFitCheckpointHashSplit(fit, N, perm));
-  PetscCall(PetscMalloc1(nsplit[2] + 1, &ids[2]));
-  PetscCall(PetscArraycpy(ids[2], perm, nsplit[2]));
-  PetscCall(PetscMalloc1(nsplit[1] + 1, &ids[1]));
-  PetscCall(PetscArraycpy(ids[1], perm + nsplit[2], nsplit[1]));
-  PetscCall(PetscMalloc1(nsplit[0] + 1, &ids[0]));
-  PetscCall(PetscArraycpy(ids[0], perm + nsplit[2] + nsplit[1], nsplit[0]));
-  PetscCall(PetscFree(perm));
-  /* an ensemble member with -teann_ensemble_bootstrap: its own resample (ensemble.c) */
+  {
+    const PetscInt ntest = src[2] ? 0 : (PetscInt)PetscFloorReal(fit->ftest * N + 0.5), nvalid = src[1] ? 0 : (PetscInt)PetscFloorReal(fit->fvalid * N + 0.5);
+    PetscCheck(N - nvalid - ntest > 0, fit->comm, PETSC_ERR_ARG_OUTOFRANGE, "%s: %" PetscInt_FMT " frames leave no training frames after the split", fit->data, N);
+    PetscCall(PetscMalloc1(N, &perm));
+    PetscCall(TeannSplitSubsets(N, fit->seed, nvalid, ntest, nsplit, ids, perm));
+    PetscCall(TeannFitCheckpointHashSplit(fit, N, perm));
+    PetscCall(PetscFree(perm));
+  }
+  /* an ensemble member with -teann_ensemble_bootstrap: its own resample (ensemble.c), ascending */
   if (fit->bootstrap) PetscCall(TeannFitBootstrapIds(fit, nsplit[0], ids[0]));
   for (PetscInt s = 0; s < 3; s++) {
-    PetscCall(PetscSortInt(nsplit[s], ids[s]));
     if (src[s] && s > 0) {
       PetscInt Ns;
       PetscCall(TeannSourceGetNumFrames(src[s], &Ns));

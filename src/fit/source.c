@@ -146,6 +146,26 @@ PetscErrorCode TeannSplit(PetscInt N, PetscInt seed, PetscInt perm[])
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode TeannSplitSubsets(PetscInt N, PetscInt seed, PetscInt nvalid, PetscInt ntest, PetscInt n[3], PetscInt *ids[3], PetscInt perm[])
+{
+  PetscInt *p = perm;
+
+  PetscFunctionBegin;
+  n[2] = ntest;
+  n[1] = nvalid;
+  n[0] = N - nvalid - ntest;
+  if (!p) PetscCall(PetscMalloc1(N + 1, &p));
+  PetscCall(TeannSplit(N, seed, p));
+  /* the first test, then validation frames of the permutation are held out; each subset ascending */
+  for (PetscInt s = 0; s < 3; s++) PetscCall(PetscMalloc1(n[s] + 1, &ids[s]));
+  PetscCall(PetscArraycpy(ids[2], p, n[2]));
+  PetscCall(PetscArraycpy(ids[1], p + n[2], n[1]));
+  PetscCall(PetscArraycpy(ids[0], p + n[2] + n[1], n[0]));
+  for (PetscInt s = 0; s < 3; s++) PetscCall(PetscSortInt(n[s], ids[s]));
+  if (!perm) PetscCall(PetscFree(p));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TeannElementsUnion(MPI_Comm comm, PetscInt nf, TeannFrames fr[], PetscInt *nel, PetscInt Z[])
 {
   PetscInt have[TEANN_MAX_Z + 1] = {0};

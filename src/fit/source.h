@@ -35,6 +35,10 @@ PETSC_EXTERN PetscErrorCode TeannSourceDestroy(TeannSource *src);
 
 /* perm = a permutation of 0..N-1 drawn from seed (Fisher-Yates, splitmix64). */
 PETSC_EXTERN PetscErrorCode TeannSplit(PetscInt N, PetscInt seed, PetscInt perm[]);
+/* The frames 0..N-1 of one file split into training, validation and test (n[0], n[1] = nvalid,
+   n[2] = ntest frames; ids[s] allocated, ascending): the first ntest, then nvalid frames of
+   TeannSplit's permutation are held out. perm (N values, or NULL) receives the permutation. */
+PETSC_EXTERN PetscErrorCode TeannSplitSubsets(PetscInt N, PetscInt seed, PetscInt nvalid, PetscInt ntest, PetscInt n[3], PetscInt *ids[3], PetscInt perm[]);
 
 /* Sorted distinct atomic numbers over nf local frame sets on all ranks of comm. Z has room for TEANN_MAX_Z + 1. */
 PETSC_EXTERN PetscErrorCode TeannElementsUnion(MPI_Comm comm, PetscInt nf, TeannFrames fr[], PetscInt *nel, PetscInt Z[]);
