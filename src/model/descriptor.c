@@ -5,6 +5,68 @@
 #include "mathimpl.h"
 #include <math.h>
 
+/* Loops over the monomials unrolled completely where lmax is a compile-time constant, so that the
+   entries of MonoP are constants there (the kernels clear m[]: the unrolled instance for any lmax
+   then reads no unset entry, as far as the compiler can tell). */
+#if defined(__GNUC__)
+  #define TEANN_UNROLL_MONO _Pragma("GCC unroll 20")
+#else
+  #define TEANN_UNROLL_MONO
+#endif
+
+/* The exponents of monomial a in the order of TeannDescSetUp (degree, then px and py descending;
+   TeannDescSetUp checks that they agree). The fused kernels are instantiated with lmax known at
+   compile time, where these are constants: the zero derivatives of the monomials (18 of the 30 for
+   lmax 2) are then never formed nor multiplied. */
+static const PetscInt MonoP[TEANN_MAX_MONO][3] = {
+  {0, 0, 0}, {1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {2, 0, 0}, {1, 1, 0}, {1, 0, 1}, {0, 2, 0}, {0, 1, 1}, {0, 0, 2},
+  {3, 0, 0}, {2, 1, 0}, {2, 0, 1}, {1, 2, 0}, {1, 1, 1}, {1, 0, 2}, {0, 3, 0}, {0, 2, 1}, {0, 1, 2}, {0, 0, 3},
+};
+
+static inline PetscInt MonoCount(PetscInt lmax)
+{
+  return (lmax + 1) * (lmax + 2) * (lmax + 3) / 6;
+}
+
+/* index of the monomial x^px y^py z^pz in that order */
+static inline PetscInt MonoIndex(PetscInt px, PetscInt py, PetscInt pz)
+{
+  const PetscInt L = px + py + pz, t = py + pz;
+
+  return L * (L + 1) * (L + 2) / 6 + t * (t + 1) / 2 + pz;
+}
+
+/* m[a], a < M = MonoCount(lmax), of the pair vector v */
+static inline void Mono(const PetscInt lmax, const PetscInt M, const PetscReal v[3], PetscReal m[])
+{
+  PetscReal pw[3][TEANN_MAX_LMAX + 1];
+
+  for (PetscInt q = 0; q < 3; q++) {
+    pw[q][0] = 1;
+    for (PetscInt e = 1; e <= lmax; e++) pw[q][e] = pw[q][e - 1] * v[q];
+  }
+  TEANN_UNROLL_MONO
+  for (PetscInt a = 0; a < M; a++) m[a] = pw[0][MonoP[a][0]] * pw[1][MonoP[a][1]] * pw[2][MonoP[a][2]];
+}
+
+/* dm_a/dv_q = p_q m_{a - e_q}; only called where p_q > 0 */
+static inline PetscReal MonoD(const PetscReal m[], PetscInt a, PetscInt q)
+{
+  const PetscInt *p = MonoP[a];
+
+  return p[q] * m[MonoIndex(p[0] - (q == 0), p[1] - (q == 1), p[2] - (q == 2))];
+}
+
+/* the derivative of monomial a > 0 along u */
+static inline PetscReal MonoDir(const PetscReal m[], PetscInt a, const PetscReal u[3])
+{
+  PetscReal t = 0;
+
+  for (PetscInt q = 0; q < 3; q++)
+    if (MonoP[a][q]) t += MonoD(m, a, q) * u[q];
+  return t;
+}
+
 PetscErrorCode TeannDescSetUp(TeannDesc *d, PetscReal rc, PetscInt K, PetscInt lmax, PetscInt nel)
 {
   static const PetscReal fact[] = {1, 1, 2, 6};
@@ -32,6 +94,8 @@ PetscErrorCode TeannDescSetUp(TeannDesc *d, PetscReal rc, PetscInt K, PetscInt l
     }
   }
   d->M = a;
+  for (a = 0; a < d->M; a++)
+    for (PetscInt q = 0; q < 3; q++) PetscCheck(d->p[a][q] == MonoP[a][q], PETSC_COMM_SELF, PETSC_ERR_PLIB, "monomial %" PetscInt_FMT " out of the kernels' order", a);
   d->F = (lmax + 1) * K;
   PetscFunctionReturn(0);
 }
@@ -133,10 +197,10 @@ static inline void DensitiesBackward(const TeannDesc *d, const PetscInt K, const
   }
 }
 
-static inline void DescAtomK(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const PetscReal *PETSC_RESTRICT PF, const TeannPairList *pl, const PetscInt el[], PetscInt i, PetscReal *PETSC_RESTRICT O, PetscReal *PETSC_RESTRICT rho)
+static inline void DescAtomK(const TeannDesc *d, const PetscInt K, const PetscInt lmax, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const PetscReal *PETSC_RESTRICT PF, const TeannPairList *pl, const PetscInt el[], PetscInt i, PetscReal *PETSC_RESTRICT O, PetscReal *PETSC_RESTRICT rho)
 {
-  const PetscInt  M = d->M;
-  PetscReal       m[TEANN_MAX_MONO], G[TEANN_MAX_WAVE];
+  const PetscInt  M = MonoCount(lmax);
+  PetscReal       m[TEANN_MAX_MONO] = {0}, G[TEANN_MAX_WAVE];
   PetscInt        np = 0;
 
   for (PetscInt q = 0; q < M * K; q++) O[q] = 0;
@@ -153,7 +217,8 @@ static inline void DescAtomK(const TeannDesc *d, const PetscInt K, const PetscRe
       PairCutoff(pl, ip, r, d->rc, &fc, NULL);
       for (PetscInt k = 0; k < K; k++) G[k] = ce[k] * TeannExp(-ee[k] * (r - se[k]) * (r - se[k])) * fc;
     }
-    Monomials(d, v, m, NULL);
+    Mono(lmax, M, v, m);
+    TEANN_UNROLL_MONO
     for (PetscInt a = 0; a < M; a++) {
       PetscReal *o = O + a * K;
       for (PetscInt k = 0; k < K; k++) o[k] += m[a] * G[k];
@@ -216,8 +281,8 @@ static inline void DescAtomBackwardK(const TeannDesc *d, const PetscInt K, const
 /* K known at compile time for the default 8: the k loops become single vector operations. */
 void TeannDescAtom(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], const TeannPairList *pl, const PetscInt el[], PetscInt i, PetscReal O[], PetscReal rho[])
 {
-  if (d->K == 8) DescAtomK(d, 8, c, eta, s, PF, pl, el, i, O, rho);
-  else DescAtomK(d, d->K, c, eta, s, PF, pl, el, i, O, rho);
+  if (d->K == 8 && d->lmax == 2) DescAtomK(d, 8, 2, c, eta, s, PF, pl, el, i, O, rho);
+  else DescAtomK(d, d->K, d->lmax, c, eta, s, PF, pl, el, i, O, rho);
 }
 
 void TeannDescAtomBackward(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], const TeannPairList *pl, const PetscInt el[], PetscInt i, const PetscReal O[], const PetscReal drho[], PetscReal dO[], PetscReal gc[], PetscReal geta[], PetscReal gs[], PetscReal dx[])
@@ -409,10 +474,10 @@ void TeannDescAtomTangentBackward(const TeannDesc *d, const PetscReal c[], const
    Each pass below visits the pairs of atom i once for what the kernels above would do in two or
    three visits: the exponentials, cosines and monomials of a pair are computed once. */
 
-static inline void PositionGradient2K(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const PetscReal *PETSC_RESTRICT PF, const TeannPairList *pl, const PetscInt el[], PetscInt i, const PetscReal *PETSC_RESTRICT O, const PetscReal *PETSC_RESTRICT drho1, const PetscReal *PETSC_RESTRICT drho2, PetscReal *PETSC_RESTRICT dO, PetscReal *PETSC_RESTRICT dx1, PetscReal *PETSC_RESTRICT dx2, PetscReal *PETSC_RESTRICT W1, PetscReal *PETSC_RESTRICT W2, PetscReal *PETSC_RESTRICT p1, PetscReal *PETSC_RESTRICT p2)
+static inline void PositionGradient2K(const TeannDesc *d, const PetscInt K, const PetscInt lmax, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const PetscReal *PETSC_RESTRICT PF, const TeannPairList *pl, const PetscInt el[], PetscInt i, const PetscReal *PETSC_RESTRICT O, const PetscReal *PETSC_RESTRICT drho1, const PetscReal *PETSC_RESTRICT drho2, PetscReal *PETSC_RESTRICT dO, PetscReal *PETSC_RESTRICT dx1, PetscReal *PETSC_RESTRICT dx2, PetscReal *PETSC_RESTRICT W1, PetscReal *PETSC_RESTRICT W2, PetscReal *PETSC_RESTRICT p1, PetscReal *PETSC_RESTRICT p2)
 {
-  const PetscInt  M = d->M, MK = M * K;
-  PetscReal       m[TEANN_MAX_MONO], gm[3 * TEANN_MAX_MONO], Fb[TEANN_MAX_WAVE], F1b[TEANN_MAX_WAVE];
+  const PetscInt  M = MonoCount(lmax), MK = M * K;
+  PetscReal       m[TEANN_MAX_MONO] = {0}, Fb[TEANN_MAX_WAVE], F1b[TEANN_MAX_WAVE];
   PetscReal      *dO1 = dO, *dO2 = dO + MK; /* dO has room for 2 M K */
   PetscInt        np = 0;
 
@@ -421,6 +486,7 @@ static inline void PositionGradient2K(const TeannDesc *d, const PetscInt K, cons
   for (size_t ip = pl->start[i]; ip < pl->start[i + 1]; ip++) {
     const PetscInt j = pl->j[ip];
     PetscReal        v[3], r2, r, sc1 = 0, sc2 = 0, g1[3] = {0, 0, 0}, g2[3] = {0, 0, 0};
+    PetscReal        T1[TEANN_MAX_WAVE], T2[TEANN_MAX_WAVE], G1[3][TEANN_MAX_WAVE], G2[3][TEANN_MAX_WAVE];
     const PetscReal *ce = c + el[j] * K, *F = Fb, *F1 = F1b;
     PairVector(pl, ip, i, j, v, &r2);
     r = sqrt(r2);
@@ -428,23 +494,40 @@ static inline void PositionGradient2K(const TeannDesc *d, const PetscInt K, cons
       F  = PF + 2 * K * np++;
       F1 = F + K;
     } else Radial1(d, K, pl, ip, r, eta + el[j] * K, s + el[j] * K, Fb, F1b);
-    Monomials(d, v, m, gm);
-    for (PetscInt a = 0; a < M; a++) {
-      const PetscReal *o1 = dO1 + a * K, *o2 = dO2 + a * K;
-      PetscReal        U1 = 0, U2 = 0, W1 = 0, W2 = 0;
+    Mono(lmax, M, v, m);
+    /* the contractions over the monomials first, k by k (vector operations along k), then over k:
+       sc = sum_k c F'_k sum_a dO_ak m_a, g_q = sum_k c F_k sum_a dO_ak dm_a/dv_q */
+    for (PetscInt k = 0; k < K; k++) {
+      T1[k] = dO1[k];
+      T2[k] = dO2[k];
+      for (PetscInt q = 0; q < 3; q++) G1[q][k] = G2[q][k] = 0;
+    }
+    TEANN_UNROLL_MONO
+    for (PetscInt a = 1; a < M; a++) {
+      const PetscReal *o1 = dO1 + a * K, *o2 = dO2 + a * K, ma = m[a];
       for (PetscInt k = 0; k < K; k++) {
-        const PetscReal cf = ce[k] * F[k], cf1 = ce[k] * F1[k];
-        U1 += o1[k] * cf;
-        U2 += o2[k] * cf;
-        W1 += o1[k] * cf1;
-        W2 += o2[k] * cf1;
+        T1[k] += o1[k] * ma;
+        T2[k] += o2[k] * ma;
       }
-      sc1 += W1 * m[a];
-      sc2 += W2 * m[a];
       for (PetscInt q = 0; q < 3; q++) {
-        g1[q] += U1 * gm[3 * a + q];
-        g2[q] += U2 * gm[3 * a + q];
+        if (!MonoP[a][q]) continue;
+        const PetscReal dm = MonoD(m, a, q);
+        for (PetscInt k = 0; k < K; k++) {
+          G1[q][k] += o1[k] * dm;
+          G2[q][k] += o2[k] * dm;
+        }
       }
+    }
+    for (PetscInt k = 0; k < K; k++) {
+      const PetscReal cf = ce[k] * F[k], cf1 = ce[k] * F1[k];
+      sc1 += T1[k] * cf1;
+      sc2 += T2[k] * cf1;
+      g1[0] += G1[0][k] * cf;
+      g1[1] += G1[1][k] * cf;
+      g1[2] += G1[2][k] * cf;
+      g2[0] += G2[0][k] * cf;
+      g2[1] += G2[1][k] * cf;
+      g2[2] += G2[2][k] * cf;
     }
     for (PetscInt q = 0; q < 3; q++) {
       g1[q] += sc1 * v[q] / r;
@@ -470,14 +553,14 @@ static inline void PositionGradient2K(const TeannDesc *d, const PetscInt K, cons
 
 void TeannDescAtomPositionGradient2(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], const TeannPairList *pl, const PetscInt el[], PetscInt i, const PetscReal O[], const PetscReal drho1[], const PetscReal drho2[], PetscReal dO[], PetscReal dx1[], PetscReal dx2[], PetscReal W1[], PetscReal W2[], PetscReal p1[], PetscReal p2[])
 {
-  if (d->K == 8) PositionGradient2K(d, 8, c, eta, s, PF, pl, el, i, O, drho1, drho2, dO, dx1, dx2, W1, W2, p1, p2);
-  else PositionGradient2K(d, d->K, c, eta, s, PF, pl, el, i, O, drho1, drho2, dO, dx1, dx2, W1, W2, p1, p2);
+  if (d->K == 8 && d->lmax == 2) PositionGradient2K(d, 8, 2, c, eta, s, PF, pl, el, i, O, drho1, drho2, dO, dx1, dx2, W1, W2, p1, p2);
+  else PositionGradient2K(d, d->K, d->lmax, c, eta, s, PF, pl, el, i, O, drho1, drho2, dO, dx1, dx2, W1, W2, p1, p2);
 }
 
-static inline void Tangent2K(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const PetscReal *PETSC_RESTRICT PF, const TeannPairList *pl, const PetscInt el[], PetscInt i, const TeannTangent *V, const TeannTangent *U, const PetscReal *PETSC_RESTRICT O, PetscReal *PETSC_RESTRICT OdV, PetscReal *PETSC_RESTRICT OdU, PetscReal *PETSC_RESTRICT rhodV, PetscReal *PETSC_RESTRICT rhodU)
+static inline void Tangent2K(const TeannDesc *d, const PetscInt K, const PetscInt lmax, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const PetscReal *PETSC_RESTRICT PF, const TeannPairList *pl, const PetscInt el[], PetscInt i, const TeannTangent *V, const TeannTangent *U, const PetscReal *PETSC_RESTRICT O, PetscReal *PETSC_RESTRICT OdV, PetscReal *PETSC_RESTRICT OdU, PetscReal *PETSC_RESTRICT rhodV, PetscReal *PETSC_RESTRICT rhodU)
 {
-  const PetscInt  M = d->M;
-  PetscReal       m[TEANN_MAX_MONO], gm[3 * TEANN_MAX_MONO], Fb[TEANN_MAX_WAVE], F1b[TEANN_MAX_WAVE], cF[TEANN_MAX_WAVE], cF1V[TEANN_MAX_WAVE], cF1U[TEANN_MAX_WAVE];
+  const PetscInt  M = MonoCount(lmax);
+  PetscReal       m[TEANN_MAX_MONO] = {0}, Fb[TEANN_MAX_WAVE], F1b[TEANN_MAX_WAVE], cF[TEANN_MAX_WAVE], cF1V[TEANN_MAX_WAVE], cF1U[TEANN_MAX_WAVE];
   PetscInt        np = 0;
 
   for (PetscInt q = 0; q < M * K; q++) OdV[q] = OdU[q] = 0;
@@ -498,14 +581,18 @@ static inline void Tangent2K(const TeannDesc *d, const PetscInt K, const PetscRe
       cF1V[k] = ce[k] * F1[k] * rV;
       cF1U[k] = ce[k] * F1[k] * rU;
     }
-    Monomials(d, v, m, gm);
-    for (PetscInt a = 0; a < M; a++) {
-      const PetscReal mV = gm[3 * a] * vV[0] + gm[3 * a + 1] * vV[1] + gm[3 * a + 2] * vV[2];
-      const PetscReal mU = gm[3 * a] * vU[0] + gm[3 * a + 1] * vU[1] + gm[3 * a + 2] * vU[2];
+    Mono(lmax, M, v, m);
+    for (PetscInt k = 0; k < K; k++) { /* the constant monomial: m = 1, no derivative */
+      OdV[k] += cF1V[k];
+      OdU[k] += cF1U[k];
+    }
+    TEANN_UNROLL_MONO
+    for (PetscInt a = 1; a < M; a++) {
+      const PetscReal mV = MonoDir(m, a, vV), mU = MonoDir(m, a, vU), ma = m[a];
       PetscReal      *oV = OdV + a * K, *oU = OdU + a * K;
       for (PetscInt k = 0; k < K; k++) {
-        oV[k] += cF1V[k] * m[a] + cF[k] * mV;
-        oU[k] += cF1U[k] * m[a] + cF[k] * mU;
+        oV[k] += cF1V[k] * ma + cF[k] * mV;
+        oU[k] += cF1U[k] * ma + cF[k] * mU;
       }
     }
   }
@@ -522,15 +609,15 @@ static inline void Tangent2K(const TeannDesc *d, const PetscInt K, const PetscRe
 
 void TeannDescAtomTangent2(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], const TeannPairList *pl, const PetscInt el[], PetscInt i, const TeannTangent *V, const TeannTangent *U, const PetscReal O[], PetscReal OdV[], PetscReal OdU[], PetscReal rhodV[], PetscReal rhodU[])
 {
-  if (d->K == 8) Tangent2K(d, 8, c, eta, s, PF, pl, el, i, V, U, O, OdV, OdU, rhodV, rhodU);
-  else Tangent2K(d, d->K, c, eta, s, PF, pl, el, i, V, U, O, OdV, OdU, rhodV, rhodU);
+  if (d->K == 8 && d->lmax == 2) Tangent2K(d, 8, 2, c, eta, s, PF, pl, el, i, V, U, O, OdV, OdU, rhodV, rhodU);
+  else Tangent2K(d, d->K, d->lmax, c, eta, s, PF, pl, el, i, V, U, O, OdV, OdU, rhodV, rhodU);
 }
 
-static inline void FieldPairBackwardK(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const PetscReal *PETSC_RESTRICT PF, const TeannPairList *pl, const PetscInt el[], PetscInt i, const TeannTangent *V, const TeannTangent *U, const PetscReal *PETSC_RESTRICT O, const PetscReal *PETSC_RESTRICT OdV, const PetscReal *PETSC_RESTRICT OdU, const PetscReal *PETSC_RESTRICT drho, const PetscReal *PETSC_RESTRICT bV, const PetscReal *PETSC_RESTRICT bU, PetscReal *PETSC_RESTRICT dO, PetscReal *PETSC_RESTRICT gc, PetscReal *PETSC_RESTRICT geta, PetscReal *PETSC_RESTRICT gs)
+static inline void FieldPairBackwardK(const TeannDesc *d, const PetscInt K, const PetscInt lmax, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const PetscReal *PETSC_RESTRICT PF, const TeannPairList *pl, const PetscInt el[], PetscInt i, const TeannTangent *V, const TeannTangent *U, const PetscReal *PETSC_RESTRICT O, const PetscReal *PETSC_RESTRICT OdV, const PetscReal *PETSC_RESTRICT OdU, const PetscReal *PETSC_RESTRICT drho, const PetscReal *PETSC_RESTRICT bV, const PetscReal *PETSC_RESTRICT bU, PetscReal *PETSC_RESTRICT dO, PetscReal *PETSC_RESTRICT gc, PetscReal *PETSC_RESTRICT geta, PetscReal *PETSC_RESTRICT gs)
 {
-  const PetscInt  M = d->M, MK = M * K;
+  const PetscInt  M = MonoCount(lmax), MK = M * K;
   PetscReal      *dQ = dO, *dV = dO + MK, *dU = dO + 2 * MK; /* dO has room for 3 M K */
-  PetscReal       m[TEANN_MAX_MONO], gm[3 * TEANN_MAX_MONO], S[TEANN_MAX_WAVE], P[TEANN_MAX_WAVE];
+  PetscReal       m[TEANN_MAX_MONO] = {0}, S[TEANN_MAX_WAVE], P[TEANN_MAX_WAVE], PV[TEANN_MAX_WAVE], PU[TEANN_MAX_WAVE];
   PairRadial      R;
   PetscInt        np = 0;
 
@@ -553,17 +640,22 @@ static inline void FieldPairBackwardK(const TeannDesc *d, const PetscInt K, cons
     r  = sqrt(r2);
     rV = RadialTangent(V, i, j, v, r, vV);
     rU = RadialTangent(U, i, j, v, r, vU);
-    Monomials(d, v, m, gm);
-    for (PetscInt k = 0; k < K; k++) S[k] = P[k] = 0;
-    for (PetscInt a = 0; a < M; a++) {
-      const PetscReal mV = gm[3 * a] * vV[0] + gm[3 * a + 1] * vV[1] + gm[3 * a + 2] * vV[2];
-      const PetscReal mU = gm[3 * a] * vU[0] + gm[3 * a + 1] * vU[1] + gm[3 * a + 2] * vU[2];
-      const PetscReal mm = m[a], *q0 = dQ + a * K, *qV = dV + a * K, *qU = dU + a * K;
+    Mono(lmax, M, v, m);
+    for (PetscInt k = 0; k < K; k++) { /* the constant monomial: m = 1, no derivative */
+      S[k]  = dQ[k];
+      PV[k] = dV[k];
+      PU[k] = dU[k];
+    }
+    TEANN_UNROLL_MONO
+    for (PetscInt a = 1; a < M; a++) {
+      const PetscReal mV = MonoDir(m, a, vV), mU = MonoDir(m, a, vU), mm = m[a], *q0 = dQ + a * K, *qV = dV + a * K, *qU = dU + a * K;
       for (PetscInt k = 0; k < K; k++) {
         S[k] += q0[k] * mm + qV[k] * mV + qU[k] * mU; /* F multiplies these */
-        P[k] += (qV[k] * rV + qU[k] * rU) * mm;         /* F' multiplies these */
+        PV[k] += qV[k] * mm;                          /* F' rV, F' rU multiply these */
+        PU[k] += qU[k] * mm;
       }
     }
+    for (PetscInt k = 0; k < K; k++) P[k] = PV[k] * rV + PU[k] * rU;
     if (PF) { /* F = R f_c and F' from the cache; their eta and s derivatives follow from them */
       const PetscReal *F = PF + 2 * K * np++, *F1 = F + K, *ee = eta ? eta + e * K : NULL, *se = s ? s + e * K : NULL;
       for (PetscInt k = 0; k < K; k++) gc[e * K + k] += F[k] * S[k] + F1[k] * P[k];
@@ -590,8 +682,8 @@ static inline void FieldPairBackwardK(const TeannDesc *d, const PetscInt K, cons
 
 void TeannDescAtomFieldPairBackward(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], const TeannPairList *pl, const PetscInt el[], PetscInt i, const TeannTangent *V, const TeannTangent *U, const PetscReal O[], const PetscReal OdV[], const PetscReal OdU[], const PetscReal drho[], const PetscReal bV[], const PetscReal bU[], PetscReal dO[], PetscReal gc[], PetscReal geta[], PetscReal gs[])
 {
-  if (d->K == 8) FieldPairBackwardK(d, 8, c, eta, s, PF, pl, el, i, V, U, O, OdV, OdU, drho, bV, bU, dO, gc, geta, gs);
-  else FieldPairBackwardK(d, d->K, c, eta, s, PF, pl, el, i, V, U, O, OdV, OdU, drho, bV, bU, dO, gc, geta, gs);
+  if (d->K == 8 && d->lmax == 2) FieldPairBackwardK(d, 8, 2, c, eta, s, PF, pl, el, i, V, U, O, OdV, OdU, drho, bV, bU, dO, gc, geta, gs);
+  else FieldPairBackwardK(d, d->K, d->lmax, c, eta, s, PF, pl, el, i, V, U, O, OdV, OdU, drho, bV, bU, dO, gc, geta, gs);
 }
 
 void TeannDescPairGeometry(const TeannDesc *d, const TeannPairList *pl, PetscInt n, PetscReal geo[])
