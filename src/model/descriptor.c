@@ -10,8 +10,10 @@
    then reads no unset entry, as far as the compiler can tell). */
 #if defined(__GNUC__)
   #define TEANN_UNROLL_MONO _Pragma("GCC unroll 20")
+  #define TEANN_VECTOR_K    _Pragma("GCC unroll 1")
 #else
   #define TEANN_UNROLL_MONO
+  #define TEANN_VECTOR_K
 #endif
 
 /* The exponents of monomial a in the order of TeannDescSetUp (degree, then px and py descending;
@@ -505,6 +507,7 @@ static inline void PositionGradient2K(const TeannDesc *d, const PetscInt K, cons
     TEANN_UNROLL_MONO
     for (PetscInt a = 1; a < M; a++) {
       const PetscReal *o1 = dO1 + a * K, *o2 = dO2 + a * K, ma = m[a];
+      TEANN_VECTOR_K
       for (PetscInt k = 0; k < K; k++) {
         T1[k] += o1[k] * ma;
         T2[k] += o2[k] * ma;
@@ -512,6 +515,7 @@ static inline void PositionGradient2K(const TeannDesc *d, const PetscInt K, cons
       for (PetscInt q = 0; q < 3; q++) {
         if (!MonoP[a][q]) continue;
         const PetscReal dm = MonoD(m, a, q);
+        TEANN_VECTOR_K
         for (PetscInt k = 0; k < K; k++) {
           G1[q][k] += o1[k] * dm;
           G2[q][k] += o2[k] * dm;
@@ -590,6 +594,7 @@ static inline void Tangent2K(const TeannDesc *d, const PetscInt K, const PetscIn
     for (PetscInt a = 1; a < M; a++) {
       const PetscReal mV = MonoDir(m, a, vV), mU = MonoDir(m, a, vU), ma = m[a];
       PetscReal      *oV = OdV + a * K, *oU = OdU + a * K;
+      TEANN_VECTOR_K
       for (PetscInt k = 0; k < K; k++) {
         oV[k] += cF1V[k] * ma + cF[k] * mV;
         oU[k] += cF1U[k] * ma + cF[k] * mU;
@@ -641,14 +646,11 @@ static inline void FieldPairBackwardK(const TeannDesc *d, const PetscInt K, cons
     rV = RadialTangent(V, i, j, v, r, vV);
     rU = RadialTangent(U, i, j, v, r, vU);
     Mono(lmax, M, v, m);
-    for (PetscInt k = 0; k < K; k++) { /* the constant monomial: m = 1, no derivative */
-      S[k]  = dQ[k];
-      PV[k] = dV[k];
-      PU[k] = dU[k];
-    }
+    for (PetscInt k = 0; k < K; k++) S[k] = PV[k] = PU[k] = 0;
     TEANN_UNROLL_MONO
-    for (PetscInt a = 1; a < M; a++) {
+    for (PetscInt a = 0; a < M; a++) {
       const PetscReal mV = MonoDir(m, a, vV), mU = MonoDir(m, a, vU), mm = m[a], *q0 = dQ + a * K, *qV = dV + a * K, *qU = dU + a * K;
+      TEANN_VECTOR_K
       for (PetscInt k = 0; k < K; k++) {
         S[k] += q0[k] * mm + qV[k] * mV + qU[k] * mU; /* F multiplies these */
         PV[k] += qV[k] * mm;                          /* F' rV, F' rU multiply these */
@@ -656,19 +658,27 @@ static inline void FieldPairBackwardK(const TeannDesc *d, const PetscInt K, cons
       }
     }
     for (PetscInt k = 0; k < K; k++) P[k] = PV[k] * rV + PU[k] * rU;
-    if (PF) { /* F = R f_c and F' from the cache; their eta and s derivatives follow from them */
-      const PetscReal *F = PF + 2 * K * np++, *F1 = F + K, *ee = eta ? eta + e * K : NULL, *se = s ? s + e * K : NULL;
-      for (PetscInt k = 0; k < K; k++) gc[e * K + k] += F[k] * S[k] + F1[k] * P[k];
-      if (geta) /* dF/deta = -u^2 F, dF'/deta = -2u F - u^2 F' */
+    if (PF) { /* F = R f_c and F' from the cache; their eta and s derivatives follow from them:
+                 dF/deta = -u^2 F, dF'/deta = -2u F - u^2 F', dF/ds = 2 eta u F, dF'/ds = 2 eta (F + u F') (u = r - s),
+                 so with A = F S + F' P and B = F P the eta term is -u (u A + 2 B) and the s term 2 eta (u A + B) */
+      const PetscReal *F = PF + 2 * K * np++, *F1 = F + K;
+      PetscReal        A[TEANN_MAX_WAVE], B[TEANN_MAX_WAVE];
+      for (PetscInt k = 0; k < K; k++) {
+        A[k] = F[k] * S[k] + F1[k] * P[k];
+        B[k] = F[k] * P[k];
+        gc[e * K + k] += A[k];
+      }
+      if (geta) {
+        const PetscReal *se = s + e * K;
         for (PetscInt k = 0; k < K; k++) {
           const PetscReal u = r - se[k];
-          geta[e * K + k] += ce[k] * (-u * u * F[k] * S[k] - (2 * u * F[k] + u * u * F1[k]) * P[k]);
+          geta[e * K + k] -= ce[k] * u * (u * A[k] + 2 * B[k]);
         }
-      if (gs) /* dF/ds = 2 eta u F, dF'/ds = 2 eta (F + u F') */
-        for (PetscInt k = 0; k < K; k++) {
-          const PetscReal u = r - se[k];
-          gs[e * K + k] += ce[k] * 2 * ee[k] * (u * F[k] * S[k] + (F[k] + u * F1[k]) * P[k]);
-        }
+      }
+      if (gs) {
+        const PetscReal *ee = eta + e * K, *se = s + e * K;
+        for (PetscInt k = 0; k < K; k++) gs[e * K + k] += 2 * ce[k] * ee[k] * ((r - se[k]) * A[k] + B[k]);
+      }
       continue;
     }
     Radial2(d, r, eta + e * K, s + e * K, &R);
