@@ -25,6 +25,15 @@ static const PetscInt MonoP[TEANN_MAX_MONO][3] = {
   {3, 0, 0}, {2, 1, 0}, {2, 0, 1}, {1, 2, 0}, {1, 1, 1}, {1, 0, 2}, {0, 3, 0}, {0, 2, 1}, {0, 1, 2}, {0, 0, 3},
 };
 
+/* their multinomial weights L!/(px! py! pz!) */
+static const PetscReal MonoW[TEANN_MAX_MONO] = {1, 1, 1, 1, 1, 2, 2, 1, 2, 1, 1, 3, 3, 3, 6, 3, 1, 3, 3, 1};
+
+/* the degree of monomial a */
+static inline PetscInt MonoL(PetscInt a)
+{
+  return MonoP[a][0] + MonoP[a][1] + MonoP[a][2];
+}
+
 static inline PetscInt MonoCount(PetscInt lmax)
 {
   return (lmax + 1) * (lmax + 2) * (lmax + 3) / 6;
@@ -97,7 +106,7 @@ PetscErrorCode TeannDescSetUp(TeannDesc *d, PetscReal rc, PetscInt K, PetscInt l
   }
   d->M = a;
   for (a = 0; a < d->M; a++)
-    for (PetscInt q = 0; q < 3; q++) PetscCheck(d->p[a][q] == MonoP[a][q], PETSC_COMM_SELF, PETSC_ERR_PLIB, "monomial %" PetscInt_FMT " out of the kernels' order", a);
+    PetscCheck(d->p[a][0] == MonoP[a][0] && d->p[a][1] == MonoP[a][1] && d->p[a][2] == MonoP[a][2] && d->w[a] == MonoW[a], PETSC_COMM_SELF, PETSC_ERR_PLIB, "monomial %" PetscInt_FMT " out of the kernels' order", a);
   d->F = (lmax + 1) * K;
   PetscFunctionReturn(0);
 }
@@ -483,8 +492,15 @@ static inline void PositionGradient2K(const TeannDesc *d, const PetscInt K, cons
   PetscReal      *dO1 = dO, *dO2 = dO + MK; /* dO has room for 2 M K */
   PetscInt        np = 0;
 
-  DensitiesBackward(d, K, O, drho1, dO1);
-  DensitiesBackward(d, K, O, drho2, dO2);
+  TEANN_UNROLL_MONO
+  for (PetscInt a = 0; a < M; a++) {
+    const PetscReal *o = O + a * K, *d1 = drho1 + MonoL(a) * K, *d2 = drho2 + MonoL(a) * K, w2 = 2 * MonoW[a];
+    TEANN_VECTOR_K
+    for (PetscInt k = 0; k < K; k++) {
+      dO1[a * K + k] = w2 * o[k] * d1[k];
+      dO2[a * K + k] = w2 * o[k] * d2[k];
+    }
+  }
   for (size_t ip = pl->start[i]; ip < pl->start[i + 1]; ip++) {
     const PetscInt j = pl->j[ip];
     PetscReal        v[3], r2, r, sc1 = 0, sc2 = 0, g1[3] = {0, 0, 0}, g2[3] = {0, 0, 0};
@@ -601,10 +617,12 @@ static inline void Tangent2K(const TeannDesc *d, const PetscInt K, const PetscIn
       }
     }
   }
-  for (PetscInt f = 0; f < d->F; f++) rhodV[f] = rhodU[f] = 0;
+  for (PetscInt f = 0; f < (lmax + 1) * K; f++) rhodV[f] = rhodU[f] = 0;
+  TEANN_UNROLL_MONO
   for (PetscInt a = 0; a < M; a++) {
-    const PetscReal w2 = 2 * d->w[a], *o = O + a * K, *oV = OdV + a * K, *oU = OdU + a * K;
-    PetscReal      *rV = rhodV + d->L[a] * K, *rU = rhodU + d->L[a] * K;
+    const PetscReal w2 = 2 * MonoW[a], *o = O + a * K, *oV = OdV + a * K, *oU = OdU + a * K;
+    PetscReal      *rV = rhodV + MonoL(a) * K, *rU = rhodU + MonoL(a) * K;
+    TEANN_VECTOR_K
     for (PetscInt k = 0; k < K; k++) {
       rV[k] += w2 * o[k] * oV[k];
       rU[k] += w2 * o[k] * oU[k];
@@ -622,14 +640,16 @@ static inline void FieldPairBackwardK(const TeannDesc *d, const PetscInt K, cons
 {
   const PetscInt  M = MonoCount(lmax), MK = M * K;
   PetscReal      *dQ = dO, *dV = dO + MK, *dU = dO + 2 * MK; /* dO has room for 3 M K */
-  PetscReal       m[TEANN_MAX_MONO] = {0}, S[TEANN_MAX_WAVE], P[TEANN_MAX_WAVE], PV[TEANN_MAX_WAVE], PU[TEANN_MAX_WAVE];
+  PetscReal       m[TEANN_MAX_MONO] = {0}, S[TEANN_MAX_WAVE], P[TEANN_MAX_WAVE], SQ[TEANN_MAX_WAVE], SV[TEANN_MAX_WAVE], SU[TEANN_MAX_WAVE], PV[TEANN_MAX_WAVE], PU[TEANN_MAX_WAVE];
   PairRadial      R;
   PetscInt        np = 0;
 
   /* the adjoint of O from drho and from both tangents; the adjoints of OdV, OdU */
+  TEANN_UNROLL_MONO
   for (PetscInt a = 0; a < M; a++) {
-    const PetscReal  w2 = 2 * d->w[a], *dr = drho + d->L[a] * K, *rV = bV + d->L[a] * K, *rU = bU + d->L[a] * K;
+    const PetscReal  w2 = 2 * MonoW[a], *dr = drho + MonoL(a) * K, *rV = bV + MonoL(a) * K, *rU = bU + MonoL(a) * K;
     const PetscReal *o = O + a * K, *oV = OdV + a * K, *oU = OdU + a * K;
+    TEANN_VECTOR_K
     for (PetscInt k = 0; k < K; k++) {
       dQ[a * K + k] = w2 * (dr[k] * o[k] + rV[k] * oV[k] + rU[k] * oU[k]);
       dV[a * K + k] = w2 * rV[k] * o[k];
@@ -646,18 +666,30 @@ static inline void FieldPairBackwardK(const TeannDesc *d, const PetscInt K, cons
     rV = RadialTangent(V, i, j, v, r, vV);
     rU = RadialTangent(U, i, j, v, r, vU);
     Mono(lmax, M, v, m);
-    for (PetscInt k = 0; k < K; k++) S[k] = PV[k] = PU[k] = 0;
+    /* five independent sums (chains of dependent multiply-adds limit this loop, not their number):
+       F multiplies SQ + SV + SU, F' rV and F' rU multiply PV and PU */
+    for (PetscInt k = 0; k < K; k++) {
+      SQ[k] = dQ[k];
+      PV[k] = dV[k];
+      PU[k] = dU[k];
+      SV[k] = SU[k] = 0;
+    }
     TEANN_UNROLL_MONO
-    for (PetscInt a = 0; a < M; a++) {
+    for (PetscInt a = 1; a < M; a++) {
       const PetscReal mV = MonoDir(m, a, vV), mU = MonoDir(m, a, vU), mm = m[a], *q0 = dQ + a * K, *qV = dV + a * K, *qU = dU + a * K;
       TEANN_VECTOR_K
       for (PetscInt k = 0; k < K; k++) {
-        S[k] += q0[k] * mm + qV[k] * mV + qU[k] * mU; /* F multiplies these */
-        PV[k] += qV[k] * mm;                          /* F' rV, F' rU multiply these */
+        SQ[k] += q0[k] * mm;
+        SV[k] += qV[k] * mV;
+        SU[k] += qU[k] * mU;
+        PV[k] += qV[k] * mm;
         PU[k] += qU[k] * mm;
       }
     }
-    for (PetscInt k = 0; k < K; k++) P[k] = PV[k] * rV + PU[k] * rU;
+    for (PetscInt k = 0; k < K; k++) {
+      S[k] = SQ[k] + (SV[k] + SU[k]);
+      P[k] = PV[k] * rV + PU[k] * rU;
+    }
     if (PF) { /* F = R f_c and F' from the cache; their eta and s derivatives follow from them:
                  dF/deta = -u^2 F, dF'/deta = -2u F - u^2 F', dF/ds = 2 eta u F, dF'/ds = 2 eta (F + u F') (u = r - s),
                  so with A = F S + F' P and B = F P the eta term is -u (u A + 2 B) and the s term 2 eta (u A + B) */
@@ -707,17 +739,22 @@ void TeannDescPairGeometry(const TeannDesc *d, const TeannPairList *pl, PetscInt
     }
 }
 
-PetscInt TeannDescPairRadials(const TeannDesc *d, const PetscReal eta[], const PetscReal s[], const TeannPairList *pl, const PetscInt el[], PetscInt i, PetscReal PF[])
+static inline PetscInt PairRadialsK(const TeannDesc *d, const PetscInt K, const PetscReal eta[], const PetscReal s[], const TeannPairList *pl, const PetscInt el[], PetscInt i, PetscReal PF[])
 {
-  const PetscInt  K = d->K;
-  PetscInt        np = 0;
+  PetscInt np = 0;
 
   for (size_t ip = pl->start[i]; ip < pl->start[i + 1]; ip++) {
     const PetscInt j = pl->j[ip];
-    PetscReal v[3], r2;
+    PetscReal      v[3], r2;
     PairVector(pl, ip, i, j, v, &r2);
     if (PF) Radial1(d, K, pl, ip, sqrt(r2), eta + el[j] * K, s + el[j] * K, PF + 2 * K * np, PF + 2 * K * np + K);
     np++;
   }
   return np;
+}
+
+PetscInt TeannDescPairRadials(const TeannDesc *d, const PetscReal eta[], const PetscReal s[], const TeannPairList *pl, const PetscInt el[], PetscInt i, PetscReal PF[])
+{
+  if (d->K == 8) return PairRadialsK(d, 8, eta, s, pl, el, i, PF);
+  return PairRadialsK(d, d->K, eta, s, pl, el, i, PF);
 }
