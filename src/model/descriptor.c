@@ -163,15 +163,15 @@ static inline void PairVector(const TeannPairList *pl, size_t ip, PetscInt i, Pe
   *r2  = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
 }
 
-/* vd, the tangent of the pair vector v of pair (i, j) along T (descriptor.h); returns that of r = |v|. */
-static inline PetscReal RadialTangent(const TeannTangent *T, PetscInt i, PetscInt j, const PetscReal v[3], PetscReal r, PetscReal vd[3])
+/* vd, the tangent of the pair vector v of pair (i, j) along T (descriptor.h); returns v . vd (r times the tangent of r = |v|). */
+static inline PetscReal RadialTangent(const TeannTangent *T, PetscInt i, PetscInt j, const PetscReal v[3], PetscReal vd[3])
 {
   for (PetscInt q = 0; q < 3; q++) vd[q] = T->V ? T->V[3 * j + q] - T->V[3 * i + q] : 0;
   if (T->C)
     for (PetscInt q = 0; q < 3; q++) vd[q] += T->C[3 * i + q];
   if (T->S)
     for (PetscInt q = 0; q < 3; q++) vd[q] += T->S[q] * v[0] + T->S[3 + q] * v[1] + T->S[6 + q] * v[2];
-  return (v[0] * vd[0] + v[1] * vd[1] + v[2] * vd[2]) / r;
+  return v[0] * vd[0] + v[1] * vd[1] + v[2] * vd[2];
 }
 
 /* F = R_k f_c and F' = dF/dr of pair ip for every k (eq. 1-2): one exponential per k, f_c from the cache. */
@@ -440,7 +440,7 @@ void TeannDescAtomTangentBackward(const TeannDesc *d, const PetscReal c[], const
     const PetscReal *ce = c + e * K;
     PairVector(pl, ip, i, j, v, &r2);
     r  = sqrt(r2);
-    rd = RadialTangent(V, i, j, v, r, vd);
+    rd = RadialTangent(V, i, j, v, vd) / r;
     Radial2(d, r, eta + e * K, s + e * K, &P);
     Monomials(d, v, m, gm);
     for (PetscInt a = 0; a < M; a++) md[a] = gm[3 * a] * vd[0] + gm[3 * a + 1] * vd[1] + gm[3 * a + 2] * vd[2];
@@ -503,11 +503,12 @@ static inline void PositionGradient2K(const TeannDesc *d, const PetscInt K, cons
   }
   for (size_t ip = pl->start[i]; ip < pl->start[i + 1]; ip++) {
     const PetscInt j = pl->j[ip];
-    PetscReal        v[3], r2, r, sc1 = 0, sc2 = 0, g1[3] = {0, 0, 0}, g2[3] = {0, 0, 0};
+    PetscReal        v[3], r2, r, ir, sc1 = 0, sc2 = 0, g1[3] = {0, 0, 0}, g2[3] = {0, 0, 0};
     PetscReal        T1[TEANN_MAX_WAVE], T2[TEANN_MAX_WAVE], G1[3][TEANN_MAX_WAVE], G2[3][TEANN_MAX_WAVE];
     const PetscReal *ce = c + el[j] * K, *F = Fb, *F1 = F1b;
     PairVector(pl, ip, i, j, v, &r2);
-    r = sqrt(r2);
+    r  = sqrt(r2);
+    ir = 1 / r;
     if (PF) {
       F  = PF + 2 * K * np++;
       F1 = F + K;
@@ -550,8 +551,8 @@ static inline void PositionGradient2K(const TeannDesc *d, const PetscInt K, cons
       g2[2] += G2[2][k] * cf;
     }
     for (PetscInt q = 0; q < 3; q++) {
-      g1[q] += sc1 * v[q] / r;
-      g2[q] += sc2 * v[q] / r;
+      g1[q] += sc1 * v[q] * ir;
+      g2[q] += sc2 * v[q] * ir;
       dx1[3 * j + q] += g1[q];
       dx1[3 * i + q] -= g1[q];
       dx2[3 * j + q] += g2[q];
@@ -586,12 +587,13 @@ static inline void Tangent2K(const TeannDesc *d, const PetscInt K, const PetscIn
   for (PetscInt q = 0; q < M * K; q++) OdV[q] = OdU[q] = 0;
   for (size_t ip = pl->start[i]; ip < pl->start[i + 1]; ip++) {
     const PetscInt j = pl->j[ip];
-    PetscReal        v[3], vV[3], vU[3], r2, r, rV, rU;
+    PetscReal        v[3], vV[3], vU[3], r2, r, ir, rV, rU;
     const PetscReal *ce = c + el[j] * K, *F = Fb, *F1 = F1b;
     PairVector(pl, ip, i, j, v, &r2);
     r  = sqrt(r2);
-    rV = RadialTangent(V, i, j, v, r, vV);
-    rU = RadialTangent(U, i, j, v, r, vU);
+    ir = 1 / r;
+    rV = RadialTangent(V, i, j, v, vV) * ir;
+    rU = RadialTangent(U, i, j, v, vU) * ir;
     if (PF) {
       F  = PF + 2 * K * np++;
       F1 = F + K;
@@ -658,13 +660,14 @@ static inline void FieldPairBackwardK(const TeannDesc *d, const PetscInt K, cons
   }
   for (size_t ip = pl->start[i]; ip < pl->start[i + 1]; ip++) {
     const PetscInt j = pl->j[ip];
-    PetscReal        v[3], vV[3], vU[3], r2, r, rV, rU;
+    PetscReal        v[3], vV[3], vU[3], r2, r, ir, rV, rU;
     const PetscInt   e  = el[j];
     const PetscReal *ce = c + e * K;
     PairVector(pl, ip, i, j, v, &r2);
     r  = sqrt(r2);
-    rV = RadialTangent(V, i, j, v, r, vV);
-    rU = RadialTangent(U, i, j, v, r, vU);
+    ir = 1 / r;
+    rV = RadialTangent(V, i, j, v, vV) * ir;
+    rU = RadialTangent(U, i, j, v, vU) * ir;
     Mono(lmax, M, v, m);
     /* five independent sums (chains of dependent multiply-adds limit this loop, not their number):
        F multiplies SQ + SV + SU, F' rV and F' rU multiply PV and PU */
