@@ -490,6 +490,7 @@ static inline void PositionGradient2K(const TeannDesc *d, const PetscInt K, cons
   const PetscInt  M = MonoCount(lmax), MK = M * K;
   PetscReal       m[TEANN_MAX_MONO] = {0}, Fb[TEANN_MAX_WAVE], F1b[TEANN_MAX_WAVE];
   PetscReal      *dO1 = dO, *dO2 = dO + MK; /* dO has room for 2 M K */
+  PetscReal       gi1[3] = {0, 0, 0}, gi2[3] = {0, 0, 0}, Wi1[9] = {0}, Wi2[9] = {0};
   PetscInt        np = 0;
 
   TEANN_UNROLL_MONO
@@ -554,22 +555,32 @@ static inline void PositionGradient2K(const TeannDesc *d, const PetscInt K, cons
       g1[q] += sc1 * v[q] * ir;
       g2[q] += sc2 * v[q] * ir;
       dx1[3 * j + q] += g1[q];
-      dx1[3 * i + q] -= g1[q];
       dx2[3 * j + q] += g2[q];
-      dx2[3 * i + q] -= g2[q];
+      gi1[q] += g1[q];
+      gi2[q] += g2[q];
     }
     if (W1) /* the pair (virial) form of sum_i r_i g_i^T */
       for (PetscInt a = 0; a < 3; a++)
         for (PetscInt b = 0; b < 3; b++) {
-          W1[3 * a + b] += v[a] * g1[b];
-          W2[3 * a + b] += v[a] * g2[b];
+          Wi1[3 * a + b] += v[a] * g1[b];
+          Wi2[3 * a + b] += v[a] * g2[b];
         }
-    if (p1)
-      for (PetscInt q = 0; q < 3; q++) {
-        p1[q] += g1[q];
-        p2[q] += g2[q];
-      }
   }
+  /* atom i's own terms summed over its pairs here, not through memory pair by pair */
+  for (PetscInt q = 0; q < 3; q++) {
+    dx1[3 * i + q] -= gi1[q];
+    dx2[3 * i + q] -= gi2[q];
+  }
+  if (W1)
+    for (PetscInt q = 0; q < 9; q++) {
+      W1[q] += Wi1[q];
+      W2[q] += Wi2[q];
+    }
+  if (p1)
+    for (PetscInt q = 0; q < 3; q++) {
+      p1[q] += gi1[q];
+      p2[q] += gi2[q];
+    }
 }
 
 void TeannDescAtomPositionGradient2(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], const TeannPairList *pl, const PetscInt el[], PetscInt i, const PetscReal O[], const PetscReal drho1[], const PetscReal drho2[], PetscReal dO[], PetscReal dx1[], PetscReal dx2[], PetscReal W1[], PetscReal W2[], PetscReal p1[], PetscReal p2[])
