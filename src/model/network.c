@@ -87,6 +87,15 @@ static void Gemm(const char *ta, const char *tb, PetscInt m, PetscInt n, PetscIn
     }
     return;
   }
+  if (ta[0] == 'T' && tb[0] == 'N' && m * k <= 4096) {
+    /* OpenBLAS packs op(A) = A^T (the input adjoints W^T dZ) at any size: with a transposed copy of
+       the weights the product is one its small-matrix kernels take */
+    PetscReal At[4096];
+    for (PetscInt p = 0; p < k; p++)
+      for (PetscInt i = 0; i < m; i++) At[p * m + i] = A[i * lda + p];
+    Gemm("N", "N", m, n, k, At, m, B, ldb, beta, C, ldc);
+    return;
+  }
   if (n > TEANN_GEMM_ROWS) { /* the atoms as columns of C: independent blocks */
     const PetscInt sbj = tb[0] == 'N' ? ldb : 1;
     for (PetscInt j0 = 0; j0 < n; j0 += TEANN_GEMM_ROWS) Gemm(ta, tb, m, PetscMin(TEANN_GEMM_ROWS, n - j0), k, A, lda, B + j0 * sbj, ldb, beta, C + j0 * ldc, ldc);
