@@ -5,6 +5,79 @@
 #include "mathimpl.h"
 #include <math.h>
 
+/* Loops over the monomials unrolled completely where lmax is a compile-time constant, so that the
+   entries of MonoP are constants there (the kernels clear m[]: the unrolled instance for any lmax
+   then reads no unset entry, as far as the compiler can tell). */
+#if defined(__GNUC__)
+  #define TEANN_UNROLL_MONO _Pragma("GCC unroll 20")
+  #define TEANN_VECTOR_K    _Pragma("GCC unroll 1")
+#else
+  #define TEANN_UNROLL_MONO
+  #define TEANN_VECTOR_K
+#endif
+
+/* The exponents of monomial a in the order of TeannDescSetUp (degree, then px and py descending;
+   TeannDescSetUp checks that they agree). The fused kernels are instantiated with lmax known at
+   compile time, where these are constants: the zero derivatives of the monomials (18 of the 30 for
+   lmax 2) are then never formed nor multiplied. */
+static const PetscInt MonoP[TEANN_MAX_MONO][3] = {
+  {0, 0, 0}, {1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {2, 0, 0}, {1, 1, 0}, {1, 0, 1}, {0, 2, 0}, {0, 1, 1}, {0, 0, 2},
+  {3, 0, 0}, {2, 1, 0}, {2, 0, 1}, {1, 2, 0}, {1, 1, 1}, {1, 0, 2}, {0, 3, 0}, {0, 2, 1}, {0, 1, 2}, {0, 0, 3},
+};
+
+/* their multinomial weights L!/(px! py! pz!) */
+static const PetscReal MonoW[TEANN_MAX_MONO] = {1, 1, 1, 1, 1, 2, 2, 1, 2, 1, 1, 3, 3, 3, 6, 3, 1, 3, 3, 1};
+
+/* the degree of monomial a */
+static inline PetscInt MonoL(PetscInt a)
+{
+  return MonoP[a][0] + MonoP[a][1] + MonoP[a][2];
+}
+
+static inline PetscInt MonoCount(PetscInt lmax)
+{
+  return (lmax + 1) * (lmax + 2) * (lmax + 3) / 6;
+}
+
+/* index of the monomial x^px y^py z^pz in that order */
+static inline PetscInt MonoIndex(PetscInt px, PetscInt py, PetscInt pz)
+{
+  const PetscInt L = px + py + pz, t = py + pz;
+
+  return L * (L + 1) * (L + 2) / 6 + t * (t + 1) / 2 + pz;
+}
+
+/* m[a], a < M = MonoCount(lmax), of the pair vector v */
+static inline void Mono(const PetscInt lmax, const PetscInt M, const PetscReal v[3], PetscReal m[])
+{
+  PetscReal pw[3][TEANN_MAX_LMAX + 1];
+
+  for (PetscInt q = 0; q < 3; q++) {
+    pw[q][0] = 1;
+    for (PetscInt e = 1; e <= lmax; e++) pw[q][e] = pw[q][e - 1] * v[q];
+  }
+  TEANN_UNROLL_MONO
+  for (PetscInt a = 0; a < M; a++) m[a] = pw[0][MonoP[a][0]] * pw[1][MonoP[a][1]] * pw[2][MonoP[a][2]];
+}
+
+/* dm_a/dv_q = p_q m_{a - e_q}; only called where p_q > 0 */
+static inline PetscReal MonoD(const PetscReal m[], PetscInt a, PetscInt q)
+{
+  const PetscInt *p = MonoP[a];
+
+  return p[q] * m[MonoIndex(p[0] - (q == 0), p[1] - (q == 1), p[2] - (q == 2))];
+}
+
+/* the derivative of monomial a > 0 along u */
+static inline PetscReal MonoDir(const PetscReal m[], PetscInt a, const PetscReal u[3])
+{
+  PetscReal t = 0;
+
+  for (PetscInt q = 0; q < 3; q++)
+    if (MonoP[a][q]) t += MonoD(m, a, q) * u[q];
+  return t;
+}
+
 PetscErrorCode TeannDescSetUp(TeannDesc *d, PetscReal rc, PetscInt K, PetscInt lmax, PetscInt nel)
 {
   static const PetscReal fact[] = {1, 1, 2, 6};
@@ -32,6 +105,8 @@ PetscErrorCode TeannDescSetUp(TeannDesc *d, PetscReal rc, PetscInt K, PetscInt l
     }
   }
   d->M = a;
+  for (a = 0; a < d->M; a++)
+    PetscCheck(d->p[a][0] == MonoP[a][0] && d->p[a][1] == MonoP[a][1] && d->p[a][2] == MonoP[a][2] && d->w[a] == MonoW[a], PETSC_COMM_SELF, PETSC_ERR_PLIB, "monomial %" PetscInt_FMT " out of the kernels' order", a);
   d->F = (lmax + 1) * K;
   PetscFunctionReturn(0);
 }
@@ -88,15 +163,15 @@ static inline void PairVector(const TeannPairList *pl, size_t ip, PetscInt i, Pe
   *r2  = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
 }
 
-/* vd, the tangent of the pair vector v of pair (i, j) along T (descriptor.h); returns that of r = |v|. */
-static inline PetscReal RadialTangent(const TeannTangent *T, PetscInt i, PetscInt j, const PetscReal v[3], PetscReal r, PetscReal vd[3])
+/* vd, the tangent of the pair vector v of pair (i, j) along T (descriptor.h); returns v . vd (r times the tangent of r = |v|). */
+static inline PetscReal RadialTangent(const TeannTangent *T, PetscInt i, PetscInt j, const PetscReal v[3], PetscReal vd[3])
 {
   for (PetscInt q = 0; q < 3; q++) vd[q] = T->V ? T->V[3 * j + q] - T->V[3 * i + q] : 0;
   if (T->C)
     for (PetscInt q = 0; q < 3; q++) vd[q] += T->C[3 * i + q];
   if (T->S)
     for (PetscInt q = 0; q < 3; q++) vd[q] += T->S[q] * v[0] + T->S[3 + q] * v[1] + T->S[6 + q] * v[2];
-  return (v[0] * vd[0] + v[1] * vd[1] + v[2] * vd[2]) / r;
+  return v[0] * vd[0] + v[1] * vd[1] + v[2] * vd[2];
 }
 
 /* F = R_k f_c and F' = dF/dr of pair ip for every k (eq. 1-2): one exponential per k, f_c from the cache. */
@@ -133,10 +208,10 @@ static inline void DensitiesBackward(const TeannDesc *d, const PetscInt K, const
   }
 }
 
-static inline void DescAtomK(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const PetscReal *PETSC_RESTRICT PF, const TeannPairList *pl, const PetscInt el[], PetscInt i, PetscReal *PETSC_RESTRICT O, PetscReal *PETSC_RESTRICT rho)
+static inline void DescAtomK(const TeannDesc *d, const PetscInt K, const PetscInt lmax, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const PetscReal *PETSC_RESTRICT PF, const TeannPairList *pl, const PetscInt el[], PetscInt i, PetscReal *PETSC_RESTRICT O, PetscReal *PETSC_RESTRICT rho)
 {
-  const PetscInt  M = d->M;
-  PetscReal       m[TEANN_MAX_MONO], G[TEANN_MAX_WAVE];
+  const PetscInt  M = MonoCount(lmax);
+  PetscReal       m[TEANN_MAX_MONO] = {0}, G[TEANN_MAX_WAVE];
   PetscInt        np = 0;
 
   for (PetscInt q = 0; q < M * K; q++) O[q] = 0;
@@ -153,7 +228,8 @@ static inline void DescAtomK(const TeannDesc *d, const PetscInt K, const PetscRe
       PairCutoff(pl, ip, r, d->rc, &fc, NULL);
       for (PetscInt k = 0; k < K; k++) G[k] = ce[k] * TeannExp(-ee[k] * (r - se[k]) * (r - se[k])) * fc;
     }
-    Monomials(d, v, m, NULL);
+    Mono(lmax, M, v, m);
+    TEANN_UNROLL_MONO
     for (PetscInt a = 0; a < M; a++) {
       PetscReal *o = O + a * K;
       for (PetscInt k = 0; k < K; k++) o[k] += m[a] * G[k];
@@ -216,8 +292,8 @@ static inline void DescAtomBackwardK(const TeannDesc *d, const PetscInt K, const
 /* K known at compile time for the default 8: the k loops become single vector operations. */
 void TeannDescAtom(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], const TeannPairList *pl, const PetscInt el[], PetscInt i, PetscReal O[], PetscReal rho[])
 {
-  if (d->K == 8) DescAtomK(d, 8, c, eta, s, PF, pl, el, i, O, rho);
-  else DescAtomK(d, d->K, c, eta, s, PF, pl, el, i, O, rho);
+  if (d->K == 8 && d->lmax == 2) DescAtomK(d, 8, 2, c, eta, s, PF, pl, el, i, O, rho);
+  else DescAtomK(d, d->K, d->lmax, c, eta, s, PF, pl, el, i, O, rho);
 }
 
 void TeannDescAtomBackward(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], const TeannPairList *pl, const PetscInt el[], PetscInt i, const PetscReal O[], const PetscReal drho[], PetscReal dO[], PetscReal gc[], PetscReal geta[], PetscReal gs[], PetscReal dx[])
@@ -364,7 +440,7 @@ void TeannDescAtomTangentBackward(const TeannDesc *d, const PetscReal c[], const
     const PetscReal *ce = c + e * K;
     PairVector(pl, ip, i, j, v, &r2);
     r  = sqrt(r2);
-    rd = RadialTangent(V, i, j, v, r, vd);
+    rd = RadialTangent(V, i, j, v, vd) / r;
     Radial2(d, r, eta + e * K, s + e * K, &P);
     Monomials(d, v, m, gm);
     for (PetscInt a = 0; a < M; a++) md[a] = gm[3 * a] * vd[0] + gm[3 * a + 1] * vd[1] + gm[3 * a + 2] * vd[2];
@@ -409,86 +485,126 @@ void TeannDescAtomTangentBackward(const TeannDesc *d, const PetscReal c[], const
    Each pass below visits the pairs of atom i once for what the kernels above would do in two or
    three visits: the exponentials, cosines and monomials of a pair are computed once. */
 
-static inline void PositionGradient2K(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const PetscReal *PETSC_RESTRICT PF, const TeannPairList *pl, const PetscInt el[], PetscInt i, const PetscReal *PETSC_RESTRICT O, const PetscReal *PETSC_RESTRICT drho1, const PetscReal *PETSC_RESTRICT drho2, PetscReal *PETSC_RESTRICT dO, PetscReal *PETSC_RESTRICT dx1, PetscReal *PETSC_RESTRICT dx2, PetscReal *PETSC_RESTRICT W1, PetscReal *PETSC_RESTRICT W2, PetscReal *PETSC_RESTRICT p1, PetscReal *PETSC_RESTRICT p2)
+static inline void PositionGradient2K(const TeannDesc *d, const PetscInt K, const PetscInt lmax, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const PetscReal *PETSC_RESTRICT PF, const TeannPairList *pl, const PetscInt el[], PetscInt i, const PetscReal *PETSC_RESTRICT O, const PetscReal *PETSC_RESTRICT drho1, const PetscReal *PETSC_RESTRICT drho2, PetscReal *PETSC_RESTRICT dO, PetscReal *PETSC_RESTRICT dx1, PetscReal *PETSC_RESTRICT dx2, PetscReal *PETSC_RESTRICT W1, PetscReal *PETSC_RESTRICT W2, PetscReal *PETSC_RESTRICT p1, PetscReal *PETSC_RESTRICT p2)
 {
-  const PetscInt  M = d->M, MK = M * K;
-  PetscReal       m[TEANN_MAX_MONO], gm[3 * TEANN_MAX_MONO], Fb[TEANN_MAX_WAVE], F1b[TEANN_MAX_WAVE];
+  const PetscInt  M = MonoCount(lmax), MK = M * K;
+  PetscReal       m[TEANN_MAX_MONO] = {0}, Fb[TEANN_MAX_WAVE], F1b[TEANN_MAX_WAVE];
   PetscReal      *dO1 = dO, *dO2 = dO + MK; /* dO has room for 2 M K */
+  PetscReal       gi1[3] = {0, 0, 0}, gi2[3] = {0, 0, 0}, Wi1[9] = {0}, Wi2[9] = {0};
   PetscInt        np = 0;
 
-  DensitiesBackward(d, K, O, drho1, dO1);
-  DensitiesBackward(d, K, O, drho2, dO2);
+  TEANN_UNROLL_MONO
+  for (PetscInt a = 0; a < M; a++) {
+    const PetscReal *o = O + a * K, *d1 = drho1 + MonoL(a) * K, *d2 = drho2 + MonoL(a) * K, w2 = 2 * MonoW[a];
+    TEANN_VECTOR_K
+    for (PetscInt k = 0; k < K; k++) {
+      dO1[a * K + k] = w2 * o[k] * d1[k];
+      dO2[a * K + k] = w2 * o[k] * d2[k];
+    }
+  }
   for (size_t ip = pl->start[i]; ip < pl->start[i + 1]; ip++) {
     const PetscInt j = pl->j[ip];
-    PetscReal        v[3], r2, r, sc1 = 0, sc2 = 0, g1[3] = {0, 0, 0}, g2[3] = {0, 0, 0};
+    PetscReal        v[3], r2, r, ir, sc1 = 0, sc2 = 0, g1[3] = {0, 0, 0}, g2[3] = {0, 0, 0};
+    PetscReal        T1[TEANN_MAX_WAVE], T2[TEANN_MAX_WAVE], G1[3][TEANN_MAX_WAVE], G2[3][TEANN_MAX_WAVE];
     const PetscReal *ce = c + el[j] * K, *F = Fb, *F1 = F1b;
     PairVector(pl, ip, i, j, v, &r2);
-    r = sqrt(r2);
+    r  = sqrt(r2);
+    ir = 1 / r;
     if (PF) {
       F  = PF + 2 * K * np++;
       F1 = F + K;
     } else Radial1(d, K, pl, ip, r, eta + el[j] * K, s + el[j] * K, Fb, F1b);
-    Monomials(d, v, m, gm);
-    for (PetscInt a = 0; a < M; a++) {
-      const PetscReal *o1 = dO1 + a * K, *o2 = dO2 + a * K;
-      PetscReal        U1 = 0, U2 = 0, W1 = 0, W2 = 0;
+    Mono(lmax, M, v, m);
+    /* the contractions over the monomials first, k by k (vector operations along k), then over k:
+       sc = sum_k c F'_k sum_a dO_ak m_a, g_q = sum_k c F_k sum_a dO_ak dm_a/dv_q */
+    for (PetscInt k = 0; k < K; k++) {
+      T1[k] = dO1[k];
+      T2[k] = dO2[k];
+      for (PetscInt q = 0; q < 3; q++) G1[q][k] = G2[q][k] = 0;
+    }
+    TEANN_UNROLL_MONO
+    for (PetscInt a = 1; a < M; a++) {
+      const PetscReal *o1 = dO1 + a * K, *o2 = dO2 + a * K, ma = m[a];
+      TEANN_VECTOR_K
       for (PetscInt k = 0; k < K; k++) {
-        const PetscReal cf = ce[k] * F[k], cf1 = ce[k] * F1[k];
-        U1 += o1[k] * cf;
-        U2 += o2[k] * cf;
-        W1 += o1[k] * cf1;
-        W2 += o2[k] * cf1;
+        T1[k] += o1[k] * ma;
+        T2[k] += o2[k] * ma;
       }
-      sc1 += W1 * m[a];
-      sc2 += W2 * m[a];
       for (PetscInt q = 0; q < 3; q++) {
-        g1[q] += U1 * gm[3 * a + q];
-        g2[q] += U2 * gm[3 * a + q];
+        if (!MonoP[a][q]) continue;
+        const PetscReal dm = MonoD(m, a, q);
+        TEANN_VECTOR_K
+        for (PetscInt k = 0; k < K; k++) {
+          G1[q][k] += o1[k] * dm;
+          G2[q][k] += o2[k] * dm;
+        }
       }
     }
+    for (PetscInt k = 0; k < K; k++) {
+      const PetscReal cf = ce[k] * F[k], cf1 = ce[k] * F1[k];
+      sc1 += T1[k] * cf1;
+      sc2 += T2[k] * cf1;
+      g1[0] += G1[0][k] * cf;
+      g1[1] += G1[1][k] * cf;
+      g1[2] += G1[2][k] * cf;
+      g2[0] += G2[0][k] * cf;
+      g2[1] += G2[1][k] * cf;
+      g2[2] += G2[2][k] * cf;
+    }
     for (PetscInt q = 0; q < 3; q++) {
-      g1[q] += sc1 * v[q] / r;
-      g2[q] += sc2 * v[q] / r;
+      g1[q] += sc1 * v[q] * ir;
+      g2[q] += sc2 * v[q] * ir;
       dx1[3 * j + q] += g1[q];
-      dx1[3 * i + q] -= g1[q];
       dx2[3 * j + q] += g2[q];
-      dx2[3 * i + q] -= g2[q];
+      gi1[q] += g1[q];
+      gi2[q] += g2[q];
     }
     if (W1) /* the pair (virial) form of sum_i r_i g_i^T */
       for (PetscInt a = 0; a < 3; a++)
         for (PetscInt b = 0; b < 3; b++) {
-          W1[3 * a + b] += v[a] * g1[b];
-          W2[3 * a + b] += v[a] * g2[b];
+          Wi1[3 * a + b] += v[a] * g1[b];
+          Wi2[3 * a + b] += v[a] * g2[b];
         }
-    if (p1)
-      for (PetscInt q = 0; q < 3; q++) {
-        p1[q] += g1[q];
-        p2[q] += g2[q];
-      }
   }
+  /* atom i's own terms summed over its pairs here, not through memory pair by pair */
+  for (PetscInt q = 0; q < 3; q++) {
+    dx1[3 * i + q] -= gi1[q];
+    dx2[3 * i + q] -= gi2[q];
+  }
+  if (W1)
+    for (PetscInt q = 0; q < 9; q++) {
+      W1[q] += Wi1[q];
+      W2[q] += Wi2[q];
+    }
+  if (p1)
+    for (PetscInt q = 0; q < 3; q++) {
+      p1[q] += gi1[q];
+      p2[q] += gi2[q];
+    }
 }
 
 void TeannDescAtomPositionGradient2(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], const TeannPairList *pl, const PetscInt el[], PetscInt i, const PetscReal O[], const PetscReal drho1[], const PetscReal drho2[], PetscReal dO[], PetscReal dx1[], PetscReal dx2[], PetscReal W1[], PetscReal W2[], PetscReal p1[], PetscReal p2[])
 {
-  if (d->K == 8) PositionGradient2K(d, 8, c, eta, s, PF, pl, el, i, O, drho1, drho2, dO, dx1, dx2, W1, W2, p1, p2);
-  else PositionGradient2K(d, d->K, c, eta, s, PF, pl, el, i, O, drho1, drho2, dO, dx1, dx2, W1, W2, p1, p2);
+  if (d->K == 8 && d->lmax == 2) PositionGradient2K(d, 8, 2, c, eta, s, PF, pl, el, i, O, drho1, drho2, dO, dx1, dx2, W1, W2, p1, p2);
+  else PositionGradient2K(d, d->K, d->lmax, c, eta, s, PF, pl, el, i, O, drho1, drho2, dO, dx1, dx2, W1, W2, p1, p2);
 }
 
-static inline void Tangent2K(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const PetscReal *PETSC_RESTRICT PF, const TeannPairList *pl, const PetscInt el[], PetscInt i, const TeannTangent *V, const TeannTangent *U, const PetscReal *PETSC_RESTRICT O, PetscReal *PETSC_RESTRICT OdV, PetscReal *PETSC_RESTRICT OdU, PetscReal *PETSC_RESTRICT rhodV, PetscReal *PETSC_RESTRICT rhodU)
+static inline void Tangent2K(const TeannDesc *d, const PetscInt K, const PetscInt lmax, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const PetscReal *PETSC_RESTRICT PF, const TeannPairList *pl, const PetscInt el[], PetscInt i, const TeannTangent *V, const TeannTangent *U, const PetscReal *PETSC_RESTRICT O, PetscReal *PETSC_RESTRICT OdV, PetscReal *PETSC_RESTRICT OdU, PetscReal *PETSC_RESTRICT rhodV, PetscReal *PETSC_RESTRICT rhodU)
 {
-  const PetscInt  M = d->M;
-  PetscReal       m[TEANN_MAX_MONO], gm[3 * TEANN_MAX_MONO], Fb[TEANN_MAX_WAVE], F1b[TEANN_MAX_WAVE], cF[TEANN_MAX_WAVE], cF1V[TEANN_MAX_WAVE], cF1U[TEANN_MAX_WAVE];
+  const PetscInt  M = MonoCount(lmax);
+  PetscReal       m[TEANN_MAX_MONO] = {0}, Fb[TEANN_MAX_WAVE], F1b[TEANN_MAX_WAVE], cF[TEANN_MAX_WAVE], cF1V[TEANN_MAX_WAVE], cF1U[TEANN_MAX_WAVE];
   PetscInt        np = 0;
 
   for (PetscInt q = 0; q < M * K; q++) OdV[q] = OdU[q] = 0;
   for (size_t ip = pl->start[i]; ip < pl->start[i + 1]; ip++) {
     const PetscInt j = pl->j[ip];
-    PetscReal        v[3], vV[3], vU[3], r2, r, rV, rU;
+    PetscReal        v[3], vV[3], vU[3], r2, r, ir, rV, rU;
     const PetscReal *ce = c + el[j] * K, *F = Fb, *F1 = F1b;
     PairVector(pl, ip, i, j, v, &r2);
     r  = sqrt(r2);
-    rV = RadialTangent(V, i, j, v, r, vV);
-    rU = RadialTangent(U, i, j, v, r, vU);
+    ir = 1 / r;
+    rV = RadialTangent(V, i, j, v, vV) * ir;
+    rU = RadialTangent(U, i, j, v, vU) * ir;
     if (PF) {
       F  = PF + 2 * K * np++;
       F1 = F + K;
@@ -498,21 +614,28 @@ static inline void Tangent2K(const TeannDesc *d, const PetscInt K, const PetscRe
       cF1V[k] = ce[k] * F1[k] * rV;
       cF1U[k] = ce[k] * F1[k] * rU;
     }
-    Monomials(d, v, m, gm);
-    for (PetscInt a = 0; a < M; a++) {
-      const PetscReal mV = gm[3 * a] * vV[0] + gm[3 * a + 1] * vV[1] + gm[3 * a + 2] * vV[2];
-      const PetscReal mU = gm[3 * a] * vU[0] + gm[3 * a + 1] * vU[1] + gm[3 * a + 2] * vU[2];
+    Mono(lmax, M, v, m);
+    for (PetscInt k = 0; k < K; k++) { /* the constant monomial: m = 1, no derivative */
+      OdV[k] += cF1V[k];
+      OdU[k] += cF1U[k];
+    }
+    TEANN_UNROLL_MONO
+    for (PetscInt a = 1; a < M; a++) {
+      const PetscReal mV = MonoDir(m, a, vV), mU = MonoDir(m, a, vU), ma = m[a];
       PetscReal      *oV = OdV + a * K, *oU = OdU + a * K;
+      TEANN_VECTOR_K
       for (PetscInt k = 0; k < K; k++) {
-        oV[k] += cF1V[k] * m[a] + cF[k] * mV;
-        oU[k] += cF1U[k] * m[a] + cF[k] * mU;
+        oV[k] += cF1V[k] * ma + cF[k] * mV;
+        oU[k] += cF1U[k] * ma + cF[k] * mU;
       }
     }
   }
-  for (PetscInt f = 0; f < d->F; f++) rhodV[f] = rhodU[f] = 0;
+  for (PetscInt f = 0; f < (lmax + 1) * K; f++) rhodV[f] = rhodU[f] = 0;
+  TEANN_UNROLL_MONO
   for (PetscInt a = 0; a < M; a++) {
-    const PetscReal w2 = 2 * d->w[a], *o = O + a * K, *oV = OdV + a * K, *oU = OdU + a * K;
-    PetscReal      *rV = rhodV + d->L[a] * K, *rU = rhodU + d->L[a] * K;
+    const PetscReal w2 = 2 * MonoW[a], *o = O + a * K, *oV = OdV + a * K, *oU = OdU + a * K;
+    PetscReal      *rV = rhodV + MonoL(a) * K, *rU = rhodU + MonoL(a) * K;
+    TEANN_VECTOR_K
     for (PetscInt k = 0; k < K; k++) {
       rV[k] += w2 * o[k] * oV[k];
       rU[k] += w2 * o[k] * oU[k];
@@ -522,22 +645,24 @@ static inline void Tangent2K(const TeannDesc *d, const PetscInt K, const PetscRe
 
 void TeannDescAtomTangent2(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], const TeannPairList *pl, const PetscInt el[], PetscInt i, const TeannTangent *V, const TeannTangent *U, const PetscReal O[], PetscReal OdV[], PetscReal OdU[], PetscReal rhodV[], PetscReal rhodU[])
 {
-  if (d->K == 8) Tangent2K(d, 8, c, eta, s, PF, pl, el, i, V, U, O, OdV, OdU, rhodV, rhodU);
-  else Tangent2K(d, d->K, c, eta, s, PF, pl, el, i, V, U, O, OdV, OdU, rhodV, rhodU);
+  if (d->K == 8 && d->lmax == 2) Tangent2K(d, 8, 2, c, eta, s, PF, pl, el, i, V, U, O, OdV, OdU, rhodV, rhodU);
+  else Tangent2K(d, d->K, d->lmax, c, eta, s, PF, pl, el, i, V, U, O, OdV, OdU, rhodV, rhodU);
 }
 
-static inline void FieldPairBackwardK(const TeannDesc *d, const PetscInt K, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const PetscReal *PETSC_RESTRICT PF, const TeannPairList *pl, const PetscInt el[], PetscInt i, const TeannTangent *V, const TeannTangent *U, const PetscReal *PETSC_RESTRICT O, const PetscReal *PETSC_RESTRICT OdV, const PetscReal *PETSC_RESTRICT OdU, const PetscReal *PETSC_RESTRICT drho, const PetscReal *PETSC_RESTRICT bV, const PetscReal *PETSC_RESTRICT bU, PetscReal *PETSC_RESTRICT dO, PetscReal *PETSC_RESTRICT gc, PetscReal *PETSC_RESTRICT geta, PetscReal *PETSC_RESTRICT gs)
+static inline void FieldPairBackwardK(const TeannDesc *d, const PetscInt K, const PetscInt lmax, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const PetscReal *PETSC_RESTRICT PF, const TeannPairList *pl, const PetscInt el[], PetscInt i, const TeannTangent *V, const TeannTangent *U, const PetscReal *PETSC_RESTRICT O, const PetscReal *PETSC_RESTRICT OdV, const PetscReal *PETSC_RESTRICT OdU, const PetscReal *PETSC_RESTRICT drho, const PetscReal *PETSC_RESTRICT bV, const PetscReal *PETSC_RESTRICT bU, PetscReal *PETSC_RESTRICT dO, PetscReal *PETSC_RESTRICT gc, PetscReal *PETSC_RESTRICT geta, PetscReal *PETSC_RESTRICT gs)
 {
-  const PetscInt  M = d->M, MK = M * K;
+  const PetscInt  M = MonoCount(lmax), MK = M * K;
   PetscReal      *dQ = dO, *dV = dO + MK, *dU = dO + 2 * MK; /* dO has room for 3 M K */
-  PetscReal       m[TEANN_MAX_MONO], gm[3 * TEANN_MAX_MONO], S[TEANN_MAX_WAVE], P[TEANN_MAX_WAVE];
+  PetscReal       m[TEANN_MAX_MONO] = {0}, S[TEANN_MAX_WAVE], P[TEANN_MAX_WAVE], SQ[TEANN_MAX_WAVE], SV[TEANN_MAX_WAVE], SU[TEANN_MAX_WAVE], PV[TEANN_MAX_WAVE], PU[TEANN_MAX_WAVE];
   PairRadial      R;
   PetscInt        np = 0;
 
   /* the adjoint of O from drho and from both tangents; the adjoints of OdV, OdU */
+  TEANN_UNROLL_MONO
   for (PetscInt a = 0; a < M; a++) {
-    const PetscReal  w2 = 2 * d->w[a], *dr = drho + d->L[a] * K, *rV = bV + d->L[a] * K, *rU = bU + d->L[a] * K;
+    const PetscReal  w2 = 2 * MonoW[a], *dr = drho + MonoL(a) * K, *rV = bV + MonoL(a) * K, *rU = bU + MonoL(a) * K;
     const PetscReal *o = O + a * K, *oV = OdV + a * K, *oU = OdU + a * K;
+    TEANN_VECTOR_K
     for (PetscInt k = 0; k < K; k++) {
       dQ[a * K + k] = w2 * (dr[k] * o[k] + rV[k] * oV[k] + rU[k] * oU[k]);
       dV[a * K + k] = w2 * rV[k] * o[k];
@@ -546,37 +671,60 @@ static inline void FieldPairBackwardK(const TeannDesc *d, const PetscInt K, cons
   }
   for (size_t ip = pl->start[i]; ip < pl->start[i + 1]; ip++) {
     const PetscInt j = pl->j[ip];
-    PetscReal        v[3], vV[3], vU[3], r2, r, rV, rU;
+    PetscReal        v[3], vV[3], vU[3], r2, r, ir, rV, rU;
     const PetscInt   e  = el[j];
     const PetscReal *ce = c + e * K;
     PairVector(pl, ip, i, j, v, &r2);
     r  = sqrt(r2);
-    rV = RadialTangent(V, i, j, v, r, vV);
-    rU = RadialTangent(U, i, j, v, r, vU);
-    Monomials(d, v, m, gm);
-    for (PetscInt k = 0; k < K; k++) S[k] = P[k] = 0;
-    for (PetscInt a = 0; a < M; a++) {
-      const PetscReal mV = gm[3 * a] * vV[0] + gm[3 * a + 1] * vV[1] + gm[3 * a + 2] * vV[2];
-      const PetscReal mU = gm[3 * a] * vU[0] + gm[3 * a + 1] * vU[1] + gm[3 * a + 2] * vU[2];
-      const PetscReal mm = m[a], *q0 = dQ + a * K, *qV = dV + a * K, *qU = dU + a * K;
+    ir = 1 / r;
+    rV = RadialTangent(V, i, j, v, vV) * ir;
+    rU = RadialTangent(U, i, j, v, vU) * ir;
+    Mono(lmax, M, v, m);
+    /* five independent sums (chains of dependent multiply-adds limit this loop, not their number):
+       F multiplies SQ + SV + SU, F' rV and F' rU multiply PV and PU */
+    for (PetscInt k = 0; k < K; k++) {
+      SQ[k] = dQ[k];
+      PV[k] = dV[k];
+      PU[k] = dU[k];
+      SV[k] = SU[k] = 0;
+    }
+    TEANN_UNROLL_MONO
+    for (PetscInt a = 1; a < M; a++) {
+      const PetscReal mV = MonoDir(m, a, vV), mU = MonoDir(m, a, vU), mm = m[a], *q0 = dQ + a * K, *qV = dV + a * K, *qU = dU + a * K;
+      TEANN_VECTOR_K
       for (PetscInt k = 0; k < K; k++) {
-        S[k] += q0[k] * mm + qV[k] * mV + qU[k] * mU; /* F multiplies these */
-        P[k] += (qV[k] * rV + qU[k] * rU) * mm;         /* F' multiplies these */
+        SQ[k] += q0[k] * mm;
+        SV[k] += qV[k] * mV;
+        SU[k] += qU[k] * mU;
+        PV[k] += qV[k] * mm;
+        PU[k] += qU[k] * mm;
       }
     }
-    if (PF) { /* F = R f_c and F' from the cache; their eta and s derivatives follow from them */
-      const PetscReal *F = PF + 2 * K * np++, *F1 = F + K, *ee = eta ? eta + e * K : NULL, *se = s ? s + e * K : NULL;
-      for (PetscInt k = 0; k < K; k++) gc[e * K + k] += F[k] * S[k] + F1[k] * P[k];
-      if (geta) /* dF/deta = -u^2 F, dF'/deta = -2u F - u^2 F' */
+    for (PetscInt k = 0; k < K; k++) {
+      S[k] = SQ[k] + (SV[k] + SU[k]);
+      P[k] = PV[k] * rV + PU[k] * rU;
+    }
+    if (PF) { /* F = R f_c and F' from the cache; their eta and s derivatives follow from them:
+                 dF/deta = -u^2 F, dF'/deta = -2u F - u^2 F', dF/ds = 2 eta u F, dF'/ds = 2 eta (F + u F') (u = r - s),
+                 so with A = F S + F' P and B = F P the eta term is -u (u A + 2 B) and the s term 2 eta (u A + B) */
+      const PetscReal *F = PF + 2 * K * np++, *F1 = F + K;
+      PetscReal        A[TEANN_MAX_WAVE], B[TEANN_MAX_WAVE];
+      for (PetscInt k = 0; k < K; k++) {
+        A[k] = F[k] * S[k] + F1[k] * P[k];
+        B[k] = F[k] * P[k];
+        gc[e * K + k] += A[k];
+      }
+      if (geta) {
+        const PetscReal *se = s + e * K;
         for (PetscInt k = 0; k < K; k++) {
           const PetscReal u = r - se[k];
-          geta[e * K + k] += ce[k] * (-u * u * F[k] * S[k] - (2 * u * F[k] + u * u * F1[k]) * P[k]);
+          geta[e * K + k] -= ce[k] * u * (u * A[k] + 2 * B[k]);
         }
-      if (gs) /* dF/ds = 2 eta u F, dF'/ds = 2 eta (F + u F') */
-        for (PetscInt k = 0; k < K; k++) {
-          const PetscReal u = r - se[k];
-          gs[e * K + k] += ce[k] * 2 * ee[k] * (u * F[k] * S[k] + (F[k] + u * F1[k]) * P[k]);
-        }
+      }
+      if (gs) {
+        const PetscReal *ee = eta + e * K, *se = s + e * K;
+        for (PetscInt k = 0; k < K; k++) gs[e * K + k] += 2 * ce[k] * ee[k] * ((r - se[k]) * A[k] + B[k]);
+      }
       continue;
     }
     Radial2(d, r, eta + e * K, s + e * K, &R);
@@ -590,8 +738,8 @@ static inline void FieldPairBackwardK(const TeannDesc *d, const PetscInt K, cons
 
 void TeannDescAtomFieldPairBackward(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], const TeannPairList *pl, const PetscInt el[], PetscInt i, const TeannTangent *V, const TeannTangent *U, const PetscReal O[], const PetscReal OdV[], const PetscReal OdU[], const PetscReal drho[], const PetscReal bV[], const PetscReal bU[], PetscReal dO[], PetscReal gc[], PetscReal geta[], PetscReal gs[])
 {
-  if (d->K == 8) FieldPairBackwardK(d, 8, c, eta, s, PF, pl, el, i, V, U, O, OdV, OdU, drho, bV, bU, dO, gc, geta, gs);
-  else FieldPairBackwardK(d, d->K, c, eta, s, PF, pl, el, i, V, U, O, OdV, OdU, drho, bV, bU, dO, gc, geta, gs);
+  if (d->K == 8 && d->lmax == 2) FieldPairBackwardK(d, 8, 2, c, eta, s, PF, pl, el, i, V, U, O, OdV, OdU, drho, bV, bU, dO, gc, geta, gs);
+  else FieldPairBackwardK(d, d->K, d->lmax, c, eta, s, PF, pl, el, i, V, U, O, OdV, OdU, drho, bV, bU, dO, gc, geta, gs);
 }
 
 void TeannDescPairGeometry(const TeannDesc *d, const TeannPairList *pl, PetscInt n, PetscReal geo[])
@@ -605,17 +753,22 @@ void TeannDescPairGeometry(const TeannDesc *d, const TeannPairList *pl, PetscInt
     }
 }
 
-PetscInt TeannDescPairRadials(const TeannDesc *d, const PetscReal eta[], const PetscReal s[], const TeannPairList *pl, const PetscInt el[], PetscInt i, PetscReal PF[])
+static inline PetscInt PairRadialsK(const TeannDesc *d, const PetscInt K, const PetscReal eta[], const PetscReal s[], const TeannPairList *pl, const PetscInt el[], PetscInt i, PetscReal PF[])
 {
-  const PetscInt  K = d->K;
-  PetscInt        np = 0;
+  PetscInt np = 0;
 
   for (size_t ip = pl->start[i]; ip < pl->start[i + 1]; ip++) {
     const PetscInt j = pl->j[ip];
-    PetscReal v[3], r2;
+    PetscReal      v[3], r2;
     PairVector(pl, ip, i, j, v, &r2);
     if (PF) Radial1(d, K, pl, ip, sqrt(r2), eta + el[j] * K, s + el[j] * K, PF + 2 * K * np, PF + 2 * K * np + K);
     np++;
   }
   return np;
+}
+
+PetscInt TeannDescPairRadials(const TeannDesc *d, const PetscReal eta[], const PetscReal s[], const TeannPairList *pl, const PetscInt el[], PetscInt i, PetscReal PF[])
+{
+  if (d->K == 8) return PairRadialsK(d, 8, eta, s, pl, el, i, PF);
+  return PairRadialsK(d, d->K, eta, s, pl, el, i, PF);
 }

@@ -1,11 +1,20 @@
 /* Atomic networks (design eq. 5): every layer of one element's network is one
- * dgemm over all atoms of that element in a chunk of frames, forward and back.
+ * dgemm over all atoms of that element in a chunk of frames, forward and back
+ * (cut into blocks of TEANN_GEMM_ROWS atoms).
  * Row-major [rows][neurons] arrays are column-major [neurons][rows] to BLAS,
  * so Z = X W reads Z^T = W^T X^T with W^T being W as stored. */
 #include "network.h"
 #include <petscblaslapack.h>
 #include "mathimpl.h"
 #include <math.h>
+
+/* Products over more atoms than this (n or k of the calls below) are cut into blocks of this many: a block of a 64-wide
+   layer is within the size (about 10^6 multiply-adds) for which OpenBLAS uses its small-matrix
+   kernels on AVX-512 machines, which neither pack the operands nor clear C for beta = 0, and its
+   operands stay in cache. The cut depends on the number of atoms only, never on threads or ranks. */
+#ifndef TEANN_GEMM_ROWS
+  #define TEANN_GEMM_ROWS 128
+#endif
 
 /* c[j] = beta c[j] + sum_p a[p] B[p ldb + j], j < n: the weight gradient of a single-output layer.
    The sweep goes over the rows of B, contiguous in j, in blocks the compiler vectorises; each c[j]
@@ -45,7 +54,7 @@ static inline void Dots(PetscInt n, PetscInt k, const PetscReal *PETSC_RESTRICT 
 /* C = beta C + op(A) op(B), column-major. The single-output layers make products with one
    dimension 1 (dot products, outer products), where dgemm's packing costs more than the
    arithmetic: those are plain loops. */
-static inline void Gemm(const char *ta, const char *tb, PetscInt m, PetscInt n, PetscInt k, const PetscReal *A, PetscInt lda, const PetscReal *B, PetscInt ldb, PetscReal beta, PetscReal *C, PetscInt ldc)
+static void Gemm(const char *ta, const char *tb, PetscInt m, PetscInt n, PetscInt k, const PetscReal *A, PetscInt lda, const PetscReal *B, PetscInt ldb, PetscReal beta, PetscReal *C, PetscInt ldc)
 {
   const PetscBLASInt bm = (PetscBLASInt)m, bn = (PetscBLASInt)n, bk = (PetscBLASInt)k, la = (PetscBLASInt)lda, lb = (PetscBLASInt)ldb, lc = (PetscBLASInt)ldc;
   const PetscReal    one = 1.0;
@@ -76,6 +85,25 @@ static inline void Gemm(const char *ta, const char *tb, PetscInt m, PetscInt n, 
         c[0] = beta == 0.0 ? t : beta * c[0] + t;
       }
     }
+    return;
+  }
+  if (ta[0] == 'T' && tb[0] == 'N' && m * k <= 4096) {
+    /* OpenBLAS packs op(A) = A^T (the input adjoints W^T dZ) at any size: with a transposed copy of
+       the weights the product is one its small-matrix kernels take */
+    PetscReal At[4096];
+    for (PetscInt p = 0; p < k; p++)
+      for (PetscInt i = 0; i < m; i++) At[p * m + i] = A[i * lda + p];
+    Gemm("N", "N", m, n, k, At, m, B, ldb, beta, C, ldc);
+    return;
+  }
+  if (n > TEANN_GEMM_ROWS) { /* the atoms as columns of C: independent blocks */
+    const PetscInt sbj = tb[0] == 'N' ? ldb : 1;
+    for (PetscInt j0 = 0; j0 < n; j0 += TEANN_GEMM_ROWS) Gemm(ta, tb, m, PetscMin(TEANN_GEMM_ROWS, n - j0), k, A, lda, B + j0 * sbj, ldb, beta, C + j0 * ldc, ldc);
+    return;
+  }
+  if (k > TEANN_GEMM_ROWS) { /* the atoms as the inner dimension (weight gradients): blocks added in order */
+    const PetscInt sap = ta[0] == 'N' ? lda : 1, sbp = tb[0] == 'N' ? 1 : ldb;
+    for (PetscInt p0 = 0; p0 < k; p0 += TEANN_GEMM_ROWS) Gemm(ta, tb, m, n, PetscMin(TEANN_GEMM_ROWS, k - p0), A + p0 * sap, lda, B + p0 * sbp, ldb, p0 ? 1.0 : beta, C, ldc);
     return;
   }
   BLASgemm_(ta, tb, &bm, &bn, &bk, &one, A, &la, B, &lb, &beta, C, &lc);
