@@ -644,34 +644,6 @@ PetscErrorCode TeannFitSolve(TeannFit fit)
   PetscFunctionReturn(0);
 }
 
-/* The model's parameters of the best iterate on every rank (eq. 9c: theta = T phi); valid until
-   the next gather. */
-PetscErrorCode TeannFitGetBestModel(TeannFit fit, const PetscReal **th)
-{
-  const PetscReal *phi;
-
-  PetscFunctionBegin;
-  PetscCall(VecScatterBegin(fit->scat, fit->best, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
-  PetscCall(VecScatterEnd(fit->scat, fit->best, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
-  PetscCall(VecGetArrayRead(fit->thetaAll, &phi));
-  if (!fit->fstd_n) { /* the gathered vector itself: the caller restores it */
-    *th = phi;
-    PetscFunctionReturn(0);
-  }
-  PetscCall(TeannFitModelParameters(fit, phi, th));
-  PetscCall(VecRestoreArrayRead(fit->thetaAll, &phi));
-  PetscFunctionReturn(0);
-}
-
-/* Release what TeannFitGetBestModel handed out. */
-PetscErrorCode TeannFitRestoreBestModel(TeannFit fit, const PetscReal **th)
-{
-  PetscFunctionBegin;
-  if (!fit->fstd_n) PetscCall(VecRestoreArrayRead(fit->thetaAll, th));
-  *th = NULL;
-  PetscFunctionReturn(0);
-}
-
 PetscErrorCode TeannFitSummary(TeannFit fit, PetscViewer viewer)
 {
   const PetscReal *th;

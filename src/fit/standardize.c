@@ -11,6 +11,15 @@
    use: it is shifted but not amplified beyond 1/(this * |mean|). */
 #define TEANN_STD_MIN_REL_SPREAD 1e-4
 
+/* The statistics (2 nel F) and the buffer of theta, once. */
+static PetscErrorCode Allocate(TeannFit fit, PetscInt F)
+{
+  PetscFunctionBegin;
+  if (!fit->fstd) PetscCall(PetscMalloc1(2 * fit->model->nel * F, &fit->fstd));
+  if (!fit->thm) PetscCall(PetscMalloc1(fit->nparam, &fit->thm));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TeannFitStandardizeSetUp(TeannFit fit, const PetscReal th0[])
 {
   TeannModel m = fit->model;
@@ -23,8 +32,7 @@ PetscErrorCode TeannFitStandardizeSetUp(TeannFit fit, const PetscReal th0[])
   PetscCall(TeannModelGetNumFeatures(m, &F));
   nv = m->nel * (2 * F + 1);
   PetscCall(PetscMalloc1(nv, &sum));
-  if (!fit->fstd) PetscCall(PetscMalloc1(2 * m->nel * F, &fit->fstd));
-  if (!fit->thm) PetscCall(PetscMalloc1(fit->nparam, &fit->thm));
+  PetscCall(Allocate(fit, F));
   PetscCall(TeannXSumCreate(nv, &xs));
   /* per block of training frames, as the loss: the same sums on any rank count */
   if (fit->ev[0]) PetscCall(TeannEvalFeatureMoments(fit->ev[0], th0, fit->fr[0]->nframes, fit->idx, xs));
@@ -80,8 +88,7 @@ PetscErrorCode TeannFitStandardizeSet(TeannFit fit, PetscInt n, const PetscReal 
   PetscFunctionBegin;
   PetscCall(TeannModelGetNumFeatures(fit->model, &F));
   PetscCheck(n == 0 || n == 2 * fit->model->nel * F, fit->comm, PETSC_ERR_FILE_UNEXPECTED, "the checkpoint's feature standardisation has %" PetscInt_FMT " values; this model needs %" PetscInt_FMT, n, 2 * fit->model->nel * F);
-  if (!fit->fstd) PetscCall(PetscMalloc1(2 * fit->model->nel * F, &fit->fstd));
-  if (!fit->thm) PetscCall(PetscMalloc1(fit->nparam, &fit->thm));
+  PetscCall(Allocate(fit, F));
   if (n) PetscCall(PetscArraycpy(fit->fstd, v, n));
   if ((n > 0) != (fit->standardize == PETSC_TRUE)) PetscCall(PetscPrintf(fit->comm, "restart: the checkpoint's fit %s standardised features; continuing %s them\n", n ? "used" : "did not use", n ? "with" : "without"));
   fit->fstd_n      = n;
@@ -118,6 +125,34 @@ PetscErrorCode TeannFitStandardizeRestart(TeannFit fit, Vec X)
   /* a non-finite start is TAO's to report */
   if (PetscIsNormalReal(gnorm)) fit->kappa = PetscMin(1, TEANN_STD_FIRST_STEP / gnorm);
   PetscCall(PetscInfo(NULL, "objective factor %g for the first step (gradient norm %g)\n", (double)fit->kappa, (double)gnorm));
+  PetscFunctionReturn(0);
+}
+
+/* The model's parameters of the best iterate on every rank (eq. 9c: theta = T phi); valid until
+   the next gather. */
+PetscErrorCode TeannFitGetBestModel(TeannFit fit, const PetscReal **th)
+{
+  const PetscReal *phi;
+
+  PetscFunctionBegin;
+  PetscCall(VecScatterBegin(fit->scat, fit->best, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(VecScatterEnd(fit->scat, fit->best, fit->thetaAll, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(VecGetArrayRead(fit->thetaAll, &phi));
+  if (!fit->fstd_n) { /* the gathered vector itself: the caller restores it */
+    *th = phi;
+    PetscFunctionReturn(0);
+  }
+  PetscCall(TeannFitModelParameters(fit, phi, th));
+  PetscCall(VecRestoreArrayRead(fit->thetaAll, &phi));
+  PetscFunctionReturn(0);
+}
+
+/* Release what TeannFitGetBestModel handed out. */
+PetscErrorCode TeannFitRestoreBestModel(TeannFit fit, const PetscReal **th)
+{
+  PetscFunctionBegin;
+  if (!fit->fstd_n) PetscCall(VecRestoreArrayRead(fit->thetaAll, th));
+  *th = NULL;
   PetscFunctionReturn(0);
 }
 

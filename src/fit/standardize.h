@@ -26,7 +26,7 @@ PETSC_EXTERN PetscErrorCode TeannFitStandardizeDestroy(TeannFit fit);
    the initial gradient large). 1 when off or for least squares; a checkpoint's kappa is kept for
    the first solve after it. */
 PETSC_EXTERN PetscErrorCode TeannFitStandardizeRestart(TeannFit fit, Vec X);
-/* The model's theta of the best iterate on every rank (fit.c); restore it before the next gather. */
+/* The model's theta of the best iterate on every rank; restore it before the next gather. */
 PETSC_EXTERN PetscErrorCode TeannFitGetBestModel(TeannFit fit, const PetscReal **theta);
 PETSC_EXTERN PetscErrorCode TeannFitRestoreBestModel(TeannFit fit, const PetscReal **theta);
 #endif
