@@ -852,7 +852,7 @@ static PetscErrorCode CkptApply(TeannFit fit, Ckpt *c)
   fit->lm_lambda  = c->lm_lambda;
   fit->lm_nu      = c->lm_nu;
   PetscCall(TeannFitBalanceSetScale(fit, c->bal_c));
-  PetscCall(TeannFitStandardizeSet(fit, c->nstd, c->fstd, c->kappa));
+  PetscCall(TeannFitStandardizeSet(fit, c->path, c->nstd, c->fstd, c->kappa));
   {
     PetscBool ls;
     /* brgn read its damping before this point: hand it the checkpoint's */

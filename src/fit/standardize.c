@@ -81,13 +81,13 @@ PetscErrorCode TeannFitStandardizeGet(TeannFit fit, PetscInt *n, const PetscReal
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TeannFitStandardizeSet(TeannFit fit, PetscInt n, const PetscReal v[], PetscReal kappa)
+PetscErrorCode TeannFitStandardizeSet(TeannFit fit, const char path[], PetscInt n, const PetscReal v[], PetscReal kappa)
 {
   PetscInt F;
 
   PetscFunctionBegin;
   PetscCall(TeannModelGetNumFeatures(fit->model, &F));
-  PetscCheck(n == 0 || n == 2 * fit->model->nel * F, fit->comm, PETSC_ERR_FILE_UNEXPECTED, "the checkpoint's feature standardisation has %" PetscInt_FMT " values; this model needs %" PetscInt_FMT, n, 2 * fit->model->nel * F);
+  PetscCheck(n == 0 || n == 2 * fit->model->nel * F, fit->comm, PETSC_ERR_FILE_UNEXPECTED, "%s: the feature standardisation has %" PetscInt_FMT " values; this model needs %" PetscInt_FMT, path, n, 2 * fit->model->nel * F);
   PetscCall(Allocate(fit, F));
   if (n) PetscCall(PetscArraycpy(fit->fstd, v, n));
   if ((n > 0) != (fit->standardize == PETSC_TRUE)) PetscCall(PetscPrintf(fit->comm, "restart: the checkpoint's fit %s standardised features; continuing %s them\n", n ? "used" : "did not use", n ? "with" : "without"));

@@ -17,9 +17,10 @@ PETSC_EXTERN PetscErrorCode TeannFitModelParameters(TeannFit fit, const PetscRea
 /* g (a full gradient or Jacobian row with respect to theta) becomes the one with respect to phi. */
 PETSC_EXTERN PetscErrorCode TeannFitStandardizeGradient(TeannFit fit, PetscReal g[]);
 /* Checkpoints: the shift and inverse spread as one array (2 nel F values; *n 0 when off), and
-   their restoration with the objective's factor kappa (n 0: a fit without standardisation). */
+   their restoration from checkpoint path with the objective's factor kappa (n 0: a fit without
+   standardisation). */
 PETSC_EXTERN PetscErrorCode TeannFitStandardizeGet(TeannFit fit, PetscInt *n, const PetscReal **v);
-PETSC_EXTERN PetscErrorCode TeannFitStandardizeSet(TeannFit fit, PetscInt n, const PetscReal v[], PetscReal kappa);
+PETSC_EXTERN PetscErrorCode TeannFitStandardizeSet(TeannFit fit, const char path[], PetscInt n, const PetscReal v[], PetscReal kappa);
 PETSC_EXTERN PetscErrorCode TeannFitStandardizeDestroy(TeannFit fit);
 /* Where TAO starts or restarts at X: the objective's factor kappa = min(1, delta / |grad|), so that
    the raw-gradient first step of a fresh L-BFGS has norm at most delta (standardised features make
