@@ -246,7 +246,7 @@ PetscErrorCode TeannEvalCreate(TeannModel m, TeannFrames frames, TeannEval *eval
   }
   PetscCall(EvalCheckPeriodic(ev));
   for (PetscInt h = 0; h < ev->im->nhead; h++) {
-    const TeannHead *hd = TeannHeadOf(ev->im->head_k[h]);
+    const TeannHead *hd = ev->im->head[h];
     for (PetscInt c = 0; c < hd->nch; c++)
       if (hd->ch[c].field) ev->fmode[ev->im->chan_field[ev->im->head_ch[h] + c]] = hd->ch[c].mode;
   }
@@ -474,7 +474,7 @@ static void ChunkForward(TeannEval ev, TeannWork *w, const PetscReal theta[])
 static void HeadFrame(TeannEval ev, TeannWork *w, PetscInt h, PetscInt q, TeannHeadFrame *hf, TeannHeadAdjoint *adj, PetscReal drt[])
 {
   TeannModelImpl  *im = ev->im;
-  const TeannHead *hd = TeannHeadOf(im->head_k[h]);
+  const TeannHead *hd = im->head[h];
   const PetscInt   ca0 = w->astart[q];
 
   hf->n              = w->astart[q + 1] - ca0;
@@ -526,7 +526,7 @@ static void FrameOutputs(TeannEval ev, TeannWork *w, PetscInt q)
   for (PetscInt h = 0; h < im->nhead; h++) {
     TeannHeadFrame hf;
     HeadFrame(ev, w, h, q, &hf, NULL, NULL);
-    TeannHeadOf(im->head_k[h])->forward(&hf, HeadOut(ev, w, h, q, PETSC_FALSE));
+    im->head[h]->forward(&hf, HeadOut(ev, w, h, q, PETSC_FALSE));
   }
 }
 
@@ -540,7 +540,7 @@ static void FrameBackward(TeannEval ev, TeannWork *w, PetscInt q, PetscReal drt[
     TeannHeadFrame   hf;
     TeannHeadAdjoint adj;
     HeadFrame(ev, w, h, q, &hf, &adj, drt);
-    TeannHeadOf(im->head_k[h])->backward(&hf, HeadOut(ev, w, h, q, PETSC_TRUE), &adj);
+    im->head[h]->backward(&hf, HeadOut(ev, w, h, q, PETSC_TRUE), &adj);
   }
 }
 
@@ -776,7 +776,7 @@ static PetscErrorCode ProcessChunk(TeannEval ev, TeannWork *w, const PetscReal t
   if (log) {
     if (g) {
       PetscLogDouble fhead = 0; /* the heads' forward and reverse passes, counted here with the networks' reverse pass */
-      for (PetscInt h = 0; h < im->nhead; h++) fhead += TeannHeadOf(im->head_k[h])->flops;
+      for (PetscInt h = 0; h < im->nhead; h++) fhead += im->head[h]->flops;
       ierr |= PetscLogFlops((4.0 * fnet + fhead) * w->na);
     }
     ierr |= PetscLogEventEnd(TEANN_EVENT_NetBackward, 0, 0, 0, 0);

@@ -4,6 +4,7 @@
 #include <petscviewer.h>
 
 const char *const TeannActivations[] = {"relu_like", "silu", "tanh", "TeannActivation", "TEANN_ACT_", NULL};
+const char *const TeannDipoleForms[] = {"charges", "charges_dipoles", NULL};
 
 PetscErrorCode TeannModelCreate(MPI_Comm comm, TeannModel *model)
 {
@@ -63,6 +64,7 @@ PetscErrorCode TeannModelSetFromOptions(TeannModel m)
   if (set) PetscCall(TeannPropParse(props, &m->props));
   PetscCall(PetscOptionsBool("-teann_fix_radial", "Keep eta and s fixed and cache the pair functions (much faster)", "TeannModelSetFromOptions", m->fix_radial, &m->fix_radial, NULL));
   PetscCall(PetscOptionsBool("-teann_charge_neutral", "Shift the dipole charges so they sum to the total charge", "TeannModelSetFromOptions", m->charge_neutral, &m->charge_neutral, NULL));
+  PetscCall(PetscOptionsEList("-teann_dipole_form", "Dipole model: charges (eq. 6) or charges_dipoles (eq. 6b: also a local dipole per atom)", "TeannModelSetFromOptions", TeannDipoleForms, 2, TeannDipoleForms[m->dipole_form], &m->dipole_form, NULL));
   PetscOptionsEnd();
   PetscFunctionReturn(0);
 }
@@ -127,8 +129,9 @@ PetscErrorCode TeannModelSetUp(TeannModel m)
   PetscCall(TeannDescSetUp(&im->desc, m->cutoff, m->nwave, m->lmax, m->nel));
 
   for (PetscInt k = 0; k < TEANN_NKIND; k++) { /* the heads' channels, in table order */
-    const TeannHead *hd = TeannHeadOf(k);
+    const TeannHead *hd = k == TEANN_K_DIPOLE && m->dipole_form == TEANN_DIPOLE_DIPOLES ? &TeannHeadDipoleAtomic : TeannHeadOf(k);
     if (!(m->props & TeannProperties[k].bit)) continue;
+    im->head[im->nhead]      = hd;
     im->head_k[im->nhead]    = k;
     im->head_ch[im->nhead]   = im->nchan;
     if (TeannProperties[k].peratom) { /* its components are per atom: not among the frame's */
@@ -318,7 +321,7 @@ PetscErrorCode TeannModelView(TeannModel m, PetscViewer viewer)
   PetscCall(PetscViewerASCIIPrintf(viewer, "-out, activation %s\n  properties:", TeannActivations[m->act]));
   for (PetscInt k = 0; k < TEANN_NKIND; k++)
     if (m->props & TeannProperties[k].bit) PetscCall(PetscViewerASCIIPrintf(viewer, " %s", TeannProperties[k].name));
-  PetscCall(PetscViewerASCIIPrintf(viewer, "\n  fix_radial %s, charge_neutral %s\n", PetscBools[m->fix_radial], PetscBools[m->charge_neutral]));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "\n  fix_radial %s, charge_neutral %s, dipole_form %s\n", PetscBools[m->fix_radial], PetscBools[m->charge_neutral], TeannDipoleForms[m->dipole_form]));
   if (m->setup) PetscCall(PetscViewerASCIIPrintf(viewer, "  parameters: %" PetscInt_FMT " in %" PetscInt_FMT " blocks\n", m->nparam, m->nblocks));
   PetscFunctionReturn(0);
 }

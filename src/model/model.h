@@ -23,6 +23,9 @@
 
 typedef enum { TEANN_ACT_RELU_LIKE, TEANN_ACT_SILU, TEANN_ACT_TANH } TeannActivation;
 PETSC_EXTERN const char *const TeannActivations[]; /* "relu_like","silu","tanh", PETSc enum list form */
+#define TEANN_DIPOLE_CHARGES 0 /* eq. 6: point charges                      */
+#define TEANN_DIPOLE_DIPOLES 1 /* eq. 6b: point charges and atomic dipoles */
+PETSC_EXTERN const char *const TeannDipoleForms[]; /* "charges","charges_dipoles" */
 
 typedef struct {
   char     name[96];        /* NetCDF variable name, e.g. "orbital_coeff", "dipole_O_layer1_weight"   */
@@ -47,6 +50,7 @@ struct _n_TeannModel {
   PetscInt        props;                   /* fitted TEANN_PROP_* bits                */
   PetscBool       fix_radial;              /* eta, s not trained; pair cache on       */
   PetscBool       charge_neutral;          /* eq. 6 note                              */
+  PetscInt        dipole_form;             /* TEANN_DIPOLE_CHARGES (eq. 6) or _DIPOLES (eq. 6b) */
   /* layout: filled by SetUp */
   PetscBool       setup;
   PetscInt        nparam;
@@ -57,7 +61,7 @@ struct _n_TeannModel {
 
 PETSC_EXTERN PetscErrorCode TeannModelCreate(MPI_Comm, TeannModel *);
 /* -teann_cutoff -teann_nwave -teann_lmax -teann_neigh_atoms -teann_radial_width -teann_hidden -teann_activation
-   -teann_properties -teann_fix_radial -teann_charge_neutral */
+   -teann_properties -teann_fix_radial -teann_charge_neutral -teann_dipole_form */
 PETSC_EXTERN PetscErrorCode TeannModelSetFromOptions(TeannModel);
 PETSC_EXTERN PetscErrorCode TeannModelSetElements(TeannModel, PetscInt nel, const PetscInt Z[]);
 PETSC_EXTERN PetscErrorCode TeannModelSetUp(TeannModel);

@@ -28,6 +28,7 @@ typedef struct {
   TeannNet  net[TEANN_MAX_CHANNELS][TEANN_MAX_ELEMENTS];
   PetscInt  nhead;                                    /* fitted properties                      */
   PetscInt  head_k[TEANN_NKIND];                      /* their table index                      */
+  const TeannHead *head[TEANN_NKIND];                 /* their heads (a property may have variants) */
   PetscInt  head_ch[TEANN_NKIND];                     /* their first channel                    */
   PetscInt  head_comp[TEANN_NKIND];                   /* their first component (per atom for a per-atom property) */
   PetscInt  nacomp;                                   /* components per atom of the per-atom properties */

@@ -95,6 +95,8 @@ PetscErrorCode TeannModelWriteEnsemble(TeannModel model, PetscInt nmembers, cons
     PetscCallNC(p, nc_put_att_int(ncid, NC_GLOBAL, "fix_radial", NC_INT, 1, &one));
     one = model->charge_neutral ? 1 : 0;
     PetscCallNC(p, nc_put_att_int(ncid, NC_GLOBAL, "charge_neutral", NC_INT, 1, &one));
+    /* only a model with atomic dipoles has the attribute, so other files are as before */
+    if (model->dipole_form != TEANN_DIPOLE_CHARGES) PetscCall(TeannNCPutText(&f, NC_GLOBAL, "dipole_form", TeannDipoleForms[model->dipole_form]));
     if (stats) PetscCall(PutInt(p, ncid, "ntrain", 1, &stats->ntrain));
     /* an ensemble (doc/model.md "Ensembles"): member k > 0 in variables member<k>_<block>;
        a single model has no attribute, so its file is as before */
@@ -237,6 +239,16 @@ PetscErrorCode TeannModelReadEnsemble(MPI_Comm comm, const char path[], TeannMod
   m->fix_radial = v[0] ? PETSC_TRUE : PETSC_FALSE;
   PetscCall(GetInts(path, ncid, "charge_neutral", 1, NULL, v));
   m->charge_neutral = v[0] ? PETSC_TRUE : PETSC_FALSE;
+  m->dipole_form    = TEANN_DIPOLE_CHARGES;
+  if (nc_inq_attlen(ncid, NC_GLOBAL, "dipole_form", NULL) == NC_NOERR) {
+    PetscBool ok = PETSC_FALSE;
+    PetscCall(GetText(path, ncid, "dipole_form", text, sizeof(text)));
+    for (PetscInt q = 0; q < 2 && !ok; q++) {
+      PetscCall(PetscStrcmp(text, TeannDipoleForms[q], &ok));
+      if (ok) m->dipole_form = q;
+    }
+    PetscCheck(ok, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: unknown dipole_form '%s' (known: charges, charges_dipoles)", path, text);
+  }
   PetscCall(GetInts(path, ncid, "elements", TEANN_MAX_ELEMENTS, &nel, Z));
   PetscCall(TeannModelSetElements(m, nel, Z));
   PetscCall(TeannModelSetUp(m));

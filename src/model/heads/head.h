@@ -69,7 +69,7 @@ struct _n_TeannHead {
 };
 
 typedef struct _n_TeannHead TeannHead;
-PETSC_EXTERN const TeannHead TeannHeadDipole, TeannHeadPolarizability, TeannHeadTransitionDipole, TeannHeadQuadrupole, TeannHeadHyperpolarizability, TeannHeadAtomicDipole;
+PETSC_EXTERN const TeannHead TeannHeadDipole, TeannHeadDipoleAtomic, TeannHeadPolarizability, TeannHeadTransitionDipole, TeannHeadQuadrupole, TeannHeadHyperpolarizability, TeannHeadAtomicDipole;
 /* The head of fitted property k of the table (heads.c), NULL for a label. */
 PETSC_EXTERN const TeannHead *TeannHeadOf(PetscInt k);
 #endif
