@@ -56,6 +56,7 @@ np0=$(sed -n 's/.*; \([0-9]*\) parameters;.*/\1/p' "$WORK/fit.log") np1=$(sed -n
 [ -n "$np0" ] && [ "$np0" = "$np1" ] || fail "the restart has $np1 parameters, the fit $np0: it lost the dipole form"
 ncdump -h "$WORK/re/model.nc" | grep -q 'dipole_form = "charges_dipoles"' || fail "the restarted model.nc lacks the dipole form"
 echo "ok: a restart continues with the checkpoint's dipole form"
+expect_error '-teann_dipole_form is "charges_dipoles" in the checkpoint but "charges" now' mpirun_np 1 "$BIN/teann-train" -teann_restart "$WORK/fit/checkpoint.nc" -teann_dipole_form charges -tao_max_it 60 -teann_output_dir "$WORK/re2"
 # a damaged attribute: a clear error naming the file
 cp "$WORK/fit/model.nc" "$WORK/bad.nc"
 "$PYTHON3" -c "import netCDF4,sys; d=netCDF4.Dataset(sys.argv[1],'a'); d.setncattr('dipole_form','multipoles'); d.close()" "$WORK/bad.nc" || fail "could not edit model.nc"
