@@ -70,6 +70,8 @@ struct _n_TeannHead {
 
 typedef struct _n_TeannHead TeannHead;
 PETSC_EXTERN const TeannHead TeannHeadDipole, TeannHeadDipoleAtomic, TeannHeadPolarizability, TeannHeadTransitionDipole, TeannHeadQuadrupole, TeannHeadHyperpolarizability, TeannHeadAtomicDipole;
-/* The head of fitted property k of the table (heads.c), NULL for a label. */
+/* The head of fitted property k of the table (heads.c), NULL for a label. A model may use a
+   variant instead (TeannHeadDipoleAtomic under -teann_dipole_form charges_dipoles, model.c);
+   the variants of one property share its refsign. */
 PETSC_EXTERN const TeannHead *TeannHeadOf(PetscInt k);
 #endif
