@@ -79,6 +79,30 @@ s0 = [float(x) for x in xyz[0].split('dipole_std="')[1].split('"')[0].split()]
 assert np.abs(np.array(s0) - std[0]).max() <= 1e-10, "xyz std"
 EOF
 echo "ok: committee mean and std"
+# the C and Python APIs predict the committee too: mean and std as teann-predict, the
+# derivatives those of the mean; a member file alone is a committee of one with std 0
+PYTHONPATH="$top_srcdir/python" "$PY" - "$WORK" "$DATA" <<'EOF' || fail "the APIs' committee"
+import sys, netCDF4, numpy as np, teann
+W, D = sys.argv[1:]
+lines = open(D + "/water_hf_800.xyz").read().split("\n")
+z, x = [8, 1, 1], np.array([[float(v) for v in l.split()[1:4]] for l in lines[2:5]])
+m = teann.Model(W + "/a/model.nc")
+assert m.members == 2, m.members
+r = m.predict(z, x, derivatives=True, uncertainty=True)
+e = netCDF4.Dataset(W + "/e.nc")
+assert np.abs(r["dipole"] - e["dipole_predicted"][0]).max() <= 1e-12, (r["dipole"], e["dipole_predicted"][0])
+assert np.abs(r["dipole_std"] - e["dipole_std"][0]).max() <= 1e-12, "committee std"
+h, a, d = 1e-5, 1, 2
+xp, xm = x.copy(), x.copy(); xp[a, d] += h; xm[a, d] -= h
+fd = (m.predict(z, xp)["dipole"] - m.predict(z, xm)["dipole"]) / (2 * h)
+assert np.abs(fd - r["dipole_derivatives"][:, a, d]).max() <= 1e-7 * max(1, np.abs(fd).max()), (fd, r["dipole_derivatives"][:, a, d])
+one = teann.Model(W + "/member0.nc")
+assert one.members == 1
+s = one.predict(z, x, uncertainty=True)
+assert np.abs(s["dipole"] - e["dipole_predicted_members"][0, 0]).max() <= 1e-12 and not s["dipole_std"].any(), "single model"
+print("API committee", r["dipole"], "+-", r["dipole_std"])
+EOF
+echo "ok: the APIs predict the committee mean and std"
 if "$PY" -c 'import matplotlib' 2>/dev/null; then
   "$PY" "$BIN/teann-plot" "$WORK/a/predictions.nc" -o "$WORK/plots" > "$WORK/plot.log" 2>&1 || { cat "$WORK/plot.log"; fail "teann-plot"; }
   [ -s "$WORK/plots/parity-dipole-uncertainty.png" ] || fail "teann-plot drew no error-against-uncertainty plot"

@@ -107,6 +107,8 @@ _signatures = {
     "teann_model_num_components": (ctypes.c_int, [ctypes.c_void_p]),
     "teann_element_symbol": (ctypes.c_char_p, [ctypes.c_int]),
     "teann_predict": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_int, _c_int_p, _c_int_p, _c_double_p, _c_double_p, _c_int_p, _c_double_p, _c_double_p]),
+    "teann_model_num_members": (ctypes.c_int, [ctypes.c_void_p]),
+    "teann_predict_committee": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_int, _c_int_p, _c_int_p, _c_double_p, _c_double_p, _c_int_p, _c_double_p, _c_double_p, _c_double_p]),
 }
 for _name, (_res, _args) in _signatures.items():
     _f = getattr(_lib, _name)
@@ -162,7 +164,9 @@ class Model:
 
     Attributes: path, elements (atomic numbers), symbols, cutoff (Angstrom), properties
     (names in output order), shapes (name -> tensor shape), units (name -> units string),
-    num_components (values per frame of the C output row), layout (name -> (offset, size)).
+    num_components (values per frame of the C output row), layout (name -> (offset, size)),
+    members (an ensemble's members, teann-train -teann_ensemble; 1 for a single model: an
+    ensemble predicts its committee mean, and with uncertainty=True its standard deviation).
     """
 
     def __init__(self, path):
@@ -177,6 +181,7 @@ class Model:
         self.symbols = tuple(_SYMBOLS[z] for z in self.elements)
         self.cutoff = _lib.teann_model_cutoff(h)
         self.num_components = _lib.teann_model_num_components(h)
+        self.members = _lib.teann_model_num_members(h)
         names, self.shapes, self.units, self.layout = [], {}, {}, {}
         for p in range(_lib.teann_model_num_properties(h)):
             name = _lib.teann_model_property_name(h, p).decode()
@@ -205,27 +210,33 @@ class Model:
     def __repr__(self):
         return "teann.Model(%r: elements %s, properties %s)" % (self.path, " ".join(self.symbols), ", ".join(self.properties))
 
-    def _call(self, natoms, numbers, positions, cell, pbc, derivatives):
+    def _call(self, natoms, numbers, positions, cell, pbc, derivatives, uncertainty=False):
         """The C call on flat arrays: natoms (F,), numbers (N,), positions (N, 3), cell (F, 9)
-        or None, pbc (F, 3) or None; returns out (F, ncomp) and dout (flat) or None."""
+        or None, pbc (F, 3) or None; returns out (F, ncomp), dout (flat) or None, and the
+        committee's std (F, ncomp) or None."""
         nframes = len(natoms)
         out = np.empty((nframes, self.num_components))
         dout = np.empty(self.num_components * 3 * int(natoms.sum())) if derivatives else None
+        std = np.empty((nframes, self.num_components)) if uncertainty else None
         with self._lock:
             if not self._h:
                 raise Error("the model %s was closed" % self.path)
-            status = _lib.teann_predict(self._h, nframes, _ptr(natoms, _c_int_p), _ptr(numbers, _c_int_p), _ptr(positions, _c_double_p),
-                                        _ptr(cell, _c_double_p), _ptr(pbc, _c_int_p), _ptr(out, _c_double_p), _ptr(dout, _c_double_p))
+            status = _lib.teann_predict_committee(self._h, nframes, _ptr(natoms, _c_int_p), _ptr(numbers, _c_int_p), _ptr(positions, _c_double_p),
+                                                  _ptr(cell, _c_double_p), _ptr(pbc, _c_int_p), _ptr(out, _c_double_p), _ptr(std, _c_double_p),
+                                                  _ptr(dout, _c_double_p))
             if status:
                 _raise(status, _lib.teann_model_error(self._h).decode(errors="replace"))
-        return out, dout
+        return out, dout, std
 
-    def _unpack(self, out, dout, natoms, single):
-        """dict name -> (F,) + shape arrays, and name_derivatives -> per frame shape + (n, 3)."""
+    def _unpack(self, out, dout, natoms, single, std=None):
+        """dict name -> (F,) + shape arrays, name_std alike (with std), and name_derivatives ->
+        per frame shape + (n, 3)."""
         res = {}
         for name in self.properties:
             off, size = self.layout[name]
             res[name] = out[:, off:off + size].reshape((len(natoms),) + self.shapes[name]).copy()
+            if std is not None:
+                res[name + "_std"] = std[:, off:off + size].reshape((len(natoms),) + self.shapes[name]).copy()
         if dout is not None:
             starts = np.concatenate(([0], np.cumsum(natoms)))
             for name in self.properties:
@@ -237,7 +248,7 @@ class Model:
             res = {k: v[0] for k, v in res.items()}
         return res
 
-    def predict(self, numbers, positions, cell=None, pbc=None, derivatives=False):
+    def predict(self, numbers, positions, cell=None, pbc=None, derivatives=False, uncertainty=False):
         """Predict every property of the model.
 
         numbers: (n,) atomic numbers or symbols, or (nframes, n) for frames that differ.
@@ -248,6 +259,8 @@ class Model:
         molecules give meaningful predictions.
         derivatives: also return name + "_derivatives" of every property, shape + (n, 3):
         [..., a, d] = d property[...] / d positions[a, d] (with a leading frame axis for a batch).
+        uncertainty: also return name + "_std", the committee's standard deviation per component
+        (shaped as the property; zero for a single model, members == 1).
 
         Returns a dict name -> array: shape (3,) for a vector, (3, 3) for a rank-2 tensor,
         (3, 3, 3) for rank 3, with a leading frame axis when positions has one.
@@ -267,18 +280,19 @@ class Model:
             raise InputError("numbers has shape %s; positions of shape %s need (%d,)%s" % (z.shape, np.shape(positions), n, "" if single else " or (%d, %d)" % (nframes, n)))
         c, p = self._cell_pbc(cell, pbc, nframes, single)
         natoms = np.full(nframes, n, dtype=np.int32)
-        out, dout = self._call(natoms, np.ascontiguousarray(z, dtype=np.int32).reshape(-1), x.reshape(-1, 3), c, p, derivatives)
-        res = self._unpack(out, dout, natoms, single)
+        out, dout, std = self._call(natoms, np.ascontiguousarray(z, dtype=np.int32).reshape(-1), x.reshape(-1, 3), c, p, derivatives, uncertainty)
+        res = self._unpack(out, dout, natoms, single, std)
         if derivatives and not single:
             for name in self.properties:
                 res[name + "_derivatives"] = np.stack(res[name + "_derivatives"]) if nframes else np.empty((0,) + self.shapes[name] + (n, 3))
         return res
 
-    def predict_batch(self, numbers, positions, cells=None, pbc=None, derivatives=False):
+    def predict_batch(self, numbers, positions, cells=None, pbc=None, derivatives=False, uncertainty=False):
         """Frames of different sizes in one call: numbers and positions are sequences of
         (n_f,) and (n_f, 3) arrays; cells None or a sequence of (3, 3) (None entries allowed);
         pbc None or a sequence of bools / (3,) bools. Returns name -> (nframes,) + shape arrays,
-        and with derivatives name + "_derivatives" -> a list of shape + (n_f, 3) arrays."""
+        and with derivatives name + "_derivatives" -> a list of shape + (n_f, 3) arrays; with
+        uncertainty name + "_std" as in predict."""
         if len(numbers) != len(positions):
             raise InputError("numbers has %d frames, positions %d" % (len(numbers), len(positions)))
         nframes = len(positions)
@@ -312,11 +326,13 @@ class Model:
             res = {name: np.empty((0,) + self.shapes[name]) for name in self.properties}
             if derivatives:
                 res.update({name + "_derivatives": [] for name in self.properties})
+            if uncertainty:
+                res.update({name + "_std": np.empty((0,) + self.shapes[name]) for name in self.properties})
             return res
-        out, dout = self._call(natoms, np.concatenate(zs), np.concatenate(xs), c, p, derivatives)
-        return self._unpack(out, dout, natoms, False)
+        out, dout, std = self._call(natoms, np.concatenate(zs), np.concatenate(xs), c, p, derivatives, uncertainty)
+        return self._unpack(out, dout, natoms, False, std)
 
-    def predict_atoms(self, atoms, derivatives=False):
+    def predict_atoms(self, atoms, derivatives=False, uncertainty=False):
         """ASE Atoms (or a sequence of them): their numbers, positions, and cell and pbc when
         periodic; a dict as predict (one Atoms) or predict_batch (a sequence)."""
         single = hasattr(atoms, "get_positions")
@@ -324,7 +340,7 @@ class Model:
         periodic = [bool(np.any(a.get_pbc())) for a in seq]
         res = self.predict_batch([a.get_atomic_numbers() for a in seq], [a.get_positions() for a in seq],
                                  [np.asarray(a.get_cell()) if per else None for a, per in zip(seq, periodic)] if any(periodic) else None,
-                                 [a.get_pbc() for a in seq] if any(periodic) else None, derivatives)
+                                 [a.get_pbc() for a in seq] if any(periodic) else None, derivatives, uncertainty)
         return {k: v[0] for k, v in res.items()} if single else res
 
     @staticmethod

@@ -34,7 +34,8 @@ enum { API_NEW, API_READY, API_FAILED, API_DONE };
 
 struct teann_model {
   TeannModel model;
-  PetscReal *theta;
+  PetscReal *theta;                                   /* K members' parameters, member after member */
+  PetscInt   K, np;                                   /* members (1: a single model), parameters of one */
   int        nel, Z[TEANN_MAX_ELEMENTS];
   int        nprop, ncomp;
   int        kind[TEANN_NKIND], offset[TEANN_NKIND]; /* table index and first component of property p */
@@ -231,7 +232,8 @@ static PetscErrorCode ApiLoad(const char path[], teann_model *h)
   TeannModel m;
 
   PetscFunctionBegin;
-  PetscCall(TeannModelRead(PETSC_COMM_SELF, path, &h->model, &h->theta, NULL));
+  PetscCall(TeannModelReadEnsemble(PETSC_COMM_SELF, path, &h->model, &h->K, &h->theta, NULL));
+  PetscCall(TeannModelGetNumParameters(h->model, &h->np));
   m      = h->model;
   h->nel = (int)m->nel;
   for (PetscInt e = 0; e < m->nel; e++) h->Z[e] = (int)m->Z[e];
@@ -319,6 +321,11 @@ static int ApiCheckIndex(const teann_model *h, int i, int n, const char *what)
   if (!h) return ApiFail(NULL, TEANN_ERR_INPUT, "%s: the model handle is NULL", what);
   if (i < 0 || i >= n) return ApiFail(NULL, TEANN_ERR_INPUT, "%s: index %d out of range 0..%d", what, i, n - 1);
   return TEANN_OK;
+}
+
+int teann_model_num_members(const teann_model *h)
+{
+  return ApiCheckIndex(h, 0, 1, "teann_model_num_members") ? -1 : (int)h->K;
 }
 
 int teann_model_num_elements(const teann_model *h)
@@ -488,7 +495,40 @@ static PetscErrorCode ApiCheckFinite(const char what[], const TeannFrames fr, Pe
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode ApiEvaluate(teann_model *h, TeannFrames fr, TeannEval *ev, PetscInt **idx, double out[], double dout[])
+/* An ensemble's committee (as teann-predict): out the members' mean, std their standard
+   deviation (when not NULL), dout the mean of their position derivatives, the members added
+   in order. A single model is a committee of one with std 0. */
+static PetscErrorCode ApiCommittee(teann_model *h, TeannFrames fr, TeannEval ev, const PetscInt idx[], double out[], double std[], double dout[])
+{
+  const PetscInt n = fr->nframes * h->ncomp;
+  PetscReal     *mpred, *sd, *dk = NULL;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc2((size_t)h->K * n, &mpred, n, &sd));
+  for (PetscInt k = 0; k < h->K; k++) PetscCall(TeannEvalPredict(ev, h->theta + k * h->np, fr->nframes, idx, mpred + k * n));
+  TeannCommitteeMeanStd(h->K, n, mpred, out, sd);
+  if (std) PetscCall(PetscArraycpy(std, sd, n));
+  PetscCall(PetscFree2(mpred, sd));
+  PetscCall(ApiCheckFinite("prediction", fr, 0, h->ncomp, out));
+  if (!dout) PetscFunctionReturn(0);
+  if (h->K > 1) PetscCall(PetscMalloc1((size_t)h->ncomp * 3 * fr->natoms, &dk));
+  for (PetscInt f = 0; f < fr->nframes; f++) {
+    const PetscInt m = h->ncomp * 3 * (fr->atom_start[f + 1] - fr->atom_start[f]);
+    PetscReal     *d = dout + (size_t)h->ncomp * 3 * fr->atom_start[f];
+    PetscCall(TeannEvalPositionGradient(ev, h->theta, f, d));
+    for (PetscInt k = 1; k < h->K; k++) {
+      PetscCall(TeannEvalPositionGradient(ev, h->theta + k * h->np, f, dk));
+      for (PetscInt i = 0; i < m; i++) d[i] += dk[i];
+    }
+    if (h->K > 1)
+      for (PetscInt i = 0; i < m; i++) d[i] /= h->K;
+  }
+  PetscCall(PetscFree(dk));
+  PetscCall(ApiCheckFinite("position derivative of the prediction", fr, 1, h->ncomp, dout));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ApiEvaluate(teann_model *h, TeannFrames fr, TeannEval *ev, PetscInt **idx, double out[], double std[], double dout[])
 {
   PetscFunctionBegin;
 #if defined(_OPENMP)
@@ -497,15 +537,11 @@ static PetscErrorCode ApiEvaluate(teann_model *h, TeannFrames fr, TeannEval *ev,
   PetscCall(TeannEvalCreate(h->model, fr, ev));
   PetscCall(PetscMalloc1(fr->nframes, idx));
   for (PetscInt f = 0; f < fr->nframes; f++) (*idx)[f] = f;
-  PetscCall(TeannEvalPredict(*ev, h->theta, fr->nframes, *idx, out));
-  PetscCall(ApiCheckFinite("prediction", fr, 0, h->ncomp, out));
-  if (!dout) PetscFunctionReturn(0);
-  for (PetscInt f = 0; f < fr->nframes; f++) PetscCall(TeannEvalPositionGradient(*ev, h->theta, f, dout + (size_t)h->ncomp * 3 * fr->atom_start[f]));
-  PetscCall(ApiCheckFinite("position derivative of the prediction", fr, 1, h->ncomp, dout));
+  PetscCall(ApiCommittee(h, fr, *ev, *idx, out, std, dout));
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode ApiPredict(teann_model *h, int nframes, const int natoms[], const int numbers[], const double x[], const double cell[], const int pbc[], double out[], double dout[])
+static PetscErrorCode ApiPredict(teann_model *h, int nframes, const int natoms[], const int numbers[], const double x[], const double cell[], const int pbc[], double out[], double std[], double dout[])
 {
   PetscInt       total, *idx = NULL;
   TeannFrames    fr = NULL;
@@ -519,7 +555,7 @@ static PetscErrorCode ApiPredict(teann_model *h, int nframes, const int natoms[]
   /* not PetscCall: the frames and the evaluator are freed on every path, a long-running host
      must not leak a frame's worth per refused prediction */
   ierr = ApiFrames(nframes, natoms, numbers, x, cell, pbc, total, fr);
-  if (!ierr) ierr = ApiEvaluate(h, fr, &ev, &idx, out, dout);
+  if (!ierr) ierr = ApiEvaluate(h, fr, &ev, &idx, out, std, dout);
   PetscCall(PetscFree(idx));
   PetscCall(TeannEvalDestroy(&ev));
   PetscCall(TeannFramesDestroy(&fr));
@@ -527,13 +563,18 @@ static PetscErrorCode ApiPredict(teann_model *h, int nframes, const int natoms[]
   PetscFunctionReturn(0);
 }
 
-int teann_predict(teann_model *h, int nframes, const int natoms[], const int numbers[], const double positions[], const double cell[], const int pbc[], double out[], double dout[])
+int teann_predict_committee(teann_model *h, int nframes, const int natoms[], const int numbers[], const double positions[], const double cell[], const int pbc[], double out[], double std[], double dout[])
 {
   int status;
 
   if (!h) return ApiFail(NULL, TEANN_ERR_INPUT, "teann_predict: the model handle is NULL");
   if ((status = ApiEnter(h))) return status;
-  return ApiLeave(h, ApiPredict(h, nframes, natoms, numbers, positions, cell, pbc, out, dout), PETSC_FALSE);
+  return ApiLeave(h, ApiPredict(h, nframes, natoms, numbers, positions, cell, pbc, out, std, dout), PETSC_FALSE);
+}
+
+int teann_predict(teann_model *h, int nframes, const int natoms[], const int numbers[], const double positions[], const double cell[], const int pbc[], double out[], double dout[])
+{
+  return teann_predict_committee(h, nframes, natoms, numbers, positions, cell, pbc, out, NULL, dout);
 }
 
 int teann_predict_frame(teann_model *h, int natoms, const int numbers[], const double positions[], const double cell[], const int pbc[], double out[], double dout[])

@@ -48,6 +48,7 @@ const char *teann_model_error(const teann_model *model);
 /* What the model knows (fixed at the load; no lock taken). The getters return -1 (NULL for
    strings) for a NULL handle or an index out of range, with teann_model_error(NULL) saying so. */
 int         teann_model_num_elements(const teann_model *model);
+int         teann_model_num_members(const teann_model *model);    /* an ensemble's members; 1 for one model */
 int         teann_model_element(const teann_model *model, int i); /* atomic numbers, ascending in i */
 double      teann_model_cutoff(const teann_model *model);         /* Angstrom; -1 for NULL        */
 /* The predicted properties, in the order of their components in a frame's output row. */
@@ -77,6 +78,12 @@ const char *teann_element_symbol(int Z);                                   /* "H
    of out and dout are undefined. nframes = 0 does nothing and succeeds. */
 int teann_predict(teann_model *model, int nframes, const int natoms[], const int numbers[], const double positions[],
                   const double cell[], const int pbc[], double out[], double dout[]);
+/* An ensemble model.nc (teann-train -teann_ensemble K) predicts its committee, as teann-predict:
+   out the members' mean, dout the mean of their derivatives. teann_predict_committee also
+   writes std (when not NULL, the layout of out): the members' sample standard deviation per
+   component, 0 for a single model. */
+int teann_predict_committee(teann_model *model, int nframes, const int natoms[], const int numbers[], const double positions[],
+                            const double cell[], const int pbc[], double out[], double std[], double dout[]);
 /* One frame: teann_predict with nframes = 1 (cell, pbc, dout may be NULL). */
 int teann_predict_frame(teann_model *model, int natoms, const int numbers[], const double positions[], const double cell[],
                         const int pbc[], double out[], double dout[]);

@@ -23,9 +23,6 @@ PETSC_EXTERN PetscErrorCode TeannEnsembleGetOptions(MPI_Comm comm, PetscInt *K, 
 /* Fit, report and write the ensemble (see above); members: predictions.nc also holds
    every member's predictions. */
 PETSC_EXTERN PetscErrorCode TeannEnsembleTrain(MPI_Comm comm, PetscInt K, PetscBool bootstrap, PetscBool members);
-/* The committee mean and sample standard deviation (K - 1 in the denominator; 0 for one
-   member) of m values over K members (x[k * m + i]). */
-PETSC_EXTERN void TeannCommitteeMeanStd(PetscInt K, PetscInt m, const PetscReal x[], PetscReal mean[], PetscReal std[]);
 /* The training ids[0..n-1] (the split's, any order) replaced by n draws with replacement from
    them, ascending, seeded by the fit's seed and member index. Called by TeannFitSetUp(). */
 PETSC_INTERN PetscErrorCode TeannFitBootstrapIds(TeannFit fit, PetscInt n, PetscInt ids[]);

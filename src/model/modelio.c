@@ -303,3 +303,15 @@ PetscErrorCode TeannModelReadEnsemble(MPI_Comm comm, const char path[], TeannMod
   if (nmembers) *nmembers = K;
   PetscFunctionReturn(0);
 }
+
+void TeannCommitteeMeanStd(PetscInt K, PetscInt m, const PetscReal x[], PetscReal mean[], PetscReal std[])
+{
+  for (PetscInt i = 0; i < m; i++) {
+    PetscReal s = 0, ss = 0;
+    for (PetscInt k = 0; k < K; k++) s += x[k * m + i];
+    mean[i] = s / K;
+    /* two passes: no cancellation when the members agree closely */
+    for (PetscInt k = 0; k < K; k++) ss += (x[k * m + i] - mean[i]) * (x[k * m + i] - mean[i]);
+    std[i] = K > 1 ? PetscSqrtReal(ss / (K - 1)) : 0;
+  }
+}

@@ -24,6 +24,9 @@ typedef struct {
 PETSC_EXTERN PetscErrorCode TeannModelWriteEnsemble(TeannModel model, PetscInt nmembers, const PetscReal theta[], const TeannStats *stats, const char path[]);
 /* *nmembers (1 for a file without ensemble_members) and *theta all members' parameters
    (nmembers * nparam, PetscMalloc1). TeannModelRead() reads member 0 only. */
+/* The committee mean and sample standard deviation (K - 1 in the denominator; 0 for one
+   member) of m values over K members (x[k * m + i]): what an ensemble predicts. */
+PETSC_EXTERN void TeannCommitteeMeanStd(PetscInt K, PetscInt m, const PetscReal x[], PetscReal mean[], PetscReal std[]);
 PETSC_EXTERN PetscErrorCode TeannModelReadEnsemble(MPI_Comm comm, const char path[], TeannModel *model, PetscInt *nmembers, PetscReal **theta, TeannStats *stats);
 PETSC_EXTERN PetscErrorCode TeannModelWrite(TeannModel model, const PetscReal theta[], const TeannStats *stats, const char path[]);
 /* *theta allocated with PetscMalloc1; stats may be NULL. */
