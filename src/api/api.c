@@ -504,11 +504,16 @@ static PetscErrorCode ApiCommittee(teann_model *h, TeannFrames fr, TeannEval ev,
   PetscReal     *mpred, *sd, *dk = NULL;
 
   PetscFunctionBegin;
-  PetscCall(PetscMalloc2((size_t)h->K * n, &mpred, n, &sd));
-  for (PetscInt k = 0; k < h->K; k++) PetscCall(TeannEvalPredict(ev, h->theta + k * h->np, fr->nframes, idx, mpred + k * n));
-  TeannCommitteeMeanStd(h->K, n, mpred, out, sd);
-  if (std) PetscCall(PetscArraycpy(std, sd, n));
-  PetscCall(PetscFree2(mpred, sd));
+  if (h->K == 1) { /* a single model: no scratch */
+    PetscCall(TeannEvalPredict(ev, h->theta, fr->nframes, idx, out));
+    if (std) PetscCall(PetscArrayzero(std, n));
+  } else {
+    PetscCall(PetscMalloc2((size_t)h->K * n, &mpred, n, &sd));
+    for (PetscInt k = 0; k < h->K; k++) PetscCall(TeannEvalPredict(ev, h->theta + k * h->np, fr->nframes, idx, mpred + k * n));
+    TeannCommitteeMeanStd(h->K, n, mpred, out, sd);
+    if (std) PetscCall(PetscArraycpy(std, sd, n));
+    PetscCall(PetscFree2(mpred, sd));
+  }
   PetscCall(ApiCheckFinite("prediction", fr, 0, h->ncomp, out));
   if (!dout) PetscFunctionReturn(0);
   if (h->K > 1) PetscCall(PetscMalloc1((size_t)h->ncomp * 3 * fr->natoms, &dk));

@@ -1,5 +1,5 @@
 /* standardize.h — the optimizer's coordinates (design 2.4, eq. 9c). Private to the fit module.
- * Contract: with -teann_standardize (the default of a new fit) the vectors TAO moves (its solution,
+ * Contract: with -teann_standardize (off by default, design 2.4) the vectors TAO moves (its solution,
  * gradients, Jacobian rows, the L2 term, checkpoints) are phi, the parameters of networks that see
  * each density feature shifted by its training mean and divided by its training spread; the model
  * (model.nc, predictions, the engine) is theta = T phi (TeannModelStandardize). The shift and
