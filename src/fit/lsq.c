@@ -49,6 +49,9 @@ typedef struct {
   Vec           Rw;          /* residual work vector for the loss of l2prox              */
   Vec           xprev, xwork; /* l2prox: the proximal centre (the current point)         */
   Mat           Ireg;        /* l2prox: the identity, Hessian of the proximal term        */
+  PetscReal     floor;       /* lm: damping at least lambda * floor * mean(diag(J^T J))   */
+  PetscErrorCode (*hess)(Tao, Vec, Mat, Mat, void *); /* brgn's Hessian routine, wrapped */
+  void         *hessctx;
 } LSQ;
 
 PetscErrorCode TeannFitIsLeastSquares(TeannFit fit, PetscBool *flg)
@@ -302,11 +305,55 @@ static PetscErrorCode LSQMonitor(Tao sub, void *ctx)
 
 /* Called by brgn at the start of every iteration, after its own update: our lambda wins,
    and the proximal centre moves to the current point. */
+/* brgn's lm damping is lambda diag(J^T J), clipped only at sqrt(eps). A parameter the
+   residuals do not see yet (every hidden layer while EANN's last layer is zero) then has
+   a curvature of 2 l2 from its L2 row alone, and one Gauss-Newton step solves that row
+   exactly: the parameter jumps to zero and the network with it, a stationary point
+   (-teann_l2 with lm stalled at the constant-prediction loss). A floor relative to the
+   mean curvature keeps such steps short until the data see the parameter; without L2 it
+   also keeps Marquardt's scaling from sending weakly determined parameters far. */
+static PetscErrorCode LSQHessian(Tao sub, Vec X, Mat H, Mat Hpre, void *ctx)
+{
+  LSQ       *c = (LSQ *)ctx;
+  Vec        d;
+  PetscReal  sum, lo, *a;
+  PetscInt   n, N;
+
+  PetscFunctionBegin;
+  PetscCall((*c->hess)(sub, X, H, Hpre, c->hessctx));
+  PetscCall(TaoBRGNGetDampingVector(c->fit->tao, &d));
+  PetscCall(VecSum(c->colsq, &sum));
+  PetscCall(VecGetSize(c->colsq, &N));
+  lo = c->lambda * c->floor * sum / PetscMax(N, 1);
+  /* and at least an L2 row's own curvature, so that one step takes a parameter the data do
+     not see at most halfway to zero */
+  if (c->floor > 0) lo = PetscMax(lo, 2 * c->fit->l2);
+  PetscCall(VecGetLocalSize(d, &n));
+  PetscCall(VecGetArray(d, &a));
+  for (PetscInt i = 0; i < n; i++) a[i] = PetscMax(a[i], lo);
+  PetscCall(VecRestoreArray(d, &a));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode LSQUpdate(Tao tao, PetscInt it, void *ctx)
 {
   LSQ *c = (LSQ *)ctx;
 
   PetscFunctionBegin;
+  if (c->reg == REG_LM && c->floor > 0 && !c->hess) {
+    /* brgn gives its subsolver the Hessian routine when it is set up, inside TaoSolve:
+       wrap it at the first update, before the first Hessian */
+    Tao  sub;
+    Mat  H, Hpre;
+    PetscErrorCode (*f)(Tao, Vec, Mat, Mat, void *);
+    void *fctx;
+    PetscCall(TaoBRGNGetSubsolver(tao, &sub));
+    PetscCall(TaoGetHessian(sub, &H, &Hpre, &f, &fctx));
+    PetscCheck(f, c->fit->comm, PETSC_ERR_ORDER, "brgn's subsolver has no Hessian routine");
+    c->hess    = f;
+    c->hessctx = fctx;
+    PetscCall(TaoSetHessian(sub, H, Hpre, LSQHessian, c));
+  }
   if (c->reg == REG_LM) PetscCall(TaoBRGNSetRegularizerWeight(tao, c->lambda));
   c->wantpred = (PetscBool)(c->reg == REG_LM && c->rule == TEANN_LM_DAMPING_GAIN);
   c->pred     = 0;
@@ -416,10 +463,13 @@ PetscErrorCode TeannFitLSQSetUp(TeannFit fit)
   c->rule     = TEANN_LM_DAMPING_GAIN;
   c->nu       = 2;
   c->sgen     = -1;
+  c->floor    = 1e-4;
   PetscOptionsBegin(fit->comm, NULL, "teann least-squares (tao brgn) options", "TeannFitLSQSetUp");
   PetscCall(PetscOptionsEnum("-teann_lm_solver", "Solve of the damped normal equations: matfree (CG on J^T J) or scalapack (Cholesky of the assembled J^T J)", "TeannFitLSQSetUp", TeannLMSolvers, (PetscEnum)c->solver, (PetscEnum *)&c->solver, NULL));
   PetscCall(PetscOptionsReal("-teann_lm_ksp_rtol", "Relative tolerance of the matfree CG solve", "TeannFitLSQSetUp", c->ksp_rtol, &c->ksp_rtol, NULL));
   PetscCall(PetscOptionsEnum("-teann_lm_damping", "lm damping update: gain (Nielsen's gain-ratio rule) or step (from the line search's step length)", "TeannFitLSQSetUp", TeannLMDampings, (PetscEnum)c->rule, (PetscEnum *)&c->rule, NULL));
+  PetscCall(PetscOptionsReal("-teann_lm_damping_floor", "lm: the damping is at least lambda times this times the mean of diag(J^T J) (0: brgn's sqrt(eps) clip alone)", "TeannFitLSQSetUp", c->floor, &c->floor, NULL));
+  PetscCheck(c->floor >= 0, fit->comm, PETSC_ERR_ARG_OUTOFRANGE, "-teann_lm_damping_floor must be >= 0, not %g", (double)c->floor);
   PetscCall(PetscOptionsInt("-teann_lm_ksp_max_it", "Most CG iterations per matfree solve (a truncated solve is still a descent step)", "TeannFitLSQSetUp", c->ksp_max_it, &c->ksp_max_it, NULL));
   PetscOptionsEnd();
   /* brgn keeps its settings private: read them as it does, to mirror its damping */
