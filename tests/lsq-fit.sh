@@ -58,3 +58,11 @@ else
 fi
 [ -s "$WORK/out/model.nc" ] && [ -s "$WORK/out/history.nc" ] || fail "teann-train brgn: model.nc or history.nc missing"
 echo "ok: teann-train brgn lm: $(grep 'TAO brgn stopped' "$WORK/train.out")"
+
+# a Jacobian or J^T J larger than a node: refused before anything is allocated, with the sizes
+# (-teann_hidden 256,256: ~430,000 parameters, J^T J 3 TB)
+if mpirun_np 1 "$BIN/teann-train" -teann_data "$WORK/w200.xyz" -teann_properties polarizability -teann_hidden 256,256 -tao_type brgn -tao_brgn_regularization_type lm -teann_lm_solver scalapack -tao_max_it 1 -teann_output_dir "$WORK/big" > "$WORK/big.out" 2>&1; then
+  cat "$WORK/big.out"; fail "a 3 TB J^T J was not refused"
+fi
+grep -q "Levenberg-Marquardt needs .* GB on one node .* use fewer parameters" "$WORK/big.out" || { cat "$WORK/big.out"; fail "no clear message for a Jacobian larger than the node"; }
+echo "ok: $(grep -o 'Levenberg-Marquardt needs [^:]*' "$WORK/big.out" | head -1)"

@@ -6,6 +6,7 @@
 #include "fitimpl.h"
 #include "standardize.h"
 #include <petscksp.h>
+#include <unistd.h>
 #if defined(_OPENMP)
   #include <omp.h>
 #endif
@@ -437,6 +438,39 @@ static PetscErrorCode LSQConvergenceTest(Tao sub, void *ctx)
   PetscFunctionReturn(0);
 }
 
+/* The dense Jacobian (and, for ScaLAPACK, J^T J twice) is allocated whole: say how much, and
+   refuse before allocating when a node's ranks would need more than 90 % of its memory (a
+   default 64-64 network has ~49,000 parameters: 19 GB per copy of J^T J). */
+static PetscErrorCode CheckMemory(LSQ *c)
+{
+  TeannFit       fit = c->fit;
+  const double   n   = (double)fit->nparam;
+  double         rows, mine, need, phys, jac, jtj;
+  long           pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+  PetscMPIInt    size, nsize;
+  MPI_Comm       node;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(fit->comm, &size));
+  rows = (double)(c->nres + c->nl2);
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &rows, 1, MPI_DOUBLE, MPI_SUM, fit->comm));
+  jac  = 8 * rows * n;
+  jtj  = c->solver == TEANN_LM_SCALAPACK ? 2 * 8 * n * n : 0;
+  mine = 8 * ((double)(c->nres + c->nl2) + (double)c->chunk * fit->ncomp) * n + jtj / size;
+  PetscCallMPI(MPI_Comm_split_type(fit->comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node));
+  PetscCallMPI(MPI_Comm_size(node, &nsize));
+  PetscCallMPI(MPI_Allreduce(&mine, &need, 1, MPI_DOUBLE, MPI_SUM, node));
+  PetscCallMPI(MPI_Comm_free(&node));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &need, 1, MPI_DOUBLE, MPI_MAX, fit->comm));
+  phys = pages > 0 && psize > 0 ? (double)pages * (double)psize : 0;
+  if (jtj > 0) PetscCall(PetscPrintf(fit->comm, "Levenberg-Marquardt: %" PetscInt_FMT " parameters, %.0f residual rows: Jacobian %.1f MB, J^T J (ScaLAPACK, two copies) %.1f MB, over %d ranks\n", fit->nparam, rows, jac / 1e6, jtj / 1e6, (int)size));
+  else PetscCall(PetscPrintf(fit->comm, "Levenberg-Marquardt: %" PetscInt_FMT " parameters, %.0f residual rows: Jacobian %.1f MB, over %d ranks\n", fit->nparam, rows, jac / 1e6, (int)size));
+  PetscCheck(phys == 0 || need <= 0.9 * phys, fit->comm, PETSC_ERR_USER_INPUT,
+             "Levenberg-Marquardt needs %.1f GB on one node (%d ranks; Jacobian %.1f GB in all%s%.1f GB), more than 90%% of its %.1f GB: use fewer parameters (-teann_hidden, -teann_nwave), %smore nodes, or -tao_type lmvm",
+             need / 1e9, (int)nsize, jac / 1e9, jtj > 0 ? ", J^T J " : "", jtj / 1e9, phys / 1e9, jtj > 0 ? "-teann_lm_solver matfree (no J^T J), " : "");
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TeannFitLSQSetUp(TeannFit fit)
 {
   LSQ             *c;
@@ -511,6 +545,7 @@ PetscErrorCode TeannFitLSQSetUp(TeannFit fit)
   nthreads = omp_get_max_threads();
 #endif
   c->chunk = PetscMax(16, 4 * nthreads);
+  PetscCall(CheckMemory(c));
   PetscCall(PetscMalloc2((size_t)c->chunk * fit->ncomp * fit->nparam, &c->buf, c->chunk * fit->ncomp, &c->rbuf));
   PetscCall(VecCreateMPI(fit->comm, c->nres + c->nl2, PETSC_DETERMINE, &c->R));
   PetscCall(VecDuplicate(c->R, &c->Rw));
