@@ -304,8 +304,6 @@ static PetscErrorCode LSQMonitor(Tao sub, void *ctx)
   PetscFunctionReturn(0);
 }
 
-/* Called by brgn at the start of every iteration, after its own update: our lambda wins,
-   and the proximal centre moves to the current point. */
 /* brgn's lm damping is lambda diag(J^T J), clipped only at sqrt(eps). A parameter the
    residuals do not see yet (every hidden layer while EANN's last layer is zero) then has
    a curvature of 2 l2 from its L2 row alone, and one Gauss-Newton step solves that row
@@ -336,6 +334,8 @@ static PetscErrorCode LSQHessian(Tao sub, Vec X, Mat H, Mat Hpre, void *ctx)
   PetscFunctionReturn(0);
 }
 
+/* Called by brgn at the start of every iteration, after its own update: our lambda wins,
+   and the proximal centre moves to the current point. */
 static PetscErrorCode LSQUpdate(Tao tao, PetscInt it, void *ctx)
 {
   LSQ *c = (LSQ *)ctx;
