@@ -241,12 +241,9 @@ PetscErrorCode TeannModelReadEnsemble(MPI_Comm comm, const char path[], TeannMod
   m->charge_neutral = v[0] ? PETSC_TRUE : PETSC_FALSE;
   m->dipole_form    = TEANN_DIPOLE_CHARGES;
   if (nc_inq_attlen(ncid, NC_GLOBAL, "dipole_form", NULL) == NC_NOERR) {
-    PetscBool ok = PETSC_FALSE;
+    PetscBool ok;
     PetscCall(GetText(path, ncid, "dipole_form", text, sizeof(text)));
-    for (PetscInt q = 0; q < 2 && !ok; q++) {
-      PetscCall(PetscStrcmp(text, TeannDipoleForms[q], &ok));
-      if (ok) m->dipole_form = q;
-    }
+    PetscCall(PetscEListFind(2, TeannDipoleForms, text, &m->dipole_form, &ok));
     PetscCheck(ok, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: unknown dipole_form '%s' (known: charges, charges_dipoles)", path, text);
   }
   PetscCall(GetInts(path, ncid, "elements", TEANN_MAX_ELEMENTS, &nel, Z));
