@@ -1,11 +1,13 @@
 /* Speed of one loss+gradient evaluation (the work of one optimizer step) on the
  * frames of -data FILE: configurations per second, per thread. Model options
  * (-teann_*) apply; -time T seconds of repetitions (default 2), -loss_only,
- * -jacobian: residuals and Jacobian rows (TeannEvalResiduals) of the first 100 frames instead.
+ * -jacobian: residuals and Jacobian rows (TeannEvalResiduals) of the first 100 frames instead;
+ * -chunk_frames B: frames per chunk (default: the fit's default block for this many frames).
  * Run with OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 for the per-core figure. Also prints atoms
  * per CPU second, the pair lists' memory per frame and per pair, and the peak resident size. */
 #include "model.h"
 #include "neighbours.h"
+#include "source.h"
 #include <sys/resource.h>
 #if defined(_OPENMP)
   #include <omp.h>
@@ -32,7 +34,7 @@ int main(int argc, char **argv)
   PetscReal     *theta, *g, L, tmax = 2.0;
   PetscBool      loss_only = PETSC_FALSE, jac = PETSC_FALSE;
   PetscReal     *r = NULL, *J = NULL;
-  PetscInt       nf, nc;
+  PetscInt       nf, nc, chunk = 0;
   PetscLogDouble t0, t1, c0, c1;
   int            nthreads = 1;
 
@@ -42,6 +44,7 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-time", &tmax, NULL));
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-loss_only", &loss_only, NULL));
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-jacobian", &jac, NULL));
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-chunk_frames", &chunk, NULL)); /* 0: the fit's default block */
   PetscCall(TeannFramesCreate(&fr));
   PetscCall(TeannFramesRead(path, fr));
   PetscCall(TeannModelCreate(PETSC_COMM_SELF, &m));
@@ -53,6 +56,12 @@ int main(int argc, char **argv)
   PetscCall(TeannModelInitialParameters(m, 1, theta));
   for (PetscInt f = 0; f < fr->nframes; f++) idx[f] = f;
   PetscCall(TeannEvalCreate(m, fr, &ev));
+  if (!chunk) {
+    PetscInt amax = 0;
+    for (PetscInt f = 0; f < fr->nframes; f++) amax = PetscMax(amax, fr->atom_start[f + 1] - fr->atom_start[f]);
+    chunk = TeannSourceBlockFrames(fr->nframes, amax);
+  }
+  PetscCall(TeannEvalSetChunkFrames(ev, chunk));
   PetscCall(TeannModelGetNumComponents(m, &nc));
   nf = jac ? PetscMin(fr->nframes, 100) : fr->nframes;
   if (jac) PetscCall(PetscMalloc2(nf * nc, &r, (size_t)nf * nc * m->nparam, &J));
@@ -69,7 +78,7 @@ int main(int argc, char **argv)
 #if defined(_OPENMP)
   nthreads = omp_get_max_threads();
 #endif
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "%s: %" PetscInt_FMT " frames, %" PetscInt_FMT " parameters, fix_radial %s, %s: %.0f configurations/s with %d thread(s), %.0f per thread, %.0f per CPU second\n", path, nf, m->nparam, PetscBools[m->fix_radial], jac ? "residuals+Jacobian" : (loss_only ? "loss" : "loss+gradient"), reps * nf / (t1 - t0), nthreads, reps * nf / (t1 - t0) / nthreads, reps * nf / (c1 - c0)));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "%s: %" PetscInt_FMT " frames, %" PetscInt_FMT " parameters, fix_radial %s, chunks of %" PetscInt_FMT " frames, %s: %.0f configurations/s with %d thread(s), %.0f per thread, %.0f per CPU second\n", path, nf, m->nparam, PetscBools[m->fix_radial], chunk, jac ? "residuals+Jacobian" : (loss_only ? "loss" : "loss+gradient"), reps * nf / (t1 - t0), nthreads, reps * nf / (t1 - t0) / nthreads, reps * nf / (c1 - c0)));
   {
     const PetscInt   na = fr->atom_start[nf];
     TeannNeighbours *nb;

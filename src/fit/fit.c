@@ -76,7 +76,7 @@ PetscErrorCode TeannFitSetFromOptions(TeannFit fit)
   PetscCall(PetscOptionsInt("-teann_patience", "Stop after this many iterations without a better validation loss (0: off)", "TeannFitSetFromOptions", fit->patience, &fit->patience, NULL));
   PetscCall(PetscOptionsBool("-teann_reproducible", "The same model on any number of ranks and threads: the optimizer's vectors live on rank 0 (L-BFGS family; design 3.1)", "TeannFitSetFromOptions", fit->repro, &fit->repro, NULL));
   PetscCall(PetscOptionsBool("-teann_standardize", "Fit in the coordinates of standardised density features: each element's features shifted by their training mean and divided by their spread (eq. 9c)", "TeannFitSetFromOptions", fit->standardize, &fit->standardize, NULL));
-  PetscCall(PetscOptionsInt("-teann_chunk_frames", "Frames per block, the unit of work of ranks and threads and of the exact sums (0: 64, or 16 blocks of at least 8 frames for subsets below 1024 frames)", "TeannFitSetFromOptions", fit->chunk_opt, &fit->chunk_opt, NULL));
+  PetscCall(PetscOptionsInt("-teann_chunk_frames", "Frames per block, the unit of work of ranks and threads and of the exact sums (0: 64, or 16 blocks of at least 8 frames for subsets below 1024 frames, and at most 384 atoms per block)", "TeannFitSetFromOptions", fit->chunk_opt, &fit->chunk_opt, NULL));
   PetscCall(PetscOptionsName("-teann_check_gradient", "Print loss and gradient at a fixed point and stop", "TeannFitCheckGradient", &set));
   PetscOptionsEnd();
   PetscCheck(fit->fvalid >= 0 && fit->ftest >= 0 && fit->fvalid + fit->ftest < 1, fit->comm, PETSC_ERR_ARG_OUTOFRANGE, "-teann_valid_fraction %g and -teann_test_fraction %g must be >= 0 with sum < 1", (double)fit->fvalid, (double)fit->ftest);
@@ -390,7 +390,12 @@ PetscErrorCode TeannFitSetUp(TeannFit fit)
       for (PetscInt i = 0; i < Ns; i++) ids[s][i] = i;
       nsplit[s] = Ns;
     }
-    fit->block[s] = fit->chunk_opt ? fit->chunk_opt : TeannSourceBlockFrames(nsplit[s]);
+    if (fit->chunk_opt) fit->block[s] = fit->chunk_opt;
+    else {
+      PetscInt amax;
+      PetscCall(TeannSourceMaxAtoms(src[s] ? src[s] : src[0], nsplit[s], ids[s], &amax));
+      fit->block[s] = TeannSourceBlockFrames(nsplit[s], amax);
+    }
     PetscCall(TeannSourceDistributeBlocks(src[s] ? src[s] : src[0], nsplit[s], ids[s], fit->block[s], &fit->fr[s]));
     fit->nglob[s] = nsplit[s];
     PetscCall(PetscFree(ids[s]));

@@ -29,8 +29,12 @@ PETSC_EXTERN PetscErrorCode TeannSourceDistribute(TeannSource src, PetscInt n, c
    short): the fit's unit of work and of its exact sums (design 3.1), so that a block's frames are the same
    for every rank count. */
 PETSC_EXTERN PetscErrorCode TeannSourceDistributeBlocks(TeannSource src, PetscInt n, const PetscInt ids[], PetscInt block, TeannFrames *local);
-/* The default block for a subset of n frames: TEANN_CHUNK frames, or 16 blocks of at least 8 for small subsets. */
-PETSC_EXTERN PetscInt TeannSourceBlockFrames(PetscInt n);
+/* The default block for a subset of n frames of at most amax atoms each (0: not known): TEANN_CHUNK frames,
+   or 16 blocks of at least 8 for small subsets, and at most TEANN_BLOCK_ATOMS atoms (at least one frame). */
+#define TEANN_BLOCK_ATOMS 384
+PETSC_EXTERN PetscInt TeannSourceBlockFrames(PetscInt n, PetscInt amax);
+/* The atoms of the largest of the frames ids[0..n-1]. Not collective: every rank holds every frame's size. */
+PETSC_EXTERN PetscErrorCode TeannSourceMaxAtoms(TeannSource src, PetscInt n, const PetscInt ids[], PetscInt *amax);
 PETSC_EXTERN PetscErrorCode TeannSourceDestroy(TeannSource *src);
 
 /* perm = a permutation of 0..N-1 drawn from seed (Fisher-Yates, splitmix64). */
