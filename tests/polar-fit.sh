@@ -3,7 +3,8 @@
 # seed 1, default split, one shared descriptor; networks 32-32 and 150 iterations to stay
 # quick on a loaded machine: 43 s wall, 11 s CPU at load 10 on 2 cores) on 2 ranks finishes within 60 s with test RMSE below 0.005 e*Angstrom (dipole)
 # and 0.02 Angstrom^3 (polarizability); the summary's isotropic and anisotropy rows agree
-# with predictions.nc; model.nc and teann-predict carry both properties.
+# with predictions.nc; model.nc and teann-predict carry both properties. A trial step whose
+# loss is NaN is backtracked (the liquid-water example, 80 iterations).
 . "$top_srcdir/tests/common.sh"
 cd "$top_srcdir"   # the paths in the .opts file are relative to the project root
 
@@ -52,3 +53,12 @@ for k in dipole polarizability; do
   done
 done
 echo "ok: joint water dipole + polarizability fit"
+
+# A trial step that overflows the model (NaN loss) must make the line search backtrack, not end
+# the fit: the liquid-water example, seed 1, tries such a step at iteration 37 and, before the
+# fix, stopped at iteration 59 with DIVERGED_LS_FAILURE (training RMSE 1.33 Angstrom^3; now 0.81).
+mpirun_np 2 "$BIN/teann-train" -options_file input/water64-polarizability.opts -tao_max_it 80 -teann_output_dir "$WORK/cells" > "$WORK/cells.log" 2>&1 || { cat "$WORK/cells.log"; fail "teann-train on the periodic cells"; }
+grep -q "stopped after 80 iterations: DIVERGED_MAXITS" "$WORK/cells.log" || { cat "$WORK/cells.log"; fail "the periodic fit did not run its 80 iterations"; }
+rmse=$(awk '$1 == "polarizability" && $2 == "train" {print $4}' "$WORK/cells.log")
+awk -v r="$rmse" 'BEGIN {exit !(r < 0.95)}' || fail "periodic fit: training RMSE $rmse after 80 iterations, expected below 0.95"
+echo "ok: an overflowing trial step is backtracked (training RMSE $rmse after 80 iterations)"

@@ -29,6 +29,7 @@ PetscErrorCode TeannFitCreate(MPI_Comm comm, TeannFit *out)
   PetscCall(TeannInitializePackage());
   PetscCall(PetscNew(&fit));
   fit->comm   = comm;
+  fit->flast  = NAN; /* no finite objective yet (FormObjectiveGradient) */
   fit->fvalid = 0.1;
   fit->ftest  = 0.1;
   fit->seed   = 1;
@@ -179,6 +180,15 @@ static PetscErrorCode FormObjectiveGradient(Tao tao, Vec X, PetscReal *f, Vec G,
   PetscCall(VecRestoreArray(G, &g));
   PetscCall(VecRestoreArrayRead(fit->thetaAll, &th));
   *f = fit->kappa * (tot + fit->l2 * reg);
+  /* A trial step so long that the model overflows (e.g. a radial width turned negative) gives NaN,
+     on which TAO's More-Thuente search gives up at once, and every restart from the same point takes
+     the same first step. A finite value above the last one, with a zero gradient, makes it backtrack
+     instead; it is never accepted (sufficient decrease fails). The same bits on every rank: tot is
+     the exact global sum. */
+  if (PetscIsInfOrNanReal(*f) && !PetscIsInfOrNanReal(fit->flast)) { /* not at the start: that is an error */
+    *f = 10 * (PetscAbsReal(fit->flast) + 1);
+    PetscCall(VecZeroEntries(G));
+  } else fit->flast = *f;
   PetscFunctionReturn(0);
 }
 
@@ -616,7 +626,8 @@ PetscErrorCode TeannFitSolve(TeannFit fit)
     fit->itoffset   = 0;
     fit->lsrestarts = 0;
   }
-  t = MPI_Wtime();
+  t          = MPI_Wtime();
+  fit->flast = NAN;
   PetscCall(TaoGetMaximumIterations(fit->tao, &maxit));
   PetscCall(TeannFitCheckpointBeginSolve(fit));
   PetscCall(TaoSetMaximumIterations(fit->tao, PetscMax(maxit - fit->itoffset, 0)));

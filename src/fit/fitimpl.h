@@ -69,6 +69,7 @@ struct _n_TeannFit {
   PetscReal              *fstd;            /* feature means, then inverse spreads, [nel][F] each  */
   PetscReal              *thm;             /* the model's theta for the current phi              */
   PetscReal               kappa;           /* the objective's factor within one TaoSolve (1: none) */
+  PetscReal               flast;           /* the last finite objective (FormObjectiveGradient) */
   PetscBool               kappa_keep;      /* the next solve goes on with the checkpoint's kappa  */
 };
 
