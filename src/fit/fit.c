@@ -180,7 +180,7 @@ static PetscErrorCode FormObjectiveGradient(Tao tao, Vec X, PetscReal *f, Vec G,
   PetscCall(VecRestoreArray(G, &g));
   PetscCall(VecRestoreArrayRead(fit->thetaAll, &th));
   *f = fit->kappa * (tot + fit->l2 * reg);
-  /* A trial step so long that the model overflows (e.g. a radial width turned negative) gives NaN,
+  /* A trial step so long that the model overflows gives NaN,
      on which TAO's More-Thuente search gives up at once, and every restart from the same point takes
      the same first step. A finite value above the last one, with a zero gradient, makes it backtrack
      instead; it is never accepted (sufficient decrease fails). The same bits on every rank: tot is

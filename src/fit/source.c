@@ -21,7 +21,7 @@ PetscErrorCode TeannSourceCreate(MPI_Comm comm, const char path[], PetscReal cut
 {
   TeannSource  src;
   PetscMPIInt  size, rank, *counts, *displs, cnt;
-  PetscInt     lo, hi, *ids, *pairs;
+  PetscInt     lo, hi, *ids, *pairs, *na;
   PetscReal   *w;
   TeannFrames  slab;
 
@@ -49,7 +49,7 @@ PetscErrorCode TeannSourceCreate(MPI_Comm comm, const char path[], PetscReal cut
   /* the work of each frame is counted on an even slab per rank, then shared */
   lo = (src->N * rank) / size;
   hi = (src->N * (rank + 1)) / size;
-  PetscCall(PetscMalloc3(hi - lo + 1, &ids, hi - lo + 1, &pairs, hi - lo + 1, &w));
+  PetscCall(PetscMalloc4(hi - lo + 1, &ids, hi - lo + 1, &pairs, hi - lo + 1, &na, hi - lo + 1, &w));
   PetscCall(PetscMalloc1(src->N, &src->natoms));
   for (PetscInt i = lo; i < hi; i++) ids[i - lo] = i;
   if (src->isnc) {
@@ -57,7 +57,10 @@ PetscErrorCode TeannSourceCreate(MPI_Comm comm, const char path[], PetscReal cut
     PetscCall(TeannDatasetRead(comm, path, hi - lo, ids, slab));
   } else PetscCall(TeannFramesSubset(src->all, hi - lo, ids, &slab));
   PetscCall(TeannFramesPairCount(slab, cutoff, pairs));
-  for (PetscInt i = 0; i < hi - lo; i++) w[i] = (PetscReal)(pairs[i] + slab->atom_start[i + 1] - slab->atom_start[i]);
+  for (PetscInt i = 0; i < hi - lo; i++) {
+    na[i] = slab->atom_start[i + 1] - slab->atom_start[i];
+    w[i]  = (PetscReal)(pairs[i] + na[i]);
+  }
   PetscCall(TeannFramesDestroy(&slab));
   PetscCall(PetscMalloc1(src->N, &src->work));
   PetscCall(PetscMalloc2(size, &counts, size, &displs));
@@ -66,10 +69,9 @@ PetscErrorCode TeannSourceCreate(MPI_Comm comm, const char path[], PetscReal cut
   displs[0] = 0;
   for (PetscMPIInt r = 1; r < size; r++) displs[r] = displs[r - 1] + counts[r - 1];
   PetscCallMPI(MPI_Allgatherv(w, cnt, MPIU_REAL, src->work, counts, displs, MPIU_REAL, comm));
-  for (PetscInt i = 0; i < hi - lo; i++) pairs[i] = (PetscInt)w[i] - pairs[i]; /* the atoms of each frame */
-  PetscCallMPI(MPI_Allgatherv(pairs, cnt, MPIU_INT, src->natoms, counts, displs, MPIU_INT, comm));
+  PetscCallMPI(MPI_Allgatherv(na, cnt, MPIU_INT, src->natoms, counts, displs, MPIU_INT, comm));
   PetscCall(PetscFree2(counts, displs));
-  PetscCall(PetscFree3(ids, pairs, w));
+  PetscCall(PetscFree4(ids, pairs, na, w));
   *out = src;
   PetscFunctionReturn(0);
 }
