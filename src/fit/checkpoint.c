@@ -164,6 +164,7 @@ static PetscErrorCode CkptSettings(TeannFit fit, PetscBool withelements, char **
   ADD("-teann_fix_radial %s\n", m->fix_radial ? "true" : "false");
   ADD("-teann_charge_neutral %s\n", m->charge_neutral ? "true" : "false");
   ADD("-teann_dipole_form %s\n", TeannDipoleForms[m->dipole_form]);
+  ADD("-teann_polarizability_form %s\n", TeannPolarForms[m->polar_form]);
   if (withelements) {
     list[0] = 0;
     for (PetscInt e = 0; e < m->nel; e++) {

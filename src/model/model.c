@@ -5,6 +5,7 @@
 
 const char *const TeannActivations[] = {"relu_like", "silu", "tanh", "TeannActivation", "TEANN_ACT_", NULL};
 const char *const TeannDipoleForms[] = {"charges", "charges_dipoles", NULL};
+const char *const TeannPolarForms[]  = {"fields", "fields_atomic", NULL};
 
 PetscErrorCode TeannModelCreate(MPI_Comm comm, TeannModel *model)
 {
@@ -65,6 +66,7 @@ PetscErrorCode TeannModelSetFromOptions(TeannModel m)
   PetscCall(PetscOptionsBool("-teann_fix_radial", "Keep eta and s fixed and cache the pair functions (much faster)", "TeannModelSetFromOptions", m->fix_radial, &m->fix_radial, NULL));
   PetscCall(PetscOptionsBool("-teann_charge_neutral", "Shift the dipole charges so they sum to the total charge", "TeannModelSetFromOptions", m->charge_neutral, &m->charge_neutral, NULL));
   PetscCall(PetscOptionsEList("-teann_dipole_form", "Dipole model: charges (eq. 6) or charges_dipoles (eq. 6b: also a local dipole per atom)", "TeannModelSetFromOptions", TeannDipoleForms, 2, TeannDipoleForms[m->dipole_form], &m->dipole_form, NULL));
+  PetscCall(PetscOptionsEList("-teann_polarizability_form", "Polarizability model: fields (eq. 7) or fields_atomic (eq. 7b: also an anisotropic tensor per atom)", "TeannModelSetFromOptions", TeannPolarForms, 2, TeannPolarForms[m->polar_form], &m->polar_form, NULL));
   PetscOptionsEnd();
   PetscFunctionReturn(0);
 }
@@ -129,7 +131,9 @@ PetscErrorCode TeannModelSetUp(TeannModel m)
   PetscCall(TeannDescSetUp(&im->desc, m->cutoff, m->nwave, m->lmax, m->nel));
 
   for (PetscInt k = 0; k < TEANN_NKIND; k++) { /* the heads' channels, in table order */
-    const TeannHead *hd = k == TEANN_K_DIPOLE && m->dipole_form == TEANN_DIPOLE_DIPOLES ? &TeannHeadDipoleAtomic : TeannHeadOf(k);
+    const TeannHead *hd = TeannHeadOf(k);
+    if (k == TEANN_K_DIPOLE && m->dipole_form == TEANN_DIPOLE_DIPOLES) hd = &TeannHeadDipoleAtomic;
+    if (k == TEANN_K_POLAR && m->polar_form == TEANN_POLAR_ATOMIC) hd = &TeannHeadPolarizabilityAtomic;
     if (!(m->props & TeannProperties[k].bit)) continue;
     im->head[im->nhead]      = hd;
     im->head_k[im->nhead]    = k;
@@ -321,7 +325,7 @@ PetscErrorCode TeannModelView(TeannModel m, PetscViewer viewer)
   PetscCall(PetscViewerASCIIPrintf(viewer, "-out, activation %s\n  properties:", TeannActivations[m->act]));
   for (PetscInt k = 0; k < TEANN_NKIND; k++)
     if (m->props & TeannProperties[k].bit) PetscCall(PetscViewerASCIIPrintf(viewer, " %s", TeannProperties[k].name));
-  PetscCall(PetscViewerASCIIPrintf(viewer, "\n  fix_radial %s, charge_neutral %s, dipole_form %s\n", PetscBools[m->fix_radial], PetscBools[m->charge_neutral], TeannDipoleForms[m->dipole_form]));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "\n  fix_radial %s, charge_neutral %s, dipole_form %s, polarizability_form %s\n", PetscBools[m->fix_radial], PetscBools[m->charge_neutral], TeannDipoleForms[m->dipole_form], TeannPolarForms[m->polar_form]));
   if (m->setup) PetscCall(PetscViewerASCIIPrintf(viewer, "  parameters: %" PetscInt_FMT " in %" PetscInt_FMT " blocks\n", m->nparam, m->nblocks));
   PetscFunctionReturn(0);
 }

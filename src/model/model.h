@@ -26,6 +26,9 @@ PETSC_EXTERN const char *const TeannActivations[]; /* "relu_like","silu","tanh",
 #define TEANN_DIPOLE_CHARGES 0 /* eq. 6: point charges                      */
 #define TEANN_DIPOLE_DIPOLES 1 /* eq. 6b: point charges and atomic dipoles */
 PETSC_EXTERN const char *const TeannDipoleForms[]; /* "charges","charges_dipoles" */
+#define TEANN_POLAR_FIELDS 0 /* eq. 7                                      */
+#define TEANN_POLAR_ATOMIC 1 /* eq. 7b: eq. 7 and an anisotropic tensor per atom */
+PETSC_EXTERN const char *const TeannPolarForms[]; /* "fields","fields_atomic" */
 
 typedef struct {
   char     name[96];        /* NetCDF variable name, e.g. "orbital_coeff", "dipole_O_layer1_weight"   */
@@ -51,6 +54,7 @@ struct _n_TeannModel {
   PetscBool       fix_radial;              /* eta, s not trained; pair cache on       */
   PetscBool       charge_neutral;          /* eq. 6 note                              */
   PetscInt        dipole_form;             /* TEANN_DIPOLE_CHARGES (eq. 6) or _DIPOLES (eq. 6b) */
+  PetscInt        polar_form;              /* TEANN_POLAR_FIELDS (eq. 7) or _ATOMIC (eq. 7b)    */
   /* layout: filled by SetUp */
   PetscBool       setup;
   PetscInt        nparam;
@@ -61,7 +65,8 @@ struct _n_TeannModel {
 
 PETSC_EXTERN PetscErrorCode TeannModelCreate(MPI_Comm, TeannModel *);
 /* -teann_cutoff -teann_nwave -teann_lmax -teann_neigh_atoms -teann_radial_width -teann_hidden -teann_activation
-   -teann_properties -teann_fix_radial -teann_charge_neutral -teann_dipole_form */
+   -teann_properties -teann_fix_radial -teann_charge_neutral -teann_dipole_form
+   -teann_polarizability_form */
 PETSC_EXTERN PetscErrorCode TeannModelSetFromOptions(TeannModel);
 PETSC_EXTERN PetscErrorCode TeannModelSetElements(TeannModel, PetscInt nel, const PetscInt Z[]);
 PETSC_EXTERN PetscErrorCode TeannModelSetUp(TeannModel);

@@ -97,6 +97,7 @@ PetscErrorCode TeannModelWriteEnsemble(TeannModel model, PetscInt nmembers, cons
     PetscCallNC(p, nc_put_att_int(ncid, NC_GLOBAL, "charge_neutral", NC_INT, 1, &one));
     /* only a model with atomic dipoles has the attribute, so other files are as before */
     if (model->dipole_form != TEANN_DIPOLE_CHARGES) PetscCall(TeannNCPutText(&f, NC_GLOBAL, "dipole_form", TeannDipoleForms[model->dipole_form]));
+    if (model->polar_form != TEANN_POLAR_FIELDS) PetscCall(TeannNCPutText(&f, NC_GLOBAL, "polarizability_form", TeannPolarForms[model->polar_form]));
     if (stats) PetscCall(PutInt(p, ncid, "ntrain", 1, &stats->ntrain));
     /* an ensemble (doc/model.md "Ensembles"): member k > 0 in variables member<k>_<block>;
        a single model has no attribute, so its file is as before */
@@ -245,6 +246,13 @@ PetscErrorCode TeannModelReadEnsemble(MPI_Comm comm, const char path[], TeannMod
     PetscCall(GetText(path, ncid, "dipole_form", text, sizeof(text)));
     PetscCall(PetscEListFind(2, TeannDipoleForms, text, &m->dipole_form, &ok));
     PetscCheck(ok, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: unknown dipole_form '%s' (known: charges, charges_dipoles)", path, text);
+  }
+  m->polar_form = TEANN_POLAR_FIELDS;
+  if (nc_inq_attlen(ncid, NC_GLOBAL, "polarizability_form", NULL) == NC_NOERR) {
+    PetscBool ok;
+    PetscCall(GetText(path, ncid, "polarizability_form", text, sizeof(text)));
+    PetscCall(PetscEListFind(2, TeannPolarForms, text, &m->polar_form, &ok));
+    PetscCheck(ok, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: unknown polarizability_form '%s' (known: fields, fields_atomic)", path, text);
   }
   PetscCall(GetInts(path, ncid, "elements", TEANN_MAX_ELEMENTS, &nel, Z));
   PetscCall(TeannModelSetElements(m, nel, Z));

@@ -25,7 +25,7 @@
 #define TEANN_HEAD_H
 #include "property.h"
 
-#define TEANN_HEAD_MAXCH 4
+#define TEANN_HEAD_MAXCH 5
 
 typedef struct {
   PetscInt         n;                      /* atoms of the frame                                 */
@@ -69,9 +69,10 @@ struct _n_TeannHead {
 };
 
 typedef struct _n_TeannHead TeannHead;
-PETSC_EXTERN const TeannHead TeannHeadDipole, TeannHeadDipoleAtomic, TeannHeadPolarizability, TeannHeadTransitionDipole, TeannHeadQuadrupole, TeannHeadHyperpolarizability, TeannHeadAtomicDipole;
+PETSC_EXTERN const TeannHead TeannHeadDipole, TeannHeadDipoleAtomic, TeannHeadPolarizability, TeannHeadPolarizabilityAtomic, TeannHeadTransitionDipole, TeannHeadQuadrupole, TeannHeadHyperpolarizability, TeannHeadAtomicDipole;
 /* The head of fitted property k of the table (heads.c), NULL for a label. A model may use a
-   variant instead (TeannHeadDipoleAtomic under -teann_dipole_form charges_dipoles, model.c);
+   variant instead (TeannHeadDipoleAtomic under -teann_dipole_form charges_dipoles,
+   TeannHeadPolarizabilityAtomic under -teann_polarizability_form fields_atomic, model.c);
    the variants of one property share its refsign. */
 PETSC_EXTERN const TeannHead *TeannHeadOf(PetscInt k);
 #endif

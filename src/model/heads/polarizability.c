@@ -40,6 +40,42 @@ static void Backward(const TeannHeadFrame *fr, const PetscReal W[], TeannHeadAdj
   }
 }
 
+/* Eq. 7b (-teann_polarizability_form fields_atomic): eq. 7 plus an anisotropic tensor per atom,
+   sum_i (p_i q_i^T + q_i p_i^T), from two own-pair vectors p_i = sum_j dE_p/dv_ij and q_i (eq. 12's
+   form). In eq. 7 the anisotropic part of a molecule comes from W, the virial of one scalar E_1, whose
+   components are the derivatives of that one function and so are tied to each other, and from the
+   positive h h^T; p_i q_i^T is a free symmetric tensor in the span of atom i's bonds. q's last layer
+   starts at zero, so a fit starts from eq. 7, and p's does not, so that q's gradient is not zero. */
+static void ForwardAtomic(const TeannHeadFrame *fr, PetscReal al[])
+{
+  Forward(fr, al);
+  for (PetscInt i = 0; i < fr->n; i++) {
+    const PetscReal *p = fr->P[3] + 3 * i, *q = fr->P[4] + 3 * i;
+    for (PetscInt a = 0; a < 3; a++)
+      for (PetscInt b = 0; b < 3; b++) al[3 * a + b] += p[a] * q[b] + q[a] * p[b];
+  }
+}
+
+/* d(alpha):W = dp.(Ws q) + dq.(Ws p), Ws = W + W^T */
+static void BackwardAtomic(const TeannHeadFrame *fr, const PetscReal W[], TeannHeadAdjoint *adj)
+{
+  const PetscReal *Ws = adj->S[0];
+
+  Backward(fr, W, adj);
+  for (PetscInt i = 0; i < fr->n; i++) {
+    const PetscReal *p = fr->P[3] + 3 * i, *q = fr->P[4] + 3 * i;
+    for (PetscInt a = 0; a < 3; a++) {
+      adj->C[3][3 * i + a] = Ws[3 * a] * q[0] + Ws[3 * a + 1] * q[1] + Ws[3 * a + 2] * q[2];
+      adj->C[4][3 * i + a] = Ws[3 * a] * p[0] + Ws[3 * a + 1] * p[1] + Ws[3 * a + 2] * p[2];
+    }
+  }
+}
+
+const TeannHead TeannHeadPolarizabilityAtomic = {
+  5, {{PETSC_TRUE, 1, "1", 0, TEANN_FIELD_VIRIAL}, {PETSC_TRUE, 1, "2", 0.1, 0}, {PETSC_FALSE, 1, "3", 0, 0}, {PETSC_TRUE, 1, "_p", 0.1, TEANN_FIELD_OWN}, {PETSC_TRUE, 1, "_q", 0, TEANN_FIELD_OWN}},
+   ForwardAtomic, BackwardAtomic, NULL, 126, PETSC_TRUE
+};
+
 const TeannHead TeannHeadPolarizability = {
   3, {{PETSC_TRUE, 1, "1", 0, TEANN_FIELD_VIRIAL}, {PETSC_TRUE, 1, "2", 0.1, 0}, {PETSC_FALSE, 1, "3", 0, 0}},
    Forward, Backward, NULL, 90, PETSC_TRUE
