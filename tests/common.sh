@@ -29,3 +29,35 @@ expect_error() {
 
 # close_rel A B TOL : |A-B| <= TOL*max(|A|,|B|,tiny)
 close_rel() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN{d=a-b; if(d<0)d=-d; m=(a<0?-a:a); n=(b<0?-b:b); if(n>m)m=n; if(m<1e-300)m=1e-300; exit !(d<=t*m)}'; }
+
+# A model variant travels with its files: after a fit of "$WORK/fit" (log "$WORK/fit.log", with
+# a checkpoint) whose model.nc must hold the global attribute ATTR = VALUE and the variable NETVAR,
+# teann-predict on DATA reproduces the fit's PROP predictions, a restart keeps the variant (same
+# parameter count), a restart asking for OTHER is refused, and a model.nc whose ATTR is damaged
+# is refused naming the file.  form_travels DATA PROP ATTR VALUE OTHER NETVAR
+form_travels() {
+  local data=$1 prop=$2 attr=$3 value=$4 other=$5 netvar=$6 np0 np1
+  ncdump -h "$WORK/fit/model.nc" | grep -q "$attr = \"$value\"" || fail "model.nc does not record $attr"
+  ncdump -h "$WORK/fit/model.nc" | grep -q "$netvar" || fail "model.nc lacks $netvar"
+  mpirun_np 1 "$BIN/teann-predict" -teann_model "$WORK/fit/model.nc" -teann_data "$data" -teann_output "$WORK/pred.nc" > "$WORK/pred.log" 2>&1 || { cat "$WORK/pred.log"; fail "teann-predict"; }
+  "$PYTHON3" - "$WORK/fit/predictions.nc" "$WORK/pred.nc" "${prop}_predicted" <<'PY' || fail "teann-predict and the fit's predictions differ"
+import sys, netCDF4, numpy as np
+a, b, v = netCDF4.Dataset(sys.argv[1]), netCDF4.Dataset(sys.argv[2]), sys.argv[3]
+pa = dict(zip(a['frame_id'][:].tolist(), a[v][:]))
+idb, pb = b['frame_id'][:].tolist(), b[v][:]
+err = max(np.abs(pa[i] - pb[k]).max() for k, i in enumerate(idb) if i in pa)
+print("largest difference %.3e (values up to %.3g)" % (err, np.abs(pb).max()))
+sys.exit(0 if err <= 1e-12 * np.abs(pb).max() else 1)
+PY
+  echo "ok: model.nc predicts what the fit predicted"
+  # the restart takes the variant from the checkpoint, not from the (absent) option
+  mpirun_np 2 "$BIN/teann-train" -teann_restart "$WORK/fit/checkpoint.nc" -tao_max_it 60 -teann_output_dir "$WORK/re" > "$WORK/re.log" 2>&1 || { tail -20 "$WORK/re.log"; fail "restart"; }
+  np0=$(sed -n 's/.*; \([0-9]*\) parameters;.*/\1/p' "$WORK/fit.log") np1=$(sed -n 's/.*; \([0-9]*\) parameters;.*/\1/p' "$WORK/re.log")
+  [ -n "$np0" ] && [ "$np0" = "$np1" ] || fail "the restart has $np1 parameters, the fit $np0: it lost $attr"
+  ncdump -h "$WORK/re/model.nc" | grep -q "$attr = \"$value\"" || fail "the restarted model.nc lacks $attr"
+  echo "ok: a restart continues with the checkpoint's $attr"
+  expect_error "-teann_$attr is \"$value\" in the checkpoint but \"$other\" now" mpirun_np 1 "$BIN/teann-train" -teann_restart "$WORK/fit/checkpoint.nc" -teann_$attr "$other" -tao_max_it 60 -teann_output_dir "$WORK/re2"
+  cp "$WORK/fit/model.nc" "$WORK/bad.nc"
+  "$PYTHON3" -c "import netCDF4,sys; d=netCDF4.Dataset(sys.argv[1],'a'); d.setncattr(sys.argv[2],'no_such_form'); d.close()" "$WORK/bad.nc" "$attr" || fail "could not edit model.nc"
+  expect_error "$WORK/bad.nc: unknown $attr 'no_such_form'" mpirun_np 1 "$BIN/teann-predict" -teann_model "$WORK/bad.nc" -teann_data "$data" -teann_output "$WORK/bad-pred.nc"
+}

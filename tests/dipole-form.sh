@@ -37,27 +37,4 @@ done
 # a short fit: the form travels with model.nc and the checkpoint
 OPTS="-teann_data $M -teann_properties dipole $F -teann_patience 0 $small"
 mpirun_np 2 "$BIN/teann-train" $OPTS -tao_max_it 40 -teann_checkpoint_every 20 -teann_output_dir "$WORK/fit" > "$WORK/fit.log" 2>&1 || { tail -20 "$WORK/fit.log"; fail "fit"; }
-ncdump -h "$WORK/fit/model.nc" | grep -q 'dipole_form = "charges_dipoles"' || fail "model.nc does not record the dipole form"
-ncdump -h "$WORK/fit/model.nc" | grep -q 'dipole_p_O_layer1_weight' || fail "model.nc lacks the atomic-dipole networks"
-mpirun_np 1 "$BIN/teann-predict" -teann_model "$WORK/fit/model.nc" -teann_data "$M" -teann_output "$WORK/pred.nc" > "$WORK/pred.log" 2>&1 || { cat "$WORK/pred.log"; fail "teann-predict"; }
-"$PYTHON3" - "$WORK/fit/predictions.nc" "$WORK/pred.nc" <<'PY' || fail "teann-predict and the fit's predictions differ"
-import sys, netCDF4, numpy as np
-a, b = netCDF4.Dataset(sys.argv[1]), netCDF4.Dataset(sys.argv[2])
-pa = dict(zip(a['frame_id'][:].tolist(), a['dipole_predicted'][:]))
-idb, pb = b['frame_id'][:].tolist(), b['dipole_predicted'][:]
-err = max(np.abs(pa[i] - pb[k]).max() for k, i in enumerate(idb) if i in pa)
-print("largest difference %.3e (values up to %.3g)" % (err, np.abs(pb).max()))
-sys.exit(0 if err <= 1e-12 * np.abs(pb).max() else 1)
-PY
-echo "ok: model.nc predicts what the fit predicted"
-# the restart takes the form from the checkpoint, not from the (absent) option
-mpirun_np 2 "$BIN/teann-train" -teann_restart "$WORK/fit/checkpoint.nc" -tao_max_it 60 -teann_output_dir "$WORK/re" > "$WORK/re.log" 2>&1 || { tail -20 "$WORK/re.log"; fail "restart"; }
-np0=$(sed -n 's/.*; \([0-9]*\) parameters;.*/\1/p' "$WORK/fit.log") np1=$(sed -n 's/.*; \([0-9]*\) parameters;.*/\1/p' "$WORK/re.log")
-[ -n "$np0" ] && [ "$np0" = "$np1" ] || fail "the restart has $np1 parameters, the fit $np0: it lost the dipole form"
-ncdump -h "$WORK/re/model.nc" | grep -q 'dipole_form = "charges_dipoles"' || fail "the restarted model.nc lacks the dipole form"
-echo "ok: a restart continues with the checkpoint's dipole form"
-expect_error '-teann_dipole_form is "charges_dipoles" in the checkpoint but "charges" now' mpirun_np 1 "$BIN/teann-train" -teann_restart "$WORK/fit/checkpoint.nc" -teann_dipole_form charges -tao_max_it 60 -teann_output_dir "$WORK/re2"
-# a damaged attribute: a clear error naming the file
-cp "$WORK/fit/model.nc" "$WORK/bad.nc"
-"$PYTHON3" -c "import netCDF4,sys; d=netCDF4.Dataset(sys.argv[1],'a'); d.setncattr('dipole_form','multipoles'); d.close()" "$WORK/bad.nc" || fail "could not edit model.nc"
-expect_error "$WORK/bad.nc: unknown dipole_form 'multipoles'" mpirun_np 1 "$BIN/teann-predict" -teann_model "$WORK/bad.nc" -teann_data "$M" -teann_output "$WORK/bad-pred.nc"
+form_travels "$M" dipole dipole_form charges_dipoles charges dipole_p_O_layer1_weight

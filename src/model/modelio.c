@@ -182,6 +182,27 @@ static PetscErrorCode GetText(const char path[], int ncid, const char name[], ch
   PetscFunctionReturn(0);
 }
 
+/* A model variant (dipole_form, polarizability_form): only a file with a non-default form has the
+   attribute, so a missing one is the list's first entry; an unknown one is an error naming the file. */
+static PetscErrorCode GetForm(const char path[], int ncid, const char name[], const char *const list[], PetscInt *form)
+{
+  char      text[64], known[256] = "";
+  PetscBool ok;
+  PetscInt  n = 0;
+
+  PetscFunctionBegin;
+  *form = 0;
+  if (nc_inq_attlen(ncid, NC_GLOBAL, name, NULL) != NC_NOERR) PetscFunctionReturn(0);
+  while (list[n]) {
+    if (n) PetscCall(PetscStrlcat(known, ", ", sizeof(known)));
+    PetscCall(PetscStrlcat(known, list[n++], sizeof(known)));
+  }
+  PetscCall(GetText(path, ncid, name, text, sizeof(text)));
+  PetscCall(PetscEListFind(n, list, text, form, &ok));
+  PetscCheck(ok, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: unknown %s '%s' (known: %s)", path, name, text, known);
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TeannModelRead(MPI_Comm comm, const char path[], TeannModel *model, PetscReal **theta, TeannStats *stats)
 {
   PetscFunctionBegin;
@@ -240,20 +261,8 @@ PetscErrorCode TeannModelReadEnsemble(MPI_Comm comm, const char path[], TeannMod
   m->fix_radial = v[0] ? PETSC_TRUE : PETSC_FALSE;
   PetscCall(GetInts(path, ncid, "charge_neutral", 1, NULL, v));
   m->charge_neutral = v[0] ? PETSC_TRUE : PETSC_FALSE;
-  m->dipole_form    = TEANN_DIPOLE_CHARGES;
-  if (nc_inq_attlen(ncid, NC_GLOBAL, "dipole_form", NULL) == NC_NOERR) {
-    PetscBool ok;
-    PetscCall(GetText(path, ncid, "dipole_form", text, sizeof(text)));
-    PetscCall(PetscEListFind(2, TeannDipoleForms, text, &m->dipole_form, &ok));
-    PetscCheck(ok, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: unknown dipole_form '%s' (known: charges, charges_dipoles)", path, text);
-  }
-  m->polar_form = TEANN_POLAR_FIELDS;
-  if (nc_inq_attlen(ncid, NC_GLOBAL, "polarizability_form", NULL) == NC_NOERR) {
-    PetscBool ok;
-    PetscCall(GetText(path, ncid, "polarizability_form", text, sizeof(text)));
-    PetscCall(PetscEListFind(2, TeannPolarForms, text, &m->polar_form, &ok));
-    PetscCheck(ok, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: unknown polarizability_form '%s' (known: fields, fields_atomic)", path, text);
-  }
+  PetscCall(GetForm(path, ncid, "dipole_form", TeannDipoleForms, &m->dipole_form));
+  PetscCall(GetForm(path, ncid, "polarizability_form", TeannPolarForms, &m->polar_form));
   PetscCall(GetInts(path, ncid, "elements", TEANN_MAX_ELEMENTS, &nel, Z));
   PetscCall(TeannModelSetElements(m, nel, Z));
   PetscCall(TeannModelSetUp(m));
