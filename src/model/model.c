@@ -131,9 +131,7 @@ PetscErrorCode TeannModelSetUp(TeannModel m)
   PetscCall(TeannDescSetUp(&im->desc, m->cutoff, m->nwave, m->lmax, m->nel));
 
   for (PetscInt k = 0; k < TEANN_NKIND; k++) { /* the heads' channels, in table order */
-    const TeannHead *hd = TeannHeadOf(k);
-    if (k == TEANN_K_DIPOLE && m->dipole_form == TEANN_DIPOLE_DIPOLES) hd = &TeannHeadDipoleAtomic;
-    if (k == TEANN_K_POLAR && m->polar_form == TEANN_POLAR_ATOMIC) hd = &TeannHeadPolarizabilityAtomic;
+    const TeannHead *hd = TeannHeadVariant(k, k == TEANN_K_DIPOLE ? m->dipole_form : k == TEANN_K_POLAR ? m->polar_form : 0);
     if (!(m->props & TeannProperties[k].bit)) continue;
     im->head[im->nhead]      = hd;
     im->head_k[im->nhead]    = k;

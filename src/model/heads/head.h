@@ -75,4 +75,7 @@ PETSC_EXTERN const TeannHead TeannHeadDipole, TeannHeadDipoleAtomic, TeannHeadPo
    TeannHeadPolarizabilityAtomic under -teann_polarizability_form fields_atomic, model.c);
    the variants of one property share its refsign. */
 PETSC_EXTERN const TeannHead *TeannHeadOf(PetscInt k);
+/* Form 1 of property k (the dipole's eq. 6b, the polarizability's eq. 7b); form 0 or a property
+   without variants: TeannHeadOf(k). */
+PETSC_EXTERN const TeannHead *TeannHeadVariant(PetscInt k, PetscInt form);
 #endif

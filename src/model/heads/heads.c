@@ -14,3 +14,10 @@ const TeannHead *TeannHeadOf(PetscInt k)
 {
   return k >= 0 && k < TEANN_NKIND ? TeannHeads[k] : NULL;
 }
+
+const TeannHead *TeannHeadVariant(PetscInt k, PetscInt form)
+{
+  if (form == 1 && k == TEANN_K_DIPOLE) return &TeannHeadDipoleAtomic;
+  if (form == 1 && k == TEANN_K_POLAR) return &TeannHeadPolarizabilityAtomic;
+  return TeannHeadOf(k);
+}

@@ -56,7 +56,7 @@ static void ForwardAtomic(const TeannHeadFrame *fr, PetscReal al[])
   }
 }
 
-/* d(alpha):W = dp.(Ws q) + dq.(Ws p), Ws = W + W^T */
+/* d(alpha):W = dp.(Ws q) + dq.(Ws p), Ws = W + W^T, which Backward leaves in S[0] */
 static void BackwardAtomic(const TeannHeadFrame *fr, const PetscReal W[], TeannHeadAdjoint *adj)
 {
   const PetscReal *Ws = adj->S[0];
