@@ -161,6 +161,48 @@ PetscErrorCode TeannProgramBegin(void)
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode TeannErrorHold(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n, PetscErrorType p, const char *mess, void *ctx)
+{
+  TeannHeldError *h = (TeannHeldError *)ctx;
+
+  (void)comm;
+  (void)line;
+  (void)fun;
+  (void)file;
+  if (p == PETSC_ERROR_INITIAL && !h->code) {
+    h->code = n;
+    (void)snprintf(h->msg, sizeof(h->msg), "%s", mess && mess[0] ? mess : "error");
+  }
+  return n;
+}
+
+PetscErrorCode TeannErrorHoldBegin(TeannHeldError *h)
+{
+  PetscFunctionBegin;
+  h->code   = 0;
+  h->msg[0] = 0;
+  PetscCall(PetscPushErrorHandler(TeannErrorHold, h));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannErrorHoldEnd(MPI_Comm comm, TeannHeldError *h)
+{
+  PetscMPIInt rank, size, mine, first;
+  int         code;
+
+  PetscFunctionBegin;
+  PetscCall(PetscPopErrorHandler());
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  mine = h->code ? rank : size;
+  PetscCallMPI(MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm));
+  if (first == size) PetscFunctionReturn(0);
+  code = (int)h->code;
+  PetscCallMPI(MPI_Bcast(&code, 1, MPI_INT, first, comm));
+  PetscCallMPI(MPI_Bcast(h->msg, sizeof(h->msg), MPI_CHAR, first, comm));
+  SETERRQ(comm, (PetscErrorCode)code, "%s", h->msg);
+}
+
 PetscErrorCode TeannSameFile(const char a[], const char b[], PetscBool *same)
 {
   struct stat sa, sb;

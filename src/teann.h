@@ -40,6 +40,16 @@ PETSC_EXTERN PetscErrorCode TeannProgramBegin(void);
 /* Every option given but never used is an error naming it and the nearest known option
    (-teann_allow_unused: a warning). Call at the end of set-up, when everything was read. */
 PETSC_EXTERN PetscErrorCode TeannOptionsCheckUnused(MPI_Comm comm);
+/* A step in which ranks check different data (each its own frames): TeannErrorHoldBegin keeps the
+   first error of this rank instead of ending it, TeannErrorHoldEnd (collective on comm) raises the
+   error of the lowest rank that failed on every rank of comm, so none is left waiting in a later
+   collective call for a rank that has gone. Code between them must still reach TeannErrorHoldEnd. */
+typedef struct {
+  PetscErrorCode code;
+  char           msg[4096];
+} TeannHeldError;
+PETSC_EXTERN PetscErrorCode TeannErrorHoldBegin(TeannHeldError *);
+PETSC_EXTERN PetscErrorCode TeannErrorHoldEnd(MPI_Comm, TeannHeldError *);
 /* Whether the files a and b are the same file (device and inode; a symlink, ./ or another
    name of it): an output must never be one of the inputs. A missing file is no input. */
 PETSC_EXTERN PetscErrorCode TeannSameFile(const char a[], const char b[], PetscBool *same);
