@@ -63,3 +63,30 @@ PY
 mpirun_np 1 "$BIN/teann-train" -teann_restart "$WORK/plain/checkpoint.nc" -tao_max_it 160 -teann_standardize > "$WORK/r.log" 2>&1 || { cat "$WORK/r.log"; fail "restart of a plain fit"; }
 grep -q "restart: the checkpoint's fit did not use standardised features; continuing without them" "$WORK/r.log" || { cat "$WORK/r.log"; fail "no message on restarting a plain fit"; }
 echo "ok: the statistics are plausible and a plain fit restarts plain"
+
+# An element with a single training atom: its features have no spread, and a frame with that
+# element elsewhere must not reach the untrained first-layer weights amplified (design 2.4)
+"$PYTHON3" - "$DATA/water_hf_800.xyz" "$WORK/one-n.xyz" "$WORK/other-n.xyz" <<'PY' || fail "cannot make the one-nitrogen files"
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+frames = [lines[5 * k:5 * k + 5] for k in range(11)]
+def nitrogen(fr):
+    fr = list(fr)
+    fr[2] = "N" + fr[2][1:] if fr[2].startswith("O") else fr[2]
+    assert fr[2].startswith("N")
+    return fr
+with open(sys.argv[2], "w") as f:
+    for k in range(10):
+        f.write("\n".join(nitrogen(frames[k]) if k == 4 else frames[k]) + "\n")
+with open(sys.argv[3], "w") as f:
+    f.write("\n".join(nitrogen(frames[10])) + "\n")
+PY
+mpirun_np 1 "$BIN/teann-train" -teann_data "$WORK/one-n.xyz" -teann_properties polarizability -teann_hidden 4 -tao_max_it 10 -teann_valid_fraction 0 -teann_test_fraction 0 -teann_standardize -teann_output_dir "$WORK/one-n" > "$WORK/one-n.log" 2>&1 || { tail "$WORK/one-n.log"; fail "fit with one nitrogen atom"; }
+mpirun_np 1 "$BIN/teann-predict" -teann_model "$WORK/one-n/model.nc" -teann_data "$WORK/other-n.xyz" -teann_output "$WORK/other-n.nc" > "$WORK/other-n.log" 2>&1 || { cat "$WORK/other-n.log"; fail "predict the other nitrogen frame"; }
+"$PYTHON3" - "$WORK/other-n.nc" <<'PY' || fail "a single-atom element's constant features were amplified"
+import sys, netCDF4, numpy as np
+a = np.asarray(netCDF4.Dataset(sys.argv[1])['polarizability_predicted'][:]).ravel()
+print("predicted polarizability of a new N environment: up to %.3g Angstrom^3" % np.abs(a).max())
+assert np.isfinite(a).all() and np.abs(a).max() < 20, a
+PY
+echo "ok: an element with one training atom predicts other environments at a sane scale"

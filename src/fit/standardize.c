@@ -7,8 +7,11 @@
 #include "standardize.h"
 #include "lsq.h"
 
-/* A feature whose spread is below this fraction of its mean carries no information the fit could
-   use: it is shifted but not amplified beyond 1/(this * |mean|). */
+/* A feature whose spread is below this fraction of its mean is constant over the training atoms (an
+   element seen in one environment, or one frame drawn several times by a bootstrap resample): the fit
+   cannot learn how the model should depend on it, and its first-layer weights stay at their initial
+   values. Scaled by 1/spread, any other environment would reach those weights amplified ~10^4 times
+   (absurd predictions); it is scaled by 1/|mean| instead, as a relative deviation. */
 #define TEANN_STD_MIN_REL_SPREAD 1e-4
 
 /* The statistics (2 nel F) and the buffer of theta, once. */
@@ -43,7 +46,7 @@ PetscErrorCode TeannFitStandardizeSetUp(TeannFit fit, const PetscReal th0[])
     const PetscReal *s = sum + e * (2 * F + 1), n = s[0];
     for (PetscInt i = 0; i < F; i++) {
       const PetscReal mean = n > 0 ? s[1 + i] / n : 0, var = n > 0 ? s[1 + F + i] / n - mean * mean : 0;
-      const PetscReal d    = PetscMax(PetscSqrtReal(PetscMax(var, 0)), TEANN_STD_MIN_REL_SPREAD * PetscAbsReal(mean));
+      const PetscReal sd = PetscSqrtReal(PetscMax(var, 0)), d = sd > TEANN_STD_MIN_REL_SPREAD * PetscAbsReal(mean) ? sd : PetscAbsReal(mean);
       fit->fstd[e * F + i]              = mean;
       fit->fstd[m->nel * F + e * F + i] = d > 0 ? 1 / d : 1;
     }
