@@ -44,9 +44,21 @@ for f in parity-quadrupole parity-hyperpolarizability learning-curves; do
 done
 [ "$(wc -l < "$WORK/out3")" -eq 3 ] || fail "expected 3 paths (rank 3)"
 
-# not a teann file, missing file: a message and a non-zero exit
+# two files of the same name (a/predictions.nc, b/predictions.nc): neither's plots replace the other's
+mkdir -p "$WORK/a" "$WORK/b" "$WORK/ens"
+cp "$WORK/fit/predictions.nc" "$WORK/a/"; cp "$WORK/fit/predictions.nc" "$WORK/b/"
+"$BIN/teann-plot" "$WORK/a/predictions.nc" "$WORK/b/predictions.nc" -o "$WORK/two" > "$WORK/out4" || fail "teann-plot a/predictions.nc b/predictions.nc"
+[ "$(sort -u "$WORK/out4" | wc -l)" -eq 4 ] || { cat "$WORK/out4"; fail "two same-named files: expected 4 distinct plots"; }
+for f in $(cat "$WORK/out4"); do is_png "$f" || fail "$f is not a PNG"; done
+# an ensemble's directory: the members' histories (history-member<k>.nc), one learning curve each
+cp "$WORK/fit/history.nc" "$WORK/ens/history-member0.nc"; cp "$WORK/fit/history.nc" "$WORK/ens/history-member1.nc"
+"$BIN/teann-plot" "$WORK/ens" > "$WORK/out5" || fail "teann-plot on an ensemble's directory"
+for k in 0 1; do is_png "$WORK/ens/history-member$k-learning-curves.png" || { cat "$WORK/out5"; fail "member $k's learning curves"; }; done
+
+# not a teann file, missing file, not a NetCDF file: a message and a non-zero exit
+expect_error "keep.xyz: not a NetCDF file" "$BIN/teann-plot" "$(cp "$DATA/water_hf_800.xyz" "$WORK/keep.xyz"; echo "$WORK/keep.xyz")"
 expect_error "neither a predictions file" "$BIN/teann-plot" "$WORK/fit/model.nc" -o "$WORK/x"
 expect_error "no such file or directory" "$BIN/teann-plot" "$WORK/nothing.nc"
 mkdir "$WORK/empty"
-expect_error "no predictions.nc or history.nc" "$BIN/teann-plot" "$WORK/empty"
+expect_error "no predictions.nc, history.nc or history-member<k>.nc" "$BIN/teann-plot" "$WORK/empty"
 echo "ok: teann-plot wrote $(cat "$WORK/out1" "$WORK/out2" "$WORK/out3" | wc -l) PNG files"
