@@ -6,6 +6,8 @@
     out = m.predict(numbers, trajectory)         # (nframes, natoms, 3): a leading frame axis
     out = m.predict(numbers, positions, derivatives=True)
     out["dipole_derivatives"]                    # (3, natoms, 3): [i, a, d] = d mu_i / d x_(a,d)
+    out["atomic_dipole"]                         # a per-atom property: (natoms, 3), and its sum
+    out["atomic_dipole_sum"]                     # over the atoms (3,)
 
 A thin layer over libteann's C API (teann_api.h) through ctypes; numpy is its only
 dependency. Positions in Angstrom; outputs in the model's units (Model.units). The library
@@ -109,6 +111,10 @@ _signatures = {
     "teann_predict": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_int, _c_int_p, _c_int_p, _c_double_p, _c_double_p, _c_int_p, _c_double_p, _c_double_p]),
     "teann_model_num_members": (ctypes.c_int, [ctypes.c_void_p]),
     "teann_predict_committee": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_int, _c_int_p, _c_int_p, _c_double_p, _c_double_p, _c_int_p, _c_double_p, _c_double_p, _c_double_p]),
+    "teann_model_property_per_atom": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_int]),
+    "teann_model_num_atom_components": (ctypes.c_int, [ctypes.c_void_p]),
+    "teann_predict_atoms": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_int, _c_int_p, _c_int_p, _c_double_p, _c_double_p, _c_int_p]
+                            + [_c_double_p] * 6),
 }
 for _name, (_res, _args) in _signatures.items():
     _f = getattr(_lib, _name)
@@ -164,9 +170,12 @@ class Model:
 
     Attributes: path, elements (atomic numbers), symbols, cutoff (Angstrom), properties
     (names in output order), shapes (name -> tensor shape), units (name -> units string),
-    num_components (values per frame of the C output row), layout (name -> (offset, size)),
-    members (an ensemble's members, teann-train -teann_ensemble; 1 for a single model: an
-    ensemble predicts its committee mean, and with uncertainty=True its standard deviation).
+    per_atom (the names of the properties predicted per atom, e.g. atomic_dipole: one tensor of
+    shapes[name] per atom), num_components (values per frame of the C output row),
+    num_atom_components (values per atom of the C per-atom row), layout (name -> (offset, size)
+    in its row), members (an ensemble's members, teann-train -teann_ensemble; 1 for a single
+    model: an ensemble predicts its committee mean, and with uncertainty=True its standard
+    deviation).
     """
 
     def __init__(self, path):
@@ -181,15 +190,19 @@ class Model:
         self.symbols = tuple(_SYMBOLS[z] for z in self.elements)
         self.cutoff = _lib.teann_model_cutoff(h)
         self.num_components = _lib.teann_model_num_components(h)
+        self.num_atom_components = _lib.teann_model_num_atom_components(h)
         self.members = _lib.teann_model_num_members(h)
-        names, self.shapes, self.units, self.layout = [], {}, {}, {}
+        names, per_atom, self.shapes, self.units, self.layout = [], [], {}, {}, {}
         for p in range(_lib.teann_model_num_properties(h)):
             name = _lib.teann_model_property_name(h, p).decode()
             names.append(name)
+            if _lib.teann_model_property_per_atom(h, p):
+                per_atom.append(name)
             self.shapes[name] = (3,) * _lib.teann_model_property_rank(h, p)
             self.units[name] = _lib.teann_model_property_units(h, p).decode()
             self.layout[name] = (_lib.teann_model_property_offset(h, p), _lib.teann_model_property_size(h, p))
         self.properties = tuple(names)
+        self.per_atom = tuple(per_atom)
 
     def close(self, _free=_lib.teann_model_free):
         """Free the model now (otherwise when the object is collected). _free is bound here
@@ -212,38 +225,67 @@ class Model:
 
     def _call(self, natoms, numbers, positions, cell, pbc, derivatives, uncertainty=False):
         """The C call on flat arrays: natoms (F,), numbers (N,), positions (N, 3), cell (F, 9)
-        or None, pbc (F, 3) or None; returns out (F, ncomp), dout (flat) or None, and the
-        committee's std (F, ncomp) or None."""
-        nframes = len(natoms)
-        out = np.empty((nframes, self.num_components))
-        dout = np.empty(self.num_components * 3 * int(natoms.sum())) if derivatives else None
-        std = np.empty((nframes, self.num_components)) if uncertainty else None
+        or None, pbc (F, 3) or None; returns a dict of out (F, ncomp), std (F, ncomp) or None,
+        dout (flat) or None, and for a model with per-atom properties aout (N, nacomp), astd
+        alike or None, adout (flat) or None."""
+        nframes, total = len(natoms), int(natoms.sum())
+        nc, nac = self.num_components, self.num_atom_components
+        r = {"out": np.empty((nframes, nc)), "std": np.empty((nframes, nc)) if uncertainty else None,
+             "dout": np.empty(nc * 3 * total) if derivatives else None, "aout": None, "astd": None, "adout": None}
+        if nac:
+            r["aout"] = np.empty((total, nac))
+            r["astd"] = np.empty((total, nac)) if uncertainty else None
+            r["adout"] = np.empty(nac * 3 * int((natoms.astype(np.int64) ** 2).sum())) if derivatives else None
+        ptr = {k: _ptr(v, _c_double_p) for k, v in r.items()}
         with self._lock:
             if not self._h:
                 raise Error("the model %s was closed" % self.path)
-            status = _lib.teann_predict_committee(self._h, nframes, _ptr(natoms, _c_int_p), _ptr(numbers, _c_int_p), _ptr(positions, _c_double_p),
-                                                  _ptr(cell, _c_double_p), _ptr(pbc, _c_int_p), _ptr(out, _c_double_p), _ptr(std, _c_double_p),
-                                                  _ptr(dout, _c_double_p))
+            status = _lib.teann_predict_atoms(self._h, nframes, _ptr(natoms, _c_int_p), _ptr(numbers, _c_int_p), _ptr(positions, _c_double_p),
+                                              _ptr(cell, _c_double_p), _ptr(pbc, _c_int_p), ptr["out"], ptr["std"], ptr["dout"],
+                                              ptr["aout"], ptr["astd"], ptr["adout"])
             if status:
                 _raise(status, _lib.teann_model_error(self._h).decode(errors="replace"))
-        return out, dout, std
+        return r
 
-    def _unpack(self, out, dout, natoms, single, std=None):
+    def _unpack(self, r, natoms, single):
         """dict name -> (F,) + shape arrays, name_std alike (with std), and name_derivatives ->
-        per frame shape + (n, 3)."""
-        res = {}
+        per frame shape + (n, 3). A per-atom property: name -> per frame (n,) + shape, name_sum ->
+        (F,) + shape, the sum over the frame's atoms (teann-predict's NAME_sum_pred), name_std per
+        frame (n,) + shape, name_derivatives per frame (n,) + shape + (n, 3) and
+        name_sum_derivatives per frame shape + (n, 3)."""
+        out, std, dout = r["out"], r["std"], r["dout"]
+        nf, res = len(natoms), {}
+        starts = np.concatenate(([0], np.cumsum(natoms)))
         for name in self.properties:
             off, size = self.layout[name]
-            res[name] = out[:, off:off + size].reshape((len(natoms),) + self.shapes[name]).copy()
+            shape = self.shapes[name]
+            if name in self.per_atom:
+                a = [r["aout"][starts[f]:starts[f + 1], off:off + size].reshape((natoms[f],) + shape).copy() for f in range(nf)]
+                res[name] = a
+                # the atoms in order, as teann-predict adds them
+                res[name + "_sum"] = np.array([np.add.reduce(v, axis=0) for v in a]).reshape((nf,) + shape)
+                if r["astd"] is not None:
+                    res[name + "_std"] = [r["astd"][starts[f]:starts[f + 1], off:off + size].reshape((natoms[f],) + shape).copy() for f in range(nf)]
+                continue
+            res[name] = out[:, off:off + size].reshape((nf,) + shape).copy()
             if std is not None:
-                res[name + "_std"] = std[:, off:off + size].reshape((len(natoms),) + self.shapes[name]).copy()
+                res[name + "_std"] = std[:, off:off + size].reshape((nf,) + shape).copy()
         if dout is not None:
-            starts = np.concatenate(([0], np.cumsum(natoms)))
             for name in self.properties:
+                if name in self.per_atom:
+                    continue
                 off, size = self.layout[name]
                 res[name + "_derivatives"] = [dout[self.num_components * 3 * starts[f]:self.num_components * 3 * starts[f + 1]]
                                               .reshape(self.num_components, natoms[f], 3)[off:off + size]
-                                              .reshape(self.shapes[name] + (natoms[f], 3)).copy() for f in range(len(natoms))]
+                                              .reshape(self.shapes[name] + (natoms[f], 3)).copy() for f in range(nf)]
+        if r["adout"] is not None:
+            nac, a0 = self.num_atom_components, np.concatenate(([0], np.cumsum(3 * self.num_atom_components * natoms.astype(np.int64) ** 2)))
+            for name in self.per_atom:
+                off, size = self.layout[name]
+                d = [r["adout"][a0[f]:a0[f + 1]].reshape(natoms[f], nac, natoms[f], 3)[:, off:off + size]
+                     .reshape((natoms[f],) + self.shapes[name] + (natoms[f], 3)).copy() for f in range(nf)]
+                res[name + "_derivatives"] = d
+                res[name + "_sum_derivatives"] = [np.add.reduce(v, axis=0) for v in d]
         if single:
             res = {k: v[0] for k, v in res.items()}
         return res
@@ -264,6 +306,14 @@ class Model:
 
         Returns a dict name -> array: shape (3,) for a vector, (3, 3) for a rank-2 tensor,
         (3, 3, 3) for rank 3, with a leading frame axis when positions has one.
+        A property predicted per atom (name in per_atom, e.g. atomic_dipole) is (n,) + shape,
+        one tensor per atom (atoms of elements without labels in the training data too, as the
+        model predicts them), and name + "_sum" its sum over the atoms (shape), as teann-predict's
+        name_sum_pred; name + "_std" (n,) + shape; name + "_derivatives" (n,) + shape + (n, 3),
+        [i, ..., a, d] = d property[i, ...] / d positions[a, d] (one reverse pass per atom and
+        component: n times the cost of a frame property's), and name + "_sum_derivatives"
+        shape + (n, 3). The committee's std of the sum is not given (the members' per-atom
+        deviations are correlated).
         """
         x = _floats(positions, "positions")
         if x.ndim not in (2, 3) or x.shape[-1] != 3:
@@ -280,19 +330,36 @@ class Model:
             raise InputError("numbers has shape %s; positions of shape %s need (%d,)%s" % (z.shape, np.shape(positions), n, "" if single else " or (%d, %d)" % (nframes, n)))
         c, p = self._cell_pbc(cell, pbc, nframes, single)
         natoms = np.full(nframes, n, dtype=np.int32)
-        out, dout, std = self._call(natoms, np.ascontiguousarray(z, dtype=np.int32).reshape(-1), x.reshape(-1, 3), c, p, derivatives, uncertainty)
-        res = self._unpack(out, dout, natoms, single, std)
-        if derivatives and not single:
-            for name in self.properties:
-                res[name + "_derivatives"] = np.stack(res[name + "_derivatives"]) if nframes else np.empty((0,) + self.shapes[name] + (n, 3))
+        r = self._call(natoms, np.ascontiguousarray(z, dtype=np.int32).reshape(-1), x.reshape(-1, 3), c, p, derivatives, uncertainty)
+        res = self._unpack(r, natoms, single)
+        if not single:  # every frame has n atoms: the per-frame lists are arrays with a frame axis
+            for key, shape in self._per_frame_keys(derivatives, uncertainty, n):
+                res[key] = np.stack(res[key]) if nframes else np.empty((0,) + shape)
         return res
+
+    def _per_frame_keys(self, derivatives, uncertainty, n):
+        """The keys _unpack gives as per-frame lists, and the shape of one frame's array of n atoms."""
+        keys = []
+        for name in self.properties:
+            shape = self.shapes[name]
+            if name in self.per_atom:
+                keys.append((name, (n,) + shape))
+                if uncertainty:
+                    keys.append((name + "_std", (n,) + shape))
+                if derivatives:
+                    keys += [(name + "_derivatives", (n,) + shape + (n, 3)), (name + "_sum_derivatives", shape + (n, 3))]
+            elif derivatives:
+                keys.append((name + "_derivatives", shape + (n, 3)))
+        return keys
 
     def predict_batch(self, numbers, positions, cells=None, pbc=None, derivatives=False, uncertainty=False):
         """Frames of different sizes in one call: numbers and positions are sequences of
         (n_f,) and (n_f, 3) arrays; cells None or a sequence of (3, 3) (None entries allowed);
         pbc None or a sequence of bools / (3,) bools. Returns name -> (nframes,) + shape arrays,
         and with derivatives name + "_derivatives" -> a list of shape + (n_f, 3) arrays; with
-        uncertainty name + "_std" as in predict."""
+        uncertainty name + "_std" as in predict. A per-atom property (and its _std, _derivatives,
+        _sum_derivatives) is a list of per-frame arrays as in predict, name + "_sum" an array
+        (nframes,) + shape."""
         if len(numbers) != len(positions):
             raise InputError("numbers has %d frames, positions %d" % (len(numbers), len(positions)))
         nframes = len(positions)
@@ -324,13 +391,13 @@ class Model:
             p = np.vstack([self._cell_pbc(None, pf, 1, True)[1] for pf in pbc]) if nframes else None
         if nframes == 0:
             res = {name: np.empty((0,) + self.shapes[name]) for name in self.properties}
-            if derivatives:
-                res.update({name + "_derivatives": [] for name in self.properties})
             if uncertainty:
                 res.update({name + "_std": np.empty((0,) + self.shapes[name]) for name in self.properties})
+            res.update({name + "_sum": np.empty((0,) + self.shapes[name]) for name in self.per_atom})
+            res.update({key: [] for key, _ in self._per_frame_keys(derivatives, uncertainty, 0)})
             return res
-        out, dout, std = self._call(natoms, np.concatenate(zs), np.concatenate(xs), c, p, derivatives, uncertainty)
-        return self._unpack(out, dout, natoms, False, std)
+        r = self._call(natoms, np.concatenate(zs), np.concatenate(xs), c, p, derivatives, uncertainty)
+        return self._unpack(r, natoms, False)
 
     def predict_atoms(self, atoms, derivatives=False, uncertainty=False):
         """ASE Atoms (or a sequence of them): their numbers, positions, and cell and pbc when

@@ -37,8 +37,9 @@ struct teann_model {
   PetscReal *theta;                                   /* K members' parameters, member after member */
   PetscInt   K, np;                                   /* members (1: a single model), parameters of one */
   int        nel, Z[TEANN_MAX_ELEMENTS];
-  int        nprop, ncomp;
-  int        kind[TEANN_NKIND], offset[TEANN_NKIND]; /* table index and first component of property p */
+  int        nprop, ncomp, nacomp;                  /* properties; components per frame, per atom      */
+  int        kind[TEANN_NKIND], offset[TEANN_NKIND]; /* table index and first component of property p,
+                                                        in a frame's row or (per-atom) in an atom's row */
   char       units[TEANN_NKIND][64];                /* copied: the table's units are global           */
   char       error[API_MSG];
 };
@@ -237,18 +238,23 @@ static PetscErrorCode ApiLoad(const char path[], teann_model *h)
   m      = h->model;
   h->nel = (int)m->nel;
   for (PetscInt e = 0; e < m->nel; e++) h->Z[e] = (int)m->Z[e];
-  for (PetscInt k = 0; k < TEANN_NKIND; k++) {
-    const PetscInt off = TeannPropertyOffset(m->props, k);
-    if (off < 0) continue;
+  /* every fitted property, per atom too: TeannPropertyOffset knows only the frame's row, and a
+     per-atom property (atomic_dipole) takes its place in the atom's row, in table order as in
+     the engine's per-atom output (TeannEvalPredictAtoms) */
+  for (PetscInt k = 0, aoff = 0; k < TEANN_NKIND; k++) {
+    if (!(m->props & TeannProperties[k].bit)) continue;
     h->kind[h->nprop]   = (int)k;
-    h->offset[h->nprop] = (int)off;
+    h->offset[h->nprop] = (int)(TeannProperties[k].peratom ? aoff : TeannPropertyOffset(m->props, k));
+    if (TeannProperties[k].peratom) aoff += TeannProperties[k].ncomp;
     PetscCall(PetscStrncpy(h->units[h->nprop], TeannPropertyUnits(k), sizeof(h->units[0])));
     h->nprop++;
   }
   {
-    PetscInt nc;
+    PetscInt nc, nac;
     PetscCall(TeannModelGetNumComponents(m, &nc));
-    h->ncomp = (int)nc;
+    PetscCall(TeannModelGetNumAtomComponents(m, &nac));
+    h->ncomp  = (int)nc;
+    h->nacomp = (int)nac;
   }
   PetscFunctionReturn(0);
 }
@@ -353,6 +359,16 @@ int teann_model_num_components(const teann_model *h)
   return ApiCheckIndex(h, 0, 1, "teann_model_num_components") ? -1 : h->ncomp;
 }
 
+int teann_model_num_atom_components(const teann_model *h)
+{
+  return ApiCheckIndex(h, 0, 1, "teann_model_num_atom_components") ? -1 : h->nacomp;
+}
+
+int teann_model_property_per_atom(const teann_model *h, int p)
+{
+  return ApiCheckIndex(h, p, h ? h->nprop : 0, "teann_model_property_per_atom") ? -1 : (int)TeannProperties[h->kind[p]].peratom;
+}
+
 const char *teann_model_property_name(const teann_model *h, int p)
 {
   return ApiCheckIndex(h, p, h ? h->nprop : 0, "teann_model_property_name") ? NULL : TeannProperties[h->kind[p]].name;
@@ -404,7 +420,7 @@ static void ApiVector(const double r[3], char buf[], size_t len)
 }
 
 /* Everything a caller can get wrong, before anything is allocated; *total: atoms of all frames. */
-static PetscErrorCode ApiCheckFrames(const teann_model *h, int nframes, const int natoms[], const int numbers[], const double x[], const double cell[], const int pbc[], const double out[], PetscInt *total)
+static PetscErrorCode ApiCheckFrames(const teann_model *h, int nframes, const int natoms[], const int numbers[], const double x[], const double cell[], const int pbc[], PetscInt *total)
 {
   PetscInt a0 = 0;
 
@@ -415,7 +431,6 @@ static PetscErrorCode ApiCheckFrames(const teann_model *h, int nframes, const in
   PetscCheck(natoms, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "teann_predict: natoms is NULL");
   PetscCheck(numbers, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "teann_predict: numbers is NULL");
   PetscCheck(x, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "teann_predict: positions is NULL");
-  PetscCheck(out, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "teann_predict: out is NULL");
   for (int f = 0; f < nframes; f++) {
     PetscCheck(natoms[f] >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frame %d has %d atoms; a frame needs at least one", f, natoms[f]);
     /* the derivatives of a frame fill ncomp*3*natoms values of an int-indexed array */
@@ -483,57 +498,105 @@ static PetscErrorCode ApiFrames(int nframes, const int natoms[], const int numbe
   PetscFunctionReturn(0);
 }
 
+/* What a call asks for; NULL: not wanted. Frame values: ncomp per frame (out, std) and
+   ncomp*3*natoms[f] per frame (dout); per-atom values: nacomp per atom (aout, astd) and
+   nacomp*natoms[f]*3*natoms[f] per frame (adout). */
+typedef struct {
+  double *out, *std, *dout;
+  double *aout, *astd, *adout;
+} ApiOutputs;
+
+/* How a result is laid out, for the check of its values. */
+typedef enum {
+  API_FRAME,     /* ncomp per frame                        */
+  API_ATOM,      /* ncomp per atom                         */
+  API_FRAME_POS, /* ncomp*3*natoms per frame (dout)        */
+  API_ATOM_POS   /* ncomp*natoms*3*natoms per frame (adout) */
+} ApiLayout;
+
 /* A prediction that is not finite is never a result (as teann-predict). */
-static PetscErrorCode ApiCheckFinite(const char what[], const TeannFrames fr, PetscInt per_atom, PetscInt ncomp, const double v[])
+static PetscErrorCode ApiCheckFinite(const char what[], const TeannFrames fr, ApiLayout layout, PetscInt ncomp, const double v[])
 {
+  size_t start = 0;
+
   PetscFunctionBegin;
   for (PetscInt f = 0; f < fr->nframes; f++) {
-    const PetscInt n = per_atom ? 3 * (fr->atom_start[f + 1] - fr->atom_start[f]) : 1, start = per_atom ? 3 * fr->atom_start[f] : f;
-    for (PetscInt i = 0; i < ncomp * n; i++)
-      PetscCheck(!PetscIsInfOrNanReal(v[ncomp * start + i]), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "frame %" PetscInt_FMT ": the %s is not finite; are two atoms on top of each other, or the frame far from the training data?", f, what);
+    const size_t n   = (size_t)(fr->atom_start[f + 1] - fr->atom_start[f]);
+    const size_t len = (size_t)ncomp * (layout == API_FRAME ? 1 : layout == API_ATOM ? n : layout == API_FRAME_POS ? 3 * n : 3 * n * n);
+    for (size_t i = 0; i < len; i++)
+      PetscCheck(!PetscIsInfOrNanReal(v[start + i]), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "frame %" PetscInt_FMT ": the %s is not finite; are two atoms on top of each other, or the frame far from the training data?", f, what);
+    start += len;
   }
   PetscFunctionReturn(0);
 }
 
-/* An ensemble's committee (as teann-predict): out the members' mean, std their standard
-   deviation (when not NULL), dout the mean of their position derivatives, the members added
-   in order. A single model is a committee of one with std 0. */
-static PetscErrorCode ApiCommittee(teann_model *h, TeannFrames fr, TeannEval ev, const PetscInt idx[], double out[], double std[], double dout[])
+/* The position derivatives of frame f into d (m values): of the frame properties, or of the
+   per-atom ones (atom); an ensemble's the members' mean, added in member order (dk: scratch of
+   m values). */
+static PetscErrorCode ApiDerivatives(teann_model *h, TeannEval ev, PetscInt f, PetscBool atom, size_t m, PetscReal d[], PetscReal dk[])
 {
-  const PetscInt n = fr->nframes * h->ncomp;
-  PetscReal     *mpred, *sd, *dk = NULL;
+  PetscFunctionBegin;
+  for (PetscInt k = 0; k < h->K; k++) {
+    PetscReal *t = k ? dk : d;
+    if (atom) PetscCall(TeannEvalAtomPositionGradient(ev, h->theta + k * h->np, f, t));
+    else PetscCall(TeannEvalPositionGradient(ev, h->theta + k * h->np, f, t));
+    if (k)
+      for (size_t i = 0; i < m; i++) d[i] += dk[i];
+  }
+  if (h->K > 1)
+    for (size_t i = 0; i < m; i++) d[i] /= h->K;
+  PetscFunctionReturn(0);
+}
+
+/* An ensemble's committee (as teann-predict): out and aout the members' mean, std and astd their
+   standard deviation, dout and adout the mean of their position derivatives, the members added
+   in order. A single model is a committee of one with std 0. */
+static PetscErrorCode ApiCommittee(teann_model *h, TeannFrames fr, TeannEval ev, const PetscInt idx[], const ApiOutputs *o)
+{
+  const PetscInt  n = fr->nframes * h->ncomp, an = fr->natoms * h->nacomp;
+  const PetscBool atoms = (PetscBool)(h->nacomp && (o->aout || o->astd));
+  PetscReal      *mpred = NULL, *ampred = NULL, *mean = NULL, *sd = NULL, *amean = NULL, *asd = NULL, *dk = NULL;
+  size_t          dmax = 0, a0 = 0;
 
   PetscFunctionBegin;
   if (h->K == 1) { /* a single model: no scratch */
-    PetscCall(TeannEvalPredict(ev, h->theta, fr->nframes, idx, out));
-    if (std) PetscCall(PetscArrayzero(std, n));
+    PetscCall(TeannEvalPredictAtoms(ev, h->theta, fr->nframes, idx, o->out, atoms ? o->aout : NULL));
+    if (o->std) PetscCall(PetscArrayzero(o->std, n));
+    if (o->astd) PetscCall(PetscArrayzero(o->astd, an));
   } else {
-    PetscCall(PetscMalloc2((size_t)h->K * n, &mpred, n, &sd));
-    for (PetscInt k = 0; k < h->K; k++) PetscCall(TeannEvalPredict(ev, h->theta + k * h->np, fr->nframes, idx, mpred + k * n));
-    TeannCommitteeMeanStd(h->K, n, mpred, out, sd);
-    if (std) PetscCall(PetscArraycpy(std, sd, n));
-    PetscCall(PetscFree2(mpred, sd));
-  }
-  PetscCall(ApiCheckFinite("prediction", fr, 0, h->ncomp, out));
-  if (!dout) PetscFunctionReturn(0);
-  if (h->K > 1) PetscCall(PetscMalloc1((size_t)h->ncomp * 3 * fr->natoms, &dk));
-  for (PetscInt f = 0; f < fr->nframes; f++) {
-    const PetscInt m = h->ncomp * 3 * (fr->atom_start[f + 1] - fr->atom_start[f]);
-    PetscReal     *d = dout + (size_t)h->ncomp * 3 * fr->atom_start[f];
-    PetscCall(TeannEvalPositionGradient(ev, h->theta, f, d));
-    for (PetscInt k = 1; k < h->K; k++) {
-      PetscCall(TeannEvalPositionGradient(ev, h->theta + k * h->np, f, dk));
-      for (PetscInt i = 0; i < m; i++) d[i] += dk[i];
+    PetscCall(PetscMalloc6((size_t)h->K * n + 1, &mpred, (size_t)h->K * an + 1, &ampred, n + 1, &mean, n + 1, &sd, an + 1, &amean, an + 1, &asd));
+    for (PetscInt k = 0; k < h->K; k++) PetscCall(TeannEvalPredictAtoms(ev, h->theta + k * h->np, fr->nframes, idx, mpred + k * n, atoms ? ampred + k * an : NULL));
+    TeannCommitteeMeanStd(h->K, n, mpred, mean, sd);
+    if (o->out) PetscCall(PetscArraycpy(o->out, mean, n));
+    if (o->std) PetscCall(PetscArraycpy(o->std, sd, n));
+    if (atoms) {
+      TeannCommitteeMeanStd(h->K, an, ampred, amean, asd);
+      if (o->aout) PetscCall(PetscArraycpy(o->aout, amean, an));
+      if (o->astd) PetscCall(PetscArraycpy(o->astd, asd, an));
     }
-    if (h->K > 1)
-      for (PetscInt i = 0; i < m; i++) d[i] /= h->K;
+    PetscCall(PetscFree6(mpred, ampred, mean, sd, amean, asd));
+  }
+  if (o->out) PetscCall(ApiCheckFinite("prediction", fr, API_FRAME, h->ncomp, o->out));
+  if (o->aout) PetscCall(ApiCheckFinite("per-atom prediction", fr, API_ATOM, h->nacomp, o->aout));
+  if (!o->dout && !(o->adout && h->nacomp)) PetscFunctionReturn(0);
+  for (PetscInt f = 0; f < fr->nframes; f++) {
+    const size_t na = (size_t)(fr->atom_start[f + 1] - fr->atom_start[f]);
+    dmax            = PetscMax(dmax, (size_t)PetscMax(h->ncomp, h->nacomp * na) * 3 * na);
+  }
+  if (h->K > 1) PetscCall(PetscMalloc1(dmax, &dk));
+  for (PetscInt f = 0; f < fr->nframes; f++) {
+    const size_t na = (size_t)(fr->atom_start[f + 1] - fr->atom_start[f]);
+    if (o->dout) PetscCall(ApiDerivatives(h, ev, f, PETSC_FALSE, (size_t)h->ncomp * 3 * na, o->dout + (size_t)h->ncomp * 3 * fr->atom_start[f], dk));
+    if (o->adout && h->nacomp) PetscCall(ApiDerivatives(h, ev, f, PETSC_TRUE, (size_t)h->nacomp * na * 3 * na, o->adout + a0, dk));
+    a0 += (size_t)h->nacomp * na * 3 * na;
   }
   PetscCall(PetscFree(dk));
-  PetscCall(ApiCheckFinite("position derivative of the prediction", fr, 1, h->ncomp, dout));
+  if (o->dout) PetscCall(ApiCheckFinite("position derivative of the prediction", fr, API_FRAME_POS, h->ncomp, o->dout));
+  if (o->adout) PetscCall(ApiCheckFinite("position derivative of the per-atom prediction", fr, API_ATOM_POS, h->nacomp, o->adout));
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode ApiEvaluate(teann_model *h, TeannFrames fr, TeannEval *ev, PetscInt **idx, double out[], double std[], double dout[])
+static PetscErrorCode ApiEvaluate(teann_model *h, TeannFrames fr, TeannEval *ev, PetscInt **idx, const ApiOutputs *o)
 {
   PetscFunctionBegin;
 #if defined(_OPENMP)
@@ -542,25 +605,39 @@ static PetscErrorCode ApiEvaluate(teann_model *h, TeannFrames fr, TeannEval *ev,
   PetscCall(TeannEvalCreate(h->model, fr, ev));
   PetscCall(PetscMalloc1(fr->nframes, idx));
   for (PetscInt f = 0; f < fr->nframes; f++) (*idx)[f] = f;
-  PetscCall(ApiCommittee(h, fr, *ev, *idx, out, std, dout));
+  PetscCall(ApiCommittee(h, fr, *ev, *idx, o));
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode ApiPredict(teann_model *h, int nframes, const int natoms[], const int numbers[], const double x[], const double cell[], const int pbc[], double out[], double std[], double dout[])
+/* The per-atom property names of h ("atomic_dipole"), for messages. */
+static void ApiAtomNames(const teann_model *h, char buf[], size_t len)
+{
+  buf[0] = 0;
+  for (int p = 0; p < h->nprop; p++)
+    if (TeannProperties[h->kind[p]].peratom) snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", buf[0] ? ", " : "", TeannProperties[h->kind[p]].name);
+}
+
+static PetscErrorCode ApiPredict(teann_model *h, int nframes, const int natoms[], const int numbers[], const double x[], const double cell[], const int pbc[], const ApiOutputs *o, PetscBool frames_only)
 {
   PetscInt       total, *idx = NULL;
   TeannFrames    fr = NULL;
   TeannEval      ev = NULL;
   PetscErrorCode ierr;
+  char           names[256];
 
   PetscFunctionBegin;
-  PetscCall(ApiCheckFrames(h, nframes, natoms, numbers, x, cell, pbc, out, &total));
+  ApiAtomNames(h, names, sizeof(names));
+  /* a model of per-atom properties only has no frame row: an empty out is no prediction */
+  PetscCheck(!frames_only || h->ncomp, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "teann_predict: the model predicts per-atom properties only (%s), which teann_predict_atoms returns", names);
+  PetscCall(ApiCheckFrames(h, nframes, natoms, numbers, x, cell, pbc, &total));
   if (!nframes) PetscFunctionReturn(0);
+  if (frames_only) PetscCheck(o->out, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "teann_predict: out is NULL");
+  else PetscCheck(o->out || o->aout, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "teann_predict_atoms: out and aout are both NULL");
   PetscCall(TeannFramesCreate(&fr));
   /* not PetscCall: the frames and the evaluator are freed on every path, a long-running host
      must not leak a frame's worth per refused prediction */
   ierr = ApiFrames(nframes, natoms, numbers, x, cell, pbc, total, fr);
-  if (!ierr) ierr = ApiEvaluate(h, fr, &ev, &idx, out, std, dout);
+  if (!ierr) ierr = ApiEvaluate(h, fr, &ev, &idx, o);
   PetscCall(PetscFree(idx));
   PetscCall(TeannEvalDestroy(&ev));
   PetscCall(TeannFramesDestroy(&fr));
@@ -570,11 +647,22 @@ static PetscErrorCode ApiPredict(teann_model *h, int nframes, const int natoms[]
 
 int teann_predict_committee(teann_model *h, int nframes, const int natoms[], const int numbers[], const double positions[], const double cell[], const int pbc[], double out[], double std[], double dout[])
 {
-  int status;
+  const ApiOutputs o = {out, std, dout, NULL, NULL, NULL};
+  int              status;
 
   if (!h) return ApiFail(NULL, TEANN_ERR_INPUT, "teann_predict: the model handle is NULL");
   if ((status = ApiEnter(h))) return status;
-  return ApiLeave(h, ApiPredict(h, nframes, natoms, numbers, positions, cell, pbc, out, std, dout), PETSC_FALSE);
+  return ApiLeave(h, ApiPredict(h, nframes, natoms, numbers, positions, cell, pbc, &o, PETSC_TRUE), PETSC_FALSE);
+}
+
+int teann_predict_atoms(teann_model *h, int nframes, const int natoms[], const int numbers[], const double positions[], const double cell[], const int pbc[], double out[], double std[], double dout[], double aout[], double astd[], double adout[])
+{
+  const ApiOutputs o = {out, std, dout, aout, astd, adout};
+  int              status;
+
+  if (!h) return ApiFail(NULL, TEANN_ERR_INPUT, "teann_predict_atoms: the model handle is NULL");
+  if ((status = ApiEnter(h))) return status;
+  return ApiLeave(h, ApiPredict(h, nframes, natoms, numbers, positions, cell, pbc, &o, PETSC_FALSE), PETSC_FALSE);
 }
 
 int teann_predict(teann_model *h, int nframes, const int natoms[], const int numbers[], const double positions[], const double cell[], const int pbc[], double out[], double dout[])

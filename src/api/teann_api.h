@@ -51,7 +51,9 @@ int         teann_model_num_elements(const teann_model *model);
 int         teann_model_num_members(const teann_model *model);    /* an ensemble's members; 1 for one model */
 int         teann_model_element(const teann_model *model, int i); /* atomic numbers, ascending in i */
 double      teann_model_cutoff(const teann_model *model);         /* Angstrom; -1 for NULL        */
-/* The predicted properties, in the order of their components in a frame's output row. */
+/* The predicted properties, in the order of their components in a frame's output row; a property
+   predicted per atom (atomic_dipole: one vector per atom, e.g. Wannier centroids) is listed too,
+   in the order of an atom's row (teann_model_property_per_atom says which). */
 int         teann_model_num_properties(const teann_model *model);
 const char *teann_model_property_name(const teann_model *model, int p);  /* "dipole", "polarizability", ... */
 int         teann_model_property_index(const teann_model *model, const char *name); /* p, or -1 if not predicted */
@@ -59,7 +61,11 @@ int         teann_model_property_rank(const teann_model *model, int p);   /* 1 v
 int         teann_model_property_size(const teann_model *model, int p);   /* 3^rank components             */
 int         teann_model_property_offset(const teann_model *model, int p); /* its first component in a row  */
 const char *teann_model_property_units(const teann_model *model, int p);  /* e.g. "e*Angstrom"           */
-int         teann_model_num_components(const teann_model *model);         /* per frame: the sum of sizes  */
+int         teann_model_num_components(const teann_model *model);         /* per frame: the sum of the frame properties' sizes */
+/* 1 if property p is predicted per atom (its offset is in an atom's row of teann_predict_atoms' aout),
+   0 if per frame (its offset is in a frame's row of out). */
+int         teann_model_property_per_atom(const teann_model *model, int p);
+int         teann_model_num_atom_components(const teann_model *model);    /* per atom: the sum of the per-atom properties' sizes */
 const char *teann_element_symbol(int Z);                                   /* "H" for 1; NULL outside 1..86 */
 
 /* Predict nframes frames. Frame f has natoms[f] >= 1 atoms; the atoms of all frames follow
@@ -67,7 +73,7 @@ const char *teann_element_symbol(int Z);                                   /* "H
    cell: NULL (isolated molecules) or 9 values per frame, the lattice vectors a, b, c as rows;
    pbc: NULL (not periodic) or 3 flags 0/1 per frame, periodic along a, b, c: every image within
    the cutoff is a neighbour; a periodic frame needs a model of properties a cell defines
-   (the polarizability), others are refused (TEANN_ERR_INPUT).
+   (the polarizability, atomic_dipole), others are refused (TEANN_ERR_INPUT).
    out: nframes rows of teann_model_num_components values; the tensors row-major (the
    polarizability xx xy xz yx ...; the hyperpolarizability [i][j][k]).
    dout: NULL, or the position derivatives, ncomp*3*natoms[f] values for frame f, the frames
@@ -75,7 +81,9 @@ const char *teann_element_symbol(int Z);                                   /* "H
    dout[c*3*natoms[f] + 3*a + d] = d out[f][c] / d positions[atom a of frame f][d].
    Non-finite positions or cells, unknown elements and predictions that are not finite are
    TEANN_ERR_INPUT, naming the frame and atom (counted from 0). After a failure the contents
-   of out and dout are undefined. nframes = 0 does nothing and succeeds. */
+   of out and dout are undefined. nframes = 0 does nothing and succeeds.
+   The frame properties only: a model that predicts per-atom properties only is refused
+   (TEANN_ERR_INPUT; teann_predict_atoms predicts them). */
 int teann_predict(teann_model *model, int nframes, const int natoms[], const int numbers[], const double positions[],
                   const double cell[], const int pbc[], double out[], double dout[]);
 /* An ensemble model.nc (teann-train -teann_ensemble K) predicts its committee, as teann-predict:
@@ -84,6 +92,20 @@ int teann_predict(teann_model *model, int nframes, const int natoms[], const int
    component, 0 for a single model. */
 int teann_predict_committee(teann_model *model, int nframes, const int natoms[], const int numbers[], const double positions[],
                             const double cell[], const int pbc[], double out[], double std[], double dout[]);
+/* Every property, per-atom ones included: out, std, dout as teann_predict_committee (each may be
+   NULL: not wanted), and the per-atom properties of every atom, in the order of the atoms in
+   numbers[] (all frames):
+   aout: teann_model_num_atom_components (nacomp) values per atom, aout[nacomp*atom + offset + c];
+   the prediction of every atom, of elements without labels in the training data too (as
+   teann-predict's atomic_dipole_pred; its atomic_dipole_sum_pred is the plain sum over all atoms
+   of a frame). astd: an ensemble's standard deviation per component, the layout of aout.
+   adout: the position derivatives, for frame f of n = natoms[f] atoms nacomp*n*3*n values, the
+   frames one after the other; within frame f, adout[(i*nacomp + c)*3*n + 3*a + d] =
+   d aout[atom i of frame f][c] / d positions[atom a of frame f][d]: one reverse pass per atom and
+   component, so n times the cost of dout per component. out and aout must not both be NULL. */
+int teann_predict_atoms(teann_model *model, int nframes, const int natoms[], const int numbers[], const double positions[],
+                        const double cell[], const int pbc[], double out[], double std[], double dout[], double aout[],
+                        double astd[], double adout[]);
 /* One frame: teann_predict with nframes = 1 (cell, pbc, dout may be NULL). */
 int teann_predict_frame(teann_model *model, int natoms, const int numbers[], const double positions[], const double cell[],
                         const int pbc[], double out[], double dout[]);

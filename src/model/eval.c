@@ -926,44 +926,96 @@ PetscErrorCode TeannEvalFeatureMoments(TeannEval ev, const PetscReal theta[], Pe
   PetscFunctionReturn(0);
 }
 
-/* Reverse mode once per output component c with seed e_c; the general (uncached)
-   descriptor path gives the position derivatives, the mass centre adds -m_a/M sum_i dr~_i. */
-PetscErrorCode TeannEvalPositionGradient(TeannEval ev, const PetscReal theta[], PetscInt f, PetscReal dout[])
+/* The forward pass of local frame f alone, in work slot 0, for the reverse passes of the position
+   derivatives: the general (uncached) descriptor path, which has them. */
+static PetscErrorCode PositionForward(TeannEval ev, const PetscReal theta[], PetscInt f, TeannWork **w)
 {
   TeannModelImpl *im = ev->im;
   TeannFrames     fr = ev->frames;
-  TeannWork      *w;
-  PetscInt        a0, n;
-  PetscReal      *drt, M = 0;
 
   PetscFunctionBegin;
   PetscCheck(f >= 0 && f < fr->nframes, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frame index %" PetscInt_FMT " out of range 0..%" PetscInt_FMT, f, fr->nframes - 1);
   PetscCall(EnsureWork(ev));
-  w  = &ev->work[0];
-  a0 = fr->atom_start[f];
-  n  = fr->atom_start[f + 1] - a0;
-  PetscCall(PetscMalloc1(3 * n, &drt));
+  *w       = &ev->work[0];
   ev->pfon = PETSC_FALSE; /* theta's eta and s need not be those of the cache */
-  ChunkSetup(ev, w, 1, &f);
-  ChunkPairRadials(ev, w, theta);
-  ChunkDescriptor(ev, w, theta, PETSC_FALSE);
-  ChunkForward(ev, w, theta);
-  if (im->nfield) ChunkFields(ev, w, theta);
-  FrameOutputs(ev, w, 0);
+  ChunkSetup(ev, *w, 1, &f);
+  ChunkPairRadials(ev, *w, theta);
+  ChunkDescriptor(ev, *w, theta, PETSC_FALSE);
+  ChunkForward(ev, *w, theta);
+  if (im->nfield) ChunkFields(ev, *w, theta);
+  FrameOutputs(ev, *w, 0);
+  PetscFunctionReturn(0);
+}
+
+/* One reverse pass of frame f (after PositionForward) from the output adjoints in w->gcomp and
+   w->agcomp: dx[3n] = d (adjoints . outputs) / d x; drt[3n] is scratch. The mass centre adds
+   -m_a/M sum_i dr~_i. */
+static void PositionBackward(TeannEval ev, TeannWork *w, const PetscReal theta[], PetscInt f, PetscReal drt[], PetscReal dx[])
+{
+  TeannModelImpl *im = ev->im;
+  const PetscInt  a0 = ev->frames->atom_start[f], n = ev->frames->atom_start[f + 1] - a0;
+  PetscReal       sum[3] = {0, 0, 0}, M = 0;
+
   for (PetscInt i = 0; i < n; i++) M += ev->mass[ev->el[a0 + i]];
+  for (PetscInt i = 0; i < 3 * n; i++) drt[i] = dx[i] = 0;
+  FrameBackward(ev, w, 0, drt);
+  ChunkNetBackward(ev, w, theta, NULL);
+  if (im->nfield) ChunkFieldTangent(ev, w, theta, NULL);
+  ChunkDescriptorBackward(ev, w, theta, PETSC_FALSE, NULL, dx);
+  for (PetscInt i = 0; i < n; i++)
+    for (PetscInt d = 0; d < 3; d++) sum[d] += drt[3 * i + d];
+  for (PetscInt i = 0; i < n; i++)
+    for (PetscInt d = 0; d < 3; d++) dx[3 * i + d] += drt[3 * i + d] - ev->mass[ev->el[a0 + i]] / M * sum[d];
+}
+
+/* Reverse mode once per output component c with seed e_c. The per-atom outputs' adjoints are
+   zeroed: FrameBackward runs every head, and a model with per-atom properties would otherwise
+   add whatever a previous call left in w->agcomp. */
+PetscErrorCode TeannEvalPositionGradient(TeannEval ev, const PetscReal theta[], PetscInt f, PetscReal dout[])
+{
+  TeannModelImpl *im = ev->im;
+  TeannWork      *w;
+  PetscInt        n;
+  PetscReal      *drt;
+
+  PetscFunctionBegin;
+  PetscCall(PositionForward(ev, theta, f, &w));
+  n = ev->frames->atom_start[f + 1] - ev->frames->atom_start[f];
+  PetscCall(PetscMalloc1(3 * n, &drt));
+  PetscCall(PetscArrayzero(w->agcomp, (size_t)im->nacomp * ev->maxa));
   for (PetscInt c = 0; c < im->ncomp; c++) {
-    PetscReal *dx = dout + c * 3 * n, sum[3] = {0, 0, 0};
     for (PetscInt k = 0; k < im->ncomp; k++) w->gcomp[k] = (k == c) ? 1.0 : 0.0;
-    PetscCall(PetscArrayzero(drt, 3 * n));
-    PetscCall(PetscArrayzero(dx, 3 * n));
-    FrameBackward(ev, w, 0, drt);
-    ChunkNetBackward(ev, w, theta, NULL);
-    if (im->nfield) ChunkFieldTangent(ev, w, theta, NULL);
-    ChunkDescriptorBackward(ev, w, theta, PETSC_FALSE, NULL, dx);
+    PositionBackward(ev, w, theta, f, drt, dout + c * 3 * n);
+  }
+  PetscCall(PetscFree(drt));
+  PetscFunctionReturn(0);
+}
+
+/* Reverse mode once per atom i and per-atom component c, seeded with e_(i,c) in w->agcomp (laid
+   out by HeadOut: the block of head h at head_comp*maxa, nc per atom) and the frame outputs' zero. */
+PetscErrorCode TeannEvalAtomPositionGradient(TeannEval ev, const PetscReal theta[], PetscInt f, PetscReal adout[])
+{
+  TeannModelImpl *im = ev->im;
+  TeannWork      *w;
+  PetscInt        n;
+  PetscReal      *drt;
+
+  PetscFunctionBegin;
+  PetscCall(PositionForward(ev, theta, f, &w));
+  n = ev->frames->atom_start[f + 1] - ev->frames->atom_start[f];
+  PetscCall(PetscMalloc1(3 * n, &drt));
+  PetscCall(PetscArrayzero(w->gcomp, im->ncomp));
+  PetscCall(PetscArrayzero(w->agcomp, (size_t)im->nacomp * ev->maxa));
+  for (PetscInt h = 0; h < im->nhead; h++) {
+    const PetscInt k = im->head_k[h], nc = TeannProperties[k].ncomp;
+    PetscReal     *seed = w->agcomp + (size_t)im->head_comp[h] * ev->maxa;
+    if (!TeannProperties[k].peratom) continue;
     for (PetscInt i = 0; i < n; i++)
-      for (PetscInt d = 0; d < 3; d++) sum[d] += drt[3 * i + d];
-    for (PetscInt i = 0; i < n; i++)
-      for (PetscInt d = 0; d < 3; d++) dx[3 * i + d] += drt[3 * i + d] - ev->mass[ev->el[a0 + i]] / M * sum[d];
+      for (PetscInt c = 0; c < nc; c++) {
+        seed[nc * i + c] = 1.0;
+        PositionBackward(ev, w, theta, f, drt, adout + ((size_t)i * im->nacomp + im->head_comp[h] + c) * 3 * n);
+        seed[nc * i + c] = 0.0;
+      }
   }
   PetscCall(PetscFree(drt));
   PetscFunctionReturn(0);

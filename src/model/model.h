@@ -126,5 +126,9 @@ PETSC_EXTERN PetscErrorCode TeannEvalResiduals(TeannEval, const PetscReal theta[
 PETSC_EXTERN PetscErrorCode TeannEvalFeatureMoments(TeannEval, const PetscReal theta[], PetscInt n, const PetscInt idx[], TeannXSum *acc);
 /* d out_c / d x for local frame f: dout[c*3*natoms_f + 3*a + d]. Not thread-safe (uses one workspace). */
 PETSC_EXTERN PetscErrorCode TeannEvalPositionGradient(TeannEval, const PetscReal theta[], PetscInt f, PetscReal dout[]);
+/* d aout_(i,c) / d x for local frame f, the per-atom outputs (TeannEvalPredictAtoms) of its atoms:
+   adout[(i*nacomp + c)*3*natoms_f + 3*a + d]; one reverse pass per atom and component, so a cost of
+   natoms_f times TeannEvalPositionGradient's per component. Not thread-safe (uses one workspace). */
+PETSC_EXTERN PetscErrorCode TeannEvalAtomPositionGradient(TeannEval, const PetscReal theta[], PetscInt f, PetscReal adout[]);
 PETSC_EXTERN PetscErrorCode TeannEvalDestroy(TeannEval *);
 #endif
