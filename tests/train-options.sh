@@ -45,6 +45,7 @@ mpirun_np 2 "$BIN/teann-train" -teann_data "$DATA/water_hf_800.xyz" -teann_hidde
 read -r n why best < <(sed -n 's/.*stopped after \([0-9]*\) iterations: \([A-Z_]*\); best validation at iteration \([0-9]*\).*/\1 \2 \3/p' "$WORK/es.log")
 [ -n "$best" ] || fail "no stop line"
 if [ "$why" = CONVERGED_USER ]; then [ $((n - best)) -eq 3 ] || fail "patience 3 but stopped $((n - best)) iterations after the best"
+  grep -q "best validation at iteration $best (no lower validation error for 3 iterations: -teann_patience)" "$WORK/es.log" || fail "the stop line does not say the patience stopped the fit"
 else [ "$n" -eq 200 ] || fail "stopped at $n: $why"; fi
 vbest=$(awk -v b="$best" '$1==b && NF>=6 {print $5}' "$WORK/es.log")
 vsum=$(awk '$1=="dipole" && $2=="valid" {print $4}' "$WORK/es.log")

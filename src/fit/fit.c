@@ -656,7 +656,13 @@ PetscErrorCode TeannFitSolve(TeannFit fit)
   PetscCall(TeannFitCheckpointEndSolve(fit));
   fit->tfit = MPI_Wtime() - t;
   PetscCall(TaoGetType(fit->tao, &type));
-  PetscCall(PetscPrintf(fit->comm, "TAO %s stopped after %" PetscInt_FMT " iterations: %s; best validation at iteration %" PetscInt_FMT "\n", type, fit->itoffset + its, TaoConvergedReasons[reason], fit->best_it));
+  {
+    /* TAO_CONVERGED_USER is teann's own stop: say which (after the fixed part scripts read) */
+    char why[128] = "";
+    if (reason == TAO_CONVERGED_USER && fit->signo) PetscCall(PetscSNPrintf(why, sizeof(why), " (stopped by signal %d)", fit->signo));
+    else if (reason == TAO_CONVERGED_USER) PetscCall(PetscSNPrintf(why, sizeof(why), " (no lower validation error for %" PetscInt_FMT " iterations: -teann_patience)", fit->patience));
+    PetscCall(PetscPrintf(fit->comm, "TAO %s stopped after %" PetscInt_FMT " iterations: %s; best validation at iteration %" PetscInt_FMT "%s\n", type, fit->itoffset + its, TaoConvergedReasons[reason], fit->best_it, why));
+  }
   PetscFunctionReturn(0);
 }
 
