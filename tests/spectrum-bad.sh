@@ -35,7 +35,7 @@ expect_error "-teann_window_width 2000 fs exceeds the correlation time 500 fs" "
 
 $SYN write dip.nc $W --only dipole && $SYN write pol.xyz $W --only polarizability --time fs || fail "write partial files"
 expect_error "dip.nc: no variable polarizability_predicted or polarizability: the Raman spectra need the polarizability" "$SP" -teann_data dip.nc -teann_spectra raman
-expect_error "pol.xyz:2: frame 1: no dipole= (the IR spectrum needs one in every frame)" "$SP" -teann_data pol.xyz -teann_spectra ir
+expect_error "pol.xyz:2: frame 1: no dipole= (the IR spectrum needs one in every frame, or per-atom atomic_dipole_pred or atomic_dipole columns with species and pos)" "$SP" -teann_data pol.xyz -teann_spectra ir
 expect_error "no property (dipole for IR, polarizability for Raman) is in every file" "$SP" -teann_data dip.nc,pol.xyz
 
 $SYN write cut.xyz $W --time fs && { head -n 3996 cut.xyz; echo x; } > cut2.xyz && head -n 3998 cut.xyz > cut3.xyz || fail "write cut files"

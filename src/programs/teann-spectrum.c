@@ -1,5 +1,6 @@
 /* teann-spectrum: IR and Raman spectra from time series of predicted dipoles and
- * polarizabilities (MD trajectories run through teann-predict), or double-harmonic
+ * polarizabilities (MD trajectories run through teann-predict; for a periodic liquid the
+ * cell dipole summed from predicted per-atom dipoles, positions and charges), or double-harmonic
  * intensities of normal modes from a model's exact derivatives (doc/spectra.md).
  * Trajectories are dealt to the ranks round-robin; each rank correlates its own files and
  * the sums over lags are added over the ranks, so that every file weighs by its frames. */
@@ -105,14 +106,63 @@ typedef struct {
   PetscBool            reference;
   PetscReal            dt, dt_rtol, tunit, corr_time;
   PetscBool            corr_set, width_set, range_set;
+  TeannAtomCharges     ch;        /* the cell dipole of files with per-atom dipoles */
+  PetscBool            atomic_ir; /* some file's IR dipole is such a cell dipole     */
   TeannSpectrumOptions so;
 } Setup;
+
+/* What a file was searched for, for the message that finds nothing in it. */
+static const char *LookedFor(PetscBool isnc, PetscBool reference)
+{
+  if (isnc) return reference ? "the variables dipole (IR) and polarizability (Raman)" : "the variables dipole_predicted or dipole (IR) and polarizability_predicted or polarizability (Raman)";
+  return reference ? "dipole= in the comment lines or per-atom atomic_dipole columns with species and pos (IR), and polarizability= (Raman)" : "dipole_pred= or dipole= in the comment lines or per-atom atomic_dipole_pred or atomic_dipole columns with species and pos (IR), and polarizability_pred= or polarizability= (Raman)";
+}
+
+/* per file in RunSpectra's info[] */
+enum { INFO_DT, INFO_N, INFO_HAS, INFO_NC, INFO_ATOMIC, INFO_PERIODIC, INFO_JUMP, INFO_JUMPFRAME, INFO_CHARGE, NINFO };
+
+/* The IR dipole's origin for the output, and the warnings about a cell dipole summed from
+   per-atom dipoles (collective: every rank has info). */
+static PetscErrorCode DipoleSource(MPI_Comm comm, PetscInt nfiles, char *files[], const PetscReal info[], Setup *u)
+{
+  PetscInt natomic = 0;
+  char     q[256], w[256];
+
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < nfiles; i++) natomic += info[NINFO * i + INFO_ATOMIC] != 0;
+  if (!natomic) {
+    PetscCall(PetscStrncpy(u->so.dipole_source, "dipole of the frames", sizeof(u->so.dipole_source)));
+    PetscFunctionReturn(0);
+  }
+  u->atomic_ir = PETSC_TRUE;
+  PetscCall(TeannAtomChargesFormat(u->ch.q, u->ch.hasq, q, sizeof(q)));
+  PetscCall(TeannAtomChargesFormat(u->ch.w, u->ch.hasw, w, sizeof(w)));
+  (void)snprintf(u->so.dipole_source, sizeof(u->so.dipole_source), "%scell dipole M = sum_i q_i r_i + sum_i w_i d_i from per-atom dipoles d_i (%s), positions unwrapped by the minimum image; atom charges q (e) %s, Wannier charges w (e) %s", natomic < nfiles ? "in some files the frames' dipole, in the others the " : "", u->reference ? "atomic_dipole" : "atomic_dipole_pred, else atomic_dipole", q, w);
+  for (PetscInt i = 0; i < nfiles; i++) {
+    const PetscReal *in = info + NINFO * i;
+    char             line[PETSC_MAX_PATH_LEN + 1024];
+    if (in[INFO_ATOMIC] == 0) continue;
+    if (in[INFO_PERIODIC] == 0) {
+      (void)snprintf(line, sizeof(line), "teann-spectrum: %s: per-atom dipoles without a periodic cell (no Lattice=): the positions are taken as they are, not unwrapped\n", files[i]);
+      PetscCall(PetscPrintf(comm, "%s", line));
+    }
+    if (in[INFO_JUMP] > 0.25) {
+      (void)snprintf(line, sizeof(line), "teann-spectrum: warning: %s: frame %d: an atom moves %.2f of the cell from the previous frame; the minimum image that follows atoms across the cell's faces is ambiguous as this nears 0.5 (frames too far apart, or not one trajectory?)\n", files[i], (int)in[INFO_JUMPFRAME] + 1, (double)in[INFO_JUMP]);
+      PetscCall(PetscPrintf(comm, "%s", line));
+    }
+    if (in[INFO_CHARGE] > 1e-6) {
+      (void)snprintf(line, sizeof(line), "teann-spectrum: warning: %s: the cell's atom charges (-teann_atom_charges %s) add up to %g e, not 0: its dipole then depends on the origin and the IR spectrum carries the motion of the centre of charge; are they net charges (ion and its Wannier centres)?\n", files[i], q, (double)in[INFO_CHARGE]);
+      PetscCall(PetscPrintf(comm, "%s", line));
+    }
+  }
+  PetscFunctionReturn(0);
+}
 
 static PetscErrorCode RunSpectra(MPI_Comm comm, PetscInt nfiles, char *files[], const char out[], Setup *u)
 {
   PetscMPIInt   rank, size;
   TeannSeries  *ser;
-  PetscReal    *info; /* per file: dt, frames, has */
+  PetscReal    *info; /* per file: INFO_* */
   PetscInt      which, M, nmin = PETSC_MAX_INT, imin = 0;
   TeannCorr     corr;
   TeannSpectrum sp;
@@ -121,27 +171,45 @@ static PetscErrorCode RunSpectra(MPI_Comm comm, PetscInt nfiles, char *files[], 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCallMPI(MPI_Comm_size(comm, &size));
-  PetscCall(PetscCalloc2(nfiles, &ser, 3 * nfiles, &info));
+  PetscCall(PetscCalloc2(nfiles, &ser, NINFO * nfiles, &info));
   for (PetscInt i = rank; i < nfiles; i += size) {
-    PetscCall(TeannSeriesRead(files[i], u->want, u->reference, u->tunit, &ser[i]));
+    PetscReal *in = info + NINFO * i;
+    PetscCall(TeannSeriesRead(files[i], u->want, u->reference, u->tunit, &u->ch, &ser[i]));
     PetscCall(TeannSeriesSetTimeStep(&ser[i], u->dt, u->dt_rtol));
-    info[3 * i]     = ser[i].dt;
-    info[3 * i + 1] = (PetscReal)ser[i].n;
-    info[3 * i + 2] = (PetscReal)ser[i].has;
+    in[INFO_DT]        = ser[i].dt;
+    in[INFO_N]         = (PetscReal)ser[i].n;
+    in[INFO_HAS]       = (PetscReal)ser[i].has;
+    in[INFO_NC]        = ser[i].isnc ? 1 : 0;
+    in[INFO_ATOMIC]    = ser[i].atomic ? 1 : 0;
+    in[INFO_PERIODIC]  = (PetscReal)ser[i].periodic;
+    in[INFO_JUMP]      = ser[i].maxjump;
+    in[INFO_JUMPFRAME] = (PetscReal)ser[i].maxjump_frame;
+    in[INFO_CHARGE]    = ser[i].netcharge;
   }
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, info, 3 * nfiles, MPIU_REAL, MPIU_SUM, comm));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, info, NINFO * nfiles, MPIU_REAL, MPIU_SUM, comm));
 
   /* from here every rank knows every file: the checks give the same verdict everywhere */
   which = u->want ? u->want : TEANN_SERIES_DIPOLE | TEANN_SERIES_POLAR;
-  for (PetscInt i = 0; i < nfiles; i++) which &= (PetscInt)info[3 * i + 2];
-  PetscCheck(which, comm, PETSC_ERR_USER_INPUT, "no spectrum can be made: %s", nfiles == 1 ? "the file has neither dipoles nor polarizabilities" : "no property (dipole for IR, polarizability for Raman) is in every file; -teann_spectra ir or raman names the one wanted");
-  dt = info[0];
-  for (PetscInt i = 1; i < nfiles; i++) TeannCheckFmt(PetscAbsReal(info[3 * i] - dt) <= u->dt_rtol * dt, comm, PETSC_ERR_USER_INPUT, "%s has the time step %g fs but %s %g fs: trajectories averaged must share it", files[i], (double)info[3 * i], files[0], (double)dt);
+  for (PetscInt i = 0; i < nfiles; i++) which &= (PetscInt)info[NINFO * i + INFO_HAS];
+  if (!which) {
+    char list[4096] = "";
+    if (nfiles == 1) SETERRQ(comm, PETSC_ERR_USER_INPUT, "no spectrum can be made from %s: it has neither dipoles nor polarizabilities (looked for %s)", files[0], LookedFor((PetscBool)(info[INFO_NC] != 0), u->reference));
+    for (PetscInt i = 0; i < nfiles; i++) {
+      const PetscInt has = (PetscInt)info[NINFO * i + INFO_HAS];
+      char           one[PETSC_MAX_PATH_LEN + 64];
+      PetscCall(PetscSNPrintf(one, sizeof(one), "%s%s: %s", i ? "; " : "", files[i], has == (TEANN_SERIES_DIPOLE | TEANN_SERIES_POLAR) ? "both" : has & TEANN_SERIES_DIPOLE ? "dipole only" : has & TEANN_SERIES_POLAR ? "polarizability only" : "neither"));
+      PetscCall(PetscStrlcat(list, one, sizeof(list)));
+    }
+    SETERRQ(comm, PETSC_ERR_USER_INPUT, "no spectrum can be made: no property (dipole for IR, polarizability for Raman) is in every file (%s); -teann_spectra ir or raman names the one wanted", list);
+  }
+  dt = info[INFO_DT];
+  for (PetscInt i = 1; i < nfiles; i++) TeannCheckFmt(PetscAbsReal(info[NINFO * i + INFO_DT] - dt) <= u->dt_rtol * dt, comm, PETSC_ERR_USER_INPUT, "%s has the time step %g fs but %s %g fs: trajectories averaged must share it", files[i], (double)info[NINFO * i + INFO_DT], files[0], (double)dt);
   for (PetscInt i = 0; i < nfiles; i++)
-    if ((PetscInt)info[3 * i + 1] < nmin) {
-      nmin = (PetscInt)info[3 * i + 1];
+    if ((PetscInt)info[NINFO * i + INFO_N] < nmin) {
+      nmin = (PetscInt)info[NINFO * i + INFO_N];
       imin = i;
     }
+  if (which & TEANN_SERIES_DIPOLE) PetscCall(DipoleSource(comm, nfiles, files, info, u));
   PetscCheck(nmin >= 7, comm, PETSC_ERR_USER_INPUT, "%s: %" PetscInt_FMT " frames are too few for a spectrum", files[imin], nmin);
   if (u->corr_set) {
     PetscCheck(u->corr_time > 0, comm, PETSC_ERR_USER_INPUT, "-teann_corr_time must be positive (fs)");
@@ -168,7 +236,7 @@ static PetscErrorCode RunSpectra(MPI_Comm comm, PetscInt nfiles, char *files[], 
   PetscCall(TeannSpectrumWrite(comm, out, &sp, &corr, &u->so, nfiles, (const char *const *)files));
   {
     char line[1024]; /* formatted by the C library: %g as printf has it */
-    (void)snprintf(line, sizeof(line), "teann-spectrum: %s%s from %" PetscInt_FMT " %s, %" PetscInt_FMT " frames, time step %g fs; correlation time %g fs, %s window %g fs, bin %.4g cm-1, resolution (FWHM) %.4g cm-1, quantum correction %s\n", which & TEANN_SERIES_DIPOLE ? "IR" : "", which & TEANN_SERIES_POLAR ? (which & TEANN_SERIES_DIPOLE ? " and Raman" : "Raman") : "", corr.nfiles, corr.nfiles == 1 ? "trajectory" : "trajectories", corr.nframes, (double)dt, (double)(M * dt), TeannWindows[u->so.window], (double)u->so.width, (double)sp.dnu, (double)sp.fwhm, TeannQCFs[u->so.qcf]);
+    (void)snprintf(line, sizeof(line), "teann-spectrum: %s%s from %" PetscInt_FMT " %s, %" PetscInt_FMT " frames, time step %g fs; correlation time %g fs, %s window %g fs, bin %.4g cm-1, resolution (FWHM) %.4g cm-1, quantum correction %s\n", which & TEANN_SERIES_DIPOLE ? (u->atomic_ir ? "IR (cell dipole from per-atom dipoles)" : "IR") : "", which & TEANN_SERIES_POLAR ? (which & TEANN_SERIES_DIPOLE ? " and Raman" : "Raman") : "", corr.nfiles, corr.nfiles == 1 ? "trajectory" : "trajectories", corr.nframes, (double)dt, (double)(M * dt), TeannWindows[u->so.window], (double)u->so.width, (double)sp.dnu, (double)sp.fwhm, TeannQCFs[u->so.qcf]);
     PetscCall(PetscPrintf(comm, "%s", line));
   }
   {
@@ -187,6 +255,8 @@ int main(int argc, char **argv)
 {
   MPI_Comm    comm;
   char       *files[MAX_FILES], out[PETSC_MAX_PATH_LEN] = "", mpath[PETSC_MAX_PATH_LEN] = "", modes[PETSC_MAX_PATH_LEN] = "", spectra[64] = "";
+  char        qlist[1024] = "O:-2,H:1", wlist[1024] = "O:-8"; /* liquid water's (TeannAtomChargesSetWater) */
+  PetscBool   qset, wset;
   const char *values[] = {"predicted", "reference"}, *tunits[] = {"fs", "ps"};
   PetscInt    nfiles = MAX_FILES, ival = 0, itu = 0, iwin = TEANN_WINDOW_HANN, iqcf = TEANN_QCF_NONE, nrange = 2;
   PetscBool   hasdata = PETSC_FALSE, hasout, hasmodel, hasmodes, hasspectra, overwrite = PETSC_FALSE, help_only;
@@ -204,7 +274,7 @@ int main(int argc, char **argv)
   u.so.qcf         = TEANN_QCF_NONE;
   u.so.temperature = 300;
   PetscOptionsBegin(comm, NULL, "teann-spectrum options (doc/spectra.md)", "TeannSpectrum");
-  PetscCall(PetscOptionsStringArray("-teann_data", "Trajectories: predictions.nc of teann-predict or extended XYZ with dipole=/polarizability= (comma-separated; averaged)", "teann-spectrum", files, &nfiles, &hasdata));
+  PetscCall(PetscOptionsStringArray("-teann_data", "Trajectories: predictions.nc of teann-predict or extended XYZ with dipole=/polarizability= or per-atom atomic_dipole_pred columns (comma-separated; averaged)", "teann-spectrum", files, &nfiles, &hasdata));
   PetscCall(PetscOptionsString("-teann_output", "Output NetCDF (a .csv is written beside it; default spectrum.nc, or modes.nc with -teann_modes)", "teann-spectrum", out, out, sizeof(out), &hasout));
   PetscCall(PetscOptionsBool("-teann_overwrite", "Replace existing output files", "teann-spectrum", overwrite, &overwrite, NULL));
   PetscCall(PetscOptionsString("-teann_spectra", "Spectra to make: ir, raman or ir,raman (default: those every file has the tensors for)", "teann-spectrum", spectra, spectra, sizeof(spectra), &hasspectra));
@@ -219,6 +289,8 @@ int main(int argc, char **argv)
   PetscCall(OptionsChoice(PetscOptionsObject, "-teann_quantum_correction", "Quantum correction factor of the classical spectra", TeannQCFs, 3, &iqcf));
   PetscCall(PetscOptionsReal("-teann_temperature", "Temperature of the trajectories, K (for the quantum correction)", "teann-spectrum", u.so.temperature, &u.so.temperature, NULL));
   PetscCall(PetscOptionsRealArray("-teann_freq_range", "Output wavenumbers min,max in cm-1 (default 0,4000 or up to the Nyquist wavenumber)", "teann-spectrum", range, &nrange, &u.range_set));
+  PetscCall(PetscOptionsString("-teann_atom_charges", "Cell dipole from per-atom dipoles: net charge of each element's atoms with their Wannier centres, El:q,... in e (replaces the default)", "teann-spectrum", qlist, qlist, sizeof(qlist), &qset));
+  PetscCall(PetscOptionsString("-teann_wannier_charges", "Cell dipole from per-atom dipoles: charge carried by each element's atomic dipole, El:w,... in e (-8: four Wannier centres of -2 at the centroid; 1: per-atom dipoles in e*Angstrom; others ignored)", "teann-spectrum", wlist, wlist, sizeof(wlist), &wset));
   PetscCall(PetscOptionsString("-teann_model", "Double-harmonic intensities: the fitted model (model.nc)", "teann-spectrum", mpath, mpath, sizeof(mpath), &hasmodel));
   PetscCall(PetscOptionsString("-teann_modes", "Double-harmonic intensities: normal modes of a reference geometry (Molden [FREQ], [FR-COORD], [FR-NORM-COORD])", "teann-spectrum", modes, modes, sizeof(modes), &hasmodes));
   PetscOptionsEnd();
@@ -239,6 +311,9 @@ int main(int argc, char **argv)
     u.so.fmin = range[0];
     u.so.fmax = range[1];
   }
+  PetscCall(TeannAtomChargesSetWater(&u.ch));
+  if (qset) PetscCall(TeannAtomChargesParse("-teann_atom_charges", qlist, PETSC_TRUE, u.ch.q, u.ch.hasq));
+  if (wset) PetscCall(TeannAtomChargesParse("-teann_wannier_charges", wlist, PETSC_TRUE, u.ch.w, u.ch.hasw));
   PetscCheck(u.so.padding >= 1, comm, PETSC_ERR_USER_INPUT, "-teann_zero_padding must be at least 1");
   PetscCheck(u.dt_rtol > 0, comm, PETSC_ERR_USER_INPUT, "-teann_dt_rtol must be positive");
   if (hasspectra && spectra[0]) {

@@ -2,7 +2,10 @@
  * Contract: a TeannSeries is one trajectory's dipole mu(t) and/or polarizability alpha(t),
  * read from a predictions.nc (teann-predict) or an extended XYZ file with dipole=,
  * polarizability= (or teann-predict's dipole_pred=, polarizability_pred=) and optionally
- * time= per frame; its uniform time step comes from the
+ * time= per frame; or, for a periodic liquid, the cell dipole built from per-atom dipoles
+ * (atomic_dipole_pred or atomic_dipole columns of extended XYZ), the positions and the
+ * charges of a TeannAtomCharges, each atom unwrapped by the minimum image from frame to
+ * frame; its uniform time step comes from the
  * file's times or from the caller, and every defect (NaN, missing or non-uniform times,
  * too few frames) is an error naming the file and the 1-based frame. A TeannCorr holds
  * autocorrelation sums of the time derivatives (4th-order central differences) of the
@@ -16,6 +19,25 @@
 #define TEANN_SPECTRUM_H
 #include "teann.h"
 #include <stdio.h>
+
+/* Charges that turn per-atom dipoles d_i and positions r_i into the dipole of a cell,
+   M = sum_i q_i r_i + sum_i w_i d_i (DeePMD's Wannier-centroid model: the ion and its Wannier
+   centres' charge sit at the atom, q_i = Z_ion + q_wannier, and w_i = q_wannier carries the
+   centroid's displacement d_i). Per element (atomic number); an element without q is an
+   error when a file has it, one without w has its atomic dipoles ignored. */
+typedef struct {
+  PetscReal q[TEANN_MAX_Z + 1], w[TEANN_MAX_Z + 1]; /* e                                       */
+  PetscBool hasq[TEANN_MAX_Z + 1], hasw[TEANN_MAX_Z + 1];
+} TeannAtomCharges;
+
+/* Liquid water's defaults: q O -2, H +1 (ionic cores +6 and +1, four Wannier centres of
+   charge -2 on each O) and w O -8. */
+PETSC_EXTERN PetscErrorCode TeannAtomChargesSetWater(TeannAtomCharges *ch);
+/* "El:value,El:value" (opt names the option in messages) into v[Z], has[Z]: the elements
+   listed replace their earlier values; the others are cleared when clear is true. */
+PETSC_EXTERN PetscErrorCode TeannAtomChargesParse(const char opt[], const char list[], PetscBool clear, PetscReal v[], PetscBool has[]);
+/* "O:-2,H:1" of v[], has[] (for messages and the output's attributes). */
+PETSC_EXTERN PetscErrorCode TeannAtomChargesFormat(const PetscReal v[], const PetscBool has[], char buf[], size_t len);
 
 /* What a series carries (bits). */
 #define TEANN_SERIES_DIPOLE 1
@@ -32,6 +54,13 @@ typedef struct {
   PetscReal  dt;        /* fs, set by TeannSeriesSetTimeStep                               */
   PetscReal  tprec;     /* relative precision of the stored times (32-bit floats, as AMBER
                            writes them: FLT_EPSILON; 0 for doubles): widens the uniformity check */
+  PetscBool  isnc;      /* read as NetCDF (else extended XYZ)                                 */
+  PetscBool  atomic;    /* mu is the cell dipole built from per-atom dipoles and positions    */
+  PetscInt   periodic;  /* atomic: frames with a periodic cell (unwrapped by the minimum image) */
+  PetscReal  maxjump;   /* atomic, periodic: the largest frame-to-frame displacement of an atom,
+                           in fractions of the cell (near 0.5 the minimum image is ambiguous)  */
+  PetscInt   maxjump_frame; /* its 0-based frame                                                */
+  PetscReal  netcharge; /* atomic: the largest |sum_i q_i| of a frame, e                        */
 } TeannSeries;
 
 /* Read path as predictions.nc (recognised by its NetCDF/HDF5 signature) or extended XYZ.
@@ -40,8 +69,10 @@ typedef struct {
    reference: read NAME rather than NAME_predicted from a predictions.nc, and NAME= rather
    than NAME_pred= from extended XYZ (which otherwise takes teann-predict's NAME_pred= when
    the first frame has it, else NAME=); xyz_time_fs:
-   the length in fs of one unit of the XYZ time= values. Values must be finite. */
-PETSC_EXTERN PetscErrorCode TeannSeriesRead(const char path[], PetscInt want, PetscBool reference, PetscReal xyz_time_fs, TeannSeries *s);
+   the length in fs of one unit of the XYZ time= values; ch: the charges of the cell dipole
+   of an extended XYZ file whose frames carry no dipole= but per-atom atomic_dipole[_pred]
+   columns (NULL: such a file has no dipole). Values must be finite. */
+PETSC_EXTERN PetscErrorCode TeannSeriesRead(const char path[], PetscInt want, PetscBool reference, PetscReal xyz_time_fs, const TeannAtomCharges *ch, TeannSeries *s);
 /* The time step: from the file's times (uniform to rtol relative, plus the rounding of times
    stored as 32-bit floats; increasing), else dt_opt
    (fs, > 0); both given: they must agree to rtol. An error when neither exists. */
@@ -82,6 +113,7 @@ typedef struct {
   TeannQCF    qcf;
   PetscReal   temperature; /* K                                                                    */
   PetscReal   fmin, fmax;  /* cm^-1, output range                                                  */
+  char        dipole_source[1024]; /* where the IR dipole came from (an attribute of the output)    */
 } TeannSpectrumOptions;
 
 typedef struct {

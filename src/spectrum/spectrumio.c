@@ -3,6 +3,7 @@
 #include "spectrum.h"
 #include "ncutil.h"
 #include <stdio.h>
+#include <string.h>
 
 PetscErrorCode TeannSpectrumCSVName(const char path[], char csv[], size_t len)
 {
@@ -112,6 +113,7 @@ PetscErrorCode TeannSpectrumWrite(MPI_Comm comm, const char path[], const TeannS
     PetscCall(PutReal(&f, "trajectories", (PetscReal)c->nfiles));
     PetscCall(PutReal(&f, "frames", (PetscReal)c->nframes));
     PetscCall(TeannNCPutText(&f, NC_GLOBAL, "input_files", list));
+    if (c->which & TEANN_SERIES_DIPOLE && o->dipole_source[0]) PetscCall(TeannNCPutText(&f, NC_GLOBAL, "dipole_source", o->dipole_source));
     PetscCall(TeannNCPutText(&f, NC_GLOBAL, "derivative", "5-point central difference; its response (8 sin y - sin 2y)/(6y), y = 2 pi c nu dt, divided out (squared) from the spectra"));
     PetscCall(TeannNCPutText(&f, NC_GLOBAL, "normalisation", "one-sided spectral density per cm-1: its integral over all wavenumbers (quantum_correction none) is the window-weighted zero-lag correlation"));
     PetscCall(TeannNCPutText(&f, NC_GLOBAL, "references", "doc/spectra.md"));
@@ -134,12 +136,14 @@ PetscErrorCode TeannSpectrumWrite(MPI_Comm comm, const char path[], const TeannS
   PetscCall(TeannSpectrumCSVName(path, csv, sizeof(csv)));
   PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", csv));
   if (rank == 0) {
-    FILE *fp = fopen(tmp, "w");
-    int   bad;
+    FILE           *fp     = fopen(tmp, "w");
+    const PetscBool atomic = (PetscBool)((c->which & TEANN_SERIES_DIPOLE) && o->dipole_source[0] && strncmp(o->dipole_source, "dipole of", 9));
+    int             bad;
     PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot create %s", tmp);
     fprintf(fp, "# teann-spectrum %s: %" PetscInt_FMT " trajectories, %" PetscInt_FMT " frames, time step %g fs, correlation time %g fs\n", TEANN_VERSION, c->nfiles, c->nframes, (double)c->dt, (double)(c->maxlag * c->dt));
     fprintf(fp, "# window %s width %g fs, zero padding %" PetscInt_FMT ", quantum correction %s at %g K, bin %g cm-1, resolution (FWHM) %g cm-1\n", TeannWindows[o->window], (double)o->width, o->padding, TeannQCFs[o->qcf], (double)o->temperature, (double)sp->dnu, (double)sp->fwhm);
-    fprintf(fp, "# units: frequency cm-1; ir (e*Angstrom/fs)^2 per cm-1; raman_* (Angstrom^3/fs)^2 per cm-1 (doc/spectra.md)\n");
+    /* a cell dipole's origin on the units line, so that the header stays three lines */
+    fprintf(fp, "# units: frequency cm-1; ir (e*Angstrom/fs)^2 per cm-1; raman_* (Angstrom^3/fs)^2 per cm-1 (doc/spectra.md)%s%s\n", atomic ? "; ir of the " : "", atomic ? o->dipole_source : "");
     fprintf(fp, "frequency");
     for (PetscInt col = 0; col < NCOLUMNS; col++)
       if (c->which & Columns[col].which) fprintf(fp, ",%s", Columns[col].name);
