@@ -210,7 +210,7 @@ static PetscErrorCode Monitor(Tao tao, void *ctx)
   TaoConvergedReason reason;
   const PetscReal   *th, *tm;
   Vec                X;
-  char               line[1024], tok[128];
+  char               line[1024], tok[128], tag[48] = "";
 
   PetscFunctionBegin;
   for (PetscInt k = 0; k < TEANN_NKIND; k++) tcnt[k] = vcnt[k] = 1;
@@ -262,8 +262,10 @@ static PetscErrorCode Monitor(Tao tao, void *ctx)
   if (fit->nglob[1] && fit->patience > 0 && its - fit->best_it >= fit->patience) fit->stop = PETSC_TRUE;
   PetscCall(PetscLogStagePop());
 
+  /* an ensemble member's lines are tagged: members on other rank groups print theirs at the same time */
+  if (fit->suffix[0]) PetscCall(PetscSNPrintf(tag, sizeof(tag), "[member %" PetscInt_FMT "] ", fit->member));
   if (!fit->header) {
-    PetscCall(PetscStrncpy(line, "  it         loss     |grad|", sizeof(line)));
+    PetscCall(PetscSNPrintf(line, sizeof(line), "%s  it         loss     |grad|", tag));
     for (PetscInt k = 0; k < TEANN_NKIND; k++)
       if (fit->model->props & TeannProperties[k].bit) {
         PetscCall(PetscSNPrintf(tok, sizeof(tok), "  train RMSE %s  valid RMSE %s", TeannProperties[k].name, TeannProperties[k].name));
@@ -293,7 +295,7 @@ static PetscErrorCode Monitor(Tao tao, void *ctx)
       h[5 + TEANN_NKIND + k] = fit->nglob[1] ? PetscSqrtReal(vsse[k] / vcnt[k]) : NAN;
     }
   }
-  PetscCall(PetscSNPrintf(line, sizeof(line), "%4" PetscInt_FMT " %12.6e %10.3e", its, (double)f, (double)gnorm));
+  PetscCall(PetscSNPrintf(line, sizeof(line), "%s%4" PetscInt_FMT " %12.6e %10.3e", tag, its, (double)f, (double)gnorm));
   for (PetscInt k = 0; k < TEANN_NKIND; k++)
     if (fit->model->props & TeannProperties[k].bit) {
       PetscInt wt = (PetscInt)strlen(TeannProperties[k].name) + 11;
