@@ -324,12 +324,16 @@ static PetscErrorCode ConvergenceTest(Tao tao, void *ctx)
 }
 
 /* A new fit into a directory holding an earlier fit's model.nc or checkpoint.nc would replace
-   them at its first checkpoint: refuse before any work, unless -teann_overwrite. A restart
+   them at its first checkpoint: refuse before any work, unless -teann_overwrite. An earlier
+   ensemble's checkpoint-member0.nc counts too: the single fit would take over the directory's
+   teann-train.status, and restarting it would restart the ensemble. (A member's names carry
+   its suffix; the ensemble checks the directory for all members, ensemble.c.) A restart
    writes where its checkpoint is (or -teann_output_dir), by design. */
 static PetscErrorCode CheckOutputDir(TeannFit fit)
 {
-  const char *names[2] = {"model.nc", "checkpoint.nc"};
-  PetscInt    found    = -1;
+  const char    *names[3] = {"model.nc", "checkpoint.nc", "checkpoint-member0.nc"};
+  const PetscInt n        = fit->suffix[0] ? 2 : 3;
+  PetscInt       found    = -1;
   PetscMPIInt rank;
 
   PetscFunctionBegin;
@@ -339,7 +343,7 @@ static PetscErrorCode CheckOutputDir(TeannFit fit)
   if (rank == 0) {
     char      path[PETSC_MAX_PATH_LEN];
     PetscBool exists;
-    for (PetscInt i = 0; i < 2 && found < 0; i++) {
+    for (PetscInt i = 0; i < n && found < 0; i++) {
       PetscCall(TeannFitOutputPath(fit, names[i], path, sizeof(path)));
       PetscCall(PetscTestFile(path, '\0', &exists));
       if (exists) found = i;
