@@ -2,8 +2,8 @@
 # Job signals on 2 ranks (water, 16,16 network, bqnls, a fit far too long to finish):
 #  - SIGUSR1 to mpiexec (which forwards it to every rank), SIGUSR1 to one rank only and
 #    SIGTERM to one rank only each stop the fit at the next iteration on both ranks with
-#    exit code 0, a valid checkpoint of that iteration, the restart command on stdout and
-#    the status file "interrupted";
+#    exit code 0, a valid checkpoint of that iteration, the restart command on stdout (naming
+#    teann-train, not libtool's .libs binary) and the status file "interrupted";
 #  - restarting from that checkpoint goes on from the next iteration and ends "finished".
 . "$top_srcdir/tests/common.sh"
 cd "$top_srcdir"
@@ -48,6 +48,9 @@ interrupt() {
   [ $rc -eq 0 ] || { cat "$WORK/$name.log"; fail "$name: exit code $rc after SIG$sig"; }
   grep -q "teann-train: stopped by SIG$sig at iteration" "$WORK/$name.log" || { cat "$WORK/$name.log"; fail "$name: no stop message"; }
   grep -q "to continue (from this directory): mpiexec -n 2 .*teann-train -teann_restart $out/checkpoint.nc" "$WORK/$name.log" || fail "$name: no restart command"
+  # the program to run: teann-train as started (a build tree's libtool wrapper), not the
+  # .libs binary behind it, which finds no libteann.so on its own
+  grep "to continue (from this directory)" "$WORK/$name.log" | grep -q -e '/\.libs/' -e 'lt-teann' && fail "$name: the restart command names libtool's binary"
   [ "$(cat "$out/teann-train.status")" = interrupted ] || fail "$name: status '$(cat "$out/teann-train.status")'"
   local it ck
   it=$(sed -n 's/.*stopped by SIG[A-Z0-9]* at iteration \([0-9]*\);.*/\1/p' "$WORK/$name.log")

@@ -1113,17 +1113,42 @@ PetscErrorCode TeannFitCheckpointBeginSolve(TeannFit fit)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode RestartHint(TeannFit fit, const char path[])
+PetscErrorCode TeannRestartCommand(MPI_Comm comm, const char ckpt[], char cmd[], size_t len)
 {
   int         argc;
-  char      **argv;
+  char      **argv, prog[PETSC_MAX_PATH_LEN], *libs, *base;
   PetscMPIInt size;
 
   PetscFunctionBegin;
   PetscCall(PetscGetArgs(&argc, &argv));
-  PetscCallMPI(MPI_Comm_size(fit->comm, &size));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCall(PetscStrncpy(prog, argc > 0 && argv[0] ? argv[0] : "teann-train", sizeof(prog)));
+  /* In a build tree argv[0] is libtool's real binary, DIR/.libs/[lt-]teann-train, which finds
+     libteann.so only when started by its wrapper script DIR/teann-train: name the wrapper. */
+  base = strrchr(prog, '/');
+  base = base ? base + 1 : prog;
+  if (!strncmp(base, "lt-", 3)) memmove(base, base + 3, strlen(base + 3) + 1);
+  if (!strncmp(prog, ".libs/", 6)) {
+    /* ".libs/teann-train": the wrapper is ./teann-train (a bare name would be looked up in PATH) */
+    memmove(prog + 2, prog + 6, strlen(prog + 6) + 1);
+    prog[0] = '.';
+    prog[1] = '/';
+  } else if ((libs = strstr(prog, "/.libs/")) && !strchr(libs + 7, '/')) memmove(libs + 1, libs + 7, strlen(libs + 7) + 1);
+  PetscCall(PetscSNPrintf(cmd, len, "mpiexec -n %d %s -teann_restart %s", (int)size, prog, ckpt));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode RestartHint(TeannFit fit, const char path[])
+{
+  char cmd[2 * PETSC_MAX_PATH_LEN + 64];
+
+  PetscFunctionBegin;
   PetscCall(PetscPrintf(fit->comm, "teann-train: stopped by %s at iteration %" PetscInt_FMT "; checkpoint %s written\n", TeannSignalName(fit->signo), fit->ckpt_it, path));
-  PetscCall(PetscPrintf(fit->comm, "to continue (from this directory): mpiexec -n %d %s -teann_restart %s\n", (int)size, argv[0], path));
+  /* an ensemble's member: its own command would name one member's checkpoint and its group's
+     rank count; the ensemble prints the one for all members when they have stopped (ensemble.c) */
+  if (fit->suffix[0]) PetscFunctionReturn(0);
+  PetscCall(TeannRestartCommand(fit->comm, path, cmd, sizeof(cmd)));
+  PetscCall(PetscPrintf(fit->comm, "to continue (from this directory): %s\n", cmd));
   PetscFunctionReturn(0);
 }
 

@@ -44,4 +44,7 @@ PETSC_EXTERN PetscErrorCode TeannFitCheckpointDestroy(TeannFit);
 /* Read checkpoint path on this process alone and check it as a restart would (complete,
    sizes consistent, checksum right); *ok false with the reason in why otherwise. */
 PETSC_EXTERN PetscErrorCode TeannCheckpointVerify(const char path[], PetscBool *ok, char why[], size_t len);
+/* The command that continues from checkpoint ckpt on comm's rank count: "mpiexec -n N PROG
+   -teann_restart ckpt", PROG this program as started (libtool's wrapper, not its .libs binary). */
+PETSC_EXTERN PetscErrorCode TeannRestartCommand(MPI_Comm comm, const char ckpt[], char cmd[], size_t len);
 #endif

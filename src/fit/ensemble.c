@@ -2,7 +2,9 @@
  * member, then the committee's model.nc, predictions.nc and error table on all ranks. */
 #include "ensemble.h"
 #include "fitimpl.h"
+#include "checkpoint.h"
 #include "history.h"
+#include "signals.h"
 #include "ncutil.h"
 #include "source.h"
 #include "standardize.h"
@@ -78,50 +80,116 @@ static void OptionInText(const char *text, const char name[], char val[], size_t
   }
 }
 
+/* Whether checkpoint path or one a restart would take in its place (its .new.nc or .prev.nc,
+   CkptLoad in checkpoint.c) exists. */
+static PetscErrorCode CheckpointExists(const char path[], PetscBool *exists)
+{
+  const char *sib[3] = {"", ".new.nc", ".prev.nc"};
+
+  PetscFunctionBegin;
+  *exists = PETSC_FALSE;
+  for (int i = 0; i < 3 && !*exists; i++) {
+    char      name[PETSC_MAX_PATH_LEN];
+    PetscBool nc;
+    PetscCall(PetscStrncpy(name, path, sizeof(name)));
+    if (i) {
+      PetscCall(PetscStrendswith(name, ".nc", &nc));
+      if (nc) name[strlen(name) - 3] = 0;
+      PetscCall(PetscStrlcat(name, sib[i], sizeof(name)));
+    }
+    PetscCall(PetscTestFile(name, 'r', exists));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* The options text of the first readable of path, its .new.nc and .prev.nc (rank 0 only). */
+static PetscErrorCode CheckpointOptions(const char path[], char **text)
+{
+  const char *sib[3] = {"", ".new.nc", ".prev.nc"};
+
+  PetscFunctionBegin;
+  *text = NULL;
+  for (int i = 0; i < 3 && !*text; i++) {
+    char      name[PETSC_MAX_PATH_LEN];
+    PetscBool nc, exists;
+    int       ncid;
+    size_t    n;
+    PetscCall(PetscStrncpy(name, path, sizeof(name)));
+    if (i) {
+      PetscCall(PetscStrendswith(name, ".nc", &nc));
+      if (nc) name[strlen(name) - 3] = 0;
+      PetscCall(PetscStrlcat(name, sib[i], sizeof(name)));
+    }
+    PetscCall(PetscTestFile(name, 'r', &exists));
+    /* a damaged file is skipped here; the member's restart says what is wrong with it */
+    if (!exists || nc_open(name, NC_NOWRITE, &ncid) != NC_NOERR) continue;
+    if (nc_inq_attlen(ncid, NC_GLOBAL, "options", &n) == NC_NOERR) {
+      PetscCall(PetscMalloc1(n + 1, text));
+      if (nc_get_att_text(ncid, NC_GLOBAL, "options", *text) == NC_NOERR) (*text)[n] = 0;
+      else PetscCall(PetscFree(*text));
+    }
+    (void)nc_close(ncid);
+  }
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TeannEnsembleGetOptions(MPI_Comm comm, PetscInt *K, PetscBool *bootstrap, PetscBool *members)
 {
   char      restart[PETSC_MAX_PATH_LEN] = "";
-  PetscBool hasK, hasR;
+  PetscBool hasK, hasR, hasB, bgiven = PETSC_FALSE;
+  PetscInt  Kgiven = 1;
 
   PetscFunctionBegin;
   *K         = 1;
   *bootstrap = PETSC_FALSE;
   *members   = PETSC_FALSE;
-  PetscCall(PetscOptionsHasName(NULL, NULL, "-teann_ensemble", &hasK));
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-teann_ensemble", &Kgiven, &hasK));
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-teann_ensemble_bootstrap", &bgiven, &hasB));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-teann_restart", restart, sizeof(restart), &hasR));
-  if (hasR && restart[0] && !hasK) {
-    /* an ensemble's restart: the members' checkpoints carry -teann_ensemble */
-    char        path[PETSC_MAX_PATH_LEN], *text = NULL, val[64] = "";
-    int         ncid, found = 0, boot = 0;
+  if (hasR && restart[0]) {
+    /* A restart continues the fit of its checkpoint: an ensemble's (its members' checkpoints
+       carry -teann_ensemble and -teann_ensemble_bootstrap) or a single fit's. Neither option
+       can change that; given, it must agree. */
+    char        path[PETSC_MAX_PATH_LEN], val[64] = "";
+    int         kind = 0, found = 1, boot = 0; /* kind: 0 no checkpoint, 1 a single fit's, 2 an ensemble's */
     PetscMPIInt rank;
     PetscCallMPI(MPI_Comm_rank(comm, &rank));
+    PetscCall(MemberPath(restart, 0, path, sizeof(path)));
     if (rank == 0) {
-      PetscBool exists, plain, fk, fb;
-      PetscCall(PetscTestFile(restart, 'r', &plain));
-      PetscCall(MemberPath(restart, 0, path, sizeof(path)));
-      PetscCall(PetscTestFile(path, 'r', &exists));
+      PetscBool   plain, m0, fk, fb;
+      char       *text;
+      const char *bn = strrchr(restart, '/');
+      PetscCall(CheckpointExists(restart, &plain));
+      PetscCall(CheckpointExists(path, &m0));
       /* a single fit's own checkpoint.nc (no "-member" in its name) is not an ensemble's */
-      if (exists && (!plain || strstr(restart, "-member")) && nc_open(path, NC_NOWRITE, &ncid) == NC_NOERR) {
-        size_t n;
-        if (nc_inq_attlen(ncid, NC_GLOBAL, "options", &n) == NC_NOERR && !PetscMalloc1(n + 1, &text)) {
-          if (nc_get_att_text(ncid, NC_GLOBAL, "options", text) == NC_NOERR) {
-            text[n] = 0;
-            OptionInText(text, "-teann_ensemble", val, sizeof(val), &fk);
-            if (fk) found = atoi(val);
-            OptionInText(text, "-teann_ensemble_bootstrap", val, sizeof(val), &fb);
-            boot = fb && strcmp(val, "false") && strcmp(val, "0") && strcmp(val, "no");
-          }
-          PetscCall(PetscFree(text));
+      if (m0 && (!plain || strstr(bn ? bn + 1 : restart, "-member"))) kind = 2;
+      else if (plain) kind = 1;
+      if (kind == 2) {
+        PetscCall(CheckpointOptions(path, &text));
+        if (text) {
+          OptionInText(text, "-teann_ensemble", val, sizeof(val), &fk);
+          if (fk) found = atoi(val);
+          OptionInText(text, "-teann_ensemble_bootstrap", val, sizeof(val), &fb);
+          boot = fb && strcmp(val, "false") && strcmp(val, "0") && strcmp(val, "no");
         }
-        (void)nc_close(ncid);
+        PetscCall(PetscFree(text));
       }
     }
+    PetscCallMPI(MPI_Bcast(&kind, 1, MPI_INT, 0, comm));
     PetscCallMPI(MPI_Bcast(&found, 1, MPI_INT, 0, comm));
     PetscCallMPI(MPI_Bcast(&boot, 1, MPI_INT, 0, comm));
-    if (found > 0) {
+    if (kind == 2) {
+      PetscCheck(!hasK || Kgiven == found, comm, PETSC_ERR_USER_INPUT, "cannot restart from %s: the checkpoint holds an ensemble of %d member%s (%s); -teann_ensemble %" PetscInt_FMT " cannot change it (start a new fit for another count)", restart, found, found > 1 ? "s" : "", path, Kgiven);
+      PetscCheck(!hasB || (int)bgiven == boot, comm, PETSC_ERR_USER_INPUT, "cannot restart from %s: the checkpoint's ensemble was fitted %s bootstrap resamples (%s); -teann_ensemble_bootstrap %s cannot change it (start a new fit instead)", restart, boot ? "on" : "without", path, bgiven ? "true" : "false");
       PetscCall(PetscSNPrintf(val, sizeof(val), "%d", found));
       PetscCall(PetscOptionsSetValue(NULL, "-teann_ensemble", val));
       if (boot) PetscCall(PetscOptionsSetValue(NULL, "-teann_ensemble_bootstrap", "true"));
+    } else if (kind == 1) {
+      PetscCheck(!(hasK && Kgiven != 1) && !(hasB && bgiven), comm, PETSC_ERR_USER_INPUT, "cannot restart from %s: it is a single fit's checkpoint; %s cannot make it an ensemble (start a new fit instead)", restart, hasB && bgiven ? "-teann_ensemble_bootstrap" : "-teann_ensemble");
+    } else {
+      /* no such file: the single fit's restart reports it, unless an ensemble was asked for,
+         whose member files the user did not name */
+      PetscCheck(!(hasK && Kgiven != 1) && !(hasB && bgiven), comm, PETSC_ERR_FILE_OPEN, "cannot restart: no checkpoint %s, nor an ensemble's %s", restart, path);
     }
   }
   PetscOptionsBegin(comm, NULL, "teann ensemble options", "TeannEnsemble");
@@ -333,7 +401,8 @@ PetscErrorCode TeannEnsembleTrain(MPI_Comm comm, PetscInt K, PetscBool bootstrap
   TeannStats  stats0;
   PetscReal  *mine = NULL, *all;
   PetscInt   *mine_k;
-  int         signo = 0;
+  int         signo = 0, *has = NULL;
+  PetscBool   loaded = PETSC_FALSE;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_size(comm, &size));
@@ -355,6 +424,24 @@ PetscErrorCode TeannEnsembleTrain(MPI_Comm comm, PetscInt K, PetscBool bootstrap
   PetscCallMPI(MPI_Comm_rank(gcomm, &grank));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-teann_restart", restart, sizeof(restart), &hasR));
   PetscCall(PetscMalloc1(rounds + 1, &mine_k));
+  if (hasR && restart[0]) {
+    /* A restart resumes the members that have a checkpoint. The others had not begun when the
+       ensemble was stopped (it starts no member after a signal): they start now, exactly as
+       they would have then. */
+    PetscCall(PetscCalloc1(K, &has));
+    if (rank == 0)
+      for (PetscInt k = 0; k < K; k++) {
+        char      path[PETSC_MAX_PATH_LEN];
+        PetscBool e;
+        PetscCall(MemberPath(restart, k, path, sizeof(path)));
+        PetscCall(CheckpointExists(path, &e));
+        has[k] = e;
+      }
+    PetscCallMPI(MPI_Bcast(has, (PetscMPIInt)K, MPI_INT, 0, comm));
+  }
+  /* the ensemble's own handlers, kept between its members' fits (which nest theirs): a job
+     signal that arrives while a group waits for the others is recorded, not fatal */
+  PetscCall(TeannSignalsInstall());
   PetscCall(PetscPrintf(comm, "teann-train: an ensemble of %" PetscInt_FMT " members%s on %d ranks: %" PetscInt_FMT " groups of %" PetscInt_FMT " ranks, %" PetscInt_FMT " member%s per group\n", K, bootstrap ? " (bootstrap resamples)" : "", size, G, per, rounds, rounds > 1 ? "s one after another" : ""));
 
   for (PetscInt r = 0; r < rounds; r++) {
@@ -362,9 +449,24 @@ PetscErrorCode TeannEnsembleTrain(MPI_Comm comm, PetscInt K, PetscBool bootstrap
     TeannFit       fit;
     char           path[PETSC_MAX_PATH_LEN];
 
-    if (hasR && restart[0]) {
+    if (has && has[k]) {
       PetscCall(MemberPath(restart, k, path, sizeof(path)));
       PetscCall(PetscOptionsSetValue(NULL, "-teann_restart", path));
+      loaded = PETSC_TRUE;
+    } else if (has) {
+      /* A fresh member needs the ensemble's options, which a restarted member's checkpoint
+         put into the database; a group whose first member starts fresh (its checkpoint lost)
+         reads them from member 0's checkpoint, as a restart would. */
+      if (!loaded) {
+        TeannFit tmp;
+        PetscCall(MemberPath(restart, 0, path, sizeof(path)));
+        PetscCall(PetscOptionsSetValue(NULL, "-teann_restart", path));
+        PetscCall(TeannFitCreate(gcomm, &tmp));
+        PetscCall(TeannFitCheckpointSetFromOptions(tmp));
+        PetscCall(TeannFitDestroy(&tmp));
+        loaded = PETSC_TRUE;
+      }
+      PetscCall(PetscOptionsClearValue(NULL, "-teann_restart"));
     }
     PetscCall(TeannFitCreate(gcomm, &fit));
     fit->member    = k;
@@ -372,7 +474,8 @@ PetscErrorCode TeannEnsembleTrain(MPI_Comm comm, PetscInt K, PetscBool bootstrap
     PetscCall(PetscSNPrintf(fit->suffix, sizeof(fit->suffix), "-member%" PetscInt_FMT, k));
     PetscCall(TeannFitSetFromOptions(fit));
     if (r == 0) {
-      PetscInt found = -1;
+      const char *names[3] = {"model.nc", "checkpoint.nc", "checkpoint-member0.nc"};
+      PetscInt    found    = -1;
       PetscCall(PetscStrncpy(S.data, fit->data, sizeof(S.data)));
       PetscCall(PetscStrncpy(S.valid, fit->valid, sizeof(S.valid)));
       PetscCall(PetscStrncpy(S.test, fit->test, sizeof(S.test)));
@@ -380,16 +483,34 @@ PetscErrorCode TeannEnsembleTrain(MPI_Comm comm, PetscInt K, PetscBool bootstrap
       S.fvalid = fit->fvalid;
       S.ftest  = fit->ftest;
       S.seed   = fit->seed;
-      /* the ensemble's own model.nc: as a single fit's CheckOutputDir */
-      if (rank == 0 && !fit->overwrite && !fit->restart[0]) {
+      /* As a single fit's CheckOutputDir, for the ensemble as a whole: a new ensemble refuses a
+         directory holding the files of an earlier fit, single (model.nc, checkpoint.nc) or
+         ensemble (checkpoint-member0.nc); each member refuses its own checkpoint too. */
+      if (rank == 0 && !(hasR && restart[0])) {
         PetscBool slash, exists;
         PetscCall(PetscStrendswith(S.outdir, "/", &slash));
-        PetscCall(PetscSNPrintf(path, sizeof(path), "%s%smodel.nc", S.outdir, slash ? "" : "/"));
-        PetscCall(PetscTestFile(path, '\0', &exists));
-        if (exists) found = 1;
+        if (!fit->overwrite) {
+          for (PetscInt i = 0; i < 3 && found < 0; i++) {
+            PetscCall(PetscSNPrintf(path, sizeof(path), "%s%s%s", S.outdir, slash ? "" : "/", names[i]));
+            PetscCall(CheckpointExists(path, &exists));
+            if (exists) found = i;
+          }
+        } else {
+          /* -teann_overwrite: the checkpoints of the earlier fit go now, not when this one
+             replaces them: an interrupted ensemble's -teann_restart DIR/checkpoint.nc would
+             take a single fit's checkpoint.nc for its own, and an earlier ensemble's
+             checkpoint of a member this one has not begun for that member's */
+          const char *sib[3] = {".nc", ".new.nc", ".prev.nc"};
+          for (PetscInt j = -1; j < K; j++)
+            for (PetscInt i = 0; i < 3; i++) {
+              if (j < 0) PetscCall(PetscSNPrintf(path, sizeof(path), "%s%scheckpoint%s", S.outdir, slash ? "" : "/", sib[i]));
+              else PetscCall(PetscSNPrintf(path, sizeof(path), "%s%scheckpoint-member%" PetscInt_FMT "%s", S.outdir, slash ? "" : "/", j, sib[i]));
+              PetscCheck(unlink(path) == 0 || errno == ENOENT, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "-teann_overwrite: cannot remove %s of the earlier fit: %s", path, strerror(errno));
+            }
+        }
       }
       PetscCallMPI(MPI_Bcast(&found, 1, MPIU_INT, 0, comm));
-      PetscCheck(found < 0, comm, PETSC_ERR_USER_INPUT, "%s already holds model.nc of an earlier fit; give another -teann_output_dir, or -teann_overwrite to replace it", S.outdir);
+      PetscCheck(found < 0, comm, PETSC_ERR_USER_INPUT, "%s already holds %s of an earlier fit; give another -teann_output_dir, or -teann_overwrite to replace it (to continue that fit: -teann_restart %s%scheckpoint.nc)", S.outdir, found >= 0 ? names[found] : "", S.outdir, S.outdir[strlen(S.outdir) - 1] == '/' ? "" : "/");
       PetscCall(WriteStatus(comm, S.outdir, "running"));
     }
     PetscCall(PetscPrintf(gcomm, "teann-train: member %" PetscInt_FMT " on ranks %d..%d: initial parameters from seed %" PetscInt_FMT "\n", k, rank - grank, rank - grank + (int)per - 1, fit->seed + k));
@@ -417,16 +538,28 @@ PetscErrorCode TeannEnsembleTrain(MPI_Comm comm, PetscInt K, PetscBool bootstrap
     mine_k[r] = k;
     signo     = PetscMax(signo, (int)fit->signo);
     PetscCall(TeannFitDestroy(&fit));
-    /* a job signal stops the members still to come as well */
+    /* A job signal on any rank stops the members still to come as well, also one that came
+       after this member's last iteration (while its group waited for the others here); after
+       the last round nothing is left to stop, and the committee is written as usual. */
+    if (r + 1 < rounds) {
+      PetscMPIInt pending;
+      PetscCall(TeannSignalsPending(&pending));
+      signo = PetscMax(signo, (int)pending);
+    }
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &signo, 1, MPI_INT, MPI_MAX, comm));
     if (signo) break;
   }
   if (signo) {
+    char ckpt[PETSC_MAX_PATH_LEN], cmd[2 * PETSC_MAX_PATH_LEN + 64];
     PetscCall(WriteStatus(comm, S.outdir, "interrupted"));
-    PetscCall(PetscPrintf(comm, "teann-train: the ensemble was interrupted; no model.nc was written. To continue: mpiexec -n %d teann-train -teann_restart %s%scheckpoint.nc\n", size, S.outdir, S.outdir[strlen(S.outdir) - 1] == '/' ? "" : "/"));
+    PetscCall(PetscSNPrintf(ckpt, sizeof(ckpt), "%s%scheckpoint.nc", S.outdir, S.outdir[strlen(S.outdir) - 1] == '/' ? "" : "/"));
+    PetscCall(TeannRestartCommand(comm, ckpt, cmd, sizeof(cmd)));
+    PetscCall(PetscPrintf(comm, "teann-train: the ensemble was interrupted (%s); no model.nc was written\nto continue (from this directory): %s\n", TeannSignalName(signo), cmd));
+    PetscCall(PetscFree(has));
     PetscCall(PetscFree(mine));
     PetscCall(PetscFree(mine_k));
     PetscCallMPI(MPI_Comm_free(&gcomm));
+    PetscCall(TeannSignalsRestore());
     PetscFunctionReturn(0);
   }
 
@@ -466,8 +599,11 @@ PetscErrorCode TeannEnsembleTrain(MPI_Comm comm, PetscInt K, PetscBool bootstrap
   PetscCall(PetscPrintf(comm, "wrote model.nc (%" PetscInt_FMT " members) and predictions.nc in %s; each member's history-member<k>.nc and checkpoint-member<k>.nc\n", K, S.outdir));
   PetscCall(WriteStatus(comm, S.outdir, "finished"));
   PetscCall(PetscFree(all));
+  PetscCall(PetscFree(has));
   PetscCall(PetscFree(mine));
   PetscCall(PetscFree(mine_k));
   PetscCallMPI(MPI_Comm_free(&gcomm));
+  /* the committee was written with the handlers still in place: a late signal changed nothing */
+  PetscCall(TeannSignalsRestore());
   PetscFunctionReturn(0);
 }

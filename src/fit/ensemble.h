@@ -10,15 +10,18 @@
  * test frames. When every member has finished, all members' best parameters go to one
  * model.nc (TeannModelWriteEnsemble), and the committee mean and standard deviation of the
  * members' predictions of every frame of the split to predictions.nc, with the errors of
- * each member and of the mean printed. -teann_restart resumes every member from its own
- * checkpoint. All functions are collective on comm. */
+ * each member and of the mean printed. -teann_restart resumes every member that has a
+ * checkpoint from it and starts the others as the uninterrupted run would have; a job signal
+ * stops the members of the groups it reached and lets no further member begin. All functions
+ * are collective on comm. */
 #ifndef TEANN_ENSEMBLE_H
 #define TEANN_ENSEMBLE_H
 #include "fit.h"
 
 /* -teann_ensemble K (default 1), -teann_ensemble_bootstrap, -teann_ensemble_members; with
    -teann_restart of an ensemble's checkpoint (checkpoint-member<k>.nc, or checkpoint.nc of
-   its directory) and no -teann_ensemble, K and the bootstrap flag are the checkpoint's. */
+   its directory when that file does not exist) K and the bootstrap flag are the checkpoint's,
+   and given otherwise an error; a single fit's checkpoint refuses both. */
 PETSC_EXTERN PetscErrorCode TeannEnsembleGetOptions(MPI_Comm comm, PetscInt *K, PetscBool *bootstrap, PetscBool *members);
 /* Fit, report and write the ensemble (see above); members: predictions.nc also holds
    every member's predictions. */

@@ -210,7 +210,7 @@ static PetscErrorCode Monitor(Tao tao, void *ctx)
   TaoConvergedReason reason;
   const PetscReal   *th, *tm;
   Vec                X;
-  char               line[1024], tok[128];
+  char               line[1024], tok[128], tag[48] = "";
 
   PetscFunctionBegin;
   for (PetscInt k = 0; k < TEANN_NKIND; k++) tcnt[k] = vcnt[k] = 1;
@@ -262,8 +262,10 @@ static PetscErrorCode Monitor(Tao tao, void *ctx)
   if (fit->nglob[1] && fit->patience > 0 && its - fit->best_it >= fit->patience) fit->stop = PETSC_TRUE;
   PetscCall(PetscLogStagePop());
 
+  /* an ensemble member's lines are tagged: members on other rank groups print theirs at the same time */
+  if (fit->suffix[0]) PetscCall(PetscSNPrintf(tag, sizeof(tag), "[member %" PetscInt_FMT "] ", fit->member));
   if (!fit->header) {
-    PetscCall(PetscStrncpy(line, "  it         loss     |grad|", sizeof(line)));
+    PetscCall(PetscSNPrintf(line, sizeof(line), "%s  it         loss     |grad|", tag));
     for (PetscInt k = 0; k < TEANN_NKIND; k++)
       if (fit->model->props & TeannProperties[k].bit) {
         PetscCall(PetscSNPrintf(tok, sizeof(tok), "  train RMSE %s  valid RMSE %s", TeannProperties[k].name, TeannProperties[k].name));
@@ -293,7 +295,7 @@ static PetscErrorCode Monitor(Tao tao, void *ctx)
       h[5 + TEANN_NKIND + k] = fit->nglob[1] ? PetscSqrtReal(vsse[k] / vcnt[k]) : NAN;
     }
   }
-  PetscCall(PetscSNPrintf(line, sizeof(line), "%4" PetscInt_FMT " %12.6e %10.3e", its, (double)f, (double)gnorm));
+  PetscCall(PetscSNPrintf(line, sizeof(line), "%s%4" PetscInt_FMT " %12.6e %10.3e", tag, its, (double)f, (double)gnorm));
   for (PetscInt k = 0; k < TEANN_NKIND; k++)
     if (fit->model->props & TeannProperties[k].bit) {
       PetscInt wt = (PetscInt)strlen(TeannProperties[k].name) + 11;
@@ -322,12 +324,16 @@ static PetscErrorCode ConvergenceTest(Tao tao, void *ctx)
 }
 
 /* A new fit into a directory holding an earlier fit's model.nc or checkpoint.nc would replace
-   them at its first checkpoint: refuse before any work, unless -teann_overwrite. A restart
+   them at its first checkpoint: refuse before any work, unless -teann_overwrite. An earlier
+   ensemble's checkpoint-member0.nc counts too: the single fit would take over the directory's
+   teann-train.status, and restarting it would restart the ensemble. (A member's names carry
+   its suffix; the ensemble checks the directory for all members, ensemble.c.) A restart
    writes where its checkpoint is (or -teann_output_dir), by design. */
 static PetscErrorCode CheckOutputDir(TeannFit fit)
 {
-  const char *names[2] = {"model.nc", "checkpoint.nc"};
-  PetscInt    found    = -1;
+  const char    *names[3] = {"model.nc", "checkpoint.nc", "checkpoint-member0.nc"};
+  const PetscInt n        = fit->suffix[0] ? 2 : 3;
+  PetscInt       found    = -1;
   PetscMPIInt rank;
 
   PetscFunctionBegin;
@@ -337,7 +343,7 @@ static PetscErrorCode CheckOutputDir(TeannFit fit)
   if (rank == 0) {
     char      path[PETSC_MAX_PATH_LEN];
     PetscBool exists;
-    for (PetscInt i = 0; i < 2 && found < 0; i++) {
+    for (PetscInt i = 0; i < n && found < 0; i++) {
       PetscCall(TeannFitOutputPath(fit, names[i], path, sizeof(path)));
       PetscCall(PetscTestFile(path, '\0', &exists));
       if (exists) found = i;

@@ -8,6 +8,7 @@ static volatile sig_atomic_t TeannSignalReceived = 0;
 static const int             TeannSignalList[3] = {SIGTERM, SIGINT, SIGUSR1};
 static struct sigaction      TeannSignalOld[3];
 static PetscBool             TeannSignalInstalled = PETSC_FALSE;
+static int                   TeannSignalDepth     = 0; /* Installs not yet Restored */
 
 static void TeannSignalHandler(int signo)
 {
@@ -19,7 +20,9 @@ PetscErrorCode TeannSignalsInstall(void)
   struct sigaction sa;
 
   PetscFunctionBegin;
-  if (TeannSignalInstalled) PetscFunctionReturn(0);
+  /* nested (an ensemble around its members' fits): the outer handlers stay, and so does a
+     signal already recorded, which the next fit must see */
+  if (TeannSignalDepth++ > 0) PetscFunctionReturn(0);
   memset(&sa, 0, sizeof(sa));
   sa.sa_handler = TeannSignalHandler;
   sigemptyset(&sa.sa_mask);
@@ -34,6 +37,7 @@ PetscErrorCode TeannSignalsInstall(void)
 PetscErrorCode TeannSignalsRestore(void)
 {
   PetscFunctionBegin;
+  if (TeannSignalDepth > 0 && --TeannSignalDepth > 0) PetscFunctionReturn(0);
   if (!TeannSignalInstalled) PetscFunctionReturn(0);
   for (int i = 0; i < 3; i++) PetscCheck(sigaction(TeannSignalList[i], &TeannSignalOld[i], NULL) == 0, PETSC_COMM_SELF, PETSC_ERR_SYS, "cannot restore the handler of %s", TeannSignalName(TeannSignalList[i]));
   TeannSignalInstalled = PETSC_FALSE;
@@ -50,6 +54,7 @@ PetscErrorCode TeannSignalsIgnore(void)
   sigemptyset(&sa.sa_mask);
   for (int i = 0; i < 3; i++) PetscCheck(sigaction(TeannSignalList[i], &sa, NULL) == 0, PETSC_COMM_SELF, PETSC_ERR_SYS, "cannot ignore %s", TeannSignalName(TeannSignalList[i]));
   TeannSignalInstalled = PETSC_FALSE;
+  TeannSignalDepth     = 0;
   PetscFunctionReturn(0);
 }
 

@@ -5,7 +5,9 @@
  * (an iteration boundary, outside any other collective), returns the largest
  * signal number recorded on any rank, so that all ranks stop together even if
  * the signal reached only one of them. TeannSignalsRestore() puts back the
- * handlers that were there before. TeannSignalsIgnore() is for a program
+ * handlers that were there before. Install and Restore nest: only the outermost
+ * pair installs, records from zero and restores (an ensemble keeps its handlers
+ * between its members' fits). TeannSignalsIgnore() is for a program
  * that has written its results: a late job signal (the scheduler signals the
  * whole job step) must not turn a finished run into a killed one. */
 #ifndef TEANN_SIGNALS_H
