@@ -30,7 +30,7 @@ bad bad-polar-nonsym.xyz    ":7: frame 2: polarizability not symmetric: xz = 0 b
 bad bad-close-atoms.xyz     ":10: frame 2: atoms 2 and 3 are 0.05 Angstrom apart (closer than 0.1)"
 # periodic frames (doc/input-formats.md "Periodic frames")
 bad bad-pbc.xyz             ":7: frame 2: pbc= has T but there is no Lattice= (a periodic frame needs its cell)"
-bad bad-pbc-value.xyz       ":7: frame 2: pbc= value 'X' is not T or F"
+bad bad-pbc-value.xyz       ":7: frame 2: pbc= value 'X' is not a flag: T or F, True or False, 1 or 0 (any case)"
 bad bad-pbc-count.xyz       ":7: frame 2: pbc= has 2 values, expected 3"
 bad bad-lattice.xyz         ":7: frame 2: Lattice= has 8 values, expected 9"
 bad bad-lattice-nan.xyz     ":7: frame 2: Lattice= value 'nan' is not finite"

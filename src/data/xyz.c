@@ -23,7 +23,8 @@
  *                      three): periodic along a, b, c. As in ASE, a Lattice
  *                      without pbc is periodic along all three; pbc with a T
  *                      needs a Lattice; Lattice with pbc="F F F" is a molecule
- *                      in a box (the lattice ignored). Atoms are taken where
+ *                      in a box (the lattice unused, but its values must be
+ *                      finite numbers). Atoms are taken where
  *                      they are, wrapped into the cell or not.
  * A 3x3 or 3x3x3 value may also be a nested list, bare ([[..],[..],[..]], the
  * extxyz 2-D array) or in quotes with ASE's "_JSON " prefix; nested values are
@@ -140,7 +141,7 @@ static PetscErrorCode ParsePBC(const TeannXYZWhere *w, const char *val, size_t v
     t = p;
     while (p < end && !IsSep(*p)) p++;
     ParseBool(t, (size_t)(p - t), &b, &ok);
-    XYZCheck(w, ok, "pbc= value '%.*s' is not T or F", (int)(p - t), t);
+    XYZCheck(w, ok, "pbc= value '%.*s' is not a flag: T or F, True or False, 1 or 0 (any case)", (int)(p - t), t);
     if (b && n < 3) info->pbc |= (PetscInt)1 << n;
     n++;
   }
