@@ -6,6 +6,7 @@
 # bit; names that are not the model's are errors. teann-train on cells with the dipole says
 # that the dipole is not defined for a cell (not that a label is missing), and a label
 # missing from several frames is named at the first frame of the file whatever the split.
+# The lattice of non-periodic directions is checked as doc/input-formats.md says.
 . "$top_srcdir/tests/common.sh"
 command -v ncdump > /dev/null || { echo "ncdump missing"; exit 77; }
 cd "$WORK" || exit 1
@@ -66,3 +67,16 @@ for seed in 1 2 3; do
   expect_error "nopol.xyz:1: frame 1: no polarizability given (required by -teann_properties dipole,polarizability)" mpirun_np 2 "$T" -teann_data nopol.xyz -teann_properties dipole,polarizability -teann_seed $seed -teann_hidden 4 -tao_max_it 1 -teann_output_dir t$seed
 done
 echo "ok: teann-train names the periodic frame first, and the first frame of the file"
+
+# doc/input-formats.md "Periodic frames": the lattice of pbc="F F F" is unused but must be
+# finite numbers (any size); the non-periodic vector of a slab is checked like the others
+mol() { head -n 5 "$DATA/water_hf_800.xyz" | sed "2s|^.*\$|$1 Properties=species:S:1:pos:R:3|"; }
+mol 'Lattice="nan 0 0 0 1 0 0 0 1" pbc="F F F"' > fffnan.xyz
+mol 'Lattice="12 0 0 0 12 0 0 0 1e7" pbc="F F F"' > fffbig.xyz
+mol 'Lattice="12 0 0 0 12 0 0 0 1e7" pbc="T T F"' > slabbig.xyz
+mol 'Lattice="12 0 0 0 12 0 nan nan nan" pbc="T T F"' > slabnan.xyz
+expect_error "fffnan.xyz:2: frame 1: Lattice= value 'nan' is not finite" "$BIN/teann-convert" -info fffnan.xyz
+"$BIN/teann-convert" -info fffbig.xyz > /dev/null || fail "a 1e7 Angstrom lattice with pbc=\"F F F\" refused"
+expect_error "slabbig.xyz:2: frame 1: cell vector c: component z = 1e+07 is beyond the bound 1e+06 Angstrom" "$BIN/teann-convert" -info slabbig.xyz
+expect_error "slabnan.xyz:2: frame 1: Lattice= value 'nan' is not finite" "$BIN/teann-convert" -info slabnan.xyz
+echo "ok: the lattice of non-periodic directions is checked as documented"
