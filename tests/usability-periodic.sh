@@ -62,10 +62,13 @@ expect_error "fit only properties defined in a cell (polarizability, atomic_dipo
 sed 's/ polarizability="[^"]*"//' w.xyz > nopol.xyz
 cat nopol.xyz cells.xyz > mixed.xyz
 expect_error "mixed.xyz:151: frame 31: a periodic frame, and -teann_properties dipole,polarizability asks for the dipole" mpirun_np 2 "$T" -teann_data mixed.xyz -teann_properties dipole,polarizability -teann_hidden 4 -tao_max_it 1 -teann_output_dir t
-# a label missing from every frame: frame 1 is named with any seed and rank count
+# a label missing from every frame: frame 1 is named with any seed and rank count (of 16
+# frames on one rank, seed 1 puts frame 1 among the validation frames, and frame 2 was named)
+head -n 80 nopol.xyz > nopol16.xyz
 for seed in 1 2 3; do
-  expect_error "nopol.xyz:1: frame 1: no polarizability given (required by -teann_properties dipole,polarizability)" mpirun_np 2 "$T" -teann_data nopol.xyz -teann_properties dipole,polarizability -teann_seed $seed -teann_hidden 4 -tao_max_it 1 -teann_output_dir t$seed
+  expect_error "nopol16.xyz:1: frame 1: no polarizability given (required by -teann_properties dipole,polarizability)" "$T" -teann_data nopol16.xyz -teann_properties dipole,polarizability -teann_seed $seed -teann_hidden 4 -tao_max_it 1 -teann_output_dir t$seed
 done
+expect_error "nopol.xyz:1: frame 1: no polarizability given (required by -teann_properties dipole,polarizability)" mpirun_np 2 "$T" -teann_data nopol.xyz -teann_properties dipole,polarizability -teann_seed 1 -teann_hidden 4 -tao_max_it 1 -teann_output_dir t
 echo "ok: teann-train names the periodic frame first, and the first frame of the file"
 
 # doc/input-formats.md "Periodic frames": the lattice of pbc="F F F" is unused but must be
