@@ -2,7 +2,8 @@
 # Bad trajectories for teann-predict, each an error naming the file (and the frame where one
 # is to blame), with nothing written: an AMBER file without elements, with elements the
 # model lacks, with NaN coordinates (found by another rank than rank 0, late in the file),
-# cut short, with coordinates of the wrong shape or units, half a cell, unknown time units;
+# cut short (AMBER, and extended XYZ cut inside an atom or comment line or short of an atom
+# line), with coordinates of the wrong shape or units, half a cell, unknown time units;
 # wrong -teann_species/-teann_species_list; an extended XYZ trajectory whose time= stops; an
 # existing output (kept unless -teann_overwrite, also when a later frame fails). And what
 # teann-spectrum makes of a prediction without times or with a gap in them.
@@ -104,7 +105,25 @@ sed '2s/time=[^ ]* //' t.xyz > start.xyz
 expect_error "start.xyz:7: frame 2: time= given, but the first frame has none (every frame or none)" "$P" -teann_model $M -teann_data start.xyz -teann_output p2.xyz
 sed '12s/step=[^ ]*/step=1.5/' t.xyz > step.xyz
 expect_error "step.xyz:12: frame 3: step='1.5' is not an integer" "$P" -teann_model $M -teann_data step.xyz -teann_output p2.xyz
-[ ! -e p2.nc ] && [ ! -e p2.xyz ] || fail "an output written from a bad file"
+# extended XYZ cut short, as teann-predict counts it (the frames streamed) and as teann-convert
+# reads it: the whole atom lines counted, the line cut short named; a comment line cut short
+# is that, not a value with a quote left open; a frame with fewer atom lines than it announces
+# is named, not the next one whose count line is taken for an atom
+head -c "$(( $(head -n 13 t.xyz | wc -c) + 12 ))" t.xyz > cutatom.xyz       # 12 bytes into atom 2 of frame 3 (line 14)
+head -c "$(( $(head -n 6 t.xyz | wc -c) + 30 ))" t.xyz > cutcomment.xyz    # inside the comment line of frame 2 (line 7)
+sed '18d' t.xyz > short.xyz                                                # frame 4 (lines 16-20) loses its last atom line
+for prog in predict convert; do
+  if [ $prog = predict ]; then run() { mpirun_np 2 "$P" -teann_model $M -teann_data "$1" -teann_output p2.xyz; }
+  else run() { "$BIN/teann-convert" "$1" c2.nc; }; fi
+  expect_error "cutatom.xyz:14: frame 3: truncated: 3 atoms announced (line 11), the file ends inside the line of atom 2 (1 whole atom lines)" run cutatom.xyz
+  expect_error "cutcomment.xyz:7: frame 2: truncated: the file ends inside the comment line, before the 3 atom lines announced (line 6)" run cutcomment.xyz
+  expect_error "short.xyz:20: frame 4: atom 3: a count line where an atom line was expected (fewer atom lines than the count 3 on line 16: the frame's atom lines end at line 19)" run short.xyz
+done
+head -n 11 t.xyz > endatom.xyz                                             # ends after the count line of frame 3
+expect_error "endatom.xyz:11: frame 3: truncated: the file ends before the comment line" run endatom.xyz
+head -n 13 t.xyz > endatom.xyz                                             # ends (with its newline) after atom 1 of frame 3
+expect_error "endatom.xyz:11: frame 3: truncated: 3 atoms announced, the file ends after 1 (line 13)" mpirun_np 2 "$P" -teann_model $M -teann_data endatom.xyz -teann_output p2.xyz
+[ ! -e p2.nc ] && [ ! -e p2.xyz ] && [ ! -e c2.nc ] || fail "an output written from a bad file"
 
 # the spectrum of a prediction without times needs -teann_dt; a gap in the times is named
 edit w.nc notime.nc 'pass'

@@ -2,7 +2,8 @@
 # No NaN is ever a result (item 9): a model.nc with a NaN parameter is refused on reading,
 # naming file and block; a prediction that is not finite (parameters that overflow) is an
 # error naming data file and frame, and nothing is written. Long comment lines (item 14):
-# teann-predict takes any line the readers take, and leaves no temporary file.
+# teann-predict takes any line the readers take, and leaves no temporary file. References
+# without spread: RMSE/std printed as -, no rmse_relative attribute.
 . "$top_srcdir/tests/common.sh"
 command -v ncdump > /dev/null && command -v ncgen > /dev/null || { echo "ncdump/ncgen missing"; exit 77; }
 head -n 500 "$DATA/water_hf_800.xyz" > "$WORK/w.xyz"
@@ -24,3 +25,15 @@ mpirun_np 2 "$BIN/teann-predict" -teann_model "$WORK/fit/model.nc" -teann_data "
 grep -q "note=xxxx" "$WORK/long-p.xyz" || fail "the long key was not kept"
 ls "$WORK"/*.tmp > /dev/null 2>&1 && fail "temporary files left: $(ls "$WORK"/*.tmp)"
 echo "ok: long comment lines predicted, no temporary file left"
+
+# references without spread (the same frame three times, so the same dipole): no RMSE/std to
+# print ('-') and no rmse_relative attribute, rather than a NaN (doc/fit.md "teann-predict")
+for i in 1 2 3; do head -n 5 "$WORK/w.xyz"; done > "$WORK/same.xyz"
+"$BIN/teann-predict" -teann_model "$WORK/fit/model.nc" -teann_data "$WORK/same.xyz" -teann_output "$WORK/same.nc" > "$WORK/log" 2>&1 || { cat "$WORK/log"; fail "teann-predict same.xyz"; }
+grep -qi "nan" "$WORK/log" && { cat "$WORK/log"; fail "NaN in the error table"; }
+grep -Eq '^  dipole +3 +[0-9.e+-]+ +[0-9.e+-]+ +-  e\*Angstrom$' "$WORK/log" || { cat "$WORK/log"; fail "RMSE/std of references without spread is not '-'"; }
+ncdump -h "$WORK/same.nc" > "$WORK/same.cdl"
+grep -q "dipole_predicted:reference_std = 0" "$WORK/same.cdl" || { cat "$WORK/same.cdl"; fail "reference_std is not 0"; }
+grep -q "rmse_relative" "$WORK/same.cdl" && fail "rmse_relative written for references without spread: $(grep rmse_relative "$WORK/same.cdl")"
+grep -q "dipole_predicted:.* = NaN" "$WORK/same.cdl" && fail "a NaN attribute in same.nc: $(grep "dipole_predicted:.* = NaN" "$WORK/same.cdl")"
+echo "ok: references without spread: RMSE/std '-', no rmse_relative"

@@ -103,6 +103,86 @@ PetscErrorCode TeannFramesRequire(TeannFrames fr, PetscInt mask)
   PetscFunctionReturn(0);
 }
 
+/* Whether frame f of fr offends mask, and the message saying how: with periodic set, a periodic
+   frame and a property of mask a cell does not define; else a property of mask the frame lacks. */
+static PetscErrorCode RequireFrame(TeannFrames fr, PetscInt f, PetscInt mask, PetscBool periodic, PetscBool *bad, char msg[], size_t len)
+{
+  char     what[64], all[128], where[PETSC_MAX_PATH_LEN + 32];
+  PetscInt b, missing;
+
+  PetscFunctionBegin;
+  *bad = PETSC_FALSE;
+  if (periodic) {
+    PetscInt k;
+    if (!fr->pbc[f]) PetscFunctionReturn(0);
+    for (k = 0; k < TEANN_NKIND; k++)
+      if ((mask & TeannProperties[k].bit) && TeannProperties[k].not_periodic) break;
+    if (k == TEANN_NKIND) PetscFunctionReturn(0);
+    *bad = PETSC_TRUE;
+    if (!msg) PetscFunctionReturn(0);
+    TeannPropMaskNames(mask, all, sizeof(all));
+    if (fr->line[f] > 0) PetscCall(PetscSNPrintf(where, sizeof(where), "%s:%" PetscInt_FMT, fr->source, fr->line[f]));
+    else PetscCall(PetscSNPrintf(where, sizeof(where), "%s", fr->source));
+    PetscCall(PetscSNPrintf(msg, len, "%s: frame %" PetscInt_FMT ": a periodic frame, and -teann_properties %s asks for the %s, which is not defined for a periodic frame (%s); fit only properties defined in a cell (%s) on periodic frames", where, fr->frame_id[f] + 1, all, TeannProperties[k].name, TeannProperties[k].not_periodic, TeannPropertyPeriodicNames()));
+    PetscFunctionReturn(0);
+  }
+  missing = mask & ~fr->fprops[f];
+  if (!missing) PetscFunctionReturn(0);
+  *bad = PETSC_TRUE;
+  if (!msg) PetscFunctionReturn(0);
+  for (b = 1; !(missing & b); b <<= 1) { }
+  TeannPropMaskNames(b, what, sizeof(what));
+  TeannPropMaskNames(mask, all, sizeof(all));
+  if (fr->line[f] > 0) PetscCall(PetscSNPrintf(where, sizeof(where), "%s:%" PetscInt_FMT, fr->source, fr->line[f]));
+  else PetscCall(PetscSNPrintf(where, sizeof(where), "%s", fr->source));
+  PetscCall(PetscSNPrintf(msg, len, "%s: frame %" PetscInt_FMT ": no %s given (required by -teann_properties %s)", where, fr->frame_id[f] + 1, what, all));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFramesRequireAll(MPI_Comm comm, PetscInt n, TeannFrames fr[], const PetscInt file[], PetscInt mask)
+{
+  PetscMPIInt rank, size;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  /* a periodic frame first: labels added for it would be refused too ("not defined for a periodic
+     frame"), so that is what to say. Then the first frame of the file without a label: the lowest
+     (file, frame) over the subsets and the ranks, not whichever the split put first. */
+  for (int pass = 0; pass < 2; pass++) {
+    PetscInt64  mine = INT64_MAX, first;
+    PetscInt    ms = -1, mf = -1;
+    PetscMPIInt owner, cand;
+    char        msg[PETSC_MAX_PATH_LEN + 512] = "";
+
+    for (PetscInt s = 0; s < n; s++) {
+      if (!fr[s]) continue;
+      for (PetscInt f = 0; f < fr[s]->nframes; f++) {
+        const PetscInt64 key = ((PetscInt64)file[s] << 40) + fr[s]->frame_id[f];
+        PetscBool        bad;
+        if (key >= mine) continue;
+        PetscCall(RequireFrame(fr[s], f, mask, (PetscBool)(pass == 0), &bad, NULL, 0));
+        if (bad) {
+          mine = key;
+          ms   = s;
+          mf   = f;
+        }
+      }
+    }
+    PetscCallMPI(MPI_Allreduce(&mine, &first, 1, MPIU_INT64, MPI_MIN, comm));
+    if (first == INT64_MAX) continue;
+    cand = mine == first ? rank : size;
+    PetscCallMPI(MPI_Allreduce(&cand, &owner, 1, MPI_INT, MPI_MIN, comm));
+    if (rank == owner) {
+      PetscBool bad;
+      PetscCall(RequireFrame(fr[ms], mf, mask, (PetscBool)(pass == 0), &bad, msg, sizeof(msg)));
+    }
+    PetscCallMPI(MPI_Bcast(msg, sizeof(msg), MPI_CHAR, owner, comm));
+    SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "%s", msg);
+  }
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TeannFramesSubset(TeannFrames fr, PetscInt n, const PetscInt idx[], TeannFrames *sub)
 {
   TeannFrames s;

@@ -59,6 +59,11 @@ PETSC_EXTERN PetscErrorCode TeannFramesFormatCell(TeannFrames, PetscInt f, char 
 PETSC_EXTERN PetscErrorCode TeannFramesReadEANN(const char path[], TeannFrames);
 /* Error naming file, frame and line for the first frame lacking one of the bits in mask. */
 PETSC_EXTERN PetscErrorCode TeannFramesRequire(TeannFrames, PetscInt mask);
+/* The same, collective, over the n subsets fr[] (NULL: none) of the ranks of comm, subset s taken from
+   file file[s] (subsets of one file share a number): first a periodic frame while mask has a property
+   a cell does not define, then a frame without a label; the frame named is the first such of the first
+   file (by frame_id), whatever the split and the ranks. */
+PETSC_EXTERN PetscErrorCode TeannFramesRequireAll(MPI_Comm, PetscInt n, TeannFrames fr[], const PetscInt file[], PetscInt mask);
 /* New TeannFrames with frames idx[0..n-1] (in that order), all fields copied. */
 PETSC_EXTERN PetscErrorCode TeannFramesSubset(TeannFrames, PetscInt n, const PetscInt idx[], TeannFrames *);
 /* Sorted distinct atomic numbers present. *Z is allocated with PetscMalloc1. */

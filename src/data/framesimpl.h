@@ -29,6 +29,8 @@ typedef struct {
   size_t      cap;
   PetscInt    lineno; /* number of the line in buf */
   size_t      len;    /* its length without the newline */
+  PetscBool   cut;    /* the line in buf (or, at the end, the last line) has no newline: the
+                         file ends inside it, cut short unless it is the file's last line */
 } TeannLineReader;
 
 PETSC_INTERN PetscErrorCode TeannLineReaderOpen(const char path[], TeannLineReader *);

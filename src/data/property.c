@@ -76,6 +76,19 @@ const char *TeannPropertyFittedNames(void)
   return buf;
 }
 
+const char *TeannPropertyPeriodicNames(void)
+{
+  static char buf[256];
+
+  if (!buf[0])
+    for (PetscInt k = 0; k < TEANN_NKIND; k++) {
+      if (TeannProperties[k].not_periodic) continue;
+      if (buf[0]) (void)PetscStrlcat(buf, ", ", sizeof(buf));
+      (void)PetscStrlcat(buf, TeannProperties[k].name, sizeof(buf));
+    }
+  return buf;
+}
+
 PetscInt TeannPropertyOffset(PetscInt props, PetscInt k)
 {
   PetscInt off = 0;

@@ -70,6 +70,9 @@ PETSC_EXTERN PetscInt TeannPropertyIndex(const char name[]);
 /* Comma list of the fitted properties' names ("dipole, polarizability, ..."), for messages. */
 PETSC_EXTERN const char *TeannPropertyFittedNames(void);
 
+/* Comma list of the fitted properties defined in a periodic cell (not_periodic NULL: "polarizability,
+   atomic_dipole"), for the messages that refuse the others on such frames. */
+PETSC_EXTERN const char *TeannPropertyPeriodicNames(void);
 /* First predicted component of kind k for a model fitting props, or -1 if k is not fitted or per atom. */
 PETSC_EXTERN PetscInt TeannPropertyOffset(PetscInt props, PetscInt k);
 /* Predicted components per frame of a model fitting props (per-atom properties not counted). */

@@ -103,6 +103,7 @@ PetscErrorCode TeannLineReaderNext(TeannLineReader *r, PetscBool *eof)
     if (r->buf) r->buf[0] = 0;
     PetscFunctionReturn(0);
   }
+  r->cut = (PetscBool)(r->buf[n - 1] != '\n');
   while (n > 0 && (r->buf[n - 1] == '\n' || r->buf[n - 1] == '\r')) r->buf[--n] = 0;
   if (r->lineno == 0 && n >= 3 && !memcmp(r->buf, "\xef\xbb\xbf", 3)) {
     /* a UTF-8 byte order mark, as some Windows editors write: not part of the text */

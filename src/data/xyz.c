@@ -23,7 +23,8 @@
  *                      three): periodic along a, b, c. As in ASE, a Lattice
  *                      without pbc is periodic along all three; pbc with a T
  *                      needs a Lattice; Lattice with pbc="F F F" is a molecule
- *                      in a box (the lattice ignored). Atoms are taken where
+ *                      in a box (the lattice unused, but its values must be
+ *                      finite numbers). Atoms are taken where
  *                      they are, wrapped into the cell or not.
  * A 3x3 or 3x3x3 value may also be a nested list, bare ([[..],[..],[..]], the
  * extxyz 2-D array) or in quotes with ASE's "_JSON " prefix; nested values are
@@ -140,7 +141,7 @@ static PetscErrorCode ParsePBC(const TeannXYZWhere *w, const char *val, size_t v
     t = p;
     while (p < end && !IsSep(*p)) p++;
     ParseBool(t, (size_t)(p - t), &b, &ok);
-    XYZCheck(w, ok, "pbc= value '%.*s' is not T or F", (int)(p - t), t);
+    XYZCheck(w, ok, "pbc= value '%.*s' is not a flag: T or F, True or False, 1 or 0 (any case)", (int)(p - t), t);
     if (b && n < 3) info->pbc |= (PetscInt)1 << n;
     n++;
   }
@@ -483,6 +484,28 @@ PetscErrorCode TeannXYZStreamDestroy(TeannXYZStream *s)
   PetscFunctionReturn(0);
 }
 
+/* Checks of the line just read for frame w->frame, whose count line countline announces natoms atoms:
+   line i of the frame after the count (0: the comment line, i: atom i). The end of the file (eof)
+   before the frame's last line says how many atom lines are whole; a line without its newline
+   before the last one is where the file was cut (it would otherwise be read as an atom, or a
+   comment with an unterminated quote, or not at all when frames are only counted). A lone
+   integer in place of an atom line is the next frame's count: this frame has fewer atom lines
+   than it announces, said here rather than at the next frame's count line. */
+static PetscErrorCode FrameLineCheck(TeannXYZWhere *w, const TeannLineReader *r, PetscBool eof, PetscInt countline, PetscInt natoms, PetscInt i)
+{
+  PetscFunctionBegin;
+  w->line = countline;
+  XYZCheck(w, !eof || i, "truncated: the file ends before the comment line");
+  XYZCheck(w, !eof, "truncated: %" PetscInt_FMT " atoms announced, the file ends after %" PetscInt_FMT " (line %" PetscInt_FMT ")", natoms, i - 1, r->lineno);
+  w->line = r->lineno;
+  if (r->cut && i < natoms) {
+    XYZCheck(w, i, "truncated: the file ends inside the comment line, before the %" PetscInt_FMT " atom lines announced (line %" PetscInt_FMT ")", natoms, countline);
+    XYZCheck(w, PETSC_FALSE, "truncated: %" PetscInt_FMT " atoms announced (line %" PetscInt_FMT "), the file ends inside the line of atom %" PetscInt_FMT " (%" PetscInt_FMT " whole atom lines)", natoms, countline, i, i - 1);
+  }
+  XYZCheck(w, !i || !IsCountLine(r->buf), "atom %" PetscInt_FMT ": a count line where an atom line was expected (fewer atom lines than the count %" PetscInt_FMT " on line %" PetscInt_FMT ": the frame's atom lines end at line %" PetscInt_FMT ")", i, natoms, countline, r->lineno - 1);
+  PetscFunctionReturn(0);
+}
+
 /* The next frame's count line in r->buf: *eof at the end of the file, where only blank lines may follow the last frame. */
 static PetscErrorCode NextCountLine(TeannXYZStream s, TeannXYZWhere *w, PetscBool *eof)
 {
@@ -525,8 +548,7 @@ PetscErrorCode TeannXYZStreamSkip(TeannXYZStream s, PetscInt n, PetscInt *skippe
     /* the comment line and the atom lines are passed over unread: a frame's content is checked when it is read */
     for (PetscInt i = 0; i <= natom; i++) {
       PetscCall(TeannLineReaderNext(&s->r, &eof));
-      w.line = countline;
-      XYZCheck(&w, !eof, i ? "truncated: %" PetscInt_FMT " atoms announced, the file ends after %" PetscInt_FMT : "truncated: the file ends before the comment line", natom, i - 1);
+      PetscCall(FrameLineCheck(&w, &s->r, eof, countline, natom, i));
     }
     if (natoms) *natoms += natom;
     if (maxatoms) *maxatoms = PetscMax(*maxatoms, natom);
@@ -581,8 +603,7 @@ PetscErrorCode TeannXYZStreamRead(TeannXYZStream s, PetscInt n, TeannFrames fr, 
     PetscCall(ParseCount(&w, r->buf, &natoms));
     countline = r->lineno;
     PetscCall(TeannLineReaderNext(r, &eof));
-    w.line = countline;
-    XYZCheck(&w, !eof, "truncated: the file ends before the comment line");
+    PetscCall(FrameLineCheck(&w, r, eof, countline, natoms, 0));
     commentline = w.line = r->lineno;
     PetscCall(ParseComment(&w, r->buf, &info));
     PetscCall(PetscFree(A->comment));
@@ -597,9 +618,9 @@ PetscErrorCode TeannXYZStreamRead(TeannXYZStream s, PetscInt n, TeannFrames fr, 
     for (PetscInt i = 0; i < natoms; i++) {
       PetscErrorCode ierr;
       PetscCall(TeannLineReaderNext(r, &eof));
-      w.line = countline;
-      if (eof) PetscCall(PetscFree(atext));
-      XYZCheck(&w, !eof, "truncated: %" PetscInt_FMT " atoms announced, the file ends after %" PetscInt_FMT, natoms, i);
+      ierr = FrameLineCheck(&w, r, eof, countline, natoms, i + 1);
+      if (ierr) PetscCall(PetscFree(atext));
+      PetscCall(ierr);
       w.line = r->lineno;
       if (text) PetscCall(TextAppend(&atext, &tlen, &tcap, r->buf, r->len)); /* the line as read, to be written back */
       PetscCall(AtomsReserve(A, i + 1));

@@ -244,9 +244,12 @@ static PetscErrorCode BaseSplit(MPI_Comm comm, const Settings *S, TeannModel mod
       for (PetscInt i = 0; i < nsplit[s]; i++) ids[s][i] = i;
     }
     PetscCall(TeannSourceDistribute(src[s] ? src[s] : src[0], nsplit[s], ids[s], &fr[s]));
-    PetscCall(TeannFramesRequire(fr[s], model->props));
     nglob[s] = nsplit[s];
     PetscCall(PetscFree(ids[s]));
+  }
+  {
+    const PetscInt file[3] = {0, src[1] ? 1 : 0, src[2] ? 2 : 0};
+    PetscCall(TeannFramesRequireAll(comm, 3, fr, file, model->props));
   }
   keybase[0] = 0;
   keybase[1] = src[1] ? N : 0;

@@ -108,7 +108,7 @@ static PetscErrorCode ComputeStats(TeannFit fit)
     TeannXSum       *xs;
     if (!(props & TeannProperties[k].bit)) continue;
     y = fr->y[k];
-    /* rows: frames (all carry the label: TeannFramesRequire), or the labelled atoms of a per-atom property */
+    /* rows: frames (all carry the label: TeannFramesRequireAll), or the labelled atoms of a per-atom property */
     for (PetscInt r = 0; r < nrow; r++) nlab += !PetscIsNanReal(y[r * nc]);
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &nlab, 1, MPIU_REAL, MPIU_SUM, fit->comm));
     PetscCheck(nlab > 0, fit->comm, PETSC_ERR_ARG_WRONG, "%s: no training atom carries a %s label", fit->data, TeannProperties[k].name);
@@ -415,8 +415,11 @@ PetscErrorCode TeannFitSetUp(TeannFit fit)
     PetscCall(TeannSourceDistributeBlocks(src[s] ? src[s] : src[0], nsplit[s], ids[s], fit->block[s], &fit->fr[s]));
     fit->nglob[s] = nsplit[s];
     PetscCall(PetscFree(ids[s]));
-    PetscCall(TeannFramesRequire(fit->fr[s], fit->model->props));
     nmax = PetscMax(nmax, fit->fr[s]->nframes);
+  }
+  {
+    const PetscInt file[3] = {0, src[1] ? 1 : 0, src[2] ? 2 : 0};
+    PetscCall(TeannFramesRequireAll(fit->comm, 3, fit->fr, file, fit->model->props));
   }
   fit->keybase[0] = 0;
   fit->keybase[1] = src[1] ? N : 0;

@@ -73,8 +73,8 @@ typedef struct {
  * references, time= in fs and step= as keys); in .nc predictions.nc's variables (predictions.h
  * above) with time(frame) and step(frame) when the frames have them. Close renames the file
  * into place; with references it writes, per property, the attributes reference_frames, rmse,
- * mae, reference_std and rmse_relative on <property>_predicted and prints them as a table on
- * viewer (NULL: not printed). Abandon removes the temporary file. All collective. */
+ * mae, reference_std and rmse_relative (not when reference_std is 0) on <property>_predicted and
+ * prints them as a table on viewer (NULL: not printed). Abandon removes the temporary file. All collective. */
 typedef struct _n_TeannPredictWriter *TeannPredictWriter;
 PETSC_EXTERN PetscErrorCode TeannPredictWriterCreate(MPI_Comm comm, const char path[], const char data[], PetscInt props, PetscInt nframes, PetscInt64 natoms, PetscBool overwrite, TeannPredictWriter *w);
 PETSC_EXTERN PetscErrorCode TeannPredictWriterAdd(TeannPredictWriter w, TeannFrames fr, const PetscReal pred[], const PetscReal apred[], const TeannFrameExtras *ex);

@@ -887,7 +887,8 @@ PetscErrorCode TeannPredictWriterClose(TeannPredictWriter *pw, PetscViewer viewe
         PetscCallNC(w->f.tmp, nc_put_att_double(w->f.ncid, v, "rmse", NC_DOUBLE, 1, &rmse));
         PetscCallNC(w->f.tmp, nc_put_att_double(w->f.ncid, v, "mae", NC_DOUBLE, 1, &mae));
         PetscCallNC(w->f.tmp, nc_put_att_double(w->f.ncid, v, "reference_std", NC_DOUBLE, 1, &std));
-        PetscCallNC(w->f.tmp, nc_put_att_double(w->f.ncid, v, "rmse_relative", NC_DOUBLE, 1, &rel));
+        /* references without spread (one value on every frame): no ratio, rather than a NaN */
+        if (std > 0) PetscCallNC(w->f.tmp, nc_put_att_double(w->f.ncid, v, "rmse_relative", NC_DOUBLE, 1, &rel));
       }
       PetscCallNC(w->f.tmp, nc_enddef(w->f.ncid));
     }
@@ -910,10 +911,12 @@ PetscErrorCode TeannPredictWriterClose(TeannPredictWriter *pw, PetscViewer viewe
     PetscCall(PetscViewerASCIIPrintf(viewer, "  %-22s %9s %13s %13s %10s  %s\n", "property", "frames", "RMSE", "MAE", "RMSE/std", "units"));
     for (PetscInt k = 0; k < TEANN_NKIND; k++) {
       PetscReal rmse, mae, rel, std;
-      char      line[512];
+      char      line[512], ratio[32];
       if (!(w->props & TeannProperties[k].bit) || !tot[k].frames) continue;
       StatsResult(&tot[k], &rmse, &mae, &rel, &std);
-      (void)snprintf(line, sizeof(line), "  %-22s %9.0f %13.6e %13.6e %10.4e  %s%s\n", TeannProperties[k].name, (double)tot[k].frames, (double)rmse, (double)mae, (double)rel, TeannPropertyUnits(k), TeannProperties[k].peratom ? " (per labelled atom)" : "");
+      if (std > 0) (void)snprintf(ratio, sizeof(ratio), "%10.4e", (double)rel);
+      else (void)snprintf(ratio, sizeof(ratio), "%10s", "-"); /* the references do not vary: no ratio */
+      (void)snprintf(line, sizeof(line), "  %-22s %9.0f %13.6e %13.6e %s  %s%s\n", TeannProperties[k].name, (double)tot[k].frames, (double)rmse, (double)mae, ratio, TeannPropertyUnits(k), TeannProperties[k].peratom ? " (per labelled atom)" : "");
       PetscCall(PetscViewerASCIIPrintf(viewer, "%s", line));
     }
   }

@@ -211,7 +211,18 @@ static PetscErrorCode EvalCheckPeriodic(TeannEval ev)
     if (!fr->pbc[f]) continue;
     for (PetscInt h = 0; h < ev->im->nhead; h++) {
       const PetscInt k = ev->im->head_k[h];
-      PetscCheck(TeannHeadOf(k)->periodic, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "%s: frame %" PetscInt_FMT ": a periodic frame, and the model predicts the %s, which is not defined in a periodic cell (a cell's %s depends on where it is cut); fit or predict only properties defined in a cell (polarizability) for such frames", fr->source, fr->frame_id[f] + 1, TeannProperties[k].name, TeannProperties[k].name);
+      char           mine[256] = "";
+
+      if (TeannHeadOf(k)->periodic) continue;
+      /* what to do next: the model's own properties a cell defines, which teann-predict
+         -teann_properties can choose (TeannModelRestrictProperties), and the list of all */
+      for (PetscInt j = 0; j < ev->im->nhead; j++) {
+        const PetscInt kj = ev->im->head_k[j];
+        if (TeannProperties[kj].not_periodic) continue;
+        if (mine[0]) PetscCall(PetscStrlcat(mine, ",", sizeof(mine)));
+        PetscCall(PetscStrlcat(mine, TeannProperties[kj].name, sizeof(mine)));
+      }
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "%s: frame %" PetscInt_FMT ": a periodic frame, and the model predicts the %s, which is not defined in a periodic cell (a cell's %s depends on where it is cut); fit or predict only properties defined in a cell (%s) for such frames%s%s%s", fr->source, fr->frame_id[f] + 1, TeannProperties[k].name, TeannProperties[k].name, TeannPropertyPeriodicNames(), mine[0] ? ": teann-predict -teann_properties " : " (this model predicts none of them)", mine, mine[0] ? " predicts only those of the model" : "");
     }
   }
   PetscFunctionReturn(0);

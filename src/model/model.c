@@ -231,6 +231,39 @@ PetscErrorCode TeannModelGetNumAtomComponents(TeannModel m, PetscInt *n)
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode TeannModelRestrictProperties(TeannModel m, PetscInt props)
+{
+  TeannModelImpl *im;
+  PetscInt        nh = 0;
+
+  PetscFunctionBegin;
+  PetscCheck(m->setup, m->comm, PETSC_ERR_ORDER, "call TeannModelSetUp() first");
+  PetscCheck(props && !(props & ~m->props), m->comm, PETSC_ERR_ARG_WRONG, "the properties to predict must be some of the model's");
+  im     = (TeannModelImpl *)m->impl;
+  im->ncomp = im->nacomp = 0;
+  /* the heads left keep their channels (theta is laid out for all of them), only the
+     components are laid out anew: the evaluation never runs a dropped head, so a property
+     not defined in a periodic cell does not stop the prediction of one that is */
+  for (PetscInt h = 0; h < im->nhead; h++) {
+    const PetscInt k = im->head_k[h];
+    if (!(props & TeannProperties[k].bit)) continue;
+    im->head[nh]    = im->head[h];
+    im->head_k[nh]  = k;
+    im->head_ch[nh] = im->head_ch[h];
+    if (TeannProperties[k].peratom) {
+      im->head_comp[nh] = im->nacomp;
+      im->nacomp += TeannProperties[k].ncomp;
+    } else {
+      im->head_comp[nh] = im->ncomp;
+      im->ncomp += TeannProperties[k].ncomp;
+    }
+    nh++;
+  }
+  im->nhead = nh;
+  m->props  = props;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TeannModelGetBlock(TeannModel m, const char name[], const TeannParamBlock **block)
 {
   PetscFunctionBegin;

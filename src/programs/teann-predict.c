@@ -178,6 +178,41 @@ static void CommitteeOf(Predict *P, PetscInt n, PetscInt nat, PetscInt ncomp, Pe
 
 static const char *const TimeUnits[] = {"fs", "ps", "ns"};
 
+/* The names of the properties in mask, comma separated. */
+static PetscErrorCode PropNames(PetscInt mask, char buf[], size_t len)
+{
+  PetscFunctionBegin;
+  buf[0] = 0;
+  for (PetscInt k = 0; k < TEANN_NKIND; k++) {
+    if (!(mask & TeannProperties[k].bit)) continue;
+    if (buf[0]) PetscCall(PetscStrlcat(buf, ",", len));
+    PetscCall(PetscStrlcat(buf, TeannProperties[k].name, len));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* -teann_properties LIST: predict only some of the model's properties, e.g. a joint dipole and
+   polarizability model's polarizability on periodic frames, where the dipole is not defined. Every
+   rank parses the same list, so the errors are collective. */
+static PetscErrorCode ChooseProperties(MPI_Comm comm, Predict *P, const char list[])
+{
+  char     buf[256], have[256], *tok, *save = NULL;
+  PetscInt mask = 0;
+
+  PetscFunctionBegin;
+  PetscCall(PropNames(P->model->props, have, sizeof(have)));
+  PetscCall(PetscStrncpy(buf, list, sizeof(buf)));
+  for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+    const PetscInt k = TeannPropertyIndex(tok);
+    PetscCheck(k >= 0 && k < TEANN_NKIND, comm, PETSC_ERR_USER_INPUT, "-teann_properties: unknown property '%s' (%s predicts %s)", tok, P->mpath, have);
+    PetscCheck(P->model->props & TeannProperties[k].bit, comm, PETSC_ERR_USER_INPUT, "-teann_properties: %s does not predict the %s (it predicts %s)", P->mpath, tok, have);
+    mask |= TeannProperties[k].bit;
+  }
+  PetscCheck(mask, comm, PETSC_ERR_USER_INPUT, "-teann_properties: give one or more of the properties %s predicts (%s)", P->mpath, have);
+  PetscCall(TeannModelRestrictProperties(P->model, mask));
+  PetscFunctionReturn(0);
+}
+
 /* One round's local work: read frames [start, start + n), check them, predict. */
 static PetscErrorCode PredictBlock(Predict *P, TeannTrajectory traj, PetscInt start, PetscInt n, TeannFrames fr, PetscReal pred[], PetscReal apred[])
 {
@@ -337,7 +372,8 @@ int main(int argc, char **argv)
   MPI_Comm    comm;
   PetscInt    N = 0;
   const char *format;
-  char        species[PETSC_MAX_PATH_LEN] = "", species_list[4096] = "";
+  char        species[PETSC_MAX_PATH_LEN] = "", species_list[4096] = "", props[256] = "";
+  PetscBool   hasprops = PETSC_FALSE;
 
   if (TeannProgramArgs(&argc, &argv, "teann-predict")) return 0;
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
@@ -356,6 +392,7 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsEList("-teann_time_units", "Units of the time= values of extended XYZ frames (for the .nc output's time)", "teann-predict", TimeUnits, 3, TimeUnits[0], &P.tunit, NULL));
   PetscCall(PetscOptionsInt("-teann_block_frames", "Trajectories: frames per rank and round (rounded up to a multiple of 64; default from the frame size, at most 8192)", "teann-predict", P.block, &P.block, NULL));
   PetscCall(PetscOptionsBool("-teann_progress", "Report frames done, rate and time left at most once a second (default: when stderr is a terminal)", "teann-predict", P.prog.show, &P.prog.show, &set));
+  PetscCall(PetscOptionsString("-teann_properties", "Properties to predict: a comma list of the model's (default: all it fitted); a periodic frame takes only properties defined in a cell", "teann-predict", props, props, sizeof(props), &hasprops));
   PetscCall(PetscOptionsBool("-teann_ensemble_members", "An ensemble model: the .nc output also holds every member's predictions (<property>_predicted_members)", "teann-predict", P.members, &P.members, NULL));
   PetscOptionsEnd();
   /* every rank must agree, since the report needs a reduction: rank 0's terminal decides */
@@ -392,6 +429,7 @@ int main(int argc, char **argv)
   /* an ensemble predicts the committee mean, with its standard deviation beside it */
   PetscCall(TeannModelReadEnsemble(comm, P.mpath, &P.model, &P.K, &P.theta, NULL));
   PetscCall(TeannModelGetNumParameters(P.model, &P.np));
+  if (hasprops) PetscCall(ChooseProperties(comm, &P, props));
   if (P.K > 1) PetscCall(PetscPrintf(comm, "teann-predict: %s is an ensemble of %" PetscInt_FMT " members: the predictions are their mean, <property>_std their standard deviation\n", P.mpath, P.K));
   PetscCall(PetscTime(&P.prog.t0));
   P.prog.last = P.prog.t0;
