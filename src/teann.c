@@ -185,7 +185,7 @@ PetscErrorCode TeannErrorHoldBegin(TeannHeldError *h)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TeannErrorHoldEnd(MPI_Comm comm, TeannHeldError *h)
+PetscErrorCode TeannErrorHoldShare(MPI_Comm comm, TeannHeldError *h)
 {
   PetscMPIInt rank, size, mine, first;
   int         code;
@@ -200,7 +200,16 @@ PetscErrorCode TeannErrorHoldEnd(MPI_Comm comm, TeannHeldError *h)
   code = (int)h->code;
   PetscCallMPI(MPI_Bcast(&code, 1, MPI_INT, first, comm));
   PetscCallMPI(MPI_Bcast(h->msg, sizeof(h->msg), MPI_CHAR, first, comm));
-  SETERRQ(comm, (PetscErrorCode)code, "%s", h->msg);
+  h->code = (PetscErrorCode)code;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannErrorHoldEnd(MPI_Comm comm, TeannHeldError *h)
+{
+  PetscFunctionBegin;
+  PetscCall(TeannErrorHoldShare(comm, h));
+  if (h->code) SETERRQ(comm, h->code, "%s", h->msg);
+  PetscFunctionReturn(0);
 }
 
 PetscErrorCode TeannSameFile(const char a[], const char b[], PetscBool *same)

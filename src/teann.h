@@ -50,6 +50,8 @@ typedef struct {
 } TeannHeldError;
 PETSC_EXTERN PetscErrorCode TeannErrorHoldBegin(TeannHeldError *);
 PETSC_EXTERN PetscErrorCode TeannErrorHoldEnd(MPI_Comm, TeannHeldError *);
+/* As TeannErrorHoldEnd, but h then holds the shared error (code 0: none) for the caller to clean up and raise. */
+PETSC_EXTERN PetscErrorCode TeannErrorHoldShare(MPI_Comm, TeannHeldError *);
 /* Whether the files a and b are the same file (device and inode; a symlink, ./ or another
    name of it): an output must never be one of the inputs. A missing file is no input. */
 PETSC_EXTERN PetscErrorCode TeannSameFile(const char a[], const char b[], PetscBool *same);

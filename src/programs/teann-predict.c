@@ -86,45 +86,15 @@ static PetscErrorCode PredictFrames(MPI_Comm comm, TeannModel model, const Petsc
   PetscFunctionReturn(0);
 }
 
-
-/* A rank's own error, held rather than reported, until every rank knows whether one failed. */
-typedef struct {
-  PetscErrorCode code;
-  char           msg[4096];
-} HeldError;
-
-static PetscErrorCode HoldError(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n, PetscErrorType p, const char *mess, void *ctx)
-{
-  HeldError *h = (HeldError *)ctx;
-  (void)comm;
-  (void)line;
-  (void)fun;
-  (void)file;
-  if (p == PETSC_ERROR_INITIAL && !h->code) {
-    h->code = n;
-    (void)snprintf(h->msg, sizeof(h->msg), "%s", mess && mess[0] ? mess : "error");
-  }
-  return n;
-}
-
 /* The error of the lowest rank that failed (the first frames: blocks are in rank order),
    raised on every rank of comm, once the output being written is given up. */
-static PetscErrorCode ShareError(MPI_Comm comm, HeldError *h, TeannPredictWriter *w)
+static PetscErrorCode ShareError(MPI_Comm comm, TeannHeldError *h, TeannPredictWriter *w)
 {
-  PetscMPIInt rank, size, mine, first;
-  int         code;
-
   PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCallMPI(MPI_Comm_size(comm, &size));
-  mine = h->code ? rank : size;
-  PetscCallMPI(MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm));
-  if (first == size) PetscFunctionReturn(0);
-  code = (int)h->code;
-  PetscCallMPI(MPI_Bcast(&code, 1, MPI_INT, first, comm));
-  PetscCallMPI(MPI_Bcast(h->msg, sizeof(h->msg), MPI_CHAR, first, comm));
+  PetscCall(TeannErrorHoldShare(comm, h));
+  if (!h->code) PetscFunctionReturn(0);
   PetscCall(TeannPredictWriterAbandon(w));
-  SETERRQ(comm, (PetscErrorCode)code, "%s", h->msg);
+  SETERRQ(comm, h->code, "%s", h->msg);
 }
 
 /* Every element of the frames is one of the model's: an error naming the file, the missing
@@ -278,16 +248,14 @@ static PetscErrorCode PredictTrajectory(MPI_Comm comm, Predict *P, PetscInt *N)
   for (PetscInt r = 0; r < nround; r++) {
     const PetscInt64 s = ((PetscInt64)r * size + rank) * c;
     const PetscInt   start = (PetscInt)PetscMin(s, (PetscInt64)*N), n = (PetscInt)PetscMin((PetscInt64)c, (PetscInt64)*N - start);
-    HeldError        h;
+    TeannHeldError   h;
     TeannFrameExtras ex;
     const PetscReal *time;
     const PetscInt64 *step;
     char *const     *text;
 
-    h.code = 0;
-    PetscCall(PetscPushErrorHandler(HoldError, &h));
+    PetscCall(TeannErrorHoldBegin(&h));
     (void)PredictBlock(P, traj, start, n, fr, pred, apred);
-    PetscCall(PetscPopErrorHandler());
     PetscCall(ShareError(comm, &h, &w));
     PetscCall(TeannTrajectoryGetTimes(traj, &time, &step, &units, &ex.single));
     PetscCall(TeannTrajectoryGetText(traj, &text));
