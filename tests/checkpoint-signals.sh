@@ -9,19 +9,6 @@
 cd "$top_srcdir"
 OPTS="-teann_data input/data/water_hf_800.xyz -teann_properties dipole -teann_hidden 16,16 -tao_type bqnls -teann_checkpoint_every 0 -teann_checkpoint_seconds 0"
 
-# rank_pids PID: the teann-train processes among the descendants of PID (Open MPI's
-# mpiexec starts the ranks itself, MPICH's Hydra one level lower under hydra_pmi_proxy;
-# a libtool build runs them as lt-teann-train)
-rank_pids() {
-  local c
-  for c in $(pgrep -P "$1"); do
-    case "$(cat "/proc/$c/comm" 2> /dev/null)" in
-      teann-train | lt-teann-train) echo "$c" ;;
-      *) rank_pids "$c" ;;
-    esac
-  done
-}
-
 # interrupt NAME SIGNAL WHO: WHO = all (mpiexec forwards) or rank (the last rank's process only)
 interrupt() {
   local name=$1 sig=$2 who=$3 out=$WORK/$1 mp pids rc=0 n=0

@@ -61,3 +61,24 @@ PY
   "$PYTHON3" -c "import netCDF4,sys; d=netCDF4.Dataset(sys.argv[1],'a'); d.setncattr(sys.argv[2],'no_such_form'); d.close()" "$WORK/bad.nc" "$attr" || fail "could not edit model.nc"
   expect_error "$WORK/bad.nc: unknown $attr 'no_such_form'" mpirun_np 1 "$BIN/teann-predict" -teann_model "$WORK/bad.nc" -teann_data "$data" -teann_output "$WORK/bad-pred.nc"
 }
+
+# every parameter of every member of model.nc, as the bytes of its doubles (python: $PY or $PYTHON3)
+model_params() { "${PY:-${PYTHON3:-python3}}" - "$1" <<'EOF'
+import sys, netCDF4, numpy as np
+d = netCDF4.Dataset(sys.argv[1])
+for v in sorted(d.variables):
+    if not v.endswith(("_mean", "_std")):
+        print(v, np.asarray(d[v][:], dtype="<f8").tobytes().hex())
+EOF
+}
+# the teann-train processes among the descendants of PID (mpiexec starts the ranks itself, MPICH's
+# Hydra one level lower under hydra_pmi_proxy; a libtool build runs them as lt-teann-train)
+rank_pids() {
+  local c
+  for c in $(pgrep -P "$1"); do
+    case "$(cat "/proc/$c/comm" 2> /dev/null)" in
+      teann-train | lt-teann-train) echo "$c" ;;
+      *) rank_pids "$c" ;;
+    esac
+  done
+}

@@ -26,25 +26,6 @@ OPTS="-teann_data $DATA/water_hf_800.xyz -teann_properties dipole -teann_hidden 
 LONG="$OPTS -tao_max_it 800 -teann_ensemble 4"
 
 run() { local np=$1 log=$2; shift 2; mpirun_np "$np" "$BIN/teann-train" "$@" > "$log" 2>&1 || { cat "$log"; fail "teann-train $*"; }; }
-# every parameter of every member of model.nc, as the bytes of its doubles
-params() { "$PY" - "$1" <<'EOF'
-import sys, netCDF4, numpy as np
-d = netCDF4.Dataset(sys.argv[1])
-for v in sorted(d.variables):
-    if not v.endswith(("_mean", "_std")):
-        print(v, np.asarray(d[v][:], dtype="<f8").tobytes().hex())
-EOF
-}
-# the teann-train processes among the descendants of PID (as tests/checkpoint-signals.sh)
-rank_pids() {
-  local c
-  for c in $(pgrep -P "$1"); do
-    case "$(cat "/proc/$c/comm" 2> /dev/null)" in
-      teann-train | lt-teann-train) echo "$c" ;;
-      *) rank_pids "$c" ;;
-    esac
-  done
-}
 # waitfor DESCRIPTION MPIEXEC_PID TEST...: poll until the command TEST succeeds
 waitfor() {
   local what=$1 mp=$2 n=0; shift 2
@@ -93,7 +74,7 @@ continue_as_printed "$WORK/er.log" "$WORK/er2.log"
 grep -q "restarting from $WORK/er/checkpoint-member1.nc" "$WORK/er2.log" || fail "member 1 not resumed"
 grep -q "restarting from $WORK/er/checkpoint-member2.nc" "$WORK/er2.log" && fail "member 2 restarted from a checkpoint it cannot have"
 status_is "$WORK/er/teann-train.status" finished || fail "status after the restart"
-cmp -s <(params "$WORK/ref/model.nc") <(params "$WORK/er/model.nc") || fail "the restarted ensemble differs from the uninterrupted one"
+cmp -s <(model_params "$WORK/ref/model.nc") <(model_params "$WORK/er/model.nc") || fail "the restarted ensemble differs from the uninterrupted one"
 echo "ok: the restart resumed members 0 and 1, started 2 and 3: bitwise the uninterrupted ensemble"
 
 # --- 2 groups on 2 ranks: SIGUSR1 to one rank only, twice
@@ -115,7 +96,7 @@ status_is "$WORK/g/teann-train.status" interrupted || fail "ensemble status afte
 [ ! -e "$WORK/g/teann-train-member2.status" ] && [ ! -e "$WORK/g/teann-train-member3.status" ] || fail "members of the next round began after the signal"
 echo "ok: SIGUSR1 to one rank stopped its member; the other group's ran to its end; no member began after them"
 continue_as_printed "$WORK/g.log" "$WORK/g2.log"
-cmp -s <(params "$WORK/ref/model.nc") <(params "$WORK/g/model.nc") || fail "the restarted 2-group ensemble differs from the uninterrupted one"
+cmp -s <(model_params "$WORK/ref/model.nc") <(model_params "$WORK/g/model.nc") || fail "the restarted 2-group ensemble differs from the uninterrupted one"
 echo "ok: restarted on 2 groups: bitwise the uninterrupted ensemble"
 
 # --- restart options

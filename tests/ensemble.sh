@@ -17,15 +17,6 @@ PY=${PYTHON3:-python3}
 OPTS="-teann_data $DATA/water_hf_800.xyz -teann_properties dipole -teann_hidden 8 -teann_nwave 4 -tao_type bqnls"
 
 run() { local np=$1 log=$2; shift 2; mpirun_np "$np" "$BIN/teann-train" "$@" > "$log" 2>&1 || { cat "$log"; fail "teann-train $*"; }; }
-# every parameter of every member of model.nc, as the bytes of its doubles
-params() { "$PY" - "$1" <<'EOF'
-import sys, netCDF4, numpy as np
-d = netCDF4.Dataset(sys.argv[1])
-for v in sorted(d.variables):
-    if not v.endswith(("_mean", "_std")):
-        print(v, np.asarray(d[v][:], dtype="<f8").tobytes().hex())
-EOF
-}
 
 # --- a 2-member ensemble, members written
 run 2 "$WORK/a.log" $OPTS -tao_max_it 30 -teann_ensemble 2 -teann_ensemble_members -teann_output_dir "$WORK/a"
@@ -126,17 +117,17 @@ echo "ok: identical members have zero std"
 run 2 "$WORK/b1.log" $OPTS -tao_max_it 15 -teann_ensemble 2 -teann_ensemble_members -teann_output_dir "$WORK/b"
 run 2 "$WORK/b2.log" -teann_restart "$WORK/b/checkpoint.nc" -tao_max_it 30
 grep -q 'an ensemble of 2 members' "$WORK/b2.log" || fail "the restart did not resume the ensemble"
-cmp -s <(params "$WORK/a/model.nc") <(params "$WORK/b/model.nc") || fail "members differ after a restart"
+cmp -s <(model_params "$WORK/a/model.nc") <(model_params "$WORK/b/model.nc") || fail "members differ after a restart"
 echo "ok: restart"
 
 # --- side by side (2 ranks) or one after another (1 rank): groups of one rank either way
 run 1 "$WORK/c.log" $OPTS -tao_max_it 30 -teann_ensemble 2 -teann_output_dir "$WORK/c"
-cmp -s <(params "$WORK/a/model.nc") <(params "$WORK/c/model.nc") || fail "members differ between 1 and 2 ranks"
+cmp -s <(model_params "$WORK/a/model.nc") <(model_params "$WORK/c/model.nc") || fail "members differ between 1 and 2 ranks"
 echo "ok: 1 and 2 ranks"
 # 4 ranks: each member on a group of 2 ranks, compared as bytes (exact sums over fixed blocks of
 # frames make a fit independent of its rank count, design 3.1).
 run 4 "$WORK/d.log" $OPTS -tao_max_it 30 -teann_ensemble 2 -teann_output_dir "$WORK/d"
-cmp -s <(params "$WORK/a/model.nc") <(params "$WORK/d/model.nc") || fail "members differ between 2 and 4 ranks (needs a fit bitwise independent of the rank count)"
+cmp -s <(model_params "$WORK/a/model.nc") <(model_params "$WORK/d/model.nc") || fail "members differ between 2 and 4 ranks (needs a fit bitwise independent of the rank count)"
 echo "ok: 2 and 4 ranks give the same members"
 
 # --- bad input

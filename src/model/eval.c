@@ -938,14 +938,17 @@ PetscErrorCode TeannEvalFeatureMoments(TeannEval ev, const PetscReal theta[], Pe
 }
 
 /* The forward pass of local frame f alone, in work slot 0, for the reverse passes of the position
-   derivatives: the general (uncached) descriptor path, which has them. */
-static PetscErrorCode PositionForward(TeannEval ev, const PetscReal theta[], PetscInt f, TeannWork **w)
+   derivatives: the general (uncached) descriptor path, which has them. n: the frame's atoms; drt: the
+   reverse passes' scratch [3n], which the caller frees. */
+static PetscErrorCode PositionForward(TeannEval ev, const PetscReal theta[], PetscInt f, TeannWork **w, PetscInt *n, PetscReal **drt)
 {
   TeannModelImpl *im = ev->im;
   TeannFrames     fr = ev->frames;
 
   PetscFunctionBegin;
   PetscCheck(f >= 0 && f < fr->nframes, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "frame index %" PetscInt_FMT " out of range 0..%" PetscInt_FMT, f, fr->nframes - 1);
+  *n = fr->atom_start[f + 1] - fr->atom_start[f];
+  PetscCall(PetscMalloc1(3 * *n, drt));
   PetscCall(EnsureWork(ev));
   *w       = &ev->work[0];
   ev->pfon = PETSC_FALSE; /* theta's eta and s need not be those of the cache */
@@ -990,9 +993,7 @@ PetscErrorCode TeannEvalPositionGradient(TeannEval ev, const PetscReal theta[], 
   PetscReal      *drt;
 
   PetscFunctionBegin;
-  PetscCall(PositionForward(ev, theta, f, &w));
-  n = ev->frames->atom_start[f + 1] - ev->frames->atom_start[f];
-  PetscCall(PetscMalloc1(3 * n, &drt));
+  PetscCall(PositionForward(ev, theta, f, &w, &n, &drt));
   PetscCall(PetscArrayzero(w->agcomp, (size_t)im->nacomp * ev->maxa));
   for (PetscInt c = 0; c < im->ncomp; c++) {
     for (PetscInt k = 0; k < im->ncomp; k++) w->gcomp[k] = (k == c) ? 1.0 : 0.0;
@@ -1012,9 +1013,7 @@ PetscErrorCode TeannEvalAtomPositionGradient(TeannEval ev, const PetscReal theta
   PetscReal      *drt;
 
   PetscFunctionBegin;
-  PetscCall(PositionForward(ev, theta, f, &w));
-  n = ev->frames->atom_start[f + 1] - ev->frames->atom_start[f];
-  PetscCall(PetscMalloc1(3 * n, &drt));
+  PetscCall(PositionForward(ev, theta, f, &w, &n, &drt));
   PetscCall(PetscArrayzero(w->gcomp, im->ncomp));
   PetscCall(PetscArrayzero(w->agcomp, (size_t)im->nacomp * ev->maxa));
   for (PetscInt h = 0; h < im->nhead; h++) {
