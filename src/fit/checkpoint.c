@@ -529,8 +529,7 @@ PetscErrorCode TeannCheckpointVerify(const char path[], PetscBool *ok, char why[
   PetscFunctionReturn(0);
 }
 
-/* FILE.nc -> FILE<suffix> (".prev.nc", ".new.nc") */
-static PetscErrorCode SiblingName(const char path[], const char suffix[], char out[], size_t len)
+PetscErrorCode TeannFitCheckpointSibling(const char path[], const char suffix[], char out[], size_t len)
 {
   PetscBool nc;
 
@@ -572,8 +571,8 @@ static PetscErrorCode CkptLoad(MPI_Comm comm, const char path[], Ckpt **out)
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCall(PetscStrncpy(name[0], path, sizeof(name[0])));
-  PetscCall(SiblingName(path, ".new.nc", name[1], sizeof(name[1])));
-  PetscCall(SiblingName(path, ".prev.nc", name[2], sizeof(name[2])));
+  PetscCall(TeannFitCheckpointSibling(path, ".new.nc", name[1], sizeof(name[1])));
+  PetscCall(TeannFitCheckpointSibling(path, ".prev.nc", name[2], sizeof(name[2])));
   if (rank == 0) {
     for (int i = 0; i < 3; i++) {
       Ckpt     *ci = NULL;

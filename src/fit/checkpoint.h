@@ -24,6 +24,8 @@
    checkpoint is read and its options enter the database wherever the command line does not
    set them. Installs the signal handlers (restored by TeannFitCheckpointDestroy()).
    Called by TeannFitSetFromOptions() before the fit's own options. */
+/* FILE.nc -> FILE<suffix>: the names of a checkpoint's rotation (".new.nc", ".prev.nc"; "" the file itself) */
+PETSC_EXTERN PetscErrorCode TeannFitCheckpointSibling(const char path[], const char suffix[], char out[], size_t len);
 PETSC_EXTERN PetscErrorCode TeannFitCheckpointSetFromOptions(TeannFit);
 /* A 64-bit FNV-1a hash of the split permutation (and its size). */
 PETSC_EXTERN PetscErrorCode TeannFitCheckpointHashSplit(TeannFit, PetscInt N, const PetscInt perm[]);

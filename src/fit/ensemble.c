@@ -89,14 +89,9 @@ static PetscErrorCode CheckpointExists(const char path[], PetscBool *exists)
   PetscFunctionBegin;
   *exists = PETSC_FALSE;
   for (int i = 0; i < 3 && !*exists; i++) {
-    char      name[PETSC_MAX_PATH_LEN];
-    PetscBool nc;
-    PetscCall(PetscStrncpy(name, path, sizeof(name)));
-    if (i) {
-      PetscCall(PetscStrendswith(name, ".nc", &nc));
-      if (nc) name[strlen(name) - 3] = 0;
-      PetscCall(PetscStrlcat(name, sib[i], sizeof(name)));
-    }
+    char name[PETSC_MAX_PATH_LEN];
+    if (i) PetscCall(TeannFitCheckpointSibling(path, sib[i], name, sizeof(name)));
+    else PetscCall(PetscStrncpy(name, path, sizeof(name)));
     PetscCall(PetscTestFile(name, 'r', exists));
   }
   PetscFunctionReturn(0);
@@ -111,15 +106,11 @@ static PetscErrorCode CheckpointOptions(const char path[], char **text)
   *text = NULL;
   for (int i = 0; i < 3 && !*text; i++) {
     char      name[PETSC_MAX_PATH_LEN];
-    PetscBool nc, exists;
+    PetscBool exists;
     int       ncid;
     size_t    n;
-    PetscCall(PetscStrncpy(name, path, sizeof(name)));
-    if (i) {
-      PetscCall(PetscStrendswith(name, ".nc", &nc));
-      if (nc) name[strlen(name) - 3] = 0;
-      PetscCall(PetscStrlcat(name, sib[i], sizeof(name)));
-    }
+    if (i) PetscCall(TeannFitCheckpointSibling(path, sib[i], name, sizeof(name)));
+    else PetscCall(PetscStrncpy(name, path, sizeof(name)));
     PetscCall(PetscTestFile(name, 'r', &exists));
     /* a damaged file is skipped here; the member's restart says what is wrong with it */
     if (!exists || nc_open(name, NC_NOWRITE, &ncid) != NC_NOERR) continue;
