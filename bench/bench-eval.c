@@ -86,6 +86,11 @@ int main(int argc, char **argv)
     PetscCall(TeannNeighboursCreate(fr, m->cutoff, &nb));
     getrusage(RUSAGE_SELF, &ru);
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "  %.1f atoms per frame: %.0f atoms per CPU second; pair lists (r_c %g): %.1f pairs per atom, %.0f bytes per frame, %.1f bytes per pair; peak resident %.1f MB\n", (double)na / nf, reps * (double)na / (c1 - c0), (double)m->cutoff, (double)nb->npairs / fr->natoms, (double)TeannNeighboursBytes(nb) / fr->nframes, nb->npairs ? (double)TeannNeighboursBytes(nb) / nb->npairs : 0.0, ru.ru_maxrss / 1024.0));
+  {
+    char blas[256];
+    PetscCall(TeannBlasDescribe(blas, sizeof(blas)));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "  BLAS: %s\n", blas));
+  }
     PetscCall(TeannNeighboursDestroy(&nb));
   }
   PetscCall(TeannEvalDestroy(&ev));

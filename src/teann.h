@@ -36,6 +36,9 @@ PETSC_EXTERN PetscClassId TEANN_CLASSID;
    (PETSC_ERR_USER_INPUT, FILE_*, ARG_* raised with a message) print "PROG: error: message" and
    end every rank with exit status 1; internal errors keep PETSc's trace. */
 PETSC_EXTERN int            TeannProgramArgs(int *argc, char ***argv, const char prog[]);
+/* blascore.c: the BLAS and the kernels it runs (OpenBLAS: version, kernel set, OPENBLAS_CORETYPE), for a
+   program's header. */
+PETSC_EXTERN PetscErrorCode TeannBlasDescribe(char buf[], size_t len);
 PETSC_EXTERN PetscErrorCode TeannProgramBegin(void);
 /* Every option given but never used is an error naming it and the nearest known option
    (-teann_allow_unused: a warning). Call at the end of set-up, when everything was read. */

@@ -537,7 +537,7 @@ PetscErrorCode TeannFitSetUp(TeannFit fit)
   PetscCall(TeannFitCheckpointSetUp(fit));
 
   {
-    char els[4 * TEANN_MAX_ELEMENTS] = "";
+    char els[4 * TEANN_MAX_ELEMENTS] = "", blas[256];
     int  nthreads                    = 1;
 #if defined(_OPENMP)
     nthreads = omp_get_max_threads();
@@ -547,6 +547,8 @@ PetscErrorCode TeannFitSetUp(TeannFit fit)
       PetscCall(PetscStrlcat(els, TeannElementSymbol(Z[e]), sizeof(els)));
     }
     PetscCall(PetscPrintf(fit->comm, "teann-train: %s: %" PetscInt_FMT " train, %" PetscInt_FMT " validation, %" PetscInt_FMT " test frames; elements%s; %" PetscInt_FMT " parameters; %d ranks x %d threads\n", fit->data, fit->nglob[0], fit->nglob[1], fit->nglob[2], els, fit->nparam, size, nthreads));
+    PetscCall(TeannBlasDescribe(blas, sizeof(blas)));
+    PetscCall(PetscPrintf(fit->comm, "teann-train: BLAS: %s\n", blas));
   }
   PetscFunctionReturn(0);
 }
