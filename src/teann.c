@@ -250,6 +250,26 @@ static size_t EditDistance(const char *a, const char *b)
   return d[lb];
 }
 
+/* -teann_allow_unused, read at the end of set-up and shown by TeannOptionsHelp. */
+static PetscErrorCode AllowUnusedOption(MPI_Comm comm, PetscBool *relax)
+{
+  PetscFunctionBegin;
+  *relax = PETSC_FALSE;
+  PetscOptionsBegin(comm, NULL, "Option checking", NULL);
+  PetscCall(PetscOptionsBool("-teann_allow_unused", "An option that no part of the program used is a warning, not an error", "TeannOptionsCheckUnused", *relax, relax, NULL));
+  PetscOptionsEnd();
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannOptionsHelp(MPI_Comm comm)
+{
+  PetscBool relax;
+
+  PetscFunctionBegin;
+  PetscCall(AllowUnusedOption(comm, &relax));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TeannOptionsCheckUnused(MPI_Comm comm)
 {
   PetscInt    n;
@@ -258,7 +278,7 @@ PetscErrorCode TeannOptionsCheckUnused(MPI_Comm comm)
   PetscMPIInt rank;
 
   PetscFunctionBegin;
-  PetscCall(PetscOptionsGetBool(NULL, NULL, "-teann_allow_unused", &relax, NULL));
+  PetscCall(AllowUnusedOption(comm, &relax));
   PetscCall(PetscOptionsLeftGet(NULL, &n, &names, &values));
   for (PetscInt i = 0; i < n; i++) {
     const char *nm = names[i][0] == '-' ? names[i] + 1 : names[i], *near = NULL;

@@ -192,6 +192,20 @@ static PetscErrorCode ReadEANN(TeannLineReader *r, TeannFrames fr, PetscInt abpr
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode TeannEANNAbpropOption(MPI_Comm comm, PetscInt *abprop)
+{
+  const char *names[TEANN_NPROP + 1] = {"auto"};
+  PetscInt    choice = 0;
+
+  PetscFunctionBegin;
+  for (PetscInt k = 0; k < TEANN_NPROP; k++) names[k + 1] = TeannProperties[k].name;
+  PetscOptionsBegin(comm, NULL, "EANN configuration reader", NULL);
+  PetscCall(PetscOptionsEList("-teann_eann_abprop", "Property on the abprop: line of EANN configuration files (auto: by the number of values)", "TeannFramesReadEANN", names, TEANN_NPROP + 1, names[0], &choice, NULL));
+  PetscOptionsEnd();
+  *abprop = choice ? choice - 1 : ABPROP_AUTO;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TeannFramesReadEANN(const char path[], TeannFrames fr)
 {
   TeannLineReader r;
@@ -201,15 +215,7 @@ PetscErrorCode TeannFramesReadEANN(const char path[], TeannFrames fr)
 
   PetscFunctionBegin;
   PetscCall(TeannInitializePackage());
-  PetscOptionsBegin(PETSC_COMM_SELF, NULL, "EANN configuration reader", NULL);
-  {
-    const char *names[TEANN_NPROP + 1] = {"auto"};
-    PetscInt    choice = 0;
-    for (PetscInt k = 0; k < TEANN_NPROP; k++) names[k + 1] = TeannProperties[k].name;
-    PetscCall(PetscOptionsEList("-teann_eann_abprop", "Property on the abprop: line of EANN configuration files (auto: by the number of values)", NULL, names, TEANN_NPROP + 1, names[0], &choice, NULL));
-    abprop = choice ? choice - 1 : ABPROP_AUTO;
-  }
-  PetscOptionsEnd();
+  PetscCall(TeannEANNAbpropOption(PETSC_COMM_SELF, &abprop));
   PetscCall(PetscLogEventBegin(TEANN_EVENT_ReadEANN, 0, 0, 0, 0));
   PetscCall(TeannLineReaderOpen(path, &r));
   ierr = ReadEANN(&r, fr, abprop, &A);

@@ -39,6 +39,9 @@ PETSC_EXTERN PetscErrorCode TeannFramesDestroy(TeannFrames *);
    reads the whole file. TeannFramesGetFormat: the name of the format that would read path. */
 PETSC_EXTERN PetscErrorCode TeannFramesRead(const char path[], TeannFrames);
 PETSC_EXTERN PetscErrorCode TeannFramesGetFormat(const char path[], const char **format);
+/* The readers' options (-teann_format, -teann_atomic_elements, -teann_eann_abprop and, with species,
+   -teann_species and -teann_species_list), which are read only when a file is: for a program's -help. */
+PETSC_EXTERN PetscErrorCode TeannFramesOptionsHelp(MPI_Comm, PetscBool species);
 /* Extended XYZ as ASE writes it (doc/input-formats.md). Comment-line keys, in any order, quoted or not:
  * dipole= (3), polarizability= (9 row-major, or 6 in Voigt order xx yy zz yz xz xy), transition_dipole= (3),
  * charge=, energy=, Properties= (species:S:1:pos:R:3 when absent; other columns skipped), Lattice= (9, the

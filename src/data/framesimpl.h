@@ -12,6 +12,11 @@
 #include <stdio.h>
 
 
+/* The readers' options, read where a file is read and shown by TeannFramesOptionsHelp. */
+PETSC_INTERN PetscErrorCode TeannEANNAbpropOption(MPI_Comm, PetscInt *abprop); /* -1: auto */
+PETSC_INTERN PetscErrorCode TeannXYZAtomicElementsOption(MPI_Comm, char list[], size_t len, PetscBool *set);
+PETSC_INTERN PetscErrorCode TeannSpeciesOption(MPI_Comm, char file[], size_t flen, PetscBool *hasfile, char list[], size_t llen, PetscBool *haslist);
+
 typedef struct {
   TeannFrames fr;
   PetscInt    fcap, acap; /* allocated frames and atoms */

@@ -52,17 +52,41 @@ static const TeannReader TeannReaders[] = {
 };
 #define TEANN_NREADERS ((PetscInt)(sizeof(TeannReaders) / sizeof(TeannReaders[0])))
 
+/* -teann_format: 0 (auto) or 1 + the reader's index. */
+static PetscErrorCode FormatOption(MPI_Comm comm, PetscInt *choice)
+{
+  const char *names[TEANN_NREADERS + 1] = {"auto"};
+
+  PetscFunctionBegin;
+  *choice = 0;
+  for (PetscInt r = 0; r < TEANN_NREADERS; r++) names[r + 1] = TeannReaders[r].name;
+  PetscOptionsBegin(comm, NULL, "Input formats", NULL);
+  PetscCall(PetscOptionsEList("-teann_format", "Format of the input files (auto: recognised by content)", "TeannFramesRead", names, TEANN_NREADERS + 1, names[0], choice, NULL));
+  PetscOptionsEnd();
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannFramesOptionsHelp(MPI_Comm comm, PetscBool species)
+{
+  PetscInt  choice;
+  char      list[256], file[PETSC_MAX_PATH_LEN];
+  PetscBool set;
+
+  PetscFunctionBegin;
+  PetscCall(FormatOption(comm, &choice));
+  PetscCall(TeannXYZAtomicElementsOption(comm, list, sizeof(list), &set));
+  PetscCall(TeannEANNAbpropOption(comm, &choice));
+  if (species) PetscCall(TeannSpeciesOption(comm, file, sizeof(file), &set, list, sizeof(list), &set));
+  PetscFunctionReturn(0);
+}
+
 /* The reader for path: -teann_format, or the first whose sniffer matches. */
 static PetscErrorCode ReaderFor(const char path[], const TeannReader **reader)
 {
-  const char *names[TEANN_NREADERS + 1] = {"auto"};
-  PetscInt    choice = 0;
+  PetscInt choice;
 
   PetscFunctionBegin;
-  for (PetscInt r = 0; r < TEANN_NREADERS; r++) names[r + 1] = TeannReaders[r].name;
-  PetscOptionsBegin(PETSC_COMM_SELF, NULL, "Input formats", NULL);
-  PetscCall(PetscOptionsEList("-teann_format", "Format of the input files (auto: recognised by content)", NULL, names, TEANN_NREADERS + 1, names[0], &choice, NULL));
-  PetscOptionsEnd();
+  PetscCall(FormatOption(PETSC_COMM_SELF, &choice));
   if (choice) {
     *reader = &TeannReaders[choice - 1];
     PetscFunctionReturn(0);

@@ -278,6 +278,17 @@ PetscErrorCode TeannFileIsAmber(const char path[], PetscBool *match)
 
 /* ------------------------------------------------------------------ elements */
 
+PetscErrorCode TeannSpeciesOption(MPI_Comm comm, char file[], size_t flen, PetscBool *hasfile, char list[], size_t llen, PetscBool *haslist)
+{
+  PetscFunctionBegin;
+  file[0] = list[0] = 0;
+  PetscOptionsBegin(comm, NULL, "AMBER NetCDF trajectories", NULL);
+  PetscCall(PetscOptionsString("-teann_species", "AMBER NetCDF without atom_types: an extended XYZ file whose first frame has the trajectory's atoms", "TeannFramesRead", file, file, flen, hasfile));
+  PetscCall(PetscOptionsString("-teann_species_list", "AMBER NetCDF without atom_types: the element of each atom, comma-separated (O,H,H)", "TeannFramesRead", list, list, llen, haslist));
+  PetscOptionsEnd();
+  PetscFunctionReturn(0);
+}
+
 /* -teann_species FILE or -teann_species_list SYMBOLS into Z[nat] (allocated); *src names which. */
 static PetscErrorCode SpeciesFromOptions(const char path[], PetscInt nat, PetscInt **Z, const char **src, PetscBool *given)
 {
@@ -286,8 +297,7 @@ static PetscErrorCode SpeciesFromOptions(const char path[], PetscInt nat, PetscI
 
   PetscFunctionBegin;
   *given = PETSC_FALSE;
-  PetscCall(PetscOptionsGetString(NULL, NULL, "-teann_species", file, sizeof(file), &hasfile));
-  PetscCall(PetscOptionsGetString(NULL, NULL, "-teann_species_list", list, sizeof(list), &haslist));
+  PetscCall(TeannSpeciesOption(PETSC_COMM_SELF, file, sizeof(file), &hasfile, list, sizeof(list), &haslist));
   if (!hasfile && !haslist) PetscFunctionReturn(0);
   PetscCheck(!(hasfile && haslist), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "give the elements of %s once: -teann_species or -teann_species_list, not both", path);
   *given = PETSC_TRUE;

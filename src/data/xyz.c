@@ -438,6 +438,16 @@ static PetscErrorCode AtomLabels(const TeannXYZAtoms *A, const TeannXYZInfo *inf
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode TeannXYZAtomicElementsOption(MPI_Comm comm, char list[], size_t len, PetscBool *set)
+{
+  PetscFunctionBegin;
+  list[0] = 0;
+  PetscOptionsBegin(comm, NULL, "Extended XYZ reader", NULL);
+  PetscCall(PetscOptionsString("-teann_atomic_elements", "Elements whose atoms carry the per-atom labels of an extended XYZ column, e.g. O: their rows are labels even where zero, other atoms have none (default: a row of zeros means no label)", "TeannFramesReadXYZ", list, list, len, set));
+  PetscOptionsEnd();
+  PetscFunctionReturn(0);
+}
+
 /* -teann_atomic_elements O,N: symbols into A's element mask. */
 static PetscErrorCode AtomicElements(const char path[], TeannXYZAtoms *A)
 {
@@ -445,7 +455,7 @@ static PetscErrorCode AtomicElements(const char path[], TeannXYZAtoms *A)
   PetscBool set;
 
   PetscFunctionBegin;
-  PetscCall(PetscOptionsGetString(NULL, NULL, "-teann_atomic_elements", list, sizeof(list), &set));
+  PetscCall(TeannXYZAtomicElementsOption(PETSC_COMM_SELF, list, sizeof(list), &set));
   A->atomic_set = set;
   if (!set) PetscFunctionReturn(0);
   for (tok = strtok_r(list, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {

@@ -117,6 +117,8 @@ int main(int argc, char **argv)
   prog.forced = (PetscBool)(set && prog.show);
   PetscCall(PetscOptionsHasHelp(NULL, &dohelp));
   if (dohelp) {
+    PetscCall(TeannFramesOptionsHelp(PETSC_COMM_WORLD, PETSC_TRUE));
+    PetscCall(TeannOptionsHelp(PETSC_COMM_WORLD));
     PetscCall(PetscFinalize());
     return 0;
   }

@@ -369,6 +369,8 @@ int main(int argc, char **argv)
   P.prog.forced = (PetscBool)(set && P.prog.show);
   PetscCall(PetscOptionsHasHelp(NULL, &help_only));
   if (help_only) {
+    PetscCall(TeannFramesOptionsHelp(comm, PETSC_FALSE));
+    PetscCall(TeannOptionsHelp(comm));
     PetscCall(PetscFinalize());
     return 0;
   }
