@@ -5,6 +5,7 @@
  * takes up to 1.5x as long (bench/periodic.md 1.4). */
 #include "config.h"
 #include "teann.h"
+#include "network.h"
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -14,17 +15,18 @@ extern char *openblas_get_config(void) __attribute__((weak));
 
 PetscErrorCode TeannBlasDescribe(char buf[], size_t len)
 {
-  const char *core = openblas_get_corename ? openblas_get_corename() : NULL, *pin = getenv("OPENBLAS_CORETYPE");
-  char        version[16] = "";
+  const char *core = openblas_get_corename ? openblas_get_corename() : NULL, *pin = getenv("OPENBLAS_CORETYPE"), *xsmm = TeannNetLibxsmmTarget();
+  char        version[16] = "", small[64] = "";
 
   PetscFunctionBegin;
+  if (xsmm) PetscCall(PetscSNPrintf(small, sizeof(small), "; the networks' products: libxsmm, %s kernels", xsmm));
   if (!core) {
-    PetscCall(PetscSNPrintf(buf, len, "%s", TEANN_BLAS));
+    PetscCall(PetscSNPrintf(buf, len, "%s%s", TEANN_BLAS, small));
     PetscFunctionReturn(0);
   }
   /* "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64": the version */
   if (openblas_get_config) (void)sscanf(openblas_get_config(), "OpenBLAS %15s", version);
-  if (pin && pin[0]) PetscCall(PetscSNPrintf(buf, len, "OpenBLAS %s, %s kernels (set by OPENBLAS_CORETYPE=%s)", version, core, pin));
-  else PetscCall(PetscSNPrintf(buf, len, "OpenBLAS %s, %s kernels", version, core));
+  if (pin && pin[0]) PetscCall(PetscSNPrintf(buf, len, "OpenBLAS %s, %s kernels (set by OPENBLAS_CORETYPE=%s)%s", version, core, pin, small));
+  else PetscCall(PetscSNPrintf(buf, len, "OpenBLAS %s, %s kernels%s", version, core, small));
   PetscFunctionReturn(0);
 }

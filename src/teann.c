@@ -2,6 +2,7 @@
  * and every event and stage of the library registered in one place. */
 #include "property.h"
 #include "logimpl.h"
+#include "network.h"
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,11 @@ PetscErrorCode TeannInitializePackage(void)
      BLAS would oversubscribe the cores, and its split reductions (ddot of the optimizer's vectors)
      would make a fit depend on the thread count (design 3.1). */
   if (openblas_set_num_threads) openblas_set_num_threads(1);
+  {
+    PetscBool use = PETSC_TRUE;
+    PetscCall(PetscOptionsGetBool(NULL, NULL, "-teann_libxsmm", &use, NULL));
+    TeannNetUseLibxsmm(use);
+  }
   PetscCall(PetscClassIdRegister("teann", &TEANN_CLASSID));
   PetscCall(PetscLogEventRegister("TeannReadXYZ", TEANN_CLASSID, &TEANN_EVENT_ReadXYZ));
   PetscCall(PetscLogEventRegister("TeannReadEANN", TEANN_CLASSID, &TEANN_EVENT_ReadEANN));
@@ -223,7 +229,7 @@ PetscErrorCode TeannSameFile(const char a[], const char b[], PetscBool *same)
 
 /* Options a program knows, for "did you mean": teann's own (doc/options.md) and the PETSc and
    TAO ones the documentation uses. PETSc has no list of the options a program queried. */
-static const char *const KnownOptions[] = {"teann_activation", "teann_allow_unused", "teann_balance", "teann_charge_neutral", "teann_check_gradient", "teann_checkpoint_every", "teann_checkpoint_seconds", "teann_cutoff", "teann_data", "teann_dipole_form", "teann_eann_abprop", "teann_fix_radial", "teann_format", "teann_hidden", "teann_l2", "teann_lm_damping", "teann_lm_ksp_max_it", "teann_lm_ksp_rtol", "teann_lm_solver", "teann_lmax", "teann_model", "teann_neigh_atoms", "teann_nwave", "teann_output", "teann_output_dir", "teann_overwrite", "teann_patience", "teann_polarizability_form", "teann_progress", "teann_properties", "teann_restart", "teann_seed", "teann_test", "teann_test_fraction", "teann_units_hyperpolarizability", "teann_units_atomic_dipole", "teann_atomic_elements", "teann_weight_atomic_dipole", "teann_valid", "teann_valid_fraction", "teann_weight_dipole", "teann_weight_hyperpolarizability", "teann_weight_polarizability", "teann_weight_quadrupole", "teann_weight_transition_dipole",
+static const char *const KnownOptions[] = {"teann_activation", "teann_allow_unused", "teann_balance", "teann_charge_neutral", "teann_check_gradient", "teann_checkpoint_every", "teann_checkpoint_seconds", "teann_cutoff", "teann_data", "teann_dipole_form", "teann_eann_abprop", "teann_fix_radial", "teann_format", "teann_hidden", "teann_l2", "teann_libxsmm", "teann_lm_damping", "teann_lm_ksp_max_it", "teann_lm_ksp_rtol", "teann_lm_solver", "teann_lmax", "teann_model", "teann_neigh_atoms", "teann_nwave", "teann_output", "teann_output_dir", "teann_overwrite", "teann_patience", "teann_polarizability_form", "teann_progress", "teann_properties", "teann_restart", "teann_seed", "teann_test", "teann_test_fraction", "teann_units_hyperpolarizability", "teann_units_atomic_dipole", "teann_atomic_elements", "teann_weight_atomic_dipole", "teann_valid", "teann_valid_fraction", "teann_weight_dipole", "teann_weight_hyperpolarizability", "teann_weight_polarizability", "teann_weight_quadrupole", "teann_weight_transition_dipole",
                                             "teann_spectra", "teann_values", "teann_atom_charges", "teann_wannier_charges", "teann_dt", "teann_dt_rtol", "teann_time_units", "teann_corr_time", "teann_window", "teann_window_width", "teann_zero_padding", "teann_quantum_correction", "teann_temperature", "teann_freq_range", "teann_modes", "teann_species", "teann_species_list", "teann_block_frames",
                                             "tao_type", "tao_max_it", "tao_max_funcs", "tao_monitor", "tao_smonitor", "tao_view", "tao_converged_reason", "tao_gatol", "tao_grtol", "tao_gttol", "tao_fmin", "tao_ls_type", "tao_ls_monitor", "tao_brgn_regularization_type", "tao_brgn_regularizer_weight", "tao_bqnls_mat_lmvm_hist_size", "tao_bqnls_mat_lmvm_scale_type", "tao_lmvm_mat_lmvm_hist_size", "log_view", "options_file", "options_left", "help", "info", "malloc_debug", NULL};
 
@@ -261,12 +267,17 @@ static PetscErrorCode AllowUnusedOption(MPI_Comm comm, PetscBool *relax)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TeannOptionsHelp(MPI_Comm comm)
+PetscErrorCode TeannOptionsHelp(MPI_Comm comm, PetscBool networks)
 {
   PetscBool relax;
 
   PetscFunctionBegin;
   PetscCall(AllowUnusedOption(comm, &relax));
+  relax = PETSC_TRUE;
+  if (!networks) PetscFunctionReturn(0);
+  PetscOptionsBegin(comm, NULL, "Small products", NULL);
+  PetscCall(PetscOptionsBool("-teann_libxsmm", "The networks' products by libxsmm's kernels for this CPU where teann was built with libxsmm (0: every product by BLAS)", "TeannInitializePackage", relax, &relax, NULL));
+  PetscOptionsEnd();
   PetscFunctionReturn(0);
 }
 

@@ -44,9 +44,9 @@ PETSC_EXTERN PetscErrorCode TeannProgramBegin(void);
    (-teann_allow_unused: a warning). Call at the end of set-up, when everything was read. */
 PETSC_EXTERN PetscErrorCode TeannOptionsCheckUnused(MPI_Comm comm);
 /* For -help: the options read only at the end of set-up or where a file is read, which a program
-   stopping at -help would not show otherwise (-teann_allow_unused; the readers' options are shown
-   by TeannFramesOptionsHelp). */
-PETSC_EXTERN PetscErrorCode TeannOptionsHelp(MPI_Comm comm);
+   stopping at -help would not show otherwise (-teann_allow_unused and, for programs that evaluate
+   networks, -teann_libxsmm; the readers' options are shown by TeannFramesOptionsHelp). */
+PETSC_EXTERN PetscErrorCode TeannOptionsHelp(MPI_Comm comm, PetscBool networks);
 /* A step in which ranks check different data (each its own frames): TeannErrorHoldBegin keeps the
    first error of this rank instead of ending it, TeannErrorHoldEnd (collective on comm) raises the
    error of the lowest rank that failed on every rank of comm, so none is left waiting in a later

@@ -3,8 +3,12 @@
  * (cut into blocks of TEANN_GEMM_ROWS atoms).
  * Row-major [rows][neurons] arrays are column-major [neurons][rows] to BLAS,
  * so Z = X W reads Z^T = W^T X^T with W^T being W as stored. */
+#include "config.h"
 #include "network.h"
 #include <petscblaslapack.h>
+#if defined(TEANN_HAVE_LIBXSMM)
+  #include <libxsmm.h>
+#endif
 #include "mathimpl.h"
 #include <math.h>
 
@@ -50,6 +54,42 @@ static inline void Dots(PetscInt n, PetscInt k, const PetscReal *PETSC_RESTRICT 
     C[j * ldc] = beta == 0.0 ? t : beta * C[j * ldc] + t;
   }
 }
+
+static PetscBool UseLibxsmm = PETSC_TRUE;
+
+void TeannNetUseLibxsmm(PetscBool use)
+{
+  UseLibxsmm = use;
+}
+
+const char *TeannNetLibxsmmTarget(void)
+{
+#if defined(TEANN_HAVE_LIBXSMM)
+  return UseLibxsmm ? libxsmm_get_target_arch() : NULL;
+#else
+  return NULL;
+#endif
+}
+
+#if defined(TEANN_HAVE_LIBXSMM)
+/* C = beta C + A op(B) (beta 0 or 1) by a kernel libxsmm generates for this CPU and shape (cached in
+   its registry, so a dispatch is a look-up); 0 if there is none (another beta, A transposed, no JIT
+   for this CPU or LIBXSMM_TARGET=0): the caller then uses BLAS. Every product of a given shape runs
+   the same kernel, whatever the thread, so results stay independent of threads and ranks. */
+static int SmallGemm(const char *ta, const char *tb, PetscInt m, PetscInt n, PetscInt k, const PetscReal *A, PetscInt lda, const PetscReal *B, PetscInt ldb, PetscReal beta, PetscReal *C, PetscInt ldc)
+{
+  const libxsmm_blasint la = (libxsmm_blasint)lda, lb = (libxsmm_blasint)ldb, lc = (libxsmm_blasint)ldc;
+  const double          one = 1.0;
+  const int             flags = tb[0] == 'N' ? LIBXSMM_GEMM_FLAG_NONE : LIBXSMM_GEMM_FLAG_TRANS_B;
+  libxsmm_dmmfunction   f;
+
+  if (!UseLibxsmm || ta[0] != 'N' || (beta != 0.0 && beta != 1.0)) return 0;
+  f = libxsmm_dmmdispatch((libxsmm_blasint)m, (libxsmm_blasint)n, (libxsmm_blasint)k, &la, &lb, &lc, &one, &beta, &flags, NULL);
+  if (!f) return 0;
+  f(A, B, C);
+  return 1;
+}
+#endif
 
 /* C = beta C + op(A) op(B), column-major. The single-output layers make products with one
    dimension 1 (dot products, outer products), where dgemm's packing costs more than the
@@ -106,6 +146,9 @@ static void Gemm(const char *ta, const char *tb, PetscInt m, PetscInt n, PetscIn
     for (PetscInt p0 = 0; p0 < k; p0 += TEANN_GEMM_ROWS) Gemm(ta, tb, m, n, PetscMin(TEANN_GEMM_ROWS, k - p0), A + p0 * sap, lda, B + p0 * sbp, ldb, p0 ? 1.0 : beta, C, ldc);
     return;
   }
+#if defined(TEANN_HAVE_LIBXSMM)
+  if (SmallGemm(ta, tb, m, n, k, A, lda, B, ldb, beta, C, ldc)) return;
+#endif
   BLASgemm_(ta, tb, &bm, &bn, &bk, &one, A, &la, B, &lb, &beta, C, &lc);
 }
 

@@ -6,7 +6,9 @@
  * at once (rows of X, row-major [n][size[0]]) with BLAS dgemm, keep what the
  * reverse pass needs (pre-activations Z, sigmoids S, activations A of every
  * hidden layer, row stride size[l+1]) and differentiate in reverse mode.
- * They run inside OpenMP regions, hence plain C without the PETSc stack. */
+ * They run inside OpenMP regions, hence plain C without the PETSc stack.
+ * The products go to libxsmm's kernels where teann was built with it (configure
+ * --with-libxsmm) and TeannNetUseLibxsmm did not turn it off, else to BLAS. */
 #ifndef TEANN_NETWORK_H
 #define TEANN_NETWORK_H
 #include "model.h"
@@ -19,6 +21,11 @@ typedef struct {
   PetscInt a[TEANN_MAX_LAYERS + 1];     /* relu_like a (hidden layers), else -1  */
   PetscInt bb[TEANN_MAX_LAYERS + 1];    /* relu_like b (hidden layers), else -1  */
 } TeannNet;
+
+/* -teann_libxsmm (TeannInitializePackage): 0 sends every product to BLAS. Set before any evaluation.
+   TeannNetLibxsmmTarget: the kernels libxsmm generates ("hsw", "cpx", ...), NULL if it is not used. */
+PETSC_EXTERN void        TeannNetUseLibxsmm(PetscBool);
+PETSC_EXTERN const char *TeannNetLibxsmmTarget(void);
 
 /* Y[n][size[nl]] = network(X); Z[l], S[l], A[l] receive hidden layer l (l < nl-1). */
 PETSC_EXTERN void TeannNetForward(const TeannNet *, TeannActivation, const PetscReal theta[], PetscInt n, const PetscReal X[], PetscReal *const Z[], PetscReal *const S[], PetscReal *const A[], PetscReal Y[]);

@@ -118,7 +118,7 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsHasHelp(NULL, &dohelp));
   if (dohelp) {
     PetscCall(TeannFramesOptionsHelp(PETSC_COMM_WORLD, PETSC_TRUE));
-    PetscCall(TeannOptionsHelp(PETSC_COMM_WORLD));
+    PetscCall(TeannOptionsHelp(PETSC_COMM_WORLD, PETSC_FALSE));
     PetscCall(PetscFinalize());
     return 0;
   }

@@ -370,7 +370,7 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsHasHelp(NULL, &help_only));
   if (help_only) {
     PetscCall(TeannFramesOptionsHelp(comm, PETSC_FALSE));
-    PetscCall(TeannOptionsHelp(comm));
+    PetscCall(TeannOptionsHelp(comm, PETSC_TRUE));
     PetscCall(PetscFinalize());
     return 0;
   }

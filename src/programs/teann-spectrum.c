@@ -297,7 +297,7 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsHasHelp(NULL, &help_only));
   if (help_only) {
     for (PetscInt i = 0; hasdata && i < nfiles; i++) PetscCall(PetscFree(files[i]));
-    PetscCall(TeannOptionsHelp(comm));
+    PetscCall(TeannOptionsHelp(comm, PETSC_TRUE));
     PetscCall(PetscFinalize());
     return 0;
   }

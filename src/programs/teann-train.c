@@ -31,7 +31,7 @@ int main(int argc, char **argv)
   if (help_only) {
     /* -help lists the options; it never starts a fit, even with -teann_data */
     PetscCall(TeannFramesOptionsHelp(PETSC_COMM_WORLD, PETSC_TRUE));
-    PetscCall(TeannOptionsHelp(PETSC_COMM_WORLD));
+    PetscCall(TeannOptionsHelp(PETSC_COMM_WORLD, PETSC_TRUE));
     PetscCall(TeannFitDestroy(&fit));
     PetscCall(PetscFinalize());
     return 0;
