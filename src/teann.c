@@ -17,6 +17,8 @@ PetscLogStage TEANN_STAGE_Fit, TEANN_STAGE_Valid;
 /* OpenBLAS's, if it is the BLAS linked (a weak reference: NULL otherwise). */
 extern void openblas_set_num_threads(int) __attribute__((weak));
 
+static PetscErrorCode LibxsmmOption(MPI_Comm, PetscBool *);
+
 PetscErrorCode TeannInitializePackage(void)
 {
   PetscFunctionBegin;
@@ -26,8 +28,10 @@ PetscErrorCode TeannInitializePackage(void)
      would make a fit depend on the thread count (design 3.1). */
   if (openblas_set_num_threads) openblas_set_num_threads(1);
   {
-    PetscBool use = PETSC_TRUE;
-    PetscCall(PetscOptionsGetBool(NULL, NULL, "-teann_libxsmm", &use, NULL));
+    PetscBool use = PETSC_TRUE, help;
+    /* with -help the programs show it among their own options (TeannOptionsHelp) and evaluate nothing */
+    PetscCall(PetscOptionsHasHelp(NULL, &help));
+    if (!help) PetscCall(LibxsmmOption(PETSC_COMM_SELF, &use));
     TeannNetUseLibxsmm(use);
   }
   PetscCall(PetscClassIdRegister("teann", &TEANN_CLASSID));
@@ -256,6 +260,17 @@ static size_t EditDistance(const char *a, const char *b)
   return d[lb];
 }
 
+/* -teann_libxsmm, read by TeannInitializePackage and shown by TeannOptionsHelp. */
+static PetscErrorCode LibxsmmOption(MPI_Comm comm, PetscBool *use)
+{
+  PetscFunctionBegin;
+  *use = PETSC_TRUE;
+  PetscOptionsBegin(comm, NULL, "Small products", NULL);
+  PetscCall(PetscOptionsBool("-teann_libxsmm", "The networks' products by libxsmm's kernels for this CPU where teann was built with libxsmm (0: every product by BLAS)", "TeannInitializePackage", *use, use, NULL));
+  PetscOptionsEnd();
+  PetscFunctionReturn(0);
+}
+
 /* -teann_allow_unused, read at the end of set-up and shown by TeannOptionsHelp. */
 static PetscErrorCode AllowUnusedOption(MPI_Comm comm, PetscBool *relax)
 {
@@ -269,15 +284,11 @@ static PetscErrorCode AllowUnusedOption(MPI_Comm comm, PetscBool *relax)
 
 PetscErrorCode TeannOptionsHelp(MPI_Comm comm, PetscBool networks)
 {
-  PetscBool relax;
+  PetscBool relax, use;
 
   PetscFunctionBegin;
   PetscCall(AllowUnusedOption(comm, &relax));
-  relax = PETSC_TRUE;
-  if (!networks) PetscFunctionReturn(0);
-  PetscOptionsBegin(comm, NULL, "Small products", NULL);
-  PetscCall(PetscOptionsBool("-teann_libxsmm", "The networks' products by libxsmm's kernels for this CPU where teann was built with libxsmm (0: every product by BLAS)", "TeannInitializePackage", relax, &relax, NULL));
-  PetscOptionsEnd();
+  if (networks) PetscCall(LibxsmmOption(comm, &use));
   PetscFunctionReturn(0);
 }
 

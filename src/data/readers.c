@@ -68,15 +68,15 @@ static PetscErrorCode FormatOption(MPI_Comm comm, PetscInt *choice)
 
 PetscErrorCode TeannFramesOptionsHelp(MPI_Comm comm, PetscBool species)
 {
-  PetscInt  choice;
-  char      list[256], file[PETSC_MAX_PATH_LEN];
-  PetscBool set;
+  PetscInt  choice, abprop;
+  char      elements[256], file[PETSC_MAX_PATH_LEN], symbols[256];
+  PetscBool set, hasfile, haslist;
 
   PetscFunctionBegin;
   PetscCall(FormatOption(comm, &choice));
-  PetscCall(TeannXYZAtomicElementsOption(comm, list, sizeof(list), &set));
-  PetscCall(TeannEANNAbpropOption(comm, &choice));
-  if (species) PetscCall(TeannSpeciesOption(comm, file, sizeof(file), &set, list, sizeof(list), &set));
+  PetscCall(TeannXYZAtomicElementsOption(comm, elements, sizeof(elements), &set));
+  PetscCall(TeannEANNAbpropOption(comm, &abprop));
+  if (species) PetscCall(TeannSpeciesOption(comm, file, sizeof(file), &hasfile, symbols, sizeof(symbols), &haslist));
   PetscFunctionReturn(0);
 }
 
