@@ -289,6 +289,55 @@ static inline void DescAtomBackwardK(const TeannDesc *d, const PetscInt K, const
   }
 }
 
+/* The reverse pass of the loss gradient for every property without field channels (no position
+   adjoints; R f_c from the chunk's table PF): lmax known at compile time like the fused kernels,
+   so that the monomial loop unrolls into vector operations along k, and the three parameter
+   gradients in one loop over k. */
+static inline void ParamBackwardK(const PetscInt K, const PetscInt lmax, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const PetscReal *PETSC_RESTRICT PF, const TeannPairList *pl, const PetscInt el[], PetscInt i, const PetscReal *PETSC_RESTRICT O, const PetscReal *PETSC_RESTRICT drho, PetscReal *PETSC_RESTRICT dO, PetscReal *PETSC_RESTRICT gc, PetscReal *PETSC_RESTRICT geta, PetscReal *PETSC_RESTRICT gs)
+{
+  const PetscInt M = MonoCount(lmax);
+  PetscReal      m[TEANN_MAX_MONO] = {0}, T[TEANN_MAX_WAVE];
+  PetscInt       np = 0;
+
+  TEANN_UNROLL_MONO
+  for (PetscInt a = 0; a < M; a++) {
+    const PetscReal *o = O + a * K, *dr = drho + MonoL(a) * K, w2 = 2 * MonoW[a];
+    TEANN_VECTOR_K
+    for (PetscInt k = 0; k < K; k++) dO[a * K + k] = w2 * o[k] * dr[k];
+  }
+  for (size_t ip = pl->start[i]; ip < pl->start[i + 1]; ip++) {
+    const PetscInt   j = pl->j[ip], e = el[j];
+    const PetscReal *ce = c + e * K, *ee = eta + e * K, *se = s + e * K, *F = PF + 2 * K * np++;
+    PetscReal        v[3], r2, r;
+    PairVector(pl, ip, i, j, v, &r2);
+    r = sqrt(r2);
+    Mono(lmax, M, v, m);
+    for (PetscInt k = 0; k < K; k++) T[k] = 0;
+    TEANN_UNROLL_MONO
+    for (PetscInt a = 0; a < M; a++) {
+      const PetscReal *g = dO + a * K, ma = m[a];
+      TEANN_VECTOR_K
+      for (PetscInt k = 0; k < K; k++) T[k] += g[k] * ma;
+    }
+    if (geta && gs) { /* one loop, so that it vectorises: dF/deta = -u^2 F, dF/ds = 2 eta u F (u = r - s) */
+      PetscReal *PETSC_RESTRICT g0 = gc + e * K, *PETSC_RESTRICT g1 = geta + e * K, *PETSC_RESTRICT g2 = gs + e * K;
+      TEANN_VECTOR_K
+      for (PetscInt k = 0; k < K; k++) {
+        const PetscReal A = T[k] * F[k], u = r - se[k], cAu = ce[k] * A * u;
+        g0[k] += A;
+        g1[k] -= cAu * u;
+        g2[k] += 2 * ee[k] * cAu;
+      }
+      continue;
+    }
+    for (PetscInt k = 0; k < K; k++) gc[e * K + k] += T[k] * F[k];
+    if (geta)
+      for (PetscInt k = 0; k < K; k++) geta[e * K + k] -= ce[k] * T[k] * (r - se[k]) * (r - se[k]) * F[k];
+    if (gs)
+      for (PetscInt k = 0; k < K; k++) gs[e * K + k] += ce[k] * T[k] * 2 * ee[k] * (r - se[k]) * F[k];
+  }
+}
+
 /* K known at compile time for the default 8: the k loops become single vector operations. */
 void TeannDescAtom(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], const TeannPairList *pl, const PetscInt el[], PetscInt i, PetscReal O[], PetscReal rho[])
 {
@@ -298,7 +347,8 @@ void TeannDescAtom(const TeannDesc *d, const PetscReal c[], const PetscReal eta[
 
 void TeannDescAtomBackward(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], const TeannPairList *pl, const PetscInt el[], PetscInt i, const PetscReal O[], const PetscReal drho[], PetscReal dO[], PetscReal gc[], PetscReal geta[], PetscReal gs[], PetscReal dx[])
 {
-  if (d->K == 8) DescAtomBackwardK(d, 8, c, eta, s, PF, pl, el, i, O, drho, dO, gc, geta, gs, dx);
+  if (PF && gc && !dx && d->K == 8 && d->lmax == 2) ParamBackwardK(8, 2, c, eta, s, PF, pl, el, i, O, drho, dO, gc, geta, gs);
+  else if (d->K == 8) DescAtomBackwardK(d, 8, c, eta, s, PF, pl, el, i, O, drho, dO, gc, geta, gs, dx);
   else DescAtomBackwardK(d, d->K, c, eta, s, PF, pl, el, i, O, drho, dO, gc, geta, gs, dx);
 }
 
