@@ -2,7 +2,7 @@
  *   tests/test-neighbours [-cells N] [-seed S]
  * N random frames: triclinic cells (some narrower than the cutoff, some with
  * a width below 2 r_c), every mix of periodic directions, atoms inside and far
- * outside the cell, and isolated molecules. Brute force visits every atom and
+ * outside the cell, and isolated molecules of 1-150 atoms. Brute force visits every atom and
  * every lattice translation that can reach the cutoff, in the fractional
  * coordinates of the cell itself (not the binning basis of the code under
  * test); the lists must hold the same (j, n) in the same order with the same
@@ -103,7 +103,8 @@ static void RandomFrame(PetscRandom r, PetscInt t, PetscReal rc, PetscReal H[9],
   for (PetscInt q = 0; q < 9; q++) H[q] = (q % 4 == 0) ? L * Uniform(r, 0.8, 1.2) : L * Uniform(r, -0.35, 0.35);
   *pbc = kind == 5 ? 0 : (PetscInt)Uniform(r, 1, 8); /* 1..7, and isolated */
   if (*pbc > 7) *pbc = 7;
-  *n = (PetscInt)Uniform(r, 1, kind == 0 ? 8 : 40);
+  /* isolated frames up to 150 atoms: the plain loop of small frames (up to 64) and the bins of larger ones */
+  *n = (PetscInt)Uniform(r, 1, kind == 0 ? 8 : (kind == 5 ? 150 : 40));
   for (PetscInt i = 0; i < *n; i++) {
     PetscReal s[3];
     for (PetscInt d = 0; d < 3; d++) s[d] = Uniform(r, -0.2, 1.2) + (i % 5 == 0 ? floor(Uniform(r, -3, 3)) : 0); /* some unwrapped */
@@ -116,7 +117,7 @@ int main(int argc, char **argv)
   PetscInt    ncells = 300, seed = 7, maxp = 200000;
   PetscRandom r;
   Pair       *bp;
-  PetscReal   x[3 * 64], H[9];
+  PetscReal   x[3 * 150], H[9];
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-cells", &ncells, NULL));

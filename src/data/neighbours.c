@@ -13,6 +13,7 @@
 
 #define TEANN_MAX_BINS_PER_ATOM 4   /* bins per atom at most: sparse frames get wider bins, not more */
 #define TEANN_MAX_IMAGES        1e6 /* bins visited per atom: beyond it the cell is far too small for r_c */
+#define TEANN_BRUTE_ATOMS       64  /* isolated frames up to this size: every atom pair, no grid */
 
 static PetscReal Det3(const PetscReal H[9])
 {
@@ -161,6 +162,7 @@ typedef struct {
   PetscInt  per[3], nb[3], reach[3];
   PetscReal lo[3], bs[3]; /* non-periodic axes: first bin's lower edge and bin size in s */
   int      *bin, *cstart, *catom, *k; /* [n], [nbins+1], [n], [3n] */
+  PetscBool brute;                    /* an isolated frame of at most TEANN_BRUTE_ATOMS: no bins */
 } Grid;
 
 static int GridBuild(const PetscReal cell[], PetscInt pbc, PetscInt n, const PetscReal x[], PetscReal rc, Grid *g)
@@ -169,6 +171,12 @@ static int GridBuild(const PetscReal cell[], PetscInt pbc, PetscInt n, const Pet
   double    nbins;
 
   if (!cell) pbc = 0;
+  /* a small molecule fits in a few bins, each atom's neighbourhood is then the whole frame: a plain
+     loop over its atoms visits the same candidates without the bins' bookkeeping (a third of the
+     time of teann-predict on 48-atom clusters), in the order of the sorted lists */
+  g->brute = (PetscBool)(!pbc && n <= TEANN_BRUTE_ATOMS);
+  g->bin = g->cstart = g->catom = g->k = NULL;
+  if (g->brute) return 0;
   for (PetscInt q = 0; q < 9; q++) g->H[q] = cell ? cell[q] : 0;
   BinningBasis(g->H, pbc, g->B, g->Bi);
   TeannCellWidths(g->B, NULL, w);
@@ -268,8 +276,37 @@ static inline PetscInt FloorDiv(PetscInt a, PetscInt b)
   return a >= 0 ? a / b : -((-a + b - 1) / b);
 }
 
-/* Visit the pairs of atom i: out NULL counts them; else writes them to out (unsorted), with keys. */
-static PetscInt AtomPairs(const Grid *g, PetscInt n, const PetscReal x[], PetscReal rc2, PetscInt i, PairRec *out, PetscReal *rmin, PetscInt *jmin)
+/* AtomPairs of an isolated frame without bins: every other atom, in increasing j (sorted already),
+   with the same arithmetic as the binned visit, so the lists are the same. */
+static PetscInt BrutePairs(PetscInt n, const PetscReal x[], PetscReal rc2, PetscInt i, PairRec *out, PetscReal *rmin, PetscInt *jmin)
+{
+  PetscInt cnt = 0;
+
+  for (PetscInt j = 0; j < n; j++) {
+    PetscReal v[3], r2;
+    if (j == i) continue;
+    for (PetscInt d = 0; d < 3; d++) v[d] = (x[3 * j + d] - x[3 * i + d]) + 0.0;
+    r2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
+    if (!(r2 < rc2)) continue;
+    if (rmin && r2 < *rmin) {
+      *rmin = r2;
+      *jmin = j;
+    }
+    if (out) {
+      PairRec *p = out + cnt;
+      p->j       = (int)j;
+      for (PetscInt d = 0; d < 3; d++) {
+        p->n[d] = 0;
+        p->s[d] = 0;
+      }
+    }
+    cnt++;
+  }
+  return cnt;
+}
+
+/* AtomPairs through the bins. */
+static PetscInt BinnedPairs(const Grid *g, PetscInt n, const PetscReal x[], PetscReal rc2, PetscInt i, PairRec *out, PetscReal *rmin, PetscInt *jmin)
 {
   const PetscInt b = g->bin[i], bi[3] = {b / (g->nb[1] * g->nb[2]), (b / g->nb[2]) % g->nb[1], b % g->nb[2]};
   PetscInt       cnt = 0;
@@ -324,12 +361,20 @@ static PetscInt AtomPairs(const Grid *g, PetscInt n, const PetscReal x[], PetscR
   return cnt;
 }
 
+/* Visit the pairs of atom i: out NULL counts them; else writes them to out (unsorted, but in
+   increasing j without bins), with keys. */
+static PetscInt AtomPairs(const Grid *g, PetscInt n, const PetscReal x[], PetscReal rc2, PetscInt i, PairRec *out, PetscReal *rmin, PetscInt *jmin)
+{
+  if (g->brute) return BrutePairs(n, x, rc2, i, out, rmin, jmin);
+  return BinnedPairs(g, n, x, rc2, i, out, rmin, jmin);
+}
+
 /* Atom i's pairs sorted into j[], sh[] (cnt of them), through the scratch rec. */
 static void AtomFill(const Grid *g, PetscInt n, const PetscReal x[], PetscReal rc2, PetscInt i, PairRec rec[], int j[], PetscReal sh[])
 {
   const PetscInt cnt = AtomPairs(g, n, x, rc2, i, rec, NULL, NULL);
 
-  qsort(rec, (size_t)cnt, sizeof(PairRec), PairCmp);
+  if (!g->brute) qsort(rec, (size_t)cnt, sizeof(PairRec), PairCmp);
   for (PetscInt p = 0; p < cnt; p++) {
     j[p] = rec[p].j;
     for (PetscInt d = 0; d < 3; d++) sh[3 * p + d] = rec[p].s[d];

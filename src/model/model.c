@@ -231,6 +231,42 @@ PetscErrorCode TeannModelGetNumAtomComponents(TeannModel m, PetscInt *n)
   PetscFunctionReturn(0);
 }
 
+/* The channels of the heads left move down in place, in their order, so that the engine evaluates
+   only their networks (a joint model's dipole alone then costs no polarizability fields). Their
+   networks keep their offsets in theta, which stays laid out for all channels; a head's channels
+   stay consecutive, and the fields are numbered anew in channel order, as TeannModelSetUp does. */
+static PetscErrorCode DropUnusedChannels(TeannModelImpl *im)
+{
+  PetscBool keep[TEANN_MAX_CHANNELS] = {PETSC_FALSE};
+  PetscInt  map[TEANN_MAX_CHANNELS], nc = 0;
+
+  PetscFunctionBegin;
+  for (PetscInt h = 0; h < im->nhead; h++)
+    for (PetscInt c = 0; c < im->head[h]->nch; c++) keep[im->head_ch[h] + c] = PETSC_TRUE;
+  im->nfield = 0;
+  for (PetscInt ch = 0; ch < im->nchan; ch++) {
+    const PetscBool field = (PetscBool)(im->chan_field[ch] >= 0); /* read before chan_field[nc] is set */
+
+    if (!keep[ch]) continue;
+    map[ch] = nc;
+    if (nc < ch) {
+      im->chan_nout[nc] = im->chan_nout[ch];
+      im->chan_init[nc] = im->chan_init[ch];
+      PetscCall(PetscStrncpy(im->chan_name[nc], im->chan_name[ch], sizeof(im->chan_name[0])));
+      PetscCall(PetscArraycpy(im->net[nc], im->net[ch], TEANN_MAX_ELEMENTS));
+    }
+    im->chan_field[nc] = -1;
+    if (field) {
+      im->chan_field[nc]          = im->nfield;
+      im->field_ch[im->nfield++] = nc;
+    }
+    nc++;
+  }
+  for (PetscInt h = 0; h < im->nhead; h++) im->head_ch[h] = map[im->head_ch[h]];
+  im->nchan = nc;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TeannModelRestrictProperties(TeannModel m, PetscInt props)
 {
   TeannModelImpl *im;
@@ -261,6 +297,7 @@ PetscErrorCode TeannModelRestrictProperties(TeannModel m, PetscInt props)
   }
   im->nhead = nh;
   m->props  = props;
+  PetscCall(DropUnusedChannels(im));
   PetscFunctionReturn(0);
 }
 
