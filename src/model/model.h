@@ -77,9 +77,9 @@ PETSC_EXTERN PetscErrorCode TeannModelGetNumComponents(TeannModel, PetscInt *);
 /* Number of predicted components per atom: the per-atom properties' (atomic_dipole 3), 0 without them. */
 PETSC_EXTERN PetscErrorCode TeannModelGetNumAtomComponents(TeannModel, PetscInt *);
 /* Predict only props, some of the model's fitted properties (teann-predict -teann_properties): the
-   other heads are no longer evaluated nor checked against the frames, and the components (above) are
-   those of props alone. The parameters are unchanged; a restricted model is for prediction, not to be
-   fitted or written. */
+   other heads and their networks are no longer evaluated nor checked against the frames, and the
+   components (above) are those of props alone. The parameters are unchanged; a restricted model is
+   for prediction, not to be fitted, standardised or written. */
 PETSC_EXTERN PetscErrorCode TeannModelRestrictProperties(TeannModel, PetscInt props);
 /* EANN initial values (s = linspace(0, r_c, K) with both endpoints, eta = radial_width, c = 1/neigh_atoms, Xavier-uniform hidden weights, zero last layer) from seed. */
 PETSC_EXTERN PetscErrorCode TeannModelInitialParameters(TeannModel, PetscInt seed, PetscReal theta[]);
