@@ -5,6 +5,7 @@
 # derivatives against central finite differences, two Python threads on two models bit for
 # bit as serial, and bad input refused with the C library's message in the right exception.
 # Periodic cells: the same numbers as teann-predict, wrapping changes nothing, a dipole model refuses them.
+# Some of a model's properties (Model.select): the full model's numbers bit for bit.
 . "$top_srcdir/tests/common.sh"
 # an ASan-built libteann cannot be loaded into python3, which lacks the ASan runtime
 [ "${TEANN_SANITIZE:-no}" != yes ] || { echo "skipped in the sanitizer build"; exit 77; }
@@ -202,6 +203,29 @@ expect(teann.Error, "was closed", m2.predict, [8, 1, 1], x0)
 with teann.Model(os.path.join(work, "fit/model.nc")) as m3:
     check(m3.units == {"dipole": "e*Angstrom", "polarizability": "Angstrom^3"}, "units %s" % m3.units)
     check(m3.layout == {"dipole": (0, 3), "polarizability": (3, 9)} and m3.num_components == 12, "layout %s" % m3.layout)
+
+# some of a model's properties (Model(..., properties=...), Model.select): the full model's numbers
+# bit for bit, derivatives included, the layout of the chosen alone; a name not the model's changes nothing
+full = models["four properties"]
+x3 = np.stack([f[1] for f in read_xyz(os.path.join(data, "water_hf_rank3.xyz"))])[:40]
+ref = full.predict([8, 1, 1], x3, derivatives=True)
+for choice in ("hyperpolarizability", "quadrupole,dipole", ["polarizability", "hyperpolarizability"], "dipole"):
+    sub = teann.Model(os.path.join(work, "fit3/model.nc"), properties=choice)
+    names = choice.split(",") if isinstance(choice, str) else choice
+    check(set(sub.properties) == set(names) and sub.num_components == sum(int(np.prod(sub.shapes[k])) for k in names), "select %s: properties %s" % (choice, sub.properties))
+    got = sub.predict([8, 1, 1], x3, derivatives=True)
+    same = all(np.array_equal(got[k], ref[k]) and np.array_equal(got[k + "_derivatives"], ref[k + "_derivatives"]) for k in names)
+    check(same and set(got) == set(names) | {k + "_derivatives" for k in names}, "select %s: not the full model's numbers bit for bit (keys %s)" % (choice, sorted(got)))
+    sub.close()
+sub = teann.Model(os.path.join(work, "fit3/model.nc"))
+expect(teann.InputError, "the model does not predict the atomic_dipole (it predicts dipole,polarizability,quadrupole,hyperpolarizability)", sub.select, "dipole,atomic_dipole")
+expect(teann.InputError, "unknown property 'dipol'", sub.select, "dipol")
+check(len(sub.properties) == 4, "a refused selection changed the model: %s" % (sub.properties,))
+sub.select("polarizability").select(["polarizability"])
+expect(teann.InputError, "the model does not predict the dipole (it predicts polarizability)", sub.select, "dipole")
+check(np.array_equal(sub.predict([8, 1, 1], x3)["polarizability"], ref["polarizability"]), "select twice: polarizability differs")
+sub.close()
+print("selected properties: the full model's numbers bit for bit, derivatives included")
 
 if failures:
     print("%d checks failed" % len(failures))

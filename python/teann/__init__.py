@@ -113,6 +113,7 @@ _signatures = {
     "teann_predict_committee": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_int, _c_int_p, _c_int_p, _c_double_p, _c_double_p, _c_int_p, _c_double_p, _c_double_p, _c_double_p]),
     "teann_model_property_per_atom": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_int]),
     "teann_model_num_atom_components": (ctypes.c_int, [ctypes.c_void_p]),
+    "teann_model_select": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p]),
     "teann_predict_atoms": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_int, _c_int_p, _c_int_p, _c_double_p, _c_double_p, _c_int_p]
                             + [_c_double_p] * 6),
 }
@@ -176,9 +177,12 @@ class Model:
     in its row), members (an ensemble's members, teann-train -teann_ensemble; 1 for a single
     model: an ensemble predicts its committee mean, and with uncertainty=True its standard
     deviation).
+
+    properties: None (all the model's), or some of them (a comma-separated string or a list of
+    names), as Model.select.
     """
 
-    def __init__(self, path):
+    def __init__(self, path, properties=None):
         self.path = os.fspath(path)
         self._lock = threading.Lock()
         h = ctypes.c_void_p()
@@ -186,6 +190,27 @@ class Model:
         if status:
             _raise(status, _lib.teann_model_error(None).decode(errors="replace"))
         self._h = h
+        self._describe()
+        if properties is not None:
+            self.select(properties)
+
+    def select(self, properties):
+        """Predict only these of the model's properties from now on (a comma-separated string or
+        a list of names): only their networks are evaluated, and properties, layout and the
+        predictions hold them alone. A name the model does not predict raises InputError and
+        changes nothing; a property left out cannot be chosen again (load the model anew)."""
+        if not isinstance(properties, str):
+            properties = ",".join(properties)
+        with self._lock:
+            status = _lib.teann_model_select(self._h, properties.encode())
+            if status:
+                _raise(status, _lib.teann_model_error(self._h).decode(errors="replace"))
+            self._describe()
+        return self
+
+    def _describe(self):
+        """The model's attributes from the C getters (after the load and after select)."""
+        h = self._h
         self.elements = tuple(_lib.teann_model_element(h, i) for i in range(_lib.teann_model_num_elements(h)))
         self.symbols = tuple(_SYMBOLS[z] for z in self.elements)
         self.cutoff = _lib.teann_model_cutoff(h)

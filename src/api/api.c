@@ -228,17 +228,14 @@ static int ApiLeave(teann_model *h, PetscErrorCode ierr, PetscBool loading)
 
 /* ------------------------------------------------------------------ load, free */
 
-static PetscErrorCode ApiLoad(const char path[], teann_model *h)
+/* The handle's property table from the model's properties. */
+static PetscErrorCode ApiProperties(teann_model *h)
 {
-  TeannModel m;
+  TeannModel m = h->model;
 
   PetscFunctionBegin;
-  PetscCall(TeannModelReadEnsemble(PETSC_COMM_SELF, path, &h->model, &h->K, &h->theta, NULL));
-  PetscCall(TeannModelGetNumParameters(h->model, &h->np));
-  m      = h->model;
-  h->nel = (int)m->nel;
-  for (PetscInt e = 0; e < m->nel; e++) h->Z[e] = (int)m->Z[e];
-  /* every fitted property, per atom too: TeannPropertyOffset knows only the frame's row, and a
+  h->nprop = 0;
+  /* every predicted property, per atom too: TeannPropertyOffset knows only the frame's row, and a
      per-atom property (atomic_dipole) takes its place in the atom's row, in table order as in
      the engine's per-atom output (TeannEvalPredictAtoms) */
   for (PetscInt k = 0, aoff = 0; k < TEANN_NKIND; k++) {
@@ -257,6 +254,53 @@ static PetscErrorCode ApiLoad(const char path[], teann_model *h)
     h->nacomp = (int)nac;
   }
   PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ApiLoad(const char path[], teann_model *h)
+{
+  PetscFunctionBegin;
+  PetscCall(TeannModelReadEnsemble(PETSC_COMM_SELF, path, &h->model, &h->K, &h->theta, NULL));
+  PetscCall(TeannModelGetNumParameters(h->model, &h->np));
+  h->nel = (int)h->model->nel;
+  for (PetscInt e = 0; e < h->model->nel; e++) h->Z[e] = (int)h->model->Z[e];
+  PetscCall(ApiProperties(h));
+  PetscFunctionReturn(0);
+}
+
+/* teann_model_select: the list's properties, each one of the model's, become the model's
+   (TeannModelRestrictProperties: only their networks are evaluated). */
+static PetscErrorCode ApiSelect(teann_model *h, const char list[])
+{
+  char     buf[256], have[256] = "", *tok, *save = NULL;
+  PetscInt mask = 0;
+
+  PetscFunctionBegin;
+  for (int p = 0; p < h->nprop; p++) {
+    if (p) PetscCall(PetscStrlcat(have, ",", sizeof(have)));
+    PetscCall(PetscStrlcat(have, TeannProperties[h->kind[p]].name, sizeof(have)));
+  }
+  PetscCheck(strlen(list) < sizeof(buf), PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "teann_model_select: the list of properties is longer than %d characters", (int)sizeof(buf) - 1);
+  PetscCall(PetscStrncpy(buf, list, sizeof(buf)));
+  for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+    const PetscInt k = TeannPropertyIndex(tok);
+    PetscCheck(k >= 0 && k < TEANN_NKIND, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "teann_model_select: unknown property '%s' (the model predicts %s)", tok, have);
+    PetscCheck(h->model->props & TeannProperties[k].bit, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "teann_model_select: the model does not predict the %s (it predicts %s)", tok, have);
+    mask |= TeannProperties[k].bit;
+  }
+  PetscCheck(mask, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "teann_model_select: give one or more of the properties the model predicts (%s)", have);
+  PetscCall(TeannModelRestrictProperties(h->model, mask));
+  PetscCall(ApiProperties(h));
+  PetscFunctionReturn(0);
+}
+
+int teann_model_select(teann_model *h, const char *properties)
+{
+  int status;
+
+  if (!h) return ApiFail(NULL, TEANN_ERR_INPUT, "teann_model_select: the model argument is NULL");
+  if (!properties) return ApiFail(h, TEANN_ERR_INPUT, "teann_model_select: the properties argument is NULL");
+  if ((status = ApiEnter(h))) return status;
+  return ApiLeave(h, ApiSelect(h, properties), PETSC_FALSE);
 }
 
 static PetscErrorCode ApiRelease(teann_model *h)

@@ -67,6 +67,14 @@ int         teann_model_num_components(const teann_model *model);         /* per
 int         teann_model_property_per_atom(const teann_model *model, int p);
 int         teann_model_num_atom_components(const teann_model *model);    /* per atom: the sum of the per-atom properties' sizes */
 const char *teann_element_symbol(int Z);                                   /* "H" for 1; NULL outside 1..86 */
+/* Predict only some of the model's properties from now on: properties is a comma-separated list
+   of its property names ("dipole", "polarizability,atomic_dipole"). Only their networks are
+   evaluated afterwards (a joint model's dipole alone costs no polarizability fields), and the
+   getters above and the output rows describe them alone, in the usual order. A name that is not
+   one of the model's properties is TEANN_ERR_INPUT and changes nothing. A property left out cannot
+   be chosen again (load the model anew). Call it before other threads use the handle: the
+   getters take no lock. */
+int teann_model_select(teann_model *model, const char *properties);
 
 /* Predict nframes frames. Frame f has natoms[f] >= 1 atoms; the atoms of all frames follow
    each other in numbers[] (atomic numbers) and positions[] (x y z per atom, Angstrom).
