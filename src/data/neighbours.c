@@ -276,31 +276,38 @@ static inline PetscInt FloorDiv(PetscInt a, PetscInt b)
   return a >= 0 ? a / b : -((-a + b - 1) / b);
 }
 
+/* Pair (i, j) with image nn and shift sh, when r2 is within the cutoff: the closest so far into
+   rmin, jmin (rmin NULL: skip), written to out (NULL: counted only). Returns 1 if kept. */
+static inline PetscInt KeepPair(PetscReal r2, PetscReal rc2, PetscInt j, const PetscInt nn[3], const PetscReal sh[3], PairRec *out, PetscReal *rmin, PetscInt *jmin)
+{
+  if (!(r2 < rc2)) return 0;
+  if (rmin && r2 < *rmin) {
+    *rmin = r2;
+    *jmin = j;
+  }
+  if (out) {
+    out->j = (int)j;
+    for (PetscInt d = 0; d < 3; d++) {
+      out->n[d] = (int)nn[d];
+      out->s[d] = sh[d];
+    }
+  }
+  return 1;
+}
+
 /* AtomPairs of an isolated frame without bins: every other atom, in increasing j (sorted already),
    with the same arithmetic as the binned visit, so the lists are the same. */
 static PetscInt BrutePairs(PetscInt n, const PetscReal x[], PetscReal rc2, PetscInt i, PairRec *out, PetscReal *rmin, PetscInt *jmin)
 {
-  PetscInt cnt = 0;
+  const PetscInt  nn[3] = {0, 0, 0};
+  const PetscReal sh[3] = {0, 0, 0};
+  PetscInt        cnt   = 0;
 
   for (PetscInt j = 0; j < n; j++) {
-    PetscReal v[3], r2;
+    PetscReal v[3];
     if (j == i) continue;
-    for (PetscInt d = 0; d < 3; d++) v[d] = (x[3 * j + d] - x[3 * i + d]) + 0.0;
-    r2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
-    if (!(r2 < rc2)) continue;
-    if (rmin && r2 < *rmin) {
-      *rmin = r2;
-      *jmin = j;
-    }
-    if (out) {
-      PairRec *p = out + cnt;
-      p->j       = (int)j;
-      for (PetscInt d = 0; d < 3; d++) {
-        p->n[d] = 0;
-        p->s[d] = 0;
-      }
-    }
-    cnt++;
+    for (PetscInt d = 0; d < 3; d++) v[d] = (x[3 * j + d] - x[3 * i + d]) + sh[d];
+    cnt += KeepPair(v[0] * v[0] + v[1] * v[1] + v[2] * v[2], rc2, j, nn, sh, out ? out + cnt : NULL, rmin, jmin);
   }
   return cnt;
 }
@@ -341,18 +348,7 @@ static PetscInt BinnedPairs(const Grid *g, PetscInt n, const PetscReal x[], Pets
             v[d]  = (x[3 * j + d] - x[3 * i + d]) + sh[d];
           }
           r2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
-          if (!(r2 < rc2)) continue;
-          if (rmin && r2 < *rmin) {
-            *rmin = r2;
-            *jmin = j;
-          }
-          if (out) {
-            PairRec *p = out + cnt;
-            p->j       = (int)j;
-            for (PetscInt d = 0; d < 3; d++) p->n[d] = (int)nn[d];
-            for (PetscInt d = 0; d < 3; d++) p->s[d] = sh[d];
-          }
-          cnt++;
+          cnt += KeepPair(r2, rc2, j, nn, sh, out ? out + cnt : NULL, rmin, jmin);
         }
       }
     }
