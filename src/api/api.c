@@ -267,28 +267,11 @@ static PetscErrorCode ApiLoad(const char path[], teann_model *h)
   PetscFunctionReturn(0);
 }
 
-/* teann_model_select: the list's properties, each one of the model's, become the model's
-   (TeannModelRestrictProperties: only their networks are evaluated). */
+/* teann_model_select: the list's properties, each one of the model's, become the model's. */
 static PetscErrorCode ApiSelect(teann_model *h, const char list[])
 {
-  char     buf[256], have[256] = "", *tok, *save = NULL;
-  PetscInt mask = 0;
-
   PetscFunctionBegin;
-  for (int p = 0; p < h->nprop; p++) {
-    if (p) PetscCall(PetscStrlcat(have, ",", sizeof(have)));
-    PetscCall(PetscStrlcat(have, TeannProperties[h->kind[p]].name, sizeof(have)));
-  }
-  PetscCheck(strlen(list) < sizeof(buf), PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "teann_model_select: the list of properties is longer than %d characters", (int)sizeof(buf) - 1);
-  PetscCall(PetscStrncpy(buf, list, sizeof(buf)));
-  for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-    const PetscInt k = TeannPropertyIndex(tok);
-    PetscCheck(k >= 0 && k < TEANN_NKIND, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "teann_model_select: unknown property '%s' (the model predicts %s)", tok, have);
-    PetscCheck(h->model->props & TeannProperties[k].bit, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "teann_model_select: the model does not predict the %s (it predicts %s)", tok, have);
-    mask |= TeannProperties[k].bit;
-  }
-  PetscCheck(mask, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "teann_model_select: give one or more of the properties the model predicts (%s)", have);
-  PetscCall(TeannModelRestrictProperties(h->model, mask));
+  PetscCall(TeannModelSelectProperties(h->model, list, "teann_model_select", "the model"));
   PetscCall(ApiProperties(h));
   PetscFunctionReturn(0);
 }

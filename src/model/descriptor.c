@@ -290,7 +290,7 @@ static inline void DescAtomBackwardK(const TeannDesc *d, const PetscInt K, const
 }
 
 /* The reverse pass of the loss gradient for every property without field channels (no position
-   adjoints; R f_c from the chunk's table PF): lmax known at compile time like the fused kernels,
+   adjoints; all three parameter gradients; R f_c from the chunk's table PF): lmax known at compile time like the fused kernels,
    so that the monomial loop unrolls into vector operations along k, and the three parameter
    gradients in one loop over k. */
 static inline void ParamBackwardK(const PetscInt K, const PetscInt lmax, const PetscReal *PETSC_RESTRICT c, const PetscReal *PETSC_RESTRICT eta, const PetscReal *PETSC_RESTRICT s, const PetscReal *PETSC_RESTRICT PF, const TeannPairList *pl, const PetscInt el[], PetscInt i, const PetscReal *PETSC_RESTRICT O, const PetscReal *PETSC_RESTRICT drho, PetscReal *PETSC_RESTRICT dO, PetscReal *PETSC_RESTRICT gc, PetscReal *PETSC_RESTRICT geta, PetscReal *PETSC_RESTRICT gs)
@@ -319,7 +319,7 @@ static inline void ParamBackwardK(const PetscInt K, const PetscInt lmax, const P
       TEANN_VECTOR_K
       for (PetscInt k = 0; k < K; k++) T[k] += g[k] * ma;
     }
-    if (geta && gs) { /* one loop, so that it vectorises: dF/deta = -u^2 F, dF/ds = 2 eta u F (u = r - s) */
+    { /* one loop, so that it vectorises: dF/deta = -u^2 F, dF/ds = 2 eta u F (u = r - s) */
       PetscReal *PETSC_RESTRICT g0 = gc + e * K, *PETSC_RESTRICT g1 = geta + e * K, *PETSC_RESTRICT g2 = gs + e * K;
       TEANN_VECTOR_K
       for (PetscInt k = 0; k < K; k++) {
@@ -328,13 +328,7 @@ static inline void ParamBackwardK(const PetscInt K, const PetscInt lmax, const P
         g1[k] -= cAu * u;
         g2[k] += 2 * ee[k] * cAu;
       }
-      continue;
     }
-    for (PetscInt k = 0; k < K; k++) gc[e * K + k] += T[k] * F[k];
-    if (geta)
-      for (PetscInt k = 0; k < K; k++) geta[e * K + k] -= ce[k] * T[k] * (r - se[k]) * (r - se[k]) * F[k];
-    if (gs)
-      for (PetscInt k = 0; k < K; k++) gs[e * K + k] += ce[k] * T[k] * 2 * ee[k] * (r - se[k]) * F[k];
   }
 }
 
@@ -347,7 +341,7 @@ void TeannDescAtom(const TeannDesc *d, const PetscReal c[], const PetscReal eta[
 
 void TeannDescAtomBackward(const TeannDesc *d, const PetscReal c[], const PetscReal eta[], const PetscReal s[], const PetscReal PF[], const TeannPairList *pl, const PetscInt el[], PetscInt i, const PetscReal O[], const PetscReal drho[], PetscReal dO[], PetscReal gc[], PetscReal geta[], PetscReal gs[], PetscReal dx[])
 {
-  if (PF && gc && !dx && d->K == 8 && d->lmax == 2) ParamBackwardK(8, 2, c, eta, s, PF, pl, el, i, O, drho, dO, gc, geta, gs);
+  if (PF && gc && geta && gs && !dx && d->K == 8 && d->lmax == 2) ParamBackwardK(8, 2, c, eta, s, PF, pl, el, i, O, drho, dO, gc, geta, gs);
   else if (d->K == 8) DescAtomBackwardK(d, 8, c, eta, s, PF, pl, el, i, O, drho, dO, gc, geta, gs, dx);
   else DescAtomBackwardK(d, d->K, c, eta, s, PF, pl, el, i, O, drho, dO, gc, geta, gs, dx);
 }

@@ -2,6 +2,7 @@
  * named blocks (design 2.1-2.3 and the model.nc convention of section 4). */
 #include "modelimpl.h"
 #include <petscviewer.h>
+#include <string.h>
 
 const char *const TeannActivations[] = {"relu_like", "silu", "tanh", "TeannActivation", "TEANN_ACT_", NULL};
 const char *const TeannDipoleForms[] = {"charges", "charges_dipoles", NULL};
@@ -298,6 +299,30 @@ PetscErrorCode TeannModelRestrictProperties(TeannModel m, PetscInt props)
   im->nhead = nh;
   m->props  = props;
   PetscCall(DropUnusedChannels(im));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TeannModelSelectProperties(TeannModel m, const char list[], const char who[], const char what[])
+{
+  char     buf[256], have[256] = "", *tok, *save = NULL;
+  PetscInt mask = 0;
+
+  PetscFunctionBegin;
+  for (PetscInt k = 0; k < TEANN_NKIND; k++) {
+    if (!(m->props & TeannProperties[k].bit)) continue;
+    if (have[0]) PetscCall(PetscStrlcat(have, ",", sizeof(have)));
+    PetscCall(PetscStrlcat(have, TeannProperties[k].name, sizeof(have)));
+  }
+  PetscCheck(strlen(list) < sizeof(buf), m->comm, PETSC_ERR_USER_INPUT, "%s: the list of properties is longer than %d characters", who, (int)sizeof(buf) - 1);
+  PetscCall(PetscStrncpy(buf, list, sizeof(buf)));
+  for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+    const PetscInt k = TeannPropertyIndex(tok);
+    PetscCheck(k >= 0 && k < TEANN_NKIND, m->comm, PETSC_ERR_USER_INPUT, "%s: unknown property '%s' (%s predicts %s)", who, tok, what, have);
+    PetscCheck(m->props & TeannProperties[k].bit, m->comm, PETSC_ERR_USER_INPUT, "%s: %s does not predict the %s (it predicts %s)", who, what, tok, have);
+    mask |= TeannProperties[k].bit;
+  }
+  PetscCheck(mask, m->comm, PETSC_ERR_USER_INPUT, "%s: give one or more of the properties %s predicts (%s)", who, what, have);
+  PetscCall(TeannModelRestrictProperties(m, mask));
   PetscFunctionReturn(0);
 }
 

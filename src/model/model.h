@@ -81,6 +81,10 @@ PETSC_EXTERN PetscErrorCode TeannModelGetNumAtomComponents(TeannModel, PetscInt 
    components (above) are those of props alone. The parameters are unchanged; a restricted model is
    for prediction, not to be fitted, standardised or written. */
 PETSC_EXTERN PetscErrorCode TeannModelRestrictProperties(TeannModel, PetscInt props);
+/* The same from a comma-separated list of names (teann-predict -teann_properties, the API's
+   teann_model_select): every name must be one of the model's properties; errors start with who
+   (the option or function) and name the model as what (its file, or "the model"). Collective. */
+PETSC_EXTERN PetscErrorCode TeannModelSelectProperties(TeannModel, const char list[], const char who[], const char what[]);
 /* EANN initial values (s = linspace(0, r_c, K) with both endpoints, eta = radial_width, c = 1/neigh_atoms, Xavier-uniform hidden weights, zero last layer) from seed. */
 PETSC_EXTERN PetscErrorCode TeannModelInitialParameters(TeannModel, PetscInt seed, PetscReal theta[]);
 /* Mask (1.0 trainable, 0.0 fixed) per parameter: eta and s are fixed under -teann_fix_radial. */

@@ -148,38 +148,13 @@ static void CommitteeOf(Predict *P, PetscInt n, PetscInt nat, PetscInt ncomp, Pe
 
 static const char *const TimeUnits[] = {"fs", "ps", "ns"};
 
-/* The names of the properties in mask, comma separated. */
-static PetscErrorCode PropNames(PetscInt mask, char buf[], size_t len)
-{
-  PetscFunctionBegin;
-  buf[0] = 0;
-  for (PetscInt k = 0; k < TEANN_NKIND; k++) {
-    if (!(mask & TeannProperties[k].bit)) continue;
-    if (buf[0]) PetscCall(PetscStrlcat(buf, ",", len));
-    PetscCall(PetscStrlcat(buf, TeannProperties[k].name, len));
-  }
-  PetscFunctionReturn(0);
-}
-
 /* -teann_properties LIST: predict only some of the model's properties, e.g. a joint dipole and
    polarizability model's polarizability on periodic frames, where the dipole is not defined. Every
    rank parses the same list, so the errors are collective. */
-static PetscErrorCode ChooseProperties(MPI_Comm comm, Predict *P, const char list[])
+static PetscErrorCode ChooseProperties(Predict *P, const char list[])
 {
-  char     buf[256], have[256], *tok, *save = NULL;
-  PetscInt mask = 0;
-
   PetscFunctionBegin;
-  PetscCall(PropNames(P->model->props, have, sizeof(have)));
-  PetscCall(PetscStrncpy(buf, list, sizeof(buf)));
-  for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-    const PetscInt k = TeannPropertyIndex(tok);
-    PetscCheck(k >= 0 && k < TEANN_NKIND, comm, PETSC_ERR_USER_INPUT, "-teann_properties: unknown property '%s' (%s predicts %s)", tok, P->mpath, have);
-    PetscCheck(P->model->props & TeannProperties[k].bit, comm, PETSC_ERR_USER_INPUT, "-teann_properties: %s does not predict the %s (it predicts %s)", P->mpath, tok, have);
-    mask |= TeannProperties[k].bit;
-  }
-  PetscCheck(mask, comm, PETSC_ERR_USER_INPUT, "-teann_properties: give one or more of the properties %s predicts (%s)", P->mpath, have);
-  PetscCall(TeannModelRestrictProperties(P->model, mask));
+  PetscCall(TeannModelSelectProperties(P->model, list, "-teann_properties", P->mpath));
   PetscFunctionReturn(0);
 }
 
@@ -399,7 +374,7 @@ int main(int argc, char **argv)
   /* an ensemble predicts the committee mean, with its standard deviation beside it */
   PetscCall(TeannModelReadEnsemble(comm, P.mpath, &P.model, &P.K, &P.theta, NULL));
   PetscCall(TeannModelGetNumParameters(P.model, &P.np));
-  if (hasprops) PetscCall(ChooseProperties(comm, &P, props));
+  if (hasprops) PetscCall(ChooseProperties(&P, props));
   if (P.K > 1) PetscCall(PetscPrintf(comm, "teann-predict: %s is an ensemble of %" PetscInt_FMT " members: the predictions are their mean, <property>_std their standard deviation\n", P.mpath, P.K));
   PetscCall(PetscTime(&P.prog.t0));
   P.prog.last = P.prog.t0;
