@@ -623,6 +623,21 @@ PetscErrorCode TeannFitCheckGradient(TeannFit fit, PetscViewer viewer)
   PetscFunctionReturn(0);
 }
 
+/* A fit the iteration cap stopped while its validation error still fell (best in the last 5 % of
+   the iterations) is likely to gain from more: say so, and how to continue it, since the line
+   "stopped ... best validation at iteration N" alone does not tell a user that. */
+static PetscErrorCode CapHint(TeannFit fit, TaoConvergedReason reason, PetscInt its, PetscInt maxit)
+{
+  char path[PETSC_MAX_PATH_LEN];
+
+  PetscFunctionBegin;
+  if (!fit->nglob[1] || fit->signo || its < maxit || its < 20 || (reason != TAO_DIVERGED_MAXITS && reason != TAO_DIVERGED_LS_FAILURE)) PetscFunctionReturn(0);
+  if (fit->best_it < its - PetscMax(1, its / 20)) PetscFunctionReturn(0);
+  PetscCall(TeannFitOutputPath(fit, "checkpoint.nc", path, sizeof(path)));
+  PetscCall(PetscPrintf(fit->comm, "teann-train: the validation error was still falling when the iteration cap (-tao_max_it %" PetscInt_FMT ") stopped the fit; more iterations may lower it: continue with -teann_restart %s -tao_max_it %" PetscInt_FMT "\n", maxit, path, 2 * maxit));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TeannFitSolve(TeannFit fit)
 {
   PetscReal          t;
@@ -674,6 +689,7 @@ PetscErrorCode TeannFitSolve(TeannFit fit)
     else if (reason == TAO_CONVERGED_USER) PetscCall(PetscSNPrintf(why, sizeof(why), " (no lower validation error for %" PetscInt_FMT " iterations: -teann_patience)", fit->patience));
     PetscCall(PetscPrintf(fit->comm, "TAO %s stopped after %" PetscInt_FMT " iterations: %s; best validation at iteration %" PetscInt_FMT "%s\n", type, fit->itoffset + its, TaoConvergedReasons[reason], fit->best_it, why));
   }
+  PetscCall(CapHint(fit, reason, fit->itoffset + its, maxit));
   PetscFunctionReturn(0);
 }
 
