@@ -35,4 +35,11 @@ if grep -q "still falling" "$WORK/pat.log"; then cat "$WORK/pat.log"; fail "hint
 fit "$WORK/noval" "$WORK/noval.log" -tao_max_it 30 -teann_valid_fraction 0
 grep -q "stopped after 30 iterations" "$WORK/noval.log" || { cat "$WORK/noval.log"; fail "the fit without validation frames did not run to its cap"; }
 if grep -q "still falling" "$WORK/noval.log"; then cat "$WORK/noval.log"; fail "hint without validation frames"; fi
+# an ensemble: each member says it, tagged, with its own checkpoint (which continues every member)
+mpirun_np 2 "$BIN/teann-train" -teann_data "$DATA/water_hf_800.xyz" -teann_properties dipole -teann_hidden 8,8 -tao_max_it 30 \
+  -teann_ensemble 2 -teann_output_dir "$WORK/ens" > "$WORK/ens.log" 2>&1 || { cat "$WORK/ens.log"; fail "teann-train -teann_ensemble 2"; }
+for k in 0 1; do
+  grep -q "^\[member $k\] teann-train: the validation error was still falling .*-teann_restart $WORK/ens/checkpoint-member$k.nc -tao_max_it 60$" "$WORK/ens.log" || { cat "$WORK/ens.log"; fail "no hint of member $k"; }
+  [ -f "$WORK/ens/checkpoint-member$k.nc" ] || fail "member $k's hint names a checkpoint that was not written"
+done
 echo "fit-cap-hint: all checks passed"

@@ -628,13 +628,14 @@ PetscErrorCode TeannFitCheckGradient(TeannFit fit, PetscViewer viewer)
    "stopped ... best validation at iteration N" alone does not tell a user that. */
 static PetscErrorCode CapHint(TeannFit fit, TaoConvergedReason reason, PetscInt its, PetscInt maxit)
 {
-  char path[PETSC_MAX_PATH_LEN];
+  char path[PETSC_MAX_PATH_LEN], tag[32] = "";
 
   PetscFunctionBegin;
   if (!fit->nglob[1] || fit->signo || its < maxit || its < 20 || (reason != TAO_DIVERGED_MAXITS && reason != TAO_DIVERGED_LS_FAILURE)) PetscFunctionReturn(0);
   if (fit->best_it < its - PetscMax(1, its / 20)) PetscFunctionReturn(0);
-  PetscCall(TeannFitOutputPath(fit, "checkpoint.nc", path, sizeof(path)));
-  PetscCall(PetscPrintf(fit->comm, "teann-train: the validation error was still falling when the iteration cap (-tao_max_it %" PetscInt_FMT ") stopped the fit; more iterations may lower it: continue with -teann_restart %s -tao_max_it %" PetscInt_FMT "\n", maxit, path, 2 * maxit));
+  PetscCall(TeannFitOutputPath(fit, "checkpoint.nc", path, sizeof(path))); /* a member's: it continues the whole ensemble */
+  if (fit->suffix[0]) PetscCall(PetscSNPrintf(tag, sizeof(tag), "[member %" PetscInt_FMT "] ", fit->member));
+  PetscCall(PetscPrintf(fit->comm, "%steann-train: the validation error was still falling when the iteration cap (-tao_max_it %" PetscInt_FMT ") stopped the fit; more iterations may lower it: continue with -teann_restart %s -tao_max_it %" PetscInt_FMT "\n", tag, maxit, path, 2 * maxit));
   PetscFunctionReturn(0);
 }
 
