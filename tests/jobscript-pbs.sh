@@ -50,8 +50,10 @@ grep -q 'SIGTERM, asking teann-train to checkpoint' teann-chain.o* || fail "SIGT
 check_continuity fit-output/fake-train.log
 echo "ok: SIGTERM chain of $n links"
 
-# --- MAX_LINKS
+# --- MAX_LINKS: 100 steps (about 11 s) that two links of 1.5 s cannot finish even when a loaded
+# machine delays the fake scheduler's signal (with 40 steps they once did: exits "0 0")
 newrun maxlinks
+export FAKE_TRAIN_STEPS=100
 qsub -v "TEANN_TRAIN=$FAKE/fake-teann-train,MAX_LINKS=2" pbs-restart-chain.sh > /dev/null
 wait_jobs 60
 [ "$(njobs)" -eq 2 ] && [ "$(job_status)" = "0 3 " ] || fail "MAX_LINKS=2: $(njobs) jobs, exits $(job_status)"
