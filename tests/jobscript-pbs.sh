@@ -40,7 +40,7 @@ echo "ok: margin chain of $n links"
 
 # --- chain, interrupted by SIGTERM (qdel / PBS at the walltime): 1.5 s into each job
 newrun term
-export FAKE_TERM_AFTER=1.5
+export FAKE_TERM_AFTER=1.5 FAKE_TRAIN_STEPS=80 # 80 steps: n >= 3 below fails only if links run 40 steps (4 s) before their SIGTERM (1.5 s)
 qsub -v "TEANN_TRAIN=$FAKE/fake-teann-train" pbs-restart-chain.sh > /dev/null
 wait_jobs 60
 n=$(njobs)
