@@ -201,6 +201,16 @@ static PetscErrorCode SubsetErrors(TeannFit fit, PetscInt s, const PetscReal th[
   PetscFunctionReturn(0);
 }
 
+/* An ensemble member's lines are tagged "[member k] " (else ""): members on other rank groups
+   print theirs at the same time. */
+static PetscErrorCode MemberTag(TeannFit fit, char tag[], size_t len)
+{
+  PetscFunctionBegin;
+  tag[0] = 0;
+  if (fit->suffix[0]) PetscCall(PetscSNPrintf(tag, len, "[member %" PetscInt_FMT "] ", fit->member));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode Monitor(Tao tao, void *ctx)
 {
   TeannFit           fit = (TeannFit)ctx;
@@ -262,8 +272,7 @@ static PetscErrorCode Monitor(Tao tao, void *ctx)
   if (fit->nglob[1] && fit->patience > 0 && its - fit->best_it >= fit->patience) fit->stop = PETSC_TRUE;
   PetscCall(PetscLogStagePop());
 
-  /* an ensemble member's lines are tagged: members on other rank groups print theirs at the same time */
-  if (fit->suffix[0]) PetscCall(PetscSNPrintf(tag, sizeof(tag), "[member %" PetscInt_FMT "] ", fit->member));
+  PetscCall(MemberTag(fit, tag, sizeof(tag)));
   if (!fit->header) {
     PetscCall(PetscSNPrintf(line, sizeof(line), "%s  it         loss     |grad|", tag));
     for (PetscInt k = 0; k < TEANN_NKIND; k++)
@@ -625,16 +634,17 @@ PetscErrorCode TeannFitCheckGradient(TeannFit fit, PetscViewer viewer)
 
 /* A fit the iteration cap stopped while its validation error still fell (best in the last 5 % of
    the iterations) is likely to gain from more: say so, and how to continue it, since the line
-   "stopped ... best validation at iteration N" alone does not tell a user that. */
+   "stopped ... best validation at iteration N" alone does not tell a user that. Fits of fewer than
+   20 iterations are checks, not fits to go on with. */
 static PetscErrorCode CapHint(TeannFit fit, TaoConvergedReason reason, PetscInt its, PetscInt maxit)
 {
-  char path[PETSC_MAX_PATH_LEN], tag[32] = "";
+  char path[PETSC_MAX_PATH_LEN], tag[48];
 
   PetscFunctionBegin;
   if (!fit->nglob[1] || fit->signo || its < maxit || its < 20 || (reason != TAO_DIVERGED_MAXITS && reason != TAO_DIVERGED_LS_FAILURE)) PetscFunctionReturn(0);
   if (fit->best_it < its - PetscMax(1, its / 20)) PetscFunctionReturn(0);
   PetscCall(TeannFitOutputPath(fit, "checkpoint.nc", path, sizeof(path))); /* a member's: it continues the whole ensemble */
-  if (fit->suffix[0]) PetscCall(PetscSNPrintf(tag, sizeof(tag), "[member %" PetscInt_FMT "] ", fit->member));
+  PetscCall(MemberTag(fit, tag, sizeof(tag)));
   PetscCall(PetscPrintf(fit->comm, "%steann-train: the validation error was still falling when the iteration cap (-tao_max_it %" PetscInt_FMT ") stopped the fit; more iterations may lower it: continue with -teann_restart %s -tao_max_it %" PetscInt_FMT "\n", tag, maxit, path, 2 * maxit));
   PetscFunctionReturn(0);
 }

@@ -148,16 +148,6 @@ static void CommitteeOf(Predict *P, PetscInt n, PetscInt nat, PetscInt ncomp, Pe
 
 static const char *const TimeUnits[] = {"fs", "ps", "ns"};
 
-/* -teann_properties LIST: predict only some of the model's properties, e.g. a joint dipole and
-   polarizability model's polarizability on periodic frames, where the dipole is not defined. Every
-   rank parses the same list, so the errors are collective. */
-static PetscErrorCode ChooseProperties(Predict *P, const char list[])
-{
-  PetscFunctionBegin;
-  PetscCall(TeannModelSelectProperties(P->model, list, "-teann_properties", P->mpath));
-  PetscFunctionReturn(0);
-}
-
 /* One round's local work: read frames [start, start + n), check them, predict. */
 static PetscErrorCode PredictBlock(Predict *P, TeannTrajectory traj, PetscInt start, PetscInt n, TeannFrames fr, PetscReal pred[], PetscReal apred[])
 {
@@ -374,7 +364,10 @@ int main(int argc, char **argv)
   /* an ensemble predicts the committee mean, with its standard deviation beside it */
   PetscCall(TeannModelReadEnsemble(comm, P.mpath, &P.model, &P.K, &P.theta, NULL));
   PetscCall(TeannModelGetNumParameters(P.model, &P.np));
-  if (hasprops) PetscCall(ChooseProperties(&P, props));
+  /* -teann_properties LIST: predict only some of the model's properties, e.g. a joint dipole and
+     polarizability model's polarizability on periodic frames, where the dipole is not defined. Every
+     rank parses the same list, so the errors are collective. */
+  if (hasprops) PetscCall(TeannModelSelectProperties(P.model, props, "-teann_properties", P.mpath));
   if (P.K > 1) PetscCall(PetscPrintf(comm, "teann-predict: %s is an ensemble of %" PetscInt_FMT " members: the predictions are their mean, <property>_std their standard deviation\n", P.mpath, P.K));
   PetscCall(PetscTime(&P.prog.t0));
   P.prog.last = P.prog.t0;
