@@ -84,6 +84,7 @@ def main():
             sub = np.array(d.variables["subset"][:])
         tr, va, te = fid[sub == 0], fid[sub == 1], fid[sub == 2]
         Bva, Bte = np.zeros((len(va), 3, 3)), np.zeros((len(te), 3, 3))
+        chosen = []
         for (i, j), sign in COMP:
             best = None
             for ell, noise in itertools.product(grid_ell, grid_noise):
@@ -92,6 +93,7 @@ def main():
                 if best is None or e < best[0]:
                     best = (e, ell, noise)
             _, ell, noise = best
+            chosen.append(f"{'xyz'[i]}{'xyz'[j]} {ell[0]:g}/{ell[2]:g}/{noise:g}")
             for Bs, ids in ((Bva, va), (Bte, te)):
                 Bs[:, i, j] = fit_predict(F[tr], B[tr, i, j], F[ids], ell, noise, sign)
                 Bs[:, j, i] = Bs[:, i, j]
@@ -104,6 +106,7 @@ def main():
         tests.append(rt)
         print(f"{pred}: train {len(tr)}, valid {rv:.3e}, test {rt:.3e} A^3 "
               f"(median frame {np.median(fe):.2e}, worst {fe.max():.2e})")
+        print("  length scale r / theta / noise per component: " + ", ".join(chosen))
     print(f"median test RMSE over {len(tests)} splits: {np.median(tests):.3e} A^3")
 
 
