@@ -28,6 +28,7 @@ PETSC_EXTERN const char *const TeannActivations[]; /* "relu_like","silu","tanh",
 PETSC_EXTERN const char *const TeannDipoleForms[]; /* "charges","charges_dipoles" */
 #define TEANN_POLAR_FIELDS 0 /* eq. 7                                      */
 #define TEANN_POLAR_ATOMIC 1 /* eq. 7b: eq. 7 and an anisotropic tensor per atom */
+#define TEANN_POLAR_PAIRS  2 /* eq. 7c: learned bond polarizabilities (molecules) */
 PETSC_EXTERN const char *const TeannPolarForms[]; /* "fields","fields_atomic" */
 
 typedef struct {

@@ -37,6 +37,7 @@ typedef struct {
   const PetscReal *P[TEANN_HEAD_MAXCH];    /* TEANN_FIELD_OWN channel c: p_i = P[c][3i..3i+2]       */
   PetscReal        charge;                 /* total charge of the frame, e                        */
   PetscBool        charge_neutral;         /* -teann_charge_neutral                               */
+  PetscReal        rc;                     /* the cutoff radius (Angstrom)                         */
 } TeannHeadFrame;
 
 typedef struct {
@@ -69,7 +70,7 @@ struct _n_TeannHead {
 };
 
 typedef struct _n_TeannHead TeannHead;
-PETSC_EXTERN const TeannHead TeannHeadDipole, TeannHeadDipoleAtomic, TeannHeadPolarizability, TeannHeadPolarizabilityAtomic, TeannHeadTransitionDipole, TeannHeadQuadrupole, TeannHeadHyperpolarizability, TeannHeadAtomicDipole;
+PETSC_EXTERN const TeannHead TeannHeadDipole, TeannHeadDipoleAtomic, TeannHeadPolarizability, TeannHeadPolarizabilityAtomic, TeannHeadPolarizabilityPairs, TeannHeadTransitionDipole, TeannHeadQuadrupole, TeannHeadHyperpolarizability, TeannHeadAtomicDipole;
 /* The head of fitted property k of the table (heads.c), NULL for a label. A model may use a
    variant instead (TeannHeadDipoleAtomic under -teann_dipole_form charges_dipoles,
    TeannHeadPolarizabilityAtomic under -teann_polarizability_form fields_atomic, model.c);

@@ -19,5 +19,6 @@ const TeannHead *TeannHeadVariant(PetscInt k, PetscInt form)
 {
   if (form == 1 && k == TEANN_K_DIPOLE) return &TeannHeadDipoleAtomic;
   if (form == 1 && k == TEANN_K_POLAR) return &TeannHeadPolarizabilityAtomic;
+  if (form == 2 && k == TEANN_K_POLAR) return &TeannHeadPolarizabilityPairs;
   return TeannHeadOf(k);
 }

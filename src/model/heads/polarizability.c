@@ -5,6 +5,7 @@
    N_2's last layer starts nonzero: alpha depends on it through h h^T, whose gradient vanishes
    at h = 0, so a zero start would never leave zero. */
 #include "head.h"
+#include <math.h>
 
 static void Forward(const TeannHeadFrame *fr, PetscReal al[])
 {
@@ -79,4 +80,96 @@ const TeannHead TeannHeadPolarizabilityAtomic = {
 const TeannHead TeannHeadPolarizability = {
   3, {{PETSC_TRUE, 1, "1", 0, TEANN_FIELD_VIRIAL}, {PETSC_TRUE, 1, "2", 0.1, 0}, {PETSC_FALSE, 1, "3", 0, 0}},
    Forward, Backward, NULL, 90, PETSC_TRUE
+};
+
+/* Eq. 7c (-teann_polarizability_form pairs): a bond-polarizability model with learned coefficients,
+   alpha = sum_i [e_i I + sum_{j != i, r_ij < r_c} w_ij u_ij u_ij^T],  w_ij = sum_k o_ik B_k(r_ij),
+   u_ij the unit pair vector, B_k fixed Gaussians (centres r_c k/(NB-1), width their spacing) times
+   the cutoff function, e_i and o_ik the NB+1 outputs of one scalar network per element. It is linear
+   in learned invariants, so that the components of alpha are independent smooth functions of the
+   geometry (eq. 7 ties them through the derivatives of one scalar). The pairs are those of the
+   centred positions r~ (all pairs of the frame): molecules only. */
+#define PAIR_NB 8
+
+static inline void PairBasis(PetscReal r, PetscReal rc, PetscReal B[], PetscReal dB[])
+{
+  const PetscReal h = rc / (PAIR_NB - 1), eta = 0.5 / (h * h), x = PETSC_PI * r / rc;
+  const PetscReal fc = 0.5 * (cos(x) + 1), dfc = -0.5 * sin(x) * PETSC_PI / rc;
+
+  for (PetscInt k = 0; k < PAIR_NB; k++) {
+    const PetscReal d = r - h * k, g = exp(-eta * d * d);
+    B[k]  = g * fc;
+    dB[k] = g * (dfc - 2 * eta * d * fc);
+  }
+}
+
+static void ForwardPairs(const TeannHeadFrame *fr, PetscReal al[])
+{
+  const PetscReal *Y = fr->Y[0];
+  const PetscInt   no = PAIR_NB + 1;
+
+  for (PetscInt q = 0; q < 9; q++) al[q] = 0;
+  for (PetscInt i = 0; i < fr->n; i++) {
+    const PetscReal *o = Y + fr->row[i] * no, *ri = fr->rt + 3 * i;
+    for (PetscInt a = 0; a < 3; a++) al[4 * a] += o[0];
+    for (PetscInt j = 0; j < fr->n; j++) {
+      const PetscReal *rj = fr->rt + 3 * j;
+      PetscReal        v[3] = {rj[0] - ri[0], rj[1] - ri[1], rj[2] - ri[2]}, r, B[PAIR_NB], dB[PAIR_NB], w = 0;
+      if (j == i) continue;
+      r = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+      if (r >= fr->rc) continue;
+      PairBasis(r, fr->rc, B, dB);
+      for (PetscInt k = 0; k < PAIR_NB; k++) w += o[1 + k] * B[k];
+      w /= r * r;
+      for (PetscInt a = 0; a < 3; a++)
+        for (PetscInt b = 0; b < 3; b++) al[3 * a + b] += w * v[a] * v[b];
+    }
+  }
+}
+
+/* With Gs = (G + G^T)/2 and s = u^T Gs u: d/do_ik = sum_j B_k s, d/do_i0 = tr G, and the pair vector
+   v = r~_j - r~_i gets w' s u + (2 w / r)(Gs u - s u). */
+static void BackwardPairs(const TeannHeadFrame *fr, const PetscReal G[], TeannHeadAdjoint *adj)
+{
+  const PetscReal *Y = fr->Y[0];
+  const PetscInt   no = PAIR_NB + 1;
+  PetscReal        Gs[9];
+
+  for (PetscInt a = 0; a < 3; a++)
+    for (PetscInt b = 0; b < 3; b++) Gs[3 * a + b] = 0.5 * (G[3 * a + b] + G[3 * b + a]);
+  for (PetscInt i = 0; i < fr->n; i++) {
+    const PetscReal *o = Y + fr->row[i] * no, *ri = fr->rt + 3 * i;
+    PetscReal       *d = adj->dY[0] + fr->row[i] * no;
+    for (PetscInt k = 0; k < no; k++) d[k] = 0;
+    d[0] = G[0] + G[4] + G[8];
+    for (PetscInt j = 0; j < fr->n; j++) {
+      const PetscReal *rj = fr->rt + 3 * j;
+      PetscReal        v[3] = {rj[0] - ri[0], rj[1] - ri[1], rj[2] - ri[2]}, u[3], Gu[3], r, s = 0, B[PAIR_NB], dB[PAIR_NB], w = 0, dw = 0;
+      if (j == i) continue;
+      r = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+      if (r >= fr->rc) continue;
+      PairBasis(r, fr->rc, B, dB);
+      for (PetscInt a = 0; a < 3; a++) u[a] = v[a] / r;
+      for (PetscInt a = 0; a < 3; a++) {
+        Gu[a] = Gs[3 * a] * u[0] + Gs[3 * a + 1] * u[1] + Gs[3 * a + 2] * u[2];
+        s += u[a] * Gu[a];
+      }
+      for (PetscInt k = 0; k < PAIR_NB; k++) {
+        d[1 + k] += B[k] * s;
+        w += o[1 + k] * B[k];
+        dw += o[1 + k] * dB[k];
+      }
+      if (adj->drt)
+        for (PetscInt a = 0; a < 3; a++) {
+          const PetscReal gv = dw * s * u[a] + 2 * w / r * (Gu[a] - s * u[a]);
+          adj->drt[3 * j + a] += gv;
+          adj->drt[3 * i + a] -= gv;
+        }
+    }
+  }
+}
+
+const TeannHead TeannHeadPolarizabilityPairs = {
+  1, {{PETSC_FALSE, PAIR_NB + 1, "_pairs", 0, 0}},
+   ForwardPairs, BackwardPairs, NULL, 200, PETSC_FALSE
 };
