@@ -214,7 +214,6 @@ static PetscErrorCode EvalCheckPeriodic(TeannEval ev)
       char           mine[256] = "";
 
       if (ev->im->head[h]->periodic) continue;
-      PetscCheck(TeannHeadOf(k)->periodic == ev->im->head[h]->periodic, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "%s: frame %" PetscInt_FMT ": a periodic frame, and the model's %s uses a form defined for molecules only (-teann_polarizability_form pairs reads all pairs of the frame's atoms); fit periodic frames with the fields or fields_atomic form", fr->source, fr->frame_id[f] + 1, TeannProperties[k].name);
       /* what to do next: the model's own properties a cell defines, which teann-predict
          -teann_properties can choose (TeannModelRestrictProperties), and the list of all */
       for (PetscInt j = 0; j < ev->im->nhead; j++) {
@@ -495,6 +494,7 @@ static void HeadFrame(TeannEval ev, TeannWork *w, PetscInt h, PetscInt q, TeannH
   hf->charge         = ev->frames->y[TEANN_K_CHARGE][w->frame[q]];
   hf->charge_neutral = ev->model->charge_neutral;
   hf->rc             = ev->model->cutoff;
+  FramePairs(ev, ev->frames->atom_start[w->frame[q]], &hf->pl);
   if (adj) adj->drt = drt;
   for (PetscInt c = 0; c < hd->nch; c++) {
     const PetscInt ch = im->head_ch[h] + c, f = im->chan_field[ch];

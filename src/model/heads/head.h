@@ -24,6 +24,7 @@
 #ifndef TEANN_HEAD_H
 #define TEANN_HEAD_H
 #include "property.h"
+#include "neighbours.h"
 
 #define TEANN_HEAD_MAXCH 5
 
@@ -38,6 +39,7 @@ typedef struct {
   PetscReal        charge;                 /* total charge of the frame, e                        */
   PetscBool        charge_neutral;         /* -teann_charge_neutral                               */
   PetscReal        rc;                     /* the cutoff radius (Angstrom)                         */
+  TeannPairList    pl;                     /* the frame's pairs within rc (frame-local atoms)      */
 } TeannHeadFrame;
 
 typedef struct {

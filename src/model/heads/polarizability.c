@@ -5,6 +5,7 @@
    N_2's last layer starts nonzero: alpha depends on it through h h^T, whose gradient vanishes
    at h = 0, so a zero start would never leave zero. */
 #include "head.h"
+#include "../mathimpl.h"
 #include <math.h>
 
 static void Forward(const TeannHeadFrame *fr, PetscReal al[])
@@ -83,24 +84,40 @@ const TeannHead TeannHeadPolarizability = {
 };
 
 /* Eq. 7c (-teann_polarizability_form pairs): a bond-polarizability model with learned coefficients,
-   alpha = sum_i [e_i I + sum_{j != i, r_ij < r_c} w_ij u_ij u_ij^T],  w_ij = sum_k o_ik B_k(r_ij),
-   u_ij the unit pair vector, B_k fixed Gaussians (centres r_c k/(NB-1), width their spacing) times
-   the cutoff function, e_i and o_ik the NB+1 outputs of one scalar network per element. It is linear
-   in learned invariants, so that the components of alpha are independent smooth functions of the
-   geometry (eq. 7 ties them through the derivatives of one scalar). The pairs are those of the
-   centred positions r~ (all pairs of the frame): molecules only. */
+   alpha = sum_i [e_i I + sum_j w_ij u_ij u_ij^T],  w_ij = sum_k o_ik B_k(r_ij),
+   over atom i's pairs within r_c (the frame's pair lists, periodic images included), u_ij the unit
+   pair vector, B_k fixed Gaussians (centres r_c k/(NB-1), width their spacing) times eq. 1's cutoff
+   function, e_i and o_ik the NB+1 outputs of one scalar network per element. It is linear in learned
+   invariants, so that the components of alpha are independent smooth functions of the geometry
+   (eq. 7 ties them through the derivatives of one scalar), and a sum over pairs: extensive and
+   defined in a periodic cell. */
 #define PAIR_NB 8
 
-static inline void PairBasis(PetscReal r, PetscReal rc, PetscReal B[], PetscReal dB[])
+/* v, r, the basis and its r-derivative of pair ip of atom i; f_c from the pair lists' geometry cache
+   when it holds this pair's length (the same arithmetic as the descriptor kernels). */
+static inline PetscReal PairBasis(const TeannPairList *pl, size_t ip, PetscInt i, PetscReal rc, PetscReal v[3], PetscReal B[], PetscReal dB[])
 {
-  const PetscReal h = rc / (PAIR_NB - 1), eta = 0.5 / (h * h), x = PETSC_PI * r / rc;
-  const PetscReal fc = 0.5 * (cos(x) + 1), dfc = -0.5 * sin(x) * PETSC_PI / rc;
+  const PetscInt   j = pl->j[ip];
+  const PetscReal *sh = pl->s + 3 * ip, *x = pl->x, *g = pl->geo ? pl->geo + 3 * ip : NULL;
+  const PetscReal  h = rc / (PAIR_NB - 1), eta = 0.5 / (h * h);
+  PetscReal        r, fc, dfc;
 
-  for (PetscInt k = 0; k < PAIR_NB; k++) {
-    const PetscReal d = r - h * k, g = exp(-eta * d * d);
-    B[k]  = g * fc;
-    dB[k] = g * (dfc - 2 * eta * d * fc);
+  for (PetscInt a = 0; a < 3; a++) v[a] = (x[3 * j + a] - x[3 * i + a]) + sh[a];
+  r = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+  if (g && g[0] == r) {
+    fc  = g[1];
+    dfc = g[2];
+  } else {
+    const PetscReal c = 0.5 * cos(PETSC_PI * r / rc) + 0.5;
+    fc  = c * c;
+    dfc = -c * PETSC_PI / rc * sin(PETSC_PI * r / rc);
   }
+  for (PetscInt k = 0; k < PAIR_NB; k++) { /* TeannExp: one vector operation over the basis */
+    const PetscReal d = r - h * k, e = TeannExp(-eta * d * d);
+    B[k]  = e * fc;
+    dB[k] = e * (dfc - 2 * eta * d * fc);
+  }
+  return r;
 }
 
 static void ForwardPairs(const TeannHeadFrame *fr, PetscReal al[])
@@ -110,15 +127,11 @@ static void ForwardPairs(const TeannHeadFrame *fr, PetscReal al[])
 
   for (PetscInt q = 0; q < 9; q++) al[q] = 0;
   for (PetscInt i = 0; i < fr->n; i++) {
-    const PetscReal *o = Y + fr->row[i] * no, *ri = fr->rt + 3 * i;
+    const PetscReal *o = Y + fr->row[i] * no;
     for (PetscInt a = 0; a < 3; a++) al[4 * a] += o[0];
-    for (PetscInt j = 0; j < fr->n; j++) {
-      const PetscReal *rj = fr->rt + 3 * j;
-      PetscReal        v[3] = {rj[0] - ri[0], rj[1] - ri[1], rj[2] - ri[2]}, r, B[PAIR_NB], dB[PAIR_NB], w = 0;
-      if (j == i) continue;
-      r = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
-      if (r >= fr->rc) continue;
-      PairBasis(r, fr->rc, B, dB);
+    for (size_t ip = fr->pl.start[i]; ip < fr->pl.start[i + 1]; ip++) {
+      PetscReal v[3], B[PAIR_NB], dB[PAIR_NB], w = 0, r = PairBasis(&fr->pl, ip, i, fr->rc, v, B, dB);
+      if (!(r < fr->rc)) continue;
       for (PetscInt k = 0; k < PAIR_NB; k++) w += o[1 + k] * B[k];
       w /= r * r;
       for (PetscInt a = 0; a < 3; a++)
@@ -128,7 +141,7 @@ static void ForwardPairs(const TeannHeadFrame *fr, PetscReal al[])
 }
 
 /* With Gs = (G + G^T)/2 and s = u^T Gs u: d/do_ik = sum_j B_k s, d/do_i0 = tr G, and the pair vector
-   v = r~_j - r~_i gets w' s u + (2 w / r)(Gs u - s u). */
+   v = x_j - x_i (+ shift) gets w' s u + (2 w / r)(Gs u - s u). */
 static void BackwardPairs(const TeannHeadFrame *fr, const PetscReal G[], TeannHeadAdjoint *adj)
 {
   const PetscReal *Y = fr->Y[0];
@@ -138,17 +151,13 @@ static void BackwardPairs(const TeannHeadFrame *fr, const PetscReal G[], TeannHe
   for (PetscInt a = 0; a < 3; a++)
     for (PetscInt b = 0; b < 3; b++) Gs[3 * a + b] = 0.5 * (G[3 * a + b] + G[3 * b + a]);
   for (PetscInt i = 0; i < fr->n; i++) {
-    const PetscReal *o = Y + fr->row[i] * no, *ri = fr->rt + 3 * i;
+    const PetscReal *o = Y + fr->row[i] * no;
     PetscReal       *d = adj->dY[0] + fr->row[i] * no;
     for (PetscInt k = 0; k < no; k++) d[k] = 0;
     d[0] = G[0] + G[4] + G[8];
-    for (PetscInt j = 0; j < fr->n; j++) {
-      const PetscReal *rj = fr->rt + 3 * j;
-      PetscReal        v[3] = {rj[0] - ri[0], rj[1] - ri[1], rj[2] - ri[2]}, u[3], Gu[3], r, s = 0, B[PAIR_NB], dB[PAIR_NB], w = 0, dw = 0;
-      if (j == i) continue;
-      r = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
-      if (r >= fr->rc) continue;
-      PairBasis(r, fr->rc, B, dB);
+    for (size_t ip = fr->pl.start[i]; ip < fr->pl.start[i + 1]; ip++) {
+      PetscReal v[3], u[3], Gu[3], s = 0, B[PAIR_NB], dB[PAIR_NB], w = 0, dw = 0, r = PairBasis(&fr->pl, ip, i, fr->rc, v, B, dB);
+      if (!(r < fr->rc)) continue;
       for (PetscInt a = 0; a < 3; a++) u[a] = v[a] / r;
       for (PetscInt a = 0; a < 3; a++) {
         Gu[a] = Gs[3 * a] * u[0] + Gs[3 * a + 1] * u[1] + Gs[3 * a + 2] * u[2];
@@ -159,17 +168,19 @@ static void BackwardPairs(const TeannHeadFrame *fr, const PetscReal G[], TeannHe
         w += o[1 + k] * B[k];
         dw += o[1 + k] * dB[k];
       }
-      if (adj->drt)
+      if (adj->drt) {
+        const PetscInt j = fr->pl.j[ip];
         for (PetscInt a = 0; a < 3; a++) {
           const PetscReal gv = dw * s * u[a] + 2 * w / r * (Gu[a] - s * u[a]);
           adj->drt[3 * j + a] += gv;
           adj->drt[3 * i + a] -= gv;
         }
+      }
     }
   }
 }
 
 const TeannHead TeannHeadPolarizabilityPairs = {
   1, {{PETSC_FALSE, PAIR_NB + 1, "_pairs", 0, 0}},
-   ForwardPairs, BackwardPairs, NULL, 200, PETSC_FALSE
+   ForwardPairs, BackwardPairs, NULL, 400, PETSC_TRUE
 };
