@@ -67,7 +67,7 @@ PetscErrorCode TeannModelSetFromOptions(TeannModel m)
   PetscCall(PetscOptionsBool("-teann_fix_radial", "Keep eta and s fixed and cache the pair functions (much faster)", "TeannModelSetFromOptions", m->fix_radial, &m->fix_radial, NULL));
   PetscCall(PetscOptionsBool("-teann_charge_neutral", "Shift the dipole charges so they sum to the total charge", "TeannModelSetFromOptions", m->charge_neutral, &m->charge_neutral, NULL));
   PetscCall(PetscOptionsEList("-teann_dipole_form", "Dipole model: charges (eq. 6) or charges_dipoles (eq. 6b: also a local dipole per atom)", "TeannModelSetFromOptions", TeannDipoleForms, 2, TeannDipoleForms[m->dipole_form], &m->dipole_form, NULL));
-  PetscCall(PetscOptionsEList("-teann_polarizability_form", "Polarizability model: fields (eq. 7) or fields_atomic (eq. 7b: also an anisotropic tensor per atom) or pairs (eq. 7c: learned bond polarizabilities, molecules only)", "TeannModelSetFromOptions", TeannPolarForms, 3, TeannPolarForms[m->polar_form], &m->polar_form, NULL));
+  PetscCall(PetscOptionsEList("-teann_polarizability_form", "Polarizability model: fields (eq. 7) or fields_atomic (eq. 7b: also an anisotropic tensor per atom) or pairs (eq. 7c: learned bond polarizabilities)", "TeannModelSetFromOptions", TeannPolarForms, 3, TeannPolarForms[m->polar_form], &m->polar_form, NULL));
   PetscOptionsEnd();
   PetscFunctionReturn(0);
 }
