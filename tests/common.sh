@@ -30,6 +30,21 @@ expect_error() {
 # close_rel A B TOL : |A-B| <= TOL*max(|A|,|B|,tiny)
 close_rel() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN{d=a-b; if(d<0)d=-d; m=(a<0?-a:a); n=(b<0?-b:b); if(n>m)m=n; if(m<1e-300)m=1e-300; exit !(d<=t*m)}'; }
 
+# teann-train -teann_check_gradient ARGS...: the directional gradient agrees with finite differences,
+# and loss and gradient are bitwise the same on 1, 2 and 3 ranks.
+gradient_ranks() {
+  local np k
+  mpirun_np 1 "$BIN/teann-train" -teann_check_gradient "$@" > "$WORK/ref.out" || fail "1 rank: $*"
+  close_rel "$(awk '$1=="directional_gradient" {print $2}' "$WORK/ref.out")" "$(awk '$1=="directional_fd" {print $2}' "$WORK/ref.out")" 1e-6 || { cat "$WORK/ref.out"; fail "gradient disagrees with finite differences: $*"; }
+  for np in 2 3; do
+    mpirun_np $np "$BIN/teann-train" -teann_check_gradient "$@" > "$WORK/run.out" || fail "$np ranks: $*"
+    for k in loss gradient_norm gradient_checksum; do
+      [ "$(awk -v k=$k '$1==k {print $2}' "$WORK/ref.out")" = "$(awk -v k=$k '$1==k {print $2}' "$WORK/run.out")" ] || fail "$k differs on $np ranks: $*"
+    done
+  done
+  echo "ok: loss and gradient identical on 1, 2, 3 ranks"
+}
+
 # A model variant travels with its files: after a fit of "$WORK/fit" (log "$WORK/fit.log", with
 # a checkpoint) whose model.nc must hold the global attribute ATTR = VALUE and the variable NETVAR,
 # teann-predict on DATA reproduces the fit's PROP predictions, a restart keeps the variant (same
