@@ -55,9 +55,9 @@ done
 echo "ok: joint water dipole + polarizability fit"
 
 # A trial step that overflows the model (NaN loss) must make the line search backtrack, not end
-# the fit: the liquid-water example without its L2 term, seed 1, tries such a step at iteration 37 and, before the
+# the fit: the liquid-water example with eq. 7 (the form it had then) and without its L2 term, seed 1, tries such a step at iteration 37 and, before the
 # fix, stopped at iteration 59 with DIVERGED_LS_FAILURE (training RMSE 1.33 Angstrom^3; now 0.81).
-mpirun_np 2 "$BIN/teann-train" -options_file input/water64-polarizability.opts -teann_l2 0 -tao_max_it 80 -teann_output_dir "$WORK/cells" > "$WORK/cells.log" 2>&1 || { cat "$WORK/cells.log"; fail "teann-train on the periodic cells"; }
+mpirun_np 2 "$BIN/teann-train" -options_file input/water64-polarizability.opts -teann_polarizability_form fields -teann_l2 0 -tao_max_it 80 -teann_output_dir "$WORK/cells" > "$WORK/cells.log" 2>&1 || { cat "$WORK/cells.log"; fail "teann-train on the periodic cells"; }
 grep -q "stopped after 80 iterations: DIVERGED_MAXITS" "$WORK/cells.log" || { cat "$WORK/cells.log"; fail "the periodic fit did not run its 80 iterations"; }
 rmse=$(awk '$1 == "polarizability" && $2 == "train" {print $4}' "$WORK/cells.log")
 awk -v r="$rmse" 'BEGIN {exit !(r < 0.95)}' || fail "periodic fit: training RMSE $rmse after 80 iterations, expected below 0.95"
