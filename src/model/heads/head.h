@@ -75,10 +75,11 @@ typedef struct _n_TeannHead TeannHead;
 PETSC_EXTERN const TeannHead TeannHeadDipole, TeannHeadDipoleAtomic, TeannHeadPolarizability, TeannHeadPolarizabilityAtomic, TeannHeadPolarizabilityPairs, TeannHeadTransitionDipole, TeannHeadQuadrupole, TeannHeadHyperpolarizability, TeannHeadAtomicDipole;
 /* The head of fitted property k of the table (heads.c), NULL for a label. A model may use a
    variant instead (TeannHeadDipoleAtomic under -teann_dipole_form charges_dipoles,
-   TeannHeadPolarizabilityAtomic under -teann_polarizability_form fields_atomic, model.c);
+   TeannHeadPolarizabilityAtomic under -teann_polarizability_form fields_atomic,
+   TeannHeadPolarizabilityPairs under -teann_polarizability_form pairs, model.c);
    the variants of one property share its refsign. */
 PETSC_EXTERN const TeannHead *TeannHeadOf(PetscInt k);
-/* Form 1 of property k (the dipole's eq. 6b, the polarizability's eq. 7b); form 0 or a property
-   without variants: TeannHeadOf(k). */
+/* Form 1 or 2 of property k (the dipole's eq. 6b, the polarizability's eq. 7b and eq. 7c); form 0
+   or a property without variants: TeannHeadOf(k). */
 PETSC_EXTERN const TeannHead *TeannHeadVariant(PetscInt k, PetscInt form);
 #endif
